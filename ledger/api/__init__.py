@@ -1,0 +1,20 @@
+"""The JSON API, under /api/v1: marshmallow schemas at the edge, OpenAPI generated from them."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+
+def init_app(app: Flask) -> None:
+    api = Api(app, spec_kwargs={"info": {"description": "Fees, expenses, time credits and benefit-safe "
+                                                       "payments for co-production work."}})
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    app.extensions["api"] = api
+    csrf = app.extensions["csrf"]
+
+    from ledger.api import books, tokens
+
+    for blueprint in (books.blp, tokens.blp):
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)

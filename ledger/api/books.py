@@ -1,0 +1,249 @@
+"""The books over JSON: accounts, entries, reversals, balances, statements, trial balance, locks.
+
+Amounts are signed integers in the unit's minor unit (pence for GBP, minutes for TIME); debits positive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from ledger.auth.access import current_actor, requires
+from ledger.books import posting, queries
+from ledger.books.models import ACCOUNT_TYPES
+from ledger.books.records import PostingLine
+from ledger.books.units import UNITS
+from ledger.web.database import get_session
+
+blp = Blueprint("books_api", __name__, url_prefix="/api/v1", description="The double-entry books")
+
+
+class AccountSchema(Schema):
+    id = fields.Int(dump_only=True)
+    code = fields.Str(required=True, validate=validate.Length(1, 64))
+    name = fields.Str(required=True, validate=validate.Length(1, 200))
+    type = fields.Str(required=True, validate=validate.OneOf(ACCOUNT_TYPES))
+    unit = fields.Str(required=True, validate=validate.OneOf(list(UNITS)))
+    is_open = fields.Bool(dump_only=True)
+
+
+class PostingSchema(Schema):
+    account = fields.Str(required=True, validate=validate.Length(1, 64))
+    amount = fields.Int(required=True, strict=True)
+    unit = fields.Str(required=True, validate=validate.OneOf(list(UNITS)))
+    memo = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class PostedSchema(PostingSchema):
+    id = fields.Int()
+
+
+class EntryInSchema(Schema):
+    effective_date = fields.Date(required=True)
+    description = fields.Str(required=True, validate=validate.Length(1, 500))
+    idempotency_key = fields.Str(required=True, validate=validate.Length(1, 200))
+    kind = fields.Str(load_default="manual", validate=validate.Length(1, 40))
+    postings = fields.List(fields.Nested(PostingSchema), required=True, validate=validate.Length(min=2))
+
+
+class EntrySchema(Schema):
+    id = fields.Int()
+    effective_date = fields.Date()
+    recorded_at = fields.DateTime()
+    description = fields.Str()
+    kind = fields.Str()
+    idempotency_key = fields.Str()
+    actor_user_id = fields.Int(allow_none=True)
+    reverses_entry_id = fields.Int(allow_none=True)
+    postings = fields.List(fields.Nested(PostedSchema))
+
+
+class ReversalInSchema(Schema):
+    effective_date = fields.Date(required=True)
+    description = fields.Str(load_default=None, validate=validate.Length(1, 500))
+    idempotency_key = fields.Str(load_default=None, validate=validate.Length(1, 200))
+
+
+class AsOfSchema(Schema):
+    as_of = fields.Date(load_default=None)
+
+
+class BalanceSchema(Schema):
+    account = fields.Str()
+    unit = fields.Str()
+    as_of = fields.Date(allow_none=True)
+    balance = fields.Int()
+
+
+class StatementArgsSchema(Schema):
+    start = fields.Date(required=True)
+    end = fields.Date(required=True)
+    after = fields.Str(load_default=None)
+    limit = fields.Int(load_default=100, validate=validate.Range(1, queries.MAX_PAGE))
+
+
+class StatementLineSchema(Schema):
+    posting_id = fields.Int()
+    entry_id = fields.Int()
+    effective_date = fields.Date()
+    description = fields.Str()
+    kind = fields.Str()
+    memo = fields.Str(allow_none=True)
+    amount = fields.Int()
+    running_balance = fields.Int()
+    reverses_entry_id = fields.Int(allow_none=True)
+
+
+class StatementSchema(Schema):
+    account = fields.Nested(AccountSchema)
+    start = fields.Date()
+    end = fields.Date()
+    opening_balance = fields.Int()
+    lines = fields.List(fields.Nested(StatementLineSchema))
+    closing_balance = fields.Int()
+    next_cursor = fields.Str(allow_none=True)
+
+
+class TrialBalanceRowSchema(Schema):
+    account = fields.Nested(AccountSchema)
+    balance = fields.Int()
+
+
+class TrialBalanceSchema(Schema):
+    as_of = fields.Date(allow_none=True)
+    rows = fields.List(fields.Nested(TrialBalanceRowSchema))
+    totals = fields.Dict(keys=fields.Str(), values=fields.Int())
+
+
+class LockInSchema(Schema):
+    month = fields.Str(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$",
+                                                                error="Use the form YYYY-MM."))
+
+
+class LockSchema(Schema):
+    month = fields.Str()
+
+
+@blp.route("/accounts")
+class Accounts(MethodView):
+    @blp.doc(security=[{"bearer": []}])
+    @blp.response(200, AccountSchema(many=True))
+    @requires("books.read")
+    def get(self):
+        """List every account."""
+        return queries.list_accounts(get_session())
+
+    @blp.doc(security=[{"bearer": []}])
+    @blp.arguments(AccountSchema)
+    @blp.response(201, AccountSchema)
+    @requires("books.post")
+    def post(self, data):
+        """Open an account."""
+        session = get_session()
+        account = posting.open_account(session, **data)
+        session.commit()
+        return account
+
+
+@blp.route("/accounts/<code>/balance")
+@blp.doc(security=[{"bearer": []}])
+@blp.arguments(AsOfSchema, location="query")
+@blp.response(200, BalanceSchema)
+@requires("books.read")
+def account_balance(args, code):
+    """Balance of one account, now or as of a date."""
+    session = get_session()
+    info = queries.account_info(session, code)
+    return {"account": code, "unit": info.unit, "as_of": args["as_of"],
+            "balance": queries.balance_by_id(session, info.id, args["as_of"])}
+
+
+@blp.route("/accounts/<code>/statement")
+@blp.doc(security=[{"bearer": []}])
+@blp.arguments(StatementArgsSchema, location="query")
+@blp.response(200, StatementSchema)
+@requires("books.read")
+def account_statement(args, code):
+    """Statement of one account over a date range, a page at a time (follow ``next_cursor``)."""
+    return queries.statement(get_session(), code, args["start"], args["end"], after=args["after"],
+                             limit=args["limit"])
+
+
+@blp.route("/trial-balance")
+@blp.doc(security=[{"bearer": []}])
+@blp.arguments(AsOfSchema, location="query")
+@blp.response(200, TrialBalanceSchema)
+@requires("books.read")
+def trial_balance(args):
+    """Every account's balance and the totals per unit (zero when the books are sound)."""
+    return queries.trial_balance(get_session(), args["as_of"])
+
+
+@blp.route("/entries", methods=["POST"])
+@blp.doc(security=[{"bearer": []}])
+@blp.arguments(EntryInSchema)
+@blp.response(201, EntrySchema)
+@requires("books.post")
+def post_entry(data):
+    """Post a balanced entry. Replaying the same idempotency key and content returns the original."""
+    session = get_session()
+    entry = posting.post_entry(
+        session,
+        effective_date=data["effective_date"],
+        description=data["description"],
+        idempotency_key=data["idempotency_key"],
+        kind=data["kind"],
+        postings=[PostingLine(p["account"], p["amount"], p["unit"], p["memo"]) for p in data["postings"]],
+        actor_user_id=current_actor().id,
+    )
+    session.commit()
+    return posting.load_entry(session, entry.id)
+
+
+@blp.route("/entries/<int:entry_id>")
+@blp.doc(security=[{"bearer": []}])
+@blp.response(200, EntrySchema)
+@requires("books.read")
+def get_entry(entry_id):
+    """One journal entry with its postings."""
+    return posting.load_entry(get_session(), entry_id)
+
+
+@blp.route("/entries/<int:entry_id>/reversal", methods=["POST"])
+@blp.doc(security=[{"bearer": []}])
+@blp.arguments(ReversalInSchema)
+@blp.response(201, EntrySchema)
+@requires("books.post")
+def reverse_entry(data, entry_id):
+    """Reverse an entry at a chosen effective date (once only)."""
+    session = get_session()
+    entry = posting.reverse_entry(session, entry_id, effective_date=data["effective_date"],
+                                  description=data["description"], idempotency_key=data["idempotency_key"],
+                                  actor_user_id=current_actor().id)
+    session.commit()
+    return posting.load_entry(session, entry.id)
+
+
+@blp.route("/periods/locks")
+class Locks(MethodView):
+    @blp.doc(security=[{"bearer": []}])
+    @blp.response(200, LockSchema(many=True))
+    @requires("books.read")
+    def get(self):
+        """Months locked against posting."""
+        return [{"month": m.strftime("%Y-%m")} for m in posting.locked_months(get_session())]
+
+    @blp.doc(security=[{"bearer": []}])
+    @blp.arguments(LockInSchema)
+    @blp.response(201, LockSchema)
+    @requires("books.lock")
+    def post(self, data):
+        """Lock a month: nothing can be posted into it afterwards."""
+        session = get_session()
+        year, month = (int(x) for x in data["month"].split("-"))
+        locked = posting.lock_period(session, dt.date(year, month, 1), actor_user_id=current_actor().id)
+        session.commit()
+        return {"month": locked.strftime("%Y-%m")}

@@ -1,0 +1,78 @@
+"""The one permission check every route goes through: ``@requires(...)`` or ``@public``.
+
+Pages authenticate with the login cookie (and CSRF tokens on forms); the JSON API only with a
+bearer token, so a cookie alone can never drive the API from another site.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import g, request
+from flask_login import current_user
+
+from ledger.auth.models import User
+from ledger.auth.permissions import PERMISSIONS, allowed
+from ledger.auth.users import user_for_token
+from ledger.errors import AuthenticationRequired, NotFound, PermissionDenied
+from ledger.web.database import get_session
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def current_actor() -> User | None:
+    """The user making this request, or None."""
+    if "actor" in g:
+        return g.actor
+    user = None
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        user = user_for_token(get_session(), header[len("Bearer "):].strip())
+    elif not is_api_request() and current_user.is_authenticated:
+        user = get_session().get(User, int(current_user.get_id()))
+        if user is not None and not user.is_active:
+            user = None
+    g.actor = user
+    return user
+
+
+def requires(permission: str, *, own_participant: str | None = None):
+    """Allow the view to users whose roles grant ``permission``.
+
+    With ``own_participant="participant_id"``, a participant user may also reach the view when that
+    URL argument is their own participant id; anyone else's id answers 404, not 403, so that
+    participants cannot discover which records exist.
+    """
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}")
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            user = current_actor()
+            if user is None:
+                raise AuthenticationRequired(
+                    "Sign in first." if not is_api_request()
+                    else "Send a valid API token in the Authorization header: 'Bearer <token>'."
+                )
+            roles = user.role_names
+            if not allowed(roles, permission):
+                if own_participant is None:
+                    raise PermissionDenied("Your role does not allow this.")
+                wanted = kwargs.get(own_participant)
+                if "participant" not in roles or user.participant_id is None or wanted != user.participant_id:
+                    raise NotFound("There is no such record, or it is not yours to see.")
+            return view(*args, **kwargs)
+
+        wrapped.permission = permission
+        return wrapped
+
+    return decorate
+
+
+def public(view):
+    """Mark a view as open to anyone, on purpose."""
+    view.permission = "public"
+    return view

@@ -1,0 +1,32 @@
+"""Which roles may do what. The one table every route's permission check reads.
+
+A participant reaches their own records through ``own_participant`` in ``requires``; no permission
+below gives a participant anyone else's.
+"""
+
+from __future__ import annotations
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "books.read": frozenset({"admin", "finance"}),
+    "books.post": frozenset({"finance"}),
+    "books.lock": frozenset({"finance"}),
+    "users.manage": frozenset({"admin"}),
+    "participants.read": frozenset({"admin", "finance"}),
+    "participants.write": frozenset({"finance"}),
+    "projects.read": frozenset({"admin", "finance", "project_manager"}),
+    "projects.write": frozenset({"finance", "project_manager"}),
+    "claims.submit": frozenset({"finance", "project_manager"}),
+    "claims.approve": frozenset({"finance"}),
+    "payments.manage": frozenset({"finance"}),
+    "documents.finance": frozenset({"admin", "finance"}),
+    "reports.read": frozenset({"admin", "finance", "project_manager"}),
+    # Anything a signed-in user may do for themselves (their own tokens, their own records).
+    "self": frozenset({"admin", "finance", "project_manager", "participant"}),
+}
+
+
+def allowed(roles: frozenset[str], permission: str) -> bool:
+    try:
+        return bool(PERMISSIONS[permission] & roles)
+    except KeyError:
+        raise KeyError(f"unknown permission {permission!r}: add it to PERMISSIONS") from None

@@ -1,0 +1,111 @@
+"""Tables of the books. Written only by ``ledger.books.posting``; read by ``ledger.books.queries``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ledger.db import Base, BigId
+
+ACCOUNT_TYPES = ("asset", "liability", "income", "expense", "equity")
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    __table_args__ = (
+        UniqueConstraint("id", "unit", name="uq_accounts_id_unit"),
+        CheckConstraint("type IN ('asset','liability','income','expense','equity')", name="type"),
+        CheckConstraint("unit IN ('GBP','TIME')", name="unit"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(16))
+    unit: Mapped[str] = mapped_column(String(8))
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class JournalEntry(Base):
+    __tablename__ = "journal_entries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    effective_date: Mapped[dt.date] = mapped_column(Date)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    description: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(40), default="manual")
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    reverses_entry_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("journal_entries.id"), unique=True
+    )
+
+    __table_args__ = (Index("ix_journal_entries_effective_date", "effective_date"),)
+
+
+class Posting(Base):
+    __tablename__ = "postings"
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="nonzero"),
+        ForeignKeyConstraint(
+            ["account_id", "unit"], ["accounts.id", "accounts.unit"], name="fk_postings_account_unit"
+        ),
+        Index("ix_postings_account_date", "account_id", "effective_date", "id"),
+        Index("ix_postings_entry_id", "entry_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(BigId, ForeignKey("journal_entries.id"))
+    account_id: Mapped[int] = mapped_column()
+    unit: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    effective_date: Mapped[dt.date] = mapped_column(Date)
+    memo: Mapped[str | None] = mapped_column(Text)
+
+
+class AccountBalance(Base):
+    """Running total per account, updated in the same transaction as the postings (and row-locked)."""
+
+    __tablename__ = "account_balances"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(8))
+    balance: Mapped[int] = mapped_column(BigInteger, default=0)
+    postings_count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AccountDailyTotal(Base):
+    """Net movement per account per effective day: answers "balance as of" without scanning postings."""
+
+    __tablename__ = "account_daily_totals"
+    __table_args__ = (Index("ix_account_daily_totals_cover", "account_id", "day", "amount"),)
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class LockedPeriod(Base):
+    __tablename__ = "locked_periods"
+
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    locked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    locked_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

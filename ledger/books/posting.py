@@ -1,0 +1,416 @@
+"""The only code that writes postings.
+
+``post_entry`` validates an entry completely before writing anything, writes the entry, its postings
+and the stored balances in the caller's transaction, and never commits: the caller's unit of work
+does, so a failure anywhere leaves nothing half-written.
+
+Concurrency: the entry row is inserted first with ``ON CONFLICT DO NOTHING``, so writers sharing an
+idempotency key queue on its unique index and all but one find the entry already there. Balances
+are then updated in account-id order; those row locks order concurrent writers to the same accounts
+without deadlocks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ledger.books.models import (
+    ACCOUNT_TYPES,
+    Account,
+    AccountBalance,
+    AccountDailyTotal,
+    JournalEntry,
+    LockedPeriod,
+    Posting,
+)
+from ledger.books.records import AccountInfo, Entry, PostedLine, PostingLine
+from ledger.books.units import UNITS
+from ledger.errors import (
+    AlreadyReversed,
+    ClosedAccount,
+    Conflict,
+    IdempotencyConflict,
+    InvalidPosting,
+    NotFound,
+    PeriodLocked,
+    UnbalancedEntry,
+    ValidationError,
+)
+
+# No single posting may exceed a billion pounds (or its time equivalent): anything larger is a typo.
+MAX_ABS_AMOUNT = 100_000_000_000
+MAX_DESCRIPTION = 500
+MAX_KEY = 200
+
+_entries = JournalEntry.__table__
+_postings = Posting.__table__
+_balances = AccountBalance.__table__
+_daily = AccountDailyTotal.__table__
+_accounts = Account.__table__
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _dialect_insert(session: Session, table):
+    name = session.get_bind().dialect.name
+    return postgresql.insert(table) if name == "postgresql" else sqlite.insert(table)
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+# ---------------------------------------------------------------- accounts
+
+
+def open_account(session: Session, *, code: str, name: str, type: str, unit: str) -> AccountInfo:
+    """Open an account, or return it unchanged if one with the same code and shape exists."""
+    code = (code or "").strip()
+    if not code or len(code) > 64 or any(c.isspace() for c in code):
+        raise ValidationError(
+            "An account code must be 1 to 64 characters with no spaces.", fields={"code": ["invalid"]}
+        )
+    if not name or len(name) > 200:
+        raise ValidationError("An account name must be 1 to 200 characters.", fields={"name": ["invalid"]})
+    if type not in ACCOUNT_TYPES:
+        raise ValidationError(
+            f"Account type must be one of {', '.join(ACCOUNT_TYPES)}.", fields={"type": ["invalid"]}
+        )
+    if unit not in UNITS:
+        raise ValidationError(f"Unit must be one of {', '.join(UNITS)}.", fields={"unit": ["invalid"]})
+    existing = session.execute(select(Account).where(Account.code == code)).scalar_one_or_none()
+    if existing is not None:
+        if (existing.type, existing.unit) != (type, unit):
+            raise Conflict(
+                f"Account {code} already exists as {existing.type} in {existing.unit}.",
+                fields={"code": ["exists"]},
+            )
+        return _info(existing)
+    account = Account(code=code, name=name, type=type, unit=unit, is_open=True)
+    session.add(account)
+    session.flush()
+    session.execute(_balances.insert().values(account_id=account.id, unit=unit, balance=0, postings_count=0))
+    return _info(account)
+
+
+def close_account(session: Session, code: str) -> AccountInfo:
+    """Close an account with a zero balance; nothing can be posted to it afterwards."""
+    account = _account_by_code(session, code)
+    balance = session.execute(
+        select(_balances.c.balance).where(_balances.c.account_id == account.id).with_for_update()
+    ).scalar_one()
+    if balance != 0:
+        raise Conflict(f"Account {code} still has a balance of {balance} {account.unit} minor units.")
+    account.is_open = False
+    account.closed_at = _utcnow()
+    session.flush()
+    return _info(account)
+
+
+def _account_by_code(session: Session, code: str) -> Account:
+    account = session.execute(select(Account).where(Account.code == code)).scalar_one_or_none()
+    if account is None:
+        raise NotFound(f"There is no account with code {code!r}.")
+    return account
+
+
+def _info(a) -> AccountInfo:
+    return AccountInfo(id=a.id, code=a.code, name=a.name, type=a.type, unit=a.unit, is_open=bool(a.is_open))
+
+
+# ---------------------------------------------------------------- posting
+
+
+def content_hash(
+    effective_date: dt.date,
+    description: str,
+    kind: str,
+    reverses_entry_id: int | None,
+    postings: Sequence[PostingLine],
+) -> str:
+    """Fingerprint of what an entry says, to tell a true replay from a reused key."""
+    body = {
+        "date": effective_date.isoformat(),
+        "description": description,
+        "kind": kind,
+        "reverses": reverses_entry_id,
+        "postings": sorted([p.account, p.unit, p.amount, p.memo or ""] for p in postings),
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def check_entry_shape(description: str, postings: Sequence[PostingLine], idempotency_key: str) -> None:
+    """Refuse an entry that could never be valid, before touching the database."""
+    if not isinstance(description, str) or not description.strip():
+        raise ValidationError("Say what the entry is for: a description is required.",
+                              fields={"description": ["required"]})
+    if len(description) > MAX_DESCRIPTION:
+        raise ValidationError(f"The description is longer than {MAX_DESCRIPTION} characters.",
+                              fields={"description": ["too long"]})
+    if not isinstance(idempotency_key, str) or not idempotency_key.strip() or len(idempotency_key) > MAX_KEY:
+        raise ValidationError(f"An idempotency key of 1 to {MAX_KEY} characters is required.",
+                              fields={"idempotency_key": ["invalid"]})
+    if len(postings) < 2:
+        raise UnbalancedEntry("An entry needs at least two postings.", fields={"postings": ["too few"]})
+    totals: dict[str, int] = defaultdict(int)
+    for i, p in enumerate(postings):
+        if type(p.amount) is not int:
+            raise InvalidPosting(f"Posting {i + 1}: the amount must be a whole number of minor units.",
+                                 fields={f"postings.{i}.amount": ["not an integer"]})
+        if p.amount == 0:
+            raise InvalidPosting(f"Posting {i + 1} to {p.account} is zero; leave it out.",
+                                 fields={f"postings.{i}.amount": ["zero"]})
+        if abs(p.amount) > MAX_ABS_AMOUNT:
+            raise InvalidPosting(f"Posting {i + 1} to {p.account} is implausibly large ({p.amount}).",
+                                 fields={f"postings.{i}.amount": ["too large"]})
+        if p.unit not in UNITS:
+            raise InvalidPosting(f"Posting {i + 1}: unknown unit {p.unit!r}; use one of {', '.join(UNITS)}.",
+                                 fields={f"postings.{i}.unit": ["unknown"]})
+        totals[p.unit] += p.amount
+    off = {u: t for u, t in totals.items() if t != 0}
+    if off:
+        detail = "; ".join(f"{u} is off by {t}" for u, t in sorted(off.items()))
+        raise UnbalancedEntry(f"The postings do not balance: {detail}.", fields={"postings": ["unbalanced"]})
+
+
+def post_entry(
+    session: Session,
+    *,
+    effective_date: dt.date,
+    description: str,
+    postings: Sequence[PostingLine],
+    idempotency_key: str,
+    actor_user_id: int | None = None,
+    kind: str = "manual",
+    reverses_entry_id: int | None = None,
+) -> Entry:
+    """Post one balanced entry, or return the original if this idempotency key already posted it."""
+    if not isinstance(effective_date, dt.date) or isinstance(effective_date, dt.datetime):
+        raise ValidationError("The effective date must be a date.", fields={"effective_date": ["invalid"]})
+    postings = tuple(postings)
+    check_entry_shape(description, postings, idempotency_key)
+    fingerprint = content_hash(effective_date, description, kind, reverses_entry_id, postings)
+
+    codes = sorted({p.account for p in postings})
+    rows = session.execute(
+        select(_accounts.c.id, _accounts.c.code, _accounts.c.unit, _accounts.c.is_open).where(
+            _accounts.c.code.in_(codes)
+        )
+    ).all()
+    accounts = {r.code: r for r in rows}
+    locked = session.execute(
+        select(LockedPeriod.month).where(LockedPeriod.month == month_start(effective_date))
+    ).first()
+
+    problem = _account_problem(postings, accounts)
+    if problem is None and locked is not None:
+        problem = PeriodLocked(
+            f"{effective_date:%B %Y} is locked: post into an open month instead "
+            f"(for a correction, date the reversal in the current month).",
+            fields={"effective_date": ["locked period"]},
+        )
+    if problem is not None:
+        # A replay of an entry posted before (say) the period was locked still returns the original.
+        existing = _find_by_key(session, idempotency_key)
+        if existing is not None:
+            return _replay(session, existing, fingerprint)
+        raise problem
+
+    now = _utcnow()
+    insert = _dialect_insert(session, _entries).values(
+        effective_date=effective_date,
+        recorded_at=now,
+        description=description,
+        kind=kind,
+        actor_user_id=actor_user_id,
+        idempotency_key=idempotency_key,
+        content_hash=fingerprint,
+        reverses_entry_id=reverses_entry_id,
+    )
+    entry_id = session.execute(insert.on_conflict_do_nothing().returning(_entries.c.id)).scalar()
+    if entry_id is None:
+        existing = _find_by_key(session, idempotency_key)
+        if existing is not None:
+            return _replay(session, existing, fingerprint)
+        raise AlreadyReversed(f"Entry {reverses_entry_id} has already been reversed.")
+
+    session.execute(
+        _postings.insert(),
+        [
+            {
+                "entry_id": entry_id,
+                "account_id": accounts[p.account].id,
+                "unit": p.unit,
+                "amount": p.amount,
+                "effective_date": effective_date,
+                "memo": p.memo,
+            }
+            for p in postings
+        ],
+    )
+    per_account: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for p in postings:
+        acc = per_account[accounts[p.account].id]
+        acc[0] += p.amount
+        acc[1] += 1
+    for account_id in sorted(per_account):
+        delta, count = per_account[account_id]
+        session.execute(
+            update(_balances)
+            .where(_balances.c.account_id == account_id)
+            .values(balance=_balances.c.balance + delta, postings_count=_balances.c.postings_count + count)
+        )
+    daily = _dialect_insert(session, _daily)
+    daily = daily.on_conflict_do_update(
+        index_elements=[_daily.c.account_id, _daily.c.day],
+        set_={"amount": _daily.c.amount + daily.excluded.amount},
+    )
+    session.execute(
+        daily,
+        [
+            {"account_id": account_id, "day": effective_date, "amount": per_account[account_id][0]}
+            for account_id in sorted(per_account)
+        ],
+    )
+    return Entry(
+        id=entry_id,
+        effective_date=effective_date,
+        recorded_at=now,
+        description=description,
+        kind=kind,
+        idempotency_key=idempotency_key,
+        actor_user_id=actor_user_id,
+        reverses_entry_id=reverses_entry_id,
+        postings=tuple(
+            PostedLine(id=0, account=p.account, account_id=accounts[p.account].id, amount=p.amount,
+                       unit=p.unit, memo=p.memo)
+            for p in postings
+        ),
+    )
+
+
+def _account_problem(postings: Sequence[PostingLine], accounts) -> Exception | None:
+    for i, p in enumerate(postings):
+        account = accounts.get(p.account)
+        if account is None:
+            return InvalidPosting(f"Posting {i + 1}: there is no account with code {p.account!r}.",
+                                  fields={f"postings.{i}.account": ["unknown"]})
+        if account.unit != p.unit:
+            return InvalidPosting(
+                f"Posting {i + 1}: account {p.account} is kept in {account.unit}, not {p.unit}.",
+                fields={f"postings.{i}.unit": ["wrong unit"]},
+            )
+        if not account.is_open:
+            return ClosedAccount(f"Account {p.account} is closed; nothing can be posted to it.",
+                                 fields={f"postings.{i}.account": ["closed"]})
+    return None
+
+
+def _find_by_key(session: Session, key: str):
+    return session.execute(select(JournalEntry).where(JournalEntry.idempotency_key == key)).scalar_one_or_none()
+
+
+def _replay(session: Session, existing: JournalEntry, fingerprint: str) -> Entry:
+    if existing.content_hash != fingerprint:
+        raise IdempotencyConflict(
+            f"The idempotency key {existing.idempotency_key!r} was already used for a different entry "
+            f"(entry {existing.id}); use a new key for a new entry.",
+            fields={"idempotency_key": ["reused with different content"]},
+        )
+    return load_entry(session, existing.id)
+
+
+def load_entry(session: Session, entry_id: int) -> Entry:
+    entry = session.get(JournalEntry, entry_id)
+    if entry is None:
+        raise NotFound(f"There is no journal entry {entry_id}.")
+    lines = session.execute(
+        select(_postings.c.id, _postings.c.account_id, _accounts.c.code, _postings.c.amount,
+               _postings.c.unit, _postings.c.memo)
+        .join(_accounts, _accounts.c.id == _postings.c.account_id)
+        .where(_postings.c.entry_id == entry_id)
+        .order_by(_postings.c.id)
+    ).all()
+    return Entry(
+        id=entry.id,
+        effective_date=entry.effective_date,
+        recorded_at=entry.recorded_at,
+        description=entry.description,
+        kind=entry.kind,
+        idempotency_key=entry.idempotency_key,
+        actor_user_id=entry.actor_user_id,
+        reverses_entry_id=entry.reverses_entry_id,
+        postings=tuple(
+            PostedLine(id=r.id, account=r.code, account_id=r.account_id, amount=r.amount, unit=r.unit,
+                       memo=r.memo)
+            for r in lines
+        ),
+    )
+
+
+def reverse_entry(
+    session: Session,
+    entry_id: int,
+    *,
+    effective_date: dt.date,
+    description: str | None = None,
+    idempotency_key: str | None = None,
+    actor_user_id: int | None = None,
+    kind: str | None = None,
+) -> Entry:
+    """Post the mirror of an entry, linked to it; an entry can be reversed only once."""
+    original = load_entry(session, entry_id)
+    if original.reverses_entry_id is not None:
+        raise Conflict(
+            f"Entry {entry_id} is itself a reversal of entry {original.reverses_entry_id}; "
+            "post a new entry instead of reversing a reversal."
+        )
+    already = session.execute(
+        select(JournalEntry.id).where(JournalEntry.reverses_entry_id == entry_id)
+    ).scalar_one_or_none()
+    key = idempotency_key or f"reversal-of:{entry_id}"
+    if already is not None:
+        existing = _find_by_key(session, key)
+        if existing is not None and existing.id == already:
+            return load_entry(session, already)
+        raise AlreadyReversed(f"Entry {entry_id} has already been reversed by entry {already}.")
+    return post_entry(
+        session,
+        effective_date=effective_date,
+        description=description or f"Reversal of entry {entry_id}: {original.description}"[:MAX_DESCRIPTION],
+        postings=[PostingLine(p.account, -p.amount, p.unit, p.memo) for p in original.postings],
+        idempotency_key=key,
+        actor_user_id=actor_user_id,
+        kind=kind or f"reversal:{original.kind}"[:40],
+        reverses_entry_id=entry_id,
+    )
+
+
+# ---------------------------------------------------------------- periods
+
+
+def lock_period(session: Session, month: dt.date, *, actor_user_id: int | None = None) -> dt.date:
+    """Lock a month: nothing can be posted into it afterwards. Locking twice is harmless."""
+    month = month_start(month)
+    if session.get(LockedPeriod, month) is None:
+        session.add(LockedPeriod(month=month, locked_at=_utcnow(), locked_by_user_id=actor_user_id))
+        session.flush()
+    return month
+
+
+def locked_months(session: Session) -> list[dt.date]:
+    return list(session.execute(select(LockedPeriod.month).order_by(LockedPeriod.month)).scalars())
+
+
+def count_entries(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(_entries)).scalar_one()

@@ -1,0 +1,166 @@
+"""Reading the books: balances, statements and the trial balance.
+
+Current balances come from the stored per-account totals; balances "as of" a date from the daily
+totals, so neither scans the postings table. Statements read postings through the
+(account, effective date, id) index and compute running balances from the opening balance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from ledger.books.models import Account, AccountBalance, AccountDailyTotal, JournalEntry, Posting
+from ledger.books.records import AccountInfo, Statement, StatementLine, TrialBalance, TrialBalanceRow
+from ledger.errors import NotFound, ValidationError
+
+_postings = Posting.__table__
+_entries = JournalEntry.__table__
+_daily = AccountDailyTotal.__table__
+_balances = AccountBalance.__table__
+_accounts = Account.__table__
+
+MAX_PAGE = 1000
+
+
+def account_info(session: Session, code: str) -> AccountInfo:
+    row = session.execute(
+        select(_accounts.c.id, _accounts.c.code, _accounts.c.name, _accounts.c.type, _accounts.c.unit,
+               _accounts.c.is_open).where(_accounts.c.code == code)
+    ).first()
+    if row is None:
+        raise NotFound(f"There is no account with code {code!r}.")
+    return AccountInfo(id=row.id, code=row.code, name=row.name, type=row.type, unit=row.unit,
+                       is_open=bool(row.is_open))
+
+
+def list_accounts(session: Session, *, prefix: str | None = None) -> list[AccountInfo]:
+    query = select(_accounts).order_by(_accounts.c.code)
+    if prefix:
+        query = query.where(_accounts.c.code.startswith(prefix, autoescape=True))
+    return [
+        AccountInfo(id=r.id, code=r.code, name=r.name, type=r.type, unit=r.unit, is_open=bool(r.is_open))
+        for r in session.execute(query)
+    ]
+
+
+def balance(session: Session, code: str, as_of: dt.date | None = None) -> int:
+    """Balance of an account: of everything posted, or of what is effective on or before ``as_of``."""
+    return balance_by_id(session, account_info(session, code).id, as_of)
+
+
+def balance_by_id(session: Session, account_id: int, as_of: dt.date | None = None) -> int:
+    if as_of is None:
+        return session.execute(
+            select(_balances.c.balance).where(_balances.c.account_id == account_id)
+        ).scalar_one()
+    return session.execute(
+        select(func.coalesce(func.sum(_daily.c.amount), 0)).where(
+            _daily.c.account_id == account_id, _daily.c.day <= as_of
+        )
+    ).scalar_one()
+
+
+def encode_cursor(day: dt.date, posting_id: int) -> str:
+    return f"{day.isoformat()}.{posting_id}"
+
+
+def decode_cursor(cursor: str) -> tuple[dt.date, int]:
+    try:
+        day, posting_id = cursor.split(".", 1)
+        return dt.date.fromisoformat(day), int(posting_id)
+    except ValueError as exc:
+        raise ValidationError("The page cursor is not valid; start again from the first page.",
+                              fields={"after": ["invalid"]}) from exc
+
+
+def statement(
+    session: Session,
+    code: str,
+    start: dt.date,
+    end: dt.date,
+    *,
+    after: str | None = None,
+    limit: int | None = None,
+) -> Statement:
+    """Statement of one account from ``start`` to ``end`` inclusive, optionally one page at a time.
+
+    ``after`` is the ``next_cursor`` of the previous page; the page's opening balance is then the
+    previous page's closing balance.
+    """
+    if end < start:
+        raise ValidationError("The statement ends before it starts.", fields={"end": ["before start"]})
+    if limit is not None and not 1 <= limit <= MAX_PAGE:
+        raise ValidationError(f"A page holds 1 to {MAX_PAGE} lines.", fields={"limit": ["out of range"]})
+    info = account_info(session, code)
+    opening = balance_by_id(session, info.id, start - dt.timedelta(days=1))
+    where = [_postings.c.account_id == info.id, _postings.c.effective_date.between(start, end)]
+    if after is not None:
+        day, posting_id = decode_cursor(after)
+        if day > start:
+            opening += session.execute(
+                select(func.coalesce(func.sum(_daily.c.amount), 0)).where(
+                    _daily.c.account_id == info.id, _daily.c.day >= start, _daily.c.day < day
+                )
+            ).scalar_one()
+        opening += session.execute(
+            select(func.coalesce(func.sum(_postings.c.amount), 0)).where(
+                _postings.c.account_id == info.id, _postings.c.effective_date == day,
+                _postings.c.id <= posting_id,
+            )
+        ).scalar_one()
+        where.append(or_(_postings.c.effective_date > day,
+                         and_(_postings.c.effective_date == day, _postings.c.id > posting_id)))
+    query = (
+        select(_postings.c.id, _postings.c.entry_id, _postings.c.effective_date, _postings.c.amount,
+               _postings.c.memo, _entries.c.description, _entries.c.kind, _entries.c.reverses_entry_id)
+        .join(_entries, _entries.c.id == _postings.c.entry_id)
+        .where(*where)
+        .order_by(_postings.c.effective_date, _postings.c.id)
+    )
+    if limit is not None:
+        query = query.limit(limit + 1)
+    rows = session.execute(query).all()
+    next_cursor = None
+    if limit is not None and len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1].effective_date, rows[-1].id)
+    running = opening
+    lines = []
+    for r in rows:
+        running += r.amount
+        lines.append(StatementLine(
+            posting_id=r.id, entry_id=r.entry_id, effective_date=r.effective_date, description=r.description,
+            kind=r.kind, memo=r.memo, amount=r.amount, running_balance=running,
+            reverses_entry_id=r.reverses_entry_id,
+        ))
+    return Statement(account=info, start=start, end=end, opening_balance=opening, lines=tuple(lines),
+                     closing_balance=running, next_cursor=next_cursor)
+
+
+def trial_balance(session: Session, as_of: dt.date | None = None) -> TrialBalance:
+    """Every account's balance and the total per unit, which is zero when the books are sound."""
+    if as_of is None:
+        query = select(_accounts, _balances.c.balance.label("balance")).join(
+            _balances, _balances.c.account_id == _accounts.c.id
+        )
+    else:
+        sums = (
+            select(_daily.c.account_id, func.sum(_daily.c.amount).label("balance"))
+            .where(_daily.c.day <= as_of)
+            .group_by(_daily.c.account_id)
+            .subquery()
+        )
+        query = select(_accounts, func.coalesce(sums.c.balance, 0).label("balance")).outerjoin(
+            sums, sums.c.account_id == _accounts.c.id
+        )
+    rows = []
+    totals: dict[str, int] = defaultdict(int)
+    for r in session.execute(query.order_by(_accounts.c.code)):
+        info = AccountInfo(id=r.id, code=r.code, name=r.name, type=r.type, unit=r.unit, is_open=bool(r.is_open))
+        rows.append(TrialBalanceRow(account=info, balance=r.balance))
+        totals[r.unit] += r.balance
+    return TrialBalance(as_of=as_of, rows=tuple(rows), totals=dict(totals))

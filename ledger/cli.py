@@ -1,0 +1,129 @@
+"""Flask CLI commands for finance and administrators: ``flask --app wsgi ledger ...``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from ledger.db import unit_of_work
+
+ledger_cli = AppGroup("ledger", help="Set up, check and export the books.")
+
+
+def _session_factory():
+    return current_app.extensions["session_factory"]
+
+
+@ledger_cli.command("migrate")
+def migrate_command():
+    """Apply database migrations (alembic upgrade head)."""
+    from ledger.migrate import upgrade
+
+    upgrade(current_app.extensions["engine"])
+    click.echo("Database is up to date.")
+
+
+@ledger_cli.command("init")
+def init_command():
+    """Migrate, and load the demo data if the database holds no entries yet."""
+    from ledger import demo
+    from ledger.books.posting import count_entries
+    from ledger.migrate import upgrade
+
+    upgrade(current_app.extensions["engine"])
+    with unit_of_work(_session_factory()) as session:
+        empty = count_entries(session) == 0
+    if empty:
+        click.echo("Loading demo data (a year of activity)...")
+        with unit_of_work(_session_factory()) as session:
+            summary = demo.load_demo(session, today=dt.date.today())
+        click.echo(summary.describe())
+    click.echo(demo.LOGIN_HELP)
+
+
+@ledger_cli.command("demo")
+def demo_command():
+    """Load the demo data into the empty database named by DATABASE_URL."""
+    from ledger import demo
+    from ledger.books.posting import count_entries
+    from ledger.migrate import upgrade
+
+    upgrade(current_app.extensions["engine"])
+    with unit_of_work(_session_factory()) as session:
+        if count_entries(session) > 0:
+            click.echo("Refusing: this database already holds journal entries. Demo data goes into an "
+                       "empty database only.", err=True)
+            sys.exit(1)
+        summary = demo.load_demo(session, today=dt.date.today())
+    click.echo(summary.describe())
+    click.echo(demo.LOGIN_HELP)
+
+
+@ledger_cli.command("verify")
+def verify_command():
+    """Re-check every invariant of the books; exit 1 with a report if anything is wrong."""
+    from ledger.books.verify import verify_books
+
+    with unit_of_work(_session_factory()) as session:
+        report = verify_books(session)
+    click.echo(report.describe())
+    sys.exit(0 if report.ok else 1)
+
+
+@ledger_cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(["hledger", "beancount"]), required=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), default="-",
+              help="File to write (default: standard output).")
+def export_command(fmt: str, out: str):
+    """Write the whole journal for hledger or beancount, to cross-check every balance."""
+    from ledger.books.export import export_journal
+
+    with unit_of_work(_session_factory()) as session, click.open_file(out, "w", encoding="utf-8") as stream:
+        count = export_journal(session, fmt, stream)
+    if out != "-":
+        click.echo(f"Wrote {count} entries to {out}.")
+
+
+@ledger_cli.command("lock-period")
+@click.argument("month")
+def lock_period_command(month: str):
+    """Lock a month (YYYY-MM) so that nothing more can be posted into it."""
+    from ledger.books.posting import lock_period
+
+    try:
+        year, mon = (int(x) for x in month.split("-"))
+        first = dt.date(year, mon, 1)
+    except ValueError:
+        raise click.BadParameter("Use the form YYYY-MM, for example 2025-06.") from None
+    with unit_of_work(_session_factory()) as session:
+        lock_period(session, first)
+    click.echo(f"{first:%B %Y} is locked.")
+
+
+@ledger_cli.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(["admin", "finance", "project_manager", "participant"]))
+@click.option("--participant-id", type=int, default=None)
+@click.password_option()
+def create_user_command(email, display_name, roles, participant_id, password):
+    """Create a user with one or more roles."""
+    from ledger.auth.users import create_user
+    from ledger.errors import LedgerError
+
+    try:
+        with unit_of_work(_session_factory()) as session:
+            user = create_user(session, email=email, display_name=display_name, password=password,
+                               roles=roles, participant_id=participant_id)
+            click.echo(f"Created user {user.id} ({user.email}) with roles {', '.join(sorted(roles))}.")
+    except LedgerError as error:
+        raise click.ClickException(error.message) from None
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(ledger_cli)

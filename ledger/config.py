@@ -1,0 +1,70 @@
+"""Configuration from the environment, with safe development defaults.
+
+Production (``LEDGER_ENV=production``) refuses to start without a real secret key and an
+encryption key for bank details, so a forgotten setting cannot leak sessions or account numbers.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ledger.errors import ConfigurationError
+
+DEV_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
+# A Fernet key (urlsafe base64 of 32 bytes) for development and tests only.
+DEV_BANK_DETAILS_KEY = "ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhISE="
+
+
+def default_sqlite_url(instance_path: str) -> str:
+    return "sqlite:///" + str(Path(instance_path) / "ledger.sqlite3")
+
+
+def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the app's settings: environment first, then explicit overrides (tests)."""
+    env = os.environ
+    settings = {
+        "ENV_NAME": env.get("LEDGER_ENV", "development"),
+        "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
+        "DATABASE_URL": env.get("DATABASE_URL") or default_sqlite_url(instance_path),
+        "BANK_DETAILS_KEY": env.get("BANK_DETAILS_KEY", DEV_BANK_DETAILS_KEY),
+        "POLICY_OVERRIDE_FILES": [p for p in env.get("POLICY_OVERRIDE_FILES", "").split(os.pathsep) if p],
+        "ORGANISATION_NAME": env.get("ORGANISATION_NAME", "Demo Council Adult Social Care"),
+        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),
+        "PUBLIC_API_RATE_LIMIT": int(env.get("PUBLIC_API_RATE_LIMIT", "60")),
+        "PUBLIC_API_RATE_WINDOW_SECONDS": int(env.get("PUBLIC_API_RATE_WINDOW_SECONDS", "60")),
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "API_TITLE": "Co-production payments ledger",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }
+    if overrides:
+        settings.update(overrides)
+    production = settings["ENV_NAME"] == "production"
+    settings["SESSION_COOKIE_SECURE"] = production
+    if production:
+        check_production(settings)
+    return settings
+
+
+def check_production(settings: dict) -> None:
+    """Refuse to run production with development secrets."""
+    secret = settings.get("SECRET_KEY") or ""
+    if secret == DEV_SECRET_KEY or len(secret) < 32:
+        raise ConfigurationError(
+            "SECRET_KEY must be set to a random value of at least 32 characters in production "
+            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
+    if settings.get("BANK_DETAILS_KEY") in (None, "", DEV_BANK_DETAILS_KEY):
+        raise ConfigurationError(
+            "BANK_DETAILS_KEY must be set in production (a Fernet key: "
+            "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')."
+        )
+    if settings["DATABASE_URL"].startswith("sqlite"):
+        raise ConfigurationError("Production needs PostgreSQL: set DATABASE_URL to a postgresql+psycopg:// URL.")

@@ -1,0 +1,108 @@
+"""One exception hierarchy for the whole application.
+
+Every error a person can cause is a ``LedgerError`` subclass with a message they can act on; the web
+and API layers map them to one JSON shape and to friendly HTML messages, with the HTTP status below.
+"""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """Base of every error the application raises on purpose."""
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, fields: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+    def to_dict(self) -> dict:
+        body = {"code": self.code, "message": self.message}
+        if self.fields:
+            body["fields"] = self.fields
+        return {"error": body}
+
+
+class ConfigurationError(LedgerError):
+    """Raised when the application is started with settings that are unsafe or incomplete."""
+
+    code = "configuration"
+
+
+class ValidationError(LedgerError):
+    """Raised when input is malformed: a field missing, of the wrong type or out of range."""
+
+    code = "validation_error"
+
+
+class NotFound(LedgerError):
+    """Raised when a record asked for does not exist (or is not visible to the asker)."""
+
+    status = 404
+    code = "not_found"
+
+
+class PermissionDenied(LedgerError):
+    """Raised when the acting user may not do what they asked."""
+
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(LedgerError):
+    """Raised when the request clashes with the current state (double submission, wrong status)."""
+
+    status = 409
+    code = "conflict"
+
+
+class UnbalancedEntry(ValidationError):
+    """Raised when a journal entry's postings do not sum to zero in each unit."""
+
+    code = "unbalanced_entry"
+
+
+class InvalidPosting(ValidationError):
+    """Raised when a posting is zero, in the wrong unit, or names an unknown account."""
+
+    code = "invalid_posting"
+
+
+class ClosedAccount(Conflict):
+    """Raised when a posting names an account that has been closed."""
+
+    code = "closed_account"
+
+
+class PeriodLocked(Conflict):
+    """Raised when an entry's effective date falls in a month finance has locked."""
+
+    code = "period_locked"
+
+
+class IdempotencyConflict(Conflict):
+    """Raised when an idempotency key is reused with different content."""
+
+    code = "idempotency_conflict"
+
+
+class AlreadyReversed(Conflict):
+    """Raised when an entry that has already been reversed is reversed again."""
+
+    code = "already_reversed"
+
+
+class TooManyRequests(LedgerError):
+    """Raised when a caller exceeds a rate limit (logins, the public calculator)."""
+
+    status = 429
+    code = "rate_limited"
+
+
+class AuthenticationRequired(LedgerError):
+    """Raised when a request needs a logged-in user or a valid API token."""
+
+    status = 401
+    code = "unauthenticated"

@@ -1,0 +1,1 @@
+"""Participants: the people with lived experience who are paid, and whose records are theirs to see."""

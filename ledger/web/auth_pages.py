@@ -1,0 +1,91 @@
+"""Sign in, sign out, and each user's own API tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+from ledger.auth import users
+from ledger.auth.access import current_actor, public, requires
+from ledger.web.database import get_session
+from ledger.web.setup import SessionUser
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField("Sign in")
+
+
+class TokenForm(FlaskForm):
+    name = StringField("What will use this token?", validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField("Create token")
+
+
+class RevokeForm(FlaskForm):
+    submit = SubmitField("Revoke")
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("books.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        session = get_session()
+        user = users.authenticate(
+            session, form.email.data, form.password.data, client=request.remote_addr or "unknown",
+            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+            window_seconds=current_app.config["LOGIN_WINDOW_SECONDS"],
+        )
+        session.commit()
+        if user is None:
+            flash("That email address and password do not match. Check them and try again.", "error")
+            return render_template("login.html", form=form), 401
+        login_user(SessionUser(user.id))
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@requires("self")
+def logout():
+    logout_user()
+    flash("You have signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@requires("self")
+def tokens():
+    user = current_actor()
+    form = TokenForm()
+    new_token = None
+    session = get_session()
+    if form.validate_on_submit():
+        new_token = users.issue_token(session, user.id, form.name.data)
+        session.commit()
+    return render_template("tokens.html", form=form, new_token=new_token, revoke_form=RevokeForm(),
+                           tokens=users.list_tokens(session, user.id))
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@requires("self")
+def revoke_token(token_id: int):
+    form = RevokeForm()
+    if form.validate_on_submit():
+        session = get_session()
+        users.revoke_token(session, current_actor().id, token_id)
+        session.commit()
+        flash("The token has been revoked; anything using it will stop working.", "info")
+    return redirect(url_for("auth.tokens"))

@@ -1,0 +1,105 @@
+"""Wire the web layer: login sessions, CSRF protection, error pages and JSON errors, blueprints."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import LoginManager, UserMixin
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from ledger import formatting
+from ledger.auth.permissions import allowed
+from ledger.errors import AuthenticationRequired, LedgerError
+
+log = logging.getLogger(__name__)
+
+
+class SessionUser(UserMixin):
+    """What Flask-Login keeps in the cookie: only the user id; roles are re-read on every request."""
+
+    def __init__(self, user_id: int):
+        self.id = user_id
+
+
+# Links on the home page and in the menu: (label, endpoint, permission). Parts of the app add theirs.
+NAV_LINKS: list[tuple[str, str, str]] = [
+    ("Trial balance", "books.trial_balance", "books.read"),
+    ("Locked periods", "books.periods", "books.read"),
+]
+
+
+def nav_links(user) -> list[dict]:
+    roles = user.role_names
+    return [{"label": label, "url": url_for(endpoint)} for label, endpoint, permission in NAV_LINKS
+            if allowed(roles, permission)]
+
+
+def init_app(app: Flask) -> None:
+    csrf = CSRFProtect(app)
+    app.extensions["csrf"] = csrf
+    login_manager = LoginManager(app)
+    login_manager.login_view = "auth.login"
+
+    @login_manager.user_loader
+    def _load(user_id: str):
+        return SessionUser(int(user_id)) if user_id.isdigit() else None
+
+    from ledger.auth.access import current_actor
+
+    app.jinja_env.globals.update(current_actor=current_actor, nav_links=nav_links,
+                                 amount_in_unit=formatting.amount_in_unit)
+    app.jinja_env.filters.update(long_date=formatting.long_date, money=formatting.money,
+                                 hours=formatting.hours)
+
+    from ledger.web import auth_pages, books_pages
+
+    app.register_blueprint(auth_pages.bp)
+    app.register_blueprint(books_pages.bp)
+
+    def wants_json() -> bool:
+        return request.path.startswith("/api/")
+
+    @app.errorhandler(LedgerError)
+    def _ledger_error(error: LedgerError):
+        if wants_json():
+            response = jsonify(error.to_dict())
+            response.status_code = error.status
+            if isinstance(error, AuthenticationRequired):
+                response.headers["WWW-Authenticate"] = "Bearer"
+            return response
+        if isinstance(error, AuthenticationRequired):
+            return redirect(url_for("auth.login", next=request.full_path))
+        return render_template("error.html", message=error.message, status=error.status), error.status
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):
+        flash("Your form had expired. Please try again.", "error")
+        return render_template("error.html", message=error.description, status=400), 400
+
+    @app.errorhandler(422)
+    def _unprocessable(error: HTTPException):
+        # webargs/marshmallow validation: report each bad field as a 400 in the one error shape.
+        messages = getattr(error, "data", {}).get("messages", {})
+        fields: dict = {}
+        for _location, errors in messages.items():
+            fields.update(errors)
+        names = ", ".join(sorted(str(k) for k in fields)) or "the request"
+        body = {"error": {"code": "validation_error", "message": f"Please correct: {names}.", "fields": fields}}
+        return jsonify(body), 400
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if wants_json():
+            body = {"error": {"code": error.name.lower().replace(" ", "_"), "message": error.description}}
+            return jsonify(body), error.code
+        return render_template("error.html", message=error.description, status=error.code), error.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        log.exception("unexpected error")
+        message = "Something went wrong on our side. Nothing was changed; please try again."
+        if wants_json():
+            return jsonify({"error": {"code": "internal_error", "message": message}}), 500
+        return render_template("error.html", message=message, status=500), 500
