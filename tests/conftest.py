@@ -1,6 +1,7 @@
 """Fixtures: every database test runs on SQLite and again on PostgreSQL.
 
-PostgreSQL comes from TEST_DATABASE_URL (default: the local server's ``test`` database). Without it,
+PostgreSQL comes from TEST_DATABASE_URL (default: the local server's ``test`` database, next to which each
+run makes a scratch database of its own). Without it,
 PostgreSQL runs are skipped, except under CI=true, where they fail loudly instead.
 Tests marked ``postgres_only`` (concurrency, deferred constraint triggers) run on PostgreSQL only.
 """
@@ -12,7 +13,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 from ledger.db import make_engine, make_session_factory, normalise_url
@@ -31,9 +32,13 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
-    """A migrated, empty PostgreSQL database (schema rebuilt once per test session)."""
-    engine = create_engine(TEST_DATABASE_URL)
+def postgres_url() -> Iterator[str]:
+    """A migrated, empty PostgreSQL database of this test run's own.
+
+    A scratch database is created next to TEST_DATABASE_URL's and dropped afterwards, so that two test
+    runs on one server cannot disturb each other.
+    """
+    engine = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
             connection.execute(text("select 1"))
@@ -43,12 +48,19 @@ def postgres_url() -> str:
         if IN_CI:
             pytest.fail(message + " (CI=true: PostgreSQL tests must run)", pytrace=False)
         pytest.skip(message)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    upgrade(engine)
+    url = make_url(TEST_DATABASE_URL)
+    scratch = f"{url.database}_run_{os.getpid()}"
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{scratch}"'))
+        connection.execute(text(f'CREATE DATABASE "{scratch}"'))
+    scratch_url = url.set(database=scratch).render_as_string(hide_password=False)
+    migrated = create_engine(scratch_url)
+    upgrade(migrated)
+    migrated.dispose()
+    yield scratch_url
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
     engine.dispose()
-    return TEST_DATABASE_URL
 
 
 @pytest.fixture(scope="session")
