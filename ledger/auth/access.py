@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_login import current_user
 
+from ledger.auth import ratelimit
 from ledger.auth.models import User
 from ledger.auth.permissions import PERMISSIONS, allowed
 from ledger.auth.users import user_for_token
-from ledger.errors import AuthenticationRequired, NotFound, PermissionDenied
+from ledger.db import unit_of_work
+from ledger.errors import AuthenticationRequired, NotFound, PermissionDenied, TooManyRequests
 from ledger.web.database import get_session
 
 
@@ -76,3 +78,25 @@ def public(view):
     """Mark a view as open to anyone, on purpose."""
     view.permission = "public"
     return view
+
+
+def rate_limited(name: str):
+    """Limit calls per client address to PUBLIC_API_RATE_LIMIT per window, shared by every worker."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            config = current_app.config
+            window = config["PUBLIC_API_RATE_WINDOW_SECONDS"]
+            with unit_of_work(current_app.extensions["session_factory"]) as session:
+                hits = ratelimit.hit(session, f"{name}:{request.remote_addr or 'unknown'}", window_seconds=window)
+            if hits > config["PUBLIC_API_RATE_LIMIT"]:
+                raise TooManyRequests(
+                    f"Too many requests: at most {config['PUBLIC_API_RATE_LIMIT']} every {window} seconds. "
+                    "Wait a minute and try again."
+                )
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
