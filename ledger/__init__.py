@@ -18,6 +18,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(from_environment(app.instance_path, config))
 
     from ledger import models  # noqa: F401  (register every table)
+    from ledger.policy_settings import init_app as init_policies
+
+    init_policies(app)
+
     from ledger.web import database
 
     database.init_app(app)

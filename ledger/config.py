@@ -29,6 +29,19 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "DATABASE_URL": env.get("DATABASE_URL") or default_sqlite_url(instance_path),
         "BANK_DETAILS_KEY": env.get("BANK_DETAILS_KEY", DEV_BANK_DETAILS_KEY),
         "POLICY_OVERRIDE_FILES": [p for p in env.get("POLICY_OVERRIDE_FILES", "").split(os.pathsep) if p],
+        # What happens when a payment would reduce a benefit (warn) or lose / breach one (breach):
+        # "warn" only, require an "override" with a recorded reason, or "block".
+        "POLICY_ON_WARN": env.get("POLICY_ON_WARN", "warn"),
+        "POLICY_ON_BREACH": env.get("POLICY_ON_BREACH", "override"),
+        "VOUCHERS_COUNT_AS_EARNINGS": env.get("VOUCHERS_COUNT_AS_EARNINGS", "true").lower() != "false",
+        # Claims above this many pence need a second finance approver.
+        "SECOND_APPROVAL_ABOVE_PENCE": int(env.get("SECOND_APPROVAL_ABOVE_PENCE", "50000")),
+        "TIME_CREDIT_OVERDRAFT_MINUTES": int(env.get("TIME_CREDIT_OVERDRAFT_MINUTES", "0")),
+        "RECEIPT_MAX_BYTES": int(env.get("RECEIPT_MAX_BYTES", str(5 * 1024 * 1024))),
+        "BACS_SERVICE_USER_NUMBER": env.get("BACS_SERVICE_USER_NUMBER", "123456"),
+        "BACS_ORIGINATOR_NAME": env.get("BACS_ORIGINATOR_NAME", "DEMO COUNCIL"),
+        "BACS_ORIGINATOR_SORT_CODE": env.get("BACS_ORIGINATOR_SORT_CODE", "200000"),
+        "BACS_ORIGINATOR_ACCOUNT": env.get("BACS_ORIGINATOR_ACCOUNT", "12345678"),
         "ORGANISATION_NAME": env.get("ORGANISATION_NAME", "Demo Council Adult Social Care"),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),

@@ -13,8 +13,8 @@ def init_app(app: Flask) -> None:
     app.extensions["api"] = api
     csrf = app.extensions["csrf"]
 
-    from ledger.api import books, tokens
+    from ledger.api import books, policy_check, tokens
 
-    for blueprint in (books.blp, tokens.blp):
+    for blueprint in (books.blp, tokens.blp, policy_check.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

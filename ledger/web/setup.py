@@ -36,6 +36,20 @@ def nav_links(user) -> list[dict]:
             if allowed(roles, permission)]
 
 
+def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
+    """Turn marshmallow's nested messages into one list per dotted field path (``postings.0.amount``)."""
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            path = (prefix or "_schema") if key == "_schema" else (f"{prefix}.{key}" if prefix else str(key))
+            for name, found in _flatten(value, path).items():
+                flat.setdefault(name, []).extend(found)
+        return flat
+    if isinstance(messages, list | tuple):
+        return {prefix: [str(m) for m in messages]}
+    return {prefix: [str(messages)]}
+
+
 def init_app(app: Flask) -> None:
     csrf = CSRFProtect(app)
     app.extensions["csrf"] = csrf
@@ -82,9 +96,10 @@ def init_app(app: Flask) -> None:
     def _unprocessable(error: HTTPException):
         # webargs/marshmallow validation: report each bad field as a 400 in the one error shape.
         messages = getattr(error, "data", {}).get("messages", {})
-        fields: dict = {}
+        fields: dict[str, list[str]] = {}
         for _location, errors in messages.items():
-            fields.update(errors)
+            for name, found in _flatten(errors).items():
+                fields.setdefault(name, []).extend(found)
         names = ", ".join(sorted(str(k) for k in fields)) or "the request"
         body = {"error": {"code": "validation_error", "message": f"Please correct: {names}.", "fields": fields}}
         return jsonify(body), 400

@@ -1,0 +1,945 @@
+"""Benefit checks: would a proposed payment reduce, or cost, any benefit the participant has declared?
+
+Input: the participant's declared benefits (frozen dataclasses below), what they have already been paid
+and the proposed payment. Output: a `Decision` with one `BenefitResult` per benefit, for the period its
+rule uses (the Carer's Allowance, ESA, Housing Benefit or Pension Credit week; the Universal Credit
+assessment period by the date the money is received), and an overall outcome:
+'breach' when any benefit is lost or over a permitted-work limit, 'warn' when any is reduced or a figure
+relied on is unverified, of low confidence or possibly out of date, 'ok' otherwise.
+
+Cautious readings taken where the sources disagree or are silent (each is said in the explanations):
+- payments are tested in the period in which they are received, and a one-off fee is not averaged (Q5);
+- payment amounts are treated as net earnings (tax, NI or allowable expenses would only lower them);
+- when a week straddles an uprating, the lower of the two limits is used;
+- when a limit or allowance is unverified, the lower of it and the last verified figure is used (Q1, Q2);
+- the 16-hour test is applied to every level of ESA permitted work (Q13 for supported permitted work).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import ClassVar
+
+from policies.errors import InvalidInput
+from policies.money import HUNDRED, format_hours, gbp, pence_to_decimal, round_to_penny
+from policies.payments import Payment, PaymentKind, counts_as_earnings, earnings_pence, work_hours
+from policies.rulebook import Parameter, Rulebook, lowest_confidence
+from policies.settings import DEFAULT_SETTINGS, PolicySettings
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+NO_EARNINGS_TEST = ("pip", "dla", "attendance_allowance", "state_pension")
+DISPLAY_NAMES = {
+    "carers_allowance": "Carer's Allowance",
+    "esa": "Employment and Support Allowance (ESA)",
+    "universal_credit": "Universal Credit",
+    "housing_benefit": "Housing Benefit",
+    "pension_credit": "Pension Credit",
+    "income_related_esa": "income-related ESA",
+    "pip": "Personal Independence Payment (PIP)",
+    "dla": "Disability Living Allowance (DLA)",
+    "attendance_allowance": "Attendance Allowance",
+    "state_pension": "State Pension",
+}
+
+
+class Effect(StrEnum):
+    """What a payment does to one benefit."""
+
+    NONE = "none"
+    REDUCED = "reduced"
+    LOST = "lost"  # the whole week's benefit (Carer's Allowance cliff edge)
+    OVER_LIMIT = "over_limit"  # over an ESA permitted-work limit
+
+
+class Outcome(StrEnum):
+    """The overall answer for a proposed payment."""
+
+    OK = "ok"
+    WARN = "warn"
+    BREACH = "breach"
+
+
+# ---------------------------------------------------------------- declared benefits
+
+
+def _check_weekday(value: str) -> None:
+    if value not in WEEKDAYS:
+        raise InvalidInput(f"week_start must be a day of the week such as 'monday', not {value!r}")
+
+
+def _check_pence(value: int, what: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInput(f"{what} must be a whole, non-negative number of pence")
+
+
+@dataclass(frozen=True)
+class CarersAllowance:
+    """Carer's Allowance: a weekly net earnings limit with a cliff edge."""
+
+    week_start: str = "monday"
+    other_weekly_net_earnings_pence: int = 0
+    name: ClassVar[str] = "carers_allowance"
+
+    def __post_init__(self) -> None:
+        _check_weekday(self.week_start)
+        _check_pence(self.other_weekly_net_earnings_pence, "other_weekly_net_earnings_pence")
+
+
+@dataclass(frozen=True)
+class ESA:
+    """New-style ESA with permitted work: 'lower', 'higher', 'supported' or 'none' (not told DWP)."""
+
+    permitted_work: str
+    weekly_hours: Decimal = Decimal(0)
+    other_weekly_net_earnings_pence: int = 0
+    week_start: str = "monday"
+    name: ClassVar[str] = "esa"
+    LEVELS: ClassVar[tuple[str, ...]] = ("lower", "higher", "supported", "none")
+
+    def __post_init__(self) -> None:
+        if self.permitted_work not in self.LEVELS:
+            raise InvalidInput(f"permitted_work must be one of {', '.join(self.LEVELS)}, not {self.permitted_work!r}")
+        if self.weekly_hours < 0:
+            raise InvalidInput("weekly_hours cannot be negative")
+        _check_weekday(self.week_start)
+        _check_pence(self.other_weekly_net_earnings_pence, "other_weekly_net_earnings_pence")
+
+
+@dataclass(frozen=True)
+class UniversalCredit:
+    """Universal Credit: monthly assessment periods from a start day; a work allowance, then a taper."""
+
+    work_allowance: str
+    assessment_period_start_day: int
+    other_monthly_net_earnings_pence: int = 0
+    name: ClassVar[str] = "universal_credit"
+    ALLOWANCES: ClassVar[tuple[str, ...]] = ("with_housing", "without_housing", "none")
+
+    def __post_init__(self) -> None:
+        if self.work_allowance not in self.ALLOWANCES:
+            raise InvalidInput(
+                f"work_allowance must be one of {', '.join(self.ALLOWANCES)}, not {self.work_allowance!r}"
+            )
+        day = self.assessment_period_start_day
+        if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 31:
+            raise InvalidInput("assessment_period_start_day must be a day of the month, 1 to 31")
+        _check_pence(self.other_monthly_net_earnings_pence, "other_monthly_net_earnings_pence")
+
+
+@dataclass(frozen=True)
+class _WeeklyDisregard:
+    """A means-tested benefit with a weekly earnings disregard: 'standard', 'couple', 'higher', 'lone_parent'."""
+
+    disregard: str = "standard"
+    week_start: str = "monday"
+    other_weekly_net_earnings_pence: int = 0
+    LEVELS: ClassVar[tuple[str, ...]] = ("standard", "couple", "higher", "lone_parent")
+
+    def __post_init__(self) -> None:
+        if self.disregard not in self.LEVELS:
+            raise InvalidInput(f"disregard must be one of {', '.join(self.LEVELS)}, not {self.disregard!r}")
+        _check_weekday(self.week_start)
+        _check_pence(self.other_weekly_net_earnings_pence, "other_weekly_net_earnings_pence")
+
+
+@dataclass(frozen=True)
+class HousingBenefit(_WeeklyDisregard):
+    """Housing Benefit: weekly disregard, then 65p of each £1 over it."""
+
+    name: ClassVar[str] = "housing_benefit"
+
+
+@dataclass(frozen=True)
+class PensionCredit(_WeeklyDisregard):
+    """Pension Credit: weekly disregard, then pound for pound."""
+
+    name: ClassVar[str] = "pension_credit"
+
+
+@dataclass(frozen=True)
+class IncomeRelatedESA(_WeeklyDisregard):
+    """Income-related (old-style) ESA: weekly disregard, then pound for pound."""
+
+    name: ClassVar[str] = "income_related_esa"
+
+
+@dataclass(frozen=True)
+class NoEarningsTest:
+    """A benefit that earnings do not affect: 'pip', 'dla', 'attendance_allowance' or 'state_pension'."""
+
+    name: str
+
+    def __post_init__(self) -> None:
+        if self.name not in NO_EARNINGS_TEST:
+            raise InvalidInput(f"name must be one of {', '.join(NO_EARNINGS_TEST)}, not {self.name!r}")
+
+
+Benefit = CarersAllowance | ESA | UniversalCredit | HousingBenefit | PensionCredit | IncomeRelatedESA | NoEarningsTest
+
+
+# ---------------------------------------------------------------- periods
+
+
+@dataclass(frozen=True)
+class Period:
+    """A run of days, both ends included."""
+
+    start: date
+    end: date
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+def week_containing(day: date, week_start: str) -> Period:
+    """Return the benefit week (seven days from the given weekday) that contains a date."""
+    _check_weekday(week_start)
+    start = day - timedelta(days=(day.weekday() - WEEKDAYS.index(week_start)) % 7)
+    return Period(start, start + timedelta(days=6))
+
+
+def _period_start_in(year: int, month: int, start_day: int) -> date:
+    """The day a UC assessment period starts in a month: the start day, or the month's last day if shorter."""
+    return date(year, month, min(start_day, calendar.monthrange(year, month)[1]))
+
+
+def _next_month(year: int, month: int) -> tuple[int, int]:
+    return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def assessment_period_containing(day: date, start_day: int) -> Period:
+    """Return the Universal Credit assessment period that contains a date.
+
+    A period runs from the start day of one month to the day before the start day of the next. When a
+    month has no such day (a start day of 29, 30 or 31), the period starts on the last day of that month.
+    """
+    if not 1 <= start_day <= 31:
+        raise InvalidInput("assessment period start day must be 1 to 31")
+    start = _period_start_in(day.year, day.month, start_day)
+    if day < start:
+        year, month = (day.year - 1, 12) if day.month == 1 else (day.year, day.month - 1)
+        start = _period_start_in(year, month, start_day)
+    next_start = _period_start_in(*_next_month(start.year, start.month), start_day)
+    return Period(start, next_start - timedelta(days=1))
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class BenefitResult:
+    """What the proposed payment does to one benefit, with the rule it rests on and why.
+
+    Money is in pence. `reduction_pence` is how much more the benefit falls because of the proposed
+    payment (None where the amount of benefit is not known). `safe_amount_pence` is the most the proposed
+    payment could be with no effect on this benefit (None where no amount limits it).
+    """
+
+    name: str
+    period: Period | None
+    counted_pence: int | None
+    limit_pence: int | None
+    headroom_pence: int | None
+    effect: Effect
+    reduction_pence: int | None
+    rule: str
+    sources: tuple[str, ...]
+    source: str
+    confidence: str
+    explanation: str
+    explanation_for_staff: str
+    safe_amount_pence: int | None = None
+    hours: Decimal | None = None
+    caution: bool = False
+    notes: tuple[str, ...] = ()
+
+    @property
+    def counted(self) -> Decimal | None:
+        return None if self.counted_pence is None else pence_to_decimal(self.counted_pence)
+
+    @property
+    def limit(self) -> Decimal | None:
+        return None if self.limit_pence is None else pence_to_decimal(self.limit_pence)
+
+    @property
+    def headroom(self) -> Decimal | None:
+        return None if self.headroom_pence is None else pence_to_decimal(self.headroom_pence)
+
+    @property
+    def reduction(self) -> Decimal | None:
+        """The reduction in pounds, or None when the amount of benefit is not known."""
+        return None if self.reduction_pence is None else pence_to_decimal(self.reduction_pence)
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """Another way to reward the participant that keeps their benefits safe."""
+
+    kind: str  # pay_up_to_headroom | time_credits | redirect_to_group | decline | split_across_periods
+    amount_pence: int
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The answer for a proposed payment: overall outcome, one result per benefit, alternatives, notes."""
+
+    outcome: Outcome
+    results: tuple[BenefitResult, ...]
+    alternatives: tuple[Alternative, ...]
+    notes: tuple[str, ...]
+    proposed: Payment
+
+    @property
+    def confidence(self) -> str:
+        """The lowest confidence of the rules the decision rests on."""
+        return lowest_confidence(r.confidence for r in self.results)
+
+    def result(self, name: str) -> BenefitResult:
+        """Return the result for one benefit by name."""
+        return next(r for r in self.results if r.name == name)
+
+
+# ---------------------------------------------------------------- checking
+
+
+@dataclass(frozen=True)
+class _Figure:
+    """A limit or rate as used: the pence relied on, the parameters behind it, and what was said about it."""
+
+    pence: int
+    params: tuple[Parameter, ...]
+    notes: tuple[str, ...] = ()
+    caution: bool = False
+
+    @property
+    def main(self) -> Parameter:
+        return self.params[0]
+
+
+@dataclass
+class _Context:
+    rulebook: Rulebook
+    payments: tuple[Payment, ...]
+    proposed: Payment
+    settings: PolicySettings
+    declared: frozenset[str]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def proposed_earnings(self) -> int:
+        return earnings_pence(self.proposed, self.settings)
+
+    def earnings_before(self, period: Period) -> int:
+        """Earnings received in a period, other than the proposed payment."""
+        return sum(
+            earnings_pence(p, self.settings)
+            for p in self.payments
+            if p is not self.proposed and period.contains(p.received_on)
+        )
+
+    def hours_in(self, period: Period, *, with_proposed: bool) -> Decimal:
+        return sum(
+            (
+                work_hours(p)
+                for p in self.payments
+                if period.contains(p.received_on) and (with_proposed or p is not self.proposed)
+            ),
+            Decimal(0),
+        )
+
+    def figure(self, key: str, on: date, *, cautious_if_unverified: bool = True) -> _Figure:
+        """Look up a money limit; if unverified, use the lower of it and the last verified figure."""
+        param = self.rulebook.get(key, on)
+        pence = _pence(param)
+        notes = []
+        caution = not param.is_reliable_on(on)
+        if caveat := param.caveat(on):
+            notes.append(caveat)
+        params = [param]
+        if cautious_if_unverified and not param.verified:
+            earlier = [p for p in self.rulebook.history(key) if p.verified and p.effective_from < param.effective_from]
+            if earlier and _pence(earlier[-1]) < pence:
+                fallback = earlier[-1]
+                notes.append(
+                    f"Until {gbp(pence)} is confirmed, the last confirmed figure {gbp(_pence(fallback))} "
+                    f"({fallback.range_text}) is used: the cautious reading."
+                )
+                pence = _pence(fallback)
+                params.append(fallback)
+        return _Figure(pence, tuple(params), tuple(notes), caution)
+
+    def weekly_figure(self, key: str, week: Period) -> _Figure:
+        """Look up a weekly limit for a week; where the week straddles a change, use the lower figure."""
+        first = self.figure(key, week.start)
+        last = self.figure(key, week.end)
+        if first.main is last.main:
+            return first
+        lower, higher = (first, last) if first.pence <= last.pence else (last, first)
+        note = (
+            f"The figure changed during this week ({gbp(first.pence)} on {week.start.isoformat()}, "
+            f"{gbp(last.pence)} on {week.end.isoformat()}): the lower, {gbp(lower.pence)}, is used."
+        )
+        return _Figure(
+            lower.pence,
+            (*lower.params, *higher.params),
+            (*lower.notes, *higher.notes, note),
+            lower.caution or higher.caution,
+        )
+
+
+def _pence(param: Parameter) -> int:
+    return round_to_penny(param.decimal * HUNDRED)
+
+
+def _day(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def _short(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _span(period: Period) -> str:
+    return f"{_day(period.start)} to {_day(period.end)}"
+
+
+def _taper_pence(rate: Decimal, excess_pence: int) -> int:
+    return round_to_penny(rate * max(0, excess_pence))
+
+
+def _result(
+    ctx: _Context,
+    name: str,
+    *,
+    figures: Sequence[_Figure],
+    extra_params: Sequence[Parameter] = (),
+    caution: bool = False,
+    notes: Iterable[str] = (),
+    **values: object,
+) -> BenefitResult:
+    on = ctx.proposed.received_on
+    params = [p for f in figures for p in f.params] + list(extra_params)
+    main = figures[0].main if figures else params[0]
+    caveats = [c for p in params if (c := p.caveat(on))]
+    all_notes = caveats + [n for f in figures for n in f.notes] + list(notes)
+    return BenefitResult(
+        name=name,
+        rule=main.key,
+        sources=main.sources,
+        source=ctx.rulebook.source_titles(main),
+        confidence=lowest_confidence(p.confidence for p in params),
+        caution=caution or any(f.caution for f in figures) or any(not p.is_reliable_on(on) for p in params),
+        notes=tuple(dict.fromkeys(all_notes)),
+        **values,  # type: ignore[arg-type]
+    )
+
+
+_NET_NOTE = (
+    "Amounts are taken as net earnings: tax, NI, half of pension contributions or allowable expenses "
+    "would only lower them."
+)
+
+
+def _check_carers_allowance(ctx: _Context, benefit: CarersAllowance) -> BenefitResult:
+    week = week_containing(ctx.proposed.received_on, benefit.week_start)
+    limit = ctx.weekly_figure("carers_allowance.earnings_limit", week)
+    rate = ctx.figure("carers_allowance.weekly_rate", week.start, cautious_if_unverified=False)
+    mechanics = ctx.rulebook.get("carers_allowance.rule.fluctuating_average", week.start)
+    before = benefit.other_weekly_net_earnings_pence + ctx.earnings_before(week)
+    counted = before + ctx.proposed_earnings
+    lost = counted > limit.pence
+    lost_before = before > limit.pence
+    reduction = rate.pence if lost and not lost_before else 0
+    span = _span(week)
+    plain = [f"Carer's Allowance: you can earn up to {gbp(limit.pence)} a week."]
+    if lost_before:
+        plain.append(f"In the week {span} you have already earned {gbp(before)}, which is over the limit.")
+        plain.append("You lose your Carer's Allowance for that week. This payment does not change that.")
+    elif lost:
+        plain.append(f"In the week {span} you would earn {gbp(counted)} with this payment.")
+        plain.append(f"That is {gbp(counted - limit.pence)} over the limit.")
+        plain.append(f"You would lose all of your Carer's Allowance for that week ({gbp(rate.pence)}).")
+    else:
+        plain.append(f"In the week {span} you will earn {gbp(counted)} with this payment.")
+        plain.append(f"That leaves {gbp(limit.pence - counted)}. Your Carer's Allowance is not affected.")
+    staff = (
+        f"{limit.main.key} {gbp(limit.pence)}/week net ({limit.main.range_text}; confidence "
+        f"{limit.main.confidence}). CA week {week.start.isoformat()} to {week.end.isoformat()} (starts "
+        f"{benefit.week_start}). Counted {gbp(counted)} = declared other earnings "
+        f"{gbp(benefit.other_weekly_net_earnings_pence)} + other payments received in the week "
+        f"{gbp(before - benefit.other_weekly_net_earnings_pence)} + this payment {gbp(ctx.proposed_earnings)}. "
+        f"Cliff edge: more than the limit by any amount loses the week's CA ({rate.main.key} "
+        f"{gbp(rate.pence)}). Effect: {'lost' if lost else 'none'}"
+        f"{' (already over before this payment)' if lost_before else ''}. The payment is tested in the week "
+        f"it is received and not averaged: DWP's averaging of one-off payments is unsettled (Q5). {_NET_NOTE}"
+    )
+    return _result(
+        ctx,
+        benefit.name,
+        figures=(limit, rate),
+        extra_params=(mechanics,),
+        period=week,
+        counted_pence=counted,
+        limit_pence=limit.pence,
+        headroom_pence=max(0, limit.pence - counted),
+        effect=Effect.LOST if lost else Effect.NONE,
+        reduction_pence=reduction,
+        explanation=" ".join(plain),
+        explanation_for_staff=staff,
+        safe_amount_pence=max(0, limit.pence - before),
+    )
+
+
+def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
+    week = week_containing(ctx.proposed.received_on, benefit.week_start)
+    level = benefit.permitted_work
+    max_hours_param = ctx.rulebook.get("esa.permitted_work.max_hours_exclusive", week.start)
+    max_hours = max_hours_param.decimal
+    notify = ctx.rulebook.get("esa.permitted_work.must_notify_before_start", week.start)
+    if level == "none":
+        limit = _Figure(0, (notify,))
+    elif level == "lower":
+        limit = ctx.weekly_figure("esa.permitted_work.lower_limit", week)
+    else:
+        limit = ctx.weekly_figure("esa.permitted_work.higher_limit", week)
+    before = benefit.other_weekly_net_earnings_pence + ctx.earnings_before(week)
+    counted = before + ctx.proposed_earnings
+    hours_before = benefit.weekly_hours + ctx.hours_in(week, with_proposed=False)
+    hours = benefit.weekly_hours + ctx.hours_in(week, with_proposed=True)
+    over_money, over_hours = counted > limit.pence, hours >= max_hours
+    was_over = before > limit.pence or hours_before >= max_hours
+    over = over_money or over_hours
+    # Paying less does not help when the hours are the problem: any pay makes those hours paid work.
+    paid_hours = work_hours(ctx.proposed) > 0 and hours >= max_hours
+    safe = 0 if (paid_hours or hours_before >= max_hours) else max(0, limit.pence - before)
+    notes, caution = [], False
+    if level in ("lower", "supported"):
+        notes.append(
+            f"The 16-hour test is applied to {level} permitted work too: the sources differ on its hours "
+            "condition (Q13); this is the cautious reading."
+        )
+    unpaid_hours = sum(
+        (p.hours or Decimal(0) for p in ctx.payments if week.contains(p.received_on) and p.kind != PaymentKind.EXPENSE),
+        Decimal(0),
+    )
+    if level == "none" and counted == 0 and unpaid_hours > 0:
+        caution = True
+        notes.append("DWP asks to be told before any paid or unpaid work starts (form PW1).")
+    span = _span(week)
+    if level == "none":
+        plain = [
+            "ESA: you have not told DWP that you do permitted work.",
+            "You must tell DWP before you do any paid work (form PW1).",
+        ]
+        if over:
+            plain.append(f"This payment would give you {gbp(counted)} of earnings in the week {span}.")
+            plain.append("If you are paid before telling DWP, your ESA could stop.")
+        else:
+            plain.append("This payment is not counted as earnings, so your ESA is not affected.")
+    else:
+        plain = [f"ESA: you can earn up to {gbp(limit.pence)} a week"]
+        plain[0] += " and work under 16 hours a week." if level != "lower" else "."
+        plain.append(f"In the week {span} you would earn {gbp(counted)} and work {format_hours(hours)} hours.")
+        if over_money:
+            plain.append(f"That is {gbp(counted - limit.pence)} over the limit.")
+        if over_hours:
+            plain.append(f"That is {format_hours(hours)} hours. You must work under {format_hours(max_hours)} hours.")
+        if over:
+            plain.append("Your ESA could stop." + (" This was already so before this payment." if was_over else ""))
+        else:
+            plain.append(f"That leaves {gbp(limit.pence - counted)}. Your ESA is not affected.")
+    effect = Effect.OVER_LIMIT if over else Effect.NONE
+    staff = (
+        f"ESA permitted work ({level}): {limit.main.key} "
+        + (f"{gbp(limit.pence)}/week ({limit.main.range_text})" if level != "none" else "limit £0.00 (not notified)")
+        + f"; hours must be under {format_hours(max_hours)} ({max_hours_param.key}). Week "
+        f"{week.start.isoformat()} to {week.end.isoformat()} (starts {benefit.week_start}). Counted "
+        f"{gbp(counted)} = declared other {gbp(benefit.other_weekly_net_earnings_pence)} + other payments "
+        f"{gbp(before - benefit.other_weekly_net_earnings_pence)} + this payment {gbp(ctx.proposed_earnings)}. "
+        f"Hours {format_hours(hours)} = declared {format_hours(benefit.weekly_hours)} + paid hours of payments "
+        f"in the week {format_hours(hours - benefit.weekly_hours)}. Effect: {effect.value}"
+        f"{' (already over before this payment)' if was_over and over else ''}"
+        f"{'; ESA entitlement may end (amount of ESA not known)' if over else ''}. "
+        f"Notify DWP before work starts ({notify.value}). {_NET_NOTE}"
+    )
+    return _result(
+        ctx,
+        benefit.name,
+        figures=(limit,),
+        extra_params=(max_hours_param,),
+        caution=caution,
+        notes=notes,
+        period=week,
+        counted_pence=counted,
+        limit_pence=limit.pence,
+        headroom_pence=max(0, limit.pence - counted),
+        effect=effect,
+        reduction_pence=(0 if was_over else None) if over else 0,
+        explanation=" ".join(plain),
+        explanation_for_staff=staff,
+        safe_amount_pence=safe,
+        hours=hours,
+    )
+
+
+def _check_universal_credit(ctx: _Context, benefit: UniversalCredit) -> BenefitResult:
+    period = assessment_period_containing(ctx.proposed.received_on, benefit.assessment_period_start_day)
+    taper_param = ctx.rulebook.get("uc.taper", period.start)
+    taper = _Figure(0, (taper_param,))
+    figures: list[_Figure] = []
+    if benefit.work_allowance == "none":
+        allowance = 0
+    else:
+        wa = ctx.figure(f"uc.work_allowance.{benefit.work_allowance}", period.start)
+        figures.append(wa)
+        allowance = wa.pence
+    figures.append(taper)
+    before = benefit.other_monthly_net_earnings_pence + ctx.earnings_before(period)
+    counted = before + ctx.proposed_earnings
+    rate = taper_param.decimal
+    reduction = _taper_pence(rate, counted - allowance) - _taper_pence(rate, before - allowance)
+    notes, caution = [], False
+    nlw = ctx.rulebook.get("wage.nmw.age_21_plus", period.start)
+    bar_hours = ctx.rulebook.get("uc.lcw_assessment_bar.hours", period.start)
+    bar = round_to_penny(bar_hours.decimal * nlw.decimal * 52 / 12 * HUNDRED)
+    exempt = ctx.declared & {"pip", "dla", "attendance_allowance"}
+    plain_extra = []
+    if counted >= bar:
+        text = (
+            f"Earnings of {gbp(counted)} in the period reach {gbp(bar)} (16 h x NLW {gbp(_pence(nlw))} x 52 / 12, "
+            "UC reg 41(3)): DWP may not carry out a Work Capability Assessment and may treat the claimant as not "
+            "having limited capability for work"
+        )
+        if exempt:
+            notes.append(text + ", unless they get AA, DLA or PIP (declared here, so the bar should not apply).")
+        else:
+            caution = True
+            notes.append(text + ".")
+            plain_extra.append(
+                f"Earning {gbp(bar)} or more in a period can affect how DWP sees your ability to work. "
+                "Ask for advice first."
+            )
+    days_left = (period.end - ctx.proposed.received_on).days
+    if days_left <= 3 and ctx.proposed_earnings:
+        notes.append(
+            f"The payment is received {days_left} day(s) before the period ends: if it arrives late it counts in "
+            "the next period."
+        )
+    span = f"{_short(period.start)} to {_short(period.end)}"
+    plain = [f"Universal Credit counts money in the monthly period in which you receive it. Yours runs {span}."]
+    if allowance:
+        plain.append(f"You can earn {gbp(allowance)} in that time before your Universal Credit goes down.")
+    else:
+        plain.append("You have no work allowance, so each £1 you earn lowers your Universal Credit by 55p.")
+    plain.append(f"With this payment you will have earned {gbp(counted)}.")
+    if reduction > 0:
+        plain.append(
+            f"Your Universal Credit would go down by about {gbp(reduction)} because of this payment "
+            f"({rate * 100:.0f}p for each £1 over {gbp(allowance)})."
+        )
+    elif allowance:
+        plain.append(f"That leaves {gbp(max(0, allowance - counted))}. Your Universal Credit is not affected.")
+    else:
+        plain.append("Your Universal Credit is not affected by this payment.")
+    plain.extend(plain_extra)
+    wa_text = (
+        "no work allowance"
+        if benefit.work_allowance == "none"
+        else f"{figures[0].main.key} {gbp(allowance)}/month (assessment periods starting {figures[0].main.range_text}"
+        f"{'; start date inferred (Q14)' if figures[0].main.date_confidence == 'low' else ''})"
+    )
+    staff = (
+        f"UC assessment period {period.start.isoformat()} to {period.end.isoformat()} (start day "
+        f"{benefit.assessment_period_start_day}); earnings counted by date received ({ctx.proposed.received_on}). "
+        f"{wa_text}; taper {taper_param.key} {rate}. Counted {gbp(counted)} = declared other "
+        f"{gbp(benefit.other_monthly_net_earnings_pence)} + other payments "
+        f"{gbp(before - benefit.other_monthly_net_earnings_pence)} + this payment {gbp(ctx.proposed_earnings)}. "
+        f"Taper deduction {gbp(_taper_pence(rate, before - allowance))} before, "
+        f"{gbp(_taper_pence(rate, counted - allowance))} after: extra {gbp(reduction)} (capped in practice at the "
+        f"UC award, which is not known). {_NET_NOTE}"
+    )
+    return _result(
+        ctx,
+        benefit.name,
+        figures=figures,
+        caution=caution,
+        notes=notes,
+        period=period,
+        counted_pence=counted,
+        limit_pence=allowance,
+        headroom_pence=max(0, allowance - counted),
+        effect=Effect.REDUCED if reduction > 0 else Effect.NONE,
+        reduction_pence=reduction,
+        explanation=" ".join(plain),
+        explanation_for_staff=staff,
+        safe_amount_pence=max(0, allowance - before),
+    )
+
+
+_DISREGARD_KEYS = {
+    "housing_benefit": {
+        "standard": "legacy.disregard.standard",
+        "couple": "legacy.disregard.couple",
+        "higher": "legacy.disregard.higher",
+        "lone_parent": "legacy.disregard.hb_lone_parent",
+    },
+    "income_related_esa": {
+        "standard": "legacy.disregard.standard",
+        "couple": "legacy.disregard.couple",
+        "higher": "legacy.disregard.higher",
+    },
+    "pension_credit": {
+        "standard": "pension_credit.disregard.standard",
+        "couple": "pension_credit.disregard.couple",
+        "higher": "pension_credit.disregard.higher",
+    },
+}
+
+
+def _check_weekly_disregard(ctx: _Context, benefit: HousingBenefit | PensionCredit | IncomeRelatedESA) -> BenefitResult:
+    week = week_containing(ctx.proposed.received_on, benefit.week_start)
+    keys = _DISREGARD_KEYS[benefit.name]
+    notes = []
+    level = benefit.disregard
+    if level not in keys:
+        notes.append(
+            f"The '{level}' disregard is a Housing Benefit rule; the standard disregard is used for "
+            f"{DISPLAY_NAMES[benefit.name]}: the cautious reading."
+        )
+        level = "standard"
+    disregard = ctx.weekly_figure(keys[level], week)
+    figures = [disregard]
+    if benefit.name == "housing_benefit":
+        taper_param = ctx.rulebook.get("legacy.hb_taper", week.start)
+        figures.append(_Figure(0, (taper_param,)))
+        rate = taper_param.decimal
+        how = f"{rate * 100:.0f}p for each £1 over {gbp(disregard.pence)}"
+        notes.append(
+            "The 65% taper assumes income is already above the applicable amount; with a passporting benefit "
+            "(Pension Credit guarantee, income-related ESA) the earnings reduce that benefit first. Working-age "
+            "Housing Benefit is ending with the move to Universal Credit (Q11)."
+        )
+    else:
+        rate = Decimal(1)
+        how = f"£1 for each £1 over {gbp(disregard.pence)}"
+        notes.append(
+            f"Pound-for-pound reduction: if it is more than the {DISPLAY_NAMES[benefit.name]} award, the award "
+            "and the help that comes with it (passported benefits) may be lost."
+        )
+        if benefit.name == "income_related_esa":
+            notes.append(
+                "Income-related ESA is closing: awards are moving to new-style ESA or Universal Credit (Q11). "
+                "Check the participant still gets it."
+            )
+    before = benefit.other_weekly_net_earnings_pence + ctx.earnings_before(week)
+    counted = before + ctx.proposed_earnings
+    reduction = _taper_pence(rate, counted - disregard.pence) - _taper_pence(rate, before - disregard.pence)
+    display = DISPLAY_NAMES[benefit.name]
+    plain = [
+        f"{display[0].upper()}{display[1:]}: the first {gbp(disregard.pence)} you earn each week is ignored.",
+        f"In the week {_span(week)} you would earn {gbp(counted)} with this payment.",
+    ]
+    if reduction > 0:
+        plain.append(f"Your {display} could go down by up to {gbp(reduction)} because of this payment ({how}).")
+    else:
+        plain.append(f"Your {display} is not affected by this payment.")
+    staff = (
+        f"{display}: {disregard.main.key} {gbp(disregard.pence)}/week; then {how}. Week {week.start.isoformat()} "
+        f"to {week.end.isoformat()} (starts {benefit.week_start}). Counted {gbp(counted)} = declared other "
+        f"{gbp(benefit.other_weekly_net_earnings_pence)} + other payments "
+        f"{gbp(before - benefit.other_weekly_net_earnings_pence)} + this payment {gbp(ctx.proposed_earnings)}. "
+        f"Extra reduction {gbp(reduction)} (an upper estimate; the award is not known). {_NET_NOTE}"
+    )
+    return _result(
+        ctx,
+        benefit.name,
+        figures=figures,
+        notes=notes,
+        period=week,
+        counted_pence=counted,
+        limit_pence=disregard.pence,
+        headroom_pence=max(0, disregard.pence - counted),
+        effect=Effect.REDUCED if reduction > 0 else Effect.NONE,
+        reduction_pence=reduction,
+        explanation=" ".join(plain),
+        explanation_for_staff=staff,
+        safe_amount_pence=max(0, disregard.pence - before),
+    )
+
+
+def _check_no_earnings_test(ctx: _Context, benefit: NoEarningsTest) -> BenefitResult:
+    param = ctx.rulebook.get("no_earnings_test.benefits", ctx.proposed.received_on)
+    display = DISPLAY_NAMES[benefit.name]
+    plain = f"{display} does not depend on what you earn. This payment does not change it."
+    notes = []
+    if benefit.name == "state_pension":
+        plain += " After State Pension age you pay no National Insurance on earnings."
+    else:
+        plain += " Make sure what you do fits what you told DWP about your needs."
+        notes.append(
+            "Not means-tested, but the activity should not contradict what the claim says about the person's "
+            "abilities (a review risk, not a money rule: Q15)."
+        )
+    return _result(
+        ctx,
+        benefit.name,
+        figures=(_Figure(0, (param,)),),
+        notes=notes,
+        period=None,
+        counted_pence=None,
+        limit_pence=None,
+        headroom_pence=None,
+        effect=Effect.NONE,
+        reduction_pence=0,
+        explanation=plain,
+        explanation_for_staff=f"{display}: no earnings test ({param.key}; confidence {param.confidence}).",
+    )
+
+
+def _check_one(ctx: _Context, benefit: Benefit) -> BenefitResult:
+    if isinstance(benefit, CarersAllowance):
+        return _check_carers_allowance(ctx, benefit)
+    if isinstance(benefit, ESA):
+        return _check_esa(ctx, benefit)
+    if isinstance(benefit, UniversalCredit):
+        return _check_universal_credit(ctx, benefit)
+    if isinstance(benefit, HousingBenefit | PensionCredit | IncomeRelatedESA):
+        return _check_weekly_disregard(ctx, benefit)
+    if isinstance(benefit, NoEarningsTest):
+        return _check_no_earnings_test(ctx, benefit)
+    raise InvalidInput(f"not a declared benefit: {benefit!r}")
+
+
+def check_payment(
+    rulebook: Rulebook,
+    benefits: Sequence[Benefit],
+    already_paid: Iterable[Payment],
+    proposed: Payment,
+    settings: PolicySettings | None = None,
+) -> Decision:
+    """Check a proposed payment against every benefit the participant has declared."""
+    settings = settings or DEFAULT_SETTINGS
+    names = [b.name for b in benefits]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise InvalidInput(f"each benefit may be declared once; repeated: {', '.join(duplicates)}")
+    ctx = _Context(
+        rulebook=rulebook,
+        payments=(*already_paid, proposed),
+        proposed=proposed,
+        settings=settings,
+        declared=frozenset(names),
+    )
+    results = tuple(_check_one(ctx, b) for b in benefits)
+    if any(r.effect in (Effect.LOST, Effect.OVER_LIMIT) for r in results):
+        outcome = Outcome.BREACH
+    elif any(r.effect == Effect.REDUCED or r.caution for r in results):
+        outcome = Outcome.WARN
+    else:
+        outcome = Outcome.OK
+    return Decision(
+        outcome=outcome,
+        results=results,
+        alternatives=tuple(_alternatives(ctx, results)),
+        notes=tuple(_decision_notes(ctx, results)),
+        proposed=proposed,
+    )
+
+
+def _alternatives(ctx: _Context, results: Sequence[BenefitResult]) -> list[Alternative]:
+    affected = [r for r in results if r.effect != Effect.NONE]
+    amount = ctx.proposed_earnings
+    if not affected or amount == 0:
+        return []
+    safe = min((r.safe_amount_pence for r in results if r.safe_amount_pence is not None), default=amount)
+    if safe >= amount:
+        return []  # the benefit was already affected before this payment; paying less changes nothing
+    rest = amount - safe
+    part = "the rest" if safe else "this payment"
+    period_word = "assessment period" if any(r.name == "universal_credit" for r in affected) else "week"
+    found = []
+    if safe > 0:
+        found.append(
+            Alternative(
+                "pay_up_to_headroom",
+                safe,
+                f"We could pay you {gbp(safe)} now instead of {gbp(amount)}. That keeps your benefits safe.",
+            )
+        )
+    credits_note = (
+        " DWP has said time credits are not earnings for older benefits; this is not confirmed for Universal "
+        "Credit or new-style ESA."
+        if ctx.declared & {"universal_credit", "esa"}
+        else ""
+    )
+    found += [
+        Alternative(
+            "time_credits",
+            rest,
+            f"You could take time credits instead of {gbp(rest)} ({part}). Time credits are not counted as "
+            f"earnings.{credits_note}",
+        ),
+        Alternative(
+            "redirect_to_group",
+            rest,
+            f"You could ask us to pay {gbp(rest)} ({part}) to a group or charity you choose. We pay them "
+            "directly. Do not take the money and give it away yourself: that would still count as yours.",
+        ),
+        Alternative(
+            "decline",
+            rest,
+            f"You can say no to {gbp(rest)} ({part}), or ask for a lower fee. You will not be treated as if "
+            "you had been paid it.",
+        ),
+        Alternative(
+            "split_across_periods",
+            rest,
+            f"Only if you ask us to: we could pay {gbp(rest)} ({part}) in a later {period_word}. It would then "
+            f"count in that {period_word} instead. We will not do this unless you ask.",
+        ),
+    ]
+    return found
+
+
+def _decision_notes(ctx: _Context, results: Sequence[BenefitResult]) -> list[str]:
+    notes = [n for r in results for n in r.notes]
+    kinds = {p.kind for p in ctx.payments}
+    if PaymentKind.VOUCHER in kinds:
+        if counts_as_earnings(PaymentKind.VOUCHER, ctx.settings):
+            notes.append(
+                "Vouchers are counted as earnings: the sources disagree (Q6), so this is the cautious reading."
+            )
+        else:
+            notes.append(
+                "Vouchers are not counted as earnings, as the organisation has chosen. The sources disagree (Q6): "
+                "SWRU and BASW say vouchers count."
+            )
+    if PaymentKind.EXPENSE in kinds:
+        notes.append(
+            "Expenses are not counted only when they repay actual costs of taking part, best against receipts; "
+            "flat-rate amounts above cost count as earnings."
+        )
+    if kinds & {PaymentKind.EXPENSE, PaymentKind.DECLINED, PaymentKind.REDIRECTED_TO_GROUP}:
+        notes.append(
+            "These easements are for service users consulted about health, social care, social housing or social "
+            "security services (or research to improve them); check the activity qualifies (Q10)."
+        )
+    if PaymentKind.REDIRECTED_TO_GROUP in kinds:
+        notes.append(
+            "A fee redirected to a group must be paid by the organisation straight to the group at the "
+            "participant's request (Q12)."
+        )
+    if PaymentKind.TIME_CREDITS in kinds and ctx.declared & {"universal_credit", "esa"}:
+        notes.append(
+            "Time credits are not earnings for income-related benefits (DWP statement, 2000); not confirmed for "
+            "Universal Credit or new-style ESA (Q8)."
+        )
+    if any(r.effect != Effect.NONE or r.caution for r in results):
+        notes.append("Get independent welfare-rights advice before going ahead.")
+    return list(dict.fromkeys(notes))

@@ -1,0 +1,439 @@
+"""The rulebook: dated parameters read from TOML files, looked up by key and date.
+
+Invariants kept here:
+- a parameter is found only by its key and a date inside one of its ranges; any other date, or an unknown
+  key, raises `RuleNotFound` (never a silent default);
+- within one file the ranges of one key never overlap; a later file (an organisation's override) wins
+  where its ranges overlap those loaded before it, and the earlier ranges are cut around it;
+- a file that cannot be read as a rulebook raises `RulebookError` naming the file and the line;
+- amounts are read as Decimal (TOML decimals are parsed exactly, never as binary floats).
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from policies.errors import RulebookError, RuleNotFound
+
+ParamValue = Decimal | int | str | bool
+
+CONFIDENCE_LEVELS = ("low", "medium", "high")
+STATUSES = ("verified", "unverified")
+SUPPORTED_SCHEMA_VERSIONS = (1, 2)
+BUILT_IN_NAME = "policies/data/uk-rules.toml"
+
+_REQUIRED_FIELDS = ("key", "value", "unit", "effective_from", "source", "confidence")
+_OPTIONAL_FIELDS = (
+    "effective_to",
+    "status",
+    "date_confidence",
+    "mandatory_by",
+    "stale_after",
+    "age_from",
+    "age_to",
+    "note",
+)
+_TOP_LEVEL = ("schema_version", "generated_on", "currency", "notes", "title", "sources", "param")
+_KEY_PATTERN = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
+_PARAM_HEADER = re.compile(r"^\s*\[\[\s*param\s*\]\]")
+_ANY_HEADER = re.compile(r"^\s*\[")
+
+
+def confidence_rank(level: str) -> int:
+    """Order confidence levels: low < medium < high."""
+    return CONFIDENCE_LEVELS.index(level)
+
+
+def lowest_confidence(levels: Iterable[str]) -> str:
+    """Return the lowest of some confidence levels ('high' when there are none)."""
+    return min(levels, key=confidence_rank, default="high")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A document a parameter cites."""
+
+    id: str
+    title: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One value of one rule over one date range (both ends inclusive; no end means open-ended)."""
+
+    key: str
+    value: ParamValue
+    unit: str
+    effective_from: date
+    effective_to: date | None
+    sources: tuple[str, ...]
+    confidence: str
+    status: str = "verified"
+    date_confidence: str | None = None
+    mandatory_by: date | None = None
+    stale_after: date | None = None
+    age_from: int | None = None
+    age_to: int | None = None
+    note: str = ""
+    origin: str = ""
+
+    @property
+    def verified(self) -> bool:
+        """Whether the sources were found to state this value (not an extrapolation or a guess)."""
+        return self.status == "verified"
+
+    def covers(self, on: date) -> bool:
+        """Whether this value is in force on a date."""
+        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+
+    def is_stale_on(self, on: date) -> bool:
+        """Whether the value was probably replaced by a newer one by that date (see `stale_after`)."""
+        return self.stale_after is not None and on > self.stale_after
+
+    def is_reliable_on(self, on: date) -> bool:
+        """Whether a decision may rest on this value without a warning."""
+        return self.verified and self.confidence != "low" and not self.is_stale_on(on)
+
+    @property
+    def decimal(self) -> Decimal:
+        """The value as a Decimal; raises if the value is not a number."""
+        if isinstance(self.value, bool) or not isinstance(self.value, Decimal | int):
+            raise RuleNotFound(f"rule {self.key!r} holds {self.value!r}, not a number")
+        return Decimal(self.value)
+
+    @property
+    def range_text(self) -> str:
+        """The date range as text: '2025-04-07 to 2026-04-05' or '2026-04-06 onwards'."""
+        if self.effective_to is None:
+            return f"{self.effective_from.isoformat()} onwards"
+        return f"{self.effective_from.isoformat()} to {self.effective_to.isoformat()}"
+
+    def caveat(self, on: date) -> str | None:
+        """Say why a decision resting on this value needs care on that date, or None if it does not."""
+        reasons = []
+        if not self.verified:
+            reasons.append(f"is {self.status}")
+        if self.confidence == "low":
+            reasons.append("has low confidence")
+        if self.is_stale_on(on):
+            reasons.append(f"may be out of date after {self.stale_after.isoformat()}")  # type: ignore[union-attr]
+        if not reasons:
+            return None
+        text = f"The figure {self.key} = {self.value} ({self.range_text}) {' and '.join(reasons)}"
+        if self.note:
+            text += f": {self.note}"
+        return text if text.endswith(".") else text + "."
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    """Every parameter loaded, by key, with the sources they cite and the files they came from."""
+
+    parameters: dict[str, tuple[Parameter, ...]]
+    sources: dict[str, Source]
+    files: tuple[str, ...] = field(default=())
+
+    def keys(self) -> tuple[str, ...]:
+        """Every key the rulebook holds, sorted."""
+        return tuple(sorted(self.parameters))
+
+    def has(self, key: str) -> bool:
+        """Whether any value is held for a key (on any date)."""
+        return key in self.parameters
+
+    def history(self, key: str) -> tuple[Parameter, ...]:
+        """Every value held for a key, oldest first."""
+        self._known(key)
+        return self.parameters[key]
+
+    def get(self, key: str, on: date) -> Parameter:
+        """Return the value of a rule in force on a date; raise `RuleNotFound` if there is none."""
+        for param in self._known(key):
+            if param.covers(on):
+                return param
+        ranges = "; ".join(p.range_text for p in self.parameters[key])
+        raise RuleNotFound(
+            f"No value for rule {key!r} on {on.isoformat()}: the rulebook holds it for {ranges}. "
+            "Add the figure for that date in an organisation override file."
+        )
+
+    def in_force(self, prefix: str, on: date) -> tuple[Parameter, ...]:
+        """Return every parameter whose key starts with a prefix and that is in force on a date."""
+        found = []
+        for key, params in sorted(self.parameters.items()):
+            if key.startswith(prefix):
+                found.extend(p for p in params if p.covers(on))
+        return tuple(found)
+
+    def source_titles(self, param: Parameter) -> str:
+        """Name the sources of a parameter as text."""
+        return "; ".join(self.sources[s].title if s in self.sources else s for s in param.sources)
+
+    def _known(self, key: str) -> tuple[Parameter, ...]:
+        if key not in self.parameters:
+            close = difflib.get_close_matches(key, list(self.parameters), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise RuleNotFound(f"Unknown rule {key!r}: no file in the rulebook defines it.{hint}")
+        return self.parameters[key]
+
+
+# ---------------------------------------------------------------- loading
+
+
+def built_in_path() -> Path:
+    """Return the path of the UK rules shipped with the package."""
+    return Path(str(resources.files("policies").joinpath("data", "uk-rules.toml")))
+
+
+def load_rulebook(extra_paths: Sequence[str | Path] = ()) -> Rulebook:
+    """Load the built-in UK rules, then each organisation override file in order (later files win)."""
+    paths = [built_in_path(), *(Path(p) for p in extra_paths)]
+    parameters: dict[str, list[Parameter]] = {}
+    sources: dict[str, Source] = {}
+    names = []
+    for index, path in enumerate(paths):
+        name = BUILT_IN_NAME if index == 0 else str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise RulebookError(f"cannot read the file ({exc.strerror or exc})", path=name) from None
+        file_params, file_sources = parse_rules_text(text, name, known_sources=sources)
+        sources.update(file_sources)
+        for param in file_params:
+            parameters[param.key] = _override(parameters.get(param.key, []), param)
+        names.append(name)
+    return Rulebook(
+        parameters={k: tuple(sorted(v, key=lambda p: p.effective_from)) for k, v in parameters.items()},
+        sources=sources,
+        files=tuple(names),
+    )
+
+
+def _override(existing: list[Parameter], new: Parameter) -> list[Parameter]:
+    """Cut the ranges held so far around a new parameter's range, then add it."""
+    kept = []
+    for old in existing:
+        old_end = old.effective_to or date.max
+        new_end = new.effective_to or date.max
+        if old_end < new.effective_from or new_end < old.effective_from:
+            kept.append(old)
+            continue
+        if old.effective_from < new.effective_from:
+            kept.append(replace(old, effective_to=new.effective_from - timedelta(days=1)))
+        if new_end < old_end:
+            kept.append(replace(old, effective_from=new_end + timedelta(days=1)))
+    kept.append(new)
+    return kept
+
+
+def parse_rules_text(
+    text: str, name: str, known_sources: dict[str, Source] | None = None
+) -> tuple[list[Parameter], dict[str, Source]]:
+    """Parse one rules file; raise `RulebookError` naming the file and line of the first problem."""
+    try:
+        data = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
+        message = getattr(exc, "msg", None) or re.sub(r"\s*\(at line.*\)$", "", str(exc))
+        raise RulebookError(f"not valid TOML: {message}", path=name, line=line) from None
+    lines = text.splitlines()
+    locate = _Locator(lines)
+
+    for top in data:
+        if top not in _TOP_LEVEL:
+            raise RulebookError(
+                f"unknown top-level entry {top!r} (expected one of {', '.join(_TOP_LEVEL)})",
+                path=name,
+                line=locate.top_level(top),
+            )
+    version = data.get("schema_version")
+    if version is not None and version not in SUPPORTED_SCHEMA_VERSIONS:
+        raise RulebookError(
+            f"schema_version {version!r} is not supported", path=name, line=locate.top_level("schema_version")
+        )
+
+    sources = _parse_sources(data.get("sources", {}), name, locate)
+    all_sources = {**(known_sources or {}), **sources}
+    raw_params = data.get("param", [])
+    if not isinstance(raw_params, list):
+        raise RulebookError("'param' must be an array of tables ([[param]])", path=name, line=None)
+    params = [_parse_param(raw, i, name, locate, all_sources) for i, raw in enumerate(raw_params)]
+    _refuse_overlaps(params, name, locate)
+    return params, sources
+
+
+def _parse_sources(raw: Any, name: str, locate: _Locator) -> dict[str, Source]:
+    if not isinstance(raw, dict):
+        raise RulebookError("[sources] must be a table", path=name, line=locate.top_level("sources"))
+    sources = {}
+    for source_id, entry in raw.items():
+        line = locate.source(source_id)
+        if isinstance(entry, str):
+            entry = {"title": entry}
+        if not isinstance(entry, dict) or not isinstance(entry.get("title"), str) or not entry["title"]:
+            raise RulebookError(f"source {source_id!r} needs a title", path=name, line=line)
+        unknown = set(entry) - {"title", "url"}
+        if unknown:
+            raise RulebookError(
+                f"source {source_id!r} has unknown field(s) {', '.join(sorted(unknown))}", path=name, line=line
+            )
+        sources[source_id] = Source(id=source_id, title=entry["title"], url=str(entry.get("url", "")))
+    return sources
+
+
+def _parse_param(raw: Any, index: int, name: str, locate: _Locator, sources: dict[str, Source]) -> Parameter:
+    header = locate.param(index)
+
+    def fail(message: str, field_name: str | None = None) -> RulebookError:
+        line = locate.param_field(index, field_name) if field_name else header
+        key = raw.get("key") if isinstance(raw, dict) else None
+        label = f"[[param]] {key!r}" if isinstance(key, str) else f"[[param]] number {index + 1}"
+        return RulebookError(f"{label}: {message}", path=name, line=line)
+
+    if not isinstance(raw, dict):
+        raise fail("must be a table")
+    for required in _REQUIRED_FIELDS:
+        if required not in raw:
+            raise fail(f"missing required field {required!r}")
+    unknown = set(raw) - set(_REQUIRED_FIELDS) - set(_OPTIONAL_FIELDS)
+    if unknown:
+        first = sorted(unknown)[0]
+        raise fail(f"unknown field(s) {', '.join(sorted(unknown))}", first)
+
+    key = raw["key"]
+    if not isinstance(key, str) or not _KEY_PATTERN.match(key):
+        raise fail(f"key must be dotted lower-case words such as 'wage.organisation.hourly', not {key!r}", "key")
+    value = raw["value"]
+    if isinstance(value, datetime | date | list | dict):
+        raise fail("value must be a number, a string or true/false", "value")
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise fail("value must be a finite number", "value")
+    unit = raw["unit"]
+    if not isinstance(unit, str) or not unit:
+        raise fail("unit must be a non-empty string", "unit")
+
+    def a_date(field_name: str, required: bool) -> date | None:
+        found = raw.get(field_name)
+        if found is None and not required:
+            return None
+        if isinstance(found, datetime) or not isinstance(found, date):
+            raise fail(f"{field_name} must be a date written as YYYY-MM-DD (no quotes), not {found!r}", field_name)
+        return found
+
+    effective_from = a_date("effective_from", True)
+    assert effective_from is not None
+    effective_to = a_date("effective_to", False)
+    if effective_to is not None and effective_to < effective_from:
+        raise fail(f"effective_to {effective_to} is before effective_from {effective_from}", "effective_to")
+
+    cited = raw["source"]
+    if isinstance(cited, str):
+        cited = [cited]
+    if not isinstance(cited, list) or not cited or not all(isinstance(s, str) and s for s in cited):
+        raise fail("source must be a source ID or a non-empty list of them", "source")
+    missing = [s for s in cited if s not in sources]
+    if missing:
+        raise fail(f"source {missing[0]!r} is not declared in a [sources] table", "source")
+
+    confidence = raw["confidence"]
+    if confidence not in CONFIDENCE_LEVELS:
+        raise fail(f"confidence must be one of high, medium, low, not {confidence!r}", "confidence")
+    date_confidence = raw.get("date_confidence")
+    if date_confidence is not None and date_confidence not in CONFIDENCE_LEVELS:
+        raise fail(f"date_confidence must be one of high, medium, low, not {date_confidence!r}", "date_confidence")
+    status = raw.get("status", "verified")
+    if status not in STATUSES:
+        raise fail(f"status must be one of {', '.join(STATUSES)}, not {status!r}", "status")
+
+    ages = {}
+    for age_field in ("age_from", "age_to"):
+        age = raw.get(age_field)
+        if age is not None and (isinstance(age, bool) or not isinstance(age, int) or age < 0):
+            raise fail(f"{age_field} must be a whole number of years", age_field)
+        ages[age_field] = age
+    if ages["age_from"] is not None and ages["age_to"] is not None and ages["age_to"] < ages["age_from"]:
+        raise fail("age_to is below age_from", "age_to")
+    note = raw.get("note", "")
+    if not isinstance(note, str):
+        raise fail("note must be a string", "note")
+
+    return Parameter(
+        key=key,
+        value=value,
+        unit=unit,
+        effective_from=effective_from,
+        effective_to=effective_to,
+        sources=tuple(cited),
+        confidence=confidence,
+        status=status,
+        date_confidence=date_confidence,
+        mandatory_by=a_date("mandatory_by", False),
+        stale_after=a_date("stale_after", False),
+        age_from=ages["age_from"],
+        age_to=ages["age_to"],
+        note=note,
+        origin=f"{name}, line {header}" if header else name,
+    )
+
+
+def _refuse_overlaps(params: list[Parameter], name: str, locate: _Locator) -> None:
+    by_key: dict[str, list[tuple[int, Parameter]]] = {}
+    for index, param in enumerate(params):
+        by_key.setdefault(param.key, []).append((index, param))
+    for key, entries in by_key.items():
+        entries.sort(key=lambda e: e[1].effective_from)
+        for (_, earlier), (index, later) in itertools.pairwise(entries):
+            if earlier.effective_to is None or later.effective_from <= earlier.effective_to:
+                raise RulebookError(
+                    f"[[param]] {key!r}: the range {later.range_text} overlaps {earlier.range_text} ({earlier.origin})",
+                    path=name,
+                    line=locate.param(index),
+                )
+
+
+def _line_from_message(message: str) -> int | None:
+    found = re.search(r"line (\d+)", message)
+    return int(found.group(1)) if found else None
+
+
+class _Locator:
+    """Find the line (1-based) of a [[param]] block, one of its fields, a source or a top-level entry."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.param_lines = [n for n, line in enumerate(lines, start=1) if _PARAM_HEADER.match(line)]
+
+    def param(self, index: int) -> int | None:
+        return self.param_lines[index] if index < len(self.param_lines) else None
+
+    def param_field(self, index: int, field_name: str) -> int | None:
+        start = self.param(index)
+        if start is None:
+            return None
+        pattern = re.compile(rf"^\s*{re.escape(field_name)}\s*=")
+        for number in range(start + 1, len(self.lines) + 1):
+            line = self.lines[number - 1]
+            if _ANY_HEADER.match(line):
+                break
+            if pattern.match(line):
+                return number
+        return start
+
+    def source(self, source_id: str) -> int | None:
+        pattern = re.compile(rf"^\s*(\[sources\.)?\"?{re.escape(source_id)}\"?\s*[=\]]")
+        return next((n for n, line in enumerate(self.lines, start=1) if pattern.match(line)), None)
+
+    def top_level(self, entry: str) -> int | None:
+        pattern = re.compile(rf"^\s*\[*\s*{re.escape(entry)}\b")
+        return next((n for n, line in enumerate(self.lines, start=1) if pattern.match(line)), None)

@@ -1,0 +1,45 @@
+"""Fixtures for the policy engine: the built-in rulebook, override files and payment shorthands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from policies.payments import Payment
+from policies.rulebook import Rulebook, load_rulebook
+
+SOURCE_HEADER = '[sources]\norg_policy = { title = "Our payment policy (test)" }\n'
+
+
+@pytest.fixture(scope="session")
+def rulebook() -> Rulebook:
+    return load_rulebook()
+
+
+@pytest.fixture
+def override(tmp_path: Path) -> Callable[..., Rulebook]:
+    """Load the built-in rules plus override files written from TOML text (with an 'org_policy' source)."""
+
+    def load(*texts: str) -> Rulebook:
+        paths = []
+        for index, text in enumerate(texts):
+            path = tmp_path / f"override-{index}.toml"
+            path.write_text(SOURCE_HEADER + text, encoding="utf-8")
+            paths.append(path)
+        return load_rulebook(paths)
+
+    return load
+
+
+def fee(day: str, pounds: str, hours: str | None = None, kind: str = "fee") -> Payment:
+    """A payment received on an ISO date, for an amount in pounds."""
+    return Payment(
+        received_on=date.fromisoformat(day),
+        amount_pence=int(Decimal(pounds) * 100),
+        kind=kind,
+        hours=None if hours is None else Decimal(hours),
+    )
