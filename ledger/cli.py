@@ -18,6 +18,14 @@ def _session_factory():
     return current_app.extensions["session_factory"]
 
 
+def _load_demo(session):
+    from ledger import demo
+
+    return demo.load_demo(session, today=dt.date.today(), rulebook=current_app.extensions["rulebook"],
+                          policy=current_app.extensions["policy_settings"],
+                          bank_key=current_app.config["BANK_DETAILS_KEY"])
+
+
 @ledger_cli.command("migrate")
 def migrate_command():
     """Apply database migrations (alembic upgrade head)."""
@@ -40,7 +48,7 @@ def init_command():
     if empty:
         click.echo("Loading demo data (a year of activity)...")
         with unit_of_work(_session_factory()) as session:
-            summary = demo.load_demo(session, today=dt.date.today())
+            summary = _load_demo(session)
         click.echo(summary.describe())
     click.echo(demo.LOGIN_HELP)
 
@@ -58,7 +66,7 @@ def demo_command():
             click.echo("Refusing: this database already holds journal entries. Demo data goes into an "
                        "empty database only.", err=True)
             sys.exit(1)
-        summary = demo.load_demo(session, today=dt.date.today())
+        summary = _load_demo(session)
     click.echo(summary.describe())
     click.echo(demo.LOGIN_HELP)
 
@@ -126,4 +134,7 @@ def create_user_command(email, display_name, roles, participant_id, password):
 
 
 def init_app(app: Flask) -> None:
+    from ledger.payments.cli import init_app as init_payments_cli
+
     app.cli.add_command(ledger_cli)
+    init_payments_cli(app)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 from ledger.errors import ConfigurationError
 
 DEV_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
@@ -74,10 +76,30 @@ def check_production(settings: dict) -> None:
             "SECRET_KEY must be set to a random value of at least 32 characters in production "
             "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
         )
-    if settings.get("BANK_DETAILS_KEY") in (None, "", DEV_BANK_DETAILS_KEY):
+    if not _real_fernet_keys(settings.get("BANK_DETAILS_KEY")):
         raise ConfigurationError(
-            "BANK_DETAILS_KEY must be set in production (a Fernet key: "
+            "BANK_DETAILS_KEY must be set in production to one or more comma-separated Fernet keys, none of "
+            "them the development key (make one with: "
             "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')."
         )
     if settings["DATABASE_URL"].startswith("sqlite"):
         raise ConfigurationError("Production needs PostgreSQL: set DATABASE_URL to a postgresql+psycopg:// URL.")
+
+
+def _real_fernet_keys(value) -> bool:
+    """True when ``value`` is one or more comma-separated Fernet keys, none of them the development key.
+
+    Checked at start-up, so that a mistyped key stops the app at once rather than when finance first
+    saves someone's bank details.
+    """
+    if not isinstance(value, str):
+        return False
+    keys = [k.strip() for k in value.split(",")]
+    if not keys or any(not k or k == DEV_BANK_DETAILS_KEY for k in keys):
+        return False
+    try:
+        for key in keys:
+            Fernet(key)
+    except (ValueError, TypeError):
+        return False
+    return True

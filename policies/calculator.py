@@ -70,7 +70,8 @@ def _pence(value: Any, what: str) -> int:
     return pounds_to_pence(value if value is not None else "0", what)
 
 
-def _benefit(item: dict[str, Any]) -> Benefit:
+def benefit_from_json(item: dict[str, Any]) -> Benefit:
+    """A declared benefit from its JSON shape (the calculator's `benefits` items, as participants declare them)."""
     name = item["name"]
     if name == "carers_allowance":
         return CarersAllowance(
@@ -163,7 +164,7 @@ def check_request(data: dict[str, Any], rulebook: Rulebook, settings: PolicySett
     settings = settings or DEFAULT_SETTINGS
     if data.get("vouchers_count_as_earnings") is not None:
         settings = replace(settings, vouchers_count_as_earnings=bool(data["vouchers_count_as_earnings"]))
-    benefits = [_benefit(item) for item in data.get("benefits", [])]
+    benefits = [benefit_from_json(item) for item in data.get("benefits", [])]
     already = [_payment(item) for item in data.get("already_paid", [])]
     proposed = _payment(data["proposed"])
     decision = check_payment(rulebook, benefits, already, proposed, settings)

@@ -25,6 +25,19 @@ TEST_DATABASE_URL = normalise_url(
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing():
+    """Argon2 at its cheapest in tests: the hashing is the library's, its cost only slows the suite."""
+    from argon2 import PasswordHasher, profiles
+
+    from ledger.auth import passwords
+
+    real = passwords._hasher
+    passwords._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    yield
+    passwords._hasher = real
+
+
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
         marker = metafunc.definition.get_closest_marker("postgres_only")
@@ -58,6 +71,9 @@ def postgres_url() -> Iterator[str]:
     upgrade(migrated)
     migrated.dispose()
     yield scratch_url
+    cleaner = _CLEANERS.pop(scratch_url, None)
+    if cleaner is not None:
+        cleaner[0].dispose()
     with engine.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
     engine.dispose()
@@ -72,15 +88,24 @@ def sqlite_template(tmp_path_factory) -> str:
     return str(path)
 
 
+_CLEANERS: dict[str, tuple] = {}
+
+
 def _truncate_all(url: str) -> None:
-    engine = create_engine(url)
+    """Empty every table that holds rows, with one engine per database for the whole run."""
+    if url not in _CLEANERS:
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            tables = connection.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            )).scalars().all()
+        probe = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM {t})" for t in tables)
+        _CLEANERS[url] = (engine, text(probe))
+    engine, probe = _CLEANERS[url]
     with engine.begin() as connection:
-        tables = connection.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-        )).scalars().all()
-        if tables:
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+        used = connection.execute(probe).scalars().all()
+        if used:
+            connection.execute(text(f"TRUNCATE {', '.join(used)} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture
@@ -93,7 +118,6 @@ def database_url(request, backend, tmp_path) -> Iterator[str]:
     url = request.getfixturevalue("postgres_url")
     _truncate_all(url)
     yield url
-    _truncate_all(url)
 
 
 @pytest.fixture

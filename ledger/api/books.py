@@ -129,17 +129,17 @@ class LockSchema(Schema):
 
 @blp.route("/accounts")
 class Accounts(MethodView):
+    @requires("books.read")
     @blp.doc(security=[{"bearer": []}])
     @blp.response(200, AccountSchema(many=True))
-    @requires("books.read")
     def get(self):
         """List every account."""
         return queries.list_accounts(get_session())
 
+    @requires("books.post")
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(AccountSchema)
     @blp.response(201, AccountSchema)
-    @requires("books.post")
     def post(self, data):
         """Open an account."""
         session = get_session()
@@ -149,10 +149,10 @@ class Accounts(MethodView):
 
 
 @blp.route("/accounts/<code>/balance")
+@requires("books.read")
 @blp.doc(security=[{"bearer": []}])
 @blp.arguments(AsOfSchema, location="query")
 @blp.response(200, BalanceSchema)
-@requires("books.read")
 def account_balance(args, code):
     """Balance of one account, now or as of a date."""
     session = get_session()
@@ -162,10 +162,10 @@ def account_balance(args, code):
 
 
 @blp.route("/accounts/<code>/statement")
+@requires("books.read")
 @blp.doc(security=[{"bearer": []}])
 @blp.arguments(StatementArgsSchema, location="query")
 @blp.response(200, StatementSchema)
-@requires("books.read")
 def account_statement(args, code):
     """Statement of one account over a date range, a page at a time (follow ``next_cursor``)."""
     return queries.statement(get_session(), code, args["start"], args["end"], after=args["after"],
@@ -173,20 +173,20 @@ def account_statement(args, code):
 
 
 @blp.route("/trial-balance")
+@requires("books.read")
 @blp.doc(security=[{"bearer": []}])
 @blp.arguments(AsOfSchema, location="query")
 @blp.response(200, TrialBalanceSchema)
-@requires("books.read")
 def trial_balance(args):
     """Every account's balance and the totals per unit (zero when the books are sound)."""
     return queries.trial_balance(get_session(), args["as_of"])
 
 
 @blp.route("/entries", methods=["POST"])
+@requires("books.post")
 @blp.doc(security=[{"bearer": []}])
 @blp.arguments(EntryInSchema)
 @blp.response(201, EntrySchema)
-@requires("books.post")
 def post_entry(data):
     """Post a balanced entry. Replaying the same idempotency key and content returns the original."""
     session = get_session()
@@ -204,19 +204,19 @@ def post_entry(data):
 
 
 @blp.route("/entries/<int:entry_id>")
+@requires("books.read")
 @blp.doc(security=[{"bearer": []}])
 @blp.response(200, EntrySchema)
-@requires("books.read")
 def get_entry(entry_id):
     """One journal entry with its postings."""
     return posting.load_entry(get_session(), entry_id)
 
 
 @blp.route("/entries/<int:entry_id>/reversal", methods=["POST"])
+@requires("books.post")
 @blp.doc(security=[{"bearer": []}])
 @blp.arguments(ReversalInSchema)
 @blp.response(201, EntrySchema)
-@requires("books.post")
 def reverse_entry(data, entry_id):
     """Reverse an entry at a chosen effective date (once only)."""
     session = get_session()
@@ -229,17 +229,17 @@ def reverse_entry(data, entry_id):
 
 @blp.route("/periods/locks")
 class Locks(MethodView):
+    @requires("books.read")
     @blp.doc(security=[{"bearer": []}])
     @blp.response(200, LockSchema(many=True))
-    @requires("books.read")
     def get(self):
         """Months locked against posting."""
         return [{"month": m.strftime("%Y-%m")} for m in posting.locked_months(get_session())]
 
+    @requires("books.lock")
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(LockInSchema)
     @blp.response(201, LockSchema)
-    @requires("books.lock")
     def post(self, data):
         """Lock a month: nothing can be posted into it afterwards."""
         session = get_session()

@@ -34,17 +34,17 @@ class IssuedTokenSchema(Schema):
 
 @blp.route("/tokens")
 class Tokens(MethodView):
+    @requires("self")
     @blp.doc(security=[{"bearer": []}])
     @blp.response(200, TokenSchema(many=True))
-    @requires("self")
     def get(self):
         """Your tokens (never the secrets themselves)."""
         return users.list_tokens(get_session(), current_actor().id)
 
+    @requires("self")
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(TokenInSchema)
     @blp.response(201, IssuedTokenSchema)
-    @requires("self")
     def post(self, data):
         """Issue a new token."""
         session = get_session()
@@ -54,9 +54,9 @@ class Tokens(MethodView):
 
 
 @blp.route("/tokens/<int:token_id>", methods=["DELETE"])
+@requires("self")
 @blp.doc(security=[{"bearer": []}])
 @blp.response(204)
-@requires("self")
 def revoke(token_id):
     """Revoke one of your tokens."""
     session = get_session()

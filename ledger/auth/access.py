@@ -40,6 +40,24 @@ def current_actor() -> User | None:
     return user
 
 
+def check_permission(permission: str, own_participant: str | None, view_args: dict) -> User:
+    """Return the acting user if they may use a view guarded by ``permission``; raise otherwise."""
+    user = current_actor()
+    if user is None:
+        raise AuthenticationRequired(
+            "Sign in first." if not is_api_request()
+            else "Send a valid API token in the Authorization header: 'Bearer <token>'."
+        )
+    roles = user.role_names
+    if not allowed(roles, permission):
+        if own_participant is None:
+            raise PermissionDenied("Your role does not allow this.")
+        wanted = view_args.get(own_participant)
+        if "participant" not in roles or user.participant_id is None or wanted != user.participant_id:
+            raise NotFound("There is no such record, or it is not yours to see.")
+    return user
+
+
 def requires(permission: str, *, own_participant: str | None = None):
     """Allow the view to users whose roles grant ``permission``.
 
@@ -53,25 +71,37 @@ def requires(permission: str, *, own_participant: str | None = None):
     def decorate(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            user = current_actor()
-            if user is None:
-                raise AuthenticationRequired(
-                    "Sign in first." if not is_api_request()
-                    else "Send a valid API token in the Authorization header: 'Bearer <token>'."
-                )
-            roles = user.role_names
-            if not allowed(roles, permission):
-                if own_participant is None:
-                    raise PermissionDenied("Your role does not allow this.")
-                wanted = kwargs.get(own_participant)
-                if "participant" not in roles or user.participant_id is None or wanted != user.participant_id:
-                    raise NotFound("There is no such record, or it is not yours to see.")
+            check_permission(permission, own_participant, kwargs)
             return view(*args, **kwargs)
 
         wrapped.permission = permission
+        wrapped.own_participant = own_participant
         return wrapped
 
     return decorate
+
+
+def check_before_view() -> None:
+    """Run the matched view's ``@requires`` check before anything reads the request (a before_request hook).
+
+    Decorators that parse the body (flask-smorest's ``arguments``) may sit outside ``@requires``;
+    checking here first means an anonymous or unauthorised caller never gets a validation report
+    describing what the endpoint expects. The decorator checks again; the answer is the same.
+    """
+    rule = request.url_rule
+    if rule is None or request.endpoint is None:
+        return
+    if request.method == "OPTIONS" and rule.provide_automatic_options:
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        method = request.method.lower()
+        view = getattr(view_class, method, None) or (getattr(view_class, "get", None) if method == "head" else None)
+    permission = getattr(view, "permission", None)
+    if permission is None or permission == "public":
+        return
+    check_permission(permission, getattr(view, "own_participant", None), request.view_args or {})
 
 
 def public(view):

@@ -13,6 +13,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "users.manage": frozenset({"admin"}),
     "participants.read": frozenset({"admin", "finance"}),
     "participants.write": frozenset({"finance"}),
+    # Names and preferred formats only, for arranging activities and recording attendance.
+    "participants.directory": frozenset({"admin", "finance", "project_manager"}),
     "projects.read": frozenset({"admin", "finance", "project_manager"}),
     "projects.write": frozenset({"finance", "project_manager"}),
     "claims.submit": frozenset({"finance", "project_manager"}),

@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,8 +16,16 @@ from ledger.auth import ratelimit
 from ledger.auth.models import ROLES, ApiToken, User, UserRole
 from ledger.auth.passwords import hash_password, needs_rehash, verify_password
 from ledger.errors import Conflict, NotFound, TooManyRequests, ValidationError
+from ledger.people.models import Participant
 
 TOKEN_PREFIX = "lgr_"
+
+
+@cache
+def _decoy_hash() -> str:
+    """A hash to check against when no user matches, so that an unknown email costs as much time as a
+    wrong password and the answer's timing does not reveal which addresses have accounts."""
+    return hash_password(secrets.token_urlsafe(32))
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +52,8 @@ def create_user(
     participant_id: int | None = None,
 ) -> User:
     email = normalise_email(email)
-    roles = sorted(set(roles))
-    unknown = [r for r in roles if r not in ROLES]
-    if unknown or not roles:
-        raise ValidationError(f"Roles must be some of {', '.join(ROLES)}.", fields={"roles": ["invalid"]})
-    if "participant" in roles and participant_id is None:
-        raise ValidationError("A participant user must be linked to a participant record.",
-                              fields={"participant_id": ["required"]})
+    roles = _checked_roles(roles)
+    _check_participant_link(session, roles, participant_id)
     if not display_name or not display_name.strip():
         raise ValidationError("A display name is required.", fields={"display_name": ["required"]})
     if session.execute(select(User.id).where(User.email == email)).first():
@@ -62,11 +66,37 @@ def create_user(
     return user
 
 
-def set_roles(session: Session, user_id: int, roles: Iterable[str]) -> User:
-    user = get_user(session, user_id)
+def _checked_roles(roles: Iterable[str]) -> list[str]:
     roles = sorted(set(roles))
     if not roles or any(r not in ROLES for r in roles):
         raise ValidationError(f"Roles must be some of {', '.join(ROLES)}.", fields={"roles": ["invalid"]})
+    return roles
+
+
+def _check_participant_link(
+    session: Session, roles: list[str], participant_id: int | None, user_id: int | None = None
+) -> None:
+    """A participant user is linked to one existing participant record that no other user holds."""
+    if participant_id is None:
+        if "participant" in roles:
+            raise ValidationError("A participant user must be linked to a participant record.",
+                                  fields={"participant_id": ["required"]})
+        return
+    if session.get(Participant, participant_id) is None:
+        raise NotFound(f"There is no participant {participant_id} to link this user to.",
+                       fields={"participant_id": ["unknown"]})
+    holder = session.execute(
+        select(User.id).where(User.participant_id == participant_id, User.id != (user_id or 0))
+    ).scalar_one_or_none()
+    if holder is not None:
+        raise Conflict(f"Participant {participant_id} already has a user (user {holder}).",
+                       fields={"participant_id": ["taken"]})
+
+
+def set_roles(session: Session, user_id: int, roles: Iterable[str]) -> User:
+    user = get_user(session, user_id)
+    roles = _checked_roles(roles)
+    _check_participant_link(session, roles, user.participant_id, user.id)
     user.roles = [UserRole(role=r) for r in roles]
     session.flush()
     return user
@@ -94,6 +124,8 @@ def authenticate(
     user = session.execute(
         select(User).where(User.email == (email or "").strip().lower())
     ).scalar_one_or_none()
+    if user is None or not user.is_active:
+        verify_password(_decoy_hash(), password or "")
     if user is None or not user.is_active or not verify_password(user.password_hash, password or ""):
         ratelimit.hit(session, email_key, window_seconds=window_seconds)
         ratelimit.hit(session, client_key, window_seconds=window_seconds)

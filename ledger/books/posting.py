@@ -17,8 +17,9 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -59,11 +60,6 @@ _accounts = Account.__table__
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _dialect_insert(session: Session, table):
-    name = session.get_bind().dialect.name
-    return postgresql.insert(table) if name == "postgresql" else sqlite.insert(table)
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -183,6 +179,49 @@ def check_entry_shape(description: str, postings: Sequence[PostingLine], idempot
         raise UnbalancedEntry(f"The postings do not balance: {detail}.", fields={"postings": ["unbalanced"]})
 
 
+# The accounts and whether the month is locked, in one round trip.
+_ACCOUNTS_BY_CODE = select(
+    _accounts.c.id,
+    _accounts.c.code,
+    _accounts.c.unit,
+    _accounts.c.is_open,
+    exists().where(LockedPeriod.__table__.c.month == bindparam("month")).label("month_locked"),
+).where(_accounts.c.code.in_(bindparam("codes", expanding=True)))
+_UPDATE_BALANCE = (
+    update(_balances)
+    .where(_balances.c.account_id == bindparam("account"))
+    .values(balance=_balances.c.balance + bindparam("delta"),
+            postings_count=_balances.c.postings_count + bindparam("count"))
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _WriteStatements:
+    insert_entry: object
+    insert_postings: object
+    upsert_daily: object
+
+
+_STATEMENTS: dict[str, _WriteStatements] = {}
+
+
+def _statements(session: Session) -> _WriteStatements:
+    """The posting statements, built once per dialect: constructing them each time cost more than running them."""
+    name = session.get_bind().dialect.name
+    if name not in _STATEMENTS:
+        dialect = postgresql if name == "postgresql" else sqlite
+        daily = dialect.insert(_daily)
+        _STATEMENTS[name] = _WriteStatements(
+            insert_entry=dialect.insert(_entries).on_conflict_do_nothing().returning(_entries.c.id),
+            insert_postings=_postings.insert().returning(_postings.c.id, sort_by_parameter_order=True),
+            upsert_daily=daily.on_conflict_do_update(
+                index_elements=[_daily.c.account_id, _daily.c.day],
+                set_={"amount": _daily.c.amount + daily.excluded.amount},
+            ),
+        )
+    return _STATEMENTS[name]
+
+
 def post_entry(
     session: Session,
     *,
@@ -202,18 +241,15 @@ def post_entry(
     fingerprint = content_hash(effective_date, description, kind, reverses_entry_id, postings)
 
     codes = sorted({p.account for p in postings})
-    rows = session.execute(
-        select(_accounts.c.id, _accounts.c.code, _accounts.c.unit, _accounts.c.is_open).where(
-            _accounts.c.code.in_(codes)
-        )
-    ).all()
+    # Core statements go straight to the connection: Session.execute's ORM bookkeeping cost as much as the SQL.
+    connection = session.connection()
+    rows = connection.execute(_ACCOUNTS_BY_CODE, {"codes": codes, "month": month_start(effective_date)}).all()
     accounts = {r.code: r for r in rows}
-    locked = session.execute(
-        select(LockedPeriod.month).where(LockedPeriod.month == month_start(effective_date))
-    ).first()
 
     problem = _account_problem(postings, accounts)
-    if problem is None and locked is not None:
+    if problem is None and reverses_entry_id is not None:
+        problem = _mirror_problem(session, reverses_entry_id, postings)
+    if problem is None and rows[0].month_locked:
         problem = PeriodLocked(
             f"{effective_date:%B %Y} is locked: post into an open month instead "
             f"(for a correction, date the reversal in the current month).",
@@ -227,61 +263,37 @@ def post_entry(
         raise problem
 
     now = _utcnow()
-    insert = _dialect_insert(session, _entries).values(
-        effective_date=effective_date,
-        recorded_at=now,
-        description=description,
-        kind=kind,
-        actor_user_id=actor_user_id,
-        idempotency_key=idempotency_key,
-        content_hash=fingerprint,
-        reverses_entry_id=reverses_entry_id,
-    )
-    entry_id = session.execute(insert.on_conflict_do_nothing().returning(_entries.c.id)).scalar()
+    statements = _statements(session)
+    entry_id = connection.execute(statements.insert_entry, {
+        "effective_date": effective_date, "recorded_at": now, "description": description, "kind": kind,
+        "actor_user_id": actor_user_id, "idempotency_key": idempotency_key, "content_hash": fingerprint,
+        "reverses_entry_id": reverses_entry_id,
+    }).scalar()
     if entry_id is None:
         existing = _find_by_key(session, idempotency_key)
         if existing is not None:
             return _replay(session, existing, fingerprint)
         raise AlreadyReversed(f"Entry {reverses_entry_id} has already been reversed.")
 
-    session.execute(
-        _postings.insert(),
-        [
-            {
-                "entry_id": entry_id,
-                "account_id": accounts[p.account].id,
-                "unit": p.unit,
-                "amount": p.amount,
-                "effective_date": effective_date,
-                "memo": p.memo,
-            }
-            for p in postings
-        ],
-    )
+    posting_ids = connection.execute(statements.insert_postings, [
+        {"entry_id": entry_id, "account_id": accounts[p.account].id, "unit": p.unit, "amount": p.amount,
+         "effective_date": effective_date, "memo": p.memo}
+        for p in postings
+    ]).scalars().all()
     per_account: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for p in postings:
         acc = per_account[accounts[p.account].id]
         acc[0] += p.amount
         acc[1] += 1
-    for account_id in sorted(per_account):
-        delta, count = per_account[account_id]
-        session.execute(
-            update(_balances)
-            .where(_balances.c.account_id == account_id)
-            .values(balance=_balances.c.balance + delta, postings_count=_balances.c.postings_count + count)
-        )
-    daily = _dialect_insert(session, _daily)
-    daily = daily.on_conflict_do_update(
-        index_elements=[_daily.c.account_id, _daily.c.day],
-        set_={"amount": _daily.c.amount + daily.excluded.amount},
-    )
-    session.execute(
-        daily,
-        [
-            {"account_id": account_id, "day": effective_date, "amount": per_account[account_id][0]}
-            for account_id in sorted(per_account)
-        ],
-    )
+    ordered = sorted(per_account)  # one lock order for every writer: no deadlocks
+    connection.execute(_UPDATE_BALANCE, [
+        {"account": account_id, "delta": per_account[account_id][0], "count": per_account[account_id][1]}
+        for account_id in ordered
+    ])
+    connection.execute(statements.upsert_daily, [
+        {"account_id": account_id, "day": effective_date, "amount": per_account[account_id][0]}
+        for account_id in ordered
+    ])
     return Entry(
         id=entry_id,
         effective_date=effective_date,
@@ -292,11 +304,30 @@ def post_entry(
         actor_user_id=actor_user_id,
         reverses_entry_id=reverses_entry_id,
         postings=tuple(
-            PostedLine(id=0, account=p.account, account_id=accounts[p.account].id, amount=p.amount,
+            PostedLine(id=posting_id, account=p.account, account_id=accounts[p.account].id, amount=p.amount,
                        unit=p.unit, memo=p.memo)
-            for p in postings
+            for posting_id, p in zip(posting_ids, postings, strict=True)
         ),
     )
+
+
+def _mirror_problem(session: Session, original_id: int, postings: Sequence[PostingLine]) -> Exception | None:
+    """A reversal must be the exact mirror of an entry that is not itself a reversal."""
+    original = session.get(JournalEntry, original_id)
+    if original is None:
+        return NotFound(f"There is no journal entry {original_id} to reverse.")
+    if original.reverses_entry_id is not None:
+        return Conflict(f"Entry {original_id} is itself a reversal; post a new entry instead of reversing it.")
+    lines = session.execute(
+        select(_accounts.c.code, _postings.c.unit, _postings.c.amount, _postings.c.memo)
+        .join(_accounts, _accounts.c.id == _postings.c.account_id)
+        .where(_postings.c.entry_id == original_id)
+    ).all()
+    mirror = sorted((code, unit, -amount, memo or "") for code, unit, amount, memo in lines)
+    if sorted((p.account, p.unit, p.amount, p.memo or "") for p in postings) != mirror:
+        return UnbalancedEntry(f"A reversal of entry {original_id} must post exactly its postings with the signs "
+                               "turned round.", fields={"postings": ["not a mirror"]})
+    return None
 
 
 def _account_problem(postings: Sequence[PostingLine], accounts) -> Exception | None:
@@ -344,7 +375,8 @@ def load_entry(session: Session, entry_id: int) -> Entry:
     return Entry(
         id=entry.id,
         effective_date=entry.effective_date,
-        recorded_at=entry.recorded_at,
+        # SQLite hands back naive datetimes; they were written in UTC, like PostgreSQL's.
+        recorded_at=entry.recorded_at if entry.recorded_at.tzinfo else entry.recorded_at.replace(tzinfo=dt.UTC),
         description=entry.description,
         kind=entry.kind,
         idempotency_key=entry.idempotency_key,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
 from flask_wtf import FlaskForm
@@ -32,8 +34,21 @@ class RevokeForm(FlaskForm):
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
+    """Return ``target`` if it is a path on this site, else the home page.
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so ``/\\evil.example`` and
+    ``/<tab>/evil.example`` would both leave the site: refuse backslashes and control characters.
+    """
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and all(c.isprintable() and not c.isspace() for c in target)
+    ):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return url_for("books.home")
 
 

@@ -7,7 +7,7 @@ import logging
 from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import LoginManager, UserMixin
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 from ledger import formatting
 from ledger.auth.permissions import allowed
@@ -60,7 +60,9 @@ def init_app(app: Flask) -> None:
     def _load(user_id: str):
         return SessionUser(int(user_id)) if user_id.isdigit() else None
 
-    from ledger.auth.access import current_actor
+    from ledger.auth.access import check_before_view, current_actor
+
+    app.before_request(check_before_view)
 
     app.jinja_env.globals.update(current_actor=current_actor, nav_links=nav_links,
                                  amount_in_unit=formatting.amount_in_unit)
@@ -104,12 +106,24 @@ def init_app(app: Flask) -> None:
         body = {"error": {"code": "validation_error", "message": f"Please correct: {names}.", "fields": fields}}
         return jsonify(body), 400
 
-    @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         if wants_json():
             body = {"error": {"code": error.name.lower().replace(" ", "_"), "message": error.description}}
+            # webargs refusing the body as a whole (not JSON at all) says so in ``data.messages``.
+            messages = (getattr(error, "data", None) or {}).get("messages") or {}
+            said = [str(m) for found in messages.values() if isinstance(found, list | tuple) for m in found]
+            if said:
+                body["error"]["message"] = " ".join(said)
             return jsonify(body), error.code
         return render_template("error.html", message=error.description, status=error.code), error.code
+
+    # Registered per status code: flask-smorest's Api, set up after this, registers its own handler
+    # for HTTPException, which would otherwise answer page visitors (a mistyped URL) with bare JSON.
+    # Code-specific handlers win over class handlers, and CSRFError's (a 400 subclass) over both.
+    app.register_error_handler(HTTPException, _http_error)
+    for code in default_exceptions:
+        if code != 422:
+            app.register_error_handler(code, _http_error)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -1,0 +1,542 @@
+"""Claims over JSON: fees drafted from attendance, expense claims with receipts, time-credit awards, the
+participant's choice, the workflow (submit, approve, reject, return, cancel) and expense advances.
+
+Money goes out twice: pounds in a decimal string (``"50.40"``) and integer pence (``amount_pence``); time
+as hours in a decimal string (``"4.00"``) beside whole minutes. Money comes in as pounds in a decimal
+string (a JSON number is refused: a float is never money) and hours as a decimal string.
+
+Project managers and finance draft and submit claims (staff submitting a claim marks it assisted); finance
+approves, rejects and returns them, cancels approved ones (reversing the accrual) and pays advances. A
+participant may read their own claims and receipts and record their own choice on their own fee; anyone
+else's claim answers 404. The benefit details in a claim's policy decision are shown only to finance and
+to the participant themself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+from decimal import Decimal
+
+from flask import current_app, request, send_file
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from werkzeug.datastructures import FileStorage
+
+from ledger.auth.access import current_actor, requires
+from ledger.auth.models import User
+from ledger.auth.permissions import allowed
+from ledger.claims import services
+from ledger.claims.models import CHOICES, EXPENSE_CATEGORIES, STATUSES
+from ledger.claims.records import ClaimRecord
+from ledger.errors import NotFound, PermissionDenied
+from ledger.formatting import pounds
+from ledger.web.database import get_session
+from policies.pay import VEHICLES
+
+blp = Blueprint("claims_api", __name__, url_prefix="/api/v1",
+                description="Claims (fees, expenses, time credits), their approval, and expense advances")
+
+_SECURITY = [{"bearer": []}]
+_POUNDS = validate.Regexp(r"^\d{1,7}(\.\d{1,2})?$", error='Pounds as a decimal string, like "12.50".')
+_HOURS = validate.Regexp(r"^\d{1,4}(\.\d{1,4})?$", error='Hours as a decimal string, like "1.5".')
+_MILES = validate.Regexp(r"^\d{1,6}(\.\d{1,2})?$", error='Miles as a decimal string, like "12.5".')
+_TWO_PLACES = Decimal("0.01")
+
+
+def claim_rules() -> services.ClaimRules:
+    """The organisation's claim settings, from the app's configuration and its loaded rulebook."""
+    config = current_app.config
+    return services.ClaimRules(
+        rulebook=current_app.extensions["rulebook"],
+        policy=current_app.extensions["policy_settings"],
+        pay_basis=config.get("PAY_BASIS", "real_living_wage"),
+        second_approval_above_pence=config["SECOND_APPROVAL_ABOVE_PENCE"],
+        receipt_max_bytes=config["RECEIPT_MAX_BYTES"],
+    )
+
+
+def _only_participant(user: User) -> int | None:
+    """None when the user's role reaches every claim; otherwise the one participant whose claims they may reach."""
+    if allowed(user.role_names, "claims.submit"):
+        return None
+    if "participant" in user.role_names and user.participant_id is not None:
+        return user.participant_id
+    raise PermissionDenied("Your role does not allow this.")
+
+
+def _listed_participant(user: User, asked: int | None) -> int | None:
+    """Whose claims a listing may show: as asked for staff; a participant's own, whatever they ask."""
+    only = _only_participant(user)
+    if only is not None and asked not in (None, only):
+        raise NotFound("There is no such record, or it is not yours to see.")
+    return asked if only is None else only
+
+
+def _shown(record: ClaimRecord, user: User) -> ClaimRecord:
+    """The claim as this user may see it: benefit details only for finance and the participant themself."""
+    if allowed(user.role_names, "participants.read") or user.participant_id == record.participant_id:
+        return record
+    return dataclasses.replace(record, policy_outcome=None, policy_decision=None)
+
+
+def _hours_text(minutes: int) -> str:
+    return str((Decimal(minutes) / 60).quantize(_TWO_PLACES))
+
+
+def _money(attribute: str) -> fields.Function:
+    return fields.Function(
+        lambda obj: None if getattr(obj, attribute) is None else pounds(getattr(obj, attribute)),
+        metadata={"description": "pounds, as a decimal string", "example": "50.40"})
+
+
+def _hours(attribute: str) -> fields.Function:
+    return fields.Function(
+        lambda obj: None if getattr(obj, attribute) is None else _hours_text(getattr(obj, attribute)),
+        metadata={"description": "hours, as a decimal string", "example": "4.00"})
+
+
+# ---------------------------------------------------------------- schemas in
+
+
+class FeeClaimInSchema(Schema):
+    activity_id = fields.Int(required=True, strict=True)
+    participant_id = fields.Int(required=True, strict=True)
+
+
+class ExpenseLineInSchema(Schema):
+    category = fields.Str(required=True, validate=validate.OneOf(EXPENSE_CATEGORIES))
+    description = fields.Str(required=True, validate=validate.Length(1, 500))
+    incurred_on = fields.Date(load_default=None, metadata={"description": "Defaults to the activity's date."})
+    amount = fields.Str(load_default=None, validate=_POUNDS, metadata={"example": "12.50"})
+    miles = fields.Str(load_default=None, validate=_MILES, metadata={"description": "For mileage only."})
+    vehicle = fields.Str(load_default=None, validate=validate.OneOf(VEHICLES),
+                         metadata={"description": "For mileage only; car when not given."})
+
+    @validates_schema
+    def _amount_or_miles(self, data, **kwargs):
+        if data.get("category") == "mileage":
+            if data.get("miles") is None:
+                raise ValidationError("Required for mileage.", field_name="miles")
+            if data.get("amount") is not None:
+                raise ValidationError("Mileage is priced from the miles at HMRC rates: give miles, not an amount.",
+                                      field_name="amount")
+        else:
+            if data.get("amount") is None:
+                raise ValidationError("Required.", field_name="amount")
+            if data.get("miles") is not None or data.get("vehicle") is not None:
+                raise ValidationError("Only for mileage.", field_name="miles")
+
+
+class ProjectOrActivitySchema(Schema):
+    participant_id = fields.Int(required=True, strict=True)
+    project_code = fields.Str(load_default=None, validate=validate.Length(1, 32))
+    activity_id = fields.Int(load_default=None, strict=True)
+    idempotency_key = fields.Str(required=True, validate=validate.Length(1, services.MAX_KEY),
+                                 metadata={"description": "Sending the same claim twice makes it once."})
+    description = fields.Str(load_default=None, validate=validate.Length(1, 500))
+
+    @validates_schema
+    def _project_or_activity(self, data, **kwargs):
+        if data.get("project_code") is None and data.get("activity_id") is None:
+            raise ValidationError("Give a project code or an activity id.", field_name="project_code")
+
+
+class ExpenseClaimInSchema(ProjectOrActivitySchema):
+    lines = fields.List(fields.Nested(ExpenseLineInSchema), required=True,
+                        validate=validate.Length(1, services.MAX_LINES))
+    advance_id = fields.Int(load_default=None, strict=True,
+                            metadata={"description": "An advance these receipts settle."})
+
+
+class TimeCreditsInSchema(ProjectOrActivitySchema):
+    hours = fields.Str(required=True, validate=_HOURS, metadata={"example": "2.5"})
+
+    @validates_schema
+    def _whole_minutes(self, data, **kwargs):
+        hours = data.get("hours")
+        if hours is not None and (Decimal(hours) * 60) % 1:
+            raise ValidationError("Must be a whole number of minutes (for example 1.25 or 1.5).", field_name="hours")
+
+    @post_load
+    def _to_minutes(self, data, **kwargs):
+        data["minutes"] = int(Decimal(data.pop("hours")) * 60)
+        return data
+
+
+class ClaimListArgsSchema(Schema):
+    participant_id = fields.Int(load_default=None)
+    status = fields.Str(load_default=None, validate=validate.OneOf(STATUSES))
+    project_code = fields.Str(load_default=None, validate=validate.Length(1, 32))
+    limit = fields.Int(load_default=200, validate=validate.Range(1, 1000))
+
+
+class ChoiceInSchema(Schema):
+    choice = fields.Str(required=True, validate=validate.OneOf(CHOICES))
+    amount = fields.Str(load_default=None, validate=_POUNDS,
+                        metadata={"description": "What the participant takes, when taking less."})
+    group_id = fields.Int(load_default=None, strict=True,
+                          metadata={"description": "The user-led group to pay, when redirecting."})
+
+
+class ApproveInSchema(Schema):
+    override_reason = fields.Str(load_default=None, validate=validate.Length(max=2000), metadata={
+        "description": "Needed when the organisation requires an override for the benefit effect."})
+
+
+class ReasonInSchema(Schema):
+    reason = fields.Str(required=True, validate=validate.Length(1, 2000))
+
+
+class CancelInSchema(Schema):
+    reason = fields.Str(load_default=None, validate=validate.Length(max=2000))
+
+
+class AdvanceInSchema(Schema):
+    participant_id = fields.Int(required=True, strict=True)
+    project_code = fields.Str(required=True, validate=validate.Length(1, 32))
+    activity_id = fields.Int(load_default=None, strict=True)
+    amount = fields.Str(required=True, validate=_POUNDS, metadata={"example": "40.00"})
+    paid_on = fields.Date(required=True)
+    idempotency_key = fields.Str(required=True, validate=validate.Length(1, services.MAX_KEY))
+
+
+class SurplusInSchema(Schema):
+    how = fields.Str(required=True, validate=validate.OneOf(("returned", "netted")), metadata={
+        "description": "returned: paid back by the participant; netted: taken off expenses owed to them."})
+    on = fields.Date(required=True)
+
+
+# ---------------------------------------------------------------- schemas out
+
+
+class ReceiptSchema(Schema):
+    id = fields.Int()
+    filename = fields.Str()
+    content_type = fields.Str()
+    size_bytes = fields.Int()
+    sha256 = fields.Str()
+
+
+class ExpenseLineSchema(Schema):
+    id = fields.Int()
+    category = fields.Str()
+    description = fields.Str()
+    incurred_on = fields.Date()
+    amount = _money("amount_pence")
+    amount_pence = fields.Int()
+    miles = fields.Str(allow_none=True)
+    vehicle = fields.Str(allow_none=True)
+    receipts = fields.List(fields.Nested(ReceiptSchema))
+
+
+class ClaimEventSchema(Schema):
+    action = fields.Str()
+    from_status = fields.Str(allow_none=True)
+    to_status = fields.Str()
+    user_id = fields.Int(allow_none=True)
+    at = fields.DateTime()
+    note = fields.Str(allow_none=True)
+
+
+class ClaimSchema(Schema):
+    id = fields.Int()
+    participant_id = fields.Int()
+    project_code = fields.Str()
+    activity_id = fields.Int(allow_none=True)
+    kind = fields.Str()
+    status = fields.Str()
+    description = fields.Str()
+    worked_hours = _hours("worked_minutes")
+    worked_minutes = fields.Int(allow_none=True)
+    rate = _money("rate_pence")
+    rate_pence = fields.Int(allow_none=True)
+    rate_basis = fields.Str(allow_none=True)
+    offered = _money("offered_pence")
+    offered_pence = fields.Int()
+    amount = _money("amount_pence")
+    amount_pence = fields.Int()
+    time_credit_hours = _hours("time_minutes")
+    time_credit_minutes = fields.Int(attribute="time_minutes")
+    choice = fields.Str(allow_none=True)
+    group_id = fields.Int(allow_none=True)
+    choice_recorded_by_user_id = fields.Int(allow_none=True)
+    choice_recorded_at = fields.DateTime(allow_none=True)
+    assisted = fields.Bool()
+    created_by_user_id = fields.Int(allow_none=True)
+    submitted_by_user_id = fields.Int(allow_none=True)
+    submitted_at = fields.DateTime(allow_none=True)
+    reason = fields.Str(allow_none=True)
+    override_reason = fields.Str(allow_none=True)
+    policy_outcome = fields.Str(allow_none=True)
+    policy_decision = fields.Dict(allow_none=True)
+    approver_user_ids = fields.List(fields.Int())
+    accrual_entry_id = fields.Int(allow_none=True)
+    reversal_entry_id = fields.Int(allow_none=True)
+    payment_run_id = fields.Int(allow_none=True)
+    paid_on = fields.Date(allow_none=True)
+    lines = fields.List(fields.Nested(ExpenseLineSchema))
+    events = fields.List(fields.Nested(ClaimEventSchema))
+
+
+class ApprovalOutcomeSchema(Schema):
+    claim = fields.Nested(ClaimSchema)
+    required_action = fields.Str(metadata={"description": "none, warn, override or block"})
+    policy = fields.Dict(allow_none=True)
+    approvals = fields.Int()
+    approvals_needed = fields.Int()
+
+
+class ApprovalPreviewSchema(Schema):
+    claim_id = fields.Int()
+    expected_payment_date = fields.Date()
+    required_action = fields.Str(metadata={"description": "none, warn, override or block"})
+    policy = fields.Dict(allow_none=True, metadata={"description": "The policy engine's decision; null when the "
+                                                                   "participant has declared no benefits."})
+    approvals = fields.Int()
+    approvals_needed = fields.Int()
+
+
+class AdvanceSchema(Schema):
+    id = fields.Int()
+    participant_id = fields.Int()
+    project_code = fields.Str()
+    amount = _money("amount_pence")
+    amount_pence = fields.Int()
+    paid_on = fields.Date()
+    status = fields.Str()
+    paid_entry_id = fields.Int()
+    settlement_claim_id = fields.Int(allow_none=True)
+    settlement_entry_id = fields.Int(allow_none=True)
+    used = _money("used_pence")
+    used_pence = fields.Int(allow_none=True)
+    surplus = _money("surplus_pence")
+    surplus_pence = fields.Int(allow_none=True)
+    surplus_entry_id = fields.Int(allow_none=True)
+
+
+# ---------------------------------------------------------------- creating claims
+
+
+@blp.route("/claims/fee", methods=["POST"])
+@blp.doc(security=_SECURITY)
+@blp.arguments(FeeClaimInSchema)
+@blp.response(201, ClaimSchema)
+@blp.alt_response(200, schema=ClaimSchema, description="The fee had been drafted already: that claim.")
+@requires("claims.submit")
+def draft_fee(data):
+    """Draft the fee for an attendance: hours × the living-wage rate for the date and place, or a flat fee."""
+    session, user = get_session(), current_actor()
+    record, created = services.draft_fee_claim(session, **data, actor_user_id=user.id, rules=claim_rules())
+    session.commit()
+    return _shown(record, user), 201 if created else 200
+
+
+@blp.route("/claims/expense", methods=["POST"])
+@blp.doc(security=_SECURITY)
+@blp.arguments(ExpenseClaimInSchema)
+@blp.response(201, ClaimSchema)
+@blp.alt_response(200, schema=ClaimSchema, description="A claim with this idempotency key existed: that claim.")
+@requires("claims.submit")
+def create_expense_claim(data):
+    """Claim expenses: one or more lines, mileage priced at HMRC rates across the tax year."""
+    session, user = get_session(), current_actor()
+    record, created = services.create_expense_claim(session, **data, actor_user_id=user.id, rules=claim_rules())
+    session.commit()
+    return _shown(record, user), 201 if created else 200
+
+
+@blp.route("/claims/time-credits", methods=["POST"])
+@blp.doc(security=_SECURITY)
+@blp.arguments(TimeCreditsInSchema)
+@blp.response(201, ClaimSchema)
+@blp.alt_response(200, schema=ClaimSchema, description="A claim with this idempotency key existed: that claim.")
+@requires("claims.submit")
+def award_time_credits(data):
+    """Claim time credits for time given: one hour, one credit."""
+    session, user = get_session(), current_actor()
+    record, created = services.award_time_credits(session, **data, actor_user_id=user.id)
+    session.commit()
+    return _shown(record, user), 201 if created else 200
+
+
+# ---------------------------------------------------------------- reading
+
+
+@blp.route("/claims", methods=["GET"])
+@blp.doc(security=_SECURITY)
+@blp.arguments(ClaimListArgsSchema, location="query")
+@blp.response(200, ClaimSchema(many=True))
+@requires("self")
+def list_claims(args):
+    """Claims, newest first (a participant sees only their own)."""
+    user = current_actor()
+    records = services.list_claims(get_session(), participant_id=_listed_participant(user, args["participant_id"]),
+                                   status=args["status"], project_code=args["project_code"], limit=args["limit"])
+    return [_shown(r, user) for r in records]
+
+
+@blp.route("/claims/<int:claim_id>", methods=["GET"])
+@blp.doc(security=_SECURITY)
+@blp.response(200, ClaimSchema)
+@requires("self")
+def get_claim(claim_id):
+    """One claim with its lines, receipts and history (a participant may read their own)."""
+    user = current_actor()
+    return _shown(services.get_claim(get_session(), claim_id, for_participant_id=_only_participant(user)), user)
+
+
+@blp.route("/claims/<int:claim_id>/receipts/<int:receipt_id>", methods=["GET"])
+@blp.doc(security=_SECURITY, responses={"200": {"description": "The receipt file, as uploaded.", "content": {
+    "application/pdf": {}, "image/jpeg": {}, "image/png": {}}}})
+@requires("self")
+def download_receipt(claim_id, receipt_id):
+    """A receipt file, byte for byte (a participant may fetch their own)."""
+    record, data = services.receipt_file(get_session(), claim_id, receipt_id,
+                                         for_participant_id=_only_participant(current_actor()))
+    response = send_file(io.BytesIO(data), mimetype=record.content_type, as_attachment=True,
+                         download_name=record.filename, etag=record.sha256, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ---------------------------------------------------------------- changing a claim
+
+
+@blp.route("/claims/<int:claim_id>/lines/<int:line_id>/receipts", methods=["POST"])
+@blp.doc(security=_SECURITY, requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}, "required": ["file"]}}}})
+@blp.response(201, ReceiptSchema)
+@requires("claims.submit")
+def upload_receipt(claim_id, line_id):
+    """Attach a receipt (PDF, JPEG or PNG, judged by its content; size-limited) to an expense line."""
+    session, rules = get_session(), claim_rules()
+    upload = request.files.get("file") or FileStorage()
+    record = services.add_receipt(session, claim_id, line_id, filename=upload.filename or "",
+                                  data=upload.read(rules.receipt_max_bytes + 1), actor_user_id=current_actor().id,
+                                  max_bytes=rules.receipt_max_bytes)
+    session.commit()
+    return record
+
+
+@blp.route("/claims/<int:claim_id>/choice", methods=["POST"])
+@blp.doc(security=_SECURITY)
+@blp.arguments(ChoiceInSchema)
+@blp.response(200, ClaimSchema)
+@requires("self")
+def record_choice(data, claim_id):
+    """Record the participant's choice for a fee: take, take_less, decline, redirect or time_credits."""
+    session, user = get_session(), current_actor()
+    record = services.record_choice(session, claim_id, **data, actor_user_id=user.id,
+                                    for_participant_id=_only_participant(user))
+    session.commit()
+    return _shown(record, user)
+
+
+@blp.route("/claims/<int:claim_id>/submit", methods=["POST"])
+@blp.doc(security=_SECURITY)
+@blp.response(200, ClaimSchema)
+@requires("claims.submit")
+def submit_claim(claim_id):
+    """Send a claim for approval (submitted by staff, it is marked assisted)."""
+    session, user = get_session(), current_actor()
+    record = services.submit_claim(session, claim_id, actor_user_id=user.id, actor_participant_id=user.participant_id)
+    session.commit()
+    return _shown(record, user)
+
+
+@blp.route("/claims/<int:claim_id>/approval-preview", methods=["GET"])
+@blp.doc(security=_SECURITY)
+@blp.response(200, ApprovalPreviewSchema)
+@requires("claims.approve")
+def approval_preview(claim_id):
+    """What approving would mean: the policy engine's decision and what the organisation requires."""
+    return services.preview_approval(get_session(), claim_id, rules=claim_rules(), today=dt.date.today())
+
+
+@blp.route("/claims/<int:claim_id>/approve", methods=["POST"])
+@blp.doc(security=_SECURITY)
+@blp.arguments(ApproveInSchema)
+@blp.response(200, ApprovalOutcomeSchema)
+@requires("claims.approve")
+def approve_claim(data, claim_id):
+    """Approve a claim (a second approver above the configured amount); the money owed is accrued."""
+    session, user = get_session(), current_actor()
+    outcome = services.approve_claim(session, claim_id, actor_user_id=user.id, actor_participant_id=user.participant_id,
+                                     rules=claim_rules(), today=dt.date.today(),
+                                     override_reason=data["override_reason"])
+    session.commit()
+    return outcome
+
+
+@blp.route("/claims/<int:claim_id>/reject", methods=["POST"])
+@blp.doc(security=_SECURITY)
+@blp.arguments(ReasonInSchema)
+@blp.response(200, ClaimSchema)
+@requires("claims.approve")
+def reject_claim(data, claim_id):
+    """Reject a claim with a reason; after approval, its accrual is reversed."""
+    session, user = get_session(), current_actor()
+    record = services.reject_claim(session, claim_id, reason=data["reason"], actor_user_id=user.id,
+                                   today=dt.date.today())
+    session.commit()
+    return _shown(record, user)
+
+
+@blp.route("/claims/<int:claim_id>/return", methods=["POST"])
+@blp.doc(security=_SECURITY)
+@blp.arguments(ReasonInSchema)
+@blp.response(200, ClaimSchema)
+@requires("claims.approve")
+def return_claim(data, claim_id):
+    """Return a submitted claim for more information."""
+    session, user = get_session(), current_actor()
+    record = services.return_claim(session, claim_id, reason=data["reason"], actor_user_id=user.id)
+    session.commit()
+    return _shown(record, user)
+
+
+@blp.route("/claims/<int:claim_id>/cancel", methods=["POST"])
+@blp.doc(security=_SECURITY)
+@blp.arguments(CancelInSchema)
+@blp.response(200, ClaimSchema)
+@requires("claims.submit")
+def cancel_claim(data, claim_id):
+    """Cancel a claim before payment; an approved one (finance only) has its accrual reversed."""
+    session, user = get_session(), current_actor()
+    record = services.cancel_claim(session, claim_id, actor_user_id=user.id, today=dt.date.today(),
+                                   reason=data["reason"], may_reverse=allowed(user.role_names, "claims.approve"))
+    session.commit()
+    return _shown(record, user)
+
+
+# ---------------------------------------------------------------- advances
+
+
+@blp.route("/advances", methods=["POST"])
+@blp.doc(security=_SECURITY)
+@blp.arguments(AdvanceInSchema)
+@blp.response(201, AdvanceSchema)
+@requires("claims.approve")
+def pay_advance(data):
+    """Pay expenses in advance, for someone who cannot wait to be repaid; receipts settle it later."""
+    session = get_session()
+    record = services.pay_advance(session, **data, actor_user_id=current_actor().id)
+    session.commit()
+    return record
+
+
+@blp.route("/advances/<int:advance_id>/surplus", methods=["POST"])
+@blp.doc(security=_SECURITY)
+@blp.arguments(SurplusInSchema)
+@blp.response(200, AdvanceSchema)
+@requires("claims.approve")
+def settle_advance_surplus(data, advance_id):
+    """Clear what the receipts left of an advance: returned by the participant, or netted off their expenses."""
+    session = get_session()
+    record = services.settle_advance_surplus(session, advance_id, how=data["how"], on=data["on"],
+                                             actor_user_id=current_actor().id)
+    session.commit()
+    return record

@@ -1,0 +1,278 @@
+"""Payment runs over JSON: draft, look, download the bank files, confirm or cancel. Finance only.
+
+Money is given twice: as pounds in a decimal string ("12.50") and as integer pence. Bank details appear
+only masked, except inside the Bacs file and the bank CSV, which are served with ``Cache-Control: no-store``.
+A run confirmed twice, or by two people at once, is paid once: the second confirmation answers 409 saying
+who confirmed it and when.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Response, current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from ledger.auth.access import current_actor, requires
+from ledger.formatting import pounds
+from ledger.payments import runs
+from ledger.payments.models import PAYEE_KINDS, RUN_STATUSES
+from ledger.people.bank import BankCipher
+from ledger.web.database import get_session
+
+blp = Blueprint("payments_api", __name__, url_prefix="/api/v1", description="Payment runs (finance)")
+
+_SECURITY = [{"bearer": []}]
+
+
+def _cipher() -> BankCipher:
+    return BankCipher(current_app.config["BANK_DETAILS_KEY"])
+
+
+def _money(attribute: str, **kwargs) -> fields.Function:
+    return fields.Function(lambda obj: pounds(getattr(obj, attribute)),
+                           metadata={"description": "pounds, as a decimal string", "example": "12.50"}, **kwargs)
+
+
+# ---------------------------------------------------------------- schemas
+
+
+class PaymentRunDraftInSchema(Schema):
+    cutoff_date = fields.Date(required=True, metadata={"description": "Pay claims dated on or before this day."})
+    payment_date = fields.Date(required=True, metadata={
+        "description": "The day the money should arrive; a weekend or bank holiday moves to the next banking day."})
+
+
+class PaymentRunConfirmInSchema(Schema):
+    bank_reference = fields.Str(required=True, validate=validate.Length(1, runs.MAX_BANK_REFERENCE))
+    override_reason = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=runs.MAX_REASON),
+                                 metadata={"description": "Needed when a payee's benefit check requires an override."})
+
+
+class PaymentRunReasonInSchema(Schema):
+    reason = fields.Str(required=True, validate=validate.Length(1, runs.MAX_REASON))
+
+
+class PaymentRunRemovePayeeInSchema(PaymentRunReasonInSchema):
+    payee_kind = fields.Str(required=True, validate=validate.OneOf(PAYEE_KINDS))
+    payee_id = fields.Int(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class PaymentRunListArgsSchema(Schema):
+    status = fields.Str(load_default=None, validate=validate.OneOf(RUN_STATUSES))
+
+
+class PaymentRunAffectedBenefitSchema(Schema):
+    benefit = fields.Str()
+    name = fields.Str()
+    effect = fields.Str()
+    period_start = fields.Date(allow_none=True)
+    period_end = fields.Date(allow_none=True)
+    counted_pence = fields.Int(allow_none=True)
+    limit_pence = fields.Int(allow_none=True)
+    headroom_pence = fields.Int(allow_none=True)
+    reduction_pence = fields.Int(allow_none=True)
+    safe_amount_pence = fields.Int(allow_none=True)
+    confidence = fields.Str()
+
+
+class PaymentRunBenefitCheckSchema(Schema):
+    outcome = fields.Str(metadata={"description": "ok, warn, breach, no_benefits_declared, no_earnings, "
+                                                  "not_applicable (a group) or error"})
+    action = fields.Str(metadata={"description": "What the organisation requires: none, warn, override, block"})
+    flagged = fields.Bool()
+    affected = fields.List(fields.Nested(PaymentRunAffectedBenefitSchema))
+    explanation_for_staff = fields.Str()
+    explanation = fields.Str(metadata={"description": "In plain English, for the participant"})
+
+
+class PaymentRunPayeeSchema(Schema):
+    payee_kind = fields.Str()
+    payee_id = fields.Int()
+    name = fields.Str()
+    amount = _money("amount_pence")
+    amount_pence = fields.Int()
+    fee_pence = fields.Int()
+    expense_pence = fields.Int()
+    item_count = fields.Int()
+    claim_ids = fields.List(fields.Int())
+    sort_code = fields.Str(allow_none=True, metadata={"example": "**-**-56"})
+    account_number = fields.Str(allow_none=True, metadata={"example": "****1234"})
+    bank_details_set_at = fields.DateTime(allow_none=True)
+    bank_details_changed_since_draft = fields.Bool()
+    reference = fields.Str(metadata={"description": "What the payee sees on their bank statement"})
+    benefit_check = fields.Nested(PaymentRunBenefitCheckSchema)
+    entry_id = fields.Int(allow_none=True)
+
+
+class PaymentRunLeftOutSchema(Schema):
+    payee_kind = fields.Str()
+    payee_id = fields.Int()
+    name = fields.Str()
+    amount = _money("amount_pence")
+    amount_pence = fields.Int()
+    item_count = fields.Int()
+    claim_ids = fields.List(fields.Int())
+    reason = fields.Str(metadata={"description": "no_bank_details, benefit_block or removed"})
+    message = fields.Str()
+
+
+class PaymentRunOverrideSchema(Schema):
+    reason = fields.Str()
+    user_id = fields.Int(allow_none=True)
+    at = fields.Str()
+
+
+class PaymentRunSchema(Schema):
+    id = fields.Int()
+    reference = fields.Str()
+    status = fields.Str()
+    cutoff_date = fields.Date()
+    requested_payment_date = fields.Date()
+    payment_date = fields.Date()
+    bacs_submit_by = fields.Date(metadata={"description": "Last day to submit the Bacs file to the bank"})
+    total = _money("total_pence")
+    total_pence = fields.Int()
+    item_count = fields.Int()
+    payee_count = fields.Int()
+    benefit_flags = fields.Int()
+    needs_override = fields.List(fields.Str())
+    left_out_total = _money("left_out_pence")
+    left_out_pence = fields.Int()
+    payees = fields.List(fields.Nested(PaymentRunPayeeSchema))
+    left_out = fields.List(fields.Nested(PaymentRunLeftOutSchema))
+    override = fields.Nested(PaymentRunOverrideSchema, allow_none=True)
+    created_by_user_id = fields.Int(allow_none=True)
+    created_at = fields.DateTime(allow_none=True)
+    confirmed_by_user_id = fields.Int(allow_none=True)
+    confirmed_at = fields.DateTime(allow_none=True)
+    bank_reference = fields.Str(allow_none=True)
+    cancelled_by_user_id = fields.Int(allow_none=True)
+    cancelled_at = fields.DateTime(allow_none=True)
+    cancel_reason = fields.Str(allow_none=True)
+
+
+class PaymentRunListItemSchema(Schema):
+    id = fields.Int()
+    reference = fields.Str()
+    status = fields.Str()
+    cutoff_date = fields.Date()
+    payment_date = fields.Date()
+    total = _money("total_pence")
+    total_pence = fields.Int()
+    item_count = fields.Int()
+    payee_count = fields.Int()
+    created_at = fields.DateTime(allow_none=True)
+
+
+# ---------------------------------------------------------------- routes
+
+
+@blp.route("/payment-runs")
+class PaymentRuns(MethodView):
+    @blp.doc(security=_SECURITY)
+    @blp.arguments(PaymentRunListArgsSchema, location="query")
+    @blp.response(200, PaymentRunListItemSchema(many=True))
+    @requires("payments.manage")
+    def get(self, args):
+        """Payment runs, newest first."""
+        return runs.list_payment_runs(get_session(), status=args["status"])
+
+    @blp.doc(security=_SECURITY)
+    @blp.arguments(PaymentRunDraftInSchema)
+    @blp.response(201, PaymentRunSchema)
+    @requires("payments.manage")
+    def post(self, data):
+        """Draft a run: take approved, unpaid claims up to the cut-off, check benefits, total per payee."""
+        session = get_session()
+        rulebook, settings = runs.policy_from_extensions(current_app.extensions)
+        summary = runs.draft_payment_run(session, cutoff_date=data["cutoff_date"], payment_date=data["payment_date"],
+                                         actor_user_id=current_actor().id, rulebook=rulebook, settings=settings,
+                                         today=dt.date.today())
+        session.commit()
+        return summary
+
+
+@blp.route("/payment-runs/<int:run_id>")
+@blp.doc(security=_SECURITY)
+@blp.response(200, PaymentRunSchema)
+@requires("payments.manage")
+def get_run(run_id):
+    """One run: per-payee totals, benefit flags, masked account numbers, what was left out and why."""
+    return runs.payment_run_summary(get_session(), run_id)
+
+
+def _download(body: str, filename: str, mimetype: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blp.route("/payment-runs/<int:run_id>/bacs")
+@blp.doc(security=_SECURITY)
+@blp.response(200, content_type="text/plain", description="A Bacs Standard 18 file")
+@requires("payments.manage")
+def get_bacs_file(run_id):
+    """The draft run's Bacs Standard 18 file (bank details in clear: handle with care)."""
+    session = get_session()
+    body = runs.bacs_file(session, run_id, runs.originator_from_config(current_app.config), _cipher(),
+                          created_on=dt.date.today())
+    reference = runs.payment_run_summary(session, run_id).reference
+    return _download(body, f"{reference}.bacs.txt", "text/plain")
+
+
+@blp.route("/payment-runs/<int:run_id>/bank.csv")
+@blp.doc(security=_SECURITY)
+@blp.response(200, content_type="text/csv", description="The bank-upload CSV")
+@requires("payments.manage")
+def get_bank_csv(run_id):
+    """The draft run's bank-upload CSV, one row per payee (bank details in clear: handle with care)."""
+    session = get_session()
+    body = runs.bank_csv(session, run_id, _cipher())
+    reference = runs.payment_run_summary(session, run_id).reference
+    return _download(body, f"{reference}.csv", "text/csv")
+
+
+@blp.route("/payment-runs/<int:run_id>/confirm", methods=["POST"])
+@blp.doc(security=_SECURITY)
+@blp.arguments(PaymentRunConfirmInSchema)
+@blp.response(200, PaymentRunSchema)
+@requires("payments.manage")
+def confirm_run(data, run_id):
+    """Confirm the bank accepted the run: post one payment per payee and mark the claims paid (once only)."""
+    session = get_session()
+    summary = runs.confirm_payment_run(session, run_id, actor_user_id=current_actor().id,
+                                       bank_reference=data["bank_reference"], today=dt.date.today(),
+                                       override_reason=data["override_reason"])
+    session.commit()
+    return summary
+
+
+@blp.route("/payment-runs/<int:run_id>/cancel", methods=["POST"])
+@blp.doc(security=_SECURITY)
+@blp.arguments(PaymentRunReasonInSchema)
+@blp.response(200, PaymentRunSchema)
+@requires("payments.manage")
+def cancel_run(data, run_id):
+    """Cancel a draft run; its claims wait for a later run."""
+    session = get_session()
+    summary = runs.cancel_payment_run(session, run_id, actor_user_id=current_actor().id, reason=data["reason"])
+    session.commit()
+    return summary
+
+
+@blp.route("/payment-runs/<int:run_id>/remove-payee", methods=["POST"])
+@blp.doc(security=_SECURITY)
+@blp.arguments(PaymentRunRemovePayeeInSchema)
+@blp.response(200, PaymentRunSchema)
+@requires("payments.manage")
+def remove_payee(data, run_id):
+    """Take one payee out of a draft run (after a benefit flag, say); their claims wait for a later run."""
+    session = get_session()
+    summary = runs.remove_payee_from_run(session, run_id, payee_kind=data["payee_kind"], payee_id=data["payee_id"],
+                                         actor_user_id=current_actor().id, reason=data["reason"])
+    session.commit()
+    return summary

@@ -1,0 +1,177 @@
+"""Claims, their lines, receipts, approvals and history; expense advances.
+
+Money is integer pence, time whole minutes. A claim's status changes only through
+``ledger.claims.workflow``; every change is recorded in ``claim_events``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ledger.db import Base, BigId
+
+CLAIM_KINDS = ("fee", "expense", "time_credit")
+STATUSES = ("draft", "submitted", "returned", "approved", "rejected", "cancelled", "paid")
+# What the participant chose to do with a fee offered to them.
+CHOICES = ("take", "take_less", "decline", "redirect", "time_credits")
+EXPENSE_CATEGORIES = (
+    "public_transport", "taxi", "mileage", "accommodation", "meals", "replacement_care",
+    "support_worker", "personal_assistant", "childcare", "other",
+)
+ADVANCE_STATUSES = ("paid", "settled")
+
+
+class Claim(Base):
+    __tablename__ = "claims"
+    __table_args__ = (
+        CheckConstraint("kind IN ('fee','expense','time_credit')", name="kind"),
+        CheckConstraint(
+            "status IN ('draft','submitted','returned','approved','rejected','cancelled','paid')", name="status"
+        ),
+        CheckConstraint(
+            "choice IS NULL OR choice IN ('take','take_less','decline','redirect','time_credits')", name="choice"
+        ),
+        CheckConstraint("amount_pence >= 0", name="amount_not_negative"),
+        CheckConstraint("time_minutes >= 0", name="time_not_negative"),
+        Index("ix_claims_status_participant", "status", "participant_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text)
+    # Fee: the minutes paid for (activity plus preparation) and the hourly rate used. offered = what the rules
+    # give (an expense claim's total); amount = what a payment run is to pay: under the participant's choice
+    # for a fee (to group_id when redirected; 0 when declined or taken as time credits), and for expenses
+    # the total less any advance it settled or advance surplus netted off it.
+    worked_minutes: Mapped[int | None] = mapped_column(Integer)
+    rate_pence: Mapped[int | None] = mapped_column(Integer)
+    rate_basis: Mapped[str | None] = mapped_column(String(120))
+    offered_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    amount_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    time_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    choice: Mapped[str | None] = mapped_column(String(16))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("user_led_groups.id"))
+    choice_recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    choice_recorded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    assisted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    submitted_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(Text)
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    policy_outcome: Mapped[str | None] = mapped_column(String(8))
+    policy_decision: Mapped[dict | None] = mapped_column(JSON)
+    accrual_entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"))
+    reversal_entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"))
+    payment_run_id: Mapped[int | None] = mapped_column(ForeignKey("payment_runs.id"), index=True)
+    paid_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class ExpenseLine(Base):
+    __tablename__ = "expense_lines"
+    __table_args__ = (
+        CheckConstraint("amount_pence > 0", name="amount_positive"),
+        CheckConstraint(
+            "category IN ('public_transport','taxi','mileage','accommodation','meals','replacement_care',"
+            "'support_worker','personal_assistant','childcare','other')",
+            name="category",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(String(24))
+    description: Mapped[str] = mapped_column(String(500))
+    incurred_on: Mapped[dt.date] = mapped_column(Date)
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    miles: Mapped[str | None] = mapped_column(String(16))
+    vehicle: Mapped[str | None] = mapped_column(String(16))
+
+
+class Receipt(Base):
+    """A receipt file kept in the database, so that any app host can serve it."""
+
+    __tablename__ = "receipts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expense_line_id: Mapped[int] = mapped_column(ForeignKey("expense_lines.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    uploaded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ClaimApproval(Base):
+    __tablename__ = "claim_approvals"
+    __table_args__ = (UniqueConstraint("claim_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ClaimEvent(Base):
+    """History of a claim: every transition, who made it, when and why."""
+
+    __tablename__ = "claim_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(24))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Advance(Base):
+    """Money paid to a participant before an event, settled against receipts afterwards."""
+
+    __tablename__ = "advances"
+    __table_args__ = (
+        CheckConstraint("amount_pence > 0", name="amount_positive"),
+        CheckConstraint("status IN ('paid','settled')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"))
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    paid_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(8), default="paid")
+    paid_entry_id: Mapped[int] = mapped_column(BigId, ForeignKey("journal_entries.id"))
+    settlement_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    settlement_entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"))
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

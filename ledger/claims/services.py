@@ -1,0 +1,977 @@
+"""Claim use cases: draft a fee from attendance, claim expenses with receipts, award time credits,
+record the participant's choice, and move a claim through the workflow with its money effects.
+
+Every money effect is one balanced entry through ``ledger.books.posting.post_entry`` in the caller's
+transaction, with an idempotency key derived from the claim, so a retried request posts once:
+
+| event | debit | credit |
+|---|---|---|
+| fee approved (taken) | ``fees:project:<code>`` | ``owed:participant:<id>`` |
+| fee approved (redirected) | ``fees:project:<code>`` | ``owed:group:<id>`` |
+| fee taken as time credits, or a time-credit award | ``time:issued`` | ``time:participant:<id>`` |
+| expense approved | ``expenses:project:<code>`` | ``owed:participant:<id>`` |
+| advance paid | ``advance:participant:<id>`` | ``bank:main`` |
+| advance settled by receipts | ``expenses:project:<code>`` | ``advance:participant:<id>`` (+ owed for any excess) |
+| advance surplus returned | ``bank:main`` | ``advance:participant:<id>`` |
+| advance surplus netted | ``owed:participant:<id>`` | ``advance:participant:<id>`` |
+| rejected or cancelled after approval | the reverse of the accrual, linked to it | |
+
+A declined fee posts nothing: it is recorded on the claim (with who recorded the choice and when), shown on
+statements and evidence, and is not earnings for benefits.
+
+Amounts people type (expense lines, a smaller fee, an advance) arrive as pounds in decimal strings and are
+turned into pence once, by ``_pence_from``; floats are refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ledger.books.models import JournalEntry, LockedPeriod
+from ledger.books.posting import load_entry, post_entry, reverse_entry
+from ledger.books.records import PostingLine
+from ledger.claims import workflow
+from ledger.claims.benefit_check import check_participant_payment, claim_as_payment
+from ledger.claims.models import (
+    CHOICES,
+    EXPENSE_CATEGORIES,
+    Advance,
+    Claim,
+    ClaimApproval,
+    ClaimEvent,
+    ExpenseLine,
+    Receipt,
+)
+from ledger.claims.records import (
+    AdvanceRecord,
+    ApprovalOutcome,
+    ApprovalPreview,
+    ClaimEventRecord,
+    ClaimRecord,
+    ExpenseLineRecord,
+    ReceiptRecord,
+)
+from ledger.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from ledger.organisation import BANK, TIME_ISSUED, open_organisation_accounts
+from ledger.payments.calendar import earliest_payment_date
+from ledger.people.accounts import group_accounts, participant_accounts
+from ledger.people.models import Participant, UserLedGroup
+from ledger.projects.accounts import project_accounts
+from ledger.projects.models import Activity, Attendance, Project
+from ledger.projects.services import normalise_code
+from policies import pay
+from policies.calculator import decision_json
+from policies.errors import PolicyError
+from policies.payments import earnings_pence, work_hours
+from policies.rulebook import Rulebook
+from policies.settings import PolicySettings
+from policies.tax import tax_year_of
+
+# Anything above these is a typo, not a claim.
+MAX_CLAIM_PENCE = 1_000_000  # £10,000
+MAX_LINE_PENCE = 500_000  # £5,000
+MAX_TIME_MINUTES = 100 * 60
+MAX_MILES = Decimal(2000)
+MAX_LINES = 50
+MAX_KEY = 150
+RECEIPT_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+# Statuses whose lines still count towards the tax year's mileage band, and in which receipts may be added.
+_LIVE = ("draft", "submitted", "returned", "approved", "paid")
+_OPEN = ("draft", "submitted", "returned")
+_POUNDS = re.compile(r"^[+-]?\d{1,9}(\.\d{1,2})?$")
+_MILES = re.compile(r"^\d{1,6}(\.\d{1,2})?$")
+# Cars and vans share HMRC's 10,000-mile band; motorcycles and bicycles have one flat rate.
+_BANDED_VEHICLES = ("car", "van")
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRules:
+    """The organisation's settings that claims need, passed in by the caller (never read from Flask)."""
+
+    rulebook: Rulebook
+    policy: PolicySettings
+    pay_basis: str = "real_living_wage"
+    second_approval_above_pence: int = 50_000
+    receipt_max_bytes: int = 5 * 1024 * 1024
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _load(session: Session, claim_id: int, *, lock: bool = False, for_participant_id: int | None = None) -> Claim:
+    """The claim, or NotFound; with ``for_participant_id``, anyone else's claim is NotFound too (never leak)."""
+    query = select(Claim).where(Claim.id == claim_id)
+    if lock:
+        # Re-read under the lock: the session may hold an older copy (an ownership check, say).
+        query = query.with_for_update().execution_options(populate_existing=True)
+    claim = session.execute(query).scalar_one_or_none()
+    if claim is None or (for_participant_id is not None and claim.participant_id != for_participant_id):
+        raise NotFound(f"There is no claim {claim_id}.")
+    return claim
+
+
+def claim_records(session: Session, claims: Sequence[Claim]) -> list[ClaimRecord]:
+    """Records of several claims, with their lines, receipts, approvals and history, in a few queries."""
+    if not claims:
+        return []
+    ids = [c.id for c in claims]
+    codes = dict(session.execute(
+        select(Project.id, Project.code).where(Project.id.in_({c.project_id for c in claims}))).all())
+    lines: dict[int, list[ExpenseLine]] = {}
+    for line in session.execute(
+        select(ExpenseLine).where(ExpenseLine.claim_id.in_(ids)).order_by(ExpenseLine.id)
+    ).scalars():
+        lines.setdefault(line.claim_id, []).append(line)
+    receipts: dict[int, list[ReceiptRecord]] = {}
+    for r in session.execute(
+        select(Receipt.id, Receipt.expense_line_id, Receipt.filename, Receipt.content_type, Receipt.size_bytes,
+               Receipt.sha256)
+        .join(ExpenseLine, ExpenseLine.id == Receipt.expense_line_id)
+        .where(ExpenseLine.claim_id.in_(ids)).order_by(Receipt.id)
+    ):
+        receipts.setdefault(r.expense_line_id, []).append(ReceiptRecord(
+            id=r.id, filename=r.filename, content_type=r.content_type, size_bytes=r.size_bytes, sha256=r.sha256))
+    events: dict[int, list[ClaimEventRecord]] = {}
+    for e in session.execute(select(ClaimEvent).where(ClaimEvent.claim_id.in_(ids)).order_by(ClaimEvent.id)).scalars():
+        events.setdefault(e.claim_id, []).append(ClaimEventRecord(
+            action=e.action, from_status=e.from_status, to_status=e.to_status, user_id=e.user_id, at=e.at,
+            note=e.note))
+    approvers: dict[int, list[int]] = {}
+    for claim_id, user_id in session.execute(
+        select(ClaimApproval.claim_id, ClaimApproval.user_id).where(ClaimApproval.claim_id.in_(ids))
+        .order_by(ClaimApproval.id)
+    ):
+        approvers.setdefault(claim_id, []).append(user_id)
+    return [
+        ClaimRecord(
+            id=c.id, participant_id=c.participant_id, project_code=codes[c.project_id], activity_id=c.activity_id,
+            kind=c.kind, status=c.status, description=c.description, worked_minutes=c.worked_minutes,
+            rate_pence=c.rate_pence, rate_basis=c.rate_basis, offered_pence=c.offered_pence,
+            amount_pence=c.amount_pence, time_minutes=c.time_minutes, choice=c.choice, group_id=c.group_id,
+            choice_recorded_by_user_id=c.choice_recorded_by_user_id, choice_recorded_at=c.choice_recorded_at,
+            assisted=bool(c.assisted), created_by_user_id=c.created_by_user_id,
+            submitted_by_user_id=c.submitted_by_user_id, submitted_at=c.submitted_at, reason=c.reason,
+            override_reason=c.override_reason, policy_outcome=c.policy_outcome, policy_decision=c.policy_decision,
+            accrual_entry_id=c.accrual_entry_id, reversal_entry_id=c.reversal_entry_id,
+            payment_run_id=c.payment_run_id, paid_on=c.paid_on, approver_user_ids=tuple(approvers.get(c.id, ())),
+            lines=tuple(
+                ExpenseLineRecord(id=line.id, category=line.category, description=line.description,
+                                  incurred_on=line.incurred_on, amount_pence=line.amount_pence, miles=line.miles,
+                                  vehicle=line.vehicle, receipts=tuple(receipts.get(line.id, ())))
+                for line in lines.get(c.id, ())
+            ),
+            events=tuple(events.get(c.id, ())),
+        )
+        for c in claims
+    ]
+
+
+def claim_record(session: Session, claim: Claim) -> ClaimRecord:
+    return claim_records(session, [claim])[0]
+
+
+def get_claim(session: Session, claim_id: int, *, for_participant_id: int | None = None) -> ClaimRecord:
+    """One claim; with ``for_participant_id``, only if it is that participant's (otherwise NotFound)."""
+    return claim_record(session, _load(session, claim_id, for_participant_id=for_participant_id))
+
+
+def list_claims(
+    session: Session, *, participant_id: int | None = None, status: str | None = None,
+    project_code: str | None = None, limit: int = 200,
+) -> list[ClaimRecord]:
+    """Claims, newest first, optionally of one participant, in one status or of one project."""
+    query = select(Claim).order_by(Claim.id.desc()).limit(min(max(limit, 1), 1000))
+    if participant_id is not None:
+        query = query.where(Claim.participant_id == participant_id)
+    if status is not None:
+        query = query.where(Claim.status == status)
+    if project_code is not None:
+        query = query.join(Project, Project.id == Claim.project_id).where(Project.code == normalise_code(project_code))
+    return claim_records(session, session.execute(query).scalars().all())
+
+
+def _event(session: Session, claim: Claim, action: str, before: str | None, actor: int | None,
+           note: str | None = None) -> None:
+    session.add(ClaimEvent(claim_id=claim.id, action=action, from_status=before, to_status=claim.status,
+                           user_id=actor, at=_now(), note=note))
+
+
+def _transition(session: Session, claim: Claim, action: str, actor: int | None, note: str | None = None) -> None:
+    before = claim.status
+    claim.status = workflow.next_status(before, action)
+    _event(session, claim, action, before, actor, note)
+
+
+# ---------------------------------------------------------------- creating claims
+
+
+def _participant(session: Session, participant_id: int) -> Participant:
+    participant = session.get(Participant, participant_id)
+    if participant is None:
+        raise NotFound(f"There is no participant {participant_id}.", fields={"participant_id": ["Unknown."]})
+    return participant
+
+
+def _activity(session: Session, activity_id: int) -> Activity:
+    activity = session.get(Activity, activity_id)
+    if activity is None:
+        raise NotFound(f"There is no activity {activity_id}.", fields={"activity_id": ["Unknown."]})
+    return activity
+
+
+def _project_for(session: Session, project_code: str | None, activity: Activity | None) -> Project:
+    """The project a claim is for: the activity's, or the one named (which must agree with the activity)."""
+    if activity is not None:
+        project = session.get(Project, activity.project_id)
+        if project_code and normalise_code(project_code) != project.code:
+            raise ValidationError(f"Activity {activity.id} belongs to project {project.code}, not {project_code}.",
+                                  fields={"project_code": ["Does not match the activity's project."]})
+        return project
+    if not project_code:
+        raise ValidationError("Say which project (or activity) the claim is for.",
+                              fields={"project_code": ["Give a project code or an activity id."]})
+    project = session.execute(select(Project).where(Project.code == normalise_code(project_code))).scalar_one_or_none()
+    if project is None:
+        raise NotFound(f"There is no project {project_code!r}.", fields={"project_code": ["Unknown."]})
+    return project
+
+
+def _check_key(idempotency_key: Any) -> str:
+    if not isinstance(idempotency_key, str) or not idempotency_key.strip() or len(idempotency_key) > MAX_KEY:
+        raise ValidationError(f"An idempotency key (1 to {MAX_KEY} characters) is required, so that sending the "
+                              "same claim twice makes it once.", fields={"idempotency_key": ["Required."]})
+    return idempotency_key.strip()
+
+
+def _insert_once(session: Session, claim: Claim) -> tuple[Claim, bool]:
+    """Add a claim whose idempotency key may already exist; return (claim, created).
+
+    A concurrent request with the same key waits on the unique index and then finds the first one's claim.
+    A key reused for a different claim (another kind or project) is a Conflict, not a silent replay.
+    """
+    def by_key() -> Claim | None:
+        return session.execute(
+            select(Claim).where(Claim.idempotency_key == claim.idempotency_key)).scalar_one_or_none()
+
+    existing = by_key()
+    if existing is None:
+        try:
+            with session.begin_nested():
+                session.add(claim)
+                session.flush()
+            return claim, True
+        except IntegrityError:
+            existing = by_key()
+            if existing is None:
+                raise
+    if (existing.participant_id, existing.kind, existing.project_id) != (
+            claim.participant_id, claim.kind, claim.project_id):
+        raise Conflict(f"This idempotency key was already used for claim {existing.id}, which is a different "
+                       "claim; use a new key for a new claim.",
+                       fields={"idempotency_key": ["Already used for a different claim."]})
+    return existing, False
+
+
+def default_choice(participant: Participant) -> tuple[str, int | None]:
+    """The participant's standing choice of reward, as a claim's choice."""
+    return {
+        "paid_to_me": ("take", None),
+        "paid_to_group": ("redirect", participant.default_group_id),
+        "time_credits": ("time_credits", None),
+        "decline": ("decline", None),
+    }.get(participant.default_reward, ("take", None))
+
+
+def draft_fee_claim(
+    session: Session, *, activity_id: int, participant_id: int, actor_user_id: int | None, rules: ClaimRules,
+) -> tuple[ClaimRecord, bool]:
+    """Draft the fee for an attendance (hours × the policy rate, or the activity's flat fee).
+
+    The key (activity, participant, fee) makes a second draft impossible: it returns the first.
+    The participant's standing choice (take, redirect, time credits, decline) is applied from the start.
+    """
+    activity = _activity(session, activity_id)
+    participant = _participant(session, participant_id)
+    attendance = session.execute(
+        select(Attendance).where(Attendance.activity_id == activity_id, Attendance.participant_id == participant_id)
+    ).scalar_one_or_none()
+    if attendance is None:
+        raise Conflict(f"{participant.name} is not recorded as attending activity {activity_id}; "
+                       "record the attendance first.", fields={"participant_id": ["Did not attend."]})
+    minutes = (attendance.actual_minutes or activity.duration_minutes) + (activity.preparation_minutes or 0)
+    if activity.flat_fee_pence:
+        offered, rate_pence, basis = activity.flat_fee_pence, None, "flat fee for the activity"
+    else:
+        try:
+            rate = pay.hourly_rate(rules.rulebook, activity.occurs_on, basis=rules.pay_basis, region=activity.region,
+                                   date_of_birth=participant.date_of_birth)
+        except PolicyError as error:
+            raise Conflict(f"No pay rate is known for {activity.occurs_on:%d %B %Y}: {error}") from None
+        offered = pay.fee_pence(Decimal(minutes) / 60, rate)
+        rate_pence = int((rate.per_hour * 100).to_integral_value())
+        basis = f"{rate.basis} ({activity.region}): £{rate.per_hour}/hour" + (
+            " (raised to the legal minimum)" if rate.raised_to_minimum else "")
+    choice, group_id = default_choice(participant)
+    claim = Claim(
+        participant_id=participant_id, project_id=activity.project_id, activity_id=activity_id, kind="fee",
+        status="draft", idempotency_key=f"fee:activity:{activity_id}:participant:{participant_id}",
+        description=f"Fee for {activity.title} on {activity.occurs_on:%d %B %Y}"[:500],
+        worked_minutes=minutes, rate_pence=rate_pence, rate_basis=basis[:120], offered_pence=offered,
+        assisted=False, created_by_user_id=actor_user_id,
+        choice_recorded_by_user_id=actor_user_id, choice_recorded_at=_now(),
+    )
+    _apply_choice(claim, choice, None, group_id)
+    claim, created = _insert_once(session, claim)
+    if created:
+        _event(session, claim, "draft", None, actor_user_id,
+               f"Drafted from attendance; participant's standing choice: {choice}")
+    return claim_record(session, claim), created
+
+
+def _pence_from(value: Any, field: str, *, maximum: int) -> int:
+    """Pounds (a decimal string such as "12.50", or whole pounds as an int) in pence: more than 0, at most max."""
+    if value is None or isinstance(value, bool | float) or not isinstance(value, str | int | Decimal):
+        raise ValidationError(f"{field}: give the amount in pounds as a string, like \"12.50\".",
+                              fields={field: ["Pounds as a decimal string, like \"12.50\"."]})
+    text = str(value).strip()
+    if not _POUNDS.match(text):
+        raise ValidationError(f"{field}: {text[:20]!r} is not an amount in pounds and pence.",
+                              fields={field: ["Pounds and pence, at most two decimal places, like \"12.50\"."]})
+    pence = int(Decimal(text) * 100)
+    if pence <= 0:
+        raise ValidationError(f"{field}: the amount must be more than zero.", fields={field: ["Must be more than 0."]})
+    if pence > maximum:
+        raise ValidationError(f"{field}: £{Decimal(pence) / 100:.2f} is more than the £{Decimal(maximum) / 100:.2f} "
+                              "allowed; check the amount.",
+                              fields={field: [f"At most £{Decimal(maximum) / 100:.2f}."]})
+    return pence
+
+
+def _miles_from(value: Any, field: str) -> Decimal:
+    text = str(value).strip() if isinstance(value, str | int | Decimal) and not isinstance(value, bool) else ""
+    miles = Decimal(text) if _MILES.match(text) else Decimal(0)
+    if not 0 < miles <= MAX_MILES:
+        raise ValidationError(f"{field}: give the miles driven as a number above 0 and at most {MAX_MILES:,}.",
+                              fields={field: [f"Miles as a decimal string, above 0 and at most {MAX_MILES}."]})
+    return miles
+
+
+def _banded_miles_claimed(session: Session, participant_id: int, on: dt.date) -> Decimal:
+    """Car and van miles already claimed by the participant in the tax year of ``on`` (HMRC's band counts them)."""
+    year = tax_year_of(on)
+    rows = session.execute(
+        select(ExpenseLine.miles).join(Claim, Claim.id == ExpenseLine.claim_id).where(
+            Claim.participant_id == participant_id, Claim.status.in_(_LIVE), ExpenseLine.category == "mileage",
+            ExpenseLine.vehicle.in_(_BANDED_VEHICLES),
+            ExpenseLine.incurred_on >= year.start, ExpenseLine.incurred_on <= year.end,
+        )
+    ).scalars()
+    return sum((Decimal(m) for m in rows if m), Decimal(0))
+
+
+def _expense_lines(session: Session, participant_id: int, lines: Sequence[Any], rules: ClaimRules,
+                   default_date: dt.date | None) -> list[ExpenseLine]:
+    """Check each line and price it; mileage at HMRC rates, earlier lines of this claim counting towards the band."""
+    if not isinstance(lines, Sequence) or isinstance(lines, str) or not 1 <= len(lines) <= MAX_LINES:
+        raise ValidationError(f"An expense claim needs 1 to {MAX_LINES} lines.",
+                              fields={"lines": [f"Give 1 to {MAX_LINES} lines."]})
+    rows = []
+    banded_here: dict[int, Decimal] = {}  # tax year -> car/van miles in earlier lines of this claim
+    for index, line in enumerate(lines):
+        field = f"lines.{index}"
+        if not isinstance(line, dict):
+            raise ValidationError(f"{field} must be an object.", fields={field: ["Must be an object."]})
+        category = line.get("category")
+        if category not in EXPENSE_CATEGORIES:
+            raise ValidationError(f"{field}.category must be one of {', '.join(EXPENSE_CATEGORIES)}.",
+                                  fields={f"{field}.category": [f"One of {', '.join(EXPENSE_CATEGORIES)}."]})
+        description = line.get("description")
+        description = description.strip() if isinstance(description, str) else ""
+        if not description or len(description) > 500:
+            raise ValidationError(f"{field}.description: say what the expense was (up to 500 characters).",
+                                  fields={f"{field}.description": ["Required, up to 500 characters."]})
+        incurred_on = line.get("incurred_on") or default_date
+        if not isinstance(incurred_on, dt.date) or isinstance(incurred_on, dt.datetime):
+            raise ValidationError(f"{field}.incurred_on: give the date of the expense.",
+                                  fields={f"{field}.incurred_on": ["Required: a date."]})
+        if category != "mileage":
+            amount = _pence_from(line.get("amount"), f"{field}.amount", maximum=MAX_LINE_PENCE)
+            rows.append(ExpenseLine(category=category, description=description, incurred_on=incurred_on,
+                                    amount_pence=amount))
+            continue
+        miles = _miles_from(line.get("miles"), f"{field}.miles")
+        vehicle = line.get("vehicle") or "car"
+        year = tax_year_of(incurred_on).start_year
+        already = _banded_miles_claimed(session, participant_id, incurred_on) + banded_here.get(year, Decimal(0))
+        try:
+            amount = pay.mileage_pence(miles, vehicle, already, rulebook=rules.rulebook, on=incurred_on)
+        except PolicyError as error:
+            raise ValidationError(f"{field}: {error}", fields={f"{field}.vehicle": [str(error)]}) from None
+        if amount <= 0:
+            raise ValidationError(f"{field}.miles: too few miles to pay anything.",
+                                  fields={f"{field}.miles": ["Too few miles to pay anything."]})
+        if vehicle in _BANDED_VEHICLES:
+            banded_here[year] = banded_here.get(year, Decimal(0)) + miles
+        rows.append(ExpenseLine(category=category, description=description, incurred_on=incurred_on,
+                                amount_pence=amount, miles=str(miles), vehicle=vehicle))
+    return rows
+
+
+def create_expense_claim(
+    session: Session, *, participant_id: int, project_code: str | None = None, activity_id: int | None = None,
+    lines: Sequence[dict], idempotency_key: str, actor_user_id: int | None, rules: ClaimRules,
+    description: str | None = None, advance_id: int | None = None,
+) -> tuple[ClaimRecord, bool]:
+    """An expense claim of one or more lines (mileage priced at HMRC rates across the tax year).
+
+    Each line is ``{category, description, incurred_on, amount}`` (pounds as a decimal string) or, for
+    mileage, ``{..., miles, vehicle}``; ``incurred_on`` defaults to the activity's date. ``advance_id``
+    names an advance these receipts settle when the claim is approved.
+    """
+    participant = _participant(session, participant_id)
+    activity = _activity(session, activity_id) if activity_id is not None else None
+    project = _project_for(session, project_code, activity)
+    key = _check_key(idempotency_key)
+    rows = _expense_lines(session, participant_id, lines, rules, activity.occurs_on if activity else None)
+    total = sum(r.amount_pence for r in rows)
+    if total > MAX_CLAIM_PENCE:
+        raise ValidationError(f"£{Decimal(total) / 100:.2f} is more than one claim may be "
+                              f"(£{MAX_CLAIM_PENCE // 100:,}); split it or check the amounts.",
+                              fields={"lines": ["The total is too large."]})
+    advance = None
+    if advance_id is not None:
+        advance = session.execute(
+            select(Advance).where(Advance.id == advance_id).with_for_update()).scalar_one_or_none()
+        if advance is None or advance.participant_id != participant_id:
+            raise NotFound(f"{participant.name} has no advance {advance_id}.", fields={"advance_id": ["Unknown."]})
+    claim = Claim(
+        participant_id=participant_id, project_id=project.id, activity_id=activity_id, kind="expense",
+        status="draft", idempotency_key=f"expense:participant:{participant_id}:{key}",
+        description=(description or f"Expenses for {project.name}")[:500], offered_pence=total, amount_pence=total,
+        time_minutes=0, assisted=False, created_by_user_id=actor_user_id,
+    )
+    claim, created = _insert_once(session, claim)
+    if created:
+        if advance is not None:
+            if advance.status != "paid" or advance.settlement_claim_id is not None:
+                raise Conflict(f"Advance {advance_id} is already settled or being settled"
+                               + (f" by claim {advance.settlement_claim_id}." if advance.settlement_claim_id else "."),
+                               fields={"advance_id": ["Already settled."]})
+            advance.settlement_claim_id = claim.id
+        for row in rows:
+            row.claim_id = claim.id
+        session.add_all(rows)
+        _event(session, claim, "draft", None, actor_user_id, f"{len(rows)} expense line(s)")
+        session.flush()
+    return claim_record(session, claim), created
+
+
+def award_time_credits(
+    session: Session, *, participant_id: int, minutes: int, idempotency_key: str, actor_user_id: int | None,
+    project_code: str | None = None, activity_id: int | None = None, description: str | None = None,
+) -> tuple[ClaimRecord, bool]:
+    """A claim for time credits: one hour given earns one credit (kept in minutes)."""
+    _participant(session, participant_id)
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 < minutes <= MAX_TIME_MINUTES:
+        raise ValidationError(f"Time credits must be more than 0 and at most {MAX_TIME_MINUTES // 60} hours.",
+                              fields={"hours": [f"More than 0 and at most {MAX_TIME_MINUTES // 60}."]})
+    activity = _activity(session, activity_id) if activity_id is not None else None
+    project = _project_for(session, project_code, activity)
+    key = _check_key(idempotency_key)
+    claim = Claim(
+        participant_id=participant_id, project_id=project.id, activity_id=activity_id, kind="time_credit",
+        status="draft", idempotency_key=f"time:participant:{participant_id}:{key}",
+        description=(description or "Time credits for time given")[:500], offered_pence=0, amount_pence=0,
+        time_minutes=minutes, assisted=False, created_by_user_id=actor_user_id,
+    )
+    claim, created = _insert_once(session, claim)
+    if created:
+        _event(session, claim, "draft", None, actor_user_id)
+    return claim_record(session, claim), created
+
+
+# ---------------------------------------------------------------- receipts
+
+
+def sniff_receipt_type(data: bytes) -> str | None:
+    """The file's real type from its first bytes (PDF, JPEG or PNG), whatever its name says."""
+    for magic, content_type in RECEIPT_TYPES.items():
+        if data.startswith(magic):
+            return content_type
+    return None
+
+
+def add_receipt(
+    session: Session, claim_id: int, line_id: int, *, filename: str, data: bytes, actor_user_id: int | None,
+    max_bytes: int,
+) -> ReceiptRecord:
+    """Keep a receipt file (in the database, so any app host can serve it) against an expense line."""
+    claim = _load(session, claim_id, lock=True)
+    line = session.get(ExpenseLine, line_id)
+    if line is None or line.claim_id != claim.id:
+        raise NotFound(f"Claim {claim_id} has no expense line {line_id}.", fields={"line_id": ["Unknown."]})
+    if claim.status not in _OPEN:
+        raise Conflict(f"Receipts can be added while a claim is open; this one is {claim.status}.",
+                       fields={"status": [claim.status]})
+    if not data:
+        raise ValidationError("The file is empty.", fields={"file": ["Empty."]})
+    if len(data) > max_bytes:
+        raise ValidationError(f"The file is over {max_bytes // 1024:,} KB, the most a receipt may be. "
+                              "Try a smaller photo or a PDF.", fields={"file": [f"At most {max_bytes // 1024} KB."]})
+    content_type = sniff_receipt_type(data)
+    if content_type is None:
+        raise ValidationError("A receipt must be a PDF, JPEG or PNG file (this file is none of these, whatever "
+                              "its name says).", fields={"file": ["Not a PDF, JPEG or PNG file."]})
+    safe_name = "".join(c for c in (filename or "") if c.isprintable() and c not in '/\\"')[:200] or "receipt"
+    receipt = Receipt(expense_line_id=line.id, filename=safe_name, content_type=content_type, size_bytes=len(data),
+                      sha256=hashlib.sha256(data).hexdigest(), data=data, uploaded_by_user_id=actor_user_id)
+    session.add(receipt)
+    session.flush()
+    return ReceiptRecord(id=receipt.id, filename=receipt.filename, content_type=content_type,
+                         size_bytes=receipt.size_bytes, sha256=receipt.sha256)
+
+
+def receipt_file(
+    session: Session, claim_id: int, receipt_id: int, *, for_participant_id: int | None = None,
+) -> tuple[ReceiptRecord, bytes]:
+    """A receipt and its bytes; with ``for_participant_id``, only from that participant's claim."""
+    _load(session, claim_id, for_participant_id=for_participant_id)
+    row = session.execute(
+        select(Receipt).join(ExpenseLine, ExpenseLine.id == Receipt.expense_line_id)
+        .where(Receipt.id == receipt_id, ExpenseLine.claim_id == claim_id)
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"Claim {claim_id} has no receipt {receipt_id}.")
+    return ReceiptRecord(id=row.id, filename=row.filename, content_type=row.content_type, size_bytes=row.size_bytes,
+                         sha256=row.sha256), row.data
+
+
+# ---------------------------------------------------------------- the participant's choice
+
+
+def _apply_choice(claim: Claim, choice: str, amount_pence: int | None, group_id: int | None) -> None:
+    claim.choice = choice
+    claim.group_id = group_id if choice == "redirect" else None
+    claim.time_minutes = (claim.worked_minutes or 0) if choice == "time_credits" else 0
+    claim.amount_pence = {"take": claim.offered_pence, "redirect": claim.offered_pence,
+                          "take_less": amount_pence or 0}.get(choice, 0)
+
+
+def record_choice(
+    session: Session, claim_id: int, *, choice: str, actor_user_id: int | None, amount: Any = None,
+    group_id: int | None = None, for_participant_id: int | None = None,
+) -> ClaimRecord:
+    """Record what the participant wants done with a fee: take it, take less, decline, redirect, time credits.
+
+    ``amount`` (pounds, a decimal string) is what they take when taking less. A change of mind on a
+    submitted fee clears any first approval: what was approved is no longer what would be paid.
+    """
+    claim = _load(session, claim_id, lock=True, for_participant_id=for_participant_id)
+    if choice not in CHOICES:
+        raise ValidationError(f"choice must be one of {', '.join(CHOICES)}.",
+                              fields={"choice": [f"One of {', '.join(CHOICES)}."]})
+    if claim.kind != "fee":
+        raise Conflict("Only a fee offers a choice; expenses are repaid and time credits awarded as claimed.",
+                       fields={"choice": ["Only for fees."]})
+    if claim.status not in _OPEN:
+        raise Conflict(f"The choice can change until the fee is approved; this one is {claim.status}.",
+                       fields={"status": [claim.status]})
+    amount_pence = None
+    if choice == "take_less":
+        amount_pence = _pence_from(amount, "amount", maximum=claim.offered_pence)
+        if amount_pence >= claim.offered_pence:
+            raise ValidationError(f"Taking less needs an amount below the £{Decimal(claim.offered_pence) / 100:.2f} "
+                                  "offered.", fields={"amount": ["Must be less than the fee offered."]})
+    if choice == "redirect":
+        if group_id is None:
+            raise ValidationError("Say which user-led group the fee should go to.",
+                                  fields={"group_id": ["Required to redirect the fee."]})
+        group = session.get(UserLedGroup, group_id)
+        if group is None or not group.is_active:
+            raise NotFound(f"There is no active user-led group {group_id}.", fields={"group_id": ["Unknown."]})
+    _apply_choice(claim, choice, amount_pence, group_id)
+    claim.choice_recorded_by_user_id = actor_user_id
+    claim.choice_recorded_at = _now()
+    session.execute(delete(ClaimApproval).where(ClaimApproval.claim_id == claim.id))
+    _event(session, claim, "choose", claim.status, actor_user_id, f"Participant's choice: {choice}")
+    session.flush()
+    return claim_record(session, claim)
+
+
+# ---------------------------------------------------------------- workflow
+
+
+def submit_claim(
+    session: Session, claim_id: int, *, actor_user_id: int | None, actor_participant_id: int | None = None,
+) -> ClaimRecord:
+    """Send a claim for approval; anyone but the participant themself submitting it marks it assisted."""
+    claim = _load(session, claim_id, lock=True)
+    _transition(session, claim, "submit", actor_user_id)
+    claim.submitted_by_user_id = actor_user_id
+    claim.submitted_at = _now()
+    claim.assisted = claim.assisted or actor_participant_id != claim.participant_id
+    session.flush()
+    return claim_record(session, claim)
+
+
+def _benefit_check(session: Session, claim: Claim, rules: ClaimRules, received: dt.date) -> tuple[str, dict | None]:
+    """What the organisation requires before paying the claim on ``received``, and the policy engine's decision.
+
+    A payment that adds no earnings and no paid hours (expenses, time credits, a declined or redirected fee)
+    cannot change a benefit: it needs nothing even in a week already over a limit (the decision is kept).
+    """
+    proposed = claim_as_payment(claim, received)
+    try:
+        decision = check_participant_payment(session, rules.rulebook, rules.policy, claim.participant_id, proposed,
+                                             exclude_claim_ids=[claim.id], expected_payment_date=received)
+    except PolicyError as error:
+        raise Conflict(f"The benefit rules cannot check a payment received on {received:%d %B %Y}: {error}. "
+                       "Add the missing figure (an override file) before approving.") from None
+    if decision is None:
+        return "none", None
+    policy = decision_json(decision, rules.policy)
+    if earnings_pence(proposed, rules.policy) == 0 and work_hours(proposed) == 0:
+        policy["required_action"] = "none"
+    return policy["required_action"], policy
+
+
+def _approvals(session: Session, claim: Claim) -> int:
+    return session.execute(
+        select(func.count()).select_from(ClaimApproval).where(ClaimApproval.claim_id == claim.id)).scalar_one()
+
+
+def _approvals_needed(claim: Claim, rules: ClaimRules) -> int:
+    return 2 if claim.amount_pence > rules.second_approval_above_pence else 1
+
+
+def preview_approval(session: Session, claim_id: int, *, rules: ClaimRules, today: dt.date) -> ApprovalPreview:
+    """What approving would mean for the participant's benefits, and how many approvals it needs."""
+    claim = _load(session, claim_id)
+    received = earliest_payment_date(today)
+    action, policy = _benefit_check(session, claim, rules, received)
+    return ApprovalPreview(
+        claim_id=claim.id, expected_payment_date=received, required_action=action, policy=policy,
+        approvals=_approvals(session, claim), approvals_needed=_approvals_needed(claim, rules),
+    )
+
+
+def approve_claim(
+    session: Session, claim_id: int, *, actor_user_id: int, actor_participant_id: int | None, rules: ClaimRules,
+    today: dt.date, override_reason: str | None = None,
+) -> ApprovalOutcome:
+    """Approve a claim: check benefits, apply the organisation's setting, and accrue what is owed.
+
+    Nobody approves a claim they drafted, submitted or that pays them. Above the second-approval amount,
+    two different approvers are needed; the money is accrued at the final approval only. When the
+    organisation blocks the payment, or wants an override reason and none is given, nothing changes.
+    """
+    claim = _load(session, claim_id, lock=True)
+    workflow.next_status(claim.status, "approve")  # refuse early if the table does not allow it
+    if actor_user_id in (claim.submitted_by_user_id, claim.created_by_user_id):
+        raise PermissionDenied("You drafted or submitted this claim, so someone else must approve it.")
+    if actor_participant_id is not None and actor_participant_id == claim.participant_id:
+        raise PermissionDenied("This claim pays you, so someone else must approve it.")
+    if session.execute(select(ClaimApproval.id).where(ClaimApproval.claim_id == claim.id,
+                                                      ClaimApproval.user_id == actor_user_id)).first():
+        raise Conflict("You have already approved this claim; it needs a different second approver.")
+
+    action, policy = _benefit_check(session, claim, rules, earliest_payment_date(today))
+    reason = (override_reason or "").strip()
+    if action == "block":
+        raise Conflict(
+            "The organisation blocks payments that would affect benefits like this: " + _first_explanation(policy)
+            + " Offer the participant the alternatives (take less, time credits, pay a group, or decline).",
+            fields={"policy": [str(policy and policy["outcome"])]},
+        )
+    if action == "override" and len(reason) < 10:
+        raise ValidationError(
+            "This payment would affect the participant's benefits: " + _first_explanation(policy)
+            + " To approve it anyway, give an override reason (at least 10 characters) saying why, "
+            "and that the participant has been told.",
+            fields={"override_reason": ["Required (at least 10 characters) to approve this payment."]},
+        )
+    claim.policy_outcome = None if policy is None else policy["outcome"]
+    claim.policy_decision = policy
+    if action == "override":
+        claim.override_reason = reason
+    session.add(ClaimApproval(claim_id=claim.id, user_id=actor_user_id, approved_at=_now()))
+    session.flush()
+    approvals, needed = _approvals(session, claim), _approvals_needed(claim, rules)
+    if approvals < needed:
+        _event(session, claim, "approve", claim.status, actor_user_id,
+               f"First of two approvals (claims over £{Decimal(rules.second_approval_above_pence) / 100:.2f} "
+               "need two)")
+    else:
+        _transition(session, claim, "approve", actor_user_id, reason if action == "override" else None)
+        claim.decided_at = _now()
+        claim.accrual_entry_id = _accrue(session, claim, today, actor_user_id)
+    session.flush()
+    return ApprovalOutcome(claim=claim_record(session, claim), policy=policy, required_action=action,
+                           approvals=approvals, approvals_needed=needed)
+
+
+def _first_explanation(policy: dict | None) -> str:
+    for result in (policy or {}).get("benefits", []):
+        if result.get("effect") not in (None, "none"):
+            return result.get("explanation_for_staff") or result.get("explanation") or ""
+    return ""
+
+
+def _accrual_date(session: Session, claim: Claim, today: dt.date) -> dt.date:
+    """Accrue on the activity's date, or today if that month is locked (a correction of an earlier month)."""
+    if claim.activity_id is None:
+        return today
+    day = session.get(Activity, claim.activity_id).occurs_on
+    return today if session.get(LockedPeriod, day.replace(day=1)) is not None else day
+
+
+def _accrue(session: Session, claim: Claim, today: dt.date, actor: int | None) -> int | None:
+    """Post what approving the claim owes; None for a declined fee, which owes nothing."""
+    project = project_accounts(session.get(Project, claim.project_id).code)
+    person = participant_accounts(claim.participant_id)
+    advance = None
+    if claim.kind == "time_credit" or claim.choice == "time_credits":
+        open_organisation_accounts(session)
+        kind = "time_credits_awarded"
+        postings = [PostingLine(TIME_ISSUED, claim.time_minutes, "TIME"),
+                    PostingLine(person.time_credits, -claim.time_minutes, "TIME")]
+    elif claim.kind == "expense":
+        kind = "expense_approved"
+        postings = [PostingLine(project.expenses, claim.amount_pence, "GBP")]
+        advance = _advance_of(session, claim)
+        used = min(advance.amount_pence, claim.amount_pence) if advance is not None else 0
+        if used:
+            postings.append(PostingLine(person.advance, -used, "GBP"))
+        if claim.amount_pence > used:
+            postings.append(PostingLine(person.owed, -(claim.amount_pence - used), "GBP"))
+        claim.amount_pence -= used  # what is still to be paid
+    elif claim.amount_pence == 0:  # declined
+        return None
+    else:
+        kind = "fee_redirected" if claim.choice == "redirect" else "fee_approved"
+        payee = group_accounts(claim.group_id).owed if claim.choice == "redirect" else person.owed
+        postings = [PostingLine(project.fees, claim.amount_pence, "GBP"),
+                    PostingLine(payee, -claim.amount_pence, "GBP")]
+    entry = post_entry(session, effective_date=_accrual_date(session, claim, today), description=claim.description,
+                       postings=postings, idempotency_key=f"claim:{claim.id}:accrual", actor_user_id=actor, kind=kind)
+    if advance is not None:
+        advance.status = "settled"
+        advance.settlement_entry_id = entry.id
+    return entry.id
+
+
+def _advance_of(session: Session, claim: Claim) -> Advance | None:
+    return session.execute(
+        select(Advance).where(Advance.settlement_claim_id == claim.id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
+def _undo(session: Session, claim: Claim, today: dt.date, actor: int | None, why: str) -> None:
+    """Reverse the claim's accrual (if any) and free the advance it was to settle."""
+    advance = _advance_of(session, claim)
+    if claim.accrual_entry_id is not None:
+        if advance is not None and _surplus_entry_id(session, advance) is not None:
+            raise Conflict(f"What was left of advance {advance.id} has already been returned or netted off; "
+                           "reverse that entry in the books first.")
+        original = load_entry(session, claim.accrual_entry_id)
+        reversal = reverse_entry(session, original.id, effective_date=max(today, original.effective_date),
+                                 description=f"{why}: {claim.description}"[:500], actor_user_id=actor,
+                                 idempotency_key=f"claim:{claim.id}:reversal")
+        claim.reversal_entry_id = reversal.id
+        if claim.kind == "expense":
+            claim.amount_pence = claim.offered_pence  # undo the advance's share taken off at approval
+    if advance is not None:
+        advance.status = "paid"
+        advance.settlement_claim_id = None
+        advance.settlement_entry_id = None
+
+
+def _reason(reason: Any, message: str) -> str:
+    text = reason.strip() if isinstance(reason, str) else ""
+    if len(text) < 3:
+        raise ValidationError(message, fields={"reason": ["Required."]})
+    return text
+
+
+def reject_claim(session: Session, claim_id: int, *, reason: str, actor_user_id: int, today: dt.date) -> ClaimRecord:
+    """Refuse a claim with a reason the participant will see; after approval, the accrual is reversed."""
+    reason = _reason(reason, "Give the reason for rejecting the claim; the participant will see it.")
+    claim = _load(session, claim_id, lock=True)
+    if claim.payment_run_id is not None:
+        raise Conflict(f"Claim {claim_id} is in payment run {claim.payment_run_id}; cancel that run first.")
+    _transition(session, claim, "reject", actor_user_id, reason)
+    claim.reason = reason
+    claim.decided_at = _now()
+    _undo(session, claim, today, actor_user_id, "Rejected")
+    session.flush()
+    return claim_record(session, claim)
+
+
+def return_claim(session: Session, claim_id: int, *, reason: str, actor_user_id: int) -> ClaimRecord:
+    """Send a submitted claim back for more information; any first approval is cleared."""
+    reason = _reason(reason, "Say what more information is needed.")
+    claim = _load(session, claim_id, lock=True)
+    _transition(session, claim, "return", actor_user_id, reason)
+    claim.reason = reason
+    session.execute(delete(ClaimApproval).where(ClaimApproval.claim_id == claim.id))
+    session.flush()
+    return claim_record(session, claim)
+
+
+def cancel_claim(
+    session: Session, claim_id: int, *, actor_user_id: int | None, today: dt.date, reason: str | None = None,
+    may_reverse: bool = True,
+) -> ClaimRecord:
+    """Cancel a claim before payment; after approval its accrual is reversed (``may_reverse``: finance only)."""
+    claim = _load(session, claim_id, lock=True)
+    if claim.status == "approved" and not may_reverse:
+        raise PermissionDenied("This claim is approved: only finance can cancel it (its accrual is reversed).")
+    if claim.payment_run_id is not None and claim.status == "approved":
+        raise Conflict(f"Claim {claim_id} is in payment run {claim.payment_run_id}; cancel that run first.")
+    _transition(session, claim, "cancel", actor_user_id, reason)
+    _undo(session, claim, today, actor_user_id, "Cancelled")
+    session.flush()
+    return claim_record(session, claim)
+
+
+# ---------------------------------------------------------------- advances
+
+
+def pay_advance(
+    session: Session, *, participant_id: int, project_code: str, amount: Any, paid_on: dt.date,
+    idempotency_key: str, actor_user_id: int | None, activity_id: int | None = None,
+) -> AdvanceRecord:
+    """Pay expenses in advance to someone who cannot wait for reimbursement (settled by receipts later)."""
+    _participant(session, participant_id)
+    activity = _activity(session, activity_id) if activity_id is not None else None
+    project = _project_for(session, project_code, activity)
+    pence = _pence_from(amount, "amount", maximum=MAX_LINE_PENCE)
+    key = _check_key(idempotency_key)
+    open_organisation_accounts(session)
+    entry = post_entry(
+        session, effective_date=paid_on, description=f"Expenses paid in advance, project {project.code}",
+        postings=[PostingLine(participant_accounts(participant_id).advance, pence, "GBP"),
+                  PostingLine(BANK, -pence, "GBP")],
+        idempotency_key=f"advance:participant:{participant_id}:{key}", actor_user_id=actor_user_id,
+        kind="advance_paid",
+    )
+    advance = session.execute(select(Advance).where(Advance.paid_entry_id == entry.id)).scalar_one_or_none()
+    if advance is None:
+        advance = Advance(participant_id=participant_id, project_id=project.id, activity_id=activity_id,
+                          amount_pence=pence, paid_on=paid_on, status="paid", paid_entry_id=entry.id,
+                          created_by_user_id=actor_user_id)
+        session.add(advance)
+        session.flush()
+    return advance_record(session, advance)
+
+
+def settle_advance_surplus(
+    session: Session, advance_id: int, *, how: str, on: dt.date, actor_user_id: int | None,
+) -> AdvanceRecord:
+    """Clear what the receipts left of an advance: paid back by the participant, or netted off what they are owed.
+
+    Netting takes the surplus off the participant's approved, unpaid expense claims (oldest first, none in a
+    payment run), so that the next payment run pays that much less. Only expenses are netted: taking it off a
+    fee would make the fee look smaller than it is to the benefit rules. An advance no claim has used can be
+    cleared whole (the event did not happen).
+    """
+    if how not in ("returned", "netted"):
+        raise ValidationError("how must be 'returned' (paid back) or 'netted' (taken off what they are owed).",
+                              fields={"how": ["One of returned, netted."]})
+    advance = session.execute(
+        select(Advance).where(Advance.id == advance_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if advance is None:
+        raise NotFound(f"There is no advance {advance_id}.")
+    if advance.status == "paid" and advance.settlement_claim_id is not None:
+        raise Conflict(f"Advance {advance_id} is to be settled by claim {advance.settlement_claim_id}; approve, "
+                       "reject or cancel that claim first.")
+    if _surplus_entry_id(session, advance) is not None:
+        raise Conflict(f"What was left of advance {advance_id} has already been returned or netted off.")
+    surplus = advance.amount_pence - _used(session, advance)
+    if surplus <= 0:
+        raise Conflict(f"The receipts used all of advance {advance_id}: nothing is left to return or net off.")
+    person = participant_accounts(advance.participant_id)
+    if how == "netted":
+        _net_off(session, advance, surplus, actor_user_id)
+    open_organisation_accounts(session)
+    post_entry(session, effective_date=on, description=f"Advance {advance.id}: surplus {how}",
+               idempotency_key=_surplus_key(advance),
+               postings=[PostingLine(BANK if how == "returned" else person.owed, surplus, "GBP"),
+                         PostingLine(person.advance, -surplus, "GBP")],
+               actor_user_id=actor_user_id, kind=f"advance_surplus_{how}")
+    advance.status = "settled"
+    session.flush()
+    return advance_record(session, advance)
+
+
+def _net_off(session: Session, advance: Advance, surplus: int, actor: int | None) -> None:
+    owed = session.execute(
+        select(Claim).where(Claim.participant_id == advance.participant_id, Claim.kind == "expense",
+                            Claim.status == "approved", Claim.payment_run_id.is_(None), Claim.amount_pence > 0)
+        .order_by(Claim.id).with_for_update().execution_options(populate_existing=True)
+    ).scalars().all()
+    if sum(c.amount_pence for c in owed) < surplus:
+        raise Conflict(f"The participant is owed less than the £{Decimal(surplus) / 100:.2f} left of advance "
+                       f"{advance.id} in approved, unpaid expenses; ask for it back instead, or net it off later.",
+                       fields={"how": ["Not enough owed to net off."]})
+    left = surplus
+    for claim in owed:
+        taken = min(left, claim.amount_pence)
+        claim.amount_pence -= taken
+        _event(session, claim, "net_off", claim.status, actor,
+               f"£{Decimal(taken) / 100:.2f} left of advance {advance.id} netted off")
+        left -= taken
+        if left == 0:
+            break
+
+
+def _surplus_key(advance: Advance) -> str:
+    return f"advance:{advance.id}:surplus"
+
+
+def _surplus_entry_id(session: Session, advance: Advance) -> int | None:
+    """The entry that returned or netted the advance's surplus, unless that entry has been reversed."""
+    entry_id = session.execute(
+        select(JournalEntry.id).where(JournalEntry.idempotency_key == _surplus_key(advance))).scalar_one_or_none()
+    if entry_id is None or session.execute(
+            select(JournalEntry.id).where(JournalEntry.reverses_entry_id == entry_id)).first():
+        return None
+    return entry_id
+
+
+def _used(session: Session, advance: Advance) -> int:
+    """How much of the advance the receipts used (credited to the advance account by the settlement entry)."""
+    if advance.settlement_entry_id is None:
+        return 0
+    account = participant_accounts(advance.participant_id).advance
+    return -sum(p.amount for p in load_entry(session, advance.settlement_entry_id).postings if p.account == account)
+
+
+def advance_record(session: Session, advance: Advance) -> AdvanceRecord:
+    settled = advance.settlement_entry_id is not None
+    used = _used(session, advance) if settled else None
+    return AdvanceRecord(
+        id=advance.id, participant_id=advance.participant_id,
+        project_code=session.get(Project, advance.project_id).code, amount_pence=advance.amount_pence,
+        paid_on=advance.paid_on, status=advance.status, paid_entry_id=advance.paid_entry_id,
+        settlement_claim_id=advance.settlement_claim_id, settlement_entry_id=advance.settlement_entry_id,
+        used_pence=used, surplus_pence=None if used is None else advance.amount_pence - used,
+        surplus_entry_id=_surplus_entry_id(session, advance),
+    )
+

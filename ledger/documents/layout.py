@@ -1,0 +1,243 @@
+"""Page layout shared by every document: looks (standard and large print), the story writer, the PDF build.
+
+Every PDF is built the same way: A4, the organisation's name at the top of each page, "Page X of Y" at the
+foot, fonts embedded, title, author, subject and language (en-GB) in the metadata, and ``invariant`` set
+so that the same data always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from reportlab import rl_config
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import CondPageBreak, Flowable, SimpleDocTemplate, Spacer
+
+from ledger.documents import fonts
+from ledger.documents.flowables import RULE_GREY, Cell, Column, Grid, GridTable, Text, TextBlock, column_widths
+
+LANGUAGE = "en-GB"
+CREATOR = "ledger documents"
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """Type sizes and spacing for one print size."""
+
+    large_print: bool
+    body: float
+    leading: float
+    cell: float  # table text
+    cell_leading: float
+    h1: float
+    h2: float
+    margin: float
+    space: float  # space after a paragraph
+    header: float  # running header and footer
+    padding: float  # inside table cells
+
+
+STANDARD = Look(
+    large_print=False,
+    body=12,
+    leading=16,
+    cell=10.5,
+    cell_leading=13.5,
+    h1=20,
+    h2=15,
+    margin=18 * mm,
+    space=7,
+    header=9,
+    padding=4,
+)
+# Large print: nothing below 16 pt (headers, footers and tables included), generous leading and spacing.
+LARGE_PRINT = Look(
+    large_print=True,
+    body=16,
+    leading=23,
+    cell=16,
+    cell_leading=21,
+    h1=26,
+    h2=20,
+    margin=14 * mm,
+    space=14,
+    header=16,
+    padding=6,
+)
+
+
+def look(large_print: bool) -> Look:
+    """Return the look for standard or large print."""
+    return LARGE_PRINT if large_print else STANDARD
+
+
+class Writer:
+    """Builds a story of flowables in one look. Text is drawn as text, never parsed as markup."""
+
+    def __init__(self, the_look: Look, width: float):
+        self.look = the_look
+        self.width = width
+        self.story: list[Flowable] = []
+
+    def add(self, flowable: Flowable) -> None:
+        self.story.append(flowable)
+
+    def title(self, text: str) -> None:
+        lk = self.look
+        self.add(TextBlock(Text(text), lk.h1, lk.h1 * 1.25, bold=True, space_after=lk.space * 1.2))
+
+    def heading(self, text: str) -> None:
+        """Add a heading, starting a new page unless it and two lines after it fit on this one."""
+        lk = self.look
+        # Not keepWithNext: reportlab would keep the heading with the whole of a long table, and so
+        # break the page before every table longer than the space left.
+        self.add(CondPageBreak(lk.h2 * 1.3 + lk.space * 2.5 + 2.5 * lk.leading))
+        self.add(
+            TextBlock(Text(text), lk.h2, lk.h2 * 1.3, bold=True, space_before=lk.space * 1.5, space_after=lk.space)
+        )
+
+    def para(self, text: str | Cell, bold: bool = False) -> None:
+        """Add a paragraph: a string, or Text pieces (e.g. a bold label then plain words)."""
+        lk = self.look
+        self.add(TextBlock(text, lk.body, lk.leading, bold=bold, space_after=lk.space))
+
+    def lines(self, lines: Sequence[str]) -> None:
+        """Add lines (an address) as one paragraph, one line each."""
+        if lines:
+            self.para(tuple(Text(line, new_line=True) for line in lines))
+
+    def space(self, factor: float = 1.0) -> None:
+        self.add(Spacer(1, self.look.space * factor))
+
+    def _grid(self, **options: bool) -> Grid:
+        lk = self.look
+        return Grid(size=lk.cell, leading=lk.cell_leading, padding=lk.padding, **options)
+
+    def facts(self, pairs: Sequence[tuple[str, str]], label_share: float = 0.4) -> None:
+        """Add label/value pairs as a borderless two-column table ('Payment date' | '4 June 2025')."""
+        columns = [Column("", label_share), Column("", 1 - label_share)]
+        rows = [(Text(label, bold=True), Text(value)) for label, value in pairs]
+        widths = column_widths(self.width, columns, rows, self.look.cell, self.look.padding)
+        self.add(GridTable(columns, widths, rows, self._grid(header=False, bands=False, box=False, flush=True)))
+        self.space()
+
+    def table(
+        self,
+        columns: Sequence[Column],
+        rows: Sequence[Sequence[Cell]],
+        *,
+        totals: Sequence[Cell] | None = None,
+    ) -> None:
+        """Add a table, its header row repeated on each page, with an optional bold totals row under it."""
+        lk = self.look
+        widths = column_widths(self.width, columns, rows, lk.cell, lk.padding, totals)
+        self.add(GridTable(columns, widths, rows, self._grid()))
+        if totals is not None:
+            self.add(GridTable(columns, widths, [totals], self._grid(header=False, bands=False, bold=True)))
+        self.space()
+
+
+# --- the PDF -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    title: str
+    author: str  # the organisation
+    subject: str
+    header: str  # the organisation's name, at the top of every page
+    footer: str  # what the document is, at the foot of every page
+
+
+def _shortened(text: str, room: float, size: float, bold: bool = False) -> str:
+    """Return ``text``, cut short with an ellipsis if it is wider than ``room`` (running headers only)."""
+    text = fonts.clean(text)
+    if fonts.text_width(text, size, bold) <= room:
+        return text
+    while text and fonts.text_width(text + "…", size, bold) > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _page_canvas(the_look: Look, meta: Meta) -> Callable[..., Canvas]:
+    class PageCanvas(Canvas):
+        """A canvas that holds pages back until the end, to print "Page X of Y" on each."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+
+        def showPage(self):
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                self._furniture(number, total)
+                super().showPage()
+            super().save()
+
+        def _furniture(self, number: int, total: int) -> None:
+            width, height = self._pagesize
+            margin, size = the_look.margin, the_look.header
+            top = height - margin + size * 0.4
+            fonts.draw_text(self, margin, top, _shortened(meta.header, width - 2 * margin, size, True), size, True)
+            self.setStrokeColor(RULE_GREY)
+            self.setLineWidth(0.6)
+            self.line(margin, top - size * 0.5, width - margin, top - size * 0.5)
+            page = f"Page {number} of {total}"
+            page_width = fonts.text_width(page, size)
+            bottom = margin - size * 1.6
+            footer = _shortened(meta.footer, width - 2 * margin - page_width - size, size)
+            fonts.draw_text(self, margin, bottom, footer, size)
+            fonts.draw_text(self, width - margin - page_width, bottom, page, size)
+
+    return PageCanvas
+
+
+@functools.cache
+def _configure_reportlab() -> None:
+    """Write streams as compressed binary rather than ASCII85 text: smaller, faster, and read by every PDF
+    reader. reportlab only has a process-wide switch for this."""
+    rl_config.useA85 = 0
+
+
+def build_pdf(story: list[Flowable], the_look: Look, meta: Meta, *, wide: bool = False) -> bytes:
+    """Lay out ``story`` on A4 (landscape when ``wide``) and return the PDF's bytes."""
+    fonts.register_fonts()
+    _configure_reportlab()
+    buffer = io.BytesIO()
+    margin = the_look.margin
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=landscape(A4) if wide else A4,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=margin + the_look.header * 1.2,
+        bottomMargin=margin,
+        title=fonts.clean(meta.title),
+        author=fonts.clean(meta.author),
+        subject=fonts.clean(meta.subject),
+        creator=CREATOR,
+        producer=CREATOR,
+        lang=LANGUAGE,
+        invariant=1,
+        displayDocTitle=True,
+        initialFontName=fonts.REGULAR,
+        initialFontSize=the_look.body,
+        initialLeading=the_look.leading,
+    )
+    doc.build(story, canvasmaker=_page_canvas(the_look, meta))
+    return buffer.getvalue()
+
+
+def frame_width(the_look: Look, *, wide: bool = False) -> float:
+    """Return the width available to the story between the margins."""
+    return (landscape(A4) if wide else A4)[0] - 2 * the_look.margin

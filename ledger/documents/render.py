@@ -1,0 +1,789 @@
+"""Render each document from its data: plain data in, PDF bytes out.
+
+Every function here is pure: no database, no Flask, no files written. Participant documents take
+``large_print=True`` for the large-print variant (nothing below 16 pt). Text from the data is drawn as text, never
+parsed as markup (see ``flowables``), so names print exactly as they were entered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+
+from ledger.documents.data import (
+    AnnualSummary,
+    BenefitEvidence,
+    BenefitsEvidencePack,
+    EntryKind,
+    EvidenceKind,
+    FlagOutcome,
+    Organisation,
+    ParticipantStatement,
+    Payee,
+    PaymentRunReport,
+    ProjectBudgetReport,
+    RemittanceAdvice,
+    RemittanceLine,
+    RemittanceLineKind,
+    StatementSection,
+    Unit,
+)
+from ledger.documents.flowables import Column, Text
+from ledger.documents.formatting import (
+    count,
+    date_range,
+    day,
+    duration,
+    money,
+    pounds,
+    signed_duration,
+    signed_money,
+)
+from ledger.documents.layout import Meta, Writer, build_pdf, frame_width, look
+
+__all__ = [
+    "remittance_filename",
+    "render_annual_summary",
+    "render_budget_report",
+    "render_evidence_pack",
+    "render_payment_run_report",
+    "render_remittance",
+    "render_remittances",
+    "render_statement",
+]
+
+ENTRY_LABELS = {
+    EntryKind.FEE: "Fee",
+    EntryKind.EXPENSE: "Expenses",
+    EntryKind.DONATION: "Given to a group at your request",
+    EntryKind.DECLINED: "Offer declined",
+    EntryKind.PAYMENT: "Paid to you",
+    EntryKind.ADVANCE: "Advance paid to you",
+    EntryKind.ADVANCE_SETTLED: "Advance settled",
+    EntryKind.TIME_CREDIT_EARNED: "Time credits earned",
+    EntryKind.TIME_CREDIT_SPENT: "Time credits spent",
+    EntryKind.TIME_CREDIT_GIVEN: "Time credits given",
+    EntryKind.TIME_CREDIT_RECEIVED: "Time credits received",
+    EntryKind.REVERSAL: "Correction",
+    EntryKind.ADJUSTMENT: "Adjustment",
+}
+ENTRY_MEANINGS = {
+    EntryKind.FEE: "money for your time.",
+    EntryKind.EXPENSE: "money back for what you spent, such as travel or care.",
+    EntryKind.DONATION: "a fee you asked us to pay to a group instead of you. It is not paid to you, so "
+    "it does not change what we owe you.",
+    EntryKind.DECLINED: "a fee we offered and you chose not to take. It does not change what we owe you.",
+    EntryKind.PAYMENT: "money we sent to you.",
+    EntryKind.ADVANCE: "money we paid you before an event, for costs you would have.",
+    EntryKind.ADVANCE_SETTLED: "receipts or money you gave back for an advance.",
+    EntryKind.REVERSAL: "we put right a mistake by cancelling an earlier entry.",
+    EntryKind.ADJUSTMENT: "a change we made, with the reason shown.",
+    EntryKind.TIME_CREDIT_EARNED: "one time credit for each hour you gave.",
+    EntryKind.TIME_CREDIT_SPENT: "credits you used at a partner organisation.",
+    EntryKind.TIME_CREDIT_GIVEN: "credits you passed to someone else.",
+    EntryKind.TIME_CREDIT_RECEIVED: "credits someone passed to you.",
+}
+
+
+# --- shared pieces -----------------------------------------------------------------------------------
+
+
+def _writer(large_print: bool, *, wide: bool = False) -> Writer:
+    the_look = look(large_print)
+    return Writer(the_look, frame_width(the_look, wide=wide))
+
+
+def _build(w: Writer, meta: Meta, *, wide: bool = False) -> bytes:
+    return build_pdf(w.story, w.look, meta, wide=wide)
+
+
+def _addressee(w: Writer, payee: Payee) -> None:
+    w.lines((payee.name, *payee.address))
+    w.space(0.5)
+
+
+def _contact(w: Writer, organisation: Organisation) -> None:
+    w.heading("Questions")
+    how = f": {', '.join(organisation.contact)}" if organisation.contact else f" at {organisation.name}"
+    w.para(
+        f"If anything here looks wrong, or you would like this in another format such as large print, contact us{how}."
+    )
+    if organisation.charity_number:
+        w.para(f"{organisation.name} is a registered charity, number {organisation.charity_number}.")
+
+
+def _account(last_four: str | None, method: str) -> str:
+    return f"{method} to the account ending {last_four}" if last_four else method
+
+
+# --- remittance advice -------------------------------------------------------------------------------
+
+
+_PAID_COLUMNS = (
+    (RemittanceLineKind.FEE, "Fee"),
+    (RemittanceLineKind.EXPENSE, "Expenses"),
+    (RemittanceLineKind.DONATION_RECEIVED, "Given to your group"),
+    (RemittanceLineKind.ADJUSTMENT, "Other changes"),
+)
+
+
+def render_remittance(doc: RemittanceAdvice, *, large_print: bool = False) -> bytes:
+    """Render the remittance advice for one payee in one payment run."""
+    w = _writer(large_print)
+    you = "your group" if doc.payee.is_group else "you"
+    _addressee(w, doc.payee)
+    w.title("Remittance advice")
+    w.para(f"We paid {you} {money(doc.total_paid)} on {day(doc.payment_date)}.", bold=True)
+    w.facts(
+        [
+            ("Your reference", doc.payee.reference),
+            ("Payment run", doc.run_reference),
+            ("Payment date", day(doc.payment_date)),
+            ("Paid by", _account(doc.account_last_four, doc.payment_method)),
+        ]
+    )
+
+    paid = [line for line in doc.lines if line.kind is not RemittanceLineKind.REDIRECTED]
+    if paid:
+        w.heading("What we paid for")
+        kinds = [(kind, title) for kind, title in _PAID_COLUMNS if any(line.kind is kind for line in paid)]
+        columns = [Column(title, numeric=True) for _, title in kinds]
+        rows = [
+            [*_what_for(w, line), *(_amount(line) if line.kind is kind else "" for kind, _ in kinds)] for line in paid
+        ]
+        totals = [_total(doc, kind) for kind, _ in kinds]
+        if large_print:
+            w.table([Column("What for"), *columns], rows, totals=[Text("Total", bold=True), *totals])
+        else:
+            w.table(
+                [Column("Date", sized=True), Column("What for"), *columns],
+                rows,
+                totals=["", Text("Total", bold=True), *totals],
+            )
+        w.para(f"Total paid: {money(doc.total_paid)}", bold=True)
+        if doc.expenses:
+            w.para("Expenses pay back actual costs. They are not a fee, and not earnings for benefits.")
+
+    redirected = [line for line in doc.lines if line.kind is RemittanceLineKind.REDIRECTED]
+    if redirected:
+        w.heading("Paid to a group at your request")
+        w.para(
+            f"You asked us to pay these fees to a group instead of to you. They are not part of the "
+            f"{money(doc.total_paid)} paid to you."
+        )
+        rows = [[*_what_for(w, line, group=True), money(line.amount)] for line in redirected]
+        amount = Column("Amount", numeric=True)
+        total = money(doc.redirected)
+        if large_print:
+            w.table([Column("What for"), amount], rows, totals=[Text("Total paid to groups", bold=True), total])
+        else:
+            w.table(
+                [Column("Date", sized=True), Column("What for"), amount],
+                rows,
+                totals=["", Text("Total paid to groups", bold=True), total],
+            )
+
+    _contact(w, doc.organisation)
+    meta = Meta(
+        title=f"Remittance advice {doc.run_reference}: {doc.payee.name}",
+        author=doc.organisation.name,
+        subject=f"Payment of {money(doc.total_paid)} on {day(doc.payment_date)} from {doc.organisation.name}",
+        header=doc.organisation.name,
+        footer=f"Remittance advice {doc.run_reference}",
+    )
+    return _build(w, meta)
+
+
+def _what_for(w: Writer, line: RemittanceLine, *, group: bool = False) -> list:
+    """Return the date and description cells of a remittance line (one cell in large print)."""
+    what = ". ".join(p for p in (line.activity, line.detail, f"Paid to {line.redirected_to}" if group else "") if p)
+    if w.look.large_print:
+        return [(Text(day(line.activity_date), bold=True), Text(what, new_line=True))]
+    return [day(line.activity_date), Text(what)]
+
+
+def _amount(line: RemittanceLine) -> str:
+    return signed_money(line.amount) if line.kind is RemittanceLineKind.ADJUSTMENT else money(line.amount)
+
+
+def _total(doc: RemittanceAdvice, kind: RemittanceLineKind) -> str:
+    total = sum(line.amount for line in doc.lines if line.kind is kind)
+    return signed_money(total) if kind is RemittanceLineKind.ADJUSTMENT else money(total)
+
+
+def remittance_filename(doc: RemittanceAdvice) -> str:
+    """Return a safe, unique-per-run file name: 'remittance-PR-2025-06-P00123.pdf'."""
+    return f"remittance-{_slug(doc.run_reference)}-{_slug(doc.payee.reference)}.pdf"
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")
+    return slug or "x"
+
+
+def _render_one(args: tuple[RemittanceAdvice, bool]) -> tuple[str, bytes]:
+    doc, large_print = args
+    return remittance_filename(doc), render_remittance(doc, large_print=large_print)
+
+
+def render_remittances(
+    docs: Iterable[RemittanceAdvice],
+    *,
+    large_print: bool | Callable[[RemittanceAdvice], bool] = False,
+    workers: int = 1,
+) -> Iterator[tuple[str, bytes]]:
+    """Render many remittances lazily, in order, as (file name, PDF bytes).
+
+    ``large_print`` may be a function choosing per payee (from their preferred format). ``workers`` > 1
+    renders in that many processes (for CLI bulk runs, not inside a web request). A payee appearing twice
+    raises ``ValueError`` before their second document is yielded, since the file names would collide.
+    """
+    choose = large_print if callable(large_print) else (lambda _doc: large_print)
+    jobs = ((doc, bool(choose(doc))) for doc in docs)
+    seen: set[str] = set()
+
+    def checked(results: Iterable[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
+        for name, pdf in results:
+            if name in seen:
+                raise ValueError(f"two remittances would both be called {name}")
+            seen.add(name)
+            yield name, pdf
+
+    if workers <= 1:
+        yield from checked(map(_render_one, jobs))
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from checked(pool.map(_render_one, jobs, chunksize=16))
+
+
+# --- participant statement ---------------------------------------------------------------------------
+
+
+def render_statement(doc: ParticipantStatement, *, large_print: bool = False) -> bytes:
+    """Render a participant's statement for a date range, money and time credits separately."""
+    w = _writer(large_print)
+    period = date_range(doc.period_start, doc.period_end)
+    _addressee(w, doc.participant)
+    w.title("Your statement")
+    w.facts(
+        [
+            ("Name", doc.participant.name),
+            ("Your reference", doc.participant.reference),
+            ("Period", period),
+            ("Date of this statement", day(doc.issued)),
+        ]
+    )
+
+    w.heading("In short")
+    owed = doc.amount_owed
+    end = day(doc.period_end)
+    if owed > 0:
+        w.para(f"On {end} we still owed you {money(owed)}.", bold=True)
+    elif owed == 0:
+        w.para(f"On {end} we owed you nothing: everything due to you had been paid.", bold=True)
+    else:
+        w.para(f"On {end} you owed us {money(-owed)}.", bold=True)
+    for name, section in _named_sections(doc):
+        w.para(name, bold=True)
+        w.facts(_section_summary(section, doc.period_start, doc.period_end), label_share=0.6)
+
+    w.heading("Money we owe you: every entry")
+    _statement_table(w, doc.money, doc.period_start, doc.period_end)
+    if doc.advances is not None:
+        w.heading("Advances you hold")
+        w.para("An advance is money we paid you before an event. Your receipts, or any money you give back, settle it.")
+        _statement_table(w, doc.advances, doc.period_start, doc.period_end)
+    if doc.time_credits is not None:
+        w.heading("Time credits")
+        w.para(
+            "One time credit is one hour. Time credits are counted separately from money and are "
+            "never turned into pounds."
+        )
+        _statement_table(w, doc.time_credits, doc.period_start, doc.period_end)
+
+    kinds = [kind for kind in ENTRY_MEANINGS if any(_has_kind(s, kind) for _, s in _named_sections(doc))]
+    if kinds:
+        w.heading("What the words mean")
+        for kind in kinds:
+            w.para((Text(f"{ENTRY_LABELS[kind]}: ", bold=True), Text(ENTRY_MEANINGS[kind])))
+    _contact(w, doc.organisation)
+    meta = Meta(
+        title=f"Statement for {doc.participant.name}, {period}",
+        author=doc.organisation.name,
+        subject=f"Statement of payments, balances and time credits from {doc.organisation.name}",
+        header=doc.organisation.name,
+        footer=f"Statement, {period}",
+    )
+    return _build(w, meta)
+
+
+def _named_sections(doc: ParticipantStatement) -> list[tuple[str, StatementSection]]:
+    named = [("Money we owe you", doc.money), ("Advances you hold", doc.advances), ("Time credits", doc.time_credits)]
+    return [(name, section) for name, section in named if section is not None]
+
+
+def _has_kind(section: StatementSection, kind: EntryKind) -> bool:
+    return any(line.kind is kind for line in section.lines)
+
+
+def _figures(section: StatementSection) -> tuple[Callable[[int], str], Callable[[int], str]]:
+    if section.unit is Unit.TIME_CREDIT:
+        return duration, signed_duration
+    return money, signed_money
+
+
+def _section_summary(section: StatementSection, start, end) -> list[tuple[str, str]]:
+    plain, _ = _figures(section)
+    return [
+        (f"Balance on {day(start)}", plain(section.opening)),
+        ("Added", plain(section.total_in)),
+        ("Taken off", plain(section.total_out)),
+        (f"Balance on {day(end)}", plain(section.closing)),
+    ]
+
+
+def _statement_table(w: Writer, section: StatementSection, start, end) -> None:
+    plain, signed = _figures(section)
+    w.para(f"Balance on {day(start)}: {plain(section.opening)}", bold=True)
+    if not section.lines:
+        w.para("Nothing happened on this account in this period.")
+    large = w.look.large_print
+    rows = []
+    for line in section.lines:
+        what = (Text(f"{ENTRY_LABELS[line.kind]}: ", bold=True, new_line=True), Text(line.description))
+        amount = f"{plain(line.memo_amount)}\nnot paid" if line.memo_amount else signed(line.amount)
+        if large:
+            rows.append(
+                [
+                    (Text(day(line.date), bold=True), *what),
+                    amount,
+                    plain(line.balance),
+                ]
+            )
+        else:
+            rows.append([day(line.date), what, amount, plain(line.balance)])
+    if rows:
+        figures = [Column("Amount", numeric=True), Column("Balance", numeric=True)]
+        if large:
+            columns = [Column("What happened"), *figures]
+        else:
+            columns = [Column("Date", sized=True), Column("What happened"), *figures]
+        w.table(columns, rows)
+    w.para(f"Balance on {day(end)}: {plain(section.closing)}", bold=True)
+
+
+# --- annual summary ----------------------------------------------------------------------------------
+
+
+def render_annual_summary(doc: AnnualSummary, *, large_print: bool = False) -> bytes:
+    """Render a participant's summary of one tax year for Self Assessment."""
+    w = _writer(large_print)
+    year = f"{doc.tax_year} to {doc.tax_year + 1}"
+    _addressee(w, doc.participant)
+    w.title(f"Your payments in the tax year {year}")
+    w.facts(
+        [
+            ("Name", doc.participant.name),
+            ("Your reference", doc.participant.reference),
+            ("Tax year", date_range(doc.start, doc.end)),
+            ("Date of this summary", day(doc.issued)),
+        ]
+    )
+    w.heading("In short")
+    facts = [("Fees (taxable income)", money(doc.fees))]
+    if doc.taxable_allowances:
+        facts.append(("Flat-rate allowances and vouchers (taxable income)", money(doc.taxable_allowances)))
+        facts.append(("Total taxable income from us", money(doc.taxable_total)))
+    facts.append(("Expenses paid back (not taxable)", money(doc.expenses)))
+    if doc.redirected:
+        facts.append(("Fees paid to a group at your request (not paid to you)", money(doc.redirected)))
+    w.facts(facts, label_share=0.6)
+
+    allowance = pounds(doc.trading_allowance)
+    w.heading(f"The {allowance} trading allowance")
+    taxable = doc.taxable_total
+    if taxable <= doc.trading_allowance:
+        w.para(
+            f"Your taxable income from us in this tax year was {money(taxable)}. This is not more than "
+            f"the {allowance} trading allowance."
+        )
+        w.para(
+            f"If all your income from self-employment and casual work in the tax year, from everyone "
+            f"who paid you, is {allowance} or less, you usually do not need to tell HMRC about it or "
+            f"fill in a tax return for it. Payments from other organisations count towards the same "
+            f"{allowance}."
+        )
+    else:
+        w.para(
+            f"Your taxable income from us in this tax year was {money(taxable)}. This is "
+            f"{money(taxable - doc.trading_allowance)} more than the {allowance} trading allowance.",
+            bold=True,
+        )
+        w.para(
+            f"You may need to tell HMRC about this income through Self Assessment. If you do not "
+            f"already fill in a tax return, you may need to register by 5 October {doc.tax_year + 1}."
+        )
+    w.para(
+        "The allowance is counted on what you were paid, before any costs. You can use the allowance "
+        "or take off your actual costs, but not both. Expenses we paid back are not included above."
+    )
+    if doc.redirected:
+        w.para(
+            "Fees you asked us to pay to a group were not paid to you and are not included above. If "
+            "you are not sure whether to tell HMRC about them, ask HMRC."
+        )
+    if doc.trading_allowance_source:
+        w.para(f"Source: {doc.trading_allowance_source}")
+
+    w.heading("Payments in the tax year")
+    if doc.lines:
+        extra = bool(doc.taxable_allowances)
+        cols = [Column("Date paid", sized=True), Column("What for"), Column("Fees", numeric=True)]
+        if extra:
+            cols.append(Column("Allowances", numeric=True))
+        cols.append(Column("Expenses", numeric=True))
+        if w.look.large_print:
+            cols = [Column("Payment"), *cols[2:]]
+        rows = []
+        for line in doc.lines:
+            figures = [money(line.fees)]
+            if extra:
+                figures.append(money(line.taxable_allowances))
+            figures.append(money(line.expenses))
+            if w.look.large_print:
+                label = (Text(day(line.date_paid), bold=True), Text(line.description, new_line=True))
+                rows.append([label, *figures])
+            else:
+                rows.append([day(line.date_paid), Text(line.description), *figures])
+        totals = [money(doc.fees)] + ([money(doc.taxable_allowances)] if extra else [])
+        totals.append(money(doc.expenses))
+        lead = [Text("Total", bold=True)] if w.look.large_print else ["", Text("Total", bold=True)]
+        w.table(cols, rows, totals=[*lead, *totals])
+    else:
+        w.para("We made no payments to you in this tax year.")
+    w.para("This summary is to help you. It is not tax advice. HMRC or a tax adviser can tell you what applies to you.")
+    _contact(w, doc.organisation)
+    meta = Meta(
+        title=f"Tax year summary {year} for {doc.participant.name}",
+        author=doc.organisation.name,
+        subject=f"Fees and expenses paid by {doc.organisation.name} in the tax year {year}",
+        header=doc.organisation.name,
+        footer=f"Tax year summary {year}",
+    )
+    return _build(w, meta)
+
+
+# --- benefits evidence pack --------------------------------------------------------------------------
+
+
+def render_evidence_pack(doc: BenefitsEvidencePack, *, large_print: bool = False) -> bytes:
+    """Render a letter with the evidence a participant can give to the Jobcentre or DWP."""
+    w = _writer(large_print)
+    org = doc.organisation
+    period = date_range(doc.period_start, doc.period_end)
+    w.para(org.name, bold=True)
+    w.lines((*org.address, *org.contact))
+    if org.charity_number:
+        w.para(f"Registered charity number {org.charity_number}")
+    w.para(day(doc.issued))
+    w.para("To the Department for Work and Pensions, Jobcentre Plus or any benefits office")
+    w.title(f"Payments to {doc.participant.name} for involvement work")
+    facts = [("Name", doc.participant.name)]
+    if doc.participant.address:
+        facts.append(("Address", ", ".join(doc.participant.address)))
+    if doc.national_insurance_number:
+        facts.append(("National Insurance number", doc.national_insurance_number))
+    facts += [("Our reference", doc.participant.reference), ("Period covered", period)]
+    w.facts(facts)
+    w.para(
+        f"{org.name} involves people with lived experience of services in its work. This letter "
+        f"confirms what we paid {doc.participant.name} for this work between {period}, what we paid "
+        f"back as expenses, and any payment they declined or asked us to pay to a group instead."
+    )
+    w.heading("What the involvement was")
+    for paragraph in doc.involvement:
+        w.para(paragraph)
+
+    for benefit in doc.benefits:
+        _benefit_section(w, benefit)
+
+    w.heading("Confirmation")
+    w.para(
+        f"I confirm that the figures in this letter are taken from the accounting records of "
+        f"{org.name} on {day(doc.issued)}."
+    )
+    w.lines((doc.signatory_name, doc.signatory_role, org.name))
+    w.para("If you need to check anything in this letter, please contact us:")
+    w.lines(org.contact)
+    meta = Meta(
+        title=f"Benefits evidence for {doc.participant.name}, {period}",
+        author=org.name,
+        subject=f"Payments for involvement work, {period}: earnings, expenses, declined and redirected "
+        f"offers, for the Department for Work and Pensions",
+        header=org.name,
+        footer=f"Benefits evidence, {period}",
+    )
+    return _build(w, meta)
+
+
+def _benefit_section(w: Writer, benefit: BenefitEvidence) -> None:
+    name = benefit.period_name
+    w.heading(f"{benefit.benefit}: payments in each {name}")
+    hours = any(p.minutes_worked is not None for p in benefit.periods)
+    w.para(
+        f"Each {name} below counts payments by the rule for {benefit.benefit}. "
+        "Earnings are fees and other payments for time. Expenses paid back covered actual costs, "
+        "such as travel, and are not earnings. Declined offers and fees paid to a group at their "
+        "request were not paid to them."
+    )
+    columns = [
+        Column(name.capitalize()),
+        Column("Earnings", numeric=True),
+        Column("Expenses paid back", numeric=True),
+        Column("Declined", numeric=True),
+        Column("Paid to a group at their request", numeric=True),
+    ]
+    if hours:
+        columns.append(Column("Hours worked", numeric=True))
+    if w.look.large_print:  # five figures do not fit across a page at 16 pt: one block per period
+        for period in benefit.periods:
+            facts = [
+                ("Earnings", money(period.earnings)),
+                ("Expenses paid back (not earnings)", money(period.disregarded_expenses)),
+                ("Offers declined (not paid)", money(period.declined)),
+                ("Paid to a group at their request", money(period.redirected)),
+            ]
+            if period.minutes_worked is not None:
+                facts.append(("Hours worked", duration(period.minutes_worked)))
+            w.para(f"{name.capitalize()}: {date_range(period.start, period.end)}", bold=True)
+            w.facts(facts, label_share=0.6)
+    else:
+        rows = []
+        for period in benefit.periods:
+            row = [
+                Text(date_range(period.start, period.end)),
+                money(period.earnings),
+                money(period.disregarded_expenses),
+                money(period.declined),
+                money(period.redirected),
+            ]
+            if hours:
+                row.append(duration(period.minutes_worked) if period.minutes_worked is not None else "")
+            rows.append(row)
+        w.table(columns, rows)
+
+    items = [(p, item) for p in benefit.periods for item in p.items]
+    if items:
+        w.heading(f"{benefit.benefit}: every payment and offer")
+        labels = {
+            EvidenceKind.EARNINGS: "Earnings",
+            EvidenceKind.EXPENSE: "Expenses paid back",
+            EvidenceKind.DECLINED: "Declined",
+            EvidenceKind.REDIRECTED: "Paid to a group",
+        }
+        if w.look.large_print:
+            columns = [Column("Payment"), Column("Amount", numeric=True)]
+        else:
+            columns = [
+                Column("Date received", sized=True),
+                Column("What for"),
+                Column("Type", sized=True),
+                Column("Amount", numeric=True),
+            ]
+        rows = []
+        for _, item in items:
+            if w.look.large_print:
+                text = (
+                    Text(day(item.date_received), bold=True),
+                    Text(f"{labels[item.kind]}: ", bold=True, new_line=True),
+                    Text(item.description),
+                )
+                rows.append([text, money(item.amount)])
+            else:
+                rows.append([day(item.date_received), Text(item.description), labels[item.kind], money(item.amount)])
+        w.table(columns, rows)
+
+    if benefit.rules:
+        w.heading(f"{benefit.benefit}: the rules we have relied on")
+        for rule in benefit.rules:
+            w.para(rule.title, bold=True)
+            w.para(rule.explanation)
+            w.para(f"Source: {rule.source}. How sure we are of this source: {rule.confidence}.")
+
+
+# --- finance documents -------------------------------------------------------------------------------
+
+_OUTCOME_LABELS = {FlagOutcome.WARN: "Warning", FlagOutcome.BREACH: "Over a limit"}
+
+
+def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = False) -> bytes:
+    """Render a payment run for finance staff: per payee totals, counts and benefit-check flags."""
+    w = _writer(large_print, wide=True)
+    w.title(f"Payment run {doc.run_reference}")
+    flagged = doc.flagged
+    w.facts(
+        [
+            ("Status", doc.status),
+            ("Payment date", day(doc.payment_date)),
+            ("Prepared", f"{day(doc.prepared_on)} by {doc.prepared_by}"),
+            ("Payees", f"{len(doc.payees):,}"),
+            ("Items", f"{doc.item_count:,}"),
+            ("Payees with a benefit check to look at", f"{len(flagged):,}"),
+            ("Fees", money(doc.fees)),
+            ("Expenses", money(doc.expenses)),
+            ("Adjustments", signed_money(doc.adjustments)),
+            ("Total to pay", money(doc.total)),
+        ],
+        label_share=0.35,
+    )
+    w.heading("Payees")
+    columns = [
+        Column("Payee", 0.65),
+        Column("Reference", 0.35),
+        Column("Account", sized=True),
+        Column("Items", numeric=True),
+        Column("Fees", numeric=True),
+        Column("Expenses", numeric=True),
+        Column("Adjustments", numeric=True),
+        Column("Total", numeric=True),
+        Column("Benefit check", sized=True),
+    ]
+    rows = []
+    for p in doc.payees:
+        check = "OK"
+        if p.flags:
+            worst = max(p.flags, key=lambda f: f.outcome is FlagOutcome.BREACH).outcome
+            check = _OUTCOME_LABELS[worst] + ("\noverride" if all(f.override_reason for f in p.flags) else "")
+        rows.append(
+            [
+                Text(p.payee.name + (" (group)" if p.payee.is_group else "")),
+                Text(p.payee.reference),
+                f"…{p.account_last_four}" if p.account_last_four else "none",
+                f"{p.items:,}",
+                money(p.fees),
+                money(p.expenses),
+                signed_money(p.adjustments),
+                money(p.total),
+                check,
+            ]
+        )
+    totals = [
+        Text("Total", bold=True),
+        "",
+        "",
+        f"{doc.item_count:,}",
+        money(doc.fees),
+        money(doc.expenses),
+        signed_money(doc.adjustments),
+        money(doc.total),
+        "",
+    ]
+    w.table(columns, rows, totals=totals)
+
+    w.heading("Benefit checks to look at")
+    if not flagged:
+        w.para("No payment in this run takes anyone over a benefit limit.")
+    else:
+        w.para(
+            f"{count(len(flagged), 'payee')} would be affected if this run is paid on "
+            f"{day(doc.payment_date)}. Each needs a decision before the run is confirmed."
+        )
+        columns = [
+            Column("Payee", 0.2),
+            Column("Benefit", 0.15),
+            Column("Result", sized=True),
+            Column("What the check found", 0.4),
+            Column("Override reason", 0.25),
+        ]
+        rows = [
+            [
+                Text(p.payee.name),
+                Text(flag.benefit),
+                _OUTCOME_LABELS[flag.outcome],
+                Text(flag.message),
+                Text(flag.override_reason or "None recorded"),
+            ]
+            for p in flagged
+            for flag in p.flags
+        ]
+        w.table(columns, rows)
+    meta = Meta(
+        title=f"Payment run {doc.run_reference}",
+        author=doc.organisation.name,
+        subject=f"Payment run report: {count(len(doc.payees), 'payee')}, {money(doc.total)}, paid "
+        f"{day(doc.payment_date)}",
+        header=doc.organisation.name,
+        footer=f"Payment run {doc.run_reference}",
+    )
+    return _build(w, meta, wide=True)
+
+
+def _percent_used(line_budget: int, used: int) -> str:
+    if line_budget <= 0:
+        return "no budget" if used else ""
+    return f"{(200 * used + line_budget) // (2 * line_budget)}%"  # rounded half up, in integers
+
+
+def render_budget_report(doc: ProjectBudgetReport, *, large_print: bool = False) -> bytes:
+    """Render a project's budget against what is committed and spent, by cost line."""
+    w = _writer(large_print, wide=True)
+    w.title(f"Project budget: {doc.project}")
+    facts = [("Cost centre", doc.cost_centre), ("Figures as at", day(doc.as_at))]
+    if doc.people_involved is not None:
+        facts.append(("People involved", f"{doc.people_involved:,}"))
+    if doc.activities_held is not None:
+        facts.append(("Activities held", f"{doc.activities_held:,}"))
+    facts += [
+        ("Budget", money(doc.budget)),
+        ("Committed (approved, not yet paid)", money(doc.committed)),
+        ("Spent", money(doc.spent)),
+        ("Remaining", money(doc.remaining)),
+    ]
+    w.facts(facts, label_share=0.4)
+    if doc.remaining < 0:
+        w.para(f"The project is over budget by {money(-doc.remaining)}.", bold=True)
+    w.heading("By cost line")
+    columns = [
+        Column("Cost line"),
+        Column("Budget", numeric=True),
+        Column("Committed", numeric=True),
+        Column("Spent", numeric=True),
+        Column("Remaining", numeric=True),
+        Column("Used", numeric=True),
+    ]
+
+    def remaining(value: int) -> str:
+        return money(value) if value >= 0 else f"{money(value)}\nover budget"
+
+    rows = [
+        [
+            Text(line.name),
+            money(line.budget),
+            money(line.committed),
+            money(line.spent),
+            remaining(line.remaining),
+            _percent_used(line.budget, line.committed + line.spent),
+        ]
+        for line in doc.lines
+    ]
+    totals = [
+        Text("Total", bold=True),
+        money(doc.budget),
+        money(doc.committed),
+        money(doc.spent),
+        remaining(doc.remaining),
+        _percent_used(doc.budget, doc.committed + doc.spent),
+    ]
+    w.table(columns, rows, totals=totals)
+    w.para("Remaining is the budget less what is committed and what is spent.")
+    for note in doc.notes:
+        w.para(note)
+    meta = Meta(
+        title=f"Project budget report: {doc.project}",
+        author=doc.organisation.name,
+        subject=f"Budget, committed, spent and remaining for {doc.project} ({doc.cost_centre}) as at {day(doc.as_at)}",
+        header=doc.organisation.name,
+        footer=f"Project budget, {day(doc.as_at)}",
+    )
+    return _build(w, meta, wide=True)

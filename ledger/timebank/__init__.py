@@ -1,0 +1,1 @@
+"""The time bank: credits earned by giving time, spent at partner organisations or given to others."""

@@ -1,0 +1,84 @@
+"""The time bank over HTTP: one round trip per feature."""
+
+from __future__ import annotations
+
+import pytest
+
+from ledger.organisation import open_organisation_accounts
+from ledger.people.services import create_group, create_participant, create_partner
+from tests.auth.helpers import add_user, bearer, database, token_for
+from tests.timebank.test_services import award
+
+
+@pytest.fixture
+def app_with_timebank(app):
+    """The app with the time-bank API (a no-op once ledger.api registers it), allowing a 30-minute overdraft."""
+    from ledger.api import timebank
+
+    if "timebank_api" not in app.blueprints:
+        app.extensions["csrf"].exempt(timebank.blp)
+        app.extensions["api"].register_blueprint(timebank.blp)
+    app.config["TIME_CREDIT_OVERDRAFT_MINUTES"] = 30
+    return app
+
+
+@pytest.fixture
+def setup(app_with_timebank):
+    app = app_with_timebank
+    with database(app) as session:
+        open_organisation_accounts(session)
+        ann = create_participant(session, name="Ann Smith", email="ann@example.org").id
+        bob = create_participant(session, name="Bob Jones", email="bob@example.org").id
+        partner = create_partner(session, name="Leisure Centre").id
+        group = create_group(session, name="Voices Together").id
+        award(session, ann, 120)
+    finance = add_user(app, "fiona@example.org", ["finance"])
+    ann_user = add_user(app, "ann@example.org", ["participant"], participant_id=ann)
+    return {"app": app, "ann": ann, "bob": bob, "partner": partner, "group": group,
+            "finance": bearer(token_for(app, finance)), "as_ann": bearer(token_for(app, ann_user))}
+
+
+def url(participant_id: int, action: str = "") -> str:
+    return f"/api/v1/participants/{participant_id}/time-credits{action}"
+
+
+def test_a_participant_sees_their_own_balance_and_no_one_elses(client, setup):
+    response = client.get(url(setup["ann"]), headers=setup["as_ann"])
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["balance_minutes"], body["balance_hours"], body["overdraft_limit_minutes"]) == (120, "2.00", 30)
+    assert body["history"][0]["minutes"] == 120
+    assert client.get(url(setup["bob"]), headers=setup["as_ann"]).status_code == 404
+
+
+def test_finance_records_a_spend_in_hours(client, setup):
+    response = client.post(url(setup["ann"], "/spend"), headers=setup["finance"],
+                           json={"partner_id": setup["partner"], "hours": "1.5", "idempotency_key": "till-1"})
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert (body["minutes"], body["hours"], body["balance_minutes"], body["balance_hours"]) == (90, "1.50", 30, "0.50")
+
+
+def test_a_participant_gives_their_own_credits_to_a_group(client, setup):
+    response = client.post(url(setup["ann"], "/give"), headers=setup["as_ann"],
+                           json={"to_group_id": setup["group"], "minutes": 45, "idempotency_key": "gift-1"})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["kind"] == "given_to_group"
+    other = client.post(url(setup["bob"], "/give"), headers=setup["as_ann"],
+                        json={"to_participant_id": setup["ann"], "minutes": 5, "idempotency_key": "gift-2"})
+    assert other.status_code == 404
+
+
+def test_spending_beyond_the_overdraft_is_a_409(client, setup):
+    response = client.post(url(setup["ann"], "/spend"), headers=setup["finance"],
+                           json={"partner_id": setup["partner"], "minutes": 151, "idempotency_key": "till-2"})
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "insufficient_time_credits"
+
+
+@pytest.mark.parametrize("body", [{"hours": "0.333"}, {"hours": "-1"}, {"minutes": 0}, {"hours": "1", "minutes": 60},
+                                  {}, {"minutes": 10, "idempotency_key": ""}])
+def test_bad_amounts_are_a_400(client, setup, body):
+    body = {"partner_id": setup["partner"], "idempotency_key": "till-3", **body}
+    response = client.post(url(setup["ann"], "/spend"), headers=setup["finance"], json=body)
+    assert response.status_code == 400, response.get_json()
