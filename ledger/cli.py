@@ -134,7 +134,9 @@ def create_user_command(email, display_name, roles, participant_id, password):
 
 
 def init_app(app: Flask) -> None:
+    from ledger.documents.cli import init_app as init_documents_cli
     from ledger.payments.cli import init_app as init_payments_cli
 
     app.cli.add_command(ledger_cli)
     init_payments_cli(app)
+    init_documents_cli(app)

@@ -45,6 +45,15 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "BACS_ORIGINATOR_SORT_CODE": env.get("BACS_ORIGINATOR_SORT_CODE", "200000"),
         "BACS_ORIGINATOR_ACCOUNT": env.get("BACS_ORIGINATOR_ACCOUNT", "12345678"),
         "ORGANISATION_NAME": env.get("ORGANISATION_NAME", "Demo Council Adult Social Care"),
+        # Printed on letters and statements: lines separated by ";".
+        "ORGANISATION_ADDRESS": env.get("ORGANISATION_ADDRESS", "Town Hall;Upper Street;London N1 2UD"),
+        "ORGANISATION_CONTACT": env.get("ORGANISATION_CONTACT",
+                                        "Co-production payments team;020 7946 0000;payments@council.example"),
+        "ORGANISATION_CHARITY_NUMBER": env.get("ORGANISATION_CHARITY_NUMBER") or None,
+        "EVIDENCE_SIGNATORY_NAME": env.get("EVIDENCE_SIGNATORY_NAME") or None,
+        "EVIDENCE_SIGNATORY_ROLE": env.get("EVIDENCE_SIGNATORY_ROLE") or None,
+        # The organisation's chosen basis for hourly fees: real_living_wage, national_living_wage, organisation.
+        "PAY_BASIS": env.get("PAY_BASIS", "real_living_wage"),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),
         "PUBLIC_API_RATE_LIMIT": int(env.get("PUBLIC_API_RATE_LIMIT", "60")),

@@ -13,9 +13,9 @@ def init_app(app: Flask) -> None:
     app.extensions["api"] = api
     csrf = app.extensions["csrf"]
 
-    from ledger.api import books, claims, payments, people, policy_check, projects, timebank, tokens
+    from ledger.api import books, claims, documents, payments, people, policy_check, projects, timebank, tokens
 
     for blueprint in (books.blp, tokens.blp, policy_check.blp, people.blp, projects.blp, claims.blp, payments.blp,
-                      timebank.blp):
+                      timebank.blp, documents.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import BigInteger, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from ledger.books.models import Account, AccountBalance, AccountDailyTotal, JournalEntry, Posting
@@ -24,6 +24,11 @@ _balances = AccountBalance.__table__
 _accounts = Account.__table__
 
 MAX_PAGE = 1000
+
+
+def _total(column):
+    """SUM as a plain integer: PostgreSQL sums BIGINT as NUMERIC, which would come back as a Decimal."""
+    return cast(func.coalesce(func.sum(column), 0), BigInteger)
 
 
 def account_info(session: Session, code: str) -> AccountInfo:
@@ -58,7 +63,7 @@ def balance_by_id(session: Session, account_id: int, as_of: dt.date | None = Non
             select(_balances.c.balance).where(_balances.c.account_id == account_id)
         ).scalar_one()
     return session.execute(
-        select(func.coalesce(func.sum(_daily.c.amount), 0)).where(
+        select(_total(_daily.c.amount)).where(
             _daily.c.account_id == account_id, _daily.c.day <= as_of
         )
     ).scalar_one()
@@ -107,10 +112,10 @@ def statement(
                                   fields={"after": ["invalid"]})
         # The opening balance of a later page, in one round trip: whole days before the cursor's day from
         # the daily totals, then that day's postings up to the cursor.
-        before_day = select(func.coalesce(func.sum(_daily.c.amount), 0)).where(
+        before_day = select(_total(_daily.c.amount)).where(
             _daily.c.account_id == info.id, _daily.c.day < day
         ).scalar_subquery()
-        on_day = select(func.coalesce(func.sum(_postings.c.amount), 0)).where(
+        on_day = select(_total(_postings.c.amount)).where(
             _postings.c.account_id == info.id, _postings.c.effective_date == day, _postings.c.id <= posting_id
         ).scalar_subquery()
         opening = session.execute(select(before_day + on_day)).scalar_one()
@@ -156,7 +161,7 @@ def trial_balance(session: Session, as_of: dt.date | None = None) -> TrialBalanc
         )
     else:
         sums = (
-            select(_daily.c.account_id, func.sum(_daily.c.amount).label("balance"))
+            select(_daily.c.account_id, _total(_daily.c.amount).label("balance"))
             .where(_daily.c.day <= as_of)
             .group_by(_daily.c.account_id)
             .subquery()

@@ -1,0 +1,281 @@
+"""Documents as PDF over the API: statements, tax-year summaries, benefits evidence, remittance advice, and the
+finance reports; and a participant's statement as JSON.
+
+Participants reach their own documents only (anyone else's answers 404, as if it did not exist); finance and
+administrators reach everyone's. ``large_print`` defaults to the participant's preferred format. The
+organisation named in each document comes from the settings ``ORGANISATION_NAME``, ``ORGANISATION_ADDRESS``,
+``ORGANISATION_CONTACT`` and ``ORGANISATION_CHARITY_NUMBER``; the evidence pack is signed by
+``EVIDENCE_SIGNATORY_NAME`` and ``EVIDENCE_SIGNATORY_ROLE`` (by default the finance user asking, or the
+finance team when a participant asks). In JSON, money is pounds in a decimal string beside integer pence, and
+time credits hours in a decimal string beside whole minutes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+from flask import Response, current_app
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validates_schema
+
+from ledger.auth.access import current_actor, requires
+from ledger.auth.permissions import allowed
+from ledger.documents import assemble, render
+from ledger.documents.data import ParticipantStatement, StatementSection, Unit
+from ledger.errors import NotFound
+from ledger.formatting import pounds
+from ledger.people.models import Participant
+from ledger.web.database import get_session
+
+blp = Blueprint("documents_api", __name__, url_prefix="/api/v1",
+                description="Statements, tax-year summaries, benefits evidence, remittance advice and finance "
+                            "reports, as PDF")
+
+_SECURITY = [{"bearer": []}]
+_PDF = {"200": {"description": "The document as PDF.", "content": {"application/pdf": {}}}}
+
+
+# ---------------------------------------------------------------- arguments
+
+
+class PeriodArgsSchema(Schema):
+    start = fields.Date(required=True, metadata={"example": "2025-04-01"})
+    end = fields.Date(required=True, metadata={"example": "2025-06-30"})
+
+    @validates_schema
+    def _in_order(self, data, **kwargs):
+        if data["end"] < data["start"]:
+            raise ValidationError("Must not be before start.", field_name="end")
+        if (data["end"] - data["start"]).days > 3 * 366:
+            raise ValidationError("At most three years at a time.", field_name="end")
+
+
+class LargePrintArgsSchema(Schema):
+    large_print = fields.Bool(load_default=None,
+                              metadata={"description": "Defaults to the participant's preferred format."})
+
+
+class PeriodDocumentArgsSchema(PeriodArgsSchema, LargePrintArgsSchema):
+    pass
+
+
+class AsAtArgsSchema(Schema):
+    as_at = fields.Date(load_default=None, metadata={"description": "Defaults to today."})
+
+
+# ---------------------------------------------------------------- the statement as JSON
+
+
+def _hours(minutes: int) -> str:
+    return str((Decimal(minutes) / 60).quantize(Decimal("0.01")))
+
+
+def _figure(section: StatementSection, value: int) -> dict:
+    if section.unit is Unit.TIME_CREDIT:
+        return {"hours": _hours(value), "minutes": value}
+    return {"pounds": pounds(value), "pence": value}
+
+
+def _section_json(section: StatementSection | None) -> dict | None:
+    if section is None:
+        return None
+    return {
+        "unit": section.unit.value,
+        "opening": _figure(section, section.opening),
+        "closing": _figure(section, section.closing),
+        "total_in": _figure(section, section.total_in),
+        "total_out": _figure(section, section.total_out),
+        "lines": [
+            {"date": line.date, "kind": line.kind.value, "description": line.description,
+             "amount": _figure(section, line.amount), "balance": _figure(section, line.balance),
+             "memo_amount": _figure(section, line.memo_amount) if line.memo_amount else None}
+            for line in section.lines
+        ],
+    }
+
+
+def _statement_json(participant_id: int, doc: ParticipantStatement) -> dict:
+    return {
+        "participant_id": participant_id,
+        "name": doc.participant.name,
+        "reference": doc.participant.reference,
+        "organisation": doc.organisation.name,
+        "start": doc.period_start,
+        "end": doc.period_end,
+        "issued": doc.issued,
+        "owed_to_you": {"pounds": pounds(doc.amount_owed), "pence": doc.amount_owed},
+        "money": _section_json(doc.money),
+        "time_credits": _section_json(doc.time_credits),
+        "advances": _section_json(doc.advances),
+    }
+
+
+class StatementFigureSchema(Schema):
+    pounds = fields.Str(metadata={"description": "money: pounds as a decimal string", "example": "50.40"})
+    pence = fields.Int()
+    hours = fields.Str(metadata={"description": "time credits: hours as a decimal string", "example": "2.50"})
+    minutes = fields.Int()
+
+
+class ParticipantStatementLineSchema(Schema):
+    date = fields.Date()
+    kind = fields.Str(metadata={"description": "fee, expense, donation, declined, payment, advance, "
+                                               "advance_settled, time_credit_earned, time_credit_spent, "
+                                               "time_credit_given, time_credit_received, reversal, adjustment"})
+    description = fields.Str()
+    amount = fields.Nested(StatementFigureSchema, metadata={"description": "Change to the balance (0 for memo lines)."})
+    balance = fields.Nested(StatementFigureSchema)
+    memo_amount = fields.Nested(StatementFigureSchema, allow_none=True,
+                                metadata={"description": "Declined, or given to a group: never owed to them."})
+
+
+class ParticipantStatementSectionSchema(Schema):
+    unit = fields.Str()
+    opening = fields.Nested(StatementFigureSchema)
+    closing = fields.Nested(StatementFigureSchema)
+    total_in = fields.Nested(StatementFigureSchema)
+    total_out = fields.Nested(StatementFigureSchema)
+    lines = fields.List(fields.Nested(ParticipantStatementLineSchema))
+
+
+class ParticipantStatementSchema(Schema):
+    participant_id = fields.Int()
+    name = fields.Str()
+    reference = fields.Str()
+    organisation = fields.Str()
+    start = fields.Date()
+    end = fields.Date()
+    issued = fields.Date()
+    owed_to_you = fields.Nested(StatementFigureSchema,
+                                metadata={"description": "Still owed to them at the end (negative: they owe us)."})
+    money = fields.Nested(ParticipantStatementSectionSchema)
+    time_credits = fields.Nested(ParticipantStatementSectionSchema, allow_none=True)
+    advances = fields.Nested(ParticipantStatementSectionSchema, allow_none=True)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _organisation():
+    return assemble.organisation_from_config(current_app.config)
+
+
+def _large_print(participant_id: int, asked: bool | None) -> bool:
+    if asked is not None:
+        return asked
+    row = get_session().get(Participant, participant_id)
+    if row is None:
+        raise NotFound(f"There is no participant {participant_id}.")
+    return row.preferred_format == "large_print"
+
+
+def _pdf(body: bytes, filename: str) -> Response:
+    response = Response(body, mimetype="application/pdf")
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip("-.") or "document.pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{safe}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _is_staff() -> bool:
+    return allowed(current_actor().role_names, "documents.finance")
+
+
+# ---------------------------------------------------------------- participant documents
+
+
+@blp.route("/participants/<int:participant_id>/statement.pdf")
+@blp.doc(security=_SECURITY, responses=_PDF)
+@blp.arguments(PeriodDocumentArgsSchema, location="query")
+@requires("documents.finance", own_participant="participant_id")
+def statement_pdf(args, participant_id):
+    """A participant's statement for a date range: every entry with its running balance, money and time credits."""
+    doc = assemble.participant_statement(get_session(), participant_id, args["start"], args["end"],
+                                         organisation=_organisation(), issued=dt.date.today())
+    pdf = render.render_statement(doc, large_print=_large_print(participant_id, args["large_print"]))
+    return _pdf(pdf, f"statement-{doc.participant.reference}-{args['start']}-{args['end']}.pdf")
+
+
+@blp.route("/participants/<int:participant_id>/statement")
+@blp.doc(security=_SECURITY)
+@blp.arguments(PeriodArgsSchema, location="query")
+@blp.response(200, ParticipantStatementSchema)
+@requires("documents.finance", own_participant="participant_id")
+def statement_json(args, participant_id):
+    """The same statement as JSON: what is owed to them, every entry and running balance, declined and given offers."""
+    doc = assemble.participant_statement(get_session(), participant_id, args["start"], args["end"],
+                                         organisation=_organisation(), issued=dt.date.today())
+    return _statement_json(participant_id, doc)
+
+
+@blp.route("/participants/<int:participant_id>/annual-summary/<int:tax_year>.pdf")
+@blp.doc(security=_SECURITY, responses=_PDF)
+@blp.arguments(LargePrintArgsSchema, location="query")
+@requires("documents.finance", own_participant="participant_id")
+def annual_summary_pdf(args, participant_id, tax_year):
+    """What they were paid in the tax year starting 6 April of ``tax_year``, for Self Assessment."""
+    if not 2000 <= tax_year <= 2100:
+        raise NotFound(f"There is no tax year {tax_year}.")
+    doc = assemble.annual_summary(get_session(), participant_id, tax_year, organisation=_organisation(),
+                                  rulebook=current_app.extensions["rulebook"], issued=dt.date.today())
+    pdf = render.render_annual_summary(doc, large_print=_large_print(participant_id, args["large_print"]))
+    return _pdf(pdf, f"tax-year-{tax_year}-{doc.participant.reference}.pdf")
+
+
+@blp.route("/participants/<int:participant_id>/evidence-pack.pdf")
+@blp.doc(security=_SECURITY, responses=_PDF)
+@blp.arguments(PeriodDocumentArgsSchema, location="query")
+@requires("documents.finance", own_participant="participant_id")
+def evidence_pack_pdf(args, participant_id):
+    """A letter for DWP or the Jobcentre: payments per benefit period, earnings and expenses apart, and the rules."""
+    config = current_app.config
+    organisation = _organisation()
+    staff = _is_staff()
+    doc = assemble.benefits_evidence_pack(
+        get_session(), participant_id, args["start"], args["end"], organisation=organisation,
+        rulebook=current_app.extensions["rulebook"], issued=dt.date.today(),
+        signatory_name=config.get("EVIDENCE_SIGNATORY_NAME") or (current_actor().display_name if staff
+                                                                 else "Finance team"),
+        signatory_role=config.get("EVIDENCE_SIGNATORY_ROLE") or ("Finance officer" if staff else organisation.name),
+    )
+    pdf = render.render_evidence_pack(doc, large_print=_large_print(participant_id, args["large_print"]))
+    return _pdf(pdf, f"benefits-evidence-{doc.participant.reference}-{args['start']}-{args['end']}.pdf")
+
+
+@blp.route("/payment-runs/<int:run_id>/remittances/<payee_kind>/<int:payee_id>.pdf")
+@blp.doc(security=_SECURITY, responses=_PDF)
+@blp.arguments(LargePrintArgsSchema, location="query")
+@requires("documents.finance", own_participant="payee_id")
+def remittance_pdf(args, run_id, payee_kind, payee_id):
+    """One payee's remittance advice for a confirmed run (a participant may fetch their own)."""
+    if not _is_staff() and payee_kind != "participant":
+        raise NotFound("There is no such record, or it is not yours to see.")
+    doc = assemble.remittance_advice(get_session(), run_id, payee_kind, payee_id, organisation=_organisation())
+    large = bool(args["large_print"]) if payee_kind != "participant" else _large_print(payee_id, args["large_print"])
+    return _pdf(render.render_remittance(doc, large_print=large), render.remittance_filename(doc))
+
+
+# ---------------------------------------------------------------- finance documents
+
+
+@blp.route("/payment-runs/<int:run_id>/report.pdf")
+@blp.doc(security=_SECURITY, responses=_PDF)
+@requires("documents.finance")
+def payment_run_report_pdf(run_id):
+    """A payment run for finance and auditors: payees, totals, account last four digits and benefit flags."""
+    doc = assemble.payment_run_report(get_session(), run_id, organisation=_organisation())
+    return _pdf(render.render_payment_run_report(doc), f"payment-run-{doc.run_reference}.pdf")
+
+
+@blp.route("/projects/<code>/budget-report.pdf")
+@blp.doc(security=_SECURITY, responses=_PDF)
+@blp.arguments(AsAtArgsSchema, location="query")
+@requires("reports.read")
+def budget_report_pdf(args, code):
+    """A project's budget against what is committed and spent, by cost line."""
+    as_at = args["as_at"] or dt.date.today()
+    doc = assemble.project_budget_report(get_session(), code, organisation=_organisation(), as_at=as_at)
+    return _pdf(render.render_budget_report(doc), f"budget-{code}-{as_at}.pdf")

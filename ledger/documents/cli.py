@@ -1,0 +1,278 @@
+"""Flask CLI commands for documents in bulk: ``flask --app wsgi documents ...``.
+
+Statements for a month, every remittance advice of a payment run, tax-year summaries, a benefits evidence pack
+and a project budget report, written as PDF files. Documents hold personal data: files are written readable by
+their owner only. A document that cannot be made (its figures do not add up, say) is reported and the others are
+still written; the command then exits with status 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+from tqdm import tqdm
+
+from ledger.documents import assemble, render
+from ledger.documents.data import DocumentDataError, Organisation, tax_year_bounds
+from ledger.documents.formatting import count, date_range, money
+from ledger.errors import LedgerError
+from ledger.payments.models import PaymentRun
+from ledger.people.models import Participant
+
+documents_cli = AppGroup("documents", help="Make documents as PDF in bulk: statements, remittance advice, tax-year "
+                                           "summaries, benefits evidence and budget reports.")
+
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+_LARGE_PRINT = click.option(
+    "--large-print", "large_print", type=click.Choice(["auto", "yes", "no"]), default="auto", show_default=True,
+    help="auto: large print for participants whose preferred format is large print.")
+_FAILURES = (LedgerError, DocumentDataError)
+
+
+def _session() -> Session:
+    return current_app.extensions["session_factory"]()
+
+
+def _organisation() -> Organisation:
+    return assemble.organisation_from_config(current_app.config)
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write a document readable by its owner only: it holds personal data."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as stream:
+        stream.write(data)
+
+
+def _directory(out: str) -> Path:
+    path = Path(out)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _month(text: str) -> tuple[dt.date, dt.date]:
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        first = dt.date(year, month, 1)
+    except ValueError:
+        raise click.BadParameter("Use the form YYYY-MM, for example 2026-10.", param_hint="--month") from None
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return first, following - dt.timedelta(days=1)
+
+
+def _wants_large_print(choice: str, prefers: bool) -> bool:
+    return choice == "yes" or (choice == "auto" and prefers)
+
+
+def _participants(session: Session, include_inactive: bool) -> list[tuple[int, str]]:
+    query = select(Participant.id, Participant.preferred_format).order_by(Participant.id)
+    if not include_inactive:
+        query = query.where(Participant.is_active.is_(True))
+    return [(row.id, row.preferred_format) for row in session.execute(query)]
+
+
+def _progress(items, *, desc: str, unit: str, total: int | None = None):
+    return tqdm(items, desc=desc, unit=unit, total=total, file=sys.stderr, dynamic_ncols=True, leave=False)
+
+
+def _report_failures(failures: list[str]) -> None:
+    if failures:
+        for failure in failures:
+            click.echo(f"  not made: {failure}", err=True)
+        sys.exit(1)
+
+
+@documents_cli.command("statements")
+@click.option("--month", required=True, metavar="YYYY-MM", help="The calendar month the statements cover.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory to write them to.")
+@_LARGE_PRINT
+@click.option("--include-inactive", is_flag=True, help="Also participants marked inactive.")
+def statements_command(month: str, out: str, large_print: str, include_inactive: bool):
+    """Write every participant's statement for a month, one PDF each."""
+    start, end = _month(month)
+    directory = _directory(out)
+    organisation, issued = _organisation(), dt.date.today()
+    written = large = 0
+    failures: list[str] = []
+    session = _session()
+    try:
+        people = _participants(session, include_inactive)
+        for participant_id, preferred in _progress(people, desc="Statements", unit="statement"):
+            try:
+                doc = assemble.participant_statement(session, participant_id, start, end,
+                                                     organisation=organisation, issued=issued)
+                wanted = _wants_large_print(large_print, preferred == "large_print")
+                pdf = render.render_statement(doc, large_print=wanted)
+            except _FAILURES as error:
+                failures.append(f"participant {participant_id}: {getattr(error, 'message', error)}")
+                continue
+            _write(directory / f"statement-{month}-{doc.participant.reference}.pdf", pdf)
+            written += 1
+            large += wanted
+    finally:
+        session.close()
+    click.echo(f"Wrote {count(written, 'statement')} for {date_range(start, end)} to {directory} "
+               f"({large:,} in large print); {len(failures):,} could not be made.")
+    _report_failures(failures)
+
+
+def _run_id(session: Session, run: str) -> int:
+    text = run.strip()
+    found = session.execute(
+        select(PaymentRun.id).where(or_(PaymentRun.reference == text.upper(),
+                                        PaymentRun.id == (int(text) if text.isdigit() else -1)))
+    ).scalar_one_or_none()
+    if found is None:
+        raise click.BadParameter(f"There is no payment run {run}.", param_hint="--run")
+    return found
+
+
+@documents_cli.command("remittances")
+@click.option("--run", "run", required=True, metavar="RUN", help="The payment run's id or reference (PR000012).")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory to write them to.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Render in this many processes.")
+@_LARGE_PRINT
+def remittances_command(run: str, out: str, workers: int, large_print: str):
+    """Write the remittance advice of every payee of a confirmed payment run, one PDF each."""
+    directory = _directory(out)
+    session = _session()
+    try:
+        run_id = _run_id(session, run)
+        try:
+            docs = assemble.remittances_for_run(session, run_id, organisation=_organisation())
+        except _FAILURES as error:
+            raise click.ClickException(getattr(error, "message", str(error))) from None
+        prefers = assemble.large_print_references(session)
+    finally:
+        session.close()
+
+    def choose(doc) -> bool:
+        return _wants_large_print(large_print, doc.payee.reference in prefers and not doc.payee.is_group)
+
+    large = sum(choose(doc) for doc in docs)
+    written = 0
+    rendered = render.render_remittances(docs, large_print=choose, workers=workers)
+    for name, pdf in _progress(rendered, desc="Remittances", unit="advice", total=len(docs)):
+        _write(directory / name, pdf)
+        written += 1
+    reference = docs[0].run_reference if docs else run
+    total = sum(doc.total_paid for doc in docs)
+    click.echo(f"Wrote {count(written, 'remittance advice', 'remittance advices')} for payment run {reference} "
+               f"to {directory} ({large:,} in large print), for {money(total)} paid.")
+
+
+@documents_cli.command("annual-summaries")
+@click.option("--tax-year", "tax_year", required=True, type=click.IntRange(2000, 2100), metavar="YEAR",
+              help="The year the tax year starts: 2025 means 6 April 2025 to 5 April 2026.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory to write them to.")
+@_LARGE_PRINT
+@click.option("--include-inactive", is_flag=True, help="Also participants marked inactive.")
+def annual_summaries_command(tax_year: int, out: str, large_print: str, include_inactive: bool):
+    """Write a tax-year summary for every participant paid in the tax year (or who gave a fee to a group)."""
+    directory = _directory(out)
+    rulebook, organisation, issued = current_app.extensions["rulebook"], _organisation(), dt.date.today()
+    written = skipped = 0
+    failures: list[str] = []
+    session = _session()
+    try:
+        people = _participants(session, include_inactive)
+        for participant_id, preferred in _progress(people, desc="Tax-year summaries", unit="summary"):
+            try:
+                doc = assemble.annual_summary(session, participant_id, tax_year, organisation=organisation,
+                                              rulebook=rulebook, issued=issued)
+                if not doc.lines and not doc.redirected:
+                    skipped += 1
+                    continue
+                pdf = render.render_annual_summary(
+                    doc, large_print=_wants_large_print(large_print, preferred == "large_print"))
+            except _FAILURES as error:
+                failures.append(f"participant {participant_id}: {getattr(error, 'message', error)}")
+                continue
+            _write(directory / f"tax-year-{tax_year}-{doc.participant.reference}.pdf", pdf)
+            written += 1
+    finally:
+        session.close()
+    start, end = tax_year_bounds(tax_year)
+    click.echo(f"Wrote {count(written, 'tax-year summary', 'tax-year summaries')} for {date_range(start, end)} to "
+               f"{directory}; {count(skipped, 'participant')} had no payments in the tax year; "
+               f"{len(failures):,} could not be made.")
+    _report_failures(failures)
+
+
+@documents_cli.command("evidence-pack")
+@click.option("--participant", "participant_id", required=True, type=int, help="The participant's id.")
+@click.option("--start", required=True, type=_DATE, help="First day covered (YYYY-MM-DD).")
+@click.option("--end", required=True, type=_DATE, help="Last day covered (YYYY-MM-DD).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The PDF file to write.")
+@click.option("--signatory-name", default=None, help="Who signs the letter (default: EVIDENCE_SIGNATORY_NAME).")
+@click.option("--signatory-role", default=None, help="Their role (default: EVIDENCE_SIGNATORY_ROLE).")
+@_LARGE_PRINT
+def evidence_pack_command(participant_id, start, end, out, signatory_name, signatory_role, large_print):
+    """Write a benefits evidence pack (a letter for DWP) for one participant and period."""
+    config, organisation = current_app.config, _organisation()
+    session = _session()
+    try:
+        doc = assemble.benefits_evidence_pack(
+            session, participant_id, start.date(), end.date(), organisation=organisation,
+            rulebook=current_app.extensions["rulebook"], issued=dt.date.today(),
+            signatory_name=signatory_name or config.get("EVIDENCE_SIGNATORY_NAME") or "Finance team",
+            signatory_role=signatory_role or config.get("EVIDENCE_SIGNATORY_ROLE") or organisation.name)
+        participant = session.get(Participant, participant_id)
+        wanted = _wants_large_print(large_print, participant.preferred_format == "large_print")
+        pdf = render.render_evidence_pack(doc, large_print=wanted)
+    except _FAILURES as error:
+        raise click.ClickException(getattr(error, "message", str(error))) from None
+    finally:
+        session.close()
+    _write(Path(out), pdf)
+    periods = sum(len(benefit.periods) for benefit in doc.benefits)
+    click.echo(f"Wrote the benefits evidence pack for {doc.participant.reference} "
+               f"({date_range(doc.period_start, doc.period_end)}: {count(len(doc.benefits), 'benefit')}, "
+               f"{count(periods, 'period')}) to {out}.")
+
+
+@documents_cli.command("budget-report")
+@click.option("--project", "project_code", required=True, help="The project's code.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The PDF file to write.")
+@click.option("--as-at", "as_at", type=_DATE, default=None, help="The date of the figures (default: today).")
+def budget_report_command(project_code, out, as_at):
+    """Write a project's budget report: budget, committed, spent and remaining by cost line."""
+    day = as_at.date() if as_at else dt.date.today()
+    session = _session()
+    try:
+        doc = assemble.project_budget_report(session, project_code, organisation=_organisation(), as_at=day)
+    except _FAILURES as error:
+        raise click.ClickException(getattr(error, "message", str(error))) from None
+    finally:
+        session.close()
+    _write(Path(out), render.render_budget_report(doc))
+    click.echo(f"Wrote the budget report for {doc.project} as at {day.isoformat()} to {out}.")
+
+
+@documents_cli.command("payment-run-report")
+@click.option("--run", "run", required=True, metavar="RUN", help="The payment run's id or reference.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The PDF file to write.")
+def payment_run_report_command(run, out):
+    """Write a payment run's report for finance and auditors."""
+    session = _session()
+    try:
+        doc = assemble.payment_run_report(session, _run_id(session, run), organisation=_organisation())
+    except _FAILURES as error:
+        raise click.ClickException(getattr(error, "message", str(error))) from None
+    finally:
+        session.close()
+    _write(Path(out), render.render_payment_run_report(doc))
+    click.echo(f"Wrote the report of payment run {doc.run_reference} ({count(len(doc.payees), 'payee')}) to {out}.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(documents_cli)
