@@ -22,7 +22,10 @@ def hit(session: Session, key: str, *, window_seconds: int, now: float | None = 
         index_elements=[_counters.c.key, _counters.c.window_start],
         set_={"count": _counters.c.count + 1},
     ).returning(_counters.c.count)
-    return session.execute(stmt).scalar_one()
+    count_now = session.execute(stmt).scalar_one()
+    # Earlier windows of this key count for nothing any more: drop them so the table stays small.
+    session.execute(_counters.delete().where(_counters.c.key == key[:200], _counters.c.window_start < window))
+    return count_now
 
 
 def count(session: Session, key: str, *, window_seconds: int, now: float | None = None) -> int:

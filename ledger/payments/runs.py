@@ -62,7 +62,7 @@ from ledger.claims import workflow
 from ledger.claims.models import Claim, ClaimEvent, ExpenseLine
 from ledger.db import is_postgresql
 from ledger.errors import Conflict, NotFound, PeriodLocked, ValidationError
-from ledger.organisation import BANK
+from ledger.organisation import BANK, open_organisation_accounts
 from ledger.payments import bacs, calendar
 from ledger.payments import bank_csv as csv_file
 from ledger.payments.models import PAYEE_KINDS, Payment, PaymentRun, PaymentRunItem
@@ -922,6 +922,7 @@ def confirm_payment_run(
                        "since drafting; cancel the run and draft it again.")
 
     details = {kind: _payee_rows(session, kind, [p for k, p in totals if k == kind]) for kind in PAYEE_KINDS}
+    open_organisation_accounts(session)  # the bank account, on a fresh install
     payments = []
     for (kind, payee_id), t in sorted(totals.items()):
         amount = t["fee"] + t["expense"]

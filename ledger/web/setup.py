@@ -27,6 +27,10 @@ class SessionUser(UserMixin):
 NAV_LINKS: list[tuple[str, str, str]] = [
     ("Trial balance", "books.trial_balance", "books.read"),
     ("Locked periods", "books.periods", "books.read"),
+    ("My money", "participant.my_money", "self"),
+    ("Claims to approve", "finance.claims_waiting", "claims.approve"),
+    ("Payment runs", "finance.payment_runs", "payments.manage"),
+    ("Projects", "projects.list_projects", "projects.read"),
 ]
 
 
@@ -69,10 +73,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(long_date=formatting.long_date, money=formatting.money,
                                  hours=formatting.hours)
 
-    from ledger.web import auth_pages, books_pages
+    from ledger.web import auth_pages, books_pages, finance_pages, participant_pages, project_pages
 
     app.register_blueprint(auth_pages.bp)
     app.register_blueprint(books_pages.bp)
+    app.register_blueprint(participant_pages.bp)
+    app.register_blueprint(finance_pages.bp)
+    app.register_blueprint(project_pages.bp)
 
     def wants_json() -> bool:
         return request.path.startswith("/api/")

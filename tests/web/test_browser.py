@@ -1,4 +1,5 @@
-"""A real browser (Debian's chromium, driven by Playwright) signs in, reads the books and locks a month.
+"""A real browser (Debian's chromium, driven by Playwright): finance reads the books and locks a month; a participant
+chooses what happens to a fee.
 
 Needs /usr/bin/chromium: skipped without it, except under CI=true, where it fails instead.
 """
@@ -14,11 +15,14 @@ import pytest
 from werkzeug.serving import make_server
 
 from ledger import create_app
+from ledger.api.claims import claim_rules
 from ledger.books import posting
 from ledger.books.records import PostingLine
+from ledger.claims import services
 from ledger.db import make_engine
 from ledger.migrate import upgrade
 from tests.auth.helpers import PASSWORD, add_user, database
+from tests.claims.conftest import build_world
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -118,3 +122,43 @@ def test_finance_signs_in_reads_the_trial_balance_and_locks_a_month(sync_playwri
             browser.close()
     with database(app) as session:
         assert posting.locked_months(session) == [dt.date(2025, 4, 1)]
+
+
+@pytest.fixture
+def carer_with_a_fee(live_app):
+    """Siân, a carer, with a fee for the advisory group drafted by the project manager."""
+    with live_app.app_context(), database(live_app) as session:
+        world = build_world(session)
+        claim, _ = services.draft_fee_claim(session, activity_id=world.activity_id, participant_id=world.carer,
+                                            actor_user_id=world.manager, rules=claim_rules())
+    return live_app, claim.id
+
+
+def test_a_participant_chooses_time_credits_for_a_fee(sync_playwright, carer_with_a_fee):
+    app, claim_id = carer_with_a_fee
+    base = app.config["BASE_URL"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(f"{base}/login")
+            page.get_by_label("Email address").fill("sian@example.org")
+            page.get_by_label("Password").fill("participant-1")
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(f"{base}/")
+
+            page.get_by_role("navigation", name="Main").get_by_role("link", name="My money").click()
+            page.wait_for_url(f"{base}/my/money")
+            page.get_by_role("link", name="Fee for Advisory group on 04 June 2025", exact=True).click()
+            page.wait_for_url(f"{base}/my/claims/{claim_id}")
+            page.get_by_label("Time credits instead: 4 hours").check()
+            page.get_by_role("button", name="Continue").click()
+
+            assert page.get_by_role("heading", level=1).inner_text() == "Check your choice"
+            page.get_by_role("button", name="Yes, record my choice").click()
+            page.wait_for_url(f"{base}/my/claims/{claim_id}")
+            assert page.get_by_role("status").first.inner_text().startswith("Your choice is recorded: time credits")
+            assert page.locator("#claim-choice").inner_text() == "Time credits instead"
+        finally:
+            browser.close()

@@ -1,0 +1,324 @@
+"""Finance's pages: claims waiting for approval, one claim with its benefit check, and payment runs.
+
+Each form posts to a route that calls one service function and commits once. What a claim or a run needs
+(an override reason, a second approver, a payee left out) is the services' to decide: a refusal comes back
+as the service's message, shown above the form with what was typed kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, send_file, url_for
+from flask_wtf import FlaskForm
+from wtforms import DateField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ledger.api.claims import claim_rules
+from ledger.auth.access import current_actor, requires
+from ledger.claims import services as claims
+from ledger.documents import assemble, render
+from ledger.errors import Conflict, LedgerError, PermissionDenied, ValidationError
+from ledger.payments import runs
+from ledger.people import services as people
+from ledger.people.bank import BankCipher
+from ledger.web.database import get_session
+from policies.benefits import DISPLAY_NAMES
+
+bp = Blueprint("finance", __name__, url_prefix="/finance")
+
+# What finance reads after acting on a claim, by the claim's status afterwards.
+AFTER_APPROVAL = {
+    "approved": "is approved: what is owed is now in the books, waiting for the next payment run",
+    "submitted": "has its first approval: claims of this size need a second finance officer to approve",
+}
+ACTION_LABELS = {
+    "none": "Nothing needed",
+    "warn": "Warning: tell the participant before paying",
+    "override": "Override needed: a reason must be given to pay this",
+    "block": "Blocked: the organisation does not pay this; offer the alternatives",
+}
+# Refusals a person can put right by changing what they typed, or that explain why nothing changed.
+_SHOWN_ON_THE_FORM = (ValidationError, Conflict, PermissionDenied)
+
+
+class ApproveForm(FlaskForm):
+    override_reason = TextAreaField("Override reason", validators=[Optional(), Length(max=2000)])
+    submit = SubmitField("Approve")
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField("Why is it rejected?", validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField("Reject")
+
+
+class ReturnForm(FlaskForm):
+    reason = TextAreaField("What more is needed?", validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField("Return for more information")
+
+
+class DraftRunForm(FlaskForm):
+    cutoff_date = DateField("Pay claims for work done on or before", validators=[DataRequired()])
+    payment_date = DateField("Day the money should arrive", validators=[DataRequired()])
+    submit = SubmitField("Draft the payment run")
+
+
+class ConfirmRunForm(FlaskForm):
+    bank_reference = StringField("The bank's reference for the accepted submission",
+                                 validators=[DataRequired(), Length(max=runs.MAX_BANK_REFERENCE)])
+    override_reason = TextAreaField("Override reason", validators=[Optional(), Length(max=runs.MAX_REASON)])
+    submit = SubmitField("Confirm the bank accepted this run")
+
+
+class CancelRunForm(FlaskForm):
+    reason = TextAreaField("Why is the run cancelled?", validators=[DataRequired(), Length(max=runs.MAX_REASON)])
+    submit = SubmitField("Cancel this run")
+
+
+def _names(session) -> dict[str, dict[int, str]]:
+    """Participants' and groups' names by id, to show beside their claims."""
+    return {
+        "participant": {p.id: p.name for p in people.list_participants(session, include_inactive=True)},
+        "group": {g.id: g.name for g in people.list_groups(session, include_inactive=True)},
+    }
+
+
+def _labels() -> dict:
+    return {"benefit_names": DISPLAY_NAMES, "action_labels": ACTION_LABELS}
+
+
+def bank_cipher() -> BankCipher:
+    return BankCipher(current_app.config["BANK_DETAILS_KEY"])
+
+
+def _preview(session, claim_id: int):
+    """What approving would mean today, or the reason the rules cannot say (shown instead)."""
+    try:
+        return claims.preview_approval(session, claim_id, rules=claim_rules(), today=dt.date.today()), None
+    except Conflict as error:
+        return None, error.message
+
+
+# ---------------------------------------------------------------- claims
+
+
+@bp.route("/claims")
+@requires("claims.approve")
+def claims_waiting():
+    session = get_session()
+    waiting = claims.list_claims(session, status="submitted", limit=200)
+    return render_template("finance/claims.html", claims=waiting, names=_names(session),
+                           previews={c.id: _preview(session, c.id) for c in waiting}, **_labels())
+
+
+@bp.route("/claims/<int:claim_id>")
+@requires("claims.approve")
+def claim(claim_id: int):
+    return _claim_page(claim_id)
+
+
+def _claim_page(claim_id: int, *, problem: LedgerError | None = None, status: int = 200,
+                approve: ApproveForm | None = None, reject: RejectForm | None = None,
+                return_: ReturnForm | None = None):
+    session = get_session()
+    record = claims.get_claim(session, claim_id)
+    preview, preview_problem = _preview(session, claim_id)
+    return render_template(
+        "finance/claim.html", claim=record, preview=preview, preview_problem=preview_problem, problem=problem,
+        names=_names(session), approve_form=approve or ApproveForm(formdata=None),
+        reject_form=reject or RejectForm(formdata=None, prefix="reject"),
+        return_form=return_ or ReturnForm(formdata=None, prefix="return"),
+        **_labels(),
+    ), status
+
+
+@bp.route("/claims/<int:claim_id>/approve", methods=["POST"])
+@requires("claims.approve")
+def approve_claim(claim_id: int):
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        return _claim_page(claim_id, approve=form, status=400)
+    session, user = get_session(), current_actor()
+    try:
+        outcome = claims.approve_claim(session, claim_id, actor_user_id=user.id,
+                                       actor_participant_id=user.participant_id, rules=claim_rules(),
+                                       today=dt.date.today(), override_reason=form.override_reason.data or None)
+    except _SHOWN_ON_THE_FORM as error:
+        session.rollback()
+        return _claim_page(claim_id, approve=form, problem=error, status=error.status)
+    session.commit()
+    flash(f"Claim {claim_id} {AFTER_APPROVAL.get(outcome.claim.status, outcome.claim.status)}.", "info")
+    return redirect(url_for("finance.claim", claim_id=claim_id))
+
+
+@bp.route("/claims/<int:claim_id>/reject", methods=["POST"])
+@requires("claims.approve")
+def reject_claim(claim_id: int):
+    form = RejectForm(prefix="reject")
+    if not form.validate_on_submit():
+        return _claim_page(claim_id, reject=form, status=400)
+    session = get_session()
+    try:
+        claims.reject_claim(session, claim_id, reason=form.reason.data, actor_user_id=current_actor().id,
+                            today=dt.date.today())
+    except _SHOWN_ON_THE_FORM as error:
+        session.rollback()
+        return _claim_page(claim_id, reject=form, problem=error, status=error.status)
+    session.commit()
+    flash(f"Claim {claim_id} is rejected. The participant will see your reason.", "info")
+    return redirect(url_for("finance.claim", claim_id=claim_id))
+
+
+@bp.route("/claims/<int:claim_id>/return", methods=["POST"])
+@requires("claims.approve")
+def return_claim(claim_id: int):
+    form = ReturnForm(prefix="return")
+    if not form.validate_on_submit():
+        return _claim_page(claim_id, return_=form, status=400)
+    session = get_session()
+    try:
+        claims.return_claim(session, claim_id, reason=form.reason.data, actor_user_id=current_actor().id)
+    except _SHOWN_ON_THE_FORM as error:
+        session.rollback()
+        return _claim_page(claim_id, return_=form, problem=error, status=error.status)
+    session.commit()
+    flash(f"Claim {claim_id} is returned for more information.", "info")
+    return redirect(url_for("finance.claim", claim_id=claim_id))
+
+
+@bp.route("/claims/<int:claim_id>/receipts/<int:receipt_id>")
+@requires("claims.approve")
+def receipt(claim_id: int, receipt_id: int):
+    record, data = claims.receipt_file(get_session(), claim_id, receipt_id)
+    response = send_file(io.BytesIO(data), mimetype=record.content_type, as_attachment=True,
+                         download_name=record.filename, etag=record.sha256, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ---------------------------------------------------------------- payment runs
+
+
+@bp.route("/payment-runs")
+@requires("payments.manage")
+def payment_runs():
+    return _runs_page()
+
+
+def _runs_page(form: DraftRunForm | None = None, problem: LedgerError | None = None, status: int = 200):
+    today = dt.date.today()
+    if form is None:
+        form = DraftRunForm(formdata=None, cutoff_date=today, payment_date=today + dt.timedelta(days=3))
+    return render_template("finance/payment_runs.html", runs=runs.list_payment_runs(get_session()), form=form,
+                           problem=problem), status
+
+
+@bp.route("/payment-runs/draft", methods=["POST"])
+@requires("payments.manage")
+def draft_payment_run():
+    form = DraftRunForm()
+    if not form.validate_on_submit():
+        return _runs_page(form, status=400)
+    session = get_session()
+    rulebook, settings = runs.policy_from_extensions(current_app.extensions)
+    try:
+        summary = runs.draft_payment_run(session, cutoff_date=form.cutoff_date.data,
+                                         payment_date=form.payment_date.data, actor_user_id=current_actor().id,
+                                         rulebook=rulebook, settings=settings, today=dt.date.today())
+    except _SHOWN_ON_THE_FORM as error:
+        session.rollback()
+        return _runs_page(form, problem=error, status=error.status)
+    session.commit()
+    flash(f"Payment run {summary.reference} is drafted. Check it, send the Bacs file to the bank, then confirm "
+          "it here once the bank has accepted it.", "info")
+    return redirect(url_for("finance.payment_run", run_id=summary.id))
+
+
+@bp.route("/payment-runs/<int:run_id>")
+@requires("payments.manage")
+def payment_run(run_id: int):
+    return _run_page(run_id)
+
+
+def _run_page(run_id: int, *, problem: LedgerError | None = None, status: int = 200,
+              confirm: ConfirmRunForm | None = None, cancel: CancelRunForm | None = None):
+    return render_template(
+        "finance/payment_run.html", run=runs.payment_run_summary(get_session(), run_id), problem=problem,
+        confirm_form=confirm or ConfirmRunForm(formdata=None),
+        cancel_form=cancel or CancelRunForm(formdata=None, prefix="cancel"),
+        **_labels(),
+    ), status
+
+
+def _download(body: str, filename: str, mimetype: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/payment-runs/<int:run_id>/bacs")
+@requires("payments.manage")
+def bacs_file(run_id: int):
+    session = get_session()
+    body = runs.bacs_file(session, run_id, runs.originator_from_config(current_app.config), bank_cipher(),
+                          created_on=dt.date.today())
+    return _download(body, f"{runs.payment_run_summary(session, run_id).reference}.bacs.txt", "text/plain")
+
+
+@bp.route("/payment-runs/<int:run_id>/bank.csv")
+@requires("payments.manage")
+def bank_csv(run_id: int):
+    session = get_session()
+    body = runs.bank_csv(session, run_id, bank_cipher())
+    return _download(body, f"{runs.payment_run_summary(session, run_id).reference}.csv", "text/csv")
+
+
+@bp.route("/payment-runs/<int:run_id>/report.pdf")
+@requires("documents.finance")
+def payment_run_report(run_id: int):
+    doc = assemble.payment_run_report(get_session(), run_id,
+                                      organisation=assemble.organisation_from_config(current_app.config))
+    response = send_file(io.BytesIO(render.render_payment_run_report(doc)), mimetype="application/pdf",
+                         download_name=f"payment-run-{doc.run_reference}.pdf", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/payment-runs/<int:run_id>/confirm", methods=["POST"])
+@requires("payments.manage")
+def confirm_payment_run(run_id: int):
+    form = ConfirmRunForm()
+    if not form.validate_on_submit():
+        return _run_page(run_id, confirm=form, status=400)
+    session = get_session()
+    try:
+        summary = runs.confirm_payment_run(session, run_id, actor_user_id=current_actor().id,
+                                           bank_reference=form.bank_reference.data, today=dt.date.today(),
+                                           override_reason=form.override_reason.data or None)
+    except _SHOWN_ON_THE_FORM as error:
+        session.rollback()
+        return _run_page(run_id, confirm=form, problem=error, status=error.status)
+    session.commit()
+    flash(f"Payment run {summary.reference} is confirmed: {summary.payee_count} payments are in the books and "
+          "their claims are marked paid.", "info")
+    return redirect(url_for("finance.payment_run", run_id=run_id))
+
+
+@bp.route("/payment-runs/<int:run_id>/cancel", methods=["POST"])
+@requires("payments.manage")
+def cancel_payment_run(run_id: int):
+    form = CancelRunForm(prefix="cancel")
+    if not form.validate_on_submit():
+        return _run_page(run_id, cancel=form, status=400)
+    session = get_session()
+    try:
+        summary = runs.cancel_payment_run(session, run_id, actor_user_id=current_actor().id, reason=form.reason.data)
+    except _SHOWN_ON_THE_FORM as error:
+        session.rollback()
+        return _run_page(run_id, cancel=form, problem=error, status=error.status)
+    session.commit()
+    flash(f"Payment run {summary.reference} is cancelled; its claims wait for the next run.", "info")
+    return redirect(url_for("finance.payment_run", run_id=run_id))

@@ -1,0 +1,229 @@
+"""Project pages for project managers and finance: budget against spend, activities, attendance and fees.
+
+The budget figures are read, never worked out here: what the books hold on the project's fees and expenses
+accounts (``fees:project:<CODE>``, ``expenses:project:<CODE>``), and the budget position by cost line
+(committed = approved, unpaid claims; spent = paid) from ``ledger.projects.services.budget_position``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from ledger.api.claims import claim_rules
+from ledger.auth.access import current_actor, requires
+from ledger.auth.permissions import allowed
+from ledger.books import queries
+from ledger.claims import services as claims
+from ledger.documents import assemble, render
+from ledger.errors import Conflict, LedgerError, NotFound, ValidationError
+from ledger.people import services as people
+from ledger.projects import services as projects
+from ledger.projects.models import ACTIVITY_KINDS
+from ledger.web.database import get_session
+from policies.money import pounds_to_pence
+
+bp = Blueprint("projects", __name__)
+
+REGION_LABELS = {"uk": "Outside London (UK living wage)", "london": "London (London living wage)"}
+_SHOWN_ON_THE_FORM = (ValidationError, Conflict, NotFound)
+
+
+class ActivityForm(FlaskForm):
+    kind = SelectField("Kind of activity", choices=[SelectChoice(k, projects.KIND_LABELS[k]) for k in ACTIVITY_KINDS])
+    title = StringField("Title", validators=[Optional(), Length(max=200)])
+    occurs_on = DateField("Date", validators=[DataRequired()])
+    duration_minutes = IntegerField("Length, in minutes", validators=[DataRequired(), NumberRange(min=1)])
+    preparation_minutes = IntegerField("Preparation time paid, in minutes", default=0,
+                                       validators=[Optional(), NumberRange(min=0)])
+    region = SelectField("Where it is paid from", choices=[SelectChoice(k, v) for k, v in REGION_LABELS.items()])
+    location = StringField("Place", validators=[Optional(), Length(max=200)])
+    flat_fee = StringField("Flat fee in pounds, if not paid by the hour", validators=[
+        Optional(), Regexp(r"^\d{1,7}(\.\d{1,2})?$", message="Pounds and pence, like 150 or 150.00.")])
+    submit = SubmitField("Schedule the activity")
+
+
+class AttendanceForm(FlaskForm):
+    participant_id = SelectField("Who attended", coerce=int)
+    actual_minutes = IntegerField("Minutes attended, if not the whole activity",
+                                  validators=[Optional(), NumberRange(min=1)])
+    with_supporter = BooleanField("Came with a supporter or personal assistant")
+    submit = SubmitField("Record attendance")
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: a CSRF token and nothing else."""
+
+    submit = SubmitField()
+
+
+def _books_balance(session, code: str) -> int | None:
+    try:
+        return queries.balance(session, code)
+    except NotFound:
+        return None  # the account was never opened: nothing is charged to it
+
+
+@bp.route("/projects")
+@requires("projects.read")
+def list_projects():
+    session = get_session()
+    today = dt.date.today()
+    rows = [
+        {"project": p, "position": projects.budget_position(session, p.code, as_at=today),
+         "fees": _books_balance(session, p.accounts.fees), "expenses": _books_balance(session, p.accounts.expenses)}
+        for p in projects.list_projects(session)
+    ]
+    return render_template("projects/list.html", rows=rows, today=today, me=current_actor().id)
+
+
+@bp.route("/projects/<code>")
+@requires("projects.read")
+def project(code: str):
+    return _project_page(code)
+
+
+def _project_page(code: str, *, form: ActivityForm | None = None, problem: LedgerError | None = None,
+                  status: int = 200):
+    session = get_session()
+    record = projects.get_project(session, code)
+    activities = projects.list_activities(session, record.code)
+    user = current_actor()
+    return render_template(
+        "projects/project.html", project=record, today=dt.date.today(),
+        position=projects.budget_position(session, record.code, as_at=dt.date.today()),
+        fees=_books_balance(session, record.accounts.fees), expenses=_books_balance(session, record.accounts.expenses),
+        activities=activities,
+        attended={a.id: len(projects.list_attendance(session, a.id)) for a in activities},
+        form=form or ActivityForm(formdata=None, occurs_on=dt.date.today()), problem=problem,
+        region_labels=REGION_LABELS, kind_labels=projects.KIND_LABELS,
+        may_write=allowed(user.role_names, "projects.write"), may_read_books=allowed(user.role_names, "books.read"),
+    ), status
+
+
+@bp.route("/projects/<code>/activities", methods=["POST"])
+@requires("projects.write")
+def schedule_activity(code: str):
+    form = ActivityForm()
+    if not form.validate_on_submit():
+        return _project_page(code, form=form, status=400)
+    session = get_session()
+    try:
+        activity = projects.schedule_activity(
+            session, code, kind=form.kind.data, occurs_on=form.occurs_on.data,
+            duration_minutes=form.duration_minutes.data, preparation_minutes=form.preparation_minutes.data or 0,
+            region=form.region.data, title=form.title.data or None, location=form.location.data or None,
+            flat_fee_pence=pounds_to_pence(form.flat_fee.data) if form.flat_fee.data else None,
+            actor_user_id=current_actor().id)
+    except ValidationError as error:
+        session.rollback()
+        return _project_page(code, form=form, problem=error, status=error.status)
+    session.commit()
+    flash(f"{activity.title} is scheduled for {activity.occurs_on:%d %B %Y}.", "info")
+    return redirect(url_for("projects.activity", activity_id=activity.id))
+
+
+@bp.route("/projects/<code>/budget-report.pdf")
+@requires("reports.read")
+def budget_report(code: str):
+    as_at = dt.date.today()
+    doc = assemble.project_budget_report(get_session(), code, as_at=as_at,
+                                         organisation=assemble.organisation_from_config(current_app.config))
+    response = send_file(io.BytesIO(render.render_budget_report(doc)), mimetype="application/pdf",
+                         download_name=f"budget-{projects.normalise_code(code)}-{as_at}.pdf", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---------------------------------------------------------------- activities and attendance
+
+
+@bp.route("/activities/<int:activity_id>")
+@requires("projects.read")
+def activity(activity_id: int):
+    return _activity_page(activity_id)
+
+
+def _activity_page(activity_id: int, *, form: AttendanceForm | None = None, problem: LedgerError | None = None,
+                   status: int = 200):
+    session = get_session()
+    record = projects.get_activity(session, activity_id)
+    user = current_actor()
+    if form is None:
+        form = AttendanceForm(formdata=None)
+    form.participant_id.choices = _participant_choices(session)
+    fees = {c.participant_id: c for c in claims.list_claims(session, project_code=record.project_code, limit=1000)
+            if c.activity_id == activity_id and c.kind == "fee"}
+    return render_template(
+        "projects/activity.html", activity=record, project=projects.get_project(session, record.project_code),
+        attendance=projects.list_attendance(session, activity_id), fees=fees, form=form, problem=problem,
+        action_form=ActionForm(formdata=None), today=dt.date.today(), region_labels=REGION_LABELS,
+        kind_labels=projects.KIND_LABELS, may_write=allowed(user.role_names, "projects.write"),
+        may_claim=allowed(user.role_names, "claims.submit"),
+    ), status
+
+
+def _participant_choices(session) -> list[SelectChoice]:
+    return [SelectChoice(str(p.id), p.name + (f" ({p.preferred_name})" if p.preferred_name else ""))
+            for p in people.list_participants(session)]
+
+
+@bp.route("/activities/<int:activity_id>/attendance", methods=["POST"])
+@requires("projects.write")
+def record_attendance(activity_id: int):
+    session = get_session()
+    form = AttendanceForm()
+    form.participant_id.choices = _participant_choices(session)
+    if not form.validate_on_submit():
+        return _activity_page(activity_id, form=form, status=400)
+    try:
+        record = projects.record_attendance(session, activity_id, form.participant_id.data,
+                                            actual_minutes=form.actual_minutes.data,
+                                            with_supporter=form.with_supporter.data,
+                                            actor_user_id=current_actor().id, today=dt.date.today())
+    except _SHOWN_ON_THE_FORM as error:
+        session.rollback()
+        return _activity_page(activity_id, form=form, problem=error, status=error.status)
+    session.commit()
+    flash(f"{record.participant_name}'s attendance is recorded.", "info")
+    return redirect(url_for("projects.activity", activity_id=activity_id))
+
+
+@bp.route("/activities/<int:activity_id>/participants/<int:participant_id>/fee", methods=["POST"])
+@requires("claims.submit")
+def draft_fee(activity_id: int, participant_id: int):
+    if not ActionForm().validate_on_submit():
+        return _activity_page(activity_id, status=400)
+    session = get_session()
+    try:
+        record, _created = claims.draft_fee_claim(session, activity_id=activity_id, participant_id=participant_id,
+                                                  actor_user_id=current_actor().id, rules=claim_rules())
+    except _SHOWN_ON_THE_FORM as error:
+        session.rollback()
+        return _activity_page(activity_id, problem=error, status=error.status)
+    session.commit()
+    flash(f"Fee claim {record.id} is drafted: {record.description}. Submit it for approval when it is right.", "info")
+    return redirect(url_for("projects.activity", activity_id=activity_id))
+
+
+@bp.route("/activities/<int:activity_id>/claims/<int:claim_id>/submit", methods=["POST"])
+@requires("claims.submit")
+def submit_claim(activity_id: int, claim_id: int):
+    if not ActionForm().validate_on_submit():
+        return _activity_page(activity_id, status=400)
+    session, user = get_session(), current_actor()
+    try:
+        record = claims.submit_claim(session, claim_id, actor_user_id=user.id,
+                                     actor_participant_id=user.participant_id)
+    except _SHOWN_ON_THE_FORM as error:
+        session.rollback()
+        return _activity_page(activity_id, problem=error, status=error.status)
+    session.commit()
+    flash(f"Claim {record.id} is submitted for approval.", "info")
+    return redirect(url_for("projects.activity", activity_id=activity_id))

@@ -1,0 +1,161 @@
+"""A participant's own pages: what they are owed, their claims and benefit checks, time credits, their choice."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+
+from ledger.claims import services
+from ledger.people.services import update_participant
+from tests.auth.helpers import add_user, csrf_token_in, database, sign_in
+from tests.claims.conftest import World, build_world
+
+CARER_PASSWORD = "participant-1"  # build_world's password for Siân, the carer
+
+
+def text_of(response) -> str:
+    html = response.get_data(as_text=True)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+
+@pytest.fixture
+def world(app) -> World:
+    with database(app) as session:
+        return build_world(session)
+
+
+@pytest.fixture
+def fees(app, world) -> dict[str, int]:
+    """Siân's fee for the advisory group and Ann's for the film shoot, drafted by the project manager."""
+    from ledger.api.claims import claim_rules
+
+    with app.app_context(), database(app) as session:
+        rules = claim_rules()
+        carer, _ = services.draft_fee_claim(session, activity_id=world.activity_id, participant_id=world.carer,
+                                            actor_user_id=world.manager, rules=rules)
+        ann, _ = services.draft_fee_claim(session, activity_id=world.flat_fee_activity_id, participant_id=world.ann,
+                                          actor_user_id=world.manager, rules=rules)
+    return {"carer": carer.id, "ann": ann.id}
+
+
+@pytest.fixture
+def carer(client, world):
+    response = sign_in(client, "sian@example.org", CARER_PASSWORD)
+    assert response.status_code == 302
+    return client
+
+
+def test_a_participant_sees_only_their_own_money_and_claims(carer, fees, world):
+    page = carer.get("/my/money")
+
+    assert page.status_code == 200
+    text = text_of(page)
+    assert "Owed to you now £0.00" in text
+    assert "Fee for Advisory group on 04 June 2025" in text and "Waiting" not in text and "Being prepared" in text
+    assert "Film shoot" not in text  # Ann's claim
+    assert f'href="/my/claims/{fees["carer"]}"' in page.get_data(as_text=True)
+    assert "You have 0 hours of time credits" in text
+    assert carer.get(f"/my/claims/{fees['ann']}").status_code == 404
+    assert carer.post(f"/my/claims/{fees['ann']}/choice", data={"choice": "decline", "confirmed": "yes"}
+                      ).status_code == 404
+
+
+def test_the_claim_page_explains_the_benefit_check_in_the_participants_words(carer, fees):
+    page = carer.get(f"/my/claims/{fees['carer']}")
+
+    assert page.status_code == 200
+    text = text_of(page)
+    assert "What this means for your benefits" in text
+    assert "Carer's Allowance:" in text
+    assert "Choose what happens to this fee" in text and "Take the fee: £50.40" in text
+
+
+def test_a_participant_records_a_choice_after_checking_it(app, carer, fees):
+    claim_id = fees["carer"]
+    check = carer.post(f"/my/claims/{claim_id}/choice", data={"choice": "take_less", "amount": "40.00"})
+
+    assert check.status_code == 200
+    assert "You will be paid £40.00 instead of the £50.40 offered." in text_of(check)
+    with database(app) as session:
+        assert services.get_claim(session, claim_id).choice == "take"  # nothing recorded before confirming
+
+    done = carer.post(f"/my/claims/{claim_id}/choice",
+                      data={"choice": "take_less", "amount": "40.00", "confirmed": "yes"}, follow_redirects=True)
+
+    assert done.status_code == 200
+    text = text_of(done)
+    assert "Your choice is recorded: take less." in text
+    assert "Your choice Take less" in text and "To be paid to you £40.00" in text
+    assert "Take less" in text_of(carer.get("/my/money"))
+    with database(app) as session:
+        assert services.get_claim(session, claim_id).amount_pence == 4000
+
+
+def test_the_choice_forms_carry_csrf_tokens(app, carer, fees):
+    app.config["WTF_CSRF_ENABLED"] = True
+    claim_id = fees["carer"]
+    choice = {"choice": "decline"}
+
+    assert carer.post(f"/my/claims/{claim_id}/choice", data=choice).status_code == 400  # no token
+    check = carer.post(f"/my/claims/{claim_id}/choice",
+                       data={**choice, "csrf_token": csrf_token_in(carer.get(f"/my/claims/{claim_id}").text)})
+    assert check.status_code == 200 and "You will not be paid for this." in text_of(check)
+    confirmed = carer.post(f"/my/claims/{claim_id}/choice",
+                           data={**choice, "confirmed": "yes", "csrf_token": csrf_token_in(check.text)})
+
+    assert confirmed.status_code == 302
+    with database(app) as session:
+        assert services.get_claim(session, claim_id).choice == "decline"
+
+
+def test_a_participant_gives_a_fee_to_a_user_led_group(carer, fees, world):
+    claim_id = fees["carer"]
+    chosen = {"choice": "redirect", "group_id": str(world.group_id)}
+
+    check = text_of(carer.post(f"/my/claims/{claim_id}/choice", data=chosen))
+    assert "£50.40 will be paid to Voices Together instead of you." in check
+    done = carer.post(f"/my/claims/{claim_id}/choice", data={**chosen, "confirmed": "yes"}, follow_redirects=True)
+
+    assert "Your choice Give it to a user-led group: Voices Together" in text_of(done)
+
+
+def test_a_choice_the_service_refuses_is_shown_on_the_form(carer, fees):
+    response = carer.post(f"/my/claims/{fees['carer']}/choice",
+                          data={"choice": "take_less", "amount": "60.00", "confirmed": "yes"})
+
+    assert response.status_code == 400
+    text = text_of(response)
+    assert "There is a problem" in text and "£50.40" in text
+
+
+def test_taking_less_without_an_amount_asks_for_one(carer, fees):
+    response = carer.post(f"/my/claims/{fees['carer']}/choice", data={"choice": "take_less"})
+
+    assert response.status_code == 400
+    assert "Error: Say how much you would like, in pounds." in text_of(response)
+
+
+def test_large_print_participants_get_large_print_pages(app, carer, world):
+    with database(app) as session:
+        update_participant(session, world.carer, {"preferred_format": "large_print"})
+
+    assert '<body class="large-print">' in carer.get("/my/money").get_data(as_text=True)
+
+
+def test_a_participant_downloads_their_statement(carer, fees):
+    response = carer.get("/my/statement.pdf?start=2025-04-01&end=2025-06-30")
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
+
+
+def test_staff_without_a_participant_record_are_told_so(app, client):
+    add_user(app, "fin@example.org", ["finance"])
+    sign_in(client, "fin@example.org")
+
+    response = client.get("/my/money")
+
+    assert response.status_code == 404
+    assert "not linked to a participant record" in text_of(response)
