@@ -11,8 +11,8 @@ from wtforms.validators import DataRequired
 
 from ledger.auth.access import current_actor, requires
 from ledger.books import posting, queries
-from ledger.errors import ValidationError
 from ledger.web.database import get_session
+from ledger.web.query_args import date_arg
 
 bp = Blueprint("books", __name__)
 
@@ -20,16 +20,6 @@ bp = Blueprint("books", __name__)
 class LockForm(FlaskForm):
     month = MonthField("Month to lock", validators=[DataRequired()], format="%Y-%m")
     submit = SubmitField("Lock this month")
-
-
-def _date_arg(name: str, default: dt.date | None) -> dt.date | None:
-    raw = request.args.get(name)
-    if not raw:
-        return default
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError(f"{name} must be a date like 2025-06-30.", fields={name: ["invalid"]}) from None
 
 
 @bp.route("/")
@@ -41,7 +31,7 @@ def home():
 @bp.route("/books/trial-balance")
 @requires("books.read")
 def trial_balance():
-    as_of = _date_arg("as_of", None)
+    as_of = date_arg("as_of", None)
     return render_template("trial_balance.html", tb=queries.trial_balance(get_session(), as_of), as_of=as_of)
 
 
@@ -49,8 +39,8 @@ def trial_balance():
 @requires("books.read")
 def account_statement(code: str):
     today = dt.date.today()
-    start = _date_arg("start", today.replace(month=1, day=1))
-    end = _date_arg("end", today)
+    start = date_arg("start", today.replace(month=1, day=1))
+    end = date_arg("end", today)
     stmt = queries.statement(get_session(), code, start, end, after=request.args.get("after"), limit=100)
     return render_template("statement.html", stmt=stmt)
 

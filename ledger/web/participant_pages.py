@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
@@ -27,6 +27,7 @@ from ledger.payments.runs import MAX_DAYS_AHEAD
 from ledger.people import services as people
 from ledger.timebank import services as timebank
 from ledger.web.database import get_session
+from ledger.web.query_args import date_arg
 from policies.benefits import DISPLAY_NAMES
 from policies.money import pounds_to_pence
 
@@ -121,16 +122,6 @@ def _offer(form: ChoiceForm, record, session) -> None:
         SelectChoice(str(g.id), g.name) for g in people.list_groups(session)]
 
 
-def _date_arg(name: str, default: dt.date) -> dt.date:
-    raw = request.args.get(name)
-    if not raw:
-        return default
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError(f"{name} must be a date like 2025-06-30.", fields={name: ["invalid"]}) from None
-
-
 @bp.route("/money")
 @requires("self")
 def my_money():
@@ -217,7 +208,7 @@ def statement_pdf():
     participant_id = _own_participant_id()
     session = get_session()
     today = dt.date.today()
-    start, end = _date_arg("start", today.replace(month=1, day=1)), _date_arg("end", today)
+    start, end = date_arg("start", today.replace(month=1, day=1)), date_arg("end", today)
     doc = assemble.participant_statement(session, participant_id, start, end,
                                          organisation=assemble.organisation_from_config(current_app.config),
                                          issued=today)
