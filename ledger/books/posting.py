@@ -1,13 +1,14 @@
 """The only code that writes postings.
 
-``post_entry`` validates an entry completely before writing anything, writes the entry, its postings
-and the stored balances in the caller's transaction, and never commits: the caller's unit of work
-does, so a failure anywhere leaves nothing half-written.
+``post_entry`` validates an entry completely before writing anything, writes the entry and its postings
+in the caller's transaction, and never commits: the caller's unit of work does, so a failure anywhere
+leaves nothing half-written. The database's trigger on postings (migration 0005) adds each posting to
+its account's stored balance and daily total in the same transaction.
 
 Concurrency: the entry row is inserted first with ``ON CONFLICT DO NOTHING``, so writers sharing an
-idempotency key queue on its unique index and all but one find the entry already there. Balances
-are then updated in account-id order; those row locks order concurrent writers to the same accounts
-without deadlocks.
+idempotency key queue on its unique index and all but one find the entry already there. Concurrent
+writers to the same accounts queue on their balance rows without deadlocks: on PostgreSQL the balance
+rows are locked in account-id order before the postings (and so the trigger's updates) are written.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -27,7 +28,6 @@ from ledger.books.models import (
     ACCOUNT_TYPES,
     Account,
     AccountBalance,
-    AccountDailyTotal,
     JournalEntry,
     LockedPeriod,
     Posting,
@@ -54,7 +54,6 @@ MAX_KEY = 200
 _entries = JournalEntry.__table__
 _postings = Posting.__table__
 _balances = AccountBalance.__table__
-_daily = AccountDailyTotal.__table__
 _accounts = Account.__table__
 
 
@@ -187,19 +186,13 @@ _ACCOUNTS_BY_CODE = select(
     _accounts.c.is_open,
     exists().where(LockedPeriod.__table__.c.month == bindparam("month")).label("month_locked"),
 ).where(_accounts.c.code.in_(bindparam("codes", expanding=True)))
-_UPDATE_BALANCE = (
-    update(_balances)
-    .where(_balances.c.account_id == bindparam("account"))
-    .values(balance=_balances.c.balance + bindparam("delta"),
-            postings_count=_balances.c.postings_count + bindparam("count"))
-)
 
 
 @dataclass(frozen=True, slots=True)
 class _WriteStatements:
     insert_entry: object
     insert_postings: object
-    upsert_daily: object
+    lock_balances: object | None  # PostgreSQL only: SQLite's BEGIN IMMEDIATE already serialises writers
 
 
 _STATEMENTS: dict[str, _WriteStatements] = {}
@@ -210,14 +203,15 @@ def _statements(session: Session) -> _WriteStatements:
     name = session.get_bind().dialect.name
     if name not in _STATEMENTS:
         dialect = postgresql if name == "postgresql" else sqlite
-        daily = dialect.insert(_daily)
         _STATEMENTS[name] = _WriteStatements(
             insert_entry=dialect.insert(_entries).on_conflict_do_nothing().returning(_entries.c.id),
             insert_postings=_postings.insert().returning(_postings.c.id, sort_by_parameter_order=True),
-            upsert_daily=daily.on_conflict_do_update(
-                index_elements=[_daily.c.account_id, _daily.c.day],
-                set_={"amount": _daily.c.amount + daily.excluded.amount},
-            ),
+            lock_balances=(
+                select(_balances.c.account_id)
+                .where(_balances.c.account_id.in_(bindparam("accounts", expanding=True)))
+                .order_by(_balances.c.account_id)
+                .with_for_update()
+            ) if name == "postgresql" else None,
         )
     return _STATEMENTS[name]
 
@@ -275,25 +269,15 @@ def post_entry(
             return _replay(session, existing, fingerprint)
         raise AlreadyReversed(f"Entry {reverses_entry_id} has already been reversed.")
 
+    if statements.lock_balances is not None:
+        # The trigger on postings updates each account's balance row; locking them first, in account-id
+        # order, gives every writer the same lock order, so concurrent writers queue instead of deadlocking.
+        connection.execute(statements.lock_balances, {"accounts": sorted({a.id for a in accounts.values()})})
     posting_ids = connection.execute(statements.insert_postings, [
         {"entry_id": entry_id, "account_id": accounts[p.account].id, "unit": p.unit, "amount": p.amount,
          "effective_date": effective_date, "memo": p.memo}
         for p in postings
     ]).scalars().all()
-    per_account: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for p in postings:
-        acc = per_account[accounts[p.account].id]
-        acc[0] += p.amount
-        acc[1] += 1
-    ordered = sorted(per_account)  # one lock order for every writer: no deadlocks
-    connection.execute(_UPDATE_BALANCE, [
-        {"account": account_id, "delta": per_account[account_id][0], "count": per_account[account_id][1]}
-        for account_id in ordered
-    ])
-    connection.execute(statements.upsert_daily, [
-        {"account_id": account_id, "day": effective_date, "amount": per_account[account_id][0]}
-        for account_id in ordered
-    ])
     return Entry(
         id=entry_id,
         effective_date=effective_date,
