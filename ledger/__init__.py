@@ -22,6 +22,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     init_policies(app)
 
+    from ledger.people.bank import BankCipher
+
+    # Built once: a malformed key stops the app at start, not when finance first saves bank details.
+    app.extensions["bank_cipher"] = BankCipher(app.config["BANK_DETAILS_KEY"])
+
     from ledger.web import database
 
     database.init_app(app)

@@ -28,7 +28,7 @@ _SECURITY = [{"bearer": []}]
 
 
 def _cipher() -> BankCipher:
-    return BankCipher(current_app.config["BANK_DETAILS_KEY"])
+    return current_app.extensions["bank_cipher"]
 
 
 def _money(attribute: str, **kwargs) -> fields.Function:

@@ -26,7 +26,7 @@ blp = Blueprint("people_api", __name__, url_prefix="/api/v1",
 
 
 def _cipher() -> BankCipher:
-    return BankCipher(current_app.config["BANK_DETAILS_KEY"])
+    return current_app.extensions["bank_cipher"]
 
 
 # ---------------------------------------------------------------- schemas

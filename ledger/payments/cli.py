@@ -52,7 +52,7 @@ def _finance_user(session: Session, email: str) -> int:
 
 
 def _cipher() -> BankCipher:
-    return BankCipher(current_app.config["BANK_DETAILS_KEY"])
+    return current_app.extensions["bank_cipher"]
 
 
 def _write_private(path: str, body: str) -> None:

@@ -89,7 +89,7 @@ def _labels() -> dict:
 
 
 def bank_cipher() -> BankCipher:
-    return BankCipher(current_app.config["BANK_DETAILS_KEY"])
+    return current_app.extensions["bank_cipher"]
 
 
 def _preview(session, claim_id: int):
