@@ -6,13 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ledger.books.models import Posting
-from tests.auth.helpers import add_user, bearer, cheap_password_hashing, database, entry_count, token_for
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    cheap_password_hashing(monkeypatch)
-
+from tests.auth.helpers import add_user, bearer, database, entry_count, token_for
 
 CHART = [
     ("bank", "Current account", "asset", "GBP"),

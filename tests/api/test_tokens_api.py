@@ -6,12 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from ledger.auth.models import ApiToken, User
-from tests.auth.helpers import add_user, bearer, cheap_password_hashing, database, token_for
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    cheap_password_hashing(monkeypatch)
+from tests.auth.helpers import add_user, bearer, database, token_for
 
 
 @pytest.fixture

@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from ledger.auth import passwords, users
+from ledger.auth import users
 from ledger.auth.models import User
 from ledger.books.models import JournalEntry
 from ledger.db import unit_of_work
@@ -87,11 +86,3 @@ def participant_of(app: Flask, user_id: int) -> int:
     """The participant record a participant user is linked to."""
     with database(app) as session:
         return session.get(User, user_id).participant_id
-
-
-def cheap_password_hashing(monkeypatch) -> None:
-    """Hash with argon2id at its lowest cost, so that HTTP tests creating many users stay quick.
-
-    ``tests/auth/test_passwords.py`` checks the real parameters.
-    """
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))

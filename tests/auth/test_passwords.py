@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from argon2 import PasswordHasher
 
+from ledger.auth import passwords
 from ledger.auth.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
 from ledger.errors import ValidationError
 
@@ -12,6 +13,7 @@ from ledger.errors import ValidationError
 def test_stored_password_is_an_argon2id_hash_not_the_password():
     stored = hash_password("tea and biscuits at the panel")
     assert stored.startswith("$argon2id$")
+    assert "$m=65536,t=3,p=4$" in stored  # argon2-cffi's recommended cost, as in production
     assert "tea and biscuits" not in stored
 
 
@@ -43,5 +45,6 @@ def test_hash_made_with_weaker_parameters_is_flagged_for_rehashing():
 
 
 @pytest.fixture(autouse=True)
-def quick_password_hashing():
-    """These tests check the real argon2 parameters, not the cheap ones other tests use."""
+def real_password_hashing(monkeypatch):
+    """These tests check the real argon2 parameters, not the cheap ones the rest of the suite uses."""
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher())
