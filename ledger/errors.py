@@ -94,6 +94,24 @@ class AlreadyReversed(Conflict):
     code = "already_reversed"
 
 
+class NothingToPay(Conflict):
+    """Raised when a payment run would pay nobody: no approved, unpaid claims up to the cut-off (or none payable)."""
+
+    code = "nothing_to_pay"
+
+
+class InsufficientTimeCredits(Conflict):
+    """Raised when a spend or gift would take a participant's time credits below zero (or the overdraft limit)."""
+
+    code = "insufficient_time_credits"
+
+
+class PolicyRuleMissing(LedgerError):
+    """Raised when the rulebook holds no figure for a date asked about (before 2024-25, or not yet added)."""
+
+    code = "rule_not_found"
+
+
 class TooManyRequests(LedgerError):
     """Raised when a caller exceeds a rate limit (logins, the public calculator)."""
 

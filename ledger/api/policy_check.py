@@ -18,7 +18,7 @@ from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as SchemaError
 
 from ledger.auth.access import public, rate_limited
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, PolicyRuleMissing
 from policies.benefits import ESA, NO_EARNINGS_TEST, WEEKDAYS, UniversalCredit
 from policies.calculator import BENEFIT_NAMES, check_request
 from policies.errors import PolicyError, RuleNotFound
@@ -166,12 +166,6 @@ class PolicyCheckResponseSchema(Schema):
     notes = fields.List(fields.Str())
     confidence = fields.Str()
     required_action = fields.Str(metadata={"enum": ["none", "warn", "override", "block"]})
-
-
-class PolicyRuleMissing(LedgerError):
-    """Raised when the rulebook holds no figure for a date asked about (before 2024-25, or not yet added)."""
-
-    code = "rule_not_found"
 
 
 def get_rulebook() -> Rulebook:

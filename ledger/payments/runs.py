@@ -61,7 +61,7 @@ from ledger.books.records import PostingLine
 from ledger.claims import workflow
 from ledger.claims.models import Claim, ClaimEvent, ExpenseLine
 from ledger.db import is_postgresql
-from ledger.errors import Conflict, NotFound, PeriodLocked, ValidationError
+from ledger.errors import Conflict, NotFound, NothingToPay, PeriodLocked, ValidationError
 from ledger.organisation import BANK, open_organisation_accounts
 from ledger.payments import bacs, calendar
 from ledger.payments import bank_csv as csv_file
@@ -91,12 +91,6 @@ _payments = Payment.__table__
 _events = ClaimEvent.__table__
 _activities = Activity.__table__
 _lines = ExpenseLine.__table__
-
-
-class NothingToPay(Conflict):
-    """Raised when a payment run would pay nobody: no approved, unpaid claims up to the cut-off (or none payable)."""
-
-    code = "nothing_to_pay"
 
 
 # ---------------------------------------------------------------- records

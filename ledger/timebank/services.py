@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from ledger.books.models import Account, AccountBalance, JournalEntry, Posting
 from ledger.books.posting import open_account, post_entry
 from ledger.books.records import PostingLine
-from ledger.errors import Conflict, IdempotencyConflict, NotFound, ValidationError
+from ledger.errors import Conflict, IdempotencyConflict, InsufficientTimeCredits, NotFound, ValidationError
 from ledger.organisation import group_time_account
 from ledger.people.accounts import participant_accounts, partner_accounts
 from ledger.people.models import Participant, PartnerOrganisation, UserLedGroup
@@ -44,12 +44,6 @@ MAX_MINUTES = 500 * 60
 MAX_NOTE = 500
 MAX_KEY = 180
 KEY_PREFIX = "time-credits:"
-
-
-class InsufficientTimeCredits(Conflict):
-    """Raised when a spend or gift would take a participant's time credits below zero (or the overdraft limit)."""
-
-    code = "insufficient_time_credits"
 
 
 # ---------------------------------------------------------------- records
