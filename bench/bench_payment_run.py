@@ -325,7 +325,6 @@ def main(argv: list[str] | None = None) -> int:
                     summary.id,
                     actor_user_id=finance,
                     bank_reference="BENCH-ACCEPTED",
-                    today=today,
                     override_reason="Benchmark: each flagged participant has agreed.",
                 )
 

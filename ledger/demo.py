@@ -401,7 +401,6 @@ def load_demo(
                 run.id,
                 actor_user_id=finance2,
                 bank_reference=f"BACS-{month:%Y%m}",
-                today=next_month + dt.timedelta(days=3),
                 override_reason="Participants told before the run; all chose to be paid.",
             )
             summary.payment_runs += 1

@@ -245,7 +245,7 @@ def confirm_run(data, run_id):
     """Confirm the bank accepted the run: post one payment per payee and mark the claims paid (once only)."""
     session = get_session()
     summary = runs.confirm_payment_run(session, run_id, actor_user_id=current_actor().id,
-                                       bank_reference=data["bank_reference"], today=dt.date.today(),
+                                       bank_reference=data["bank_reference"],
                                        override_reason=data["override_reason"])
     session.commit()
     return summary

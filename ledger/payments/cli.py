@@ -183,7 +183,7 @@ def confirm_command(run_id: int, bank_reference: str, override_reason: str | Non
     try:
         with unit_of_work(_session_factory()) as session:
             summary = runs.confirm_payment_run(session, run_id, actor_user_id=_finance_user(session, as_user),
-                                               bank_reference=bank_reference, today=dt.date.today(),
+                                               bank_reference=bank_reference,
                                                override_reason=override_reason)
     except LedgerError as error:
         raise _fail(error) from None

@@ -860,14 +860,13 @@ def confirm_payment_run(
     *,
     actor_user_id: int | None,
     bank_reference: str,
-    today: dt.date,
     override_reason: str | None = None,
 ) -> PaymentRunSummary:
     """Record that the bank accepted the run: post one payment entry per payee and mark its claims paid.
 
     Refused with ``Conflict`` when the run is no longer a draft (saying who confirmed or cancelled it, and
     when), and with ``ValidationError`` when a payee's benefit check needs an override reason and none is given.
-    The entries are effective on the run's payment date whatever ``today`` is (a run confirmed late is still
+    The entries are effective on the run's payment date, whenever it is confirmed (a run confirmed late is still
     money received on the payment date), so a payment date in a month locked since drafting is refused.
     """
     reference = bank_reference.strip() if isinstance(bank_reference, str) else ""

@@ -296,7 +296,7 @@ def confirm_payment_run(run_id: int):
     session = get_session()
     try:
         summary = runs.confirm_payment_run(session, run_id, actor_user_id=current_actor().id,
-                                           bank_reference=form.bank_reference.data, today=dt.date.today(),
+                                           bank_reference=form.bank_reference.data,
                                            override_reason=form.override_reason.data or None)
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()

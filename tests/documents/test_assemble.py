@@ -166,7 +166,7 @@ def build_books(session: Session, *, confirm: bool = True) -> Books:
                                  rulebook=RULEBOOK, settings=RULES.policy, today=TODAY)
     if confirm:
         runs.confirm_payment_run(session, run.id, actor_user_id=ids["finance"], bank_reference="BACS-1",
-                                 today=TODAY, override_reason="Each payee has been told and agrees.")
+                                 override_reason="Each payee has been told and agrees.")
     ann_user = create_user(session, email="sian.user@example.org", display_name="Siân", password="participant-1",
                            roles=["participant"], participant_id=ann.id).id
     bea_user = create_user(session, email="bea.user@example.org", display_name="Bea", password="participant-2",
@@ -325,7 +325,7 @@ def test_remittance_is_refused_for_a_draft_run_and_for_someone_not_paid(session)
     built = build_books(session, confirm=False)
     with pytest.raises(Conflict):
         assemble.remittance_advice(session, built.run_id, "participant", built.ann, organisation=ORGANISATION)
-    runs.confirm_payment_run(session, built.run_id, actor_user_id=built.finance, bank_reference="B-2", today=TODAY,
+    runs.confirm_payment_run(session, built.run_id, actor_user_id=built.finance, bank_reference="B-2",
                              override_reason="Each payee has been told and agrees.")
     with pytest.raises(NotFound):
         assemble.remittance_advice(session, built.run_id, "participant", built.cai, organisation=ORGANISATION)

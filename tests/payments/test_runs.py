@@ -98,7 +98,7 @@ class World:
 
     def confirm(self, run_id: int, **kwargs) -> runs.PaymentRunSummary:
         kwargs.setdefault("bank_reference", "BACS-ACCEPTED-1")
-        return runs.confirm_payment_run(self.session, run_id, actor_user_id=self.finance_id, today=TODAY, **kwargs)
+        return runs.confirm_payment_run(self.session, run_id, actor_user_id=self.finance_id, **kwargs)
 
 
 def approved_claim(session: Session, participant_id: int, pence: int, *, kind: str = "fee",
@@ -471,8 +471,7 @@ def test_two_finance_users_confirming_at_once_pay_once(session_factory, backend)
 
     def confirm(i: int):
         with unit_of_work(session_factory) as session:
-            return runs.confirm_payment_run(session, run_id, actor_user_id=finance, bank_reference=f"REF-{i}",
-                                            today=TODAY).status
+            return runs.confirm_payment_run(session, run_id, actor_user_id=finance, bank_reference=f"REF-{i}").status
 
     results = _race(2, confirm)
 
