@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 import ledger.models  # noqa: F401  (registers every table, so foreign keys resolve)
@@ -64,15 +64,6 @@ DECLARATIONS = (
     [{"name": "esa", "permitted_work": "higher", "weekly_hours": "4"}],
     [{"name": "housing_benefit"}, {"name": "pip"}],
 )
-RECOMPUTE = (
-    "INSERT INTO account_daily_totals (account_id, day, amount) "
-    "SELECT account_id, effective_date, sum(amount) FROM postings GROUP BY account_id, effective_date",
-    "UPDATE account_balances SET balance = s.total, postings_count = s.n "
-    "FROM (SELECT account_id, sum(amount) AS total, count(*) AS n FROM postings GROUP BY account_id) AS s "
-    "WHERE account_balances.account_id = s.account_id",
-)
-
-
 def log(message: str) -> None:
     print(message, flush=True)
 
@@ -249,10 +240,8 @@ def load_fixtures(session: Session, *, participants: int, items: int, today: dt.
         )
         claim_id, entry_id, posting_id = claim_id + 1, entry_id + 1, posting_id + 2
     session.execute(insert(JournalEntry), entries)
-    session.execute(insert(Posting), postings)
+    session.execute(insert(Posting), postings)  # the database's trigger keeps balances and daily totals
     session.execute(insert(Claim), claims)
-    for sql in RECOMPUTE:
-        session.execute(text(sql))
     return finance
 
 
