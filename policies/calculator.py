@@ -32,15 +32,20 @@ from policies.payments import Payment
 from policies.rulebook import Rulebook
 from policies.settings import DEFAULT_SETTINGS, PolicySettings, required_action
 
-BENEFIT_NAMES = (
-    "carers_allowance",
-    "universal_credit",
-    "esa",
-    "housing_benefit",
-    "pension_credit",
-    "income_related_esa",
-    *NO_EARNINGS_TEST,
-)
+_LEGACY = {"disregard": False, "week_start": False, "other_weekly_net_earnings": False}
+# The public shape of a declared benefit: the fields each one takes, and whether a field must be given.
+# The calculator's request schema and participants' stored declarations are both checked against this.
+BENEFIT_FIELDS: dict[str, dict[str, bool]] = {
+    "carers_allowance": {"week_start": False, "other_weekly_net_earnings": False},
+    "universal_credit": {"work_allowance": True, "assessment_period_start_day": True,
+                         "other_monthly_net_earnings": False},
+    "esa": {"permitted_work": True, "weekly_hours": False, "week_start": False, "other_weekly_net_earnings": False},
+    "housing_benefit": _LEGACY,
+    "pension_credit": _LEGACY,
+    "income_related_esa": _LEGACY,
+    **{name: {} for name in NO_EARNINGS_TEST},
+}
+BENEFIT_NAMES = tuple(BENEFIT_FIELDS)
 REGION_NOTES = {
     "scotland": (
         "In Scotland, Carer's Allowance, PIP and DLA are replaced for new claims by Carer Support Payment and "

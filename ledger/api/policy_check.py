@@ -19,8 +19,8 @@ from marshmallow import ValidationError as SchemaError
 
 from ledger.auth.access import public, rate_limited
 from ledger.errors import LedgerError, PolicyRuleMissing
-from policies.benefits import ESA, NO_EARNINGS_TEST, WEEKDAYS, UniversalCredit
-from policies.calculator import BENEFIT_NAMES, check_request
+from policies.benefits import ESA, WEEKDAYS, UniversalCredit
+from policies.calculator import BENEFIT_FIELDS, BENEFIT_NAMES, check_request
 from policies.errors import PolicyError, RuleNotFound
 from policies.pay import REGIONS
 from policies.payments import PaymentKind
@@ -36,19 +36,9 @@ blp = Blueprint(
 MAX_PAYMENTS = 1000
 _MONEY = re.compile(r"^\d{1,7}(\.\d{1,2})?$")
 _HOURS = re.compile(r"^\d{1,3}(\.\d{1,2})?$")
-_WEEKLY = {"carers_allowance", "esa", "housing_benefit", "pension_credit", "income_related_esa"}
-_FIELDS_FOR = {
-    "carers_allowance": {"week_start", "other_weekly_net_earnings"},
-    "universal_credit": {"work_allowance", "assessment_period_start_day", "other_monthly_net_earnings"},
-    "esa": {"permitted_work", "weekly_hours", "week_start", "other_weekly_net_earnings"},
-    "housing_benefit": {"disregard", "week_start", "other_weekly_net_earnings"},
-    "pension_credit": {"disregard", "week_start", "other_weekly_net_earnings"},
-    "income_related_esa": {"disregard", "week_start", "other_weekly_net_earnings"},
-    **{name: set() for name in NO_EARNINGS_TEST},
-}
+_FIELDS_FOR = {name: set(fields_) for name, fields_ in BENEFIT_FIELDS.items()}
 _REQUIRED_FOR = {
-    "universal_credit": ("work_allowance", "assessment_period_start_day"),
-    "esa": ("permitted_work",),
+    name: tuple(f for f, required in fields_.items() if required) for name, fields_ in BENEFIT_FIELDS.items()
 }
 
 

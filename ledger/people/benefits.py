@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ledger.errors import ValidationError
+from policies.calculator import BENEFIT_FIELDS as POLICY_BENEFIT_FIELDS
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WORK_ALLOWANCES = ("with_housing", "without_housing", "none")
@@ -79,34 +80,23 @@ def _day_of_month(value: Any) -> int:
     return day
 
 
-# benefit name -> field -> (check, required)
+# How each field of a declared benefit is checked; which benefit takes which field is the policy
+# engine's public shape (``policies.calculator.BENEFIT_FIELDS``), so a declaration the calculator accepts
+# is one a participant can store.
 _Field = tuple[Callable[[Any], Any], bool]
-_LEGACY_MEANS_TESTED: dict[str, _Field] = {
-    "disregard": (_choice(DISREGARDS), False),
-    "other_weekly_net_earnings": (_pounds, False),
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "week_start": _choice(WEEKDAYS),
+    "other_weekly_net_earnings": _pounds,
+    "other_monthly_net_earnings": _pounds,
+    "work_allowance": _choice(WORK_ALLOWANCES),
+    "assessment_period_start_day": _day_of_month,
+    "permitted_work": _choice(PERMITTED_WORK),
+    "weekly_hours": _hours,
+    "disregard": _choice(DISREGARDS),
 }
 BENEFIT_FIELDS: dict[str, dict[str, _Field]] = {
-    "carers_allowance": {
-        "week_start": (_choice(WEEKDAYS), False),
-        "other_weekly_net_earnings": (_pounds, False),
-    },
-    "universal_credit": {
-        "work_allowance": (_choice(WORK_ALLOWANCES), True),
-        "assessment_period_start_day": (_day_of_month, True),
-        "other_monthly_net_earnings": (_pounds, False),
-    },
-    "esa": {
-        "permitted_work": (_choice(PERMITTED_WORK), True),
-        "weekly_hours": (_hours, False),
-        "other_weekly_net_earnings": (_pounds, False),
-    },
-    "housing_benefit": _LEGACY_MEANS_TESTED,
-    "pension_credit": _LEGACY_MEANS_TESTED,
-    "income_related_esa": _LEGACY_MEANS_TESTED,
-    "pip": {},
-    "dla": {},
-    "attendance_allowance": {},
-    "state_pension": {},
+    name: {field: (_CHECKS[field], required) for field, required in fields.items()}
+    for name, fields in POLICY_BENEFIT_FIELDS.items()
 }
 BENEFIT_NAMES = tuple(BENEFIT_FIELDS)
 
