@@ -59,6 +59,7 @@ from ledger.books.models import Account, AccountBalance, LockedPeriod
 from ledger.books.posting import post_entry
 from ledger.books.records import PostingLine
 from ledger.claims import workflow
+from ledger.claims.benefit_check import check_participant_payment
 from ledger.claims.models import Claim, ClaimEvent, ExpenseLine
 from ledger.db import is_postgresql
 from ledger.errors import Conflict, NotFound, NothingToPay, PeriodLocked, ValidationError
@@ -441,13 +442,6 @@ def _with_declarations(session: Session, participant_ids: Iterable[int]) -> set[
     return found
 
 
-def _check_participant_payment(session, rulebook, settings, participant_id, proposed, exclude_claim_ids):
-    from ledger.claims.benefit_check import check_participant_payment
-
-    return check_participant_payment(session, rulebook, settings, participant_id, proposed,
-                                     exclude_claim_ids=exclude_claim_ids)
-
-
 def _waiting_claims(session: Session, participant_ids: Sequence[int]) -> dict[int, list[int]]:
     """Each participant's approved claims in no run: this run's, and those left for a later run."""
     found: dict[int, list[int]] = {pid: [] for pid in participant_ids}
@@ -509,8 +503,8 @@ def _run_benefit_check(
         proposed = ProposedPayment(received_on=payment_date, amount_pence=payee.fee_pence, kind=PaymentKind.FEE,
                                    hours=hours)
         try:
-            decision = _check_participant_payment(session, rulebook, settings, participant_id, proposed,
-                                                  waiting[participant_id])
+            decision = check_participant_payment(session, rulebook, settings, participant_id, proposed,
+                                                 exclude_claim_ids=waiting[participant_id])
         except PolicyError as error:
             checked[_key("participant", participant_id)] = {
                 "outcome": "error", "action": settings.on_warn, "fee_pence": payee.fee_pence,
