@@ -8,38 +8,23 @@ from flask import Flask
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the application; nothing happens at import time."""
+    """Build the application; nothing happens at import time.
+
+    The app's parts are imported here, as in Flask's tutorial, so that importing the books or the
+    policy engine on their own (a script, a benchmark, the migrations) never loads the web layer.
+    """
+    from ledger import api, cli, context
+    from ledger import models as _models  # noqa: F401  (register every table)
+    from ledger.config import from_environment
+    from ledger.web import setup as web
+
     app = Flask(__name__, instance_relative_config=True, template_folder="web/templates",
                 static_folder="web/static")
     os.makedirs(app.instance_path, exist_ok=True)
-
-    from ledger.config import from_environment
-
     app.config.from_mapping(from_environment(app.instance_path, config))
-
-    from ledger import models  # noqa: F401  (register every table)
-    from ledger.policy_settings import init_app as init_policies
-
-    init_policies(app)
-
-    from ledger.people.bank import BankCipher
-
-    # Built once: a malformed key stops the app at start, not when finance first saves bank details.
-    app.extensions["bank_cipher"] = BankCipher(app.config["BANK_DETAILS_KEY"])
-
-    from ledger.web import database
-
-    database.init_app(app)
-
-    from ledger.web.setup import init_app as init_web
-
-    init_web(app)
-
-    from ledger.api import init_app as init_api
-
-    init_api(app)
-
-    from ledger.cli import init_app as init_cli
-
-    init_cli(app)
+    # Settings first: an invalid rules file or key stops the app before anything is served.
+    context.init_app(app)
+    web.init_app(app)
+    api.init_app(app)
+    cli.init_app(app)
     return app

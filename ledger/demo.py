@@ -136,12 +136,11 @@ def _sort_code(rng: random.Random) -> str:
 
 
 def load_demo(
-    session: Session, *, today: dt.date, rulebook: Rulebook, policy: PolicySettings, bank_key: str
+    session: Session, *, today: dt.date, rulebook: Rulebook, policy: PolicySettings, cipher: BankCipher
 ) -> Summary:
     """Fill an empty database with a year of activity ending ``today``; the caller commits."""
     rng = random.Random(2026)
     summary = Summary()
-    cipher = BankCipher(bank_key)
     start = (today - dt.timedelta(days=365)).replace(day=1)
     rules = claims.ClaimRules(rulebook=rulebook, policy=policy, second_approval_above_pence=50_000)
     open_organisation_accounts(session)

@@ -16,7 +16,7 @@ from ledger.books import posting, queries
 from ledger.books.models import ACCOUNT_TYPES
 from ledger.books.records import PostingLine
 from ledger.books.units import UNITS
-from ledger.web.database import get_session
+from ledger.context import get_session
 
 blp = Blueprint("books_api", __name__, url_prefix="/api/v1", description="The double-entry books")
 

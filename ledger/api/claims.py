@@ -19,7 +19,7 @@ import datetime as dt
 import io
 from decimal import Decimal
 
-from flask import current_app, request, send_file
+from flask import request, send_file
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 from werkzeug.datastructures import FileStorage
@@ -30,9 +30,9 @@ from ledger.auth.permissions import allowed
 from ledger.claims import services
 from ledger.claims.models import CHOICES, EXPENSE_CATEGORIES, STATUSES
 from ledger.claims.records import ClaimRecord
+from ledger.context import get_session, settings
 from ledger.errors import NotFound, PermissionDenied
 from ledger.formatting import pounds
-from ledger.web.database import get_session
 from policies.pay import VEHICLES
 
 blp = Blueprint("claims_api", __name__, url_prefix="/api/v1",
@@ -43,18 +43,6 @@ _POUNDS = validate.Regexp(r"^\d{1,7}(\.\d{1,2})?$", error='Pounds as a decimal s
 _HOURS = validate.Regexp(r"^\d{1,4}(\.\d{1,4})?$", error='Hours as a decimal string, like "1.5".')
 _MILES = validate.Regexp(r"^\d{1,6}(\.\d{1,2})?$", error='Miles as a decimal string, like "12.5".')
 _TWO_PLACES = Decimal("0.01")
-
-
-def claim_rules() -> services.ClaimRules:
-    """The organisation's claim settings, from the app's configuration and its loaded rulebook."""
-    config = current_app.config
-    return services.ClaimRules(
-        rulebook=current_app.extensions["rulebook"],
-        policy=current_app.extensions["policy_settings"],
-        pay_basis=config.get("PAY_BASIS", "real_living_wage"),
-        second_approval_above_pence=config["SECOND_APPROVAL_ABOVE_PENCE"],
-        receipt_max_bytes=config["RECEIPT_MAX_BYTES"],
-    )
 
 
 def _only_participant(user: User) -> int | None:
@@ -328,7 +316,7 @@ class AdvanceSchema(Schema):
 def draft_fee(data):
     """Draft the fee for an attendance: hours × the living-wage rate for the date and place, or a flat fee."""
     session, user = get_session(), current_actor()
-    record, created = services.draft_fee_claim(session, **data, actor_user_id=user.id, rules=claim_rules())
+    record, created = services.draft_fee_claim(session, **data, actor_user_id=user.id, rules=settings().claim_rules)
     session.commit()
     return _shown(record, user), 201 if created else 200
 
@@ -342,7 +330,8 @@ def draft_fee(data):
 def create_expense_claim(data):
     """Claim expenses: one or more lines, mileage priced at HMRC rates across the tax year."""
     session, user = get_session(), current_actor()
-    record, created = services.create_expense_claim(session, **data, actor_user_id=user.id, rules=claim_rules())
+    record, created = services.create_expense_claim(session, **data, actor_user_id=user.id,
+                                                    rules=settings().claim_rules)
     session.commit()
     return _shown(record, user), 201 if created else 200
 
@@ -412,7 +401,7 @@ def download_receipt(claim_id, receipt_id):
 @requires("claims.submit")
 def upload_receipt(claim_id, line_id):
     """Attach a receipt (PDF, JPEG or PNG, judged by its content; size-limited) to an expense line."""
-    session, rules = get_session(), claim_rules()
+    session, rules = get_session(), settings().claim_rules
     upload = request.files.get("file") or FileStorage()
     record = services.add_receipt(session, claim_id, line_id, filename=upload.filename or "",
                                   data=upload.read(rules.receipt_max_bytes + 1), actor_user_id=current_actor().id,
@@ -453,7 +442,7 @@ def submit_claim(claim_id):
 @requires("claims.approve")
 def approval_preview(claim_id):
     """What approving would mean: the policy engine's decision and what the organisation requires."""
-    return services.preview_approval(get_session(), claim_id, rules=claim_rules(), today=dt.date.today())
+    return services.preview_approval(get_session(), claim_id, rules=settings().claim_rules, today=dt.date.today())
 
 
 @blp.route("/claims/<int:claim_id>/approve", methods=["POST"])
@@ -465,7 +454,7 @@ def approve_claim(data, claim_id):
     """Approve a claim (a second approver above the configured amount); the money owed is accrued."""
     session, user = get_session(), current_actor()
     outcome = services.approve_claim(session, claim_id, actor_user_id=user.id, actor_participant_id=user.participant_id,
-                                     rules=claim_rules(), today=dt.date.today(),
+                                     rules=settings().claim_rules, today=dt.date.today(),
                                      override_reason=data["override_reason"])
     session.commit()
     return outcome

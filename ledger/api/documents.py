@@ -16,18 +16,18 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from flask import Response, current_app
+from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from ledger.auth.access import current_actor, requires
 from ledger.auth.permissions import allowed
+from ledger.context import get_session, settings
 from ledger.documents import assemble, render
 from ledger.documents.data import ParticipantStatement, StatementSection, Unit
 from ledger.errors import NotFound
 from ledger.formatting import pounds
 from ledger.people.models import Participant
-from ledger.web.database import get_session
 
 blp = Blueprint("documents_api", __name__, url_prefix="/api/v1",
                 description="Statements, tax-year summaries, benefits evidence, remittance advice and finance "
@@ -159,7 +159,7 @@ class ParticipantStatementSchema(Schema):
 
 
 def _organisation():
-    return assemble.organisation_from_config(current_app.config)
+    return settings().organisation
 
 
 def _large_print(participant_id: int, asked: bool | None) -> bool:
@@ -220,7 +220,7 @@ def annual_summary_pdf(args, participant_id, tax_year):
     if not 2000 <= tax_year <= 2100:
         raise NotFound(f"There is no tax year {tax_year}.")
     doc = assemble.annual_summary(get_session(), participant_id, tax_year, organisation=_organisation(),
-                                  rulebook=current_app.extensions["rulebook"], issued=dt.date.today())
+                                  rulebook=settings().rulebook, issued=dt.date.today())
     pdf = render.render_annual_summary(doc, large_print=_large_print(participant_id, args["large_print"]))
     return _pdf(pdf, f"tax-year-{tax_year}-{doc.participant.reference}.pdf")
 
@@ -231,15 +231,15 @@ def annual_summary_pdf(args, participant_id, tax_year):
 @requires("documents.finance", own_participant="participant_id")
 def evidence_pack_pdf(args, participant_id):
     """A letter for DWP or the Jobcentre: payments per benefit period, earnings and expenses apart, and the rules."""
-    config = current_app.config
+    signatory = settings().signatory
     organisation = _organisation()
     staff = _is_staff()
     doc = assemble.benefits_evidence_pack(
         get_session(), participant_id, args["start"], args["end"], organisation=organisation,
-        rulebook=current_app.extensions["rulebook"], issued=dt.date.today(),
-        signatory_name=config.get("EVIDENCE_SIGNATORY_NAME") or (current_actor().display_name if staff
+        rulebook=settings().rulebook, issued=dt.date.today(),
+        signatory_name=signatory.name or (current_actor().display_name if staff
                                                                  else "Finance team"),
-        signatory_role=config.get("EVIDENCE_SIGNATORY_ROLE") or ("Finance officer" if staff else organisation.name),
+        signatory_role=signatory.role or ("Finance officer" if staff else organisation.name),
     )
     pdf = render.render_evidence_pack(doc, large_print=_large_print(participant_id, args["large_print"]))
     return _pdf(pdf, f"benefits-evidence-{doc.participant.reference}-{args['start']}-{args['end']}.pdf")

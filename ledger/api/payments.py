@@ -10,25 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Response, current_app
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ledger.auth.access import current_actor, requires
+from ledger.context import get_session, settings
 from ledger.formatting import pounds
 from ledger.payments import runs
 from ledger.payments.models import PAYEE_KINDS, RUN_STATUSES
-from ledger.people.bank import BankCipher
-from ledger.web.database import get_session
 
 blp = Blueprint("payments_api", __name__, url_prefix="/api/v1", description="Payment runs (finance)")
 
 _SECURITY = [{"bearer": []}]
-
-
-def _cipher() -> BankCipher:
-    return current_app.extensions["bank_cipher"]
 
 
 def _money(attribute: str, **kwargs) -> fields.Function:
@@ -187,10 +182,10 @@ class PaymentRuns(MethodView):
     def post(self, data):
         """Draft a run: take approved, unpaid claims up to the cut-off, check benefits, total per payee."""
         session = get_session()
-        rulebook, settings = runs.policy_from_extensions(current_app.extensions)
+        configured = settings()
         summary = runs.draft_payment_run(session, cutoff_date=data["cutoff_date"], payment_date=data["payment_date"],
-                                         actor_user_id=current_actor().id, rulebook=rulebook, settings=settings,
-                                         today=dt.date.today())
+                                         actor_user_id=current_actor().id, rulebook=configured.rulebook,
+                                         settings=configured.policy, today=dt.date.today())
         session.commit()
         return summary
 
@@ -218,7 +213,7 @@ def _download(body: str, filename: str, mimetype: str) -> Response:
 def get_bacs_file(run_id):
     """The draft run's Bacs Standard 18 file (bank details in clear: handle with care)."""
     session = get_session()
-    body = runs.bacs_file(session, run_id, runs.originator_from_config(current_app.config), _cipher(),
+    body = runs.bacs_file(session, run_id, settings().originator, settings().bank_cipher,
                           created_on=dt.date.today())
     reference = runs.payment_run_summary(session, run_id).reference
     return _download(body, f"{reference}.bacs.txt", "text/plain")
@@ -231,7 +226,7 @@ def get_bacs_file(run_id):
 def get_bank_csv(run_id):
     """The draft run's bank-upload CSV, one row per payee (bank details in clear: handle with care)."""
     session = get_session()
-    body = runs.bank_csv(session, run_id, _cipher())
+    body = runs.bank_csv(session, run_id, settings().bank_cipher)
     reference = runs.payment_run_summary(session, run_id).reference
     return _download(body, f"{reference}.csv", "text/csv")
 

@@ -10,23 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ledger.auth.access import current_actor, requires
+from ledger.context import get_session, settings
 from ledger.people import services
-from ledger.people.bank import BankCipher
 from ledger.people.models import PREFERRED_FORMATS, REWARD_CHOICES
-from ledger.web.database import get_session
 
 blp = Blueprint("people_api", __name__, url_prefix="/api/v1",
                 description="Participants, user-led groups and partner organisations")
-
-
-def _cipher() -> BankCipher:
-    return current_app.extensions["bank_cipher"]
 
 
 # ---------------------------------------------------------------- schemas
@@ -234,7 +228,7 @@ class ParticipantView(MethodView):
 def put_participant_bank_details(data, participant_id):
     """Set a participant's bank details (stored encrypted; answered masked)."""
     session = get_session()
-    record = services.set_bank_details(session, _cipher(), participant_id, **data,
+    record = services.set_bank_details(session, settings().bank_cipher, participant_id, **data,
                                        actor_user_id=current_actor().id)
     session.commit()
     return record
@@ -307,7 +301,7 @@ def get_group(group_id):
 def put_group_bank_details(data, group_id):
     """Set a user-led group's bank details (stored encrypted; answered masked)."""
     session = get_session()
-    record = services.set_group_bank_details(session, _cipher(), group_id, **data,
+    record = services.set_group_bank_details(session, settings().bank_cipher, group_id, **data,
                                              actor_user_id=current_actor().id)
     session.commit()
     return record

@@ -12,19 +12,18 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as SchemaError
 
 from ledger.auth.access import public, rate_limited
+from ledger.context import settings
 from ledger.errors import LedgerError, PolicyRuleMissing
 from policies.benefits import ESA, WEEKDAYS, UniversalCredit
 from policies.calculator import BENEFIT_FIELDS, BENEFIT_NAMES, check_request
 from policies.errors import PolicyError, RuleNotFound
 from policies.pay import REGIONS
 from policies.payments import PaymentKind
-from policies.rulebook import Rulebook, load_rulebook
 
 blp = Blueprint(
     "policy_check",
@@ -158,15 +157,6 @@ class PolicyCheckResponseSchema(Schema):
     required_action = fields.Str(metadata={"enum": ["none", "warn", "override", "block"]})
 
 
-def get_rulebook() -> Rulebook:
-    """Return the app's rulebook, loading it (with the configured override files) if create_app did not."""
-    rulebook = current_app.extensions.get("rulebook")
-    if rulebook is None:
-        rulebook = load_rulebook(current_app.config.get("POLICY_OVERRIDE_FILES") or ())
-        current_app.extensions["rulebook"] = rulebook
-    return rulebook
-
-
 @blp.route("/policy/check", methods=["POST"])
 @public
 @rate_limited("policy-check")
@@ -179,7 +169,7 @@ def check(data: dict[str, Any]) -> dict[str, Any]:
     dates ISO 8601. See the README for a worked example.
     """
     try:
-        return check_request(data, get_rulebook())
+        return check_request(data, settings().rulebook)
     except RuleNotFound as error:
         raise PolicyRuleMissing(str(error)) from None
     except PolicyError as error:

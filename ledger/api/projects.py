@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ledger.auth.access import current_actor, requires
+from ledger.context import get_session, settings
 from ledger.formatting import pounds
 from ledger.projects import services
 from ledger.projects.budget import LINE_KINDS
 from ledger.projects.models import ACTIVITY_KINDS, REGIONS
-from ledger.web.database import get_session
 
 blp = Blueprint("projects_api", __name__, url_prefix="/api/v1",
                 description="Projects, activities and attendance")
@@ -353,7 +352,7 @@ def plan_budget(data, code):
     """
     session = get_session()
     plan = services.plan_project_budget(
-        session, code, rulebook=current_app.extensions["rulebook"],
-        pay_basis=current_app.config.get("PAY_BASIS", "real_living_wage"), actor_user_id=current_actor().id, **data)
+        session, code, rulebook=settings().rulebook,
+        pay_basis=settings().pay_basis, actor_user_id=current_actor().id, **data)
     session.commit()
     return plan

@@ -14,13 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from ledger.auth.access import current_actor, requires
+from ledger.context import get_session, settings
 from ledger.timebank import services
-from ledger.web.database import get_session
 
 blp = Blueprint("timebank_api", __name__, url_prefix="/api/v1", description="The time bank")
 
@@ -39,7 +38,7 @@ def _hours(attribute: str) -> fields.Function:
 
 
 def _overdraft() -> int:
-    return int(current_app.config.get("TIME_CREDIT_OVERDRAFT_MINUTES", 0))
+    return settings().time_credit_overdraft_minutes
 
 
 # ---------------------------------------------------------------- schemas

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from ledger.auth import users
 from ledger.auth.access import current_actor, requires
-from ledger.web.database import get_session
+from ledger.context import get_session
 
 blp = Blueprint("tokens_api", __name__, url_prefix="/api/v1", description="Your API tokens")
 

@@ -15,9 +15,9 @@ from ledger.auth import ratelimit
 from ledger.auth.models import User
 from ledger.auth.permissions import PERMISSIONS, allowed
 from ledger.auth.users import user_for_token
+from ledger.context import get_session, session_factory, settings
 from ledger.db import unit_of_work
 from ledger.errors import AuthenticationRequired, NotFound, PermissionDenied, TooManyRequests
-from ledger.web.database import get_session
 
 
 def is_api_request() -> bool:
@@ -111,18 +111,18 @@ def public(view):
 
 
 def rate_limited(name: str):
-    """Limit calls per client address to PUBLIC_API_RATE_LIMIT per window, shared by every worker."""
+    """Limit calls per client address to the configured public rate limit per window, shared by every worker."""
 
     def decorate(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            config = current_app.config
-            window = config["PUBLIC_API_RATE_WINDOW_SECONDS"]
-            with unit_of_work(current_app.extensions["session_factory"]) as session:
+            limit = settings().public_rate_limit
+            window = limit.window_seconds
+            with unit_of_work(session_factory()) as session:
                 hits = ratelimit.hit(session, f"{name}:{request.remote_addr or 'unknown'}", window_seconds=window)
-            if hits > config["PUBLIC_API_RATE_LIMIT"]:
+            if hits > limit.limit:
                 raise TooManyRequests(
-                    f"Too many requests: at most {config['PUBLIC_API_RATE_LIMIT']} every {window} seconds. "
+                    f"Too many requests: at most {limit.limit} every {window} seconds. "
                     "Wait a minute and try again."
                 )
             return view(*args, **kwargs)

@@ -14,12 +14,12 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
+from ledger.context import session_factory, settings
 from ledger.documents import assemble, render
 from ledger.documents.data import DocumentDataError, Organisation, tax_year_bounds
 from ledger.documents.formatting import count, date_range, money
@@ -38,11 +38,11 @@ _FAILURES = (LedgerError, DocumentDataError)
 
 
 def _session() -> Session:
-    return current_app.extensions["session_factory"]()
+    return session_factory()()
 
 
 def _organisation() -> Organisation:
-    return assemble.organisation_from_config(current_app.config)
+    return settings().organisation
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -179,7 +179,7 @@ def remittances_command(run: str, out: str, workers: int, large_print: str):
 def annual_summaries_command(tax_year: int, out: str, large_print: str, include_inactive: bool):
     """Write a tax-year summary for every participant paid in the tax year (or who gave a fee to a group)."""
     directory = _directory(out)
-    rulebook, organisation, issued = current_app.extensions["rulebook"], _organisation(), dt.date.today()
+    rulebook, organisation, issued = settings().rulebook, _organisation(), dt.date.today()
     written = skipped = 0
     failures: list[str] = []
     session = _session()
@@ -218,14 +218,14 @@ def annual_summaries_command(tax_year: int, out: str, large_print: str, include_
 @_LARGE_PRINT
 def evidence_pack_command(participant_id, start, end, out, signatory_name, signatory_role, large_print):
     """Write a benefits evidence pack (a letter for DWP) for one participant and period."""
-    config, organisation = current_app.config, _organisation()
+    signatory, organisation = settings().signatory, _organisation()
     session = _session()
     try:
         doc = assemble.benefits_evidence_pack(
             session, participant_id, start.date(), end.date(), organisation=organisation,
-            rulebook=current_app.extensions["rulebook"], issued=dt.date.today(),
-            signatory_name=signatory_name or config.get("EVIDENCE_SIGNATORY_NAME") or "Finance team",
-            signatory_role=signatory_role or config.get("EVIDENCE_SIGNATORY_ROLE") or organisation.name)
+            rulebook=settings().rulebook, issued=dt.date.today(),
+            signatory_name=signatory_name or signatory.name or "Finance team",
+            signatory_role=signatory_role or signatory.role or organisation.name)
         participant = session.get(Participant, participant_id)
         wanted = _wants_large_print(large_print, participant.preferred_format == "large_print")
         pdf = render.render_evidence_pack(doc, large_print=wanted)
@@ -272,7 +272,3 @@ def payment_run_report_command(run, out):
         session.close()
     _write(Path(out), render.render_payment_run_report(doc))
     click.echo(f"Wrote the report of payment run {doc.run_reference} ({count(len(doc.payees), 'payee')}) to {out}.")
-
-
-def init_app(app: Flask) -> None:
-    app.cli.add_command(documents_cli)

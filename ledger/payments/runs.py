@@ -76,8 +76,8 @@ from policies.benefits import DISPLAY_NAMES
 from policies.errors import PolicyError
 from policies.payments import Payment as ProposedPayment
 from policies.payments import PaymentKind
-from policies.rulebook import Rulebook, load_rulebook
-from policies.settings import DEFAULT_SETTINGS, PolicySettings, required_action
+from policies.rulebook import Rulebook
+from policies.settings import PolicySettings, required_action
 
 #: A run is drafted at most this many days before its payment date (Bacs itself takes files 31 days ahead).
 MAX_DAYS_AHEAD = 60
@@ -218,26 +218,6 @@ class PaymentRunListItem:
     item_count: int
     payee_count: int
     created_at: dt.datetime | None
-
-
-# ---------------------------------------------------------------- settings from the app
-
-
-def policy_from_extensions(extensions: Mapping[str, Any]) -> tuple[Rulebook, PolicySettings]:
-    """The app's rulebook and policy settings, or the built-in ones when the app has not loaded any."""
-    rulebook = extensions.get("rulebook") or load_rulebook()
-    settings = extensions.get("policy_settings") or DEFAULT_SETTINGS
-    return rulebook, settings
-
-
-def originator_from_config(config: Mapping[str, Any]) -> bacs.Originator:
-    """The organisation's Bacs originator from ``BACS_SERVICE_USER_NUMBER`` and friends."""
-    return bacs.Originator(
-        service_user_number=config["BACS_SERVICE_USER_NUMBER"],
-        name=config["BACS_ORIGINATOR_NAME"],
-        sort_code=config["BACS_ORIGINATOR_SORT_CODE"],
-        account_number=config["BACS_ORIGINATOR_ACCOUNT"],
-    )
 
 
 # ---------------------------------------------------------------- helpers

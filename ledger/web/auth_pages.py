@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, SubmitField
@@ -12,8 +12,8 @@ from wtforms.validators import DataRequired, Length
 
 from ledger.auth import users
 from ledger.auth.access import current_actor, public, requires
-from ledger.web.database import get_session
-from ledger.web.setup import SessionUser
+from ledger.context import get_session, settings
+from ledger.web.login import SessionUser
 
 bp = Blueprint("auth", __name__)
 
@@ -60,8 +60,8 @@ def login():
         session = get_session()
         user = users.authenticate(
             session, form.email.data, form.password.data, client=request.remote_addr or "unknown",
-            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-            window_seconds=current_app.config["LOGIN_WINDOW_SECONDS"],
+            max_failures=settings().login.max_failures,
+            window_seconds=settings().login.window_seconds,
         )
         session.commit()
         if user is None:

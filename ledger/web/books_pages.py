@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired
 
 from ledger.auth.access import current_actor, requires
 from ledger.books import posting, queries
-from ledger.web.database import get_session
+from ledger.context import get_session
 from ledger.web.query_args import date_arg
 
 bp = Blueprint("books", __name__)

@@ -10,20 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, send_file, url_for
 from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ledger.api.claims import claim_rules
 from ledger.auth.access import current_actor, requires
 from ledger.claims import services as claims
+from ledger.context import get_session, settings
 from ledger.documents import assemble, render
 from ledger.errors import Conflict, LedgerError, PermissionDenied, ValidationError
 from ledger.payments import runs
 from ledger.people import services as people
-from ledger.people.bank import BankCipher
-from ledger.web.database import get_session
 from policies.benefits import DISPLAY_NAMES
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
@@ -88,14 +86,10 @@ def _labels() -> dict:
     return {"benefit_names": DISPLAY_NAMES, "action_labels": ACTION_LABELS}
 
 
-def bank_cipher() -> BankCipher:
-    return current_app.extensions["bank_cipher"]
-
-
 def _preview(session, claim_id: int):
     """What approving would mean today, or the reason the rules cannot say (shown instead)."""
     try:
-        return claims.preview_approval(session, claim_id, rules=claim_rules(), today=dt.date.today()), None
+        return claims.preview_approval(session, claim_id, rules=settings().claim_rules, today=dt.date.today()), None
     except Conflict as error:
         return None, error.message
 
@@ -142,7 +136,7 @@ def approve_claim(claim_id: int):
     session, user = get_session(), current_actor()
     try:
         outcome = claims.approve_claim(session, claim_id, actor_user_id=user.id,
-                                       actor_participant_id=user.participant_id, rules=claim_rules(),
+                                       actor_participant_id=user.participant_id, rules=settings().claim_rules,
                                        today=dt.date.today(), override_reason=form.override_reason.data or None)
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()
@@ -222,11 +216,12 @@ def draft_payment_run():
     if not form.validate_on_submit():
         return _runs_page(form, status=400)
     session = get_session()
-    rulebook, settings = runs.policy_from_extensions(current_app.extensions)
+    configured = settings()
     try:
         summary = runs.draft_payment_run(session, cutoff_date=form.cutoff_date.data,
                                          payment_date=form.payment_date.data, actor_user_id=current_actor().id,
-                                         rulebook=rulebook, settings=settings, today=dt.date.today())
+                                         rulebook=configured.rulebook, settings=configured.policy,
+                                         today=dt.date.today())
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()
         return _runs_page(form, problem=error, status=error.status)
@@ -263,7 +258,7 @@ def _download(body: str, filename: str, mimetype: str) -> Response:
 @requires("payments.manage")
 def bacs_file(run_id: int):
     session = get_session()
-    body = runs.bacs_file(session, run_id, runs.originator_from_config(current_app.config), bank_cipher(),
+    body = runs.bacs_file(session, run_id, settings().originator, settings().bank_cipher,
                           created_on=dt.date.today())
     return _download(body, f"{runs.payment_run_summary(session, run_id).reference}.bacs.txt", "text/plain")
 
@@ -272,7 +267,7 @@ def bacs_file(run_id: int):
 @requires("payments.manage")
 def bank_csv(run_id: int):
     session = get_session()
-    body = runs.bank_csv(session, run_id, bank_cipher())
+    body = runs.bank_csv(session, run_id, settings().bank_cipher)
     return _download(body, f"{runs.payment_run_summary(session, run_id).reference}.csv", "text/csv")
 
 
@@ -280,7 +275,7 @@ def bank_csv(run_id: int):
 @requires("documents.finance")
 def payment_run_report(run_id: int):
     doc = assemble.payment_run_report(get_session(), run_id,
-                                      organisation=assemble.organisation_from_config(current_app.config))
+                                      organisation=settings().organisation)
     response = send_file(io.BytesIO(render.render_payment_run_report(doc)), mimetype="application/pdf",
                          download_name=f"payment-run-{doc.run_reference}.pdf", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"

@@ -11,22 +11,21 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, send_file, url_for
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional, Regexp
 
-from ledger.api.claims import claim_rules
 from ledger.auth.access import current_actor, requires
 from ledger.claims import services as claims
+from ledger.context import get_session, settings
 from ledger.documents import assemble, render
 from ledger.errors import Conflict, LedgerError, NotFound, ValidationError
 from ledger.formatting import hours, money
 from ledger.payments.runs import MAX_DAYS_AHEAD
 from ledger.people import services as people
 from ledger.timebank import services as timebank
-from ledger.web.database import get_session
 from ledger.web.query_args import date_arg
 from policies.benefits import DISPLAY_NAMES
 from policies.money import pounds_to_pence
@@ -130,7 +129,7 @@ def my_money():
     today = dt.date.today()
     statement = assemble.participant_statement(
         session, participant_id, today - dt.timedelta(days=HISTORY_DAYS), today + dt.timedelta(days=MAX_DAYS_AHEAD),
-        organisation=assemble.organisation_from_config(current_app.config), issued=today)
+        organisation=settings().organisation, issued=today)
     return _page("participant/money.html", people.get_participant(session, participant_id),
                  statement=statement, claims=claims.list_claims(session, participant_id=participant_id, limit=100),
                  time_credits=timebank.time_credit_history(session, participant_id), recent=RECENT_PAYMENTS,
@@ -150,7 +149,7 @@ def _claim_page(claim_id: int, *, form: ChoiceForm | None = None, problem: Ledge
     session = get_session()
     record = claims.get_claim(session, claim_id, for_participant_id=participant_id)
     try:
-        preview = claims.preview_approval(session, claim_id, rules=claim_rules(), today=dt.date.today())
+        preview = claims.preview_approval(session, claim_id, rules=settings().claim_rules, today=dt.date.today())
     except Conflict:
         preview = None  # the rules cannot check it yet; finance sees why on their page
     if form is None:
@@ -210,7 +209,7 @@ def statement_pdf():
     today = dt.date.today()
     start, end = date_arg("start", today.replace(month=1, day=1)), date_arg("end", today)
     doc = assemble.participant_statement(session, participant_id, start, end,
-                                         organisation=assemble.organisation_from_config(current_app.config),
+                                         organisation=settings().organisation,
                                          issued=today)
     large = people.get_participant(session, participant_id).preferred_format == "large_print"
     response = send_file(io.BytesIO(render.render_statement(doc, large_print=large)), mimetype="application/pdf",

@@ -10,23 +10,22 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, send_file, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from ledger.api.claims import claim_rules
 from ledger.auth.access import current_actor, requires
 from ledger.auth.permissions import allowed
 from ledger.books import queries
 from ledger.claims import services as claims
+from ledger.context import get_session, settings
 from ledger.documents import assemble, render
 from ledger.errors import Conflict, LedgerError, NotFound, ValidationError
 from ledger.people import services as people
 from ledger.projects import services as projects
 from ledger.projects.models import ACTIVITY_KINDS
-from ledger.web.database import get_session
 from policies.money import pounds_to_pence
 
 bp = Blueprint("projects", __name__)
@@ -134,7 +133,7 @@ def schedule_activity(code: str):
 def budget_report(code: str):
     as_at = dt.date.today()
     doc = assemble.project_budget_report(get_session(), code, as_at=as_at,
-                                         organisation=assemble.organisation_from_config(current_app.config))
+                                         organisation=settings().organisation)
     response = send_file(io.BytesIO(render.render_budget_report(doc)), mimetype="application/pdf",
                          download_name=f"budget-{projects.normalise_code(code)}-{as_at}.pdf", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
@@ -203,7 +202,7 @@ def draft_fee(activity_id: int, participant_id: int):
     session = get_session()
     try:
         record, _created = claims.draft_fee_claim(session, activity_id=activity_id, participant_id=participant_id,
-                                                  actor_user_id=current_actor().id, rules=claim_rules())
+                                                  actor_user_id=current_actor().id, rules=settings().claim_rules)
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()
         return _activity_page(activity_id, problem=error, status=error.status)

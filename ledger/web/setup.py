@@ -5,22 +5,16 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import LoginManager, UserMixin
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from ledger import formatting
+from ledger.auth.access import check_before_view, current_actor
 from ledger.auth.permissions import allowed
 from ledger.errors import AuthenticationRequired, LedgerError
+from ledger.web import auth_pages, books_pages, finance_pages, login, participant_pages, project_pages
 
 log = logging.getLogger(__name__)
-
-
-class SessionUser(UserMixin):
-    """What Flask-Login keeps in the cookie: only the user id; roles are re-read on every request."""
-
-    def __init__(self, user_id: int):
-        self.id = user_id
 
 
 # Links on the home page and in the menu: (label, endpoint, permission). Parts of the app add theirs.
@@ -57,23 +51,13 @@ def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
 def init_app(app: Flask) -> None:
     csrf = CSRFProtect(app)
     app.extensions["csrf"] = csrf
-    login_manager = LoginManager(app)
-    login_manager.login_view = "auth.login"
-
-    @login_manager.user_loader
-    def _load(user_id: str):
-        return SessionUser(int(user_id)) if user_id.isdigit() else None
-
-    from ledger.auth.access import check_before_view, current_actor
-
+    login.init_app(app)
     app.before_request(check_before_view)
 
     app.jinja_env.globals.update(current_actor=current_actor, nav_links=nav_links,
                                  amount_in_unit=formatting.amount_in_unit)
     app.jinja_env.filters.update(long_date=formatting.long_date, money=formatting.money,
                                  hours=formatting.hours)
-
-    from ledger.web import auth_pages, books_pages, finance_pages, participant_pages, project_pages
 
     app.register_blueprint(auth_pages.bp)
     app.register_blueprint(books_pages.bp)

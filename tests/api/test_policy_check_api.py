@@ -6,6 +6,7 @@ import copy
 
 import pytest
 
+from ledger.context import reload_settings
 from tests.policies.test_calculator import CONTRACT_EXAMPLE
 
 URL = "/api/v1/policy/check"
@@ -106,6 +107,7 @@ def test_the_calculator_is_in_the_openapi_document(calculator):
 
 def test_the_calculator_is_rate_limited_per_client_across_workers(app, client):
     app.config.update(PUBLIC_API_RATE_LIMIT=2, PUBLIC_API_RATE_WINDOW_SECONDS=3600)
+    reload_settings(app)
     assert client.post(URL, json=CONTRACT_EXAMPLE).status_code == 200
     assert client.post(URL, json=CONTRACT_EXAMPLE).status_code == 200
     refused = client.post(URL, json=CONTRACT_EXAMPLE)

@@ -7,6 +7,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from ledger.auth.models import User
+from ledger.context import reload_settings
 from tests.auth.helpers import PASSWORD, add_user, database, sign_in
 
 
@@ -58,6 +59,7 @@ def test_unknown_email_gets_exactly_the_same_answer_as_a_wrong_password(client, 
 @pytest.mark.parametrize("limit", [2, 3])
 def test_after_too_many_failures_even_the_right_password_waits(app, client, finance, limit):
     app.config["LOGIN_MAX_FAILURES"] = limit
+    reload_settings(app)
     for _ in range(limit):
         assert sign_in(client, "fin@example.org", "not the right one").status_code == 401
     refused = sign_in(client, "fin@example.org")
@@ -68,6 +70,7 @@ def test_after_too_many_failures_even_the_right_password_waits(app, client, fina
 
 def test_failures_for_one_email_lock_it_from_another_client_too(app, finance):
     app.config["LOGIN_MAX_FAILURES"] = 2
+    reload_settings(app)
     attacker = app.test_client()
     for _ in range(2):
         sign_in(attacker, "fin@example.org", "not the right one", environ_base={"REMOTE_ADDR": "203.0.113.9"})
@@ -77,6 +80,7 @@ def test_failures_for_one_email_lock_it_from_another_client_too(app, finance):
 
 def test_one_client_guessing_many_emails_is_stopped(app, finance):
     app.config["LOGIN_MAX_FAILURES"] = 2
+    reload_settings(app)
     attacker = app.test_client()
     for n in range(2):
         sign_in(attacker, f"guess{n}@example.org", "not the right one", environ_base={"REMOTE_ADDR": "203.0.113.9"})

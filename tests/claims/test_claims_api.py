@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from ledger.context import reload_settings
 from tests.claims.conftest import app_footprint
 from tests.claims.test_receipts import PDF
 
@@ -110,6 +111,7 @@ def test_expenses_with_mileage_and_a_receipt_over_http(client, api, app):
 
 def test_a_wrong_or_oversized_receipt_is_refused_over_http(client, api, app):
     app.config["RECEIPT_MAX_BYTES"] = 1024
+    reload_settings(app)
     claim = post(client, api, "manager", "/claims/expense", expense_body(api.world)).json
     path = f"{V1}/claims/{claim['id']}/lines/{claim['lines'][0]['id']}/receipts"
     before = app_footprint(app)

@@ -459,7 +459,7 @@ def test_every_document_of_a_demo_year_agrees_with_the_books(session):
     from ledger.projects.models import Project
 
     today = dt.date(2026, 10, 31)
-    demo.load_demo(session, today=today, rulebook=RULEBOOK, policy=PolicySettings(), bank_key=DEV_BANK_DETAILS_KEY)
+    demo.load_demo(session, today=today, rulebook=RULEBOOK, policy=PolicySettings(), cipher=CIPHER)
     session.commit()
     start, end = dt.date(2025, 10, 1), today
     for pid in session.execute(select(Participant.id)).scalars():

@@ -154,12 +154,7 @@ def test_only_finance_manages_payment_runs(client, setup):
 
 @pytest.fixture
 def cli(setup):
-    from ledger.payments import cli as payments_cli
-
-    app = setup["app"]
-    if "payments" not in app.cli.commands:
-        payments_cli.init_app(app)
-    return app.test_cli_runner()
+    return setup["app"].test_cli_runner()
 
 
 def test_finance_drafts_exports_and_confirms_a_run_from_the_command_line(cli, setup, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ledger.context import reload_settings
 from ledger.organisation import open_organisation_accounts
 from ledger.people.services import create_group, create_participant, create_partner
 from tests.auth.helpers import add_user, bearer, database, token_for
@@ -19,6 +20,7 @@ def app_with_timebank(app):
         app.extensions["csrf"].exempt(timebank.blp)
         app.extensions["api"].register_blueprint(timebank.blp)
     app.config["TIME_CREDIT_OVERDRAFT_MINUTES"] = 30
+    reload_settings(app)
     return app
 
 

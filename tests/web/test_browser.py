@@ -15,10 +15,10 @@ import pytest
 from werkzeug.serving import make_server
 
 from ledger import create_app
-from ledger.api.claims import claim_rules
 from ledger.books import posting
 from ledger.books.records import PostingLine
 from ledger.claims import services
+from ledger.context import settings
 from ledger.db import make_engine
 from ledger.migrate import upgrade
 from tests.auth.helpers import PASSWORD, add_user, database
@@ -130,7 +130,7 @@ def carer_with_a_fee(live_app):
     with live_app.app_context(), database(live_app) as session:
         world = build_world(session)
         claim, _ = services.draft_fee_claim(session, activity_id=world.activity_id, participant_id=world.carer,
-                                            actor_user_id=world.manager, rules=claim_rules())
+                                            actor_user_id=world.manager, rules=settings().claim_rules)
     return live_app, claim.id
 
 

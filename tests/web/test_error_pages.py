@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ledger.auth.access import public
+from ledger.context import reload_settings
 from tests.auth.helpers import add_user, sign_in
 
 
@@ -44,6 +45,7 @@ def test_wrong_method_gets_a_friendly_page(client):
 
 def test_too_many_sign_in_attempts_gets_a_please_wait_page(app, client):
     app.config["LOGIN_MAX_FAILURES"] = 1
+    reload_settings(app)
     sign_in(client, "fin@example.org", "wrong password!")
     response = sign_in(client, "fin@example.org", "wrong password!")
     assert response.status_code == 429

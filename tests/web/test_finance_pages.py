@@ -8,8 +8,8 @@ from html import unescape
 
 import pytest
 
-from ledger.api.claims import claim_rules
 from ledger.claims import services
+from ledger.context import settings
 from ledger.organisation import open_organisation_accounts
 from ledger.payments import runs
 from ledger.people.bank import BankCipher
@@ -43,7 +43,7 @@ def over_the_limit(app, world) -> int:
     Together they take her over the Carer's Allowance weekly limit: the organisation wants an override reason.
     """
     with app.app_context(), database(app) as session:
-        rules = claim_rules()
+        rules = settings().claim_rules
         first, _ = services.draft_fee_claim(session, activity_id=world.flat_fee_activity_id,
                                             participant_id=world.carer, actor_user_id=world.manager, rules=rules)
         services.submit_claim(session, first.id, actor_user_id=world.manager)

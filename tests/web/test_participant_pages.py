@@ -29,10 +29,10 @@ def world(app) -> World:
 @pytest.fixture
 def fees(app, world) -> dict[str, int]:
     """Siân's fee for the advisory group and Ann's for the film shoot, drafted by the project manager."""
-    from ledger.api.claims import claim_rules
+    from ledger.context import settings
 
     with app.app_context(), database(app) as session:
-        rules = claim_rules()
+        rules = settings().claim_rules
         carer, _ = services.draft_fee_claim(session, activity_id=world.activity_id, participant_id=world.carer,
                                             actor_user_id=world.manager, rules=rules)
         ann, _ = services.draft_fee_claim(session, activity_id=world.flat_fee_activity_id, participant_id=world.ann,

@@ -6,48 +6,44 @@ import datetime as dt
 import sys
 
 import click
-from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from ledger import demo
+from ledger.auth.users import create_user
+from ledger.books.export import export_journal
+from ledger.books.posting import count_entries, lock_period
+from ledger.books.verify import verify_books
+from ledger.context import engine, session_factory, settings
 from ledger.db import unit_of_work
+from ledger.errors import LedgerError
+from ledger.migrate import upgrade
 
 ledger_cli = AppGroup("ledger", help="Set up, check and export the books.")
 
 
-def _session_factory():
-    return current_app.extensions["session_factory"]
-
-
 def _load_demo(session):
-    from ledger import demo
-
-    return demo.load_demo(session, today=dt.date.today(), rulebook=current_app.extensions["rulebook"],
-                          policy=current_app.extensions["policy_settings"],
-                          bank_key=current_app.config["BANK_DETAILS_KEY"])
+    configured = settings()
+    return demo.load_demo(session, today=dt.date.today(), rulebook=configured.rulebook, policy=configured.policy,
+                          cipher=configured.bank_cipher)
 
 
 @ledger_cli.command("migrate")
 def migrate_command():
     """Apply database migrations (alembic upgrade head)."""
-    from ledger.migrate import upgrade
-
-    upgrade(current_app.extensions["engine"])
+    upgrade(engine())
     click.echo("Database is up to date.")
 
 
 @ledger_cli.command("init")
 def init_command():
     """Migrate, and load the demo data if the database holds no entries yet."""
-    from ledger import demo
-    from ledger.books.posting import count_entries
-    from ledger.migrate import upgrade
 
-    upgrade(current_app.extensions["engine"])
-    with unit_of_work(_session_factory()) as session:
+    upgrade(engine())
+    with unit_of_work(session_factory()) as session:
         empty = count_entries(session) == 0
     if empty:
         click.echo("Loading demo data (a year of activity)...")
-        with unit_of_work(_session_factory()) as session:
+        with unit_of_work(session_factory()) as session:
             summary = _load_demo(session)
         click.echo(summary.describe())
     click.echo(demo.LOGIN_HELP)
@@ -56,12 +52,9 @@ def init_command():
 @ledger_cli.command("demo")
 def demo_command():
     """Load the demo data into the empty database named by DATABASE_URL."""
-    from ledger import demo
-    from ledger.books.posting import count_entries
-    from ledger.migrate import upgrade
 
-    upgrade(current_app.extensions["engine"])
-    with unit_of_work(_session_factory()) as session:
+    upgrade(engine())
+    with unit_of_work(session_factory()) as session:
         if count_entries(session) > 0:
             click.echo("Refusing: this database already holds journal entries. Demo data goes into an "
                        "empty database only.", err=True)
@@ -74,9 +67,8 @@ def demo_command():
 @ledger_cli.command("verify")
 def verify_command():
     """Re-check every invariant of the books; exit 1 with a report if anything is wrong."""
-    from ledger.books.verify import verify_books
 
-    with unit_of_work(_session_factory()) as session:
+    with unit_of_work(session_factory()) as session:
         report = verify_books(session)
     click.echo(report.describe())
     sys.exit(0 if report.ok else 1)
@@ -88,9 +80,8 @@ def verify_command():
               help="File to write (default: standard output).")
 def export_command(fmt: str, out: str):
     """Write the whole journal for hledger or beancount, to cross-check every balance."""
-    from ledger.books.export import export_journal
 
-    with unit_of_work(_session_factory()) as session, click.open_file(out, "w", encoding="utf-8") as stream:
+    with unit_of_work(session_factory()) as session, click.open_file(out, "w", encoding="utf-8") as stream:
         count = export_journal(session, fmt, stream)
     if out != "-":
         click.echo(f"Wrote {count} entries to {out}.")
@@ -100,14 +91,13 @@ def export_command(fmt: str, out: str):
 @click.argument("month")
 def lock_period_command(month: str):
     """Lock a month (YYYY-MM) so that nothing more can be posted into it."""
-    from ledger.books.posting import lock_period
 
     try:
         year, mon = (int(x) for x in month.split("-"))
         first = dt.date(year, mon, 1)
     except ValueError:
         raise click.BadParameter("Use the form YYYY-MM, for example 2025-06.") from None
-    with unit_of_work(_session_factory()) as session:
+    with unit_of_work(session_factory()) as session:
         lock_period(session, first)
     click.echo(f"{first:%B %Y} is locked.")
 
@@ -121,22 +111,11 @@ def lock_period_command(month: str):
 @click.password_option()
 def create_user_command(email, display_name, roles, participant_id, password):
     """Create a user with one or more roles."""
-    from ledger.auth.users import create_user
-    from ledger.errors import LedgerError
 
     try:
-        with unit_of_work(_session_factory()) as session:
+        with unit_of_work(session_factory()) as session:
             user = create_user(session, email=email, display_name=display_name, password=password,
                                roles=roles, participant_id=participant_id)
             click.echo(f"Created user {user.id} ({user.email}) with roles {', '.join(sorted(roles))}.")
     except LedgerError as error:
         raise click.ClickException(error.message) from None
-
-
-def init_app(app: Flask) -> None:
-    from ledger.documents.cli import init_app as init_documents_cli
-    from ledger.payments.cli import init_app as init_payments_cli
-
-    app.cli.add_command(ledger_cli)
-    init_payments_cli(app)
-    init_documents_cli(app)

@@ -11,7 +11,6 @@ import datetime as dt
 import os
 
 import click
-from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,11 +18,11 @@ from sqlalchemy.orm import Session
 from ledger.auth.models import User
 from ledger.auth.permissions import allowed
 from ledger.auth.users import normalise_email
+from ledger.context import session_factory, settings
 from ledger.db import unit_of_work
 from ledger.errors import LedgerError
 from ledger.formatting import hours, money
 from ledger.payments import runs
-from ledger.people.bank import BankCipher
 from ledger.timebank.services import time_credit_balance
 
 payments_cli = AppGroup("payments", help="Draft, check, export, confirm and cancel payment runs.")
@@ -32,10 +31,6 @@ timebank_cli = AppGroup("timebank", help="Time credits held by participants.")
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 as_user_option = click.option("--as-user", "as_user", required=True, metavar="EMAIL",
                               help="The finance user doing this (recorded on the run).")
-
-
-def _session_factory():
-    return current_app.extensions["session_factory"]
 
 
 def _finance_user(session: Session, email: str) -> int:
@@ -49,10 +44,6 @@ def _finance_user(session: Session, email: str) -> int:
     if not allowed(user.role_names, "payments.manage"):
         raise click.BadParameter(f"{address} is not a finance user.", param_hint="--as-user")
     return user.id
-
-
-def _cipher() -> BankCipher:
-    return current_app.extensions["bank_cipher"]
 
 
 def _write_private(path: str, body: str) -> None:
@@ -110,12 +101,13 @@ def _fail(error: LedgerError) -> click.ClickException:
 @as_user_option
 def draft_command(cutoff: dt.datetime, payment_date: dt.datetime, as_user: str):
     """Draft a payment run: approved claims up to the cut-off, with the batch benefit check."""
-    rulebook, settings = runs.policy_from_extensions(current_app.extensions)
+    configured = settings()
     try:
-        with unit_of_work(_session_factory()) as session:
+        with unit_of_work(session_factory()) as session:
             summary = runs.draft_payment_run(session, cutoff_date=cutoff.date(), payment_date=payment_date.date(),
-                                             actor_user_id=_finance_user(session, as_user), rulebook=rulebook,
-                                             settings=settings, today=dt.date.today())
+                                             actor_user_id=_finance_user(session, as_user),
+                                             rulebook=configured.rulebook, settings=configured.policy,
+                                             today=dt.date.today())
     except LedgerError as error:
         raise _fail(error) from None
     click.echo(describe(summary))
@@ -127,7 +119,7 @@ def draft_command(cutoff: dt.datetime, payment_date: dt.datetime, as_user: str):
 def show_command(run_id: int, as_user: str):
     """Show a run: per-payee totals, benefit flags, masked account numbers, what was left out."""
     try:
-        with unit_of_work(_session_factory()) as session:
+        with unit_of_work(session_factory()) as session:
             _finance_user(session, as_user)
             summary = runs.payment_run_summary(session, run_id)
     except LedgerError as error:
@@ -142,9 +134,9 @@ def show_command(run_id: int, as_user: str):
 def bacs_command(run_id: int, out: str, as_user: str):
     """Write a draft run's Bacs Standard 18 file (readable by you only)."""
     try:
-        with unit_of_work(_session_factory()) as session:
+        with unit_of_work(session_factory()) as session:
             _finance_user(session, as_user)
-            body = runs.bacs_file(session, run_id, runs.originator_from_config(current_app.config), _cipher(),
+            body = runs.bacs_file(session, run_id, settings().originator, settings().bank_cipher,
                                   created_on=dt.date.today())
             summary = runs.payment_run_summary(session, run_id)
     except LedgerError as error:
@@ -162,9 +154,9 @@ def bacs_command(run_id: int, out: str, as_user: str):
 def csv_command(run_id: int, out: str, as_user: str):
     """Write a draft run's bank-upload CSV (readable by you only)."""
     try:
-        with unit_of_work(_session_factory()) as session:
+        with unit_of_work(session_factory()) as session:
             _finance_user(session, as_user)
-            body = runs.bank_csv(session, run_id, _cipher())
+            body = runs.bank_csv(session, run_id, settings().bank_cipher)
             summary = runs.payment_run_summary(session, run_id)
     except LedgerError as error:
         raise _fail(error) from None
@@ -181,7 +173,7 @@ def csv_command(run_id: int, out: str, as_user: str):
 def confirm_command(run_id: int, bank_reference: str, override_reason: str | None, as_user: str):
     """Confirm the bank accepted the run: post the payments and mark the claims paid (once only)."""
     try:
-        with unit_of_work(_session_factory()) as session:
+        with unit_of_work(session_factory()) as session:
             summary = runs.confirm_payment_run(session, run_id, actor_user_id=_finance_user(session, as_user),
                                                bank_reference=bank_reference,
                                                override_reason=override_reason)
@@ -197,7 +189,7 @@ def confirm_command(run_id: int, bank_reference: str, override_reason: str | Non
 def cancel_command(run_id: int, reason: str, as_user: str):
     """Cancel a draft run; its claims wait for a later run."""
     try:
-        with unit_of_work(_session_factory()) as session:
+        with unit_of_work(session_factory()) as session:
             summary = runs.cancel_payment_run(session, run_id, actor_user_id=_finance_user(session, as_user),
                                               reason=reason)
     except LedgerError as error:
@@ -211,14 +203,9 @@ def cancel_command(run_id: int, reason: str, as_user: str):
 def balance_command(participant_id: int, as_user: str):
     """Show a participant's time credits, in hours."""
     try:
-        with unit_of_work(_session_factory()) as session:
+        with unit_of_work(session_factory()) as session:
             _finance_user(session, as_user)
             minutes = time_credit_balance(session, participant_id)
     except LedgerError as error:
         raise _fail(error) from None
     click.echo(f"Participant {participant_id} holds {hours(minutes)} of time credits ({minutes} minutes).")
-
-
-def init_app(app: Flask) -> None:
-    app.cli.add_command(payments_cli)
-    app.cli.add_command(timebank_cli)

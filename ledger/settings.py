@@ -1,0 +1,143 @@
+"""The organisation's settings as one frozen record, built once when the app starts.
+
+Configuration arrives as a flat mapping (``ledger.config.from_environment``: the environment, then any
+overrides a test passes). ``build_settings`` turns it into typed values once, so that a mistyped key, an
+invalid rules file or a malformed bank-details key stops the app at start instead of failing the first
+person who needs it, and so that the API, the web pages and the CLI all read the same values from one
+place (``ledger.context.settings()``). Services never read it themselves: their callers hand them the
+parts they need (``settings.claim_rules``, ``settings.bank_cipher``...).
+
+Nothing here imports Flask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ledger.claims.services import ClaimRules
+from ledger.documents.data import Organisation
+from ledger.errors import ConfigurationError
+from ledger.payments.bacs import Originator
+from ledger.people.bank import BankCipher
+from policies.errors import PolicyError
+from policies.rulebook import Rulebook, load_rulebook
+from policies.settings import PolicySettings
+
+
+@dataclass(frozen=True, slots=True)
+class Signatory:
+    """Who signs letters such as the benefits evidence pack, when the organisation names one."""
+
+    name: str | None
+    role: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LoginLimits:
+    """How many wrong passwords, in how long, before sign-in waits."""
+
+    max_failures: int
+    window_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class PublicRateLimit:
+    """Calls per client address to the public endpoints (the benefit calculator) per window."""
+
+    limit: int
+    window_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the organisation has configured, typed and checked."""
+
+    env_name: str
+    rulebook: Rulebook
+    policy: PolicySettings
+    claim_rules: ClaimRules
+    originator: Originator
+    organisation: Organisation
+    bank_cipher: BankCipher
+    signatory: Signatory
+    login: LoginLimits
+    public_rate_limit: PublicRateLimit
+    time_credit_overdraft_minutes: int
+
+    @property
+    def pay_basis(self) -> str:
+        return self.claim_rules.pay_basis
+
+    @property
+    def production(self) -> bool:
+        return self.env_name == "production"
+
+
+def _lines_of(value: Any) -> tuple[str, ...]:
+    """Lines of an address or contact: a sequence, or text split at new lines and semicolons."""
+    if not value:
+        return ()
+    parts = value.replace(";", "\n").splitlines() if isinstance(value, str) else [str(v) for v in value]
+    return tuple(part.strip() for part in parts if part.strip())
+
+
+def organisation_from_config(config: Mapping[str, Any]) -> Organisation:
+    """The organisation named in every document and page header.
+
+    ``ORGANISATION_NAME``, ``ORGANISATION_ADDRESS``, ``ORGANISATION_CONTACT`` (lists, or text with one line
+    per new line or semicolon) and ``ORGANISATION_CHARITY_NUMBER``.
+    """
+    return Organisation(
+        name=(config.get("ORGANISATION_NAME") or "").strip() or "The organisation",
+        address=_lines_of(config.get("ORGANISATION_ADDRESS")),
+        contact=_lines_of(config.get("ORGANISATION_CONTACT")),
+        charity_number=(config.get("ORGANISATION_CHARITY_NUMBER") or "").strip() or None,
+    )
+
+
+def _rules(config: Mapping[str, Any]) -> tuple[Rulebook, PolicySettings]:
+    try:
+        rulebook = load_rulebook(config.get("POLICY_OVERRIDE_FILES") or ())
+        policy = PolicySettings(
+            vouchers_count_as_earnings=config["VOUCHERS_COUNT_AS_EARNINGS"],
+            on_warn=config["POLICY_ON_WARN"],
+            on_breach=config["POLICY_ON_BREACH"],
+        )
+    except PolicyError as error:
+        raise ConfigurationError(f"The benefit rules could not be loaded: {error}") from error
+    return rulebook, policy
+
+
+def build_settings(config: Mapping[str, Any]) -> Settings:
+    """Check and type the app's configuration; raise ConfigurationError naming what is wrong."""
+    rulebook, policy = _rules(config)
+    return Settings(
+        env_name=config["ENV_NAME"],
+        rulebook=rulebook,
+        policy=policy,
+        claim_rules=ClaimRules(
+            rulebook=rulebook,
+            policy=policy,
+            pay_basis=config.get("PAY_BASIS") or "real_living_wage",
+            second_approval_above_pence=int(config["SECOND_APPROVAL_ABOVE_PENCE"]),
+            receipt_max_bytes=int(config["RECEIPT_MAX_BYTES"]),
+        ),
+        originator=Originator(
+            service_user_number=config["BACS_SERVICE_USER_NUMBER"],
+            name=config["BACS_ORIGINATOR_NAME"],
+            sort_code=config["BACS_ORIGINATOR_SORT_CODE"],
+            account_number=config["BACS_ORIGINATOR_ACCOUNT"],
+        ),
+        organisation=organisation_from_config(config),
+        # Built once: a malformed key stops the app at start, not when finance first saves bank details.
+        bank_cipher=BankCipher(config["BANK_DETAILS_KEY"]),
+        signatory=Signatory(name=config.get("EVIDENCE_SIGNATORY_NAME") or None,
+                            role=config.get("EVIDENCE_SIGNATORY_ROLE") or None),
+        login=LoginLimits(max_failures=int(config["LOGIN_MAX_FAILURES"]),
+                          window_seconds=int(config["LOGIN_WINDOW_SECONDS"])),
+        public_rate_limit=PublicRateLimit(limit=int(config["PUBLIC_API_RATE_LIMIT"]),
+                                          window_seconds=int(config["PUBLIC_API_RATE_WINDOW_SECONDS"])),
+        time_credit_overdraft_minutes=int(config.get("TIME_CREDIT_OVERDRAFT_MINUTES") or 0),
+    )
