@@ -45,6 +45,13 @@ _MILES = validate.Regexp(r"^\d{1,6}(\.\d{1,2})?$", error='Miles as a decimal str
 _TWO_PLACES = Decimal("0.01")
 
 
+def benefit_check_field(attribute: str, *, description: str = "The benefit check, as the public calculator answers "
+                        "(POST /api/v1/policy/check)") -> fields.Function:
+    """A stored benefit check in its published JSON shape."""
+    return fields.Function(lambda obj: None if getattr(obj, attribute) is None else getattr(obj, attribute).to_json(),
+                           allow_none=True, metadata={"type": "object", "description": description})
+
+
 def _only_participant(user: User) -> int | None:
     """None when the user's role reaches every claim; otherwise the one participant whose claims they may reach."""
     if allowed(user.role_names, "claims.submit"):
@@ -258,7 +265,7 @@ class ClaimSchema(Schema):
     reason = fields.Str(allow_none=True)
     override_reason = fields.Str(allow_none=True)
     policy_outcome = fields.Str(allow_none=True)
-    policy_decision = fields.Dict(allow_none=True)
+    policy_decision = benefit_check_field("policy_decision")
     approver_user_ids = fields.List(fields.Int())
     accrual_entry_id = fields.Int(allow_none=True)
     reversal_entry_id = fields.Int(allow_none=True)
@@ -271,7 +278,7 @@ class ClaimSchema(Schema):
 class ApprovalOutcomeSchema(Schema):
     claim = fields.Nested(ClaimSchema)
     required_action = fields.Str(metadata={"description": "none, warn, override or block"})
-    policy = fields.Dict(allow_none=True)
+    policy = benefit_check_field("policy")
     approvals = fields.Int()
     approvals_needed = fields.Int()
 
@@ -280,8 +287,8 @@ class ApprovalPreviewSchema(Schema):
     claim_id = fields.Int()
     expected_payment_date = fields.Date()
     required_action = fields.Str(metadata={"description": "none, warn, override or block"})
-    policy = fields.Dict(allow_none=True, metadata={"description": "The policy engine's decision; null when the "
-                                                                   "participant has declared no benefits."})
+    policy = benefit_check_field("policy", description="The policy engine's decision; null when the participant "
+                                                       "has declared no benefits.")
     approvals = fields.Int()
     approvals_needed = fields.Int()
 

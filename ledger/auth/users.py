@@ -16,6 +16,8 @@ from ledger.auth import ratelimit
 from ledger.auth.models import ROLES, ApiToken, User, UserRole
 from ledger.auth.passwords import hash_password, needs_rehash, verify_password
 from ledger.errors import Conflict, NotFound, TooManyRequests, ValidationError
+from ledger.events.records import NewEvent
+from ledger.events.writer import record_event
 from ledger.people.models import Participant
 
 TOKEN_PREFIX = "lgr_"
@@ -50,7 +52,9 @@ def create_user(
     password: str,
     roles: Iterable[str],
     participant_id: int | None = None,
+    actor_user_id: int | None = None,
 ) -> User:
+    """Create a user with their roles (``actor_user_id``: the administrator creating them, if any)."""
     email = normalise_email(email)
     roles = _checked_roles(roles)
     _check_participant_link(session, roles, participant_id)
@@ -63,7 +67,15 @@ def create_user(
     user.roles = [UserRole(role=r) for r in roles]
     session.add(user)
     session.flush()
+    _user_event(session, user, "create", actor_user_id, details={"roles": roles, "email": email})
     return user
+
+
+def _user_event(session: Session, user: User, action: str, actor: int | None, *, details: dict | None = None,
+                before: str | None = None, after: str | None = None) -> None:
+    record_event(session, NewEvent(subject="user", subject_id=user.id, action=action, actor_user_id=actor,
+                                   before=before, after=after, details=details,
+                                   participant_id=user.participant_id))
 
 
 def _checked_roles(roles: Iterable[str]) -> list[str]:
@@ -93,12 +105,15 @@ def _check_participant_link(
                        fields={"participant_id": ["taken"]})
 
 
-def set_roles(session: Session, user_id: int, roles: Iterable[str]) -> User:
+def set_roles(session: Session, user_id: int, roles: Iterable[str], *, actor_user_id: int | None = None) -> User:
+    """Replace a user's roles; the change (from which roles to which) is recorded."""
     user = get_user(session, user_id)
     roles = _checked_roles(roles)
     _check_participant_link(session, roles, user.participant_id, user.id)
+    before = sorted(user.role_names)
     user.roles = [UserRole(role=r) for r in roles]
     session.flush()
+    _user_event(session, user, "set_roles", actor_user_id, details={"from": before, "to": roles})
     return user
 
 
@@ -140,7 +155,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, user_id: int, name: str) -> IssuedToken:
+def issue_token(session: Session, user_id: int, name: str, *, actor_user_id: int | None = None) -> IssuedToken:
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationError("Give the token a name of 1 to 100 characters, saying what uses it.",
@@ -150,7 +165,14 @@ def issue_token(session: Session, user_id: int, name: str) -> IssuedToken:
     row = ApiToken(user_id=user_id, name=name, token_hash=_token_hash(token), prefix=token[:12])
     session.add(row)
     session.flush()
+    _token_event(session, row, "issue", actor_user_id if actor_user_id is not None else user_id)
     return IssuedToken(id=row.id, name=name, token=token)
+
+
+def _token_event(session: Session, row: ApiToken, action: str, actor: int | None) -> None:
+    record_event(session, NewEvent(subject="api_token", subject_id=row.id, action=action, actor_user_id=actor,
+                                   after="revoked" if row.revoked_at else "active",
+                                   details={"user_id": row.user_id, "name": row.name, "prefix": row.prefix}))
 
 
 def revoke_token(session: Session, user_id: int, token_id: int) -> ApiToken:
@@ -160,6 +182,7 @@ def revoke_token(session: Session, user_id: int, token_id: int) -> ApiToken:
     if row.revoked_at is None:
         row.revoked_at = dt.datetime.now(dt.UTC)
         session.flush()
+        _token_event(session, row, "revoke", user_id)
     return row
 
 

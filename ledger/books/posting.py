@@ -45,6 +45,8 @@ from ledger.errors import (
     UnbalancedEntry,
     ValidationError,
 )
+from ledger.events.records import NewEvent
+from ledger.events.writer import record_event
 
 # No single posting may exceed a billion pounds (or its time equivalent): anything larger is a typo.
 MAX_ABS_AMOUNT = 100_000_000_000
@@ -421,6 +423,8 @@ def lock_period(session: Session, month: dt.date, *, actor_user_id: int | None =
     if session.get(LockedPeriod, month) is None:
         session.add(LockedPeriod(month=month, locked_at=_utcnow(), locked_by_user_id=actor_user_id))
         session.flush()
+        record_event(session, NewEvent(subject="period", subject_id=f"{month:%Y-%m}", action="lock",
+                                       actor_user_id=actor_user_id, before="open", after="locked"))
     return month
 
 

@@ -1,7 +1,7 @@
 """Claims, their lines, receipts, approvals and history; expense advances.
 
 Money is integer pence, time whole minutes. A claim's status changes only through
-``ledger.claims.workflow``; every change is recorded in ``claim_events``.
+``ledger.claims.workflow``; every change is an event (``ledger.events``), which is the claim's history.
 """
 
 from __future__ import annotations
@@ -137,21 +137,6 @@ class ClaimApproval(Base):
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-
-
-class ClaimEvent(Base):
-    """History of a claim: every transition, who made it, when and why."""
-
-    __tablename__ = "claim_events"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
-    action: Mapped[str] = mapped_column(String(24))
-    from_status: Mapped[str | None] = mapped_column(String(16))
-    to_status: Mapped[str] = mapped_column(String(16))
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    note: Mapped[str | None] = mapped_column(Text)
 
 
 class Advance(Base):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ledger.benefit_checks import BenefitCheck
+
 
 @dataclass(frozen=True, slots=True)
 class ReceiptRecord:
@@ -63,7 +65,7 @@ class ClaimRecord:
     reason: str | None
     override_reason: str | None
     policy_outcome: str | None
-    policy_decision: dict | None
+    policy_decision: BenefitCheck | None
     accrual_entry_id: int | None
     reversal_entry_id: int | None
     payment_run_id: int | None
@@ -76,7 +78,7 @@ class ClaimRecord:
 @dataclass(frozen=True, slots=True)
 class ApprovalOutcome:
     claim: ClaimRecord
-    policy: dict | None
+    policy: BenefitCheck | None
     required_action: str
     approvals: int
     approvals_needed: int
@@ -89,7 +91,7 @@ class ApprovalPreview:
     claim_id: int
     expected_payment_date: dt.date
     required_action: str  # none | warn | override | block
-    policy: dict | None  # the policy engine's decision; None when the participant declared no benefits
+    policy: BenefitCheck | None  # None when the participant declared no benefits
     approvals: int
     approvals_needed: int
 

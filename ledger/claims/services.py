@@ -33,14 +33,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ledger.benefit_checks import BenefitCheck
 from ledger.books.models import JournalEntry, LockedPeriod
 from ledger.books.posting import load_entry, post_entry, reverse_entry
 from ledger.books.records import PostingLine
 from ledger.claims import workflow
+from ledger.claims.advance_workflow import ADVANCE, OUTSTANDING
 from ledger.claims.benefit_check import check_participant_payment, claim_as_payment
 from ledger.claims.models import (
     CHOICES,
@@ -48,7 +50,6 @@ from ledger.claims.models import (
     Advance,
     Claim,
     ClaimApproval,
-    ClaimEvent,
     ExpenseLine,
     Receipt,
 )
@@ -62,6 +63,8 @@ from ledger.claims.records import (
     ReceiptRecord,
 )
 from ledger.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from ledger.events.records import NewEvent
+from ledger.events.writer import events_of_claims, record_event, record_events
 from ledger.organisation import BANK, TIME_ISSUED, open_organisation_accounts
 from ledger.payments.calendar import earliest_payment_date
 from ledger.people.accounts import group_accounts, participant_accounts
@@ -70,7 +73,6 @@ from ledger.projects.accounts import project_accounts
 from ledger.projects.models import Activity, Attendance, Project
 from ledger.projects.services import normalise_code
 from policies import pay
-from policies.calculator import decision_json
 from policies.errors import PolicyError
 from policies.payments import earnings_pence, work_hours
 from policies.rulebook import Rulebook
@@ -85,9 +87,6 @@ MAX_MILES = Decimal(2000)
 MAX_LINES = 50
 MAX_KEY = 150
 RECEIPT_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
-# Statuses whose lines still count towards the tax year's mileage band, and in which receipts may be added.
-_LIVE = ("draft", "submitted", "returned", "approved", "paid")
-_OPEN = ("draft", "submitted", "returned")
 _POUNDS = re.compile(r"^[+-]?\d{1,9}(\.\d{1,2})?$")
 _MILES = re.compile(r"^\d{1,6}(\.\d{1,2})?$")
 # Cars and vans share HMRC's 10,000-mile band; motorcycles and bicycles have one flat rate.
@@ -145,11 +144,11 @@ def claim_records(session: Session, claims: Sequence[Claim]) -> list[ClaimRecord
     ):
         receipts.setdefault(r.expense_line_id, []).append(ReceiptRecord(
             id=r.id, filename=r.filename, content_type=r.content_type, size_bytes=r.size_bytes, sha256=r.sha256))
-    events: dict[int, list[ClaimEventRecord]] = {}
-    for e in session.execute(select(ClaimEvent).where(ClaimEvent.claim_id.in_(ids)).order_by(ClaimEvent.id)).scalars():
-        events.setdefault(e.claim_id, []).append(ClaimEventRecord(
-            action=e.action, from_status=e.from_status, to_status=e.to_status, user_id=e.user_id, at=e.at,
-            note=e.note))
+    events = {
+        claim_id: [ClaimEventRecord(action=e.action, from_status=e.before, to_status=e.after or "",
+                                    user_id=e.actor_user_id, at=e.at, note=e.reason or e.note) for e in found]
+        for claim_id, found in events_of_claims(session, ids).items()
+    }
     approvers: dict[int, list[int]] = {}
     for claim_id, user_id in session.execute(
         select(ClaimApproval.claim_id, ClaimApproval.user_id).where(ClaimApproval.claim_id.in_(ids))
@@ -165,7 +164,8 @@ def claim_records(session: Session, claims: Sequence[Claim]) -> list[ClaimRecord
             choice_recorded_by_user_id=c.choice_recorded_by_user_id, choice_recorded_at=c.choice_recorded_at,
             assisted=bool(c.assisted), created_by_user_id=c.created_by_user_id,
             submitted_by_user_id=c.submitted_by_user_id, submitted_at=c.submitted_at, reason=c.reason,
-            override_reason=c.override_reason, policy_outcome=c.policy_outcome, policy_decision=c.policy_decision,
+            override_reason=c.override_reason, policy_outcome=c.policy_outcome,
+            policy_decision=None if c.policy_decision is None else BenefitCheck.from_json(c.policy_decision),
             accrual_entry_id=c.accrual_entry_id, reversal_entry_id=c.reversal_entry_id,
             payment_run_id=c.payment_run_id, paid_on=c.paid_on, approver_user_ids=tuple(approvers.get(c.id, ())),
             lines=tuple(
@@ -204,16 +204,22 @@ def list_claims(
     return claim_records(session, session.execute(query).scalars().all())
 
 
-def _event(session: Session, claim: Claim, action: str, before: str | None, actor: int | None,
-           note: str | None = None) -> None:
-    session.add(ClaimEvent(claim_id=claim.id, action=action, from_status=before, to_status=claim.status,
-                           user_id=actor, at=_now(), note=note))
+def _event(session: Session, claim: Claim, action: str, before: str | None, actor: int | None, *,
+           note: str | None = None, reason: str | None = None, entry_id: int | None = None,
+           details: dict | None = None) -> None:
+    """Record what happened to the claim: its history is these events, and nothing else writes it."""
+    record_event(session, NewEvent(
+        subject="claim", subject_id=claim.id, action=action, actor_user_id=actor, before=before, after=claim.status,
+        reason=reason, note=note, details=details, participant_id=claim.participant_id, claim_id=claim.id,
+        payment_run_id=claim.payment_run_id, entry_id=entry_id))
 
 
-def _transition(session: Session, claim: Claim, action: str, actor: int | None, note: str | None = None) -> None:
+def _transition(session: Session, claim: Claim, action: str, actor: int | None, *, reason: str | None = None,
+                entry_id: int | None = None) -> None:
+    """Move the claim on through the one transition table, and record it."""
     before = claim.status
     claim.status = workflow.next_status(before, action)
-    _event(session, claim, action, before, actor, note)
+    _event(session, claim, action, before, actor, reason=reason, entry_id=entry_id)
 
 
 # ---------------------------------------------------------------- creating claims
@@ -338,7 +344,7 @@ def draft_fee_claim(
     claim, created = _insert_once(session, claim)
     if created:
         _event(session, claim, "draft", None, actor_user_id,
-               f"Drafted from attendance; participant's standing choice: {choice}")
+               note=f"Drafted from attendance; participant's standing choice: {choice}")
     return claim_record(session, claim), created
 
 
@@ -375,7 +381,7 @@ def _banded_miles_claimed(session: Session, participant_id: int, on: dt.date) ->
     year = tax_year_of(on)
     rows = session.execute(
         select(ExpenseLine.miles).join(Claim, Claim.id == ExpenseLine.claim_id).where(
-            Claim.participant_id == participant_id, Claim.status.in_(_LIVE), ExpenseLine.category == "mileage",
+            Claim.participant_id == participant_id, Claim.status.in_(workflow.LIVE), ExpenseLine.category == "mileage",
             ExpenseLine.vehicle.in_(_BANDED_VEHICLES),
             ExpenseLine.incurred_on >= year.start, ExpenseLine.incurred_on <= year.end,
         )
@@ -467,7 +473,7 @@ def create_expense_claim(
     claim, created = _insert_once(session, claim)
     if created:
         if advance is not None:
-            if advance.status != "paid" or advance.settlement_claim_id is not None:
+            if advance.status not in OUTSTANDING or advance.settlement_claim_id is not None:
                 raise Conflict(f"Advance {advance_id} is already settled or being settled"
                                + (f" by claim {advance.settlement_claim_id}." if advance.settlement_claim_id else "."),
                                fields={"advance_id": ["Already settled."]})
@@ -475,7 +481,7 @@ def create_expense_claim(
         for row in rows:
             row.claim_id = claim.id
         session.add_all(rows)
-        _event(session, claim, "draft", None, actor_user_id, f"{len(rows)} expense line(s)")
+        _event(session, claim, "draft", None, actor_user_id, note=f"{len(rows)} expense line(s)")
         session.flush()
     return claim_record(session, claim), created
 
@@ -524,7 +530,7 @@ def add_receipt(
     line = session.get(ExpenseLine, line_id)
     if line is None or line.claim_id != claim.id:
         raise NotFound(f"Claim {claim_id} has no expense line {line_id}.", fields={"line_id": ["Unknown."]})
-    if claim.status not in _OPEN:
+    if claim.status not in workflow.OPEN:
         raise Conflict(f"Receipts can be added while a claim is open; this one is {claim.status}.",
                        fields={"status": [claim.status]})
     if not data:
@@ -587,7 +593,7 @@ def record_choice(
     if claim.kind != "fee":
         raise Conflict("Only a fee offers a choice; expenses are repaid and time credits awarded as claimed.",
                        fields={"choice": ["Only for fees."]})
-    if claim.status not in _OPEN:
+    if claim.status not in workflow.OPEN:
         raise Conflict(f"The choice can change until the fee is approved; this one is {claim.status}.",
                        fields={"status": [claim.status]})
     amount_pence = None
@@ -607,7 +613,7 @@ def record_choice(
     claim.choice_recorded_by_user_id = actor_user_id
     claim.choice_recorded_at = _now()
     session.execute(delete(ClaimApproval).where(ClaimApproval.claim_id == claim.id))
-    _event(session, claim, "choose", claim.status, actor_user_id, f"Participant's choice: {choice}")
+    _event(session, claim, "choose", claim.status, actor_user_id, note=f"Participant's choice: {choice}")
     session.flush()
     return claim_record(session, claim)
 
@@ -628,7 +634,9 @@ def submit_claim(
     return claim_record(session, claim)
 
 
-def _benefit_check(session: Session, claim: Claim, rules: ClaimRules, received: dt.date) -> tuple[str, dict | None]:
+def _benefit_check(
+    session: Session, claim: Claim, rules: ClaimRules, received: dt.date,
+) -> tuple[str, BenefitCheck | None]:
     """What the organisation requires before paying the claim on ``received``, and the policy engine's decision.
 
     A payment that adds no earnings and no paid hours (expenses, time credits, a declined or redirected fee)
@@ -643,10 +651,10 @@ def _benefit_check(session: Session, claim: Claim, rules: ClaimRules, received: 
                        "Add the missing figure (an override file) before approving.") from None
     if decision is None:
         return "none", None
-    policy = decision_json(decision, rules.policy)
+    policy = BenefitCheck.from_decision(decision, rules.policy)
     if earnings_pence(proposed, rules.policy) == 0 and work_hours(proposed) == 0:
-        policy["required_action"] = "none"
-    return policy["required_action"], policy
+        policy = policy.requiring("none")
+    return policy.required_action, policy
 
 
 def _approvals(session: Session, claim: Claim) -> int:
@@ -695,7 +703,7 @@ def approve_claim(
         raise Conflict(
             "The organisation blocks payments that would affect benefits like this: " + _first_explanation(policy)
             + " Offer the participant the alternatives (take less, time credits, pay a group, or decline).",
-            fields={"policy": [str(policy and policy["outcome"])]},
+            fields={"policy": [str(policy and policy.outcome)]},
         )
     if action == "override" and len(reason) < 10:
         raise ValidationError(
@@ -704,8 +712,8 @@ def approve_claim(
             "and that the participant has been told.",
             fields={"override_reason": ["Required (at least 10 characters) to approve this payment."]},
         )
-    claim.policy_outcome = None if policy is None else policy["outcome"]
-    claim.policy_decision = policy
+    claim.policy_outcome = None if policy is None else policy.outcome
+    claim.policy_decision = None if policy is None else policy.to_json()
     if action == "override":
         claim.override_reason = reason
     session.add(ClaimApproval(claim_id=claim.id, user_id=actor_user_id, approved_at=_now()))
@@ -713,21 +721,22 @@ def approve_claim(
     approvals, needed = _approvals(session, claim), _approvals_needed(claim, rules)
     if approvals < needed:
         _event(session, claim, "approve", claim.status, actor_user_id,
-               f"First of two approvals (claims over £{Decimal(rules.second_approval_above_pence) / 100:.2f} "
+               note=f"First of two approvals (claims over £{Decimal(rules.second_approval_above_pence) / 100:.2f} "
                "need two)")
     else:
-        _transition(session, claim, "approve", actor_user_id, reason if action == "override" else None)
         claim.decided_at = _now()
         claim.accrual_entry_id = _accrue(session, claim, today, actor_user_id)
+        _transition(session, claim, "approve", actor_user_id, reason=reason if action == "override" else None,
+                    entry_id=claim.accrual_entry_id)
     session.flush()
     return ApprovalOutcome(claim=claim_record(session, claim), policy=policy, required_action=action,
                            approvals=approvals, approvals_needed=needed)
 
 
-def _first_explanation(policy: dict | None) -> str:
-    for result in (policy or {}).get("benefits", []):
-        if result.get("effect") not in (None, "none"):
-            return result.get("explanation_for_staff") or result.get("explanation") or ""
+def _first_explanation(policy: BenefitCheck | None) -> str:
+    for effect in policy.effects if policy is not None else ():
+        if effect.effect != "none":
+            return effect.explanation_for_staff or effect.explanation
     return ""
 
 
@@ -769,8 +778,9 @@ def _accrue(session: Session, claim: Claim, today: dt.date, actor: int | None) -
     entry = post_entry(session, effective_date=_accrual_date(session, claim, today), description=claim.description,
                        postings=postings, idempotency_key=f"claim:{claim.id}:accrual", actor_user_id=actor, kind=kind)
     if advance is not None:
-        advance.status = "settled"
         advance.settlement_entry_id = entry.id
+        _advance_transition(session, advance, "settle", actor, entry_id=entry.id,
+                            note=f"Settled by the receipts of claim {claim.id}")
     return entry.id
 
 
@@ -796,7 +806,8 @@ def _undo(session: Session, claim: Claim, today: dt.date, actor: int | None, why
         if claim.kind == "expense":
             claim.amount_pence = claim.offered_pence  # undo the advance's share taken off at approval
     if advance is not None:
-        advance.status = "paid"
+        if advance.status not in OUTSTANDING:
+            _advance_transition(session, advance, "reopen", actor, note=f"{why}: claim {claim.id}")
         advance.settlement_claim_id = None
         advance.settlement_entry_id = None
 
@@ -814,7 +825,7 @@ def reject_claim(session: Session, claim_id: int, *, reason: str, actor_user_id:
     claim = _load(session, claim_id, lock=True)
     if claim.payment_run_id is not None:
         raise Conflict(f"Claim {claim_id} is in payment run {claim.payment_run_id}; cancel that run first.")
-    _transition(session, claim, "reject", actor_user_id, reason)
+    _transition(session, claim, "reject", actor_user_id, reason=reason)
     claim.reason = reason
     claim.decided_at = _now()
     _undo(session, claim, today, actor_user_id, "Rejected")
@@ -826,7 +837,7 @@ def return_claim(session: Session, claim_id: int, *, reason: str, actor_user_id:
     """Send a submitted claim back for more information; any first approval is cleared."""
     reason = _reason(reason, "Say what more information is needed.")
     claim = _load(session, claim_id, lock=True)
-    _transition(session, claim, "return", actor_user_id, reason)
+    _transition(session, claim, "return", actor_user_id, reason=reason)
     claim.reason = reason
     session.execute(delete(ClaimApproval).where(ClaimApproval.claim_id == claim.id))
     session.flush()
@@ -839,14 +850,40 @@ def cancel_claim(
 ) -> ClaimRecord:
     """Cancel a claim before payment; after approval its accrual is reversed (``may_reverse``: finance only)."""
     claim = _load(session, claim_id, lock=True)
-    if claim.status == "approved" and not may_reverse:
+    if claim.status in workflow.OWED and not may_reverse:
         raise PermissionDenied("This claim is approved: only finance can cancel it (its accrual is reversed).")
-    if claim.payment_run_id is not None and claim.status == "approved":
+    if claim.payment_run_id is not None and claim.status in workflow.OWED:
         raise Conflict(f"Claim {claim_id} is in payment run {claim.payment_run_id}; cancel that run first.")
-    _transition(session, claim, "cancel", actor_user_id, reason)
+    _transition(session, claim, "cancel", actor_user_id, reason=reason)
     _undo(session, claim, today, actor_user_id, "Cancelled")
     session.flush()
     return claim_record(session, claim)
+
+
+def mark_claims_paid(
+    session: Session, *, payment_run_id: int, paid_on: dt.date, actor_user_id: int | None, note: str,
+) -> list[int]:
+    """The payment run's ``pay`` transition for every approved claim in it, each recorded in its history.
+
+    One guarded ``UPDATE`` moves them all (a claim cancelled or reversed since the run was drafted is no
+    longer approved and is not touched); the caller compares the count with the run's.
+    """
+    (owed,) = workflow.OWED  # one status is "approved and waiting to be paid"
+    paid = workflow.next_status(owed, "pay")
+    claims = Claim.__table__
+    rows = session.execute(
+        update(claims)
+        .where(claims.c.payment_run_id == payment_run_id, claims.c.status == owed)
+        .values(status=paid, paid_on=paid_on)
+        .returning(claims.c.id, claims.c.participant_id)
+    ).all()
+    record_events(session, (
+        NewEvent(subject="claim", subject_id=row.id, action="pay", actor_user_id=actor_user_id, before=owed,
+                 after=paid, note=note, participant_id=row.participant_id, claim_id=row.id,
+                 payment_run_id=payment_run_id)
+        for row in rows
+    ))
+    return [row.id for row in rows]
 
 
 # ---------------------------------------------------------------- advances
@@ -877,7 +914,25 @@ def pay_advance(
                           created_by_user_id=actor_user_id)
         session.add(advance)
         session.flush()
+        _advance_event(session, advance, "pay", None, actor_user_id, entry_id=entry.id,
+                       note=f"£{Decimal(pence) / 100:.2f} paid in advance for project {project.code}")
     return advance_record(session, advance)
+
+
+def _advance_event(session: Session, advance: Advance, action: str, before: str | None, actor: int | None, *,
+                   note: str | None = None, entry_id: int | None = None) -> None:
+    record_event(session, NewEvent(
+        subject="advance", subject_id=advance.id, action=action, actor_user_id=actor, before=before,
+        after=advance.status, note=note, participant_id=advance.participant_id,
+        claim_id=advance.settlement_claim_id, entry_id=entry_id))
+
+
+def _advance_transition(session: Session, advance: Advance, action: str, actor: int | None, *,
+                        note: str | None = None, entry_id: int | None = None) -> None:
+    """Move the advance on through its one transition table, and record it."""
+    before = advance.status
+    advance.status = ADVANCE.next_status(before, action)
+    _advance_event(session, advance, action, before, actor, note=note, entry_id=entry_id)
 
 
 def settle_advance_surplus(
@@ -898,7 +953,7 @@ def settle_advance_surplus(
     ).scalar_one_or_none()
     if advance is None:
         raise NotFound(f"There is no advance {advance_id}.")
-    if advance.status == "paid" and advance.settlement_claim_id is not None:
+    if advance.status in OUTSTANDING and advance.settlement_claim_id is not None:
         raise Conflict(f"Advance {advance_id} is to be settled by claim {advance.settlement_claim_id}; approve, "
                        "reject or cancel that claim first.")
     if _surplus_entry_id(session, advance) is not None:
@@ -910,12 +965,13 @@ def settle_advance_surplus(
     if how == "netted":
         _net_off(session, advance, surplus, actor_user_id)
     open_organisation_accounts(session)
-    post_entry(session, effective_date=on, description=f"Advance {advance.id}: surplus {how}",
-               idempotency_key=_surplus_key(advance),
-               postings=[PostingLine(BANK if how == "returned" else person.owed, surplus, "GBP"),
-                         PostingLine(person.advance, -surplus, "GBP")],
-               actor_user_id=actor_user_id, kind=f"advance_surplus_{how}")
-    advance.status = "settled"
+    entry = post_entry(session, effective_date=on, description=f"Advance {advance.id}: surplus {how}",
+                       idempotency_key=_surplus_key(advance),
+                       postings=[PostingLine(BANK if how == "returned" else person.owed, surplus, "GBP"),
+                                 PostingLine(person.advance, -surplus, "GBP")],
+                       actor_user_id=actor_user_id, kind=f"advance_surplus_{how}")
+    _advance_transition(session, advance, "settle" if advance.status in OUTSTANDING else "clear_surplus", actor_user_id,
+                        entry_id=entry.id, note=f"£{Decimal(surplus) / 100:.2f} left of the advance {how}")
     session.flush()
     return advance_record(session, advance)
 
@@ -923,7 +979,7 @@ def settle_advance_surplus(
 def _net_off(session: Session, advance: Advance, surplus: int, actor: int | None) -> None:
     owed = session.execute(
         select(Claim).where(Claim.participant_id == advance.participant_id, Claim.kind == "expense",
-                            Claim.status == "approved", Claim.payment_run_id.is_(None), Claim.amount_pence > 0)
+                            Claim.status.in_(workflow.OWED), Claim.payment_run_id.is_(None), Claim.amount_pence > 0)
         .order_by(Claim.id).with_for_update().execution_options(populate_existing=True)
     ).scalars().all()
     if sum(c.amount_pence for c in owed) < surplus:
@@ -935,7 +991,7 @@ def _net_off(session: Session, advance: Advance, surplus: int, actor: int | None
         taken = min(left, claim.amount_pence)
         claim.amount_pence -= taken
         _event(session, claim, "net_off", claim.status, actor,
-               f"£{Decimal(taken) / 100:.2f} left of advance {advance.id} netted off")
+               note=f"£{Decimal(taken) / 100:.2f} left of advance {advance.id} netted off")
         left -= taken
         if left == 0:
             break

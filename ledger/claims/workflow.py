@@ -10,11 +10,12 @@
 
 Rejecting or cancelling an approved claim reverses its accrual. A claim needing a second approver stays
 ``submitted`` after the first approval. ``pay`` is the payment run's, when the bank has accepted it.
+The status groups below are the only lists of claim statuses in the code.
 """
 
 from __future__ import annotations
 
-from ledger.errors import Conflict
+from ledger.workflow import Workflow
 
 TRANSITIONS: dict[tuple[str, str], str] = {
     ("draft", "submit"): "submitted",
@@ -30,10 +31,8 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("approved", "cancel"): "cancelled",
 }
 
-ACTIONS = frozenset(action for _status, action in TRANSITIONS)
-
 # What a person reads when an action is refused.
-_DESCRIBE = {
+DESCRIBE = {
     "draft": "still a draft",
     "submitted": "waiting for approval",
     "returned": "returned for more information",
@@ -43,13 +42,23 @@ _DESCRIBE = {
     "paid": "already paid",
 }
 
+CLAIM = Workflow("claim", TRANSITIONS, DESCRIBE)
+ACTIONS = CLAIM.actions
+
+#: Not yet approved: the participant's choice can change and receipts can be added.
+OPEN: tuple[str, ...] = ("draft", "submitted", "returned")
+#: Waiting for finance to decide.
+WAITING_FOR_APPROVAL: tuple[str, ...] = CLAIM.statuses_allowing("approve")
+#: Approved and not yet paid: owed, waiting for a payment run.
+OWED: tuple[str, ...] = CLAIM.statuses_allowing("pay")
+#: Approved, paid or on the way to either: what the participant has received, or will.
+DECIDED: tuple[str, ...] = ("approved", "paid")
+#: Still counted as claimed (for HMRC's mileage band across the tax year): neither rejected nor cancelled.
+LIVE: tuple[str, ...] = (*OPEN, *DECIDED)
+#: Nothing more can happen.
+FINAL: tuple[str, ...] = tuple(sorted(CLAIM.statuses - {s for s, _ in TRANSITIONS}))
+
 
 def next_status(status: str, action: str) -> str:
     """The status after ``action``, or a Conflict saying why it cannot happen."""
-    try:
-        return TRANSITIONS[(status, action)]
-    except KeyError:
-        allowed = sorted(a for (s, a) in TRANSITIONS if s == status)
-        hint = f" From here it can be: {', '.join(allowed)}." if allowed else " Nothing more can be done with it."
-        raise Conflict(f"This claim is {_DESCRIBE.get(status, status)}, so it cannot {action}.{hint}",
-                       fields={"status": [status]}) from None
+    return CLAIM.next_status(status, action)

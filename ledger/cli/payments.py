@@ -60,13 +60,13 @@ def describe(summary: runs.PaymentRunSummary) -> str:
         f"  cut-off {summary.cutoff_date.isoformat()}; payment date {summary.payment_date.isoformat()}"
         + (f" (asked for {summary.requested_payment_date.isoformat()})"
            if summary.requested_payment_date != summary.payment_date else "")
-        + (f"; submit the Bacs file by {summary.bacs_submit_by.isoformat()}" if summary.status == "draft" else ""),
+        + (f"; submit the Bacs file by {summary.bacs_submit_by.isoformat()}" if summary.is_draft else ""),
         f"  {summary.payee_count} payees, {summary.item_count} claims, total {money(summary.total_pence)}",
     ]
-    if summary.status == "confirmed":
+    if summary.is_paid:
         lines.append(f"  confirmed at {summary.confirmed_at:%Y-%m-%d %H:%M} UTC, bank reference "
                      f"{summary.bank_reference}")
-    if summary.status == "cancelled":
+    if summary.cancel_reason is not None:
         lines.append(f"  cancelled: {summary.cancel_reason}")
     lines.append(f"  benefit flags: {summary.benefit_flags}"
                  + (f"; confirming needs an override reason for {', '.join(summary.needs_override)}"

@@ -1,7 +1,8 @@
 """Payment runs: a batch of approved claims paid by bank transfer on one date.
 
 A run is drafted (items chosen, benefit check and files produced), then confirmed once the bank has
-accepted the file, which posts one payment entry per payee; or cancelled before confirmation.
+accepted the file, which posts one payment entry per payee; or cancelled before confirmation. Its status
+changes only through ``ledger.payments.workflow``; each change is an event (``ledger.events``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from ledger.db import Base, BigId
 
 RUN_STATUSES = ("draft", "confirmed", "cancelled")
 PAYEE_KINDS = ("participant", "group")
+# Why a payee's claims were left out of a run: they wait for a later one.
+EXCLUSION_REASONS = ("no_bank_details", "benefit_block", "removed")
 
 
 class PaymentRun(Base):
@@ -41,7 +44,13 @@ class PaymentRun(Base):
     total_pence: Mapped[int] = mapped_column(BigInteger, default=0)
     item_count: Mapped[int] = mapped_column(Integer, default=0)
     payee_count: Mapped[int] = mapped_column(Integer, default=0)
-    benefit_check: Mapped[dict | None] = mapped_column(JSON)
+    # The date finance asked for (the payment date moves to a banking day) and the day the benefits were checked.
+    requested_payment_date: Mapped[dt.date | None] = mapped_column(Date)
+    benefit_checked_on: Mapped[dt.date | None] = mapped_column(Date)
+    # Why the run went ahead although it affects someone's benefits, and who said so.
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    override_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    override_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     confirmed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -87,3 +96,46 @@ class Payment(Base):
     amount_pence: Mapped[int] = mapped_column(BigInteger)
     account_last4: Mapped[str | None] = mapped_column(String(4))
     entry_id: Mapped[int] = mapped_column(BigId, ForeignKey("journal_entries.id"))
+
+
+class PaymentRunBenefitCheck(Base):
+    """The batch benefit check of one participant's fees in a run, as it stood when the run was drafted."""
+
+    __tablename__ = "payment_run_benefit_checks"
+    __table_args__ = (
+        UniqueConstraint("run_id", "payee_kind", "payee_id"),
+        CheckConstraint("payee_kind IN ('participant','group')", name="payee_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("payment_runs.id", ondelete="CASCADE"), index=True)
+    payee_kind: Mapped[str] = mapped_column(String(12))
+    payee_id: Mapped[int] = mapped_column(Integer)
+    fee_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    fee_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    # Fees the organisation's setting held back (block): left out of the run, listed as an exclusion.
+    held_fee_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    # ``ledger.benefit_checks.BenefitCheck.to_json()``
+    benefit_check: Mapped[dict] = mapped_column(JSON)
+
+
+class PaymentRunExclusion(Base):
+    """A payee's claims that could have been in the run but are not, and why: they wait for a later run."""
+
+    __tablename__ = "payment_run_exclusions"
+    __table_args__ = (
+        CheckConstraint("payee_kind IN ('participant','group')", name="payee_kind"),
+        CheckConstraint("reason IN ('no_bank_details','benefit_block','removed')", name="reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("payment_runs.id", ondelete="CASCADE"), index=True)
+    payee_kind: Mapped[str] = mapped_column(String(12))
+    payee_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    claim_ids: Mapped[list] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    excluded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    excluded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -11,8 +11,9 @@ Invariants:
   payment_run_id = :run WHERE ... AND payment_run_id IS NULL`` (on PostgreSQL after ``SELECT ... FOR UPDATE
   SKIP LOCKED``, so a second draft drafted at the same moment passes over the claims the first holds instead
   of waiting for them or sharing them; SQLite's ``BEGIN IMMEDIATE`` serialises writers already).
-- A run is paid at most once. Confirming begins with ``UPDATE payment_runs SET status = 'confirmed' ...
-  WHERE id = :id AND status = 'draft'``: only the transaction whose update changed the row goes on; the
+- A run's status changes only through ``ledger.payments.workflow`` and each change is an event. A run is
+  paid at most once. Confirming begins with ``UPDATE payment_runs SET status = 'confirmed' ... WHERE id = :id
+  AND status = 'draft'``: only the transaction whose update changed the row goes on; the
   other (a second click, a colleague confirming the same run at the same moment) gets ``Conflict`` saying
   who confirmed it and when. A repeated confirmation is refused rather than answered as if it had just
   worked, so nobody believes they paid a run that someone else paid.
@@ -20,6 +21,9 @@ Invariants:
   Cr ``bank:main``) through ``post_entry``, effective on the payment date, with the idempotency key
   ``payment-run:<run>:<payee_kind>:<payee_id>``; it never pays a payee more than the books say is owed.
 - Bank details are decrypted here only in ``bacs_file`` and ``bank_csv``; summaries show them masked.
+- What the run found is kept in rows, never rewritten: the benefit check of each participant's fees
+  (``payment_run_benefit_checks``), each payee left out and why (``payment_run_exclusions``), and the
+  override reason on the run itself.
 
 Choices a finance officer would make:
 
@@ -48,36 +52,50 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ledger.auth.models import User
+from ledger.benefit_checks import BenefitCheck
 from ledger.books.models import Account, AccountBalance, LockedPeriod
 from ledger.books.posting import post_entry
 from ledger.books.records import PostingLine
-from ledger.claims import workflow
-from ledger.claims.benefit_check import check_participant_payment
-from ledger.claims.models import Claim, ClaimEvent, ExpenseLine
+from ledger.claims import workflow as claim_workflow
+from ledger.claims.models import Claim, ExpenseLine
+from ledger.claims.services import mark_claims_paid
 from ledger.db import is_postgresql
 from ledger.errors import Conflict, NotFound, NothingToPay, PeriodLocked, ValidationError
+from ledger.events.records import NewEvent
+from ledger.events.writer import record_event
 from ledger.organisation import BANK, open_organisation_accounts
 from ledger.payments import bacs, calendar
 from ledger.payments import bank_csv as csv_file
-from ledger.payments.models import PAYEE_KINDS, Payment, PaymentRun, PaymentRunItem
+from ledger.payments.benefit_check import RunFees, check_run_fees
+from ledger.payments.models import (
+    PAYEE_KINDS,
+    Payment,
+    PaymentRun,
+    PaymentRunBenefitCheck,
+    PaymentRunExclusion,
+    PaymentRunItem,
+)
+from ledger.payments.records import LeftOut, PayeeTotal, PaymentRunListItem, PaymentRunSummary, RunOverride
+from ledger.payments.workflow import PAID, RUN
 from ledger.people.accounts import group_accounts, participant_accounts
 from ledger.people.bank import BankCipher, mask_account_number, mask_sort_code
-from ledger.people.models import BenefitDeclaration, Participant, UserLedGroup
+from ledger.people.models import Participant, UserLedGroup
 from ledger.people.services import bank_details_for_bank_file
 from ledger.projects.models import Activity
-from policies.benefits import DISPLAY_NAMES
-from policies.errors import PolicyError
-from policies.payments import Payment as ProposedPayment
-from policies.payments import PaymentKind
 from policies.rulebook import Rulebook
-from policies.settings import PolicySettings, required_action
+from policies.settings import PolicySettings
+
+__all__ = [
+    "MAX_BANK_REFERENCE", "MAX_DAYS_AHEAD", "MAX_REASON", "LeftOut", "PayeeTotal", "PaymentRunListItem",
+    "PaymentRunSummary", "RunOverride", "bacs_file", "bank_csv", "cancel_payment_run", "confirm_payment_run",
+    "draft_payment_run", "list_payment_runs", "payment_run_summary", "remove_payee_from_run",
+]
 
 #: A run is drafted at most this many days before its payment date (Bacs itself takes files 31 days ahead).
 MAX_DAYS_AHEAD = 60
@@ -89,135 +107,12 @@ _claims = Claim.__table__
 _items = PaymentRunItem.__table__
 _runs = PaymentRun.__table__
 _payments = Payment.__table__
-_events = ClaimEvent.__table__
+_checks = PaymentRunBenefitCheck.__table__
+_exclusions = PaymentRunExclusion.__table__
 _activities = Activity.__table__
 _lines = ExpenseLine.__table__
 
-
-# ---------------------------------------------------------------- records
-
-
-@dataclass(frozen=True, slots=True)
-class AffectedBenefit:
-    """One benefit the run's payment would reduce or cost, or whose figures call for caution."""
-
-    benefit: str
-    name: str
-    effect: str
-    period_start: dt.date | None
-    period_end: dt.date | None
-    counted_pence: int | None
-    limit_pence: int | None
-    headroom_pence: int | None
-    reduction_pence: int | None
-    safe_amount_pence: int | None
-    confidence: str
-
-
-@dataclass(frozen=True, slots=True)
-class PayeeBenefitCheck:
-    """The batch benefit check for one payee.
-
-    ``outcome`` is the policy engine's (ok, warn, breach), or: ``no_benefits_declared``, ``no_earnings``
-    (expenses only), ``not_applicable`` (a group), ``error`` (the declaration could not be checked).
-    ``action`` is what the organisation's settings require: none, warn, override or block.
-    """
-
-    outcome: str
-    action: str
-    affected: tuple[AffectedBenefit, ...] = ()
-    explanation_for_staff: str = ""
-    explanation: str = ""
-
-    @property
-    def flagged(self) -> bool:
-        return self.action != "none"
-
-
-@dataclass(frozen=True, slots=True)
-class PayeeTotal:
-    """What one payee receives in a run, with masked bank details and the benefit check."""
-
-    payee_kind: str
-    payee_id: int
-    name: str
-    amount_pence: int
-    fee_pence: int
-    expense_pence: int
-    item_count: int
-    claim_ids: tuple[int, ...]
-    sort_code: str | None  # masked: **-**-56
-    account_number: str | None  # masked: ****1234
-    bank_details_set_at: dt.datetime | None
-    bank_details_changed_since_draft: bool
-    benefit_check: PayeeBenefitCheck
-    reference: str
-    entry_id: int | None = None  # the payment entry, once confirmed
-
-
-@dataclass(frozen=True, slots=True)
-class LeftOut:
-    """Claims that could have been in the run but are not, and why: they wait for a later run."""
-
-    payee_kind: str
-    payee_id: int
-    name: str
-    amount_pence: int
-    item_count: int
-    claim_ids: tuple[int, ...]
-    reason: str  # no_bank_details | benefit_block | removed
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class RunOverride:
-    reason: str
-    user_id: int | None
-    at: str
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentRunSummary:
-    id: int
-    reference: str
-    status: str
-    cutoff_date: dt.date
-    requested_payment_date: dt.date
-    payment_date: dt.date
-    bacs_submit_by: dt.date
-    total_pence: int
-    item_count: int
-    payee_count: int
-    benefit_flags: int
-    needs_override: tuple[str, ...]  # "participant:<id>" of payees whose payment needs an override reason
-    payees: tuple[PayeeTotal, ...]
-    left_out: tuple[LeftOut, ...]
-    override: RunOverride | None
-    created_by_user_id: int | None
-    created_at: dt.datetime | None
-    confirmed_by_user_id: int | None
-    confirmed_at: dt.datetime | None
-    bank_reference: str | None
-    cancelled_by_user_id: int | None
-    cancelled_at: dt.datetime | None
-    cancel_reason: str | None
-
-    @property
-    def left_out_pence(self) -> int:
-        return sum(x.amount_pence for x in self.left_out)
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentRunListItem:
-    id: int
-    reference: str
-    status: str
-    cutoff_date: dt.date
-    payment_date: dt.date
-    total_pence: int
-    item_count: int
-    payee_count: int
-    created_at: dt.datetime | None
+PayeeKey = tuple[str, int]
 
 
 # ---------------------------------------------------------------- helpers
@@ -253,6 +148,12 @@ def _is_date(value: Any) -> bool:
     return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
 
 
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment
+
+
 def _load_run(session: Session, run_id: int, *, fresh: bool = False) -> PaymentRun:
     query = select(PaymentRun).where(PaymentRun.id == run_id)
     if fresh:
@@ -273,25 +174,47 @@ def _user_name(session: Session, user_id: int | None) -> str:
 def _as_text_time(moment: dt.datetime | None) -> str:
     if moment is None:
         return "an unknown time"
-    if moment.tzinfo is None:  # SQLite hands back naive datetimes; they were written in UTC
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return _aware(moment).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _not_draft(session: Session, run_id: int, doing: str) -> Conflict:
     """The Conflict for acting on a run that is no longer a draft, saying who moved it on and when."""
     run = _load_run(session, run_id, fresh=True)
-    if run.status == "confirmed":
+    if run.status in PAID:
         return Conflict(
             f"Payment run {run.reference} was already confirmed by {_user_name(session, run.confirmed_by_user_id)} "
             f"at {_as_text_time(run.confirmed_at)} (bank reference {run.bank_reference}); it cannot be {doing}.",
-            fields={"status": ["confirmed"]},
+            fields={"status": [run.status]},
         )
     return Conflict(
         f"Payment run {run.reference} was cancelled by {_user_name(session, run.cancelled_by_user_id)} at "
         f"{_as_text_time(run.cancelled_at)}; it cannot be {doing}. Draft a new run instead.",
         fields={"status": [run.status]},
     )
+
+
+def _move_on(session: Session, run_id: int, action: str, **values: Any) -> str | None:
+    """Take ``action`` on the run if its status still allows it, in one guarded UPDATE.
+
+    Returns the status it moved from, or None when another transaction moved the run on first (the row
+    lock makes the loser wait for the winner's commit, then find the status changed).
+    """
+    (before,) = RUN.statuses_allowing(action)
+    won = session.execute(
+        update(_runs).where(_runs.c.id == run_id, _runs.c.status == before)
+        .values(status=RUN.next_status(before, action), **values)
+    ).rowcount
+    return before if won == 1 else None
+
+
+def _run_event(session: Session, run: PaymentRun, action: str, before: str | None, actor: int | None, *,
+               reason: str | None = None, note: str | None = None, details: dict | None = None,
+               participant_id: int | None = None) -> None:
+    """Record what happened to the run (every change of a run is one event)."""
+    record_event(session, NewEvent(
+        subject="payment_run", subject_id=run.id, action=action, actor_user_id=actor, before=before,
+        after=run.status, reason=reason, note=note, details=details, payment_run_id=run.id,
+        participant_id=participant_id))
 
 
 def _claim_day():
@@ -320,6 +243,25 @@ def _check_reason(value: Any, field: str, what: str) -> str:
     return text
 
 
+def _payee_rows(session: Session, kind: str, ids: Iterable[int]) -> dict[int, Any]:
+    model = Participant if kind == "participant" else UserLedGroup
+    found = {}
+    for chunk in _chunks(sorted(set(ids))):
+        for row in session.execute(
+            select(model.id, model.name, model.bank_details_encrypted.is_not(None).label("has_bank"),
+                   model.bank_sort_code_last2, model.bank_account_last4, model.bank_details_set_at)
+            .where(model.id.in_(chunk))
+        ):
+            found[row.id] = row
+    return found
+
+
+def _payee_details(session: Session, keys: Iterable[PayeeKey]) -> dict[str, dict[int, Any]]:
+    """Each payee's name and masked bank details, by kind and id."""
+    wanted = list(keys)
+    return {kind: _payee_rows(session, kind, [pid for k, pid in wanted if k == kind]) for kind in PAYEE_KINDS}
+
+
 # ---------------------------------------------------------------- drafting
 
 
@@ -336,6 +278,26 @@ class _Payee:
     @property
     def amount_pence(self) -> int:
         return self.fee_pence + self.expense_pence
+
+
+@dataclass(frozen=True, slots=True)
+class _Exclusion:
+    payee_kind: str
+    payee_id: int
+    name: str
+    amount_pence: int
+    claim_ids: tuple[int, ...]
+    reason: str
+    message: str
+
+
+@dataclass
+class _Plan:
+    """What a draft will take, and what it leaves for a later run."""
+
+    taking: list[int] = field(default_factory=list)
+    left_out: list[_Exclusion] = field(default_factory=list)
+    held_fee_pence: dict[int, int] = field(default_factory=dict)  # participant id -> fees held back (block)
 
 
 def _check_draft_dates(cutoff_date: Any, payment_date: Any, today: dt.date) -> None:
@@ -362,7 +324,7 @@ def _take_candidates(session: Session, cutoff_date: dt.date) -> list:
                _claims.c.amount_pence, _claims.c.worked_minutes)
         .select_from(_claims.outerjoin(_activities, _activities.c.id == _claims.c.activity_id))
         .where(
-            _claims.c.status == "approved",
+            _claims.c.status.in_(claim_workflow.OWED),
             _claims.c.payment_run_id.is_(None),
             _claims.c.paid_on.is_(None),
             _claims.c.amount_pence > 0,
@@ -378,12 +340,17 @@ def _take_candidates(session: Session, cutoff_date: dt.date) -> list:
     return session.execute(query).all()
 
 
-def _group_by_payee(rows: Iterable) -> dict[tuple[str, int], _Payee]:
-    payees: dict[tuple[str, int], _Payee] = {}
+def _payee_of(row) -> PayeeKey:
+    """Who a claim pays: a fee redirected to a user-led group was accrued as owed to the group, and is paid to it."""
+    if row.choice == "redirect" and row.group_id is not None:
+        return "group", row.group_id
+    return "participant", row.participant_id
+
+
+def _group_by_payee(rows: Iterable) -> dict[PayeeKey, _Payee]:
+    payees: dict[PayeeKey, _Payee] = {}
     for row in rows:
-        # A fee redirected to a user-led group was accrued as owed to the group, and is paid to it.
-        key = ("group", row.group_id) if row.choice == "redirect" and row.group_id is not None else (
-            "participant", row.participant_id)
+        key = _payee_of(row)
         payee = payees.get(key)
         if payee is None:
             payee = payees[key] = _Payee(*key)
@@ -397,105 +364,120 @@ def _group_by_payee(rows: Iterable) -> dict[tuple[str, int], _Payee]:
     return payees
 
 
-def _payee_rows(session: Session, kind: str, ids: Iterable[int]) -> dict[int, Any]:
-    model = Participant if kind == "participant" else UserLedGroup
-    wanted = sorted(set(ids))
-    found = {}
-    for chunk in _chunks(wanted):
-        for row in session.execute(
-            select(model.id, model.name, model.bank_details_encrypted.is_not(None).label("has_bank"),
-                   model.bank_sort_code_last2, model.bank_account_last4, model.bank_details_set_at)
-            .where(model.id.in_(chunk))
-        ):
-            found[row.id] = row
-    return found
-
-
-def _with_declarations(session: Session, participant_ids: Iterable[int]) -> set[int]:
-    """Participants who have made a benefits declaration: the only ones the benefit check can flag."""
-    wanted = sorted(set(participant_ids))
-    found: set[int] = set()
-    for chunk in _chunks(wanted):
-        found.update(session.execute(
-            select(BenefitDeclaration.participant_id).distinct().where(BenefitDeclaration.participant_id.in_(chunk))
-        ).scalars())
-    return found
-
-
-def _waiting_claims(session: Session, participant_ids: Sequence[int]) -> dict[int, list[int]]:
-    """Each participant's approved claims in no run: this run's, and those left for a later run."""
-    found: dict[int, list[int]] = {pid: [] for pid in participant_ids}
-    for chunk in _chunks(sorted(participant_ids)):
-        for claim_id, participant_id in session.execute(
-            select(_claims.c.id, _claims.c.participant_id).where(
-                _claims.c.participant_id.in_(chunk), _claims.c.status == "approved",
-                _claims.c.payment_run_id.is_(None))
-        ):
-            found[participant_id].append(claim_id)
-    return found
-
-
-def _benefit_entry(decision, settings: PolicySettings, payee: _Payee) -> dict[str, Any]:
-    affected = [r for r in decision.results if r.effect != "none" or r.caution]
-    return {
-        "outcome": str(decision.outcome),
-        "action": required_action(decision, settings),
-        "fee_pence": payee.fee_pence,
-        "fee_minutes": payee.fee_minutes,
-        "affected": [
-            {
-                "benefit": r.name,
-                "name": DISPLAY_NAMES.get(r.name, r.name),
-                "effect": str(r.effect),
-                "period_start": r.period.start.isoformat() if r.period else None,
-                "period_end": r.period.end.isoformat() if r.period else None,
-                "counted_pence": r.counted_pence,
-                "limit_pence": r.limit_pence,
-                "headroom_pence": r.headroom_pence,
-                "reduction_pence": r.reduction_pence,
-                "safe_amount_pence": r.safe_amount_pence,
-                "confidence": r.confidence,
-            }
-            for r in affected
-        ],
-        "explanation_for_staff": " ".join(r.explanation_for_staff for r in affected),
-        "explanation": " ".join(r.explanation for r in affected),
+def _check_payable(
+    session: Session, payees: Mapping[PayeeKey, _Payee], details: Mapping[str, Mapping[int, Any]],
+    paid_on: dt.date, rulebook: Rulebook, settings: PolicySettings,
+) -> dict[int, BenefitCheck]:
+    """The batch benefit check of the participants the run can pay (those with bank details)."""
+    fees = {
+        payee_id: RunFees(payee_id, p.fee_pence, p.fee_minutes)
+        for (kind, payee_id), p in payees.items()
+        if kind == "participant" and (row := details[kind].get(payee_id)) is not None and row.has_bank
     }
+    return check_run_fees(session, fees, paid_on, rulebook, settings)
 
 
-def _run_benefit_check(
-    session: Session,
-    payees: Mapping[tuple[str, int], _Payee],
-    payment_date: dt.date,
-    rulebook: Rulebook,
-    settings: PolicySettings,
-) -> dict[str, dict[str, Any]]:
-    """Check each participant's fees in the run as one payment received on the payment date."""
-    earning = {p.payee_id: p for (kind, _), p in payees.items() if kind == "participant" and p.fee_pence > 0}
-    checked: dict[str, dict[str, Any]] = {}
-    declared = sorted(_with_declarations(session, earning))
-    # The claims check_participant_payment would otherwise count as received on the payment date: this run's
-    # (already in the proposed payment) and those waiting for a later run (paid, and checked, then).
-    waiting = _waiting_claims(session, declared)
-    for participant_id in declared:
-        payee = earning[participant_id]
-        hours = Decimal(payee.fee_minutes) / Decimal(60) if payee.fee_minutes else None
-        proposed = ProposedPayment(received_on=payment_date, amount_pence=payee.fee_pence, kind=PaymentKind.FEE,
-                                   hours=hours)
-        try:
-            decision = check_participant_payment(session, rulebook, settings, participant_id, proposed,
-                                                 exclude_claim_ids=waiting[participant_id])
-        except PolicyError as error:
-            checked[_key("participant", participant_id)] = {
-                "outcome": "error", "action": settings.on_warn, "fee_pence": payee.fee_pence,
-                "fee_minutes": payee.fee_minutes, "affected": [],
-                "explanation_for_staff": f"The declared benefits could not be checked: {error}",
-                "explanation": "",
-            }
+def _plan_run(
+    payees: Mapping[PayeeKey, _Payee], details: Mapping[str, Mapping[int, Any]],
+    checked: Mapping[int, BenefitCheck], paid_on: dt.date,
+) -> _Plan:
+    """Which claims the run takes; payees without bank details, and fees the benefit setting blocks, wait."""
+    plan = _Plan()
+    for key in sorted(payees):
+        payee, (kind, payee_id) = payees[key], key
+        row = details[kind].get(payee_id)
+        name = row.name if row is not None else f"{kind} {payee_id}"
+        if row is None or not row.has_bank:
+            plan.left_out.append(_Exclusion(
+                kind, payee_id, name, payee.amount_pence, tuple(sorted(payee.fee_claims + payee.expense_claims)),
+                "no_bank_details",
+                f"{name} has no bank details: {_gbp(payee.amount_pence)} waits for a later run once they are added."))
             continue
-        if decision is not None:
-            checked[_key("participant", participant_id)] = _benefit_entry(decision, settings, payee)
-    return checked
+        check = checked.get(payee_id) if kind == "participant" else None
+        if check is not None and check.required_action == "block" and payee.fee_claims:
+            plan.left_out.append(_Exclusion(
+                kind, payee_id, name, payee.fee_pence, tuple(sorted(payee.fee_claims)), "benefit_block",
+                f"{name}'s fees ({_gbp(payee.fee_pence)}) are held back: paid on {paid_on.isoformat()} they would "
+                "affect their benefits and the organisation's setting is to block such payments. Expenses are "
+                "still paid."))
+            plan.held_fee_pence[payee_id] = payee.fee_pence
+            plan.taking.extend(payee.expense_claims)
+            continue
+        plan.taking.extend(payee.fee_claims + payee.expense_claims)
+    return plan
+
+
+def _open_run(session: Session, *, cutoff_date: dt.date, paid_on: dt.date, requested: dt.date, today: dt.date,
+              actor_user_id: int | None) -> PaymentRun:
+    run = PaymentRun(
+        reference=f"DRAFT-{uuid.uuid4().hex[:12]}", status="draft", cutoff_date=cutoff_date, payment_date=paid_on,
+        requested_payment_date=requested, benefit_checked_on=today, total_pence=0, item_count=0, payee_count=0,
+        created_by_user_id=actor_user_id, created_at=_utcnow(),
+    )
+    session.add(run)
+    session.flush()
+    run.reference = f"PR{run.id:06d}"
+    return run
+
+
+def _claim_for_run(session: Session, run: PaymentRun, claim_ids: Sequence[int]) -> set[int]:
+    """Mark the claims as this run's, refusing if any was taken by another draft or cancelled meanwhile."""
+    taken: set[int] = set()
+    for chunk in _chunks(sorted(claim_ids)):
+        taken.update(session.execute(
+            update(_claims)
+            .where(_claims.c.id.in_(chunk), _claims.c.payment_run_id.is_(None),
+                   _claims.c.status.in_(claim_workflow.OWED))
+            .values(payment_run_id=run.id)
+            .returning(_claims.c.id)
+        ).scalars())
+    if len(taken) != len(claim_ids):
+        raise Conflict("Some claims changed while the run was being drafted (another draft took them, or they "
+                       "were cancelled). Nothing was saved; draft the run again.")
+    return taken
+
+
+def _write_items(session: Session, run: PaymentRun, rows: Sequence, taken: set[int]) -> dict[PayeeKey, dict]:
+    """One item per claim taken; the run's totals; and the per-payee totals for the summary."""
+    by_claim = {r.id: r for r in rows}
+    items = []
+    totals: dict[PayeeKey, dict[str, Any]] = {}
+    for claim_id in sorted(taken):
+        row = by_claim[claim_id]
+        kind, payee_id = _payee_of(row)
+        items.append({"run_id": run.id, "claim_id": claim_id, "payee_kind": kind, "payee_id": payee_id,
+                      "amount_pence": row.amount_pence})
+        t = totals.setdefault((kind, payee_id), {"fee": 0, "expense": 0, "claims": []})
+        t["fee" if row.kind == "fee" else "expense"] += row.amount_pence
+        t["claims"].append(claim_id)
+    session.execute(insert(_items), items)
+    run.total_pence = sum(i["amount_pence"] for i in items)
+    run.item_count = len(items)
+    run.payee_count = len(totals)
+    return totals
+
+
+def _store_checks(session: Session, run: PaymentRun, payees: Mapping[PayeeKey, _Payee],
+                  checked: Mapping[int, BenefitCheck], plan: _Plan) -> None:
+    rows = [
+        {"run_id": run.id, "payee_kind": "participant", "payee_id": pid,
+         "fee_pence": payees["participant", pid].fee_pence, "fee_minutes": payees["participant", pid].fee_minutes,
+         "held_fee_pence": plan.held_fee_pence.get(pid, 0), "benefit_check": check.to_json()}
+        for pid, check in sorted(checked.items())
+    ]
+    if rows:
+        session.execute(insert(_checks), rows)
+
+
+def _store_exclusions(session: Session, run: PaymentRun, left_out: Sequence[_Exclusion], actor: int | None) -> None:
+    if left_out:
+        now = _utcnow()
+        session.execute(insert(_exclusions), [
+            {"run_id": run.id, "payee_kind": x.payee_kind, "payee_id": x.payee_id, "name": x.name[:200],
+             "amount_pence": x.amount_pence, "claim_ids": list(x.claim_ids), "reason": x.reason,
+             "message": x.message, "excluded_by_user_id": actor, "excluded_at": now}
+            for x in left_out
+        ])
 
 
 def draft_payment_run(
@@ -517,7 +499,6 @@ def draft_payment_run(
     _check_draft_dates(cutoff_date, payment_date, today)
     paid_on = calendar.next_payment_date(payment_date)
     _refuse_locked_month(session, paid_on)
-
     rows = _take_candidates(session, cutoff_date)
     if not rows:
         raise NothingToPay(
@@ -526,91 +507,24 @@ def draft_payment_run(
             fields={"cutoff_date": ["nothing to pay"]},
         )
     payees = _group_by_payee(rows)
-    details = {kind: _payee_rows(session, kind, [pid for k, pid in payees if k == kind]) for kind in PAYEE_KINDS}
-    payable = {key: p for key, p in payees.items() if (row := details[key[0]].get(key[1])) and row.has_bank}
-    checked = _run_benefit_check(session, payable, paid_on, rulebook, settings)
-
-    left_out: list[dict[str, Any]] = []
-    taking: list[int] = []
-    for key in sorted(payees):
-        payee = payees[key]
-        kind, payee_id = key
-        row = details[kind].get(payee_id)
-        name = row.name if row is not None else f"{kind} {payee_id}"
-        if row is None or not row.has_bank:
-            left_out.append({
-                "payee_kind": kind, "payee_id": payee_id, "name": name, "amount_pence": payee.amount_pence,
-                "claim_ids": sorted(payee.fee_claims + payee.expense_claims), "reason": "no_bank_details",
-                "message": f"{name} has no bank details: {_gbp(payee.amount_pence)} waits for a later run "
-                           "once they are added.",
-            })
-            continue
-        check = checked.get(_key(*key))
-        if check is not None and check["action"] == "block" and payee.fee_claims:
-            left_out.append({
-                "payee_kind": kind, "payee_id": payee_id, "name": name, "amount_pence": payee.fee_pence,
-                "claim_ids": sorted(payee.fee_claims), "reason": "benefit_block",
-                "message": f"{name}'s fees ({_gbp(payee.fee_pence)}) are held back: paid on "
-                           f"{paid_on.isoformat()} they would affect their benefits and the organisation's "
-                           f"setting is to block such payments. Expenses are still paid.",
-            })
-            check["held_fee_pence"] = payee.fee_pence
-            taking.extend(payee.expense_claims)
-            continue
-        taking.extend(payee.fee_claims + payee.expense_claims)
-
-    if not taking:
-        listed = "; ".join(x["message"] for x in left_out[:5])
-        more = f" (and {len(left_out) - 5} more)" if len(left_out) > 5 else ""
+    details = _payee_details(session, payees)
+    checked = _check_payable(session, payees, details, paid_on, rulebook, settings)
+    plan = _plan_run(payees, details, checked, paid_on)
+    if not plan.taking:
+        listed = "; ".join(x.message for x in plan.left_out[:5])
+        more = f" (and {len(plan.left_out) - 5} more)" if len(plan.left_out) > 5 else ""
         raise NothingToPay(f"There is nothing that can be paid: {listed}{more}",
                            fields={"cutoff_date": ["nothing payable"]})
 
-    now = _utcnow()
-    run = PaymentRun(
-        reference=f"DRAFT-{uuid.uuid4().hex[:12]}", status="draft", cutoff_date=cutoff_date, payment_date=paid_on,
-        total_pence=0, item_count=0, payee_count=0, created_by_user_id=actor_user_id, created_at=now,
-    )
-    session.add(run)
-    session.flush()
-    run.reference = f"PR{run.id:06d}"
-
-    taken: set[int] = set()
-    for chunk in _chunks(sorted(taking)):
-        taken.update(session.execute(
-            update(_claims)
-            .where(_claims.c.id.in_(chunk), _claims.c.payment_run_id.is_(None), _claims.c.status == "approved")
-            .values(payment_run_id=run.id)
-            .returning(_claims.c.id)
-        ).scalars())
-    if len(taken) != len(taking):
-        raise Conflict("Some claims changed while the run was being drafted (another draft took them, or they "
-                       "were cancelled). Nothing was saved; draft the run again.")
-
-    by_claim = {r.id: r for r in rows}
-    items = []
-    totals: dict[tuple[str, int], dict[str, Any]] = {}
-    for row_id in sorted(taken):
-        row = by_claim[row_id]
-        kind, payee_id = (("group", row.group_id) if row.choice == "redirect" and row.group_id is not None
-                          else ("participant", row.participant_id))
-        items.append({"run_id": run.id, "claim_id": row_id, "payee_kind": kind, "payee_id": payee_id,
-                      "amount_pence": row.amount_pence})
-        t = totals.setdefault((kind, payee_id), {"fee": 0, "expense": 0, "claims": []})
-        t["fee" if row.kind == "fee" else "expense"] += row.amount_pence
-        t["claims"].append(row_id)
-    session.execute(insert(_items), items)
-
-    run.total_pence = sum(i["amount_pence"] for i in items)
-    run.item_count = len(items)
-    run.payee_count = len({(i["payee_kind"], i["payee_id"]) for i in items})
-    run.benefit_check = {
-        "checked_on": today.isoformat(),
-        "requested_payment_date": payment_date.isoformat(),
-        "payment_date": paid_on.isoformat(),
-        "payees": checked,
-        "left_out": left_out,
-        "override": None,
-    }
+    run = _open_run(session, cutoff_date=cutoff_date, paid_on=paid_on, requested=payment_date, today=today,
+                    actor_user_id=actor_user_id)
+    totals = _write_items(session, run, rows, _claim_for_run(session, run, plan.taking))
+    _store_checks(session, run, payees, checked, plan)
+    _store_exclusions(session, run, plan.left_out, actor_user_id)
+    _run_event(session, run, "draft", None, actor_user_id,
+               note=f"{run.payee_count} payees, {run.item_count} claims, {_gbp(run.total_pence)}, paid on "
+                    f"{paid_on.isoformat()}",
+               details={"total_pence": run.total_pence, "left_out": len(plan.left_out)})
     session.flush()
     return _summary(session, run, totals, details)
 
@@ -618,14 +532,14 @@ def draft_payment_run(
 # ---------------------------------------------------------------- reading
 
 
-def _payee_totals(session: Session, run_id: int) -> dict[tuple[str, int], dict[str, Any]]:
+def _payee_totals(session: Session, run_id: int) -> dict[PayeeKey, dict[str, Any]]:
     rows = session.execute(
         select(_items.c.payee_kind, _items.c.payee_id, _items.c.claim_id, _items.c.amount_pence, _claims.c.kind)
         .join(_claims, _claims.c.id == _items.c.claim_id)
         .where(_items.c.run_id == run_id)
         .order_by(_items.c.payee_kind, _items.c.payee_id, _items.c.claim_id)
     )
-    totals: dict[tuple[str, int], dict[str, Any]] = {}
+    totals: dict[PayeeKey, dict[str, Any]] = {}
     for r in rows:
         t = totals.setdefault((r.payee_kind, r.payee_id), {"fee": 0, "expense": 0, "claims": []})
         t["fee" if r.kind == "fee" else "expense"] += r.amount_pence
@@ -633,34 +547,30 @@ def _payee_totals(session: Session, run_id: int) -> dict[tuple[str, int], dict[s
     return totals
 
 
-def _benefit_record(entry: Mapping[str, Any] | None, kind: str, fee_pence: int) -> PayeeBenefitCheck:
-    if kind == "group":
-        return PayeeBenefitCheck(outcome="not_applicable", action="none")
-    if entry is None:
-        return PayeeBenefitCheck(outcome="no_earnings" if fee_pence == 0 else "no_benefits_declared", action="none")
-    return PayeeBenefitCheck(
-        outcome=entry["outcome"],
-        action=entry["action"],
-        affected=tuple(
-            AffectedBenefit(
-                benefit=a["benefit"], name=a["name"], effect=a["effect"],
-                period_start=dt.date.fromisoformat(a["period_start"]) if a["period_start"] else None,
-                period_end=dt.date.fromisoformat(a["period_end"]) if a["period_end"] else None,
-                counted_pence=a["counted_pence"], limit_pence=a["limit_pence"], headroom_pence=a["headroom_pence"],
-                reduction_pence=a["reduction_pence"], safe_amount_pence=a["safe_amount_pence"],
-                confidence=a["confidence"],
-            )
-            for a in entry["affected"]
-        ),
-        explanation_for_staff=entry["explanation_for_staff"],
-        explanation=entry["explanation"],
+def _stored_checks(session: Session, run_id: int) -> dict[PayeeKey, BenefitCheck]:
+    return {
+        (r.payee_kind, r.payee_id): BenefitCheck.from_json(r.benefit_check)
+        for r in session.execute(select(_checks.c.payee_kind, _checks.c.payee_id, _checks.c.benefit_check)
+                                 .where(_checks.c.run_id == run_id))
+    }
+
+
+def _check_of(checks: Mapping[PayeeKey, BenefitCheck], key: PayeeKey, fee_pence: int) -> BenefitCheck:
+    """The payee's stored check, or why there is none (a group, expenses only, no benefits declared)."""
+    if key[0] == "group":
+        return BenefitCheck.not_checked("not_applicable")
+    found = checks.get(key)
+    if found is not None:
+        return found
+    return BenefitCheck.not_checked("no_earnings" if fee_pence == 0 else "no_benefits_declared")
+
+
+def _left_out(session: Session, run_id: int) -> tuple[LeftOut, ...]:
+    return tuple(
+        LeftOut(payee_kind=x.payee_kind, payee_id=x.payee_id, name=x.name, amount_pence=x.amount_pence,
+                item_count=len(x.claim_ids), claim_ids=tuple(x.claim_ids), reason=x.reason, message=x.message)
+        for x in session.execute(select(_exclusions).where(_exclusions.c.run_id == run_id).order_by(_exclusions.c.id))
     )
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment
 
 
 def payment_run_summary(session: Session, run_id: int) -> PaymentRunSummary:
@@ -668,78 +578,60 @@ def payment_run_summary(session: Session, run_id: int) -> PaymentRunSummary:
     return _summary(session, _load_run(session, run_id, fresh=True))
 
 
+def _payee_total(run: PaymentRun, key: PayeeKey, t: Mapping[str, Any], row: Any, check: BenefitCheck,
+                 entry_id: int | None) -> PayeeTotal:
+    kind, payee_id = key
+    set_at = _aware(row.bank_details_set_at) if row is not None else None
+    created_at = _aware(run.created_at)
+    has_bank = row is not None and row.has_bank
+    return PayeeTotal(
+        payee_kind=kind, payee_id=payee_id, name=row.name if row is not None else f"{kind} {payee_id}",
+        amount_pence=t["fee"] + t["expense"], fee_pence=t["fee"], expense_pence=t["expense"],
+        item_count=len(t["claims"]), claim_ids=tuple(t["claims"]),
+        sort_code=mask_sort_code(row.bank_sort_code_last2) if has_bank else None,
+        account_number=mask_account_number(row.bank_account_last4) if has_bank else None,
+        bank_details_set_at=set_at,
+        bank_details_changed_since_draft=bool(set_at and created_at and set_at > created_at),
+        benefit_check=check, reference=_credit_reference(run.reference, kind, payee_id), entry_id=entry_id,
+    )
+
+
 def _summary(
     session: Session,
     run: PaymentRun,
-    totals: Mapping[tuple[str, int], Mapping[str, Any]] | None = None,
+    totals: Mapping[PayeeKey, Mapping[str, Any]] | None = None,
     details: Mapping[str, Mapping[int, Any]] | None = None,
 ) -> PaymentRunSummary:
     """The summary, from the totals and payee rows the caller has already read, if it has."""
-    report = run.benefit_check or {}
-    checked = report.get("payees", {})
     if totals is None:
         totals = _payee_totals(session, run.id)
     if details is None:
-        details = {kind: _payee_rows(session, kind, [pid for k, pid in totals if k == kind])
-                   for kind in PAYEE_KINDS}
+        details = _payee_details(session, totals)
+    checks = _stored_checks(session, run.id)
     entries = {
         (r.payee_kind, r.payee_id): r.entry_id
         for r in session.execute(select(_payments.c.payee_kind, _payments.c.payee_id, _payments.c.entry_id)
                                  .where(_payments.c.run_id == run.id))
     }
-    created_at = _aware(run.created_at)
-    payees = []
-    for (kind, payee_id), t in sorted(totals.items()):
-        row = details[kind].get(payee_id)
-        set_at = _aware(row.bank_details_set_at) if row is not None else None
-        payees.append(PayeeTotal(
-            payee_kind=kind,
-            payee_id=payee_id,
-            name=row.name if row is not None else f"{kind} {payee_id}",
-            amount_pence=t["fee"] + t["expense"],
-            fee_pence=t["fee"],
-            expense_pence=t["expense"],
-            item_count=len(t["claims"]),
-            claim_ids=tuple(t["claims"]),
-            sort_code=mask_sort_code(row.bank_sort_code_last2) if row is not None and row.has_bank else None,
-            account_number=mask_account_number(row.bank_account_last4) if row is not None and row.has_bank else None,
-            bank_details_set_at=set_at,
-            bank_details_changed_since_draft=bool(set_at and created_at and set_at > created_at),
-            benefit_check=_benefit_record(checked.get(_key(kind, payee_id)), kind, t["fee"]),
-            reference=_credit_reference(run.reference, kind, payee_id),
-            entry_id=entries.get((kind, payee_id)),
-        ))
-    override = report.get("override")
+    payees = [_payee_total(run, key, t, details[key[0]].get(key[1]), _check_of(checks, key, t["fee"]),
+                           entries.get(key))
+              for key, t in sorted(totals.items())]
+    override = None
+    if run.override_reason is not None:
+        override = RunOverride(reason=run.override_reason, user_id=run.override_by_user_id,
+                               at=_aware(run.override_at).isoformat() if run.override_at else "")
     return PaymentRunSummary(
-        id=run.id,
-        reference=run.reference,
-        status=run.status,
-        cutoff_date=run.cutoff_date,
-        requested_payment_date=dt.date.fromisoformat(report.get("requested_payment_date")
-                                                     or run.payment_date.isoformat()),
-        payment_date=run.payment_date,
-        bacs_submit_by=calendar.bacs_input_day(run.payment_date),
-        total_pence=run.total_pence,
-        item_count=run.item_count,
-        payee_count=run.payee_count,
+        id=run.id, reference=run.reference, status=run.status, cutoff_date=run.cutoff_date,
+        requested_payment_date=run.requested_payment_date or run.payment_date, payment_date=run.payment_date,
+        bacs_submit_by=calendar.bacs_input_day(run.payment_date), total_pence=run.total_pence,
+        item_count=run.item_count, payee_count=run.payee_count,
         benefit_flags=sum(1 for p in payees if p.benefit_check.flagged),
         needs_override=tuple(_key(p.payee_kind, p.payee_id) for p in payees if p.benefit_check.action == "override"),
-        payees=tuple(payees),
-        left_out=tuple(
-            LeftOut(payee_kind=x["payee_kind"], payee_id=x["payee_id"], name=x["name"],
-                    amount_pence=x["amount_pence"], item_count=len(x["claim_ids"]), claim_ids=tuple(x["claim_ids"]),
-                    reason=x["reason"], message=x["message"])
-            for x in report.get("left_out", [])
-        ),
-        override=RunOverride(**override) if override else None,
-        created_by_user_id=run.created_by_user_id,
-        created_at=created_at,
-        confirmed_by_user_id=run.confirmed_by_user_id,
-        confirmed_at=_aware(run.confirmed_at),
-        bank_reference=run.bank_reference,
-        cancelled_by_user_id=run.cancelled_by_user_id,
-        cancelled_at=_aware(run.cancelled_at),
-        cancel_reason=run.cancel_reason,
+        payees=tuple(payees), left_out=_left_out(session, run.id), override=override,
+        created_by_user_id=run.created_by_user_id, created_at=_aware(run.created_at),
+        confirmed_by_user_id=run.confirmed_by_user_id, confirmed_at=_aware(run.confirmed_at),
+        bank_reference=run.bank_reference, cancelled_by_user_id=run.cancelled_by_user_id,
+        cancelled_at=_aware(run.cancelled_at), cancel_reason=run.cancel_reason,
     )
 
 
@@ -760,7 +652,7 @@ def list_payment_runs(session: Session, *, status: str | None = None, limit: int
 
 
 def _bank_details(session: Session, run: PaymentRun, cipher: BankCipher):
-    if run.status != "draft":
+    if not RUN.allows(run.status, "confirm"):
         raise Conflict(
             f"Payment run {run.reference} is {run.status}: its bank file is made only while it is a draft, "
             "so that a paid run cannot be sent to the bank twice.",
@@ -816,6 +708,38 @@ def bank_csv(session: Session, run_id: int, cipher: BankCipher) -> str:
 # ---------------------------------------------------------------- confirming and cancelling
 
 
+def _check_bank_reference(value: Any) -> str:
+    reference = value.strip() if isinstance(value, str) else ""
+    if not reference or len(reference) > MAX_BANK_REFERENCE or not reference.isprintable():
+        raise ValidationError(
+            f"Give the bank's reference for the accepted submission (1 to {MAX_BANK_REFERENCE} characters).",
+            fields={"bank_reference": ["invalid"]})
+    return reference
+
+
+def _require_override(session: Session, run: PaymentRun, totals: Mapping[PayeeKey, Any], override_reason: Any,
+                      actor: int | None, now: dt.datetime) -> None:
+    """Refuse to confirm a run that affects someone's benefits without a reason, and record the reason given."""
+    checks = _stored_checks(session, run.id)
+    needing = sorted(_key(*key) for key in totals if key in checks and checks[key].required_action == "override")
+    if not needing:
+        return
+    reason = override_reason.strip() if isinstance(override_reason, str) else ""
+    if not reason:
+        listed = ", ".join(needing[:10]) + (f" and {len(needing) - 10} more" if len(needing) > 10 else "")
+        raise ValidationError(
+            f"Paid on {run.payment_date.isoformat()}, this run would affect the benefits of {listed}. "
+            "Give an override reason (for example, that each has been told and agrees), or remove them "
+            "from the run first.",
+            fields={"override_reason": ["Required for this run."]},
+        )
+    run.override_reason = _check_reason(reason, "override_reason", "why the run goes ahead")
+    run.override_by_user_id = actor
+    run.override_at = now
+    _run_event(session, run, "override", run.status, actor, reason=run.override_reason,
+               details={"payees": needing})
+
+
 def _owed_balances(session: Session, codes: Sequence[str]) -> dict[str, int]:
     owed: dict[str, int] = {}
     for start in range(0, len(codes), _CHUNK):
@@ -826,6 +750,40 @@ def _owed_balances(session: Session, codes: Sequence[str]) -> dict[str, int]:
         ):
             owed[code] = -balance  # a liability's balance is a credit: negative under debit-positive
     return owed
+
+
+def _refuse_overpayment(session: Session, totals: Mapping[PayeeKey, Mapping[str, Any]]) -> None:
+    """Never pay anyone more than the books say they are owed (a claim reversed since the draft, say)."""
+    owed = _owed_balances(session, [_owed_account(*key) for key in totals])
+    short = [(key, t["fee"] + t["expense"], owed.get(_owed_account(*key), 0)) for key, t in sorted(totals.items())
+             if t["fee"] + t["expense"] > owed.get(_owed_account(*key), 0)]
+    if short:
+        listed = "; ".join(f"{kind} {pid} is owed {_gbp(have)} but the run pays {_gbp(pay)}"
+                           for (kind, pid), pay, have in short[:5])
+        raise Conflict(f"The run pays more than the books say is owed: {listed}. Claims may have been reversed "
+                       "since drafting; cancel the run and draft it again.")
+
+
+def _post_payments(session: Session, run: PaymentRun, totals: Mapping[PayeeKey, Mapping[str, Any]],
+                   details: Mapping[str, Mapping[int, Any]], actor: int | None) -> None:
+    """One balanced entry per payee (Dr what they are owed, Cr the bank), and the payment row that names it."""
+    open_organisation_accounts(session)  # the bank account, on a fresh install
+    payments = []
+    for (kind, payee_id), t in sorted(totals.items()):
+        amount = t["fee"] + t["expense"]
+        entry = post_entry(
+            session,
+            effective_date=run.payment_date,
+            description=f"Payment run {run.reference}: paid to {kind} {payee_id} by bank transfer",
+            postings=[PostingLine(_owed_account(kind, payee_id), amount, "GBP"), PostingLine(BANK, -amount, "GBP")],
+            idempotency_key=f"payment-run:{run.id}:{kind}:{payee_id}",
+            actor_user_id=actor,
+            kind="payment",
+        )
+        payments.append({"run_id": run.id, "payee_kind": kind, "payee_id": payee_id, "amount_pence": amount,
+                         "account_last4": getattr(details[kind].get(payee_id), "bank_account_last4", None),
+                         "entry_id": entry.id})
+    session.execute(insert(_payments), payments)
 
 
 def confirm_payment_run(
@@ -843,88 +801,30 @@ def confirm_payment_run(
     The entries are effective on the run's payment date, whenever it is confirmed (a run confirmed late is still
     money received on the payment date), so a payment date in a month locked since drafting is refused.
     """
-    reference = bank_reference.strip() if isinstance(bank_reference, str) else ""
-    if not reference or len(reference) > MAX_BANK_REFERENCE or not reference.isprintable():
-        raise ValidationError(
-            f"Give the bank's reference for the accepted submission (1 to {MAX_BANK_REFERENCE} characters).",
-            fields={"bank_reference": ["invalid"]})
+    reference = _check_bank_reference(bank_reference)
     _load_run(session, run_id)
     now = _utcnow()
-    won = session.execute(
-        update(_runs)
-        .where(_runs.c.id == run_id, _runs.c.status == "draft")
-        .values(status="confirmed", confirmed_by_user_id=actor_user_id, confirmed_at=now, bank_reference=reference)
-    ).rowcount
-    if won != 1:
+    before = _move_on(session, run_id, "confirm", confirmed_by_user_id=actor_user_id, confirmed_at=now,
+                      bank_reference=reference)
+    if before is None:
         raise _not_draft(session, run_id, "confirmed again")
     run = _load_run(session, run_id, fresh=True)
-
     if run.item_count == 0:
         raise NothingToPay(f"Payment run {run.reference} pays nobody: cancel it instead.")
     totals = _payee_totals(session, run.id)
-    report = dict(run.benefit_check or {})
-    in_run = {_key(*key) for key in totals}
-    needing = sorted(k for k, v in report.get("payees", {}).items() if v.get("action") == "override" and k in in_run)
-    if needing:
-        reason = override_reason.strip() if isinstance(override_reason, str) else ""
-        if not reason:
-            listed = ", ".join(needing[:10]) + (f" and {len(needing) - 10} more" if len(needing) > 10 else "")
-            raise ValidationError(
-                f"Paid on {run.payment_date.isoformat()}, this run would affect the benefits of {listed}. "
-                "Give an override reason (for example, that each has been told and agrees), or remove them "
-                "from the run first.",
-                fields={"override_reason": ["Required for this run."]},
-            )
-        report["override"] = {"reason": _check_reason(reason, "override_reason", "why the run goes ahead"),
-                              "user_id": actor_user_id, "at": now.isoformat()}
-        run.benefit_check = report
-
-    owed = _owed_balances(session, [_owed_account(*key) for key in totals])
-    short = [(key, t["fee"] + t["expense"], owed.get(_owed_account(*key), 0)) for key, t in sorted(totals.items())
-             if t["fee"] + t["expense"] > owed.get(_owed_account(*key), 0)]
-    if short:
-        listed = "; ".join(f"{kind} {pid} is owed {_gbp(have)} but the run pays {_gbp(pay)}"
-                           for (kind, pid), pay, have in short[:5])
-        raise Conflict(f"The run pays more than the books say is owed: {listed}. Claims may have been reversed "
-                       "since drafting; cancel the run and draft it again.")
-
-    details = {kind: _payee_rows(session, kind, [p for k, p in totals if k == kind]) for kind in PAYEE_KINDS}
-    open_organisation_accounts(session)  # the bank account, on a fresh install
-    payments = []
-    for (kind, payee_id), t in sorted(totals.items()):
-        amount = t["fee"] + t["expense"]
-        entry = post_entry(
-            session,
-            effective_date=run.payment_date,
-            description=f"Payment run {run.reference}: paid to {kind} {payee_id} by bank transfer",
-            postings=[PostingLine(_owed_account(kind, payee_id), amount, "GBP"), PostingLine(BANK, -amount, "GBP")],
-            idempotency_key=f"payment-run:{run.id}:{kind}:{payee_id}",
-            actor_user_id=actor_user_id,
-            kind="payment",
-        )
-        payments.append({"run_id": run.id, "payee_kind": kind, "payee_id": payee_id, "amount_pence": amount,
-                         "account_last4": getattr(details[kind].get(payee_id), "bank_account_last4", None),
-                         "entry_id": entry.id})
-    session.execute(insert(_payments), payments)
-
-    # The bulk form of the workflow's ("approved", "pay") transition, taken from the one table.
-    paid = workflow.next_status("approved", "pay")
-    claim_ids = session.execute(
-        update(_claims)
-        .where(_claims.c.payment_run_id == run.id, _claims.c.status == "approved")
-        .values(status=paid, paid_on=run.payment_date)
-        .returning(_claims.c.id)
-    ).scalars().all()
-    if len(claim_ids) != run.item_count:
+    _require_override(session, run, totals, override_reason, actor_user_id, now)
+    _refuse_overpayment(session, totals)
+    details = _payee_details(session, totals)
+    _post_payments(session, run, totals, details, actor_user_id)
+    paid = mark_claims_paid(
+        session, payment_run_id=run.id, paid_on=run.payment_date, actor_user_id=actor_user_id,
+        note=f"Paid in payment run {run.reference} on {run.payment_date.isoformat()} (bank reference {reference}).")
+    if len(paid) != run.item_count:
         raise Conflict(
-            f"{run.item_count - len(claim_ids)} claims in run {run.reference} are no longer approved (cancelled "
+            f"{run.item_count - len(paid)} claims in run {run.reference} are no longer approved (cancelled "
             "or reversed since drafting). Nothing was paid; cancel the run and draft it again.")
-    note = f"Paid in payment run {run.reference} on {run.payment_date.isoformat()} (bank reference {reference})."
-    session.execute(insert(_events), [
-        {"claim_id": claim_id, "action": "pay", "from_status": "approved", "to_status": paid,
-         "user_id": actor_user_id, "at": now, "note": note}
-        for claim_id in claim_ids
-    ])
+    _run_event(session, run, "confirm", before, actor_user_id, note=f"Bank reference {reference}",
+               details={"total_pence": run.total_pence, "payees": run.payee_count})
     session.flush()
     return _summary(session, run, totals, details)
 
@@ -933,17 +833,16 @@ def cancel_payment_run(session: Session, run_id: int, *, actor_user_id: int | No
     """Cancel a draft run: its claims go back to waiting for a later run."""
     reason = _check_reason(reason, "reason", "why the run is cancelled")
     _load_run(session, run_id)
-    won = session.execute(
-        update(_runs)
-        .where(_runs.c.id == run_id, _runs.c.status == "draft")
-        .values(status="cancelled", cancelled_by_user_id=actor_user_id, cancelled_at=_utcnow(), cancel_reason=reason)
-    ).rowcount
-    if won != 1:
+    before = _move_on(session, run_id, "cancel", cancelled_by_user_id=actor_user_id, cancelled_at=_utcnow(),
+                      cancel_reason=reason)
+    if before is None:
         raise _not_draft(session, run_id, "cancelled")
     session.execute(
-        update(_claims).where(_claims.c.payment_run_id == run_id, _claims.c.status == "approved")
+        update(_claims).where(_claims.c.payment_run_id == run_id, _claims.c.status.in_(claim_workflow.OWED))
         .values(payment_run_id=None)
     )
+    run = _load_run(session, run_id, fresh=True)
+    _run_event(session, run, "cancel", before, actor_user_id, reason=reason)
     session.flush()
     return payment_run_summary(session, run_id)
 
@@ -963,11 +862,9 @@ def remove_payee_from_run(
         raise ValidationError(f"payee_kind must be one of {', '.join(PAYEE_KINDS)}.",
                               fields={"payee_kind": ["invalid"]})
     _load_run(session, run_id)
-    # Touching the row under the status guard locks it, so a confirmation waits for (or beats) the removal.
-    won = session.execute(
-        update(_runs).where(_runs.c.id == run_id, _runs.c.status == "draft").values(payee_count=_runs.c.payee_count)
-    ).rowcount
-    if won != 1:
+    # The guarded update locks the row, so a confirmation waits for (or beats) the removal.
+    before = _move_on(session, run_id, "change")
+    if before is None:
         raise _not_draft(session, run_id, "changed")
     run = _load_run(session, run_id, fresh=True)
     items = session.execute(
@@ -978,29 +875,29 @@ def remove_payee_from_run(
         raise NotFound(f"Payment run {run.reference} pays no {payee_kind} {payee_id}.")
     claim_ids = sorted(i.claim_id for i in items)
     amount = sum(i.amount_pence for i in items)
+    _release(session, run, claim_ids)
+    name_row = _payee_rows(session, payee_kind, [payee_id]).get(payee_id)
+    name = name_row.name if name_row is not None else f"{payee_kind} {payee_id}"
+    message = (f"{name} was taken out of the run by {_user_name(session, actor_user_id)}: {reason} "
+               f"({_gbp(amount)} waits for a later run).")
+    _store_exclusions(session, run, [_Exclusion(payee_kind, payee_id, name, amount, tuple(claim_ids), "removed",
+                                                message)], actor_user_id)
+    _run_event(session, run, "remove_payee", before, actor_user_id, reason=reason, note=message,
+               details={"payee_kind": payee_kind, "payee_id": payee_id, "amount_pence": amount},
+               participant_id=payee_id if payee_kind == "participant" else None)
+    session.flush()
+    return payment_run_summary(session, run_id)
+
+
+def _release(session: Session, run: PaymentRun, claim_ids: Sequence[int]) -> None:
+    """Give claims back to waiting for a later run, and recount what the run pays."""
     for chunk in _chunks(claim_ids):
-        session.execute(update(_claims).where(_claims.c.id.in_(chunk), _claims.c.payment_run_id == run_id)
+        session.execute(update(_claims).where(_claims.c.id.in_(chunk), _claims.c.payment_run_id == run.id)
                         .values(payment_run_id=None))
-        session.execute(delete(_items).where(_items.c.run_id == run_id, _items.c.claim_id.in_(chunk)))
+        session.execute(_items.delete().where(_items.c.run_id == run.id, _items.c.claim_id.in_(chunk)))
     left = session.execute(
-        select(_items.c.payee_kind, _items.c.payee_id, _items.c.amount_pence).where(_items.c.run_id == run_id)
+        select(_items.c.payee_kind, _items.c.payee_id, _items.c.amount_pence).where(_items.c.run_id == run.id)
     ).all()
     run.item_count = len(left)
     run.total_pence = sum(r.amount_pence for r in left)
     run.payee_count = len({(r.payee_kind, r.payee_id) for r in left})
-    report = dict(run.benefit_check or {})
-    payees = dict(report.get("payees", {}))
-    payees.pop(_key(payee_kind, payee_id), None)
-    name_row = _payee_rows(session, payee_kind, [payee_id]).get(payee_id)
-    name = name_row.name if name_row is not None else f"{payee_kind} {payee_id}"
-    report["payees"] = payees
-    report["left_out"] = [*report.get("left_out", []), {
-        "payee_kind": payee_kind, "payee_id": payee_id, "name": name, "amount_pence": amount,
-        "claim_ids": claim_ids, "reason": "removed",
-        "message": f"{name} was taken out of the run by {_user_name(session, actor_user_id)}: {reason} "
-                   f"({_gbp(amount)} waits for a later run).",
-    }]
-    run.benefit_check = report
-    session.flush()
-    return payment_run_summary(session, run_id)
-

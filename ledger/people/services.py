@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from ledger import models as _every_table  # noqa: F401  (foreign keys to users resolve at flush)
 from ledger.errors import Conflict, NotFound, ValidationError
+from ledger.events.records import NewEvent
+from ledger.events.writer import record_event
 from ledger.people import checks
 from ledger.people.accounts import (
     group_accounts,
@@ -285,6 +287,13 @@ def _store_bank_details(session: Session, row: Participant | UserLedGroup, ciphe
         changed_at=now,
         changed_by_user_id=actor_user_id,
     ))
+    # Only the masked digits: the event log is read far more widely than the bank file.
+    participant = isinstance(row, Participant)
+    record_event(session, NewEvent(
+        subject="participant" if participant else "group", subject_id=row.id, action="set_bank_details",
+        actor_user_id=actor_user_id, participant_id=row.id if participant else None,
+        details={"sort_code": mask_sort_code(row.bank_sort_code_last2),
+                 "account_number": mask_account_number(row.bank_account_last4)}), at=now)
 
 
 def set_bank_details(
@@ -418,6 +427,10 @@ def declare_benefits(
                              circumstances=note, recorded_by_user_id=actor_user_id)
     session.add(row)
     session.flush()
+    # Which benefits stays in the declaration (special-category data, shown only to those who need it).
+    record_event(session, NewEvent(
+        subject="participant", subject_id=participant_id, action="declare_benefits", actor_user_id=actor_user_id,
+        participant_id=participant_id, details={"declaration_id": row.id, "declared_on": declared_on.isoformat()}))
     return _declaration_record(row)
 
 

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 from ledger.auth.users import create_user, issue_token
 from ledger.books.models import JournalEntry
 from ledger.claims import services
-from ledger.claims.models import Claim, ClaimEvent
+from ledger.claims.models import Claim
 from ledger.claims.services import ClaimRules
 from ledger.db import unit_of_work
+from ledger.events.models import Event
 from ledger.people.services import create_group, create_participant, declare_benefits
 from ledger.projects.services import create_project, record_attendance, schedule_activity
 from policies.rulebook import load_rulebook
@@ -129,8 +130,8 @@ def count_rows(session, model) -> int:
 
 
 def footprint(session) -> tuple[int, int, int]:
-    """How many claims, claim events and journal entries there are: what a refused request must not change."""
-    return count_rows(session, Claim), count_rows(session, ClaimEvent), count_rows(session, JournalEntry)
+    """How many claims, events and journal entries there are: what a refused request must not change."""
+    return count_rows(session, Claim), count_rows(session, Event), count_rows(session, JournalEntry)
 
 
 def with_policy(rules: ClaimRules, **settings) -> ClaimRules:

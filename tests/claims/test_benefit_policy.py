@@ -29,11 +29,11 @@ def film_fee(session, world, rules):
 def test_the_preview_shows_the_breach_before_anyone_approves(session, world, rules, film_fee):
     preview = services.preview_approval(session, film_fee, rules=rules, today=TODAY)
 
-    assert preview.policy["outcome"] == "breach" and preview.required_action == "override"
-    carers = preview.policy["benefits"][0]
-    assert carers["name"] == "carers_allowance" and carers["effect"] == "lost"
-    assert carers["counted"] == "200.40" and carers["limit"] == "196.00"
-    assert {a["kind"] for a in preview.policy["alternatives"]} >= {"pay_up_to_headroom", "decline"}
+    assert preview.policy.outcome == "breach" and preview.required_action == "override"
+    carers = preview.policy.effects[0]
+    assert carers.benefit == "carers_allowance" and carers.effect == "lost"
+    assert carers.counted_pence == 20040 and carers.limit_pence == 19600
+    assert {a.kind for a in preview.policy.alternatives} >= {"pay_up_to_headroom", "decline"}
 
 
 def test_a_participant_without_declared_benefits_has_nothing_to_check(session, world, rules):
@@ -60,7 +60,7 @@ def test_override_setting_approves_with_a_reason_and_records_it(session, world, 
 
     assert outcome.required_action == "override" and outcome.claim.status == "approved"
     assert outcome.claim.override_reason == REASON and outcome.claim.policy_outcome == "breach"
-    assert outcome.claim.policy_decision["benefits"][0]["effect"] == "lost"
+    assert outcome.claim.policy_decision.effects[0].effect == "lost"
     assert outcome.claim.events[-1].action == "approve" and outcome.claim.events[-1].note == REASON
     assert outcome.claim.accrual_entry_id is not None
 

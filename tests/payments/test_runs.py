@@ -20,10 +20,11 @@ from ledger.auth.users import create_user
 from ledger.books import queries
 from ledger.books.posting import lock_period, post_entry, reverse_entry
 from ledger.books.records import PostingLine
-from ledger.claims.models import Claim, ClaimEvent
+from ledger.claims.models import Claim
 from ledger.config import DEV_BANK_DETAILS_KEY
 from ledger.db import unit_of_work
 from ledger.errors import Conflict, NotFound, PeriodLocked, ValidationError
+from ledger.events.models import Event
 from ledger.organisation import BANK, open_organisation_accounts
 from ledger.payments import bacs, runs
 from ledger.payments.models import Payment, PaymentRun, PaymentRunItem
@@ -345,7 +346,7 @@ def test_confirming_pays_each_payee_once_on_the_payment_date(world, session):
     for claim_id in claims:
         claim = session.get(Claim, claim_id)
         assert (claim.status, claim.paid_on) == ("paid", PAY_ON)
-    events = session.execute(select(ClaimEvent.claim_id, ClaimEvent.to_status)).all()
+    events = session.execute(select(Event.claim_id, Event.to_status).where(Event.subject_type == "claim")).all()
     assert sorted(events) == sorted((c, "paid") for c in claims)
     assert queries.trial_balance(session).totals == {"GBP": 0, "TIME": 0}
 
