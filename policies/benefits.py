@@ -204,8 +204,19 @@ def week_containing(day: date, week_start: str) -> Period:
 
 
 def _period_start_in(year: int, month: int, start_day: int) -> date:
-    """The day a UC assessment period starts in a month: the start day, or the month's last day if shorter."""
-    return date(year, month, min(start_day, calendar.monthrange(year, month)[1]))
+    """The day a UC assessment period starts in a month (UC Regulations 2013 reg 21(2)).
+
+    Periods begin on the same day each month, except: from the 31st, on the last day of each month
+    (reg 21(2)(a)); from the 29th or 30th, on the 27th of February, or the 28th in a leap year
+    (reg 21(2)(b)). So a 29th start does not begin on 29 February even in a leap year, and a 30th start
+    begins on the 27th, not the last day, of a 28-day February: "the last day of a shorter month" is the
+    rule for the 31st only.
+    """
+    if start_day == 31:
+        return date(year, month, calendar.monthrange(year, month)[1])
+    if start_day in (29, 30) and month == 2:
+        return date(year, 2, 28 if calendar.isleap(year) else 27)
+    return date(year, month, start_day)
 
 
 def _next_month(year: int, month: int) -> tuple[int, int]:
@@ -215,8 +226,10 @@ def _next_month(year: int, month: int) -> tuple[int, int]:
 def assessment_period_containing(day: date, start_day: int) -> Period:
     """Return the Universal Credit assessment period that contains a date.
 
-    A period runs from the start day of one month to the day before the start day of the next. When a
-    month has no such day (a start day of 29, 30 or 31), the period starts on the last day of that month.
+    A period runs from the day it starts in one month to the day before it starts in the next; the day
+    it starts in each month is set by reg 21(2) (see `_period_start_in`): for a start day of 31, the
+    month's last day; for 29 or 30, the same day except in February, when it is the 27th (28th in a leap
+    year).
     """
     if not 1 <= start_day <= 31:
         raise InvalidInput("assessment period start day must be 1 to 31")
@@ -590,6 +603,7 @@ def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
 
 def _check_universal_credit(ctx: _Context, benefit: UniversalCredit) -> BenefitResult:
     period = assessment_period_containing(ctx.proposed.received_on, benefit.assessment_period_start_day)
+    period_rule = ctx.rulebook.get("uc.rule.assessment_period_start_day", period.start)
     taper_param = ctx.rulebook.get("uc.taper", period.start)
     taper = _Figure(0, (taper_param,))
     figures: list[_Figure] = []
@@ -654,9 +668,17 @@ def _check_universal_credit(ctx: _Context, benefit: UniversalCredit) -> BenefitR
         else f"{figures[0].main.key} {gbp(allowance)}/month (assessment periods starting {figures[0].main.range_text}"
         f"{'; start date inferred (Q14)' if figures[0].main.date_confidence == 'low' else ''})"
     )
+    start_day = benefit.assessment_period_start_day
+    month_end = (
+        "; from the 31st a period starts on the month's last day, reg 21(2)(a)"
+        if start_day == 31
+        else "; from the 29th or 30th a February period starts on the 27th (28th in a leap year), reg 21(2)(b)"
+        if start_day in (29, 30)
+        else ""
+    )
     staff = (
         f"UC assessment period {period.start.isoformat()} to {period.end.isoformat()} (start day "
-        f"{benefit.assessment_period_start_day}); earnings counted by date received ({ctx.proposed.received_on}). "
+        f"{start_day}{month_end}); earnings counted by date received ({ctx.proposed.received_on}). "
         f"{wa_text}; taper {taper_param.key} {rate}. Counted {gbp(counted)} = declared other "
         f"{gbp(benefit.other_monthly_net_earnings_pence)} + other payments "
         f"{gbp(before - benefit.other_monthly_net_earnings_pence)} + this payment {gbp(ctx.proposed_earnings)}. "
@@ -668,6 +690,7 @@ def _check_universal_credit(ctx: _Context, benefit: UniversalCredit) -> BenefitR
         ctx,
         benefit.name,
         figures=figures,
+        extra_params=(period_rule,),
         caution=caution,
         notes=notes,
         period=period,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -301,8 +302,8 @@ def test_uc_payments_either_side_of_an_assessment_period_boundary(rulebook):
         (31, "2025-03-30", "2025-02-28", "2025-03-30"),
         (31, "2025-03-31", "2025-03-31", "2025-04-29"),
         (31, "2025-04-30", "2025-04-30", "2025-05-30"),
-        (30, "2024-02-29", "2024-02-29", "2024-03-29"),
-        (29, "2025-02-28", "2025-02-28", "2025-03-28"),
+        (30, "2024-02-29", "2024-02-28", "2024-03-29"),  # reg 21(2)(b): 28 Feb in a leap year, not the 29th
+        (29, "2025-02-28", "2025-02-27", "2025-03-28"),  # reg 21(2)(b): 27 Feb, not the last day
         (1, "2025-12-31", "2025-12-01", "2025-12-31"),
         (15, "2026-01-03", "2025-12-15", "2026-01-14"),
     ],
@@ -310,6 +311,71 @@ def test_uc_payments_either_side_of_an_assessment_period_boundary(rulebook):
 def test_uc_assessment_period_when_the_start_day_does_not_exist_in_a_month(start_day, day, start, end):
     period = assessment_period_containing(date.fromisoformat(day), start_day)
     assert (period.start, period.end) == (date.fromisoformat(start), date.fromisoformat(end))
+
+
+# UC Regulations 2013 reg 21(2): from the 31st, periods begin on the last day of each month; from the 29th
+# or 30th, on that day except in February, when they begin on the 27th (28th in a leap year). Each row is
+# the run of consecutive periods from December to May for one start day and year (2000 is a leap year,
+# 2100 is not).
+_PERIODS_AROUND_FEBRUARY = [
+    (28, 2025, ["12-28", "01-28", "02-28", "03-28", "04-28", "05-28"]),
+    (29, 2025, ["12-29", "01-29", "02-27", "03-29", "04-29", "05-29"]),
+    (30, 2025, ["12-30", "01-30", "02-27", "03-30", "04-30", "05-30"]),
+    (31, 2025, ["12-31", "01-31", "02-28", "03-31", "04-30", "05-31"]),
+    (28, 2024, ["12-28", "01-28", "02-28", "03-28", "04-28", "05-28"]),
+    (29, 2024, ["12-29", "01-29", "02-28", "03-29", "04-29", "05-29"]),
+    (30, 2024, ["12-30", "01-30", "02-28", "03-30", "04-30", "05-30"]),
+    (31, 2024, ["12-31", "01-31", "02-29", "03-31", "04-30", "05-31"]),
+    (29, 2000, ["12-29", "01-29", "02-28", "03-29", "04-29", "05-29"]),
+    (30, 2100, ["12-30", "01-30", "02-27", "03-30", "04-30", "05-30"]),
+    (31, 2100, ["12-31", "01-31", "02-28", "03-31", "04-30", "05-31"]),
+]
+
+
+@pytest.mark.parametrize(("start_day", "year", "starts"), _PERIODS_AROUND_FEBRUARY)
+def test_uc_assessment_periods_around_february_follow_reg_21(start_day, year, starts):
+    dates = [date(year - 1 if mmdd.startswith("12") else year, int(mmdd[:2]), int(mmdd[3:])) for mmdd in starts]
+    for start, next_start in itertools.pairwise(dates):
+        end = next_start - timedelta(days=1)
+        for day in (start, start + (end - start) / 2, end):
+            period = assessment_period_containing(day, start_day)
+            assert (period.start, period.end) == (start, end), (day, start_day)
+
+
+@pytest.mark.parametrize(
+    ("start_day", "day", "start", "end"),
+    [
+        # the days around the February start, where reg 21(2)(b) differs from "the month's last day"
+        (29, "2025-02-26", "2025-01-29", "2025-02-26"),
+        (29, "2025-02-27", "2025-02-27", "2025-03-28"),
+        (30, "2025-02-26", "2025-01-30", "2025-02-26"),
+        (30, "2025-02-27", "2025-02-27", "2025-03-29"),
+        (29, "2024-02-27", "2024-01-29", "2024-02-27"),
+        (29, "2024-02-28", "2024-02-28", "2024-03-28"),
+        (29, "2024-02-29", "2024-02-28", "2024-03-28"),
+        (30, "2024-02-27", "2024-01-30", "2024-02-27"),
+        (30, "2024-02-28", "2024-02-28", "2024-03-29"),
+        (31, "2024-02-28", "2024-01-31", "2024-02-28"),
+        (31, "2024-02-29", "2024-02-29", "2024-03-30"),
+        (31, "2025-02-27", "2025-01-31", "2025-02-27"),
+        (31, "2025-02-28", "2025-02-28", "2025-03-30"),
+        (28, "2025-02-27", "2025-01-28", "2025-02-27"),
+        (28, "2024-02-29", "2024-02-28", "2024-03-27"),
+    ],
+)
+def test_uc_assessment_period_either_side_of_the_february_start(start_day, day, start, end):
+    period = assessment_period_containing(date.fromisoformat(day), start_day)
+    assert (period.start, period.end) == (date.fromisoformat(start), date.fromisoformat(end))
+
+
+def test_uc_decisions_cite_reg_21_for_start_days_29_to_31(rulebook):
+    result = check(rulebook, UniversalCredit("with_housing", 30), fee("2025-02-27", "10.00")).results[0]
+    assert (result.period.start, result.period.end) == (date(2025, 2, 27), date(2025, 3, 29))
+    assert "reg 21(2)(b)" in result.explanation_for_staff
+    assert "27 February 2025 to 29 March 2025" in result.explanation
+    param = rulebook.get("uc.rule.assessment_period_start_day", date(2025, 2, 27))
+    assert param.sources == ("uc_regs_reg21",) and param.confidence == "high"
+    assert "legislation.gov.uk" in rulebook.sources["uc_regs_reg21"].url
 
 
 @given(day=st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)), start_day=st.integers(1, 31))
