@@ -139,10 +139,13 @@ class _WeeklyDisregard:
     week_start: str = "monday"
     other_weekly_net_earnings_pence: int = 0
     LEVELS: ClassVar[tuple[str, ...]] = ("standard", "couple", "higher", "lone_parent")
+    LEVELS_HINT: ClassVar[str] = ""
 
     def __post_init__(self) -> None:
         if self.disregard not in self.LEVELS:
-            raise InvalidInput(f"disregard must be one of {', '.join(self.LEVELS)}, not {self.disregard!r}")
+            raise InvalidInput(
+                f"disregard must be one of {', '.join(self.LEVELS)}, not {self.disregard!r}{self.LEVELS_HINT}"
+            )
         _check_weekday(self.week_start)
         _check_pence(self.other_weekly_net_earnings_pence, "other_weekly_net_earnings_pence")
 
@@ -163,9 +166,21 @@ class PensionCredit(_WeeklyDisregard):
 
 @dataclass(frozen=True)
 class IncomeRelatedESA(_WeeklyDisregard):
-    """Income-related (old-style) ESA: weekly disregard, then pound for pound."""
+    """Income-related (old-style) ESA: £20 of the claimant's weekly earnings disregarded, then pound for pound.
+
+    Only the disregard that can apply to the claimant's own earnings is accepted: 'standard', the £20 of
+    ESA Regulations 2008 Sch 7 (the default), or 'higher', the name Housing Benefit and Pension Credit use
+    for the same £20 (the reference lists income-related ESA claimants among those who get it). The £5
+    single, £10 couple and £25 lone-parent disregards are Housing Benefit and Pension Credit rules, so they
+    are refused rather than silently replaced: a declaration that names them is wrong and should be fixed.
+    """
 
     name: ClassVar[str] = "income_related_esa"
+    LEVELS: ClassVar[tuple[str, ...]] = ("standard", "higher")
+    LEVELS_HINT: ClassVar[str] = (
+        ": income-related ESA disregards £20 of the claimant's earnings a week; the £5, £10 and £25 "
+        "disregards are Housing Benefit and Pension Credit rules"
+    )
 
 
 @dataclass(frozen=True)
@@ -705,17 +720,18 @@ def _check_universal_credit(ctx: _Context, benefit: UniversalCredit) -> BenefitR
     )
 
 
-_DISREGARD_KEYS = {
+# The rule each declared disregard rests on, per benefit (the evidence pack names the same rules).
+DISREGARD_KEYS = {
     "housing_benefit": {
         "standard": "legacy.disregard.standard",
         "couple": "legacy.disregard.couple",
         "higher": "legacy.disregard.higher",
         "lone_parent": "legacy.disregard.hb_lone_parent",
     },
+    # 'higher' is the same £20: see IncomeRelatedESA.
     "income_related_esa": {
-        "standard": "legacy.disregard.standard",
-        "couple": "legacy.disregard.couple",
-        "higher": "legacy.disregard.higher",
+        "standard": "income_related_esa.disregard.standard",
+        "higher": "income_related_esa.disregard.standard",
     },
     "pension_credit": {
         "standard": "pension_credit.disregard.standard",
@@ -727,7 +743,7 @@ _DISREGARD_KEYS = {
 
 def _check_weekly_disregard(ctx: _Context, benefit: HousingBenefit | PensionCredit | IncomeRelatedESA) -> BenefitResult:
     week = week_containing(ctx.proposed.received_on, benefit.week_start)
-    keys = _DISREGARD_KEYS[benefit.name]
+    keys = DISREGARD_KEYS[benefit.name]
     notes = []
     level = benefit.disregard
     if level not in keys:
@@ -759,6 +775,11 @@ def _check_weekly_disregard(ctx: _Context, benefit: HousingBenefit | PensionCred
             notes.append(
                 "Income-related ESA is closing: awards are moving to new-style ESA or Universal Credit (Q11). "
                 "Check the participant still gets it."
+            )
+            notes.append(
+                f"The {gbp(disregard.pence)} disregard is the claimant's own; earnings from permitted work "
+                "notified to DWP can have a higher disregard (CPAG), which is not applied here: the cautious "
+                "reading. A partner's earnings are not checked."
             )
     before = benefit.other_weekly_net_earnings_pence + ctx.earnings_before(week)
     counted = before + ctx.proposed_earnings

@@ -46,6 +46,13 @@ BENEFIT_FIELDS: dict[str, dict[str, bool]] = {
     **{name: {} for name in NO_EARNINGS_TEST},
 }
 BENEFIT_NAMES = tuple(BENEFIT_FIELDS)
+# The disregards each benefit with a weekly disregard accepts (income-related ESA only its own £20), for the
+# calculator's schema and participants' declarations; the engine refuses any other (InvalidInput).
+DISREGARD_LEVELS: dict[str, tuple[str, ...]] = {
+    "housing_benefit": HousingBenefit.LEVELS,
+    "pension_credit": PensionCredit.LEVELS,
+    "income_related_esa": IncomeRelatedESA.LEVELS,
+}
 REGION_NOTES = {
     "scotland": (
         "In Scotland, Carer's Allowance, PIP and DLA are replaced for new claims by Carer Support Payment and "
@@ -182,4 +189,4 @@ def check_request(data: dict[str, Any], rulebook: Rulebook, settings: PolicySett
     return answer
 
 
-__all__ = ["BENEFIT_NAMES", "check_request", "decision_json"]
+__all__ = ["BENEFIT_FIELDS", "BENEFIT_NAMES", "DISREGARD_LEVELS", "check_request", "decision_json"]

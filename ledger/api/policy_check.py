@@ -20,7 +20,7 @@ from marshmallow import ValidationError as SchemaError
 from ledger.auth.access import public, rate_limited
 from ledger.errors import LedgerError, PolicyRuleMissing
 from policies.benefits import ESA, WEEKDAYS, UniversalCredit
-from policies.calculator import BENEFIT_FIELDS, BENEFIT_NAMES, check_request
+from policies.calculator import BENEFIT_FIELDS, BENEFIT_NAMES, DISREGARD_LEVELS, check_request
 from policies.errors import PolicyError, RuleNotFound
 from policies.pay import REGIONS
 from policies.payments import PaymentKind
@@ -78,7 +78,7 @@ class BenefitInSchema(Schema):
     other_monthly_net_earnings = Money()
     permitted_work = fields.Str(validate=validate.OneOf(ESA.LEVELS))
     weekly_hours = Hours(validate=validate.Range(min=0, max=168))
-    disregard = fields.Str(validate=validate.OneOf(("standard", "couple", "higher", "lone_parent")))
+    disregard = fields.Str(validate=validate.OneOf(sorted({d for levels in DISREGARD_LEVELS.values() for d in levels})))
 
     @validates_schema
     def _fits_the_benefit(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -91,6 +91,9 @@ class BenefitInSchema(Schema):
         for needed in _REQUIRED_FOR.get(name, ()):
             if needed not in data:
                 errors[needed] = [f"Required for {name}."]
+        levels = DISREGARD_LEVELS.get(name)
+        if levels and data.get("disregard") is not None and data["disregard"] not in levels:
+            errors["disregard"] = [f"For {name}, must be one of: {', '.join(levels)}."]
         if errors:
             raise SchemaError(errors)
 

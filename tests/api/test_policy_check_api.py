@@ -73,6 +73,9 @@ def test_malformed_input_is_a_400_naming_each_bad_field(calculator):
         ({"name": "carers_allowance", "other_weekly_net_earnings": "1.001"}, "benefits.0.other_weekly_net_earnings"),
         ({"name": "jobseekers_allowance"}, "benefits.0.name"),
         ({"name": "esa", "permitted_work": "higher", "weekly_hours": "200"}, "benefits.0.weekly_hours"),
+        ({"name": "income_related_esa", "disregard": "couple"}, "benefits.0.disregard"),
+        ({"name": "income_related_esa", "disregard": "lone_parent"}, "benefits.0.disregard"),
+        ({"name": "housing_benefit", "disregard": "generous"}, "benefits.0.disregard"),
     ],
 )
 def test_each_benefit_takes_only_its_own_fields(calculator, benefit, field):

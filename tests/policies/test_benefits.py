@@ -423,7 +423,8 @@ def test_uc_earnings_reaching_the_lcw_bar_are_flagged_unless_pip_is_declared(rul
         (PensionCredit("couple"), "10.00", "1"),
         (PensionCredit("higher"), "20.00", "1"),
         (IncomeRelatedESA("higher"), "20.00", "1"),
-        (IncomeRelatedESA("standard"), "5.00", "1"),
+        (IncomeRelatedESA("standard"), "20.00", "1"),
+        (IncomeRelatedESA(), "20.00", "1"),
     ],
 )
 @pytest.mark.parametrize("day", ["2024-06-05", "2025-06-04", "2026-06-03"])
@@ -435,6 +436,22 @@ def test_weekly_disregards_a_penny_either_side(rulebook, benefit, disregard, tap
     assert over.reduction == Decimal("10.00") * Decimal(taper)
     penny = check(rulebook, benefit, fee(day, str(Decimal(disregard) + Decimal("0.01")))).results[0]
     assert penny.effect == Effect.REDUCED and penny.reduction == Decimal("0.01")
+
+
+def test_income_related_esa_disregards_20_pounds_by_default_with_its_own_rule(rulebook):
+    result = check(rulebook, IncomeRelatedESA(), fee("2025-06-04", "25.00")).results[0]
+    assert result.rule == "income_related_esa.disregard.standard"
+    assert result.limit == Decimal("20.00") and result.reduction == Decimal("5.00")
+    assert "esa_regs_sch7" in result.sources and result.confidence == "high"
+    assert "the first £20.00 you earn each week is ignored" in result.explanation
+    assert any("permitted work" in n and "cautious" in n for n in result.notes)
+
+
+@pytest.mark.parametrize("level", ["couple", "lone_parent", "generous"])
+def test_income_related_esa_refuses_disregards_that_cannot_apply_to_it(level):
+    with pytest.raises(InvalidInput, match=r"^disregard must be one of standard, higher") as caught:
+        IncomeRelatedESA(level)
+    assert "Housing Benefit and Pension Credit" in str(caught.value)
 
 
 def test_a_lone_parent_disregard_outside_housing_benefit_falls_back_to_the_standard(rulebook):

@@ -126,3 +126,17 @@ def test_unverified_figures_are_flagged_in_the_answer(rulebook):
     uc = answer["benefits"][0]
     assert uc["unverified_or_uncertain"] is True and uc["limit"] == "684.00"
     assert any("unverified" in n for n in answer["notes"])
+
+
+def test_income_related_esa_in_the_calculator_takes_only_its_own_disregard(rulebook):
+    from policies.errors import InvalidInput
+
+    request = {
+        "benefits": [{"name": "income_related_esa"}],
+        "proposed": {"date": "2025-06-04", "amount": "20.00", "kind": "fee"},
+    }
+    answer = check_request(request, rulebook)
+    assert (answer["benefits"][0]["limit"], answer["benefits"][0]["effect"]) == ("20.00", "none")
+    request["benefits"][0]["disregard"] = "couple"
+    with pytest.raises(InvalidInput, match=r"^disregard"):
+        check_request(request, rulebook)
