@@ -357,7 +357,12 @@ class _Context:
     proposed: Payment
     settings: PolicySettings
     declared: frozenset[str]
+    benefits: tuple[Benefit, ...] = ()
     notes: list[str] = field(default_factory=list)
+
+    def declared_benefit(self, name: str) -> Benefit | None:
+        """The declared benefit of that name, or None."""
+        return next((b for b in self.benefits if b.name == name), None)
 
     @property
     def proposed_earnings(self) -> int:
@@ -496,6 +501,14 @@ def _check_carers_allowance(ctx: _Context, benefit: CarersAllowance) -> BenefitR
     else:
         plain.append(f"In the week {span} you will earn {gbp(counted)} with this payment.")
         plain.append(f"That leaves {gbp(limit.pence - counted)}. Your Carer's Allowance is not affected.")
+    uc_params: tuple[Parameter, ...] = ()
+    uc_staff = ""
+    uc = ctx.declared_benefit("universal_credit")
+    if (lost or lost_before) and isinstance(uc, UniversalCredit):
+        offset = ctx.rulebook.get("carers_allowance.rule.uc_deducts_in_full", week.start)
+        uc_params = (offset,)
+        plain_uc, uc_staff = _ca_lost_with_universal_credit(week, rate, uc, offset)
+        plain.extend(plain_uc)
     staff = (
         f"{limit.main.key} {gbp(limit.pence)}/week net ({limit.main.range_text}; confidence "
         f"{limit.main.confidence}). CA week {week.start.isoformat()} to {week.end.isoformat()} (starts "
@@ -505,13 +518,14 @@ def _check_carers_allowance(ctx: _Context, benefit: CarersAllowance) -> BenefitR
         f"Cliff edge: more than the limit by any amount loses the week's CA ({rate.main.key} "
         f"{gbp(rate.pence)}). Effect: {'lost' if lost else 'none'}"
         f"{' (already over before this payment)' if lost_before else ''}. The payment is tested in the week "
-        f"it is received and not averaged: DWP's averaging of one-off payments is unsettled (Q5). {_NET_NOTE}"
+        f"it is received and not averaged: DWP's averaging of one-off payments is unsettled (Q5).{uc_staff} "
+        f"{_NET_NOTE}"
     )
     return _result(
         ctx,
         benefit.name,
         figures=(limit, rate),
-        extra_params=(mechanics,),
+        extra_params=(mechanics, *uc_params),
         period=week,
         counted_pence=counted,
         limit_pence=limit.pence,
@@ -522,6 +536,44 @@ def _check_carers_allowance(ctx: _Context, benefit: CarersAllowance) -> BenefitR
         explanation_for_staff=staff,
         safe_amount_pence=max(0, limit.pence - before),
     )
+
+
+def _ca_lost_with_universal_credit(
+    week: Period, rate: _Figure, uc: UniversalCredit, rule: Parameter
+) -> tuple[list[str], str]:
+    """What Universal Credit does when a Carer's Allowance week is lost: the plain sentences and the staff text.
+
+    UC counts Carer's Allowance as unearned income, deducted in full (UC Regulations 2013 reg 66(1)(b)(iii);
+    gov.uk), so a week's Carer's Allowance not paid should come back as up to the same amount of UC. Only
+    "up to": the UC award is not known (it may be nil either way), and how DWP spreads a weekly benefit over
+    a monthly assessment period (reg 73) was not confirmed, so the offset is a derived upper bound, said
+    with medium confidence; the loss itself is still reported in full.
+    """
+    first = assessment_period_containing(week.start, uc.assessment_period_start_day)
+    last = assessment_period_containing(week.end, uc.assessment_period_start_day)
+    if first == last:
+        where = f"the assessment period {_short(first.start)} to {_short(first.end)}"
+        where_staff = f"assessment period {first.start.isoformat()} to {first.end.isoformat()}"
+    else:
+        where = f"the assessment periods that week falls in (from {_short(first.start)} to {_short(last.end)})"
+        where_staff = (
+            f"assessment periods {first.start.isoformat()} to {first.end.isoformat()} and "
+            f"{last.start.isoformat()} to {last.end.isoformat()} (the week straddles them)"
+        )
+    amount = gbp(rate.pence)
+    plain = [
+        "Universal Credit takes off Carer's Allowance pound for pound, so it should make up some or all of this.",
+        f"Your Universal Credit could go up by as much as {amount}, in {where}.",
+    ]
+    staff = (
+        f" With Universal Credit declared ({rule.key}; confidence {rule.confidence}): UC deducts CA in full as "
+        f"unearned income, so the lost week's CA ({amount}) should raise UC by up to {amount} in the "
+        f"{where_staff}. Net cost of the lost week: between £0.00 and {amount}, depending on the UC award (not "
+        "known; nothing comes back if it is nil with or without the CA) and how DWP converts weekly CA to the "
+        "monthly period (reg 73). DERIVED upper bound; medium confidence. The fee's own effect on UC is in the "
+        "Universal Credit result."
+    )
+    return plain, staff
 
 
 def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
@@ -879,6 +931,7 @@ def check_payment(
         proposed=proposed,
         settings=settings,
         declared=frozenset(names),
+        benefits=tuple(benefits),
     )
     results = tuple(_check_one(ctx, b) for b in benefits)
     if any(r.effect in (Effect.LOST, Effect.OVER_LIMIT) for r in results):

@@ -91,6 +91,49 @@ def test_a_lost_carers_allowance_week_costs_the_weeks_allowance(rulebook, day, w
     assert "over the limit" in result.explanation
 
 
+@pytest.mark.parametrize(("day", "weekly_rate"), [("2025-06-04", "83.30"), ("2026-06-03", "86.45")])
+def test_a_lost_carers_allowance_week_with_universal_credit_says_uc_makes_up_for_it(rulebook, day, weekly_rate):
+    # UC takes CA off pound for pound (reg 66(1)(b)(iii)): a lost CA week should come back as up to the same UC.
+    benefits = [CarersAllowance("monday"), UniversalCredit("none", assessment_period_start_day=1)]
+    result = check_payment(rulebook, benefits, [], fee(day, "300.00")).result("carers_allowance")
+    assert result.effect == Effect.LOST and result.reduction == Decimal(weekly_rate)  # the loss is still in full
+    assert "pound for pound" in result.explanation
+    assert f"could go up by as much as £{weekly_rate}" in result.explanation
+    start = date.fromisoformat(day).replace(day=1)
+    assert f"in the assessment period 1 {start:%B %Y} to" in result.explanation
+    assert "carers_allowance.rule.uc_deducts_in_full" in result.explanation_for_staff
+    assert f"should raise UC by up to £{weekly_rate}" in result.explanation_for_staff
+    assert f"between £0.00 and £{weekly_rate}" in result.explanation_for_staff
+    assert "DERIVED" in result.explanation_for_staff and "medium confidence" in result.explanation_for_staff
+    assert max(len(s) for s in result.explanation.split(". ")) < 110
+
+
+def test_a_lost_carers_allowance_week_straddling_two_uc_periods_names_both(rulebook):
+    # Week Monday 9 - Sunday 15 June 2025; UC periods from the 12th.
+    benefits = [CarersAllowance("monday"), UniversalCredit("with_housing", assessment_period_start_day=12)]
+    result = check_payment(rulebook, benefits, [], fee("2025-06-10", "200.00")).result("carers_allowance")
+    assert "from 12 May 2025 to 11 July 2025" in result.explanation
+    assert "2025-05-12 to 2025-06-11 and 2025-06-12 to 2025-07-11" in result.explanation_for_staff
+
+
+def test_a_week_already_lost_with_universal_credit_also_says_so(rulebook):
+    benefits = [CarersAllowance("monday"), UniversalCredit("with_housing", assessment_period_start_day=1)]
+    decision = check_payment(rulebook, benefits, [fee("2025-06-02", "200.00")], fee("2025-06-04", "10.00"))
+    result = decision.result("carers_allowance")
+    assert result.reduction == 0 and "already" in result.explanation
+    assert "as much as £83.30" in result.explanation
+
+
+def test_without_universal_credit_a_lost_week_says_nothing_about_it(rulebook):
+    for benefits in ([CarersAllowance("monday")], [CarersAllowance("monday"), NoEarningsTest("pip")]):
+        result = check_payment(rulebook, benefits, [], fee("2025-06-04", "300.00")).result("carers_allowance")
+        assert "Universal Credit" not in result.explanation + result.explanation_for_staff
+    safe = check_payment(
+        rulebook, [CarersAllowance("monday"), UniversalCredit("none", 1)], [], fee("2025-06-04", "100.00")
+    ).result("carers_allowance")
+    assert "Universal Credit" not in safe.explanation  # nothing lost, nothing to make up
+
+
 def test_carers_allowance_counts_the_week_from_its_start_day(rulebook):
     benefit = CarersAllowance(week_start="wednesday")
     # Tuesday 3 June 2025 is in the week Wed 28 May - Tue 3 June; Wednesday 4 June starts the next one.
