@@ -4,21 +4,25 @@ Input: the participant's declared benefits (frozen dataclasses below), what they
 and the proposed payment. Output: a `Decision` with one `BenefitResult` per benefit, for the period its
 rule uses (the Carer's Allowance, ESA, Housing Benefit or Pension Credit week; the Universal Credit
 assessment period by the date the money is received), and an overall outcome:
-'breach' when any benefit is lost or over a permitted-work limit, 'warn' when any is reduced or a figure
-relied on is unverified, of low confidence or possibly out of date, 'ok' otherwise.
+'breach' when any benefit is lost or over a permitted-work limit under a confirmed figure, 'warn' when any
+is reduced, or is lost or over a limit only under the cautious reading of an unverified figure (both
+readings are then explained), or a figure relied on is unverified, of low confidence or possibly out of
+date; 'ok' otherwise.
 
 Cautious readings taken where the sources disagree or are silent (each is said in the explanations):
 - payments are tested in the period in which they are received, and a one-off fee is not averaged (Q5);
 - payment amounts are treated as net earnings (tax, NI or allowable expenses would only lower them);
 - when a week straddles an uprating, the lower of the two limits is used;
 - when a limit or allowance is unverified, the lower of it and the last verified figure is used (Q1, Q2);
+  a breach that happens under that lower figure only is a warning, not a breach: whether it is a breach
+  at all rests on a figure nobody has confirmed, so the organisation's 'warn' setting applies;
 - the 16-hour test is applied to every level of ESA permitted work (Q13 for supported permitted work).
 """
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -260,12 +264,33 @@ def assessment_period_containing(day: date, start_day: int) -> Period:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """One way of reading a limit that is not yet confirmed, and what the payment does under it.
+
+    `kind` is 'unverified' (the figure as the sources found it, not yet confirmed) or 'last_confirmed'
+    (the figure before it, which was). `limit_pence` is the limit for the benefit's period under that
+    reading; `rule` and `range_text` name the parameter it comes from.
+    """
+
+    kind: str
+    rule: str
+    range_text: str
+    limit_pence: int
+    effect: Effect
+    headroom_pence: int
+
+
+@dataclass(frozen=True)
 class BenefitResult:
     """What the proposed payment does to one benefit, with the rule it rests on and why.
 
     Money is in pence. `reduction_pence` is how much more the benefit falls because of the proposed
     payment (None where the amount of benefit is not known). `safe_amount_pence` is the most the proposed
     payment could be with no effect on this benefit (None where no amount limits it).
+
+    `readings` is set when the limit rests on an unverified figure and the last confirmed one differs:
+    the effect under each. `breach_depends_on_unverified` is true when the effect (lost, over_limit) holds
+    under the cautious reading only; the decision is then a warning, not a breach.
     """
 
     name: str
@@ -285,6 +310,13 @@ class BenefitResult:
     hours: Decimal | None = None
     caution: bool = False
     notes: tuple[str, ...] = ()
+    readings: tuple[Reading, ...] = ()
+    breach_depends_on_unverified: bool = False
+
+    @property
+    def is_breach(self) -> bool:
+        """Whether this result makes the decision a breach: lost or over a limit under a confirmed figure."""
+        return self.effect in (Effect.LOST, Effect.OVER_LIMIT) and not self.breach_depends_on_unverified
 
     @property
     def counted(self) -> Decimal | None:
@@ -344,10 +376,20 @@ class _Figure:
     params: tuple[Parameter, ...]
     notes: tuple[str, ...] = ()
     caution: bool = False
+    # When an unverified figure and a last confirmed one differ: the figure under each reading (`pence`, the
+    # one used, is the lower), and the parameters they come from.
+    unverified_pence: int | None = None
+    confirmed_pence: int | None = None
+    unverified: Parameter | None = None
+    confirmed: Parameter | None = None
 
     @property
     def main(self) -> Parameter:
         return self.params[0]
+
+    @property
+    def has_readings(self) -> bool:
+        return self.unverified_pence is not None and self.unverified_pence != self.confirmed_pence
 
 
 @dataclass
@@ -395,8 +437,17 @@ class _Context:
         if caveat := param.caveat(on):
             notes.append(caveat)
         params = [param]
+        readings: dict[str, object] = {}
         if cautious_if_unverified and not param.verified:
             earlier = [p for p in self.rulebook.history(key) if p.verified and p.effective_from < param.effective_from]
+            if earlier:
+                fallback = earlier[-1]
+                readings = {
+                    "unverified_pence": pence,
+                    "confirmed_pence": _pence(fallback),
+                    "unverified": param,
+                    "confirmed": fallback,
+                }
             if earlier and _pence(earlier[-1]) < pence:
                 fallback = earlier[-1]
                 notes.append(
@@ -405,7 +456,7 @@ class _Context:
                 )
                 pence = _pence(fallback)
                 params.append(fallback)
-        return _Figure(pence, tuple(params), tuple(notes), caution)
+        return _Figure(pence, tuple(params), tuple(notes), caution, **readings)  # type: ignore[arg-type]
 
     def weekly_figure(self, key: str, week: Period) -> _Figure:
         """Look up a weekly limit for a week; where the week straddles a change, use the lower figure."""
@@ -418,11 +469,23 @@ class _Context:
             f"The figure changed during this week ({gbp(first.pence)} on {week.start.isoformat()}, "
             f"{gbp(last.pence)} on {week.end.isoformat()}): the lower, {gbp(lower.pence)}, is used."
         )
+        readings: dict[str, object] = {}
+        sides = (first, last)
+        if any(f.unverified_pence is not None for f in sides):
+            # Each reading still takes the lower of the week's two figures.
+            with_readings = last if last.unverified_pence is not None else first
+            readings = {
+                "unverified_pence": min(f.pence if f.unverified_pence is None else f.unverified_pence for f in sides),
+                "confirmed_pence": min(f.pence if f.confirmed_pence is None else f.confirmed_pence for f in sides),
+                "unverified": with_readings.unverified,
+                "confirmed": with_readings.confirmed,
+            }
         return _Figure(
             lower.pence,
             (*lower.params, *higher.params),
             (*lower.notes, *higher.notes, note),
             lower.caution or higher.caution,
+            **readings,  # type: ignore[arg-type]
         )
 
 
@@ -473,6 +536,80 @@ def _result(
     )
 
 
+@dataclass(frozen=True)
+class _Readings:
+    """A breach test under both readings of a limit not yet confirmed, and how to say it."""
+
+    readings: tuple[Reading, ...] = ()
+    depends_on_unverified: bool = False
+    plain: tuple[str, ...] = ()
+    staff: str = ""
+
+
+def _two_readings(
+    figure: _Figure, counted: int, breached: Callable[[int], bool], effect: Effect, consequence: str, safe: str
+) -> _Readings:
+    """Test a payment under the unverified figure and under the last confirmed one.
+
+    The engine relies on the lower of the two (the cautious reading). When the payment breaches under it but
+    not under the other, whether there is a breach at all rests on a figure nobody has confirmed: the
+    result says what happens under each, and the decision is a warning rather than a breach (the
+    organisation's 'warn' setting applies). A breach under both readings stays a breach.
+    `breached(limit_pence)` says whether the payment breaches with that limit; `consequence` and `safe`
+    finish the plain sentences for a breach and for none ("you would lose the week's Carer's Allowance").
+    The plain sentences take the place of the check's own consequence sentence ("Your ESA could stop.").
+    """
+    if not figure.has_readings:
+        return _Readings()
+    assert figure.unverified is not None and figure.confirmed is not None
+    assert figure.unverified_pence is not None and figure.confirmed_pence is not None
+    readings = tuple(
+        Reading(
+            kind=kind,
+            rule=param.key,
+            range_text=param.range_text,
+            limit_pence=pence,
+            effect=effect if breached(pence) else Effect.NONE,
+            headroom_pence=max(0, pence - counted),
+        )
+        for kind, param, pence in (
+            ("unverified", figure.unverified, figure.unverified_pence),
+            ("last_confirmed", figure.confirmed, figure.confirmed_pence),
+        )
+    )
+    unverified, confirmed = readings
+    if unverified.effect == confirmed.effect:
+        return _Readings(
+            readings,
+            staff=f" Under both readings of a limit not yet confirmed (unverified {gbp(unverified.limit_pence)}, "
+            f"last confirmed {gbp(confirmed.limit_pence)}) the effect is {unverified.effect}.",
+        )
+
+    def plain_under(r: Reading) -> str:
+        return consequence if r.effect != Effect.NONE else f"this payment is within it and {safe}"
+
+    def staff_under(r: Reading) -> str:
+        position = (
+            f"over by {gbp(counted - r.limit_pence)}" if counted > r.limit_pence else f"within it (headroom "
+            f"{gbp(r.limit_pence - counted)})"
+        )
+        return f"{r.rule} {gbp(r.limit_pence)} ({r.range_text}): counted {gbp(counted)} {position}, effect {r.effect}"
+
+    plain = (
+        "This limit is not confirmed yet.",
+        f"If the new limit of {gbp(unverified.limit_pence)} is right, {plain_under(unverified)}.",
+        f"Under the last confirmed limit, {gbp(confirmed.limit_pence)}, {plain_under(confirmed)}.",
+        "We use the lower limit until the new one is confirmed, to keep you safe.",
+    )
+    staff = (
+        f" Two readings of a limit not yet confirmed: unverified {staff_under(unverified)}; last confirmed "
+        f"{staff_under(confirmed)}. The {effect} effect depends only on the unverified figure, so the outcome "
+        f"is warn, not breach, until an override file confirms the figure; the lower, {gbp(figure.pence)}, is "
+        "still the one used for the headroom and the safe amount."
+    )
+    return _Readings(readings, True, plain, staff)
+
+
 _NET_NOTE = (
     "Amounts are taken as net earnings: tax, NI, half of pension contributions or allowable expenses "
     "would only lower them."
@@ -491,13 +628,24 @@ def _check_carers_allowance(ctx: _Context, benefit: CarersAllowance) -> BenefitR
     reduction = rate.pence if lost and not lost_before else 0
     span = _span(week)
     plain = [f"Carer's Allowance: you can earn up to {gbp(limit.pence)} a week."]
+    two = _two_readings(
+        limit,
+        counted,
+        lambda pence: counted > pence,
+        Effect.LOST,
+        f"you would lose all of your Carer's Allowance for that week ({gbp(rate.pence)})",
+        "your Carer's Allowance is not affected",
+    )
     if lost_before:
         plain.append(f"In the week {span} you have already earned {gbp(before)}, which is over the limit.")
         plain.append("You lose your Carer's Allowance for that week. This payment does not change that.")
     elif lost:
         plain.append(f"In the week {span} you would earn {gbp(counted)} with this payment.")
         plain.append(f"That is {gbp(counted - limit.pence)} over the limit.")
-        plain.append(f"You would lose all of your Carer's Allowance for that week ({gbp(rate.pence)}).")
+        if two.depends_on_unverified:
+            plain.extend(two.plain)
+        else:
+            plain.append(f"You would lose all of your Carer's Allowance for that week ({gbp(rate.pence)}).")
     else:
         plain.append(f"In the week {span} you will earn {gbp(counted)} with this payment.")
         plain.append(f"That leaves {gbp(limit.pence - counted)}. Your Carer's Allowance is not affected.")
@@ -518,8 +666,8 @@ def _check_carers_allowance(ctx: _Context, benefit: CarersAllowance) -> BenefitR
         f"Cliff edge: more than the limit by any amount loses the week's CA ({rate.main.key} "
         f"{gbp(rate.pence)}). Effect: {'lost' if lost else 'none'}"
         f"{' (already over before this payment)' if lost_before else ''}. The payment is tested in the week "
-        f"it is received and not averaged: DWP's averaging of one-off payments is unsettled (Q5).{uc_staff} "
-        f"{_NET_NOTE}"
+        f"it is received and not averaged: DWP's averaging of one-off payments is unsettled (Q5).{two.staff}"
+        f"{uc_staff} {_NET_NOTE}"
     )
     return _result(
         ctx,
@@ -535,6 +683,8 @@ def _check_carers_allowance(ctx: _Context, benefit: CarersAllowance) -> BenefitR
         explanation=" ".join(plain),
         explanation_for_staff=staff,
         safe_amount_pence=max(0, limit.pence - before),
+        readings=two.readings,
+        breach_depends_on_unverified=two.depends_on_unverified,
     )
 
 
@@ -611,6 +761,14 @@ def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
     if level == "none" and counted == 0 and unpaid_hours > 0:
         caution = True
         notes.append("DWP asks to be told before any paid or unpaid work starts (form PW1).")
+    two = _two_readings(
+        limit,
+        counted,
+        lambda pence: counted > pence or over_hours,
+        Effect.OVER_LIMIT,
+        "your ESA could stop",
+        "your ESA is not affected",
+    )
     span = _span(week)
     if level == "none":
         plain = [
@@ -630,7 +788,9 @@ def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
             plain.append(f"That is {gbp(counted - limit.pence)} over the limit.")
         if over_hours:
             plain.append(f"That is {format_hours(hours)} hours. You must work under {format_hours(max_hours)} hours.")
-        if over:
+        if two.depends_on_unverified:
+            plain.extend(two.plain)
+        elif over:
             plain.append("Your ESA could stop." + (" This was already so before this payment." if was_over else ""))
         else:
             plain.append(f"That leaves {gbp(limit.pence - counted)}. Your ESA is not affected.")
@@ -646,7 +806,7 @@ def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
         f"in the week {format_hours(hours - benefit.weekly_hours)}. Effect: {effect.value}"
         f"{' (already over before this payment)' if was_over and over else ''}"
         f"{'; ESA entitlement may end (amount of ESA not known)' if over else ''}. "
-        f"Notify DWP before work starts ({notify.value}). {_NET_NOTE}"
+        f"Notify DWP before work starts ({notify.value}).{two.staff} {_NET_NOTE}"
     )
     return _result(
         ctx,
@@ -665,6 +825,8 @@ def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
         explanation_for_staff=staff,
         safe_amount_pence=safe,
         hours=hours,
+        readings=two.readings,
+        breach_depends_on_unverified=two.depends_on_unverified,
     )
 
 
@@ -934,7 +1096,7 @@ def check_payment(
         benefits=tuple(benefits),
     )
     results = tuple(_check_one(ctx, b) for b in benefits)
-    if any(r.effect in (Effect.LOST, Effect.OVER_LIMIT) for r in results):
+    if any(r.is_breach for r in results):
         outcome = Outcome.BREACH
     elif any(r.effect == Effect.REDUCED or r.caution for r in results):
         outcome = Outcome.WARN

@@ -153,6 +153,21 @@ def _result_json(result: BenefitResult) -> dict[str, Any]:
         "hours": None if result.hours is None else f"{result.hours.normalize():f}",
         "unverified_or_uncertain": result.caution,
         "notes": list(result.notes),
+        # The effect under each reading of a limit not yet confirmed ([] when nothing turns on it), and
+        # whether a 'lost' or 'over_limit' effect holds under the cautious reading only (then the outcome
+        # is 'warn', not 'breach').
+        "readings": [
+            {
+                "reading": r.kind,
+                "rule": r.rule,
+                "effective": r.range_text,
+                "limit": pence_to_str(r.limit_pence),
+                "headroom": pence_to_str(r.headroom_pence),
+                "effect": r.effect.value,
+            }
+            for r in result.readings
+        ],
+        "breach_depends_on_unverified": result.breach_depends_on_unverified,
     }
 
 

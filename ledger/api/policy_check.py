@@ -127,6 +127,15 @@ class PeriodSchema(Schema):
     end = fields.Str()
 
 
+class ReadingSchema(Schema):
+    reading = fields.Str(metadata={"enum": ["unverified", "last_confirmed"]})
+    rule = fields.Str()
+    effective = fields.Str()
+    limit = fields.Str()
+    headroom = fields.Str()
+    effect = fields.Str(metadata={"enum": ["none", "reduced", "lost", "over_limit"]})
+
+
 class BenefitResultSchema(Schema):
     name = fields.Str()
     period = fields.Nested(PeriodSchema, allow_none=True)
@@ -144,6 +153,11 @@ class BenefitResultSchema(Schema):
     hours = fields.Str(allow_none=True)
     unverified_or_uncertain = fields.Bool()
     notes = fields.List(fields.Str())
+    readings = fields.List(fields.Nested(ReadingSchema))
+    breach_depends_on_unverified = fields.Bool(
+        metadata={"description": "lost or over_limit only under the cautious reading of an unverified figure: "
+                                 "the outcome is then warn, not breach"}
+    )
 
 
 class AlternativeSchema(Schema):

@@ -862,7 +862,8 @@ def payment_run_report(session: Session, run_id: int, *, organisation: Organisat
             reason = (summary.override.reason if summary.override and check.action == "override"
                       else "; ".join(dict.fromkeys(reasons)) or None)
             for a in check.affected:
-                outcome = FlagOutcome.BREACH if a.effect in ("lost", "over_limit") else FlagOutcome.WARN
+                breach = a.effect in ("lost", "over_limit") and not a.breach_depends_on_unverified
+                outcome = FlagOutcome.BREACH if breach else FlagOutcome.WARN
                 flags.append(BenefitFlag(a.name, outcome, _flag_message(a), reason))
             if not flags:
                 outcome = FlagOutcome.BREACH if check.outcome == "breach" else FlagOutcome.WARN
@@ -887,6 +888,8 @@ def _flag_message(a) -> str:
     """One affected benefit, as finance staff read it."""
     effect = {"lost": "would be lost for the period", "over_limit": "over the permitted work limit",
               "reduced": "would be reduced", "none": "figures need care"}.get(a.effect, a.effect)
+    if a.breach_depends_on_unverified:
+        effect += " only under the cautious reading of a figure not yet confirmed"
     parts = [f"{a.name}: {effect}"]
     if a.period_start and a.period_end:
         parts.append(f"period {day(a.period_start)} to {day(a.period_end)}")

@@ -112,6 +112,8 @@ class AffectedBenefit:
     reduction_pence: int | None
     safe_amount_pence: int | None
     confidence: str
+    # Lost or over a limit only under the cautious reading of an unverified figure (a warning, not a breach).
+    breach_depends_on_unverified: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -475,6 +477,7 @@ def _benefit_entry(decision, settings: PolicySettings, payee: _Payee) -> dict[st
                 "reduction_pence": r.reduction_pence,
                 "safe_amount_pence": r.safe_amount_pence,
                 "confidence": r.confidence,
+                "breach_depends_on_unverified": r.breach_depends_on_unverified,
             }
             for r in affected
         ],
@@ -669,6 +672,7 @@ def _benefit_record(entry: Mapping[str, Any] | None, kind: str, fee_pence: int) 
                 counted_pence=a["counted_pence"], limit_pence=a["limit_pence"], headroom_pence=a["headroom_pence"],
                 reduction_pence=a["reduction_pence"], safe_amount_pence=a["safe_amount_pence"],
                 confidence=a["confidence"],
+                breach_depends_on_unverified=a.get("breach_depends_on_unverified", False),  # absent in older runs
             )
             for a in entry["affected"]
         ),

@@ -211,10 +211,112 @@ def test_the_unverified_2026_esa_limit_is_not_relied_on_until_confirmed(rulebook
     over_old = check(rulebook, ESA("higher"), fee("2026-06-03", "195.51"))
     assert over_old.results[0].effect == Effect.OVER_LIMIT
     assert over_old.results[0].limit == Decimal("195.50")
+    assert over_old.outcome == Outcome.WARN  # over only under the cautious reading: see the test below
     confirmed = override(VERIFY_2026)
     at_new = check(confirmed, ESA("higher"), fee("2026-06-03", "203.50"))
     assert at_new.outcome == Outcome.OK and at_new.results[0].limit == Decimal("203.50")
     assert check(confirmed, ESA("higher"), fee("2026-06-03", "203.51")).results[0].effect == Effect.OVER_LIMIT
+
+
+@pytest.mark.parametrize(
+    ("amount", "outcome", "depends", "effects"),
+    [
+        # between the last confirmed £195.50 and the unverified £203.50: over only under the cautious reading
+        ("195.51", Outcome.WARN, True, ("none", "over_limit")),
+        ("203.50", Outcome.WARN, True, ("none", "over_limit")),
+        # over both: a breach whichever figure is right
+        ("203.51", Outcome.BREACH, False, ("over_limit", "over_limit")),
+        ("195.50", Outcome.WARN, False, ("none", "none")),  # warn: it rests on an unverified figure
+    ],
+)
+def test_a_breach_that_depends_only_on_the_unverified_esa_limit_is_a_warning(
+    rulebook, amount, outcome, depends, effects
+):
+    decision = check(rulebook, ESA("higher"), fee("2026-06-03", amount))
+    result = decision.results[0]
+    assert decision.outcome == outcome and result.breach_depends_on_unverified is depends
+    assert result.limit == Decimal("195.50")  # the cautious figure is still the one used
+    assert [(r.kind, r.limit_pence, r.effect.value) for r in result.readings] == [
+        ("unverified", 20350, effects[0]),
+        ("last_confirmed", 19550, effects[1]),
+    ]
+    if depends:
+        assert result.effect == Effect.OVER_LIMIT and not result.is_breach
+        assert "If the new limit of £203.50 is right, this payment is within it" in result.explanation
+        assert "Under the last confirmed limit, £195.50, your ESA could stop" in result.explanation
+        assert "Two readings" in result.explanation_for_staff and "outcome is warn" in result.explanation_for_staff
+        assert required_action(decision, PolicySettings()) == "warn"
+        assert required_action(decision, PolicySettings(on_warn="block")) == "block"
+        assert "pay_up_to_headroom" in [a.kind for a in decision.alternatives]
+    elif outcome == Outcome.BREACH:
+        assert "Under both readings" in result.explanation_for_staff
+        assert required_action(decision, PolicySettings()) == "override"
+
+
+def test_hours_over_16_are_a_breach_whatever_the_unverified_money_limit(rulebook):
+    decision = check(rulebook, ESA("higher", weekly_hours=Decimal(14)), fee("2026-06-03", "200.00", "2"))
+    assert decision.outcome == Outcome.BREACH
+    assert not decision.results[0].breach_depends_on_unverified
+    assert {r.effect for r in decision.results[0].readings} == {Effect.OVER_LIMIT}
+
+
+def test_a_week_straddling_the_2026_uprating_uses_the_confirmed_limit_so_a_breach_stays(rulebook):
+    # Week Wednesday 1 - Tuesday 7 April 2026: £195.50 (confirmed) before 6 April, £203.50 (unverified) after.
+    decision = check(rulebook, ESA("higher", week_start="wednesday"), fee("2026-04-07", "200.00"))
+    assert decision.outcome == Outcome.BREACH and not decision.results[0].breach_depends_on_unverified
+
+
+def test_once_the_figure_is_confirmed_there_is_one_reading(override):
+    decision = check(override(VERIFY_2026), ESA("higher"), fee("2026-06-03", "200.00"))
+    assert decision.outcome == Outcome.OK and decision.results[0].readings == ()
+
+
+UNVERIFIED_LOWER_CA_2026 = """
+[[param]]
+key = "carers_allowance.earnings_limit"
+value = 190.00
+unit = "GBP_per_week_net"
+effective_from = 2026-04-06
+effective_to = 2027-04-11
+status = "unverified"
+source = ["org_policy"]
+confidence = "medium"
+"""
+
+
+@pytest.mark.parametrize(
+    ("amount", "outcome", "depends"),
+    [("190.00", Outcome.WARN, False), ("190.01", Outcome.WARN, True), ("196.01", Outcome.BREACH, False)],
+)
+def test_an_unverified_figure_below_the_last_confirmed_one_is_read_both_ways(override, amount, outcome, depends):
+    # An override records an unverified £190 CA limit for 2026-27, below the confirmed 2025-26 £196.
+    decision = check(override(UNVERIFIED_LOWER_CA_2026), CarersAllowance("monday"), fee("2026-06-03", amount))
+    result = decision.results[0]
+    assert result.limit == Decimal("190.00")  # the lower of the two is used
+    assert (decision.outcome, result.breach_depends_on_unverified) == (outcome, depends)
+    if depends:
+        assert result.effect == Effect.LOST and result.reduction == Decimal("86.45")
+        assert "If the new limit of £190.00 is right, you would lose all of your Carer's Allowance" in (
+            result.explanation
+        )
+        assert "Under the last confirmed limit, £196.00, this payment is within it" in result.explanation
+
+
+def test_an_unverified_figure_with_no_confirmed_one_before_it_is_a_breach_when_over(override):
+    # Nothing confirmed to read it against: the only reading is the unverified one, so a breach stays a breach.
+    rules = override("""
+[[param]]
+key = "esa.permitted_work.lower_limit"
+value = 15.00
+unit = "GBP_per_week"
+effective_from = 2024-04-01
+status = "unverified"
+source = ["org_policy"]
+confidence = "medium"
+""")
+    decision = check(rules, ESA("lower"), fee("2025-06-04", "15.01"))
+    assert decision.outcome == Outcome.BREACH and decision.results[0].readings == ()
+    assert decision.results[0].caution
 
 
 @pytest.mark.parametrize(

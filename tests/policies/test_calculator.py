@@ -140,3 +140,29 @@ def test_income_related_esa_in_the_calculator_takes_only_its_own_disregard(ruleb
     request["benefits"][0]["disregard"] = "couple"
     with pytest.raises(InvalidInput, match=r"^disregard"):
         check_request(request, rulebook)
+
+
+def test_a_breach_resting_only_on_an_unverified_limit_is_a_warning_with_both_readings(rulebook):
+    request = {
+        "benefits": [{"name": "esa", "permitted_work": "higher"}],
+        "proposed": {"date": "2026-06-03", "amount": "200.00", "kind": "fee"},
+    }
+    answer = check_request(request, rulebook)
+    assert (answer["outcome"], answer["required_action"]) == ("warn", "warn")
+    esa = answer["benefits"][0]
+    assert set(esa) >= RESULT_KEYS  # nothing renamed; the new keys are additions
+    assert (esa["effect"], esa["limit"], esa["breach_depends_on_unverified"]) == ("over_limit", "195.50", True)
+    assert esa["readings"] == [
+        {"reading": "unverified", "rule": "esa.permitted_work.higher_limit", "effective": "2026-04-06 to 2027-04-11",
+         "limit": "203.50", "headroom": "3.50", "effect": "none"},
+        {"reading": "last_confirmed", "rule": "esa.permitted_work.higher_limit",
+         "effective": "2025-04-07 to 2026-04-05", "limit": "195.50", "headroom": "0.00", "effect": "over_limit"},
+    ]
+    request["proposed"]["amount"] = "210.00"
+    answer = check_request(request, rulebook)
+    assert answer["outcome"] == "breach" and answer["benefits"][0]["breach_depends_on_unverified"] is False
+
+
+def test_results_without_an_unverified_limit_have_no_readings(rulebook):
+    answer = check_request(CONTRACT_EXAMPLE, rulebook)
+    assert all(b["readings"] == [] and b["breach_depends_on_unverified"] is False for b in answer["benefits"])
