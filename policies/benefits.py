@@ -419,11 +419,12 @@ class _Context:
         )
 
     def hours_in(self, period: Period, *, with_proposed: bool) -> Decimal:
+        """Paid hours worked in a period (by the day the work was done, not the day it was paid)."""
         return sum(
             (
                 work_hours(p)
                 for p in self.payments
-                if period.contains(p.received_on) and (with_proposed or p is not self.proposed)
+                if period.contains(p.worked_date) and (with_proposed or p is not self.proposed)
             ),
             Decimal(0),
         )
@@ -727,7 +728,11 @@ def _ca_lost_with_universal_credit(
 
 
 def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
+    """ESA permitted work: the money limit in the week the payment is received, the 16-hour test in the week
+    the work was done (`Payment.worked_date`): hours are work done in a week, whenever they are paid for.
+    """
     week = week_containing(ctx.proposed.received_on, benefit.week_start)
+    hours_week = week_containing(ctx.proposed.worked_date, benefit.week_start)
     level = benefit.permitted_work
     max_hours_param = ctx.rulebook.get("esa.permitted_work.max_hours_exclusive", week.start)
     max_hours = max_hours_param.decimal
@@ -740,8 +745,8 @@ def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
         limit = ctx.weekly_figure("esa.permitted_work.higher_limit", week)
     before = benefit.other_weekly_net_earnings_pence + ctx.earnings_before(week)
     counted = before + ctx.proposed_earnings
-    hours_before = benefit.weekly_hours + ctx.hours_in(week, with_proposed=False)
-    hours = benefit.weekly_hours + ctx.hours_in(week, with_proposed=True)
+    hours_before = benefit.weekly_hours + ctx.hours_in(hours_week, with_proposed=False)
+    hours = benefit.weekly_hours + ctx.hours_in(hours_week, with_proposed=True)
     over_money, over_hours = counted > limit.pence, hours >= max_hours
     was_over = before > limit.pence or hours_before >= max_hours
     over = over_money or over_hours
@@ -755,7 +760,11 @@ def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
             "condition (Q13); this is the cautious reading."
         )
     unpaid_hours = sum(
-        (p.hours or Decimal(0) for p in ctx.payments if week.contains(p.received_on) and p.kind != PaymentKind.EXPENSE),
+        (
+            p.hours or Decimal(0)
+            for p in ctx.payments
+            if hours_week.contains(p.worked_date) and p.kind != PaymentKind.EXPENSE
+        ),
         Decimal(0),
     )
     if level == "none" and counted == 0 and unpaid_hours > 0:
@@ -783,7 +792,14 @@ def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
     else:
         plain = [f"ESA: you can earn up to {gbp(limit.pence)} a week"]
         plain[0] += " and work under 16 hours a week." if level != "lower" else "."
-        plain.append(f"In the week {span} you would earn {gbp(counted)} and work {format_hours(hours)} hours.")
+        if hours_week == week:
+            plain.append(f"In the week {span} you would earn {gbp(counted)} and work {format_hours(hours)} hours.")
+        else:
+            plain.append(f"In the week {span} you would earn {gbp(counted)}.")
+            plain.append(
+                f"Hours count in the week you did the work: {format_hours(hours)} hours in the week "
+                f"{_span(hours_week)}."
+            )
         if over_money:
             plain.append(f"That is {gbp(counted - limit.pence)} over the limit.")
         if over_hours:
@@ -803,7 +819,14 @@ def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
         f"{gbp(counted)} = declared other {gbp(benefit.other_weekly_net_earnings_pence)} + other payments "
         f"{gbp(before - benefit.other_weekly_net_earnings_pence)} + this payment {gbp(ctx.proposed_earnings)}. "
         f"Hours {format_hours(hours)} = declared {format_hours(benefit.weekly_hours)} + paid hours of payments "
-        f"in the week {format_hours(hours - benefit.weekly_hours)}. Effect: {effect.value}"
+        f"for work done in the week {format_hours(hours - benefit.weekly_hours)}"
+        + (
+            ""
+            if hours_week == week
+            else f" (the work was done in the week {hours_week.start.isoformat()} to {hours_week.end.isoformat()}: "
+            "hours count in the week worked, earnings in the week received)"
+        )
+        + f". Effect: {effect.value}"
         f"{' (already over before this payment)' if was_over and over else ''}"
         f"{'; ESA entitlement may end (amount of ESA not known)' if over else ''}. "
         f"Notify DWP before work starts ({notify.value}).{two.staff} {_NET_NOTE}"

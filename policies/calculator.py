@@ -117,12 +117,15 @@ def benefit_from_json(item: dict[str, Any]) -> Benefit:
 
 
 def _payment(item: dict[str, Any]) -> Payment:
+    """A payment item: `date` received, `amount`, `kind`, optional `hours` and `worked_on` (the day worked)."""
     hours = item.get("hours")
+    worked_on = item.get("worked_on")
     return Payment(
         received_on=_date(item["date"]),
         amount_pence=pounds_to_pence(item["amount"], "amount"),
         kind=item["kind"],
         hours=None if hours is None else to_decimal(hours, "hours"),
+        worked_on=None if worked_on is None else _date(worked_on),
     )
 
 

@@ -103,6 +103,11 @@ class PaymentInSchema(Schema):
     amount = Money(required=True)
     kind = fields.Str(required=True, validate=validate.OneOf([k.value for k in PaymentKind]))
     hours = Hours(load_default=None, allow_none=True, validate=validate.Range(min=0, max=168))
+    worked_on = fields.Date(
+        load_default=None, allow_none=True,
+        metadata={"description": "The day the work was done, if not the payment date: ESA's 16-hour test counts "
+                                 "hours in the week worked, earnings in the week received."},
+    )
 
 
 class PolicyCheckRequestSchema(Schema):

@@ -85,6 +85,22 @@ def test_each_benefit_takes_only_its_own_fields(calculator, benefit, field):
     assert field in response.get_json()["error"]["fields"]
 
 
+def test_payments_may_give_the_day_the_work_was_done(calculator):
+    request = {
+        "benefits": [{"name": "esa", "permitted_work": "higher"}],
+        "already_paid": [{"date": "2025-06-09", "amount": "100.00", "kind": "fee", "hours": "10",
+                          "worked_on": "2025-06-04"}],
+        "proposed": {"date": "2025-06-05", "amount": "60.00", "kind": "fee", "hours": "6", "worked_on": None},
+    }
+    response = calculator.post(URL, json=request)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["benefits"][0]["hours"] == "16"
+    request["proposed"]["worked_on"] = "last Tuesday"
+    response = calculator.post(URL, json=request)
+    assert response.status_code == 400
+    assert "proposed.worked_on" in response.get_json()["error"]["fields"]
+
+
 def test_missing_proposed_payment_and_unknown_fields_are_named(calculator):
     response = calculator.post(URL, json={"benefits": [], "proposal": {}})
     assert response.status_code == 400

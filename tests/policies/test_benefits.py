@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -25,6 +26,7 @@ from policies.benefits import (
     week_containing,
 )
 from policies.errors import InvalidInput, RuleNotFound
+from policies.payments import Payment
 from policies.settings import PolicySettings, required_action
 from tests.policies.conftest import fee
 
@@ -340,6 +342,61 @@ def test_esa_hours_of_earlier_payments_in_the_week_count(rulebook):
     assert result.hours == Decimal("15.9") and result.effect == Effect.NONE
     result = check(rulebook, ESA("higher"), fee("2025-06-04", "10.00", "6"), already).results[0]
     assert result.effect == Effect.OVER_LIMIT and "16 hours" in result.explanation
+
+
+def worked(day: str, pounds: str, hours: str, worked_on: str, kind: str = "fee") -> Payment:
+    """A payment received on `day` for work done on `worked_on`."""
+    return replace(fee(day, pounds, hours, kind), worked_on=date.fromisoformat(worked_on))
+
+
+# Weeks (Monday start): week 1 is 2 - 8 June 2025, week 2 is 9 - 15 June 2025.
+@pytest.mark.parametrize(
+    ("already", "proposed", "hours", "effect"),
+    [
+        # 10 hours worked in week 1, paid in week 2, count in week 1: with 6 more in week 1, that is 16
+        ([worked("2025-06-09", "100.00", "10", "2025-06-04")], fee("2025-06-05", "60.00", "6"), "16", "over_limit"),
+        # the same payment without worked_on counts in the week it is paid (the old behaviour)
+        ([fee("2025-06-09", "100.00", "10")], fee("2025-06-05", "60.00", "6"), "6", "none"),
+        # hours worked in week 2 but paid in week 1 do not count in week 1
+        ([worked("2025-06-03", "100.00", "10", "2025-06-10")], fee("2025-06-05", "60.00", "6"), "6", "none"),
+        # the proposed payment, paid in week 2 for work in week 1, adds its hours to week 1
+        ([fee("2025-06-03", "100.00", "12")], worked("2025-06-10", "40.00", "4", "2025-06-05"), "16", "over_limit"),
+        ([fee("2025-06-03", "100.00", "11.9")], worked("2025-06-10", "40.00", "4", "2025-06-05"), "15.9", "none"),
+        # and not to week 2, where other work was done
+        ([fee("2025-06-11", "100.00", "12")], worked("2025-06-10", "40.00", "4", "2025-06-05"), "4", "none"),
+    ],
+)
+def test_esa_hours_count_in_the_week_worked_not_the_week_paid(rulebook, already, proposed, hours, effect):
+    result = check(rulebook, ESA("higher"), proposed, already).results[0]
+    assert result.hours == Decimal(hours) and result.effect.value == effect
+
+
+def test_esa_earnings_still_count_in_the_week_received(rulebook):
+    # £190 paid in week 2 for work in week 1; another £10 received in week 2: £200 over £195.50 in week 2.
+    proposed = worked("2025-06-10", "10.00", "1", "2025-06-05")
+    result = check(rulebook, ESA("higher"), proposed, [worked("2025-06-09", "190.00", "8", "2025-06-03")]).results[0]
+    assert (result.period.start, result.period.end) == (date(2025, 6, 9), date(2025, 6, 15))
+    assert result.counted == Decimal("200.00") and result.effect == Effect.OVER_LIMIT
+    assert result.hours == Decimal(9)  # both payments' hours were worked in week 1
+    assert "Hours count in the week you did the work: 9 hours in the week Monday 2 June 2025" in result.explanation
+    assert "hours count in the week worked, earnings in the week received" in result.explanation_for_staff
+
+
+def test_worked_on_changes_nothing_for_carers_allowance_or_universal_credit(rulebook):
+    benefits = [CarersAllowance("monday"), UniversalCredit("with_housing", assessment_period_start_day=10)]
+    plain = check_payment(rulebook, benefits, [], fee("2025-06-10", "200.00", "8"))
+    with_day = check_payment(rulebook, benefits, [], worked("2025-06-10", "200.00", "8", "2025-06-05"))
+    assert [(r.period, r.counted, r.effect) for r in plain.results] == [
+        (r.period, r.counted, r.effect) for r in with_day.results
+    ]
+
+
+def test_a_payment_without_worked_on_is_worked_the_day_it_is_received():
+    payment = fee("2025-06-10", "1.00", "1")
+    assert payment.worked_on is None and payment.worked_date == date(2025, 6, 10)
+    assert replace(payment, received_on=date(2025, 6, 20)).worked_date == date(2025, 6, 20)
+    with pytest.raises(InvalidInput, match="worked_on"):
+        Payment(date(2025, 6, 10), 100, "fee", worked_on="2025-06-01")
 
 
 def test_esa_hours_of_declined_or_redirected_fees_are_voluntary_work(rulebook):

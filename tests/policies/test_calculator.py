@@ -166,3 +166,19 @@ def test_a_breach_resting_only_on_an_unverified_limit_is_a_warning_with_both_rea
 def test_results_without_an_unverified_limit_have_no_readings(rulebook):
     answer = check_request(CONTRACT_EXAMPLE, rulebook)
     assert all(b["readings"] == [] and b["breach_depends_on_unverified"] is False for b in answer["benefits"])
+
+
+def test_payment_items_may_say_which_day_the_work_was_done(rulebook):
+    # 12 hours worked and paid in the week of 2 June; 4 more worked on 5 June but paid on 10 June.
+    request = {
+        "benefits": [{"name": "esa", "permitted_work": "higher"}],
+        "already_paid": [{"date": "2025-06-03", "amount": "100.00", "kind": "fee", "hours": "12"}],
+        "proposed": {"date": "2025-06-10", "amount": "40.00", "kind": "fee", "hours": "4", "worked_on": "2025-06-05"},
+    }
+    esa = check_request(request, rulebook)["benefits"][0]
+    assert (esa["period"], esa["counted"], esa["hours"], esa["effect"]) == (
+        {"start": "2025-06-09", "end": "2025-06-15"}, "40.00", "16", "over_limit"
+    )
+    del request["proposed"]["worked_on"]
+    esa = check_request(request, rulebook)["benefits"][0]
+    assert (esa["hours"], esa["effect"]) == ("4", "none")
