@@ -1,4 +1,9 @@
-"""Load the organisation's rulebook (package rules plus its override files) and policy settings once."""
+"""Load the organisation's rulebook (package rules plus its override files) and policy settings once.
+
+Loaded when the app starts, so a bad override file (a negative or non-numeric value, a unit that does
+not match the rule, an unknown key, a TOML error) stops start-up with its file, line and a one-line
+message, instead of surfacing when finance first approves a claim.
+"""
 
 from __future__ import annotations
 
@@ -19,4 +24,6 @@ def init_app(app: Flask) -> None:
             on_breach=app.config["POLICY_ON_BREACH"],
         )
     except PolicyError as error:
-        raise ConfigurationError(f"The benefit rules could not be loaded: {error}") from error
+        # One line, file and line first ("org.toml, line 4: ..."): it is printed as is by the CLI.
+        message = " ".join(str(error).split())
+        raise ConfigurationError(f"{message} (the benefit rules could not be loaded)") from error
