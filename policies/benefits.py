@@ -640,6 +640,7 @@ def _check_carers_allowance(ctx: _Context, benefit: CarersAllowance) -> BenefitR
     if lost_before:
         plain.append(f"In the week {span} you have already earned {gbp(before)}, which is over the limit.")
         plain.append("You lose your Carer's Allowance for that week. This payment does not change that.")
+        plain.extend(two.plain)
     elif lost:
         plain.append(f"In the week {span} you would earn {gbp(counted)} with this payment.")
         plain.append(f"That is {gbp(counted - limit.pence)} over the limit.")

@@ -304,6 +304,16 @@ def test_an_unverified_figure_below_the_last_confirmed_one_is_read_both_ways(ove
         assert "Under the last confirmed limit, £196.00, this payment is within it" in result.explanation
 
 
+def test_a_week_already_over_only_the_unverified_limit_is_read_both_ways_too(override):
+    rules = override(UNVERIFIED_LOWER_CA_2026)
+    decision = check(rules, CarersAllowance("monday"), fee("2026-06-03", "1.00"), [fee("2026-06-01", "191.00")])
+    result = decision.results[0]
+    assert result.effect == Effect.LOST and result.reduction == 0 and result.breach_depends_on_unverified
+    assert decision.outcome == Outcome.WARN
+    assert "already earned £191.00" in result.explanation
+    assert "Under the last confirmed limit, £196.00, this payment is within it" in result.explanation
+
+
 def test_an_unverified_figure_with_no_confirmed_one_before_it_is_a_breach_when_over(override):
     # Nothing confirmed to read it against: the only reading is the unverified one, so a breach stays a breach.
     rules = override("""
