@@ -4,21 +4,25 @@ Input: the participant's declared benefits (frozen dataclasses below), what they
 and the proposed payment. Output: a `Decision` with one `BenefitResult` per benefit, for the period its
 rule uses (the Carer's Allowance, ESA, Housing Benefit or Pension Credit week; the Universal Credit
 assessment period by the date the money is received), and an overall outcome:
-'breach' when any benefit is lost or over a permitted-work limit, 'warn' when any is reduced or a figure
-relied on is unverified, of low confidence or possibly out of date, 'ok' otherwise.
+'breach' when any benefit is lost or over a permitted-work limit under a confirmed figure, 'warn' when any
+is reduced, or is lost or over a limit only under the cautious reading of an unverified figure (both
+readings are then explained), or a figure relied on is unverified, of low confidence or possibly out of
+date; 'ok' otherwise.
 
 Cautious readings taken where the sources disagree or are silent (each is said in the explanations):
 - payments are tested in the period in which they are received, and a one-off fee is not averaged (Q5);
 - payment amounts are treated as net earnings (tax, NI or allowable expenses would only lower them);
 - when a week straddles an uprating, the lower of the two limits is used;
 - when a limit or allowance is unverified, the lower of it and the last verified figure is used (Q1, Q2);
+  a breach that happens under that lower figure only is a warning, not a breach: whether it is a breach
+  at all rests on a figure nobody has confirmed, so the organisation's 'warn' setting applies;
 - the 16-hour test is applied to every level of ESA permitted work (Q13 for supported permitted work).
 """
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -139,10 +143,13 @@ class _WeeklyDisregard:
     week_start: str = "monday"
     other_weekly_net_earnings_pence: int = 0
     LEVELS: ClassVar[tuple[str, ...]] = ("standard", "couple", "higher", "lone_parent")
+    LEVELS_HINT: ClassVar[str] = ""
 
     def __post_init__(self) -> None:
         if self.disregard not in self.LEVELS:
-            raise InvalidInput(f"disregard must be one of {', '.join(self.LEVELS)}, not {self.disregard!r}")
+            raise InvalidInput(
+                f"disregard must be one of {', '.join(self.LEVELS)}, not {self.disregard!r}{self.LEVELS_HINT}"
+            )
         _check_weekday(self.week_start)
         _check_pence(self.other_weekly_net_earnings_pence, "other_weekly_net_earnings_pence")
 
@@ -163,9 +170,21 @@ class PensionCredit(_WeeklyDisregard):
 
 @dataclass(frozen=True)
 class IncomeRelatedESA(_WeeklyDisregard):
-    """Income-related (old-style) ESA: weekly disregard, then pound for pound."""
+    """Income-related (old-style) ESA: £20 of the claimant's weekly earnings disregarded, then pound for pound.
+
+    Only the disregard that can apply to the claimant's own earnings is accepted: 'standard', the £20 of
+    ESA Regulations 2008 Sch 7 (the default), or 'higher', the name Housing Benefit and Pension Credit use
+    for the same £20 (the reference lists income-related ESA claimants among those who get it). The £5
+    single, £10 couple and £25 lone-parent disregards are Housing Benefit and Pension Credit rules, so they
+    are refused rather than silently replaced: a declaration that names them is wrong and should be fixed.
+    """
 
     name: ClassVar[str] = "income_related_esa"
+    LEVELS: ClassVar[tuple[str, ...]] = ("standard", "higher")
+    LEVELS_HINT: ClassVar[str] = (
+        ": income-related ESA disregards £20 of the claimant's earnings a week; the £5, £10 and £25 "
+        "disregards are Housing Benefit and Pension Credit rules"
+    )
 
 
 @dataclass(frozen=True)
@@ -204,8 +223,19 @@ def week_containing(day: date, week_start: str) -> Period:
 
 
 def _period_start_in(year: int, month: int, start_day: int) -> date:
-    """The day a UC assessment period starts in a month: the start day, or the month's last day if shorter."""
-    return date(year, month, min(start_day, calendar.monthrange(year, month)[1]))
+    """The day a UC assessment period starts in a month (UC Regulations 2013 reg 21(2)).
+
+    Periods begin on the same day each month, except: from the 31st, on the last day of each month
+    (reg 21(2)(a)); from the 29th or 30th, on the 27th of February, or the 28th in a leap year
+    (reg 21(2)(b)). So a 29th start does not begin on 29 February even in a leap year, and a 30th start
+    begins on the 27th, not the last day, of a 28-day February: "the last day of a shorter month" is the
+    rule for the 31st only.
+    """
+    if start_day == 31:
+        return date(year, month, calendar.monthrange(year, month)[1])
+    if start_day in (29, 30) and month == 2:
+        return date(year, 2, 28 if calendar.isleap(year) else 27)
+    return date(year, month, start_day)
 
 
 def _next_month(year: int, month: int) -> tuple[int, int]:
@@ -215,8 +245,10 @@ def _next_month(year: int, month: int) -> tuple[int, int]:
 def assessment_period_containing(day: date, start_day: int) -> Period:
     """Return the Universal Credit assessment period that contains a date.
 
-    A period runs from the start day of one month to the day before the start day of the next. When a
-    month has no such day (a start day of 29, 30 or 31), the period starts on the last day of that month.
+    A period runs from the day it starts in one month to the day before it starts in the next; the day
+    it starts in each month is set by reg 21(2) (see `_period_start_in`): for a start day of 31, the
+    month's last day; for 29 or 30, the same day except in February, when it is the 27th (28th in a leap
+    year).
     """
     if not 1 <= start_day <= 31:
         raise InvalidInput("assessment period start day must be 1 to 31")
@@ -232,12 +264,33 @@ def assessment_period_containing(day: date, start_day: int) -> Period:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """One way of reading a limit that is not yet confirmed, and what the payment does under it.
+
+    `kind` is 'unverified' (the figure as the sources found it, not yet confirmed) or 'last_confirmed'
+    (the figure before it, which was). `limit_pence` is the limit for the benefit's period under that
+    reading; `rule` and `range_text` name the parameter it comes from.
+    """
+
+    kind: str
+    rule: str
+    range_text: str
+    limit_pence: int
+    effect: Effect
+    headroom_pence: int
+
+
+@dataclass(frozen=True)
 class BenefitResult:
     """What the proposed payment does to one benefit, with the rule it rests on and why.
 
     Money is in pence. `reduction_pence` is how much more the benefit falls because of the proposed
     payment (None where the amount of benefit is not known). `safe_amount_pence` is the most the proposed
     payment could be with no effect on this benefit (None where no amount limits it).
+
+    `readings` is set when the limit rests on an unverified figure and the last confirmed one differs:
+    the effect under each. `breach_depends_on_unverified` is true when the effect (lost, over_limit) holds
+    under the cautious reading only; the decision is then a warning, not a breach.
     """
 
     name: str
@@ -257,6 +310,13 @@ class BenefitResult:
     hours: Decimal | None = None
     caution: bool = False
     notes: tuple[str, ...] = ()
+    readings: tuple[Reading, ...] = ()
+    breach_depends_on_unverified: bool = False
+
+    @property
+    def is_breach(self) -> bool:
+        """Whether this result makes the decision a breach: lost or over a limit under a confirmed figure."""
+        return self.effect in (Effect.LOST, Effect.OVER_LIMIT) and not self.breach_depends_on_unverified
 
     @property
     def counted(self) -> Decimal | None:
@@ -316,10 +376,20 @@ class _Figure:
     params: tuple[Parameter, ...]
     notes: tuple[str, ...] = ()
     caution: bool = False
+    # When an unverified figure and a last confirmed one differ: the figure under each reading (`pence`, the
+    # one used, is the lower), and the parameters they come from.
+    unverified_pence: int | None = None
+    confirmed_pence: int | None = None
+    unverified: Parameter | None = None
+    confirmed: Parameter | None = None
 
     @property
     def main(self) -> Parameter:
         return self.params[0]
+
+    @property
+    def has_readings(self) -> bool:
+        return self.unverified_pence is not None and self.unverified_pence != self.confirmed_pence
 
 
 @dataclass
@@ -329,7 +399,12 @@ class _Context:
     proposed: Payment
     settings: PolicySettings
     declared: frozenset[str]
+    benefits: tuple[Benefit, ...] = ()
     notes: list[str] = field(default_factory=list)
+
+    def declared_benefit(self, name: str) -> Benefit | None:
+        """The declared benefit of that name, or None."""
+        return next((b for b in self.benefits if b.name == name), None)
 
     @property
     def proposed_earnings(self) -> int:
@@ -344,11 +419,12 @@ class _Context:
         )
 
     def hours_in(self, period: Period, *, with_proposed: bool) -> Decimal:
+        """Paid hours worked in a period (by the day the work was done, not the day it was paid)."""
         return sum(
             (
                 work_hours(p)
                 for p in self.payments
-                if period.contains(p.received_on) and (with_proposed or p is not self.proposed)
+                if period.contains(p.worked_date) and (with_proposed or p is not self.proposed)
             ),
             Decimal(0),
         )
@@ -362,8 +438,17 @@ class _Context:
         if caveat := param.caveat(on):
             notes.append(caveat)
         params = [param]
+        readings: dict[str, object] = {}
         if cautious_if_unverified and not param.verified:
             earlier = [p for p in self.rulebook.history(key) if p.verified and p.effective_from < param.effective_from]
+            if earlier:
+                fallback = earlier[-1]
+                readings = {
+                    "unverified_pence": pence,
+                    "confirmed_pence": _pence(fallback),
+                    "unverified": param,
+                    "confirmed": fallback,
+                }
             if earlier and _pence(earlier[-1]) < pence:
                 fallback = earlier[-1]
                 notes.append(
@@ -372,7 +457,7 @@ class _Context:
                 )
                 pence = _pence(fallback)
                 params.append(fallback)
-        return _Figure(pence, tuple(params), tuple(notes), caution)
+        return _Figure(pence, tuple(params), tuple(notes), caution, **readings)  # type: ignore[arg-type]
 
     def weekly_figure(self, key: str, week: Period) -> _Figure:
         """Look up a weekly limit for a week; where the week straddles a change, use the lower figure."""
@@ -385,11 +470,23 @@ class _Context:
             f"The figure changed during this week ({gbp(first.pence)} on {week.start.isoformat()}, "
             f"{gbp(last.pence)} on {week.end.isoformat()}): the lower, {gbp(lower.pence)}, is used."
         )
+        readings: dict[str, object] = {}
+        sides = (first, last)
+        if any(f.unverified_pence is not None for f in sides):
+            # Each reading still takes the lower of the week's two figures.
+            with_readings = last if last.unverified_pence is not None else first
+            readings = {
+                "unverified_pence": min(f.pence if f.unverified_pence is None else f.unverified_pence for f in sides),
+                "confirmed_pence": min(f.pence if f.confirmed_pence is None else f.confirmed_pence for f in sides),
+                "unverified": with_readings.unverified,
+                "confirmed": with_readings.confirmed,
+            }
         return _Figure(
             lower.pence,
             (*lower.params, *higher.params),
             (*lower.notes, *higher.notes, note),
             lower.caution or higher.caution,
+            **readings,  # type: ignore[arg-type]
         )
 
 
@@ -440,6 +537,80 @@ def _result(
     )
 
 
+@dataclass(frozen=True)
+class _Readings:
+    """A breach test under both readings of a limit not yet confirmed, and how to say it."""
+
+    readings: tuple[Reading, ...] = ()
+    depends_on_unverified: bool = False
+    plain: tuple[str, ...] = ()
+    staff: str = ""
+
+
+def _two_readings(
+    figure: _Figure, counted: int, breached: Callable[[int], bool], effect: Effect, consequence: str, safe: str
+) -> _Readings:
+    """Test a payment under the unverified figure and under the last confirmed one.
+
+    The engine relies on the lower of the two (the cautious reading). When the payment breaches under it but
+    not under the other, whether there is a breach at all rests on a figure nobody has confirmed: the
+    result says what happens under each, and the decision is a warning rather than a breach (the
+    organisation's 'warn' setting applies). A breach under both readings stays a breach.
+    `breached(limit_pence)` says whether the payment breaches with that limit; `consequence` and `safe`
+    finish the plain sentences for a breach and for none ("you would lose the week's Carer's Allowance").
+    The plain sentences take the place of the check's own consequence sentence ("Your ESA could stop.").
+    """
+    if not figure.has_readings:
+        return _Readings()
+    assert figure.unverified is not None and figure.confirmed is not None
+    assert figure.unverified_pence is not None and figure.confirmed_pence is not None
+    readings = tuple(
+        Reading(
+            kind=kind,
+            rule=param.key,
+            range_text=param.range_text,
+            limit_pence=pence,
+            effect=effect if breached(pence) else Effect.NONE,
+            headroom_pence=max(0, pence - counted),
+        )
+        for kind, param, pence in (
+            ("unverified", figure.unverified, figure.unverified_pence),
+            ("last_confirmed", figure.confirmed, figure.confirmed_pence),
+        )
+    )
+    unverified, confirmed = readings
+    if unverified.effect == confirmed.effect:
+        return _Readings(
+            readings,
+            staff=f" Under both readings of a limit not yet confirmed (unverified {gbp(unverified.limit_pence)}, "
+            f"last confirmed {gbp(confirmed.limit_pence)}) the effect is {unverified.effect}.",
+        )
+
+    def plain_under(r: Reading) -> str:
+        return consequence if r.effect != Effect.NONE else f"this payment is within it and {safe}"
+
+    def staff_under(r: Reading) -> str:
+        position = (
+            f"over by {gbp(counted - r.limit_pence)}" if counted > r.limit_pence else f"within it (headroom "
+            f"{gbp(r.limit_pence - counted)})"
+        )
+        return f"{r.rule} {gbp(r.limit_pence)} ({r.range_text}): counted {gbp(counted)} {position}, effect {r.effect}"
+
+    plain = (
+        "This limit is not confirmed yet.",
+        f"If the new limit of {gbp(unverified.limit_pence)} is right, {plain_under(unverified)}.",
+        f"Under the last confirmed limit, {gbp(confirmed.limit_pence)}, {plain_under(confirmed)}.",
+        "We use the lower limit until the new one is confirmed, to keep you safe.",
+    )
+    staff = (
+        f" Two readings of a limit not yet confirmed: unverified {staff_under(unverified)}; last confirmed "
+        f"{staff_under(confirmed)}. The {effect} effect depends only on the unverified figure, so the outcome "
+        f"is warn, not breach, until an override file confirms the figure; the lower, {gbp(figure.pence)}, is "
+        "still the one used for the headroom and the safe amount."
+    )
+    return _Readings(readings, True, plain, staff)
+
+
 _NET_NOTE = (
     "Amounts are taken as net earnings: tax, NI, half of pension contributions or allowable expenses "
     "would only lower them."
@@ -458,16 +629,36 @@ def _check_carers_allowance(ctx: _Context, benefit: CarersAllowance) -> BenefitR
     reduction = rate.pence if lost and not lost_before else 0
     span = _span(week)
     plain = [f"Carer's Allowance: you can earn up to {gbp(limit.pence)} a week."]
+    two = _two_readings(
+        limit,
+        counted,
+        lambda pence: counted > pence,
+        Effect.LOST,
+        f"you would lose all of your Carer's Allowance for that week ({gbp(rate.pence)})",
+        "your Carer's Allowance is not affected",
+    )
     if lost_before:
         plain.append(f"In the week {span} you have already earned {gbp(before)}, which is over the limit.")
         plain.append("You lose your Carer's Allowance for that week. This payment does not change that.")
+        plain.extend(two.plain)
     elif lost:
         plain.append(f"In the week {span} you would earn {gbp(counted)} with this payment.")
         plain.append(f"That is {gbp(counted - limit.pence)} over the limit.")
-        plain.append(f"You would lose all of your Carer's Allowance for that week ({gbp(rate.pence)}).")
+        if two.depends_on_unverified:
+            plain.extend(two.plain)
+        else:
+            plain.append(f"You would lose all of your Carer's Allowance for that week ({gbp(rate.pence)}).")
     else:
         plain.append(f"In the week {span} you will earn {gbp(counted)} with this payment.")
         plain.append(f"That leaves {gbp(limit.pence - counted)}. Your Carer's Allowance is not affected.")
+    uc_params: tuple[Parameter, ...] = ()
+    uc_staff = ""
+    uc = ctx.declared_benefit("universal_credit")
+    if (lost or lost_before) and isinstance(uc, UniversalCredit):
+        offset = ctx.rulebook.get("carers_allowance.rule.uc_deducts_in_full", week.start)
+        uc_params = (offset,)
+        plain_uc, uc_staff = _ca_lost_with_universal_credit(week, rate, uc, offset)
+        plain.extend(plain_uc)
     staff = (
         f"{limit.main.key} {gbp(limit.pence)}/week net ({limit.main.range_text}; confidence "
         f"{limit.main.confidence}). CA week {week.start.isoformat()} to {week.end.isoformat()} (starts "
@@ -477,13 +668,14 @@ def _check_carers_allowance(ctx: _Context, benefit: CarersAllowance) -> BenefitR
         f"Cliff edge: more than the limit by any amount loses the week's CA ({rate.main.key} "
         f"{gbp(rate.pence)}). Effect: {'lost' if lost else 'none'}"
         f"{' (already over before this payment)' if lost_before else ''}. The payment is tested in the week "
-        f"it is received and not averaged: DWP's averaging of one-off payments is unsettled (Q5). {_NET_NOTE}"
+        f"it is received and not averaged: DWP's averaging of one-off payments is unsettled (Q5).{two.staff}"
+        f"{uc_staff} {_NET_NOTE}"
     )
     return _result(
         ctx,
         benefit.name,
         figures=(limit, rate),
-        extra_params=(mechanics,),
+        extra_params=(mechanics, *uc_params),
         period=week,
         counted_pence=counted,
         limit_pence=limit.pence,
@@ -493,11 +685,55 @@ def _check_carers_allowance(ctx: _Context, benefit: CarersAllowance) -> BenefitR
         explanation=" ".join(plain),
         explanation_for_staff=staff,
         safe_amount_pence=max(0, limit.pence - before),
+        readings=two.readings,
+        breach_depends_on_unverified=two.depends_on_unverified,
     )
 
 
+def _ca_lost_with_universal_credit(
+    week: Period, rate: _Figure, uc: UniversalCredit, rule: Parameter
+) -> tuple[list[str], str]:
+    """What Universal Credit does when a Carer's Allowance week is lost: the plain sentences and the staff text.
+
+    UC counts Carer's Allowance as unearned income, deducted in full (UC Regulations 2013 reg 66(1)(b)(iii);
+    gov.uk), so a week's Carer's Allowance not paid should come back as up to the same amount of UC. Only
+    "up to": the UC award is not known (it may be nil either way), and how DWP spreads a weekly benefit over
+    a monthly assessment period (reg 73) was not confirmed, so the offset is a derived upper bound, said
+    with medium confidence; the loss itself is still reported in full.
+    """
+    first = assessment_period_containing(week.start, uc.assessment_period_start_day)
+    last = assessment_period_containing(week.end, uc.assessment_period_start_day)
+    if first == last:
+        where = f"the assessment period {_short(first.start)} to {_short(first.end)}"
+        where_staff = f"assessment period {first.start.isoformat()} to {first.end.isoformat()}"
+    else:
+        where = f"the assessment periods that week falls in (from {_short(first.start)} to {_short(last.end)})"
+        where_staff = (
+            f"assessment periods {first.start.isoformat()} to {first.end.isoformat()} and "
+            f"{last.start.isoformat()} to {last.end.isoformat()} (the week straddles them)"
+        )
+    amount = gbp(rate.pence)
+    plain = [
+        "Universal Credit takes off Carer's Allowance pound for pound, so it should make up some or all of this.",
+        f"Your Universal Credit could go up by as much as {amount}, in {where}.",
+    ]
+    staff = (
+        f" With Universal Credit declared ({rule.key}; confidence {rule.confidence}): UC deducts CA in full as "
+        f"unearned income, so the lost week's CA ({amount}) should raise UC by up to {amount} in the "
+        f"{where_staff}. Net cost of the lost week: between £0.00 and {amount}, depending on the UC award (not "
+        "known; nothing comes back if it is nil with or without the CA) and how DWP converts weekly CA to the "
+        "monthly period (reg 73). DERIVED upper bound; medium confidence. The fee's own effect on UC is in the "
+        "Universal Credit result."
+    )
+    return plain, staff
+
+
 def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
+    """ESA permitted work: the money limit in the week the payment is received, the 16-hour test in the week
+    the work was done (`Payment.worked_date`): hours are work done in a week, whenever they are paid for.
+    """
     week = week_containing(ctx.proposed.received_on, benefit.week_start)
+    hours_week = week_containing(ctx.proposed.worked_date, benefit.week_start)
     level = benefit.permitted_work
     max_hours_param = ctx.rulebook.get("esa.permitted_work.max_hours_exclusive", week.start)
     max_hours = max_hours_param.decimal
@@ -510,8 +746,8 @@ def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
         limit = ctx.weekly_figure("esa.permitted_work.higher_limit", week)
     before = benefit.other_weekly_net_earnings_pence + ctx.earnings_before(week)
     counted = before + ctx.proposed_earnings
-    hours_before = benefit.weekly_hours + ctx.hours_in(week, with_proposed=False)
-    hours = benefit.weekly_hours + ctx.hours_in(week, with_proposed=True)
+    hours_before = benefit.weekly_hours + ctx.hours_in(hours_week, with_proposed=False)
+    hours = benefit.weekly_hours + ctx.hours_in(hours_week, with_proposed=True)
     over_money, over_hours = counted > limit.pence, hours >= max_hours
     was_over = before > limit.pence or hours_before >= max_hours
     over = over_money or over_hours
@@ -525,12 +761,24 @@ def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
             "condition (Q13); this is the cautious reading."
         )
     unpaid_hours = sum(
-        (p.hours or Decimal(0) for p in ctx.payments if week.contains(p.received_on) and p.kind != PaymentKind.EXPENSE),
+        (
+            p.hours or Decimal(0)
+            for p in ctx.payments
+            if hours_week.contains(p.worked_date) and p.kind != PaymentKind.EXPENSE
+        ),
         Decimal(0),
     )
     if level == "none" and counted == 0 and unpaid_hours > 0:
         caution = True
         notes.append("DWP asks to be told before any paid or unpaid work starts (form PW1).")
+    two = _two_readings(
+        limit,
+        counted,
+        lambda pence: counted > pence or over_hours,
+        Effect.OVER_LIMIT,
+        "your ESA could stop",
+        "your ESA is not affected",
+    )
     span = _span(week)
     if level == "none":
         plain = [
@@ -545,12 +793,21 @@ def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
     else:
         plain = [f"ESA: you can earn up to {gbp(limit.pence)} a week"]
         plain[0] += " and work under 16 hours a week." if level != "lower" else "."
-        plain.append(f"In the week {span} you would earn {gbp(counted)} and work {format_hours(hours)} hours.")
+        if hours_week == week:
+            plain.append(f"In the week {span} you would earn {gbp(counted)} and work {format_hours(hours)} hours.")
+        else:
+            plain.append(f"In the week {span} you would earn {gbp(counted)}.")
+            plain.append(
+                f"Hours count in the week you did the work: {format_hours(hours)} hours in the week "
+                f"{_span(hours_week)}."
+            )
         if over_money:
             plain.append(f"That is {gbp(counted - limit.pence)} over the limit.")
         if over_hours:
             plain.append(f"That is {format_hours(hours)} hours. You must work under {format_hours(max_hours)} hours.")
-        if over:
+        if two.depends_on_unverified:
+            plain.extend(two.plain)
+        elif over:
             plain.append("Your ESA could stop." + (" This was already so before this payment." if was_over else ""))
         else:
             plain.append(f"That leaves {gbp(limit.pence - counted)}. Your ESA is not affected.")
@@ -563,10 +820,17 @@ def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
         f"{gbp(counted)} = declared other {gbp(benefit.other_weekly_net_earnings_pence)} + other payments "
         f"{gbp(before - benefit.other_weekly_net_earnings_pence)} + this payment {gbp(ctx.proposed_earnings)}. "
         f"Hours {format_hours(hours)} = declared {format_hours(benefit.weekly_hours)} + paid hours of payments "
-        f"in the week {format_hours(hours - benefit.weekly_hours)}. Effect: {effect.value}"
+        f"for work done in the week {format_hours(hours - benefit.weekly_hours)}"
+        + (
+            ""
+            if hours_week == week
+            else f" (the work was done in the week {hours_week.start.isoformat()} to {hours_week.end.isoformat()}: "
+            "hours count in the week worked, earnings in the week received)"
+        )
+        + f". Effect: {effect.value}"
         f"{' (already over before this payment)' if was_over and over else ''}"
         f"{'; ESA entitlement may end (amount of ESA not known)' if over else ''}. "
-        f"Notify DWP before work starts ({notify.value}). {_NET_NOTE}"
+        f"Notify DWP before work starts ({notify.value}).{two.staff} {_NET_NOTE}"
     )
     return _result(
         ctx,
@@ -585,11 +849,14 @@ def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
         explanation_for_staff=staff,
         safe_amount_pence=safe,
         hours=hours,
+        readings=two.readings,
+        breach_depends_on_unverified=two.depends_on_unverified,
     )
 
 
 def _check_universal_credit(ctx: _Context, benefit: UniversalCredit) -> BenefitResult:
     period = assessment_period_containing(ctx.proposed.received_on, benefit.assessment_period_start_day)
+    period_rule = ctx.rulebook.get("uc.rule.assessment_period_start_day", period.start)
     taper_param = ctx.rulebook.get("uc.taper", period.start)
     taper = _Figure(0, (taper_param,))
     figures: list[_Figure] = []
@@ -654,9 +921,17 @@ def _check_universal_credit(ctx: _Context, benefit: UniversalCredit) -> BenefitR
         else f"{figures[0].main.key} {gbp(allowance)}/month (assessment periods starting {figures[0].main.range_text}"
         f"{'; start date inferred (Q14)' if figures[0].main.date_confidence == 'low' else ''})"
     )
+    start_day = benefit.assessment_period_start_day
+    month_end = (
+        "; from the 31st a period starts on the month's last day, reg 21(2)(a)"
+        if start_day == 31
+        else "; from the 29th or 30th a February period starts on the 27th (28th in a leap year), reg 21(2)(b)"
+        if start_day in (29, 30)
+        else ""
+    )
     staff = (
         f"UC assessment period {period.start.isoformat()} to {period.end.isoformat()} (start day "
-        f"{benefit.assessment_period_start_day}); earnings counted by date received ({ctx.proposed.received_on}). "
+        f"{start_day}{month_end}); earnings counted by date received ({ctx.proposed.received_on}). "
         f"{wa_text}; taper {taper_param.key} {rate}. Counted {gbp(counted)} = declared other "
         f"{gbp(benefit.other_monthly_net_earnings_pence)} + other payments "
         f"{gbp(before - benefit.other_monthly_net_earnings_pence)} + this payment {gbp(ctx.proposed_earnings)}. "
@@ -668,6 +943,7 @@ def _check_universal_credit(ctx: _Context, benefit: UniversalCredit) -> BenefitR
         ctx,
         benefit.name,
         figures=figures,
+        extra_params=(period_rule,),
         caution=caution,
         notes=notes,
         period=period,
@@ -682,17 +958,18 @@ def _check_universal_credit(ctx: _Context, benefit: UniversalCredit) -> BenefitR
     )
 
 
-_DISREGARD_KEYS = {
+# The rule each declared disregard rests on, per benefit (the evidence pack names the same rules).
+DISREGARD_KEYS = {
     "housing_benefit": {
         "standard": "legacy.disregard.standard",
         "couple": "legacy.disregard.couple",
         "higher": "legacy.disregard.higher",
         "lone_parent": "legacy.disregard.hb_lone_parent",
     },
+    # 'higher' is the same £20: see IncomeRelatedESA.
     "income_related_esa": {
-        "standard": "legacy.disregard.standard",
-        "couple": "legacy.disregard.couple",
-        "higher": "legacy.disregard.higher",
+        "standard": "income_related_esa.disregard.standard",
+        "higher": "income_related_esa.disregard.standard",
     },
     "pension_credit": {
         "standard": "pension_credit.disregard.standard",
@@ -704,7 +981,7 @@ _DISREGARD_KEYS = {
 
 def _check_weekly_disregard(ctx: _Context, benefit: HousingBenefit | PensionCredit | IncomeRelatedESA) -> BenefitResult:
     week = week_containing(ctx.proposed.received_on, benefit.week_start)
-    keys = _DISREGARD_KEYS[benefit.name]
+    keys = DISREGARD_KEYS[benefit.name]
     notes = []
     level = benefit.disregard
     if level not in keys:
@@ -736,6 +1013,11 @@ def _check_weekly_disregard(ctx: _Context, benefit: HousingBenefit | PensionCred
             notes.append(
                 "Income-related ESA is closing: awards are moving to new-style ESA or Universal Credit (Q11). "
                 "Check the participant still gets it."
+            )
+            notes.append(
+                f"The {gbp(disregard.pence)} disregard is the claimant's own; earnings from permitted work "
+                "notified to DWP can have a higher disregard (CPAG), which is not applied here: the cautious "
+                "reading. A partner's earnings are not checked."
             )
     before = benefit.other_weekly_net_earnings_pence + ctx.earnings_before(week)
     counted = before + ctx.proposed_earnings
@@ -835,9 +1117,10 @@ def check_payment(
         proposed=proposed,
         settings=settings,
         declared=frozenset(names),
+        benefits=tuple(benefits),
     )
     results = tuple(_check_one(ctx, b) for b in benefits)
-    if any(r.effect in (Effect.LOST, Effect.OVER_LIMIT) for r in results):
+    if any(r.is_breach for r in results):
         outcome = Outcome.BREACH
     elif any(r.effect == Effect.REDUCED or r.caution for r in results):
         outcome = Outcome.WARN

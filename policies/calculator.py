@@ -46,6 +46,13 @@ BENEFIT_FIELDS: dict[str, dict[str, bool]] = {
     **{name: {} for name in NO_EARNINGS_TEST},
 }
 BENEFIT_NAMES = tuple(BENEFIT_FIELDS)
+# The disregards each benefit with a weekly disregard accepts (income-related ESA only its own £20), for the
+# calculator's schema and participants' declarations; the engine refuses any other (InvalidInput).
+DISREGARD_LEVELS: dict[str, tuple[str, ...]] = {
+    "housing_benefit": HousingBenefit.LEVELS,
+    "pension_credit": PensionCredit.LEVELS,
+    "income_related_esa": IncomeRelatedESA.LEVELS,
+}
 REGION_NOTES = {
     "scotland": (
         "In Scotland, Carer's Allowance, PIP and DLA are replaced for new claims by Carer Support Payment and "
@@ -110,12 +117,15 @@ def benefit_from_json(item: dict[str, Any]) -> Benefit:
 
 
 def _payment(item: dict[str, Any]) -> Payment:
+    """A payment item: `date` received, `amount`, `kind`, optional `hours` and `worked_on` (the day worked)."""
     hours = item.get("hours")
+    worked_on = item.get("worked_on")
     return Payment(
         received_on=_date(item["date"]),
         amount_pence=pounds_to_pence(item["amount"], "amount"),
         kind=item["kind"],
         hours=None if hours is None else to_decimal(hours, "hours"),
+        worked_on=None if worked_on is None else _date(worked_on),
     )
 
 
@@ -146,6 +156,21 @@ def _result_json(result: BenefitResult) -> dict[str, Any]:
         "hours": None if result.hours is None else f"{result.hours.normalize():f}",
         "unverified_or_uncertain": result.caution,
         "notes": list(result.notes),
+        # The effect under each reading of a limit not yet confirmed ([] when nothing turns on it), and
+        # whether a 'lost' or 'over_limit' effect holds under the cautious reading only (then the outcome
+        # is 'warn', not 'breach').
+        "readings": [
+            {
+                "reading": r.kind,
+                "rule": r.rule,
+                "effective": r.range_text,
+                "limit": pence_to_str(r.limit_pence),
+                "headroom": pence_to_str(r.headroom_pence),
+                "effect": r.effect.value,
+            }
+            for r in result.readings
+        ],
+        "breach_depends_on_unverified": result.breach_depends_on_unverified,
     }
 
 
@@ -182,4 +207,4 @@ def check_request(data: dict[str, Any], rulebook: Rulebook, settings: PolicySett
     return answer
 
 
-__all__ = ["BENEFIT_NAMES", "check_request", "decision_json"]
+__all__ = ["BENEFIT_FIELDS", "BENEFIT_NAMES", "DISREGARD_LEVELS", "check_request", "decision_json"]

@@ -39,12 +39,19 @@ PAID_WORK = frozenset({PaymentKind.FEE, PaymentKind.FLAT_RATE_ALLOWANCE, Payment
 
 @dataclass(frozen=True)
 class Payment:
-    """A payment to a participant (made, or proposed): the date they receive it, pence, kind, hours."""
+    """A payment to a participant (made, or proposed): the date they receive it, pence, kind, hours.
+
+    `worked_on` is the day the work it pays for was done, when that matters and differs from the day the
+    money is received: earnings count when received (UC, Carer's Allowance, ESA's money limits), but ESA's
+    16-hour test counts hours in the week they were worked. None means the same day as `received_on`
+    (`worked_date` gives the day to use), so callers that do not know it need not say.
+    """
 
     received_on: date
     amount_pence: int
     kind: PaymentKind
     hours: Decimal | None = None
+    worked_on: date | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -58,6 +65,13 @@ class Payment:
             raise InvalidInput(f"a payment cannot be negative ({self.amount_pence}p)")
         if self.hours is not None and self.hours < 0:
             raise InvalidInput(f"hours cannot be negative ({self.hours})")
+        if self.worked_on is not None and not isinstance(self.worked_on, date):
+            raise InvalidInput(f"worked_on must be a date, not {self.worked_on!r}")
+
+    @property
+    def worked_date(self) -> date:
+        """The day the work was done: `worked_on`, or the day the money is received when it is not given."""
+        return self.received_on if self.worked_on is None else self.worked_on
 
 
 def counts_as_earnings(kind: PaymentKind, settings: PolicySettings = DEFAULT_SETTINGS) -> bool:

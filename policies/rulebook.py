@@ -6,6 +6,11 @@ Invariants kept here:
 - within one file the ranges of one key never overlap; a later file (an organisation's override) wins
   where its ranges overlap those loaded before it, and the earlier ranges are cut around it;
 - a file that cannot be read as a rulebook raises `RulebookError` naming the file and the line;
+- a value in a numeric unit (pounds, hours, a fraction, years, miles) is a number and never negative;
+- an organisation's override file may only give values for rules the engine knows (those loaded before it,
+  or the few an organisation defines itself: `wage.organisation.hourly`, its regional variants and extra
+  National Minimum Wage age bands), in the unit that rule has: a misspelt key or a monthly figure given for
+  a weekly limit would otherwise be loaded and silently never used, or used wrongly;
 - amounts are read as Decimal (TOML decimals are parsed exactly, never as binary floats).
 """
 
@@ -15,7 +20,7 @@ import difflib
 import itertools
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -45,6 +50,17 @@ _OPTIONAL_FIELDS = (
 )
 _TOP_LEVEL = ("schema_version", "generated_on", "currency", "notes", "title", "sources", "param")
 _KEY_PATTERN = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
+# Units whose values are not amounts; every other unit (GBP_per_week, fraction, hours_per_week, years, ...)
+# holds a non-negative number.
+NON_NUMERIC_UNITS = ("text", "flag", "date", "month-day")
+# Rules an organisation may define although the built-in file does not (the engine looks them up when
+# present): its own hourly rate, optionally per region, and National Minimum Wage age bands for years the
+# built-in file does not cover. Each with the unit the engine reads it in.
+_REGIONS = ("uk", "london", "england", "wales", "scotland", "northern_ireland")  # as policies.pay.REGIONS
+ORGANISATION_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(rf"^wage\.organisation\.hourly(\.({'|'.join(_REGIONS)}))?$"), "GBP_per_hour"),
+    (re.compile(r"^wage\.nmw\.[a-z0-9_]+$"), "GBP_per_hour"),
+)
 _PARAM_HEADER = re.compile(r"^\s*\[\[\s*param\s*\]\]")
 _ANY_HEADER = re.compile(r"^\s*\[")
 
@@ -208,7 +224,11 @@ def load_rulebook(extra_paths: Sequence[str | Path] = ()) -> Rulebook:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise RulebookError(f"cannot read the file ({exc.strerror or exc})", path=name) from None
-        file_params, file_sources = parse_rules_text(text, name, known_sources=sources)
+        except UnicodeDecodeError:
+            raise RulebookError("cannot read the file: it is not UTF-8 text", path=name) from None
+        # The built-in file defines the rules; each override may only give values for known ones.
+        known = None if index == 0 else {k: tuple(v) for k, v in parameters.items()}
+        file_params, file_sources = parse_rules_text(text, name, known_sources=sources, known_rules=known)
         sources.update(file_sources)
         for param in file_params:
             parameters[param.key] = _override(parameters.get(param.key, []), param)
@@ -238,9 +258,16 @@ def _override(existing: list[Parameter], new: Parameter) -> list[Parameter]:
 
 
 def parse_rules_text(
-    text: str, name: str, known_sources: dict[str, Source] | None = None
+    text: str,
+    name: str,
+    known_sources: dict[str, Source] | None = None,
+    known_rules: Mapping[str, Sequence[Parameter]] | None = None,
 ) -> tuple[list[Parameter], dict[str, Source]]:
-    """Parse one rules file; raise `RulebookError` naming the file and line of the first problem."""
+    """Parse one rules file; raise `RulebookError` naming the file and line of the first problem.
+
+    With `known_rules` (the rules loaded before an override file), each key must be one of them or one an
+    organisation may define (`ORGANISATION_RULES`), in the same unit.
+    """
     try:
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
@@ -269,8 +296,40 @@ def parse_rules_text(
     if not isinstance(raw_params, list):
         raise RulebookError("'param' must be an array of tables ([[param]])", path=name, line=None)
     params = [_parse_param(raw, i, name, locate, all_sources) for i, raw in enumerate(raw_params)]
+    if known_rules is not None:
+        _refuse_unknown_rules_and_units(params, known_rules, name, locate)
     _refuse_overlaps(params, name, locate)
     return params, sources
+
+
+def _refuse_unknown_rules_and_units(
+    params: list[Parameter], known: Mapping[str, Sequence[Parameter]], name: str, locate: _Locator
+) -> None:
+    """An override's keys must name rules the engine uses, each in that rule's unit."""
+    units: dict[str, tuple[str, str]] = {
+        key: (history[0].unit, f"as in {history[0].origin}") for key, history in known.items() if history
+    }
+    for index, param in enumerate(params):
+        label = f"[[param]] {param.key!r}"
+        if param.key not in units:
+            organisation_unit = next((unit for pattern, unit in ORGANISATION_RULES if pattern.match(param.key)), None)
+            if organisation_unit is None:
+                close = difflib.get_close_matches(param.key, list(known), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise RulebookError(
+                    f"{label}: unknown rule: no rule of the engine has this key, so the value would never be "
+                    f"used{hint}",
+                    path=name,
+                    line=locate.param_field(index, "key"),
+                )
+            units[param.key] = (organisation_unit, "the unit the engine reads it in")
+        expected, where = units[param.key]
+        if param.unit != expected:
+            raise RulebookError(
+                f"{label}: unit {param.unit!r} does not match the rule's unit {expected!r} ({where})",
+                path=name,
+                line=locate.param_field(index, "unit"),
+            )
 
 
 def _parse_sources(raw: Any, name: str, locate: _Locator) -> dict[str, Source]:
@@ -322,6 +381,15 @@ def _parse_param(raw: Any, index: int, name: str, locate: _Locator, sources: dic
     unit = raw["unit"]
     if not isinstance(unit, str) or not unit:
         raise fail("unit must be a non-empty string", "unit")
+    if unit == "flag" and not isinstance(value, bool):
+        raise fail(f"value must be true or false for unit 'flag', not {value!r}", "value")
+    if unit not in NON_NUMERIC_UNITS:
+        if isinstance(value, bool) or not isinstance(value, Decimal | int):
+            raise fail(f"value must be a number for unit {unit!r}, not {value!r}", "value")
+        if value < 0:
+            raise fail(f"value cannot be negative for unit {unit!r} (got {value})", "value")
+        if unit == "fraction" and value > 1:
+            raise fail(f"a fraction must be between 0 and 1, not {value}", "value")
 
     def a_date(field_name: str, required: bool) -> date | None:
         found = raw.get(field_name)

@@ -25,7 +25,8 @@ class PolicySettings:
     - vouchers_count_as_earnings: the sources disagree (reference Q6), so vouchers count unless the
       organisation records otherwise.
     - on_warn / on_breach: what happens when a payment would reduce a benefit (or rests on an unverified
-      figure), and when it would lose a week's benefit or go over a permitted-work limit.
+      figure, including a loss or over-limit that happens only under the cautious reading of one), and
+      when it would lose a week's benefit or go over a permitted-work limit under a confirmed figure.
     - payroll_review_*: a participant whose paid work reaches either threshold within any rolling window
       is flagged for an employment-status (payroll) review; see `policies.tax.payroll_review`.
     """

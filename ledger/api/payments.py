@@ -71,6 +71,8 @@ class PaymentRunAffectedBenefitSchema(Schema):
     reduction_pence = fields.Int(allow_none=True)
     safe_amount_pence = fields.Int(allow_none=True)
     confidence = fields.Str()
+    breach_depends_on_unverified = fields.Bool(
+        metadata={"description": "lost or over_limit only under the cautious reading of an unverified figure"})
 
 
 class PaymentRunBenefitCheckSchema(Schema):

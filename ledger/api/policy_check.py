@@ -20,7 +20,7 @@ from ledger.auth.access import public, rate_limited
 from ledger.context import settings
 from ledger.errors import LedgerError, PolicyRuleMissing
 from policies.benefits import ESA, WEEKDAYS, UniversalCredit
-from policies.calculator import BENEFIT_FIELDS, BENEFIT_NAMES, check_request
+from policies.calculator import BENEFIT_FIELDS, BENEFIT_NAMES, DISREGARD_LEVELS, check_request
 from policies.errors import PolicyError, RuleNotFound
 from policies.pay import REGIONS
 from policies.payments import PaymentKind
@@ -77,7 +77,7 @@ class BenefitInSchema(Schema):
     other_monthly_net_earnings = Money()
     permitted_work = fields.Str(validate=validate.OneOf(ESA.LEVELS))
     weekly_hours = Hours(validate=validate.Range(min=0, max=168))
-    disregard = fields.Str(validate=validate.OneOf(("standard", "couple", "higher", "lone_parent")))
+    disregard = fields.Str(validate=validate.OneOf(sorted({d for levels in DISREGARD_LEVELS.values() for d in levels})))
 
     @validates_schema
     def _fits_the_benefit(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -90,6 +90,9 @@ class BenefitInSchema(Schema):
         for needed in _REQUIRED_FOR.get(name, ()):
             if needed not in data:
                 errors[needed] = [f"Required for {name}."]
+        levels = DISREGARD_LEVELS.get(name)
+        if levels and data.get("disregard") is not None and data["disregard"] not in levels:
+            errors["disregard"] = [f"For {name}, must be one of: {', '.join(levels)}."]
         if errors:
             raise SchemaError(errors)
 
@@ -99,6 +102,11 @@ class PaymentInSchema(Schema):
     amount = Money(required=True)
     kind = fields.Str(required=True, validate=validate.OneOf([k.value for k in PaymentKind]))
     hours = Hours(load_default=None, allow_none=True, validate=validate.Range(min=0, max=168))
+    worked_on = fields.Date(
+        load_default=None, allow_none=True,
+        metadata={"description": "The day the work was done, if not the payment date: ESA's 16-hour test counts "
+                                 "hours in the week worked, earnings in the week received."},
+    )
 
 
 class PolicyCheckRequestSchema(Schema):
@@ -123,6 +131,15 @@ class PeriodSchema(Schema):
     end = fields.Str()
 
 
+class ReadingSchema(Schema):
+    reading = fields.Str(metadata={"enum": ["unverified", "last_confirmed"]})
+    rule = fields.Str()
+    effective = fields.Str()
+    limit = fields.Str()
+    headroom = fields.Str()
+    effect = fields.Str(metadata={"enum": ["none", "reduced", "lost", "over_limit"]})
+
+
 class BenefitResultSchema(Schema):
     name = fields.Str()
     period = fields.Nested(PeriodSchema, allow_none=True)
@@ -140,6 +157,11 @@ class BenefitResultSchema(Schema):
     hours = fields.Str(allow_none=True)
     unverified_or_uncertain = fields.Bool()
     notes = fields.List(fields.Str())
+    readings = fields.List(fields.Nested(ReadingSchema))
+    breach_depends_on_unverified = fields.Bool(
+        metadata={"description": "lost or over_limit only under the cautious reading of an unverified figure: "
+                                 "the outcome is then warn, not breach"}
+    )
 
 
 class AlternativeSchema(Schema):

@@ -70,7 +70,7 @@ from ledger.people.services import current_benefits
 from ledger.projects.models import Activity, Attendance, Project
 from ledger.projects.services import KIND_LABELS, budget_position
 from ledger.timebank.models import TimeCreditTransfer
-from policies.benefits import DISPLAY_NAMES, Period, assessment_period_containing, week_containing
+from policies.benefits import DISPLAY_NAMES, DISREGARD_KEYS, Period, assessment_period_containing, week_containing
 from policies.errors import RuleNotFound
 from policies.money import HUNDRED, round_to_penny
 from policies.rulebook import Parameter, Rulebook
@@ -609,14 +609,7 @@ def annual_summary(
 
 # --- benefits evidence pack -----------------------------------------------------------------------------
 
-_DISREGARD_KEYS = {
-    "housing_benefit": {"standard": "legacy.disregard.standard", "couple": "legacy.disregard.couple",
-                        "higher": "legacy.disregard.higher", "lone_parent": "legacy.disregard.hb_lone_parent"},
-    "income_related_esa": {"standard": "legacy.disregard.standard", "couple": "legacy.disregard.couple",
-                           "higher": "legacy.disregard.higher"},
-    "pension_credit": {"standard": "pension_credit.disregard.standard", "couple": "pension_credit.disregard.couple",
-                       "higher": "pension_credit.disregard.higher"},
-}
+_DISREGARD_KEYS = DISREGARD_KEYS  # the rules the benefit check itself relies on
 _RESEARCH_NOTE = re.compile(r"\bQ\d+\b")  # "(Q14: the date is inferred)": for staff, not for DWP
 _WEEKLY = ("carers_allowance", "esa", "housing_benefit", "pension_credit", "income_related_esa")
 
@@ -869,7 +862,8 @@ def payment_run_report(session: Session, run_id: int, *, organisation: Organisat
             reason = (summary.override.reason if summary.override and check.action == "override"
                       else "; ".join(dict.fromkeys(reasons)) or None)
             for a in check.affected:
-                outcome = FlagOutcome.BREACH if a.effect in ("lost", "over_limit") else FlagOutcome.WARN
+                breach = a.effect in ("lost", "over_limit") and not a.breach_depends_on_unverified
+                outcome = FlagOutcome.BREACH if breach else FlagOutcome.WARN
                 flags.append(BenefitFlag(a.name, outcome, _flag_message(a), reason))
             if not flags:
                 outcome = FlagOutcome.BREACH if check.outcome == "breach" else FlagOutcome.WARN
@@ -894,6 +888,8 @@ def _flag_message(a) -> str:
     """One affected benefit, as finance staff read it."""
     effect = {"lost": "would be lost for the period", "over_limit": "over the permitted work limit",
               "reduced": "would be reduced", "none": "figures need care"}.get(a.effect, a.effect)
+    if a.breach_depends_on_unverified:
+        effect += " only under the cautious reading of a figure not yet confirmed"
     parts = [f"{a.name}: {effect}"]
     if a.period_start and a.period_end:
         parts.append(f"period {day(a.period_start)} to {day(a.period_end)}")

@@ -14,11 +14,14 @@ from typing import Any
 
 from ledger.errors import ValidationError
 from policies.calculator import BENEFIT_FIELDS as POLICY_BENEFIT_FIELDS
+from policies.calculator import DISREGARD_LEVELS
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WORK_ALLOWANCES = ("with_housing", "without_housing", "none")
 PERMITTED_WORK = ("lower", "higher", "supported", "none")
-DISREGARDS = ("standard", "couple", "higher", "lone_parent")
+# The disregards each benefit accepts: income-related ESA only its £20 ('standard', or 'higher' for the same
+# £20); the £5, £10 and £25 ones are Housing Benefit and Pension Credit rules (policies.benefits).
+DISREGARDS: dict[str, tuple[str, ...]] = DISREGARD_LEVELS
 # Far above any real figure: anything larger is a typo.
 MAX_POUNDS = Decimal("100000")
 MAX_WEEKLY_HOURS = Decimal("168")
@@ -92,10 +95,14 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "assessment_period_start_day": _day_of_month,
     "permitted_work": _choice(PERMITTED_WORK),
     "weekly_hours": _hours,
-    "disregard": _choice(DISREGARDS),
+}
+# Fields whose accepted values depend on the benefit.
+_CHECKS_FOR: dict[str, dict[str, Callable[[Any], Any]]] = {
+    name: {"disregard": _choice(levels)} for name, levels in DISREGARDS.items()
 }
 BENEFIT_FIELDS: dict[str, dict[str, _Field]] = {
-    name: {field: (_CHECKS[field], required) for field, required in fields.items()}
+    name: {field: (_CHECKS_FOR.get(name, {}).get(field) or _CHECKS[field], required)
+           for field, required in fields.items()}
     for name, fields in POLICY_BENEFIT_FIELDS.items()
 }
 BENEFIT_NAMES = tuple(BENEFIT_FIELDS)

@@ -74,6 +74,9 @@ def test_malformed_input_is_a_400_naming_each_bad_field(calculator):
         ({"name": "carers_allowance", "other_weekly_net_earnings": "1.001"}, "benefits.0.other_weekly_net_earnings"),
         ({"name": "jobseekers_allowance"}, "benefits.0.name"),
         ({"name": "esa", "permitted_work": "higher", "weekly_hours": "200"}, "benefits.0.weekly_hours"),
+        ({"name": "income_related_esa", "disregard": "couple"}, "benefits.0.disregard"),
+        ({"name": "income_related_esa", "disregard": "lone_parent"}, "benefits.0.disregard"),
+        ({"name": "housing_benefit", "disregard": "generous"}, "benefits.0.disregard"),
     ],
 )
 def test_each_benefit_takes_only_its_own_fields(calculator, benefit, field):
@@ -81,6 +84,22 @@ def test_each_benefit_takes_only_its_own_fields(calculator, benefit, field):
     response = calculator.post(URL, json=request)
     assert response.status_code == 400
     assert field in response.get_json()["error"]["fields"]
+
+
+def test_payments_may_give_the_day_the_work_was_done(calculator):
+    request = {
+        "benefits": [{"name": "esa", "permitted_work": "higher"}],
+        "already_paid": [{"date": "2025-06-09", "amount": "100.00", "kind": "fee", "hours": "10",
+                          "worked_on": "2025-06-04"}],
+        "proposed": {"date": "2025-06-05", "amount": "60.00", "kind": "fee", "hours": "6", "worked_on": None},
+    }
+    response = calculator.post(URL, json=request)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["benefits"][0]["hours"] == "16"
+    request["proposed"]["worked_on"] = "last Tuesday"
+    response = calculator.post(URL, json=request)
+    assert response.status_code == 400
+    assert "proposed.worked_on" in response.get_json()["error"]["fields"]
 
 
 def test_missing_proposed_payment_and_unknown_fields_are_named(calculator):

@@ -66,6 +66,8 @@ def test_amounts_and_hours_are_kept_as_exact_decimal_strings():
          "benefits.0.other_weekly_net_earnings"),
         ([{"name": "esa", "permitted_work": "higher", "weekly_hours": "200"}], "benefits.0.weekly_hours"),
         ([{"name": "housing_benefit", "disregard": "generous"}], "benefits.0.disregard"),
+        ([{"name": "income_related_esa", "disregard": "couple"}], "benefits.0.disregard"),
+        ([{"name": "income_related_esa", "disregard": "lone_parent"}], "benefits.0.disregard"),
         ([{"name": "pip"}, {"name": "pip"}], "benefits.1.name"),
         (["pip"], "benefits.0"),
         ("pip", "benefits"),
@@ -75,6 +77,18 @@ def test_a_wrong_declaration_is_refused_naming_the_field(items, field):
     with pytest.raises(ValidationError) as caught:
         check_benefits(items)
     assert field in caught.value.fields
+
+
+def test_income_related_esa_is_stored_with_only_the_disregards_that_apply_to_it():
+    # The £20 is the default (no disregard given); 'higher' names the same £20. HB keeps its four.
+    assert check_benefits([{"name": "income_related_esa"}]) == [{"name": "income_related_esa"}]
+    for level in ("standard", "higher"):
+        assert check_benefits([{"name": "income_related_esa", "disregard": level}])[0]["disregard"] == level
+    for level in ("standard", "couple", "higher", "lone_parent"):
+        assert check_benefits([{"name": "housing_benefit", "disregard": level}])[0]["disregard"] == level
+    with pytest.raises(ValidationError) as caught:
+        check_benefits([{"name": "income_related_esa", "disregard": "couple"}])
+    assert caught.value.fields["benefits.0.disregard"] == ["Must be one of standard, higher."]
 
 
 def test_a_declaration_cannot_be_dated_in_the_future_or_for_nobody(session):

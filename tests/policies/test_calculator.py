@@ -126,3 +126,59 @@ def test_unverified_figures_are_flagged_in_the_answer(rulebook):
     uc = answer["benefits"][0]
     assert uc["unverified_or_uncertain"] is True and uc["limit"] == "684.00"
     assert any("unverified" in n for n in answer["notes"])
+
+
+def test_income_related_esa_in_the_calculator_takes_only_its_own_disregard(rulebook):
+    from policies.errors import InvalidInput
+
+    request = {
+        "benefits": [{"name": "income_related_esa"}],
+        "proposed": {"date": "2025-06-04", "amount": "20.00", "kind": "fee"},
+    }
+    answer = check_request(request, rulebook)
+    assert (answer["benefits"][0]["limit"], answer["benefits"][0]["effect"]) == ("20.00", "none")
+    request["benefits"][0]["disregard"] = "couple"
+    with pytest.raises(InvalidInput, match=r"^disregard"):
+        check_request(request, rulebook)
+
+
+def test_a_breach_resting_only_on_an_unverified_limit_is_a_warning_with_both_readings(rulebook):
+    request = {
+        "benefits": [{"name": "esa", "permitted_work": "higher"}],
+        "proposed": {"date": "2026-06-03", "amount": "200.00", "kind": "fee"},
+    }
+    answer = check_request(request, rulebook)
+    assert (answer["outcome"], answer["required_action"]) == ("warn", "warn")
+    esa = answer["benefits"][0]
+    assert set(esa) >= RESULT_KEYS  # nothing renamed; the new keys are additions
+    assert (esa["effect"], esa["limit"], esa["breach_depends_on_unverified"]) == ("over_limit", "195.50", True)
+    assert esa["readings"] == [
+        {"reading": "unverified", "rule": "esa.permitted_work.higher_limit", "effective": "2026-04-06 to 2027-04-11",
+         "limit": "203.50", "headroom": "3.50", "effect": "none"},
+        {"reading": "last_confirmed", "rule": "esa.permitted_work.higher_limit",
+         "effective": "2025-04-07 to 2026-04-05", "limit": "195.50", "headroom": "0.00", "effect": "over_limit"},
+    ]
+    request["proposed"]["amount"] = "210.00"
+    answer = check_request(request, rulebook)
+    assert answer["outcome"] == "breach" and answer["benefits"][0]["breach_depends_on_unverified"] is False
+
+
+def test_results_without_an_unverified_limit_have_no_readings(rulebook):
+    answer = check_request(CONTRACT_EXAMPLE, rulebook)
+    assert all(b["readings"] == [] and b["breach_depends_on_unverified"] is False for b in answer["benefits"])
+
+
+def test_payment_items_may_say_which_day_the_work_was_done(rulebook):
+    # 12 hours worked and paid in the week of 2 June; 4 more worked on 5 June but paid on 10 June.
+    request = {
+        "benefits": [{"name": "esa", "permitted_work": "higher"}],
+        "already_paid": [{"date": "2025-06-03", "amount": "100.00", "kind": "fee", "hours": "12"}],
+        "proposed": {"date": "2025-06-10", "amount": "40.00", "kind": "fee", "hours": "4", "worked_on": "2025-06-05"},
+    }
+    esa = check_request(request, rulebook)["benefits"][0]
+    assert (esa["period"], esa["counted"], esa["hours"], esa["effect"]) == (
+        {"start": "2025-06-09", "end": "2025-06-15"}, "40.00", "16", "over_limit"
+    )
+    del request["proposed"]["worked_on"]
+    esa = check_request(request, rulebook)["benefits"][0]
+    assert (esa["hours"], esa["effect"]) == ("4", "none")

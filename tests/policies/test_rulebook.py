@@ -203,6 +203,89 @@ def test_a_bad_field_names_the_line_of_that_field(tmp_path, broken, fragment, me
     assert error.line == _line_of(text, last_line_of_fragment)
 
 
+# What an organisation's override file may not do: each refusal names the file, the line and the problem.
+_LIMIT = """
+[[param]]
+key = "carers_allowance.earnings_limit"
+value = 210.00
+unit = "GBP_per_week_net"
+effective_from = 2027-04-12
+source = ["org_policy"]
+confidence = "high"
+"""
+
+
+@pytest.mark.parametrize(
+    ("param", "broken", "fragment", "message"),
+    [
+        (_LIMIT, "value = 210.00", "value = -210.00", "value cannot be negative for unit 'GBP_per_week_net'"),
+        (_LIMIT, "value = 210.00", 'value = "210"', "value must be a number for unit 'GBP_per_week_net', not '210'"),
+        (_LIMIT, "value = 210.00", "value = true", "value must be a number"),
+        (GOOD_PARAM, "value = 15.00", "value = -0.01", "value cannot be negative for unit 'GBP_per_hour'"),
+        (
+            _LIMIT,
+            'unit = "GBP_per_week_net"',
+            'unit = "GBP_per_month"',
+            "unit 'GBP_per_month' does not match the rule's unit 'GBP_per_week_net' (as in "
+            "policies/data/uk-rules.toml, line",
+        ),
+        (GOOD_PARAM, 'unit = "GBP_per_hour"', 'unit = "GBP_per_day"', "does not match the rule's unit 'GBP_per_hour'"),
+        (
+            _LIMIT,
+            'key = "carers_allowance.earnings_limit"',
+            'key = "carers_allowance.earnings_limt"',
+            "unknown rule: no rule of the engine has this key, so the value would never be used; did you mean "
+            "'carers_allowance.earnings_limit'?",
+        ),
+        (GOOD_PARAM, 'key = "wage.organisation.hourly"', 'key = "wage.organisation.hourly.londn"', "unknown rule"),
+        (GOOD_PARAM, 'key = "wage.organisation.hourly"', 'key = "our.own.rule"', "unknown rule"),
+    ],
+)
+def test_an_override_with_a_bad_value_unit_or_key_is_refused_at_its_line(tmp_path, param, broken, fragment, message):
+    text = SOURCES + param.replace(broken, fragment)
+    error = _error_for(tmp_path, text)
+    assert message in str(error)
+    assert error.line == _line_of(text, fragment) and f"org.toml, line {error.line}: " in str(error)
+    assert "\n" not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("key", "unit", "value", "message"),
+    [
+        ("uc.taper", "fraction", "1.5", "a fraction must be between 0 and 1"),
+        ("carers_allowance.rule.service_user_expenses_disregarded", "flag", "1", "must be true or false"),
+        ("esa.permitted_work.max_hours_exclusive", "hours_per_week", "-16", "cannot be negative"),
+    ],
+)
+def test_other_numeric_units_are_checked_too(tmp_path, key, unit, value, message):
+    text = SOURCES + GOOD_PARAM.replace("wage.organisation.hourly", key).replace("GBP_per_hour", unit).replace(
+        "15.00", value
+    )
+    assert message in str(_error_for(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    "key", ["wage.organisation.hourly", "wage.organisation.hourly.london", "wage.organisation.hourly.wales"]
+)
+def test_an_organisation_may_define_its_own_rates_which_the_built_in_file_does_not(override, key):
+    rules = override(GOOD_PARAM.replace("wage.organisation.hourly", key))
+    assert rules.get(key, date(2025, 6, 1)).value == Decimal("15.00")
+
+
+def test_an_override_may_add_a_minimum_wage_age_band_for_earlier_years(override):
+    rules = override(GOOD_PARAM.replace("wage.organisation.hourly", "wage.nmw.age_23_plus").replace(
+        "effective_from = 2025-04-01", "effective_from = 2023-04-01\neffective_to = 2024-03-31\nage_from = 23"
+    ))
+    assert rules.get("wage.nmw.age_23_plus", date(2023, 6, 1)).age_from == 23
+
+
+def test_the_regions_an_organisation_rate_may_name_are_the_engines():
+    from policies.pay import REGIONS
+    from policies.rulebook import _REGIONS
+
+    assert _REGIONS == REGIONS
+
+
 def test_a_missing_field_names_the_line_of_its_param(tmp_path):
     text = SOURCES + GOOD_PARAM + GOOD_PARAM.replace('unit = "GBP_per_hour"\n', "").replace("2025-04-01", "2026-04-01")
     error = _error_for(tmp_path, text)
