@@ -42,6 +42,29 @@ def _day(text: str | None) -> dt.date | None:
 
 
 @dataclass(frozen=True, slots=True)
+class Reading:
+    """What the payment does under one reading of a limit not yet confirmed (the unverified or last confirmed)."""
+
+    reading: str  # unverified | last_confirmed
+    rule: str
+    effective: str
+    limit_pence: int
+    headroom_pence: int
+    effect: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"reading": self.reading, "rule": self.rule, "effective": self.effective,
+                "limit": pence_to_str(self.limit_pence), "headroom": pence_to_str(self.headroom_pence),
+                "effect": self.effect}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reading:
+        return cls(reading=data["reading"], rule=data.get("rule") or "", effective=data.get("effective") or "",
+                   limit_pence=pounds_to_pence(data["limit"], "limit"),
+                   headroom_pence=pounds_to_pence(data["headroom"], "headroom"), effect=data["effect"])
+
+
+@dataclass(frozen=True, slots=True)
 class BenefitEffect:
     """What the payment does to one declared benefit, and the rule and figures behind it."""
 
@@ -63,6 +86,9 @@ class BenefitEffect:
     source_ids: tuple[str, ...] = ()
     caution: bool = False  # rests on a figure that is unverified or uncertain
     notes: tuple[str, ...] = ()
+    readings: tuple[Reading, ...] = ()
+    # Lost or over a limit only under the cautious reading of an unverified figure: a warning, not a breach.
+    breach_depends_on_unverified: bool = False
 
     @property
     def name(self) -> str:
@@ -93,6 +119,8 @@ class BenefitEffect:
             "hours": None if self.hours is None else f"{self.hours.normalize():f}",
             "unverified_or_uncertain": self.caution,
             "notes": list(self.notes),
+            "readings": [r.to_json() for r in self.readings],
+            "breach_depends_on_unverified": self.breach_depends_on_unverified,
             "safe_amount": _money(self.safe_amount_pence),
         }
 
@@ -109,6 +137,8 @@ class BenefitEffect:
             rule=data.get("rule") or "", source=data.get("source") or "", confidence=data.get("confidence") or "",
             source_ids=tuple(data.get("source_ids") or ()), caution=bool(data.get("unverified_or_uncertain")),
             notes=tuple(data.get("notes") or ()),
+            readings=tuple(Reading.from_json(r) for r in data.get("readings") or ()),
+            breach_depends_on_unverified=bool(data.get("breach_depends_on_unverified")),
         )
 
 
@@ -149,6 +179,10 @@ class BenefitCheck:
                     explanation=r.explanation, explanation_for_staff=r.explanation_for_staff, rule=r.rule,
                     source=r.source, confidence=r.confidence, source_ids=tuple(r.sources), caution=r.caution,
                     notes=tuple(r.notes),
+                    readings=tuple(Reading(reading=x.kind, rule=x.rule, effective=x.range_text,
+                                           limit_pence=x.limit_pence, headroom_pence=x.headroom_pence,
+                                           effect=x.effect.value) for x in r.readings),
+                    breach_depends_on_unverified=r.breach_depends_on_unverified,
                 )
                 for r in decision.results
             ),

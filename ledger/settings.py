@@ -106,7 +106,9 @@ def _rules(config: Mapping[str, Any]) -> tuple[Rulebook, PolicySettings]:
             on_breach=config["POLICY_ON_BREACH"],
         )
     except PolicyError as error:
-        raise ConfigurationError(f"The benefit rules could not be loaded: {error}") from error
+        # One line, file and line first ("org.toml, line 4: ..."): the flask command prints it as it is.
+        message = " ".join(str(error).split())
+        raise ConfigurationError(f"{message} (the benefit rules could not be loaded)") from error
     return rulebook, policy
 
 

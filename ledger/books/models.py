@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Index,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -54,6 +55,8 @@ class JournalEntry(Base):
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # How the fingerprint was taken (ledger.books.posting.FINGERPRINT_VERSION), so old ones still check.
+    fingerprint_version: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="2")
     reverses_entry_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("journal_entries.id"), unique=True
     )
@@ -70,6 +73,11 @@ class Posting(Base):
         ),
         Index("ix_postings_account_date", "account_id", "effective_date", "id"),
         Index("ix_postings_entry_id", "entry_id"),
+        CheckConstraint(
+            "kind IS NULL OR kind IN ('fee','expense','flat_rate_allowance','voucher','redirected','advance',"
+            "'advance_settlement','advance_repaid','advance_surplus_kept','time_credits','mixed')",
+            name="kind",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -79,6 +87,8 @@ class Posting(Base):
     amount: Mapped[int] = mapped_column(BigInteger)
     effective_date: Mapped[dt.date] = mapped_column(Date)
     memo: Mapped[str | None] = mapped_column(Text)
+    # What the posting is, on an account holding a person's money or time (ledger.books.kinds).
+    kind: Mapped[str | None] = mapped_column(String(24))
 
 
 class AccountBalance(Base):

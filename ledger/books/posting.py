@@ -24,6 +24,13 @@ from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ledger.books.kinds import (
+    PERSON_ACCOUNTS,
+    POSTABLE_KINDS,
+    TIME_PARTICIPANT,
+    PostingKind,
+    person_account_prefix,
+)
 from ledger.books.models import (
     ACCOUNT_TYPES,
     Account,
@@ -39,6 +46,7 @@ from ledger.errors import (
     ClosedAccount,
     Conflict,
     IdempotencyConflict,
+    InsufficientTimeCredits,
     InvalidPosting,
     NotFound,
     PeriodLocked,
@@ -128,25 +136,35 @@ def _info(a) -> AccountInfo:
 # ---------------------------------------------------------------- posting
 
 
+#: How fingerprints are taken now. Version 1 (entries posted before migration 0007) left postings' kinds out.
+FINGERPRINT_VERSION = 2
+
+
 def content_hash(
     effective_date: dt.date,
     description: str,
     kind: str,
     reverses_entry_id: int | None,
     postings: Sequence[PostingLine],
+    version: int = FINGERPRINT_VERSION,
 ) -> str:
-    """Fingerprint of what an entry says, to tell a true replay from a reused key."""
+    """Fingerprint of what an entry says, to tell a true replay from a reused key and to find later edits."""
+    if version == 1:
+        lines = sorted([p.account, p.unit, p.amount, p.memo or ""] for p in postings)
+    else:
+        lines = sorted([p.account, p.unit, p.amount, p.memo or "", p.kind or ""] for p in postings)
     body = {
         "date": effective_date.isoformat(),
         "description": description,
         "kind": kind,
         "reverses": reverses_entry_id,
-        "postings": sorted([p.account, p.unit, p.amount, p.memo or ""] for p in postings),
+        "postings": lines,
     }
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
-def check_entry_shape(description: str, postings: Sequence[PostingLine], idempotency_key: str) -> None:
+def check_entry_shape(description: str, postings: Sequence[PostingLine], idempotency_key: str, *,
+                      reversal: bool = False) -> None:
     """Refuse an entry that could never be valid, before touching the database."""
     if not isinstance(description, str) or not description.strip():
         raise ValidationError("Say what the entry is for: a description is required.",
@@ -173,11 +191,29 @@ def check_entry_shape(description: str, postings: Sequence[PostingLine], idempot
         if p.unit not in UNITS:
             raise InvalidPosting(f"Posting {i + 1}: unknown unit {p.unit!r}; use one of {', '.join(UNITS)}.",
                                  fields={f"postings.{i}.unit": ["unknown"]})
+        _check_kind(i, p, reversal=reversal)
         totals[p.unit] += p.amount
     off = {u: t for u, t in totals.items() if t != 0}
     if off:
         detail = "; ".join(f"{u} is off by {t}" for u, t in sorted(off.items()))
         raise UnbalancedEntry(f"The postings do not balance: {detail}.", fields={"postings": ["unbalanced"]})
+
+
+def _check_kind(i: int, p: PostingLine, *, reversal: bool = False) -> None:
+    """A posting to a person's money or time says what it is; a posting to the organisation's own accounts does not."""
+    prefix = isinstance(p.account, str) and person_account_prefix(p.account)
+    if not prefix:
+        if p.kind is not None:
+            raise InvalidPosting(f"Posting {i + 1} to {p.account}: only postings to a person's accounts carry a "
+                                 "kind.", fields={f"postings.{i}.kind": ["not for this account"]})
+        return
+    allowed = PERSON_ACCOUNTS[prefix]
+    if reversal and p.kind == PostingKind.MIXED:
+        return  # the mirror of a payment posted before kinds were recorded
+    if p.kind not in allowed or p.kind not in POSTABLE_KINDS:
+        raise InvalidPosting(
+            f"Posting {i + 1} to {p.account} must say what it is: one of {', '.join(sorted(allowed))}.",
+            fields={f"postings.{i}.kind": [f"One of {', '.join(sorted(allowed))}."]})
 
 
 # The accounts and whether the month is locked, in one round trip.
@@ -209,7 +245,7 @@ def _statements(session: Session) -> _WriteStatements:
             insert_entry=dialect.insert(_entries).on_conflict_do_nothing().returning(_entries.c.id),
             insert_postings=_postings.insert().returning(_postings.c.id, sort_by_parameter_order=True),
             lock_balances=(
-                select(_balances.c.account_id)
+                select(_balances.c.account_id, _balances.c.balance)
                 .where(_balances.c.account_id.in_(bindparam("accounts", expanding=True)))
                 .order_by(_balances.c.account_id)
                 .with_for_update()
@@ -228,73 +264,117 @@ def post_entry(
     actor_user_id: int | None = None,
     kind: str = "manual",
     reverses_entry_id: int | None = None,
+    time_credit_floor_minutes: int = 0,
 ) -> Entry:
-    """Post one balanced entry, or return the original if this idempotency key already posted it."""
+    """Post one balanced entry, or return the original if this idempotency key already posted it.
+
+    No participant's time credits may go below zero, or below ``-time_credit_floor_minutes`` where the
+    organisation allows an overdraft, whoever posts: the time bank, a reversal of an award, a manual entry.
+    """
     if not isinstance(effective_date, dt.date) or isinstance(effective_date, dt.datetime):
         raise ValidationError("The effective date must be a date.", fields={"effective_date": ["invalid"]})
     postings = tuple(postings)
-    check_entry_shape(description, postings, idempotency_key)
-    fingerprint = content_hash(effective_date, description, kind, reverses_entry_id, postings)
-
-    codes = sorted({p.account for p in postings})
+    check_entry_shape(description, postings, idempotency_key, reversal=reverses_entry_id is not None)
     # Core statements go straight to the connection: Session.execute's ORM bookkeeping cost as much as the SQL.
     connection = session.connection()
-    rows = connection.execute(_ACCOUNTS_BY_CODE, {"codes": codes, "month": month_start(effective_date)}).all()
+    rows = connection.execute(_ACCOUNTS_BY_CODE, {"codes": sorted({p.account for p in postings}),
+                                                  "month": month_start(effective_date)}).all()
     accounts = {r.code: r for r in rows}
-
     problem = _account_problem(postings, accounts)
-    if problem is None and reverses_entry_id is not None:
-        problem = _mirror_problem(session, reverses_entry_id, postings)
-    if problem is None and rows[0].month_locked:
-        problem = PeriodLocked(
-            f"{effective_date:%B %Y} is locked: post into an open month instead "
-            f"(for a correction, date the reversal in the current month).",
-            fields={"effective_date": ["locked period"]},
-        )
+    if problem is None:
+        balances = _lock_balances(connection, _statements(session), accounts)
+        problem = ((_mirror_problem(session, reverses_entry_id, postings) if reverses_entry_id is not None else None)
+                   or (_locked_month(effective_date) if rows[0].month_locked else None)
+                   or _time_overdraft(connection, postings, accounts, balances, time_credit_floor_minutes))
     if problem is not None:
         # A replay of an entry posted before (say) the period was locked still returns the original.
         existing = _find_by_key(session, idempotency_key)
         if existing is not None:
-            return _replay(session, existing, fingerprint)
+            return _replay(session, existing, effective_date, description, kind, reverses_entry_id, postings)
         raise problem
+    return _write(session, connection, accounts, effective_date=effective_date, description=description,
+                  postings=postings, idempotency_key=idempotency_key, actor_user_id=actor_user_id, kind=kind,
+                  reverses_entry_id=reverses_entry_id)
 
+
+def _locked_month(effective_date: dt.date) -> PeriodLocked:
+    return PeriodLocked(
+        f"{effective_date:%B %Y} is locked: post into an open month instead "
+        f"(for a correction, date the reversal in the current month).",
+        fields={"effective_date": ["locked period"]},
+    )
+
+
+def _lock_balances(connection, statements: _WriteStatements, accounts) -> dict[int, int] | None:
+    """On PostgreSQL, lock the entry's balance rows in account-id order, and return the balances.
+
+    The trigger on postings updates each account's balance row; every writer taking the same locks in the
+    same order first means concurrent writers (and writers sharing an idempotency key) queue instead of
+    deadlocking. SQLite's BEGIN IMMEDIATE already holds every other writer out: None there.
+    """
+    if statements.lock_balances is None:
+        return None
+    return dict(connection.execute(
+        statements.lock_balances, {"accounts": sorted({a.id for a in accounts.values()})}).all())
+
+
+def _write(session: Session, connection, accounts, *, effective_date: dt.date, description: str,
+           postings: Sequence[PostingLine], idempotency_key: str, actor_user_id: int | None, kind: str,
+           reverses_entry_id: int | None) -> Entry:
+    """Insert the entry (or find the one this key posted meanwhile) and its postings."""
     now = _utcnow()
     statements = _statements(session)
     entry_id = connection.execute(statements.insert_entry, {
         "effective_date": effective_date, "recorded_at": now, "description": description, "kind": kind,
-        "actor_user_id": actor_user_id, "idempotency_key": idempotency_key, "content_hash": fingerprint,
-        "reverses_entry_id": reverses_entry_id,
+        "actor_user_id": actor_user_id, "idempotency_key": idempotency_key, "reverses_entry_id": reverses_entry_id,
+        "content_hash": content_hash(effective_date, description, kind, reverses_entry_id, postings),
+        "fingerprint_version": FINGERPRINT_VERSION,
     }).scalar()
     if entry_id is None:
         existing = _find_by_key(session, idempotency_key)
         if existing is not None:
-            return _replay(session, existing, fingerprint)
+            return _replay(session, existing, effective_date, description, kind, reverses_entry_id, postings)
         raise AlreadyReversed(f"Entry {reverses_entry_id} has already been reversed.")
-
-    if statements.lock_balances is not None:
-        # The trigger on postings updates each account's balance row; locking them first, in account-id
-        # order, gives every writer the same lock order, so concurrent writers queue instead of deadlocking.
-        connection.execute(statements.lock_balances, {"accounts": sorted({a.id for a in accounts.values()})})
     posting_ids = connection.execute(statements.insert_postings, [
         {"entry_id": entry_id, "account_id": accounts[p.account].id, "unit": p.unit, "amount": p.amount,
-         "effective_date": effective_date, "memo": p.memo}
+         "effective_date": effective_date, "memo": p.memo, "kind": p.kind}
         for p in postings
     ]).scalars().all()
     return Entry(
-        id=entry_id,
-        effective_date=effective_date,
-        recorded_at=now,
-        description=description,
-        kind=kind,
-        idempotency_key=idempotency_key,
-        actor_user_id=actor_user_id,
-        reverses_entry_id=reverses_entry_id,
+        id=entry_id, effective_date=effective_date, recorded_at=now, description=description, kind=kind,
+        idempotency_key=idempotency_key, actor_user_id=actor_user_id, reverses_entry_id=reverses_entry_id,
         postings=tuple(
             PostedLine(id=posting_id, account=p.account, account_id=accounts[p.account].id, amount=p.amount,
-                       unit=p.unit, memo=p.memo)
+                       unit=p.unit, memo=p.memo, kind=p.kind)
             for posting_id, p in zip(posting_ids, postings, strict=True)
         ),
     )
+
+
+def _time_overdraft(connection, postings: Sequence[PostingLine], accounts, balances: dict | None,
+                    floor_minutes: int) -> InsufficientTimeCredits | None:
+    """The refusal for an entry that takes a participant's time credits below zero (or the allowed overdraft)."""
+    taking: dict[str, int] = defaultdict(int)
+    for p in postings:
+        if p.account.startswith(TIME_PARTICIPANT):
+            taking[p.account] += p.amount  # a debit takes credits away from the participant
+    taking = {code: minutes for code, minutes in taking.items() if minutes > 0}
+    if not taking:
+        return None
+    if balances is None:
+        balances = dict(connection.execute(
+            select(_balances.c.account_id, _balances.c.balance)
+            .where(_balances.c.account_id.in_([accounts[c].id for c in taking]))).all())
+    for code, minutes in sorted(taking.items()):
+        held = -balances.get(accounts[code].id, 0)
+        if held - minutes < -floor_minutes:
+            limit = (f" (at most {floor_minutes} below zero is allowed)" if floor_minutes
+                     else " (time credits never go below zero)")
+            return InsufficientTimeCredits(
+                f"{code} holds {held} minutes of time credits; this entry takes {minutes}, which would leave "
+                f"{held - minutes}{limit}. Nothing was posted.",
+                fields={"postings": ["more time credits than are held"]})
+    return None
 
 
 def _mirror_problem(session: Session, original_id: int, postings: Sequence[PostingLine]) -> Exception | None:
@@ -305,12 +385,12 @@ def _mirror_problem(session: Session, original_id: int, postings: Sequence[Posti
     if original.reverses_entry_id is not None:
         return Conflict(f"Entry {original_id} is itself a reversal; post a new entry instead of reversing it.")
     lines = session.execute(
-        select(_accounts.c.code, _postings.c.unit, _postings.c.amount, _postings.c.memo)
+        select(_accounts.c.code, _postings.c.unit, _postings.c.amount, _postings.c.memo, _postings.c.kind)
         .join(_accounts, _accounts.c.id == _postings.c.account_id)
         .where(_postings.c.entry_id == original_id)
     ).all()
-    mirror = sorted((code, unit, -amount, memo or "") for code, unit, amount, memo in lines)
-    if sorted((p.account, p.unit, p.amount, p.memo or "") for p in postings) != mirror:
+    mirror = sorted((code, unit, -amount, memo or "", kind or "") for code, unit, amount, memo, kind in lines)
+    if sorted((p.account, p.unit, p.amount, p.memo or "", p.kind or "") for p in postings) != mirror:
         return UnbalancedEntry(f"A reversal of entry {original_id} must post exactly its postings with the signs "
                                "turned round.", fields={"postings": ["not a mirror"]})
     return None
@@ -337,7 +417,11 @@ def _find_by_key(session: Session, key: str):
     return session.execute(select(JournalEntry).where(JournalEntry.idempotency_key == key)).scalar_one_or_none()
 
 
-def _replay(session: Session, existing: JournalEntry, fingerprint: str) -> Entry:
+def _replay(session: Session, existing: JournalEntry, effective_date: dt.date, description: str, kind: str,
+            reverses_entry_id: int | None, postings: Sequence[PostingLine]) -> Entry:
+    """The entry a key already posted, if this is the same entry again (fingerprinted as that entry was)."""
+    fingerprint = content_hash(effective_date, description, kind, reverses_entry_id, postings,
+                               existing.fingerprint_version)
     if existing.content_hash != fingerprint:
         raise IdempotencyConflict(
             f"The idempotency key {existing.idempotency_key!r} was already used for a different entry "
@@ -353,7 +437,7 @@ def load_entry(session: Session, entry_id: int) -> Entry:
         raise NotFound(f"There is no journal entry {entry_id}.")
     lines = session.execute(
         select(_postings.c.id, _postings.c.account_id, _accounts.c.code, _postings.c.amount,
-               _postings.c.unit, _postings.c.memo)
+               _postings.c.unit, _postings.c.memo, _postings.c.kind)
         .join(_accounts, _accounts.c.id == _postings.c.account_id)
         .where(_postings.c.entry_id == entry_id)
         .order_by(_postings.c.id)
@@ -370,7 +454,7 @@ def load_entry(session: Session, entry_id: int) -> Entry:
         reverses_entry_id=entry.reverses_entry_id,
         postings=tuple(
             PostedLine(id=r.id, account=r.code, account_id=r.account_id, amount=r.amount, unit=r.unit,
-                       memo=r.memo)
+                       memo=r.memo, kind=r.kind)
             for r in lines
         ),
     )
@@ -406,7 +490,7 @@ def reverse_entry(
         session,
         effective_date=effective_date,
         description=description or f"Reversal of entry {entry_id}: {original.description}"[:MAX_DESCRIPTION],
-        postings=[PostingLine(p.account, -p.amount, p.unit, p.memo) for p in original.postings],
+        postings=[PostingLine(p.account, -p.amount, p.unit, p.memo, p.kind) for p in original.postings],
         idempotency_key=key,
         actor_user_id=actor_user_id,
         kind=kind or f"reversal:{original.kind}"[:40],

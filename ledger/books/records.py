@@ -8,12 +8,16 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class PostingLine:
-    """One line of an entry to be posted: an account code, a signed amount in minor units, its unit."""
+    """One line of an entry to be posted: an account code, a signed amount in minor units, its unit.
+
+    ``kind`` says what the line is when the account holds a person's money or time (``ledger.books.kinds``).
+    """
 
     account: str
     amount: int
     unit: str
     memo: str | None = None
+    kind: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +28,7 @@ class PostedLine:
     amount: int
     unit: str
     memo: str | None
+    kind: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -274,22 +274,23 @@ def check_daily_totals(session: Session) -> list[Problem]:
 
 
 def check_reversals_mirror_originals(session: Session) -> list[Problem]:
-    """Every reversal posts exactly the negated postings of the entry it reverses (memos aside)."""
+    """Every reversal posts exactly the negated postings of the entry it reverses, kinds too (memos aside)."""
     reversal = _entries.alias("reversal")
-    # Multisets of (account, unit, amount): the original's negated lines count +1, the reversal's -1.
+    # Multisets of (account, unit, amount, kind): the original's negated lines count +1, the reversal's -1.
     lines = union_all(
         select(reversal.c.id.label("entry_id"), reversal.c.reverses_entry_id.label("original_id"),
                _postings.c.account_id, _postings.c.unit, (-_postings.c.amount).label("amount"),
-               literal(1).label("n"))
+               _postings.c.kind, literal(1).label("n"))
         .select_from(reversal.join(_postings, _postings.c.entry_id == reversal.c.reverses_entry_id)),
         select(reversal.c.id, reversal.c.reverses_entry_id, _postings.c.account_id, _postings.c.unit,
-               _postings.c.amount, literal(-1))
+               _postings.c.amount, _postings.c.kind, literal(-1))
         .select_from(reversal.join(_postings, _postings.c.entry_id == reversal.c.id))
         .where(reversal.c.reverses_entry_id.is_not(None)),
     ).subquery()
     mismatched = (
         select(lines.c.entry_id, lines.c.original_id)
-        .group_by(lines.c.entry_id, lines.c.original_id, lines.c.account_id, lines.c.unit, lines.c.amount)
+        .group_by(lines.c.entry_id, lines.c.original_id, lines.c.account_id, lines.c.unit, lines.c.amount,
+                  lines.c.kind)
         .having(func.sum(lines.c.n) != 0)
         .subquery()
     )
@@ -350,24 +351,25 @@ def check_content_hashes(session: Session) -> list[Problem]:
     codes = dict(session.execute(select(_accounts.c.id, _accounts.c.code)).all())
     entries = session.execute(
         select(_entries.c.id, _entries.c.effective_date, _entries.c.description, _entries.c.kind,
-               _entries.c.reverses_entry_id, _entries.c.content_hash)
+               _entries.c.reverses_entry_id, _entries.c.content_hash, _entries.c.fingerprint_version)
         .order_by(_entries.c.id)
         .execution_options(yield_per=_HASH_CHUNK)
     )
     postings = iter(session.execute(
-        select(_postings.c.entry_id, _postings.c.account_id, _postings.c.unit, _postings.c.amount, _postings.c.memo)
+        select(_postings.c.entry_id, _postings.c.account_id, _postings.c.unit, _postings.c.amount, _postings.c.memo,
+               _postings.c.kind)
         .order_by(_postings.c.entry_id)  # the fingerprint sorts an entry's postings itself
         .execution_options(yield_per=_HASH_CHUNK)
     ))
     bad = []
     line = next(postings, None)
-    for entry_id, effective_date, description, kind, reverses_entry_id, stored in entries:
+    for entry_id, effective_date, description, kind, reverses_entry_id, stored, version in entries:
         lines = []
         while line is not None and line[0] <= entry_id:
             if line[0] == entry_id:  # postings of entries that do not exist are the posting-date check's
-                lines.append(PostingLine(codes.get(line[1], ""), line[3], line[2], line[4]))
+                lines.append(PostingLine(codes.get(line[1], ""), line[3], line[2], line[4], line[5]))
             line = next(postings, None)
-        if content_hash(effective_date, description, kind, reverses_entry_id, lines) != stored:
+        if content_hash(effective_date, description, kind, reverses_entry_id, lines, version) != stored:
             bad.append(entry_id)
     return _capped("content-hash", bad, lambda entry_id: Problem(
         "content-hash", "its content no longer matches the fingerprint taken when it was posted: "

@@ -1,9 +1,12 @@
-"""The policy engine applied to a stored participant: their declared benefits and what they were paid.
+"""The policy engine applied to a stored participant: their declared benefits and what they received.
 
-A claim becomes a payment the participant receives (or does not) as the policy engine sees it:
-fees they take are earnings; expenses, declined fees, fees redirected to a group and time credits are not.
-Approved claims not yet paid count as received on the expected payment date, so that approving several
-claims one by one cannot slip past a limit that their total crosses.
+What they received, and when, comes from the books (``ledger.claims.received``): every payment, whoever
+posted it (a payment run or a manual journal entry), each with what it was. Fees they take are earnings;
+expenses repaid, advances, declined fees, fees redirected to a group and time credits are not; what is left
+of an advance they keep counts when it is written off. Approved claims not yet paid count as received on
+the expected payment date, so that approving several claims one by one cannot slip past a limit that their
+total crosses. ESA's 16-hour test counts hours in the week the work was done: fee claims say how long and
+when.
 """
 
 from __future__ import annotations
@@ -15,8 +18,12 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledger.books.kinds import PostingKind
+from ledger.claims import workflow
 from ledger.claims.models import Claim
+from ledger.claims.received import Received, received_by
 from ledger.people.services import current_benefits
+from ledger.projects.models import Activity
 from policies.benefits import Decision, check_payment
 from policies.calculator import benefit_from_json
 from policies.payments import Payment, PaymentKind
@@ -25,6 +32,16 @@ from policies.settings import PolicySettings
 
 # How far back earlier payments matter: the longest benefit period is a month (UC assessment period).
 LOOKBACK_DAYS = 62
+
+#: What each kind of receipt is to the benefit rules (advances are not earnings and are left out).
+RECEIVED_AS: dict[str, PaymentKind] = {
+    PostingKind.FEE: PaymentKind.FEE,
+    PostingKind.EXPENSE: PaymentKind.EXPENSE,
+    PostingKind.FLAT_RATE_ALLOWANCE: PaymentKind.FLAT_RATE_ALLOWANCE,
+    PostingKind.VOUCHER: PaymentKind.VOUCHER,
+    # Money above what was spent that the person keeps is paid like a flat-rate allowance: earnings.
+    PostingKind.ADVANCE_SURPLUS_KEPT: PaymentKind.FLAT_RATE_ALLOWANCE,
+}
 
 
 def claim_payment_kind(claim: Claim) -> PaymentKind:
@@ -43,35 +60,73 @@ def claim_hours(claim: Claim) -> Decimal | None:
     return None if claim.worked_minutes is None else Decimal(claim.worked_minutes) / 60
 
 
-def claim_as_payment(claim: Claim, received_on: dt.date) -> Payment:
+def claim_as_payment(claim: Claim, received_on: dt.date, worked_on: dt.date | None = None) -> Payment:
     kind = claim_payment_kind(claim)
     amount = claim.offered_pence if kind in (PaymentKind.DECLINED, PaymentKind.TIME_CREDITS) else claim.amount_pence
     if claim.kind == "time_credit":
         amount = 0
-    return Payment(received_on=received_on, amount_pence=amount, kind=kind, hours=claim_hours(claim))
+    return Payment(received_on=received_on, amount_pence=amount, kind=kind, hours=claim_hours(claim),
+                   worked_on=worked_on)
+
+
+def worked_on(session: Session, claim: Claim) -> dt.date | None:
+    """The day the work a claim pays for was done: its activity's date (None for claims with no activity)."""
+    if claim.activity_id is None:
+        return None
+    return session.execute(select(Activity.occurs_on).where(Activity.id == claim.activity_id)).scalar_one()
+
+
+def _net_of_returns(received: Sequence[Received]) -> list[Received]:
+    """Money that came back (a returned payment) taken off the latest earlier receipt of the same kind."""
+    kept: list[list] = []
+    for r in received:
+        if r.amount >= 0:
+            kept.append([r, r.amount])
+            continue
+        back = -r.amount
+        for item in reversed(kept):
+            if back == 0:
+                break
+            if item[0].kind == r.kind and item[1] > 0:
+                taken = min(back, item[1])
+                item[1] -= taken
+                back -= taken
+    return [Received(on=r.on, kind=r.kind, amount=left, entry_id=r.entry_id, description=r.description)
+            for r, left in kept if left > 0]
+
+
+def received_payments(session: Session, participant_id: int, start: dt.date, end: dt.date) -> list[Payment]:
+    """What the books say the participant received between ``start`` and ``end``, as the policy engine sees it."""
+    return [Payment(received_on=r.on, amount_pence=r.amount, kind=RECEIVED_AS[r.kind])
+            for r in _net_of_returns(received_by(session, participant_id, start, end)) if r.kind in RECEIVED_AS]
 
 
 def payments_around(
     session: Session, participant_id: int, on: dt.date, *, expected_payment_date: dt.date,
     exclude_claim_ids: Iterable[int] = (),
 ) -> list[Payment]:
-    """What the participant received near ``on``: paid claims, and approved ones due on the next payment date."""
+    """What the participant received near ``on`` (from the books), and approved claims due on the next payment
+    date; with the hours of the fee claims behind them, in the weeks the work was done."""
     excluded = set(exclude_claim_ids)
+    since, until = on - dt.timedelta(days=LOOKBACK_DAYS), on + dt.timedelta(days=LOOKBACK_DAYS)
+    payments = received_payments(session, participant_id, since, until)
     rows = session.execute(
-        select(Claim).where(
-            Claim.participant_id == participant_id,
-            Claim.status.in_(("paid", "approved")),
-        )
-    ).scalars()
-    since = on - dt.timedelta(days=LOOKBACK_DAYS)
-    payments = []
-    for claim in rows:
+        select(Claim, Activity.occurs_on)
+        .outerjoin(Activity, Activity.id == Claim.activity_id)
+        .where(Claim.participant_id == participant_id, Claim.status.in_(workflow.DECIDED))
+    ).all()
+    for claim, worked in rows:
         if claim.id in excluded:
             continue
-        received = claim.paid_on if claim.status == "paid" else expected_payment_date
-        if received is None or not since <= received <= on + dt.timedelta(days=LOOKBACK_DAYS):
+        received = claim.paid_on if claim.status not in workflow.OWED else expected_payment_date
+        if received is None or not since <= received <= until:
             continue
-        payments.append(claim_as_payment(claim, received))
+        if claim.status in workflow.OWED:
+            payments.append(claim_as_payment(claim, received, worked))
+        elif claim.kind == "fee" and claim.worked_minutes and claim_payment_kind(claim) == PaymentKind.FEE:
+            # Paid: the money is in the books already; the hours are the claim's.
+            payments.append(Payment(received_on=received, amount_pence=0, kind=PaymentKind.FEE,
+                                    hours=claim_hours(claim), worked_on=worked))
     return payments
 
 

@@ -38,12 +38,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ledger.benefit_checks import BenefitCheck
+from ledger.books.kinds import PostingKind
 from ledger.books.models import JournalEntry, LockedPeriod
 from ledger.books.posting import load_entry, post_entry, reverse_entry
 from ledger.books.records import PostingLine
 from ledger.claims import workflow
 from ledger.claims.advance_workflow import ADVANCE, OUTSTANDING
-from ledger.claims.benefit_check import check_participant_payment, claim_as_payment
+from ledger.claims.benefit_check import check_participant_payment, claim_as_payment, worked_on
 from ledger.claims.models import (
     CHOICES,
     EXPENSE_CATEGORIES,
@@ -642,7 +643,7 @@ def _benefit_check(
     A payment that adds no earnings and no paid hours (expenses, time credits, a declined or redirected fee)
     cannot change a benefit: it needs nothing even in a week already over a limit (the decision is kept).
     """
-    proposed = claim_as_payment(claim, received)
+    proposed = claim_as_payment(claim, received, worked_on(session, claim))
     try:
         decision = check_participant_payment(session, rules.rulebook, rules.policy, claim.participant_id, proposed,
                                              exclude_claim_ids=[claim.id], expected_payment_date=received)
@@ -757,16 +758,16 @@ def _accrue(session: Session, claim: Claim, today: dt.date, actor: int | None) -
         open_organisation_accounts(session)
         kind = "time_credits_awarded"
         postings = [PostingLine(TIME_ISSUED, claim.time_minutes, "TIME"),
-                    PostingLine(person.time_credits, -claim.time_minutes, "TIME")]
+                    PostingLine(person.time_credits, -claim.time_minutes, "TIME", kind=PostingKind.TIME_CREDITS)]
     elif claim.kind == "expense":
         kind = "expense_approved"
         postings = [PostingLine(project.expenses, claim.amount_pence, "GBP")]
         advance = _advance_of(session, claim)
         used = min(advance.amount_pence, claim.amount_pence) if advance is not None else 0
         if used:
-            postings.append(PostingLine(person.advance, -used, "GBP"))
+            postings.append(PostingLine(person.advance, -used, "GBP", kind=PostingKind.ADVANCE_SETTLEMENT))
         if claim.amount_pence > used:
-            postings.append(PostingLine(person.owed, -(claim.amount_pence - used), "GBP"))
+            postings.append(PostingLine(person.owed, -(claim.amount_pence - used), "GBP", kind=PostingKind.EXPENSE))
         claim.amount_pence -= used  # what is still to be paid
     elif claim.amount_pence == 0:  # declined
         return None
@@ -774,7 +775,8 @@ def _accrue(session: Session, claim: Claim, today: dt.date, actor: int | None) -
         kind = "fee_redirected" if claim.choice == "redirect" else "fee_approved"
         payee = group_accounts(claim.group_id).owed if claim.choice == "redirect" else person.owed
         postings = [PostingLine(project.fees, claim.amount_pence, "GBP"),
-                    PostingLine(payee, -claim.amount_pence, "GBP")]
+                    PostingLine(payee, -claim.amount_pence, "GBP",
+                                kind=PostingKind.REDIRECTED if claim.choice == "redirect" else PostingKind.FEE)]
     entry = post_entry(session, effective_date=_accrual_date(session, claim, today), description=claim.description,
                        postings=postings, idempotency_key=f"claim:{claim.id}:accrual", actor_user_id=actor, kind=kind)
     if advance is not None:
@@ -902,7 +904,7 @@ def pay_advance(
     open_organisation_accounts(session)
     entry = post_entry(
         session, effective_date=paid_on, description=f"Expenses paid in advance, project {project.code}",
-        postings=[PostingLine(participant_accounts(participant_id).advance, pence, "GBP"),
+        postings=[PostingLine(participant_accounts(participant_id).advance, pence, "GBP", kind=PostingKind.ADVANCE),
                   PostingLine(BANK, -pence, "GBP")],
         idempotency_key=f"advance:participant:{participant_id}:{key}", actor_user_id=actor_user_id,
         kind="advance_paid",
@@ -967,8 +969,9 @@ def settle_advance_surplus(
     open_organisation_accounts(session)
     entry = post_entry(session, effective_date=on, description=f"Advance {advance.id}: surplus {how}",
                        idempotency_key=_surplus_key(advance),
-                       postings=[PostingLine(BANK if how == "returned" else person.owed, surplus, "GBP"),
-                                 PostingLine(person.advance, -surplus, "GBP")],
+                       postings=[PostingLine(BANK, surplus, "GBP") if how == "returned"
+                                 else PostingLine(person.owed, surplus, "GBP", kind=PostingKind.EXPENSE),
+                                 PostingLine(person.advance, -surplus, "GBP", kind=PostingKind.ADVANCE_REPAID)],
                        actor_user_id=actor_user_id, kind=f"advance_surplus_{how}")
     _advance_transition(session, advance, "settle" if advance.status in OUTSTANDING else "clear_surplus", actor_user_id,
                         entry_id=entry.id, note=f"£{Decimal(surplus) / 100:.2f} left of the advance {how}")

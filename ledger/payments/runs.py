@@ -59,6 +59,7 @@ from sqlalchemy.orm import Session
 
 from ledger.auth.models import User
 from ledger.benefit_checks import BenefitCheck
+from ledger.books.kinds import PostingKind
 from ledger.books.models import Account, AccountBalance, LockedPeriod
 from ledger.books.posting import post_entry
 from ledger.books.records import PostingLine
@@ -764,6 +765,15 @@ def _refuse_overpayment(session: Session, totals: Mapping[PayeeKey, Mapping[str,
                        "since drafting; cancel the run and draft it again.")
 
 
+def _paid_lines(kind: str, payee_id: int, totals: Mapping[str, Any]) -> list[PostingLine]:
+    """What the payee is paid, by what it is: fees (a group's are fees redirected to it) and expenses apart."""
+    owed = _owed_account(kind, payee_id)
+    fee_kind = PostingKind.FEE if kind == "participant" else PostingKind.REDIRECTED
+    return [PostingLine(owed, pence, "GBP", kind=posting_kind)
+            for pence, posting_kind in ((totals["fee"], fee_kind), (totals["expense"], PostingKind.EXPENSE))
+            if pence]
+
+
 def _post_payments(session: Session, run: PaymentRun, totals: Mapping[PayeeKey, Mapping[str, Any]],
                    details: Mapping[str, Mapping[int, Any]], actor: int | None) -> None:
     """One balanced entry per payee (Dr what they are owed, Cr the bank), and the payment row that names it."""
@@ -775,7 +785,7 @@ def _post_payments(session: Session, run: PaymentRun, totals: Mapping[PayeeKey, 
             session,
             effective_date=run.payment_date,
             description=f"Payment run {run.reference}: paid to {kind} {payee_id} by bank transfer",
-            postings=[PostingLine(_owed_account(kind, payee_id), amount, "GBP"), PostingLine(BANK, -amount, "GBP")],
+            postings=[*_paid_lines(kind, payee_id, t), PostingLine(BANK, -amount, "GBP")],
             idempotency_key=f"payment-run:{run.id}:{kind}:{payee_id}",
             actor_user_id=actor,
             kind="payment",

@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ledger.books.kinds import PostingKind, person_account_prefix
 from ledger.books.models import Account, AccountBalance, JournalEntry, Posting
 from ledger.books.posting import open_account, post_entry
 from ledger.books.records import PostingLine
@@ -216,6 +217,11 @@ def _open_group_time_account(session: Session, group_id: int) -> str:
     return code
 
 
+def _time_kind(code: str) -> str | None:
+    """Time credits on a participant's account say what they are; a partner's or group's account does not."""
+    return PostingKind.TIME_CREDITS if person_account_prefix(code) else None
+
+
 def _move(
     session: Session,
     *,
@@ -265,7 +271,9 @@ def _move(
         session,
         effective_date=on,
         description=description,
-        postings=[PostingLine(from_code, minutes, "TIME", note), PostingLine(to_code, -minutes, "TIME", note)],
+        postings=[PostingLine(from_code, minutes, "TIME", note, kind=_time_kind(from_code)),
+                  PostingLine(to_code, -minutes, "TIME", note, kind=_time_kind(to_code))],
+        time_credit_floor_minutes=overdraft_limit_minutes,
         idempotency_key=KEY_PREFIX + idempotency_key,
         actor_user_id=actor_user_id,
         kind=f"time_credits_{'spent' if kind == 'spent' else 'given'}",

@@ -39,11 +39,23 @@ def open_chart(session: Session) -> None:
         posting.open_account(session, code=code, name=name, type=type_, unit=unit)
 
 
+# What a line to a person's account is, when a test does not say: the books require every such line to say.
+PERSON_KINDS = {"owed:participant:": "fee", "owed:group:": "redirected", "advance:participant:": "advance",
+                "time:participant:": "time_credits"}
+
+
+def kind_for(code: str) -> str | None:
+    return next((kind for prefix, kind in PERSON_KINDS.items() if code.startswith(prefix)), None)
+
+
+def line(code: str, amount: int, unit: str, memo: str | None = None) -> PostingLine:
+    return PostingLine(code, amount, unit, memo, kind_for(code))
+
+
 def post(session: Session, key: str, day: dt.date, *lines: tuple, description: str = "Fee for the advisory group",
          kind: str = "fee") -> Entry:
     """Post ``(code, amount)`` or ``(code, amount, memo)`` lines, each in its account's unit."""
-    postings = [PostingLine(line[0], line[1], unit_of(line[0]), line[2] if len(line) > 2 else None)
-                for line in lines]
+    postings = [line(x[0], x[1], unit_of(x[0]), x[2] if len(x) > 2 else None) for x in lines]
     return posting.post_entry(session, effective_date=day, description=description, postings=postings,
                               idempotency_key=key, kind=kind)
 

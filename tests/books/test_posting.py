@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from ledger.books import posting, queries
-from ledger.books.records import PostingLine
 from ledger.errors import (
     ClosedAccount,
     Conflict,
@@ -18,7 +17,7 @@ from ledger.errors import (
     UnbalancedEntry,
     ValidationError,
 )
-from tests.books.chart import JUNE, books_state, fee, post
+from tests.books.chart import JUNE, books_state, fee, line, post
 
 
 def test_approved_fee_is_owed_to_the_participant(books):
@@ -46,7 +45,7 @@ def test_an_entry_may_move_pounds_and_time_credits_together(books):
 
 
 def _lines(*lines):
-    return [PostingLine(code, amount, unit) for code, amount, unit in lines]
+    return [line(code, amount, unit) for code, amount, unit in lines]
 
 
 FEE = _lines(("fees:project:guide", 4500, "GBP"), ("owed:participant:1", -4500, "GBP"))

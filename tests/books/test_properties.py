@@ -19,8 +19,8 @@ from ledger.books import posting, queries
 from ledger.books.models import JournalEntry
 from ledger.books.records import PostingLine
 from ledger.books.verify import verify_books
-from ledger.errors import AlreadyReversed, Conflict, PeriodLocked
-from tests.books.chart import CHART, open_chart
+from ledger.errors import AlreadyReversed, Conflict, InsufficientTimeCredits, PeriodLocked
+from tests.books.chart import CHART, line, open_chart
 
 ACCOUNTS_IN = {unit: sorted(code for code, (_, _, u) in CHART.items() if u == unit) for unit in ("GBP", "TIME")}
 FIRST_DAY = dt.date(2025, 1, 1)
@@ -36,7 +36,7 @@ def balanced_lines(draw, unit: str) -> list[PostingLine]:
     if sum(amounts) == 0:
         amounts[0] += 1 if amounts[0] != -1 else 2
     amounts.append(-sum(amounts))
-    return [PostingLine(code, amount, unit) for code, amount in zip(codes, amounts, strict=True)]
+    return [line(code, amount, unit) for code, amount in zip(codes, amounts, strict=True)]
 
 
 @st.composite
@@ -101,8 +101,16 @@ class Model:
     moves: dict = field(default_factory=lambda: defaultdict(int))  # (code, day) -> amount
 
     def apply(self, lines, day) -> None:
-        for line in lines:
-            self.moves[line.account, day] += line.amount
+        for posted in lines:
+            self.moves[posted.account, day] += posted.amount
+
+    def overdraws_time(self, lines) -> bool:
+        """Would these lines take a participant's time credits below zero (which the books refuse)?"""
+        taking = defaultdict(int)
+        for posted in lines:
+            if posted.account.startswith("time:participant:"):
+                taking[posted.account] += posted.amount
+        return any(minutes > 0 and self.balance(code) + minutes > 0 for code, minutes in taking.items())
 
     def balance(self, code: str, as_of: dt.date | None = None) -> int:
         return sum(amount for (c, day), amount in self.moves.items() if c == code and (as_of is None or day <= as_of))
@@ -112,8 +120,9 @@ def _run(session, operation, model: Model) -> None:
     if isinstance(operation, Post):
         key = f"entry-{len(model.posted) + len(model.reversal_of)}-{operation.day}"
         description = f"Entry dated {operation.day}"
-        if operation.day.replace(day=1) in model.locked:
-            with pytest.raises(PeriodLocked):
+        if operation.day.replace(day=1) in model.locked or model.overdraws_time(operation.lines):
+            with pytest.raises(PeriodLocked if operation.day.replace(day=1) in model.locked
+                               else InsufficientTimeCredits):
                 posting.post_entry(session, effective_date=operation.day, description=description,
                                    postings=operation.lines, idempotency_key=key)
             return
@@ -146,12 +155,15 @@ def _run(session, operation, model: Model) -> None:
         elif operation.day.replace(day=1) in model.locked:
             with pytest.raises(PeriodLocked):
                 reverse()
+        elif model.overdraws_time([PostingLine(x.account, -x.amount, x.unit, kind=x.kind) for x in lines]):
+            with pytest.raises(InsufficientTimeCredits):
+                reverse()
         else:
             before = {line.account: queries.balance(session, line.account) for line in lines}
             reversal = reverse()
             for code, balance in before.items():  # the reversal takes back exactly what the original moved
                 assert queries.balance(session, code) == balance - sum(x.amount for x in lines if x.account == code)
-            mirrored = [PostingLine(x.account, -x.amount, x.unit) for x in lines]
+            mirrored = [PostingLine(x.account, -x.amount, x.unit, kind=x.kind) for x in lines]
             model.posted.append(Posted(reversal.idempotency_key, operation.day, mirrored, reversal.description,
                                        reversal.kind, entry_id, reversal.id))
             model.reversal_of[reversal.id] = entry_id

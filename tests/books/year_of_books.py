@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from ledger.books import posting, queries
-from ledger.books.records import PostingLine
+from tests.books.chart import line
 
 START = dt.date(2025, 4, 1)
 PARTICIPANTS = range(1, 9)
@@ -78,7 +78,7 @@ def record_a_year(session: Session, seed: int = 2025) -> Year:
     posted = []
 
     def post(day, description, kind, *lines):
-        postings = [PostingLine(code, amount, unit, memo) for code, amount, unit, memo in
+        postings = [line(code, amount, unit, memo) for code, amount, unit, memo in
                     ((*line, None) if len(line) == 3 else line for line in lines)]
         entry = posting.post_entry(session, effective_date=day, description=description, postings=postings,
                                    idempotency_key=f"year-{seed}-{next(counter)}", kind=kind)

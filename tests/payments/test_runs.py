@@ -119,7 +119,7 @@ def approved_claim(session: Session, participant_id: int, pence: int, *, kind: s
     side = "fees" if kind == "fee" else "expenses"
     entry = post_entry(session, effective_date=dt.date(2025, 6, 1), description=f"Accrual of claim {claim.id}",
                        postings=[PostingLine(f"{side}:project:{project_code}", pence, "GBP"),
-                                 PostingLine(owed, -pence, "GBP")],
+                                 PostingLine(owed, -pence, "GBP", kind="redirected" if group_id else kind)],
                        idempotency_key=f"claim-accrual:{claim.id}", kind="accrual")
     claim.accrual_entry_id = entry.id
     session.flush()

@@ -29,7 +29,7 @@ def award(session: Session, participant_id: int, minutes: int, on: dt.date = TOD
     """Time credits earned, as an approved time-credit claim posts them."""
     post_entry(session, effective_date=on, description=f"Time credits for participant {participant_id}",
                postings=[PostingLine(TIME_ISSUED, minutes, "TIME"),
-                         PostingLine(f"time:participant:{participant_id}", -minutes, "TIME")],
+                         PostingLine(f"time:participant:{participant_id}", -minutes, "TIME", kind="time_credits")],
                idempotency_key=f"award:{next(_keys)}", kind="time_credits_awarded")
 
 
