@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
 
 from flask import Response, current_app
 from flask_smorest import Blueprint
@@ -25,7 +24,7 @@ from ledger.auth.permissions import allowed
 from ledger.documents import assemble, render
 from ledger.documents.data import ParticipantStatement, StatementSection, Unit
 from ledger.errors import NotFound
-from ledger.formatting import pounds
+from ledger.formatting import decimal_hours, pounds
 from ledger.people.models import Participant
 from ledger.web.database import get_session
 
@@ -68,13 +67,9 @@ class AsAtArgsSchema(Schema):
 # ---------------------------------------------------------------- the statement as JSON
 
 
-def _hours(minutes: int) -> str:
-    return str((Decimal(minutes) / 60).quantize(Decimal("0.01")))
-
-
 def _figure(section: StatementSection, value: int) -> dict:
     if section.unit is Unit.TIME_CREDIT:
-        return {"hours": _hours(value), "minutes": value}
+        return {"hours": decimal_hours(value), "minutes": value}
     return {"pounds": pounds(value), "pence": value}
 
 

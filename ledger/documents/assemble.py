@@ -59,8 +59,8 @@ from ledger.documents.data import (
     Unit,
     tax_year_bounds,
 )
-from ledger.documents.formatting import count, day, duration, money
 from ledger.errors import Conflict, NotFound, ValidationError
+from ledger.formatting import count, duration, long_date, money
 from ledger.organisation import BANK
 from ledger.payments.models import PAYEE_KINDS, Payment, PaymentRun, PaymentRunItem
 from ledger.payments.runs import payment_run_summary
@@ -632,7 +632,8 @@ class _Received:
     paid_minutes: int = 0  # hours of paid work it stands for (ESA's hours test counts paid work only)
 
 
-def _gbp(param: Parameter) -> str:
+def _rule_amount(param: Parameter) -> str:
+    """A rule's amount in pounds (the rulebook holds pounds; ``money`` takes pence)."""
     return money(round_to_penny(param.decimal * HUNDRED))
 
 
@@ -661,7 +662,7 @@ def _rules_for(rulebook: Rulebook, name: str, declared: Mapping[str, Any], on: d
     if name == "carers_allowance":
         rules += [
             _rule(rulebook, "carers_allowance.earnings_limit", on, "Carer's Allowance earnings limit",
-                  lambda p: f"Net earnings of up to {_gbp(p)} a week are allowed. Earnings over the limit in a "
+                  lambda p: f"Net earnings of up to {_rule_amount(p)} a week are allowed. Earnings over the limit in a "
                             "week mean no Carer's Allowance for that week."),
             _expenses_rule(rulebook, on),
             _rule(rulebook, "carers_allowance.rule.fluctuating_average", on, "The week a payment counts in",
@@ -672,10 +673,12 @@ def _rules_for(rulebook: Rulebook, name: str, declared: Mapping[str, Any], on: d
         level = declared.get("permitted_work", "lower")
         if level in ("higher", "supported"):
             rules.append(_rule(rulebook, "esa.permitted_work.higher_limit", on, "Permitted work earnings limit",
-                               lambda p: f"Earnings of up to {_gbp(p)} a week are allowed under permitted work."))
+                               lambda p: f"Earnings of up to {_rule_amount(p)} a week are allowed under permitted "
+                                         "work."))
         elif level == "lower":
             rules.append(_rule(rulebook, "esa.permitted_work.lower_limit", on, "Permitted work earnings limit",
-                               lambda p: f"Earnings of up to {_gbp(p)} a week are allowed under permitted work."))
+                               lambda p: f"Earnings of up to {_rule_amount(p)} a week are allowed under permitted "
+                                         "work."))
         rules += [
             _rule(rulebook, "esa.permitted_work.max_hours_exclusive", on, "Permitted work hours",
                   lambda p: f"Permitted work must be under {p.value} hours a week. The hours shown are those of "
@@ -693,7 +696,7 @@ def _rules_for(rulebook: Rulebook, name: str, declared: Mapping[str, Any], on: d
         ]
         if allowance != "none":
             rules.append(_rule(rulebook, f"uc.work_allowance.{allowance}", on, "Work allowance",
-                               lambda p: f"The first {_gbp(p)} earned in an assessment period does not reduce "
+                               lambda p: f"The first {_rule_amount(p)} earned in an assessment period does not reduce "
                                          "Universal Credit."))
         rules += [
             _rule(rulebook, "uc.rule.service_user_expenses_disregarded", on, "Service users' expenses are not earnings",
@@ -709,7 +712,7 @@ def _rules_for(rulebook: Rulebook, name: str, declared: Mapping[str, Any], on: d
         key = keys.get(declared.get("disregard", "standard"), keys["standard"])
         rules += [
             _rule(rulebook, key, on, "Earnings disregard",
-                  lambda p: f"The first {_gbp(p)} of earnings each week is ignored."),
+                  lambda p: f"The first {_rule_amount(p)} of earnings each week is ignored."),
             _expenses_rule(rulebook, on),
         ]
     return tuple(rule for rule in rules if rule is not None)
@@ -778,11 +781,11 @@ def _involvement(session: Session, participant: Participant, start: dt.date, end
         projects = _listing([project for _kind, project in rows], limit=5)
         kinds = _listing([KIND_LABELS.get(kind, "Activity").lower() for kind, _project in rows], limit=5)
         first = (f"{who} is one of the people with lived experience of services who work with us. Between "
-                 f"{day(start)} and {day(end)} they took part in {count(len(rows), 'activity', 'activities')} "
-                 f"({kinds}) in our projects: {projects}.")
+                 f"{long_date(start)} and {long_date(end)} they took part in "
+                 f"{count(len(rows), 'activity', 'activities')} ({kinds}) in our projects: {projects}.")
     else:
         first = (f"{who} is one of the people with lived experience of services who work with us. We have no "
-                 f"record of them taking part in an activity between {day(start)} and {day(end)}.")
+                 f"record of them taking part in an activity between {long_date(start)} and {long_date(end)}.")
     return (
         first,
         "Taking part is voluntary: they choose which activities to attend. We offer a fee for their time; they "
@@ -896,7 +899,7 @@ def _flag_message(a) -> str:
               "reduced": "would be reduced", "none": "figures need care"}.get(a.effect, a.effect)
     parts = [f"{a.name}: {effect}"]
     if a.period_start and a.period_end:
-        parts.append(f"period {day(a.period_start)} to {day(a.period_end)}")
+        parts.append(f"period {long_date(a.period_start)} to {long_date(a.period_end)}")
     if a.counted_pence is not None and a.limit_pence is not None:
         parts.append(f"earnings counted {money(a.counted_pence)} against {money(a.limit_pence)}")
     if a.reduction_pence:

@@ -22,8 +22,8 @@ from tqdm import tqdm
 
 from ledger.documents import assemble, render
 from ledger.documents.data import DocumentDataError, Organisation, tax_year_bounds
-from ledger.documents.formatting import count, date_range, money
 from ledger.errors import LedgerError
+from ledger.formatting import count, date_range, money
 from ledger.payments.models import PaymentRun
 from ledger.people.models import Participant
 

@@ -21,8 +21,8 @@ from ledger.claims.models import Claim
 from ledger.config import DEV_BANK_DETAILS_KEY
 from ledger.documents import assemble, render
 from ledger.documents.data import EntryKind, EvidenceKind, Organisation, RemittanceLineKind, Unit
-from ledger.documents.formatting import day, duration, money, signed_duration, signed_money
 from ledger.errors import Conflict, NotFound
+from ledger.formatting import duration, duration_signed, long_date, money, money_signed
 from ledger.payments import runs
 from ledger.payments.models import Payment, PaymentRun
 from ledger.people import services as people
@@ -269,13 +269,13 @@ def test_statement_pdf_prints_every_figure_of_the_ledger(session, books, large_p
     pdf = render.render_statement(doc, large_print=large_print)
     words = text(pdf)
     for section in (doc.money, doc.advances, doc.time_credits):
-        plain, signed = (duration, signed_duration) if section.unit is Unit.TIME_CREDIT else (money, signed_money)
-        expected = [f"Balance on {day(JUNE[0])}: {plain(section.opening)}"]
+        plain, signed = (duration, duration_signed) if section.unit is Unit.TIME_CREDIT else (money, money_signed)
+        expected = [f"Balance on {long_date(JUNE[0])}: {plain(section.opening)}"]
         for line in section.lines:
-            expected += [day(line.date)]
+            expected += [long_date(line.date)]
             expected += [plain(line.memo_amount), "not paid"] if line.memo_amount else [signed(line.amount)]
             expected += [plain(line.balance)]
-        expected.append(f"Balance on {day(JUNE[1])}: {plain(section.closing)}")
+        expected.append(f"Balance on {long_date(JUNE[1])}: {plain(section.closing)}")
         assert_in_order(words, expected)
     assert "Siân O'Brien" in words
     assert (min(font_sizes(pdf)) >= 16) is large_print
@@ -299,7 +299,7 @@ def test_each_remittance_total_is_the_payment_entry(session, books):
         assert advice.total_paid == payment.amount_pence == entry[0].amount
         assert advice.account_last_four == payment.account_last4
         words = text(render.render_remittance(advice))
-        assert f"{money(advice.total_paid)} on {day(PAY_ON)}" in words
+        assert f"{money(advice.total_paid)} on {long_date(PAY_ON)}" in words
 
 
 def test_remittance_lines_show_fees_expenses_and_redirected_fees_apart(session, books):

@@ -10,7 +10,7 @@ from ledger.books import queries
 from ledger.db import unit_of_work
 from ledger.documents import assemble
 from ledger.documents.cli import documents_cli
-from ledger.documents.formatting import money
+from ledger.formatting import money
 from ledger.payments.models import PaymentRun
 from ledger.people.accounts import participant_accounts
 from ledger.projects import services as projects
