@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from decimal import Decimal
 
 from babel import Locale
@@ -114,3 +115,10 @@ def date_range(start: dt.date, end: dt.date) -> str:
 def count(number: int, noun: str, plural: str | None = None) -> str:
     """Return '1 payee', '2,000 payees'."""
     return f"{number:,} {noun if number == 1 else (plural or noun + 's')}"
+
+
+def listing(names: Sequence[str], limit: int = 3) -> str:
+    """Return each name once, in order, and how many more there are past ``limit``: 'A; B; C; and 2 more'."""
+    unique = list(dict.fromkeys(names))
+    shown = "; ".join(unique[:limit])
+    return shown + (f"; and {len(unique) - limit} more" if len(unique) > limit else "")

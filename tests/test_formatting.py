@@ -14,6 +14,7 @@ from ledger.formatting import (
     duration,
     duration_signed,
     hours,
+    listing,
     long_date,
     money,
     money_prose,
@@ -82,3 +83,9 @@ def test_an_amount_of_the_books_is_written_in_its_unit():
 def test_counts_say_one_or_many():
     assert (count(1, "payee"), count(2000, "payee"), count(2, "activity", "activities")) == (
         "1 payee", "2,000 payees", "2 activities")
+
+
+def test_a_listing_names_each_once_and_counts_the_rest():
+    assert listing(["Guide", "Panel", "Guide"]) == "Guide; Panel"
+    assert listing(["A", "B", "C", "D", "E"]) == "A; B; C; and 2 more"
+    assert listing(["A", "B", "C", "D", "E"], limit=5) == "A; B; C; D; E"

@@ -11,24 +11,6 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
-from ledger.documents.data import (
-    AnnualSummary,
-    BenefitEvidence,
-    BenefitsEvidencePack,
-    EntryKind,
-    EvidenceKind,
-    FlagOutcome,
-    Organisation,
-    ParticipantStatement,
-    Payee,
-    PaymentRunReport,
-    ProjectBudgetReport,
-    RemittanceAdvice,
-    RemittanceLine,
-    RemittanceLineKind,
-    StatementSection,
-    Unit,
-)
 from ledger.documents.flowables import Column, Text
 from ledger.documents.layout import Meta, Writer, build_pdf, frame_width, look
 from ledger.formatting import (
@@ -40,6 +22,24 @@ from ledger.formatting import (
     money,
     money_prose,
     money_signed,
+)
+from ledger.reports.organisation import Organisation
+from ledger.reports.records import (
+    AnnualSummary,
+    BenefitEvidence,
+    BenefitsEvidencePack,
+    EntryKind,
+    EvidenceKind,
+    FlagOutcome,
+    ParticipantStatement,
+    Payee,
+    PaymentRunReport,
+    ProjectBudgetReport,
+    RemittanceAdvice,
+    RemittanceLine,
+    RemittanceLineKind,
+    StatementSection,
+    Unit,
 )
 
 __all__ = [

@@ -18,11 +18,13 @@ from wtforms.validators import DataRequired, Length, Optional
 from ledger.api.claims import claim_rules
 from ledger.auth.access import current_actor, requires
 from ledger.claims import services as claims
-from ledger.documents import assemble, render
+from ledger.documents import render
 from ledger.errors import Conflict, LedgerError, PermissionDenied, ValidationError
 from ledger.payments import runs
 from ledger.people import services as people
 from ledger.people.bank import BankCipher
+from ledger.reports import run_report
+from ledger.reports.organisation import organisation_from_config
 from ledger.web.database import get_session
 from policies.benefits import DISPLAY_NAMES
 
@@ -279,8 +281,8 @@ def bank_csv(run_id: int):
 @bp.route("/payment-runs/<int:run_id>/report.pdf")
 @requires("documents.finance")
 def payment_run_report(run_id: int):
-    doc = assemble.payment_run_report(get_session(), run_id,
-                                      organisation=assemble.organisation_from_config(current_app.config))
+    doc = run_report.payment_run_report(get_session(), run_id,
+                                        organisation=organisation_from_config(current_app.config))
     response = send_file(io.BytesIO(render.render_payment_run_report(doc)), mimetype="application/pdf",
                          download_name=f"payment-run-{doc.run_reference}.pdf", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"

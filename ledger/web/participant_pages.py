@@ -20,11 +20,13 @@ from wtforms.validators import DataRequired, Optional, Regexp
 from ledger.api.claims import claim_rules
 from ledger.auth.access import current_actor, requires
 from ledger.claims import services as claims
-from ledger.documents import assemble, render
+from ledger.documents import render
 from ledger.errors import Conflict, LedgerError, NotFound, ValidationError
 from ledger.formatting import hours, money
 from ledger.payments.runs import MAX_DAYS_AHEAD
 from ledger.people import services as people
+from ledger.reports.organisation import organisation_from_config
+from ledger.reports.statements import participant_statement
 from ledger.timebank import services as timebank
 from ledger.web.database import get_session
 from ledger.web.query_args import date_arg
@@ -128,9 +130,9 @@ def my_money():
     participant_id = _own_participant_id()
     session = get_session()
     today = dt.date.today()
-    statement = assemble.participant_statement(
+    statement = participant_statement(
         session, participant_id, today - dt.timedelta(days=HISTORY_DAYS), today + dt.timedelta(days=MAX_DAYS_AHEAD),
-        organisation=assemble.organisation_from_config(current_app.config), issued=today)
+        organisation=organisation_from_config(current_app.config), issued=today)
     return _page("participant/money.html", people.get_participant(session, participant_id),
                  statement=statement, claims=claims.list_claims(session, participant_id=participant_id, limit=100),
                  time_credits=timebank.time_credit_history(session, participant_id), recent=RECENT_PAYMENTS,
@@ -209,9 +211,8 @@ def statement_pdf():
     session = get_session()
     today = dt.date.today()
     start, end = date_arg("start", today.replace(month=1, day=1)), date_arg("end", today)
-    doc = assemble.participant_statement(session, participant_id, start, end,
-                                         organisation=assemble.organisation_from_config(current_app.config),
-                                         issued=today)
+    doc = participant_statement(session, participant_id, start, end,
+                                organisation=organisation_from_config(current_app.config), issued=today)
     large = people.get_participant(session, participant_id).preferred_format == "large_print"
     response = send_file(io.BytesIO(render.render_statement(doc, large_print=large)), mimetype="application/pdf",
                          download_name=f"statement-{doc.participant.reference}-{start}-{end}.pdf", max_age=0)

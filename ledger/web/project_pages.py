@@ -21,11 +21,13 @@ from ledger.auth.access import current_actor, requires
 from ledger.auth.permissions import allowed
 from ledger.books import queries
 from ledger.claims import services as claims
-from ledger.documents import assemble, render
+from ledger.documents import render
 from ledger.errors import Conflict, LedgerError, NotFound, ValidationError
 from ledger.people import services as people
 from ledger.projects import services as projects
 from ledger.projects.models import ACTIVITY_KINDS
+from ledger.reports.budget_report import project_budget_report
+from ledger.reports.organisation import organisation_from_config
 from ledger.web.database import get_session
 from policies.money import pounds_to_pence
 
@@ -133,8 +135,8 @@ def schedule_activity(code: str):
 @requires("reports.read")
 def budget_report(code: str):
     as_at = dt.date.today()
-    doc = assemble.project_budget_report(get_session(), code, as_at=as_at,
-                                         organisation=assemble.organisation_from_config(current_app.config))
+    doc = project_budget_report(get_session(), code, as_at=as_at,
+                                organisation=organisation_from_config(current_app.config))
     response = send_file(io.BytesIO(render.render_budget_report(doc)), mimetype="application/pdf",
                          download_name=f"budget-{projects.normalise_code(code)}-{as_at}.pdf", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"

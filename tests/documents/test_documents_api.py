@@ -16,7 +16,7 @@ from ledger.people.accounts import participant_accounts
 from ledger.projects import services as projects
 from ledger.projects.budget import BudgetPlanLine
 from tests.documents.pdf import assert_in_order, font_sizes, text
-from tests.documents.test_assemble import JUNE, PAY_ON, PROJECT, Books, build_books
+from tests.reports.month_of_books import JUNE, PAY_ON, PROJECT, Books, build_books
 
 PERIOD = f"start={JUNE[0]}&end={JUNE[1]}"
 

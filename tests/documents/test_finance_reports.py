@@ -61,7 +61,7 @@ def test_budget_report_gives_budget_committed_spent_and_remaining_by_line():
 def test_an_overspent_project_is_flagged_in_words():
     import dataclasses
 
-    from ledger.documents.data import BudgetLine
+    from ledger.reports.records import BudgetLine
 
     report = dataclasses.replace(examples.budget_report(), lines=(BudgetLine("Fees", 1000, 500, 800),))
     assert "The project is over budget by £3.00." in text(render.render_budget_report(report))

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from ledger.documents import examples, render
-from ledger.documents.data import Payee, RemittanceLine, RemittanceLineKind
 from ledger.formatting import long_date, money, money_signed
+from ledger.reports.records import Payee, RemittanceLine, RemittanceLineKind
 from tests.documents.pdf import assert_in_order, figures, text
 
 

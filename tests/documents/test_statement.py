@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.documents import examples, render
-from ledger.documents.data import EntryKind, StatementLine, StatementSection, Unit
 from ledger.formatting import duration, duration_signed, long_date, money, money_signed
+from ledger.reports.records import EntryKind, StatementLine, StatementSection, Unit
 from tests.documents.pdf import assert_in_order, figures, reader, text
 
 

@@ -1,4 +1,4 @@
-"""The document data refuses figures that do not add up, so a wrong total can never be printed."""
+"""The read records refuse figures that do not add up, so a wrong total can never be printed or shown."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from ledger.documents import examples
-from ledger.documents.data import (
+from ledger.reports.records import (
     DocumentDataError,
     EntryKind,
     PaymentRunPayee,
