@@ -23,13 +23,12 @@ from ledger.formatting import (
     money_prose,
     money_signed,
 )
+from ledger.labels import ENTRY_LABELS, ENTRY_MEANINGS, EVIDENCE_KIND_LABELS, FLAG_OUTCOME_LABELS
 from ledger.reports.organisation import Organisation
 from ledger.reports.records import (
     AnnualSummary,
     BenefitEvidence,
     BenefitsEvidencePack,
-    EntryKind,
-    EvidenceKind,
     FlagOutcome,
     ParticipantStatement,
     Payee,
@@ -52,38 +51,6 @@ __all__ = [
     "render_remittances",
     "render_statement",
 ]
-
-ENTRY_LABELS = {
-    EntryKind.FEE: "Fee",
-    EntryKind.EXPENSE: "Expenses",
-    EntryKind.DONATION: "Given to a group at your request",
-    EntryKind.DECLINED: "Offer declined",
-    EntryKind.PAYMENT: "Paid to you",
-    EntryKind.ADVANCE: "Advance paid to you",
-    EntryKind.ADVANCE_SETTLED: "Advance settled",
-    EntryKind.TIME_CREDIT_EARNED: "Time credits earned",
-    EntryKind.TIME_CREDIT_SPENT: "Time credits spent",
-    EntryKind.TIME_CREDIT_GIVEN: "Time credits given",
-    EntryKind.TIME_CREDIT_RECEIVED: "Time credits received",
-    EntryKind.REVERSAL: "Correction",
-    EntryKind.ADJUSTMENT: "Adjustment",
-}
-ENTRY_MEANINGS = {
-    EntryKind.FEE: "money for your time.",
-    EntryKind.EXPENSE: "money back for what you spent, such as travel or care.",
-    EntryKind.DONATION: "a fee you asked us to pay to a group instead of you. It is not paid to you, so "
-    "it does not change what we owe you.",
-    EntryKind.DECLINED: "a fee we offered and you chose not to take. It does not change what we owe you.",
-    EntryKind.PAYMENT: "money we sent to you.",
-    EntryKind.ADVANCE: "money we paid you before an event, for costs you would have.",
-    EntryKind.ADVANCE_SETTLED: "receipts or money you gave back for an advance.",
-    EntryKind.REVERSAL: "we put right a mistake by cancelling an earlier entry.",
-    EntryKind.ADJUSTMENT: "a change we made, with the reason shown.",
-    EntryKind.TIME_CREDIT_EARNED: "one time credit for each hour you gave.",
-    EntryKind.TIME_CREDIT_SPENT: "credits you used at a partner organisation.",
-    EntryKind.TIME_CREDIT_GIVEN: "credits you passed to someone else.",
-    EntryKind.TIME_CREDIT_RECEIVED: "credits someone passed to you.",
-}
 
 
 # --- shared pieces -----------------------------------------------------------------------------------
@@ -323,8 +290,8 @@ def _named_sections(doc: ParticipantStatement) -> list[tuple[str, StatementSecti
     return [(name, section) for name, section in named if section is not None]
 
 
-def _has_kind(section: StatementSection, kind: EntryKind) -> bool:
-    return any(line.kind is kind for line in section.lines)
+def _has_kind(section: StatementSection, kind: str) -> bool:
+    return any(line.kind == kind for line in section.lines)
 
 
 def _figures(section: StatementSection) -> tuple[Callable[[int], str], Callable[[int], str]]:
@@ -576,12 +543,6 @@ def _benefit_section(w: Writer, benefit: BenefitEvidence) -> None:
     items = [(p, item) for p in benefit.periods for item in p.items]
     if items:
         w.heading(f"{benefit.benefit}: every payment and offer")
-        labels = {
-            EvidenceKind.EARNINGS: "Earnings",
-            EvidenceKind.EXPENSE: "Expenses paid back",
-            EvidenceKind.DECLINED: "Declined",
-            EvidenceKind.REDIRECTED: "Paid to a group",
-        }
         if w.look.large_print:
             columns = [Column("Payment"), Column("Amount", numeric=True)]
         else:
@@ -596,14 +557,13 @@ def _benefit_section(w: Writer, benefit: BenefitEvidence) -> None:
             if w.look.large_print:
                 text = (
                     Text(long_date(item.date_received), bold=True),
-                    Text(f"{labels[item.kind]}: ", bold=True, new_line=True),
+                    Text(f"{EVIDENCE_KIND_LABELS[item.kind]}: ", bold=True, new_line=True),
                     Text(item.description),
                 )
                 rows.append([text, money(item.amount)])
             else:
-                rows.append(
-                    [long_date(item.date_received), Text(item.description), labels[item.kind], money(item.amount)]
-                )
+                kind = EVIDENCE_KIND_LABELS[item.kind]
+                rows.append([long_date(item.date_received), Text(item.description), kind, money(item.amount)])
         w.table(columns, rows)
 
     if benefit.rules:
@@ -616,7 +576,6 @@ def _benefit_section(w: Writer, benefit: BenefitEvidence) -> None:
 
 # --- finance documents -------------------------------------------------------------------------------
 
-_OUTCOME_LABELS = {FlagOutcome.WARN: "Warning", FlagOutcome.BREACH: "Over a limit"}
 
 
 def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = False) -> bytes:
@@ -656,7 +615,7 @@ def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = Fals
         check = "OK"
         if p.flags:
             worst = max(p.flags, key=lambda f: f.outcome is FlagOutcome.BREACH).outcome
-            check = _OUTCOME_LABELS[worst] + ("\noverride" if all(f.override_reason for f in p.flags) else "")
+            check = FLAG_OUTCOME_LABELS[worst] + ("\noverride" if all(f.override_reason for f in p.flags) else "")
         rows.append(
             [
                 Text(p.payee.name + (" (group)" if p.payee.is_group else "")),
@@ -702,7 +661,7 @@ def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = Fals
             [
                 Text(p.payee.name),
                 Text(flag.benefit),
-                _OUTCOME_LABELS[flag.outcome],
+                FLAG_OUTCOME_LABELS[flag.outcome],
                 Text(flag.message),
                 Text(flag.override_reason or "None recorded"),
             ]

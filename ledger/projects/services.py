@@ -22,6 +22,7 @@ from ledger.books.posting import MAX_ABS_AMOUNT
 from ledger.claims.models import Advance, Claim, ExpenseLine
 from ledger.errors import Conflict, NotFound, ValidationError
 from ledger.formatting import money
+from ledger.labels import ACTIVITY_KIND_LABELS
 from ledger.people import checks
 from ledger.people.models import Participant
 from ledger.projects.accounts import open_project_accounts, project_accounts
@@ -48,15 +49,6 @@ UPDATABLE_PROJECT_FIELDS = ("name", "cost_centre", "budget_pence", "project_mana
 MAX_MINUTES = 100 * 60
 MAX_FLAT_FEE_PENCE = 1_000_000
 
-KIND_LABELS = {
-    "advisory_meeting": "Advisory meeting",
-    "interview_panel": "Interview panel",
-    "training_delivery": "Training delivery",
-    "writing": "Writing",
-    "review": "Review",
-    "event": "Event",
-    "other": "Activity",
-}
 
 
 def _utcnow() -> dt.datetime:
@@ -255,7 +247,7 @@ def schedule_activity(
         problems.add("occurs_on", f"Project {project.code} runs from {project.starts_on.isoformat()}{until}.")
     problems.raise_if_any()
     if row.title is None:
-        row.title = f"{KIND_LABELS[kind]}, {occurs_on.isoformat()}"
+        row.title = f"{ACTIVITY_KIND_LABELS[kind]}, {occurs_on.isoformat()}"
     session.add(row)
     session.flush()
     return _activity_record(row, project.code)

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from ledger.claims.models import Advance, Claim
 from ledger.errors import ValidationError
 from ledger.formatting import count, listing, long_date, money
+from ledger.labels import ACTIVITY_KIND_LABELS, BENEFIT_NAMES
 from ledger.people.models import Participant
 from ledger.people.services import current_benefits
 from ledger.projects.models import Activity, Attendance, Project
-from ledger.projects.services import KIND_LABELS
 from ledger.reports.claim_facts import DECIDED, claim_facts
 from ledger.reports.organisation import Organisation
 from ledger.reports.payees import participant_payee, participant_row
@@ -35,7 +35,7 @@ from ledger.reports.records import (
     EvidencePeriod,
     RuleRelied,
 )
-from policies.benefits import DISPLAY_NAMES, Period, assessment_period_containing, week_containing
+from policies.benefits import Period, assessment_period_containing, week_containing
 from policies.errors import RuleNotFound
 from policies.money import HUNDRED, round_to_penny
 from policies.rulebook import Parameter, Rulebook
@@ -212,7 +212,7 @@ def _involvement(session: Session, participant: Participant, start: dt.date, end
     who = participant.name
     if rows:
         projects = listing([project for _kind, project in rows], limit=5)
-        kinds = listing([KIND_LABELS.get(kind, "Activity").lower() for kind, _project in rows], limit=5)
+        kinds = listing([ACTIVITY_KIND_LABELS.get(kind, "Activity").lower() for kind, _project in rows], limit=5)
         first = (f"{who} is one of the people with lived experience of services who work with us. Between "
                  f"{long_date(start)} and {long_date(end)} they took part in "
                  f"{count(len(rows), 'activity', 'activities')} ({kinds}) in our projects: {projects}.")
@@ -265,7 +265,7 @@ def benefits_evidence_pack(
                 minutes_worked=sum(r.paid_minutes for r in inside) if name == "esa" else None,
             ))
         benefits.append(BenefitEvidence(
-            benefit=DISPLAY_NAMES.get(name, name),
+            benefit=BENEFIT_NAMES.get(name, name),
             period_name="assessment period" if name == "universal_credit" else "week",
             periods=tuple(periods),
             rules=_rules_for(rulebook, name, declared, end),

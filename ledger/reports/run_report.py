@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ledger.auth.models import User
 from ledger.claims.models import Claim
 from ledger.formatting import long_date, money
+from ledger.labels import BENEFIT_EFFECT_LABELS
 from ledger.payments.models import Payment, PaymentRun
 from ledger.payments.runs import payment_run_summary
 from ledger.reports.claim_facts import chunks, day_of
@@ -70,8 +71,7 @@ def payment_run_report(session: Session, run_id: int, *, organisation: Organisat
 
 def _flag_message(a) -> str:
     """One affected benefit, as finance staff read it."""
-    effect = {"lost": "would be lost for the period", "over_limit": "over the permitted work limit",
-              "reduced": "would be reduced", "none": "figures need care"}.get(a.effect, a.effect)
+    effect = BENEFIT_EFFECT_LABELS.get(a.effect, a.effect)
     parts = [f"{a.name}: {effect}"]
     if a.period_start and a.period_end:
         parts.append(f"period {long_date(a.period_start)} to {long_date(a.period_end)}")

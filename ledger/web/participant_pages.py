@@ -23,6 +23,7 @@ from ledger.claims import services as claims
 from ledger.documents import render
 from ledger.errors import Conflict, LedgerError, NotFound, ValidationError
 from ledger.formatting import hours, money
+from ledger.labels import CHOICE_FOR_YOU
 from ledger.payments.runs import MAX_DAYS_AHEAD
 from ledger.people import services as people
 from ledger.reports.organisation import organisation_from_config
@@ -30,7 +31,6 @@ from ledger.reports.statements import participant_statement
 from ledger.timebank import services as timebank
 from ledger.web.database import get_session
 from ledger.web.query_args import date_arg
-from policies.benefits import DISPLAY_NAMES
 from policies.money import pounds_to_pence
 
 bp = Blueprint("participant", __name__, url_prefix="/my")
@@ -39,24 +39,6 @@ bp = Blueprint("participant", __name__, url_prefix="/my")
 HISTORY_DAYS = 365
 RECENT_PAYMENTS = 10
 
-# Claim statuses in the participant's words.
-STATUS_FOR_YOU = {
-    "draft": "Being prepared",
-    "submitted": "Waiting for approval",
-    "returned": "Sent back for more information",
-    "approved": "Approved: waiting to be paid",
-    "paid": "Paid",
-    "rejected": "Not approved",
-    "cancelled": "Cancelled",
-}
-KIND_FOR_YOU = {"fee": "Fee", "expense": "Expenses", "time_credit": "Time credits"}
-CHOICE_FOR_YOU = {
-    "take": "Take the fee",
-    "take_less": "Take less",
-    "decline": "Decline the fee",
-    "redirect": "Give it to a user-led group",
-    "time_credits": "Time credits instead",
-}
 # While a fee is in one of these, the participant may still choose (the service refuses otherwise; this only
 # decides whether the page offers the form).
 CHOICE_OPEN = ("draft", "submitted", "returned")
@@ -100,14 +82,9 @@ def _own_participant_id() -> int:
     return participant_id
 
 
-def _labels() -> dict:
-    return {"status_for_you": STATUS_FOR_YOU, "kind_for_you": KIND_FOR_YOU, "choice_for_you": CHOICE_FOR_YOU,
-            "benefit_names": DISPLAY_NAMES, "choice_open": CHOICE_OPEN}
-
-
 def _page(template: str, participant, status: int = 200, **context):
     return render_template(template, participant=participant,
-                           large_print=participant.preferred_format == "large_print", **_labels(),
+                           large_print=participant.preferred_format == "large_print", choice_open=CHOICE_OPEN,
                            **context), status
 
 

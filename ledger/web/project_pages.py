@@ -23,6 +23,7 @@ from ledger.books import queries
 from ledger.claims import services as claims
 from ledger.documents import render
 from ledger.errors import Conflict, LedgerError, NotFound, ValidationError
+from ledger.labels import ACTIVITY_KIND_LABELS, REGION_LABELS
 from ledger.people import services as people
 from ledger.projects import services as projects
 from ledger.projects.models import ACTIVITY_KINDS
@@ -33,12 +34,11 @@ from policies.money import pounds_to_pence
 
 bp = Blueprint("projects", __name__)
 
-REGION_LABELS = {"uk": "Outside London (UK living wage)", "london": "London (London living wage)"}
 _SHOWN_ON_THE_FORM = (ValidationError, Conflict, NotFound)
 
 
 class ActivityForm(FlaskForm):
-    kind = SelectField("Kind of activity", choices=[SelectChoice(k, projects.KIND_LABELS[k]) for k in ACTIVITY_KINDS])
+    kind = SelectField("Kind of activity", choices=[SelectChoice(k, ACTIVITY_KIND_LABELS[k]) for k in ACTIVITY_KINDS])
     title = StringField("Title", validators=[Optional(), Length(max=200)])
     occurs_on = DateField("Date", validators=[DataRequired()])
     duration_minutes = IntegerField("Length, in minutes", validators=[DataRequired(), NumberRange(min=1)])
@@ -104,7 +104,6 @@ def _project_page(code: str, *, form: ActivityForm | None = None, problem: Ledge
         activities=activities,
         attended={a.id: len(projects.list_attendance(session, a.id)) for a in activities},
         form=form or ActivityForm(formdata=None, occurs_on=dt.date.today()), problem=problem,
-        region_labels=REGION_LABELS, kind_labels=projects.KIND_LABELS,
         may_write=allowed(user.role_names, "projects.write"), may_read_books=allowed(user.role_names, "books.read"),
     ), status
 
@@ -165,8 +164,8 @@ def _activity_page(activity_id: int, *, form: AttendanceForm | None = None, prob
     return render_template(
         "projects/activity.html", activity=record, project=projects.get_project(session, record.project_code),
         attendance=projects.list_attendance(session, activity_id), fees=fees, form=form, problem=problem,
-        action_form=ActionForm(formdata=None), today=dt.date.today(), region_labels=REGION_LABELS,
-        kind_labels=projects.KIND_LABELS, may_write=allowed(user.role_names, "projects.write"),
+        action_form=ActionForm(formdata=None), today=dt.date.today(),
+        may_write=allowed(user.role_names, "projects.write"),
         may_claim=allowed(user.role_names, "claims.submit"),
     ), status
 

@@ -51,7 +51,7 @@ def _reached(start: str) -> dict[str, set[str]]:
     return seen
 
 
-@pytest.mark.parametrize("start", ["ledger.documents.render", "ledger.reports.records",
+@pytest.mark.parametrize("start", ["ledger.documents.render", "ledger.reports.records", "ledger.labels",
                                    "ledger.formatting"])
 def test_the_renderer_and_the_read_records_import_neither_the_database_nor_flask(start):
     problems = [f"{module} imports {name}" for module, names in _reached(start).items() for name in sorted(names)
