@@ -265,6 +265,16 @@ class ParticipantStatement:
         """Pence the organisation still owes the participant (negative: they owe it)."""
         return self.money.closing
 
+    @property
+    def participant_owes(self) -> bool:
+        """The participant owes the organisation money: usually an advance not yet settled with receipts."""
+        return self.amount_owed < 0
+
+    @property
+    def payments(self) -> tuple[StatementLine, ...]:
+        """The payments made to the participant in the period, oldest first."""
+        return tuple(line for line in self.money.lines if line.kind is EntryKind.PAYMENT)
+
 
 # --- annual summary for tax --------------------------------------------------------------------------
 

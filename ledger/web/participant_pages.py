@@ -39,10 +39,6 @@ bp = Blueprint("participant", __name__, url_prefix="/my")
 HISTORY_DAYS = 365
 RECENT_PAYMENTS = 10
 
-# While a fee is in one of these, the participant may still choose (the service refuses otherwise; this only
-# decides whether the page offers the form).
-CHOICE_OPEN = ("draft", "submitted", "returned")
-
 
 def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
@@ -84,8 +80,7 @@ def _own_participant_id() -> int:
 
 def _page(template: str, participant, status: int = 200, **context):
     return render_template(template, participant=participant,
-                           large_print=participant.preferred_format == "large_print", choice_open=CHOICE_OPEN,
-                           **context), status
+                           large_print=participant.preferred_format == "large_print", **context), status
 
 
 def _offer(form: ChoiceForm, record, session) -> None:

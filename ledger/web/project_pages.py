@@ -160,7 +160,7 @@ def _activity_page(activity_id: int, *, form: AttendanceForm | None = None, prob
         form = AttendanceForm(formdata=None)
     form.participant_id.choices = _participant_choices(session)
     fees = {c.participant_id: c for c in claims.list_claims(session, project_code=record.project_code, limit=1000)
-            if c.activity_id == activity_id and c.kind == "fee"}
+            if c.activity_id == activity_id and c.is_fee}
     return render_template(
         "projects/activity.html", activity=record, project=projects.get_project(session, record.project_code),
         attendance=projects.list_attendance(session, activity_id), fees=fees, form=form, problem=problem,

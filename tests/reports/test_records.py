@@ -120,3 +120,11 @@ def test_budget_remaining_is_budget_less_committed_and_spent():
 def test_documents_are_immutable():
     with pytest.raises(dataclasses.FrozenInstanceError):
         examples.remittance(0).total_paid = 0  # type: ignore[misc]
+
+
+def test_a_statement_lists_its_payments_and_says_when_the_participant_owes_us():
+    statement = examples.statement()
+    assert statement.payments == tuple(line for line in statement.money.lines if line.kind is EntryKind.PAYMENT)
+    assert statement.payments and statement.participant_owes is (statement.amount_owed < 0)
+    in_debt = dataclasses.replace(statement, money=StatementSection(Unit.GBP, -500, (), -500))
+    assert in_debt.participant_owes and in_debt.payments == ()
