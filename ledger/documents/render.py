@@ -702,7 +702,7 @@ def render_budget_report(doc: ProjectBudgetReport, *, large_print: bool = False)
         ("Remaining", money(doc.remaining)),
     ]
     w.facts(facts, label_share=0.4)
-    if doc.remaining < 0:
+    if doc.over_budget:
         w.para(f"The project is over budget by {money(-doc.remaining)}.", bold=True)
     w.heading("By cost line")
     columns = [

@@ -534,6 +534,10 @@ class BudgetLine:
     def remaining(self) -> int:
         return self.budget - self.committed - self.spent
 
+    @property
+    def over_budget(self) -> bool:
+        return self.remaining < 0
+
 
 @dataclass(frozen=True, slots=True)
 class ProjectBudgetReport:
@@ -563,3 +567,7 @@ class ProjectBudgetReport:
     @property
     def remaining(self) -> int:
         return self.budget - self.committed - self.spent
+
+    @property
+    def over_budget(self) -> bool:
+        return self.remaining < 0

@@ -1,8 +1,9 @@
 """Project pages for project managers and finance: budget against spend, activities, attendance and fees.
 
 The budget figures are read, never worked out here: what the books hold on the project's fees and expenses
-accounts (``fees:project:<CODE>``, ``expenses:project:<CODE>``), and the budget position by cost line
-(committed = approved, unpaid claims; spent = paid) from ``ledger.projects.services.budget_position``.
+accounts (``fees:project:<CODE>``, ``expenses:project:<CODE>``), and the budget by cost line (committed =
+approved, unpaid claims; spent = paid): the same ``ProjectBudgetReport`` the budget report PDF prints
+(``ledger.reports.budget_report``).
 """
 
 from __future__ import annotations
@@ -77,8 +78,9 @@ def _books_balance(session, code: str) -> int | None:
 def list_projects():
     session = get_session()
     today = dt.date.today()
+    organisation = organisation_from_config(current_app.config)
     rows = [
-        {"project": p, "position": projects.budget_position(session, p.code, as_at=today),
+        {"project": p, "budget": project_budget_report(session, p.code, organisation=organisation, as_at=today),
          "fees": _books_balance(session, p.accounts.fees), "expenses": _books_balance(session, p.accounts.expenses)}
         for p in projects.list_projects(session)
     ]
@@ -99,7 +101,8 @@ def _project_page(code: str, *, form: ActivityForm | None = None, problem: Ledge
     user = current_actor()
     return render_template(
         "projects/project.html", project=record, today=dt.date.today(),
-        position=projects.budget_position(session, record.code, as_at=dt.date.today()),
+        budget=project_budget_report(session, record.code, organisation=organisation_from_config(current_app.config),
+                                     as_at=dt.date.today()),
         fees=_books_balance(session, record.accounts.fees), expenses=_books_balance(session, record.accounts.expenses),
         activities=activities,
         attended={a.id: len(projects.list_attendance(session, a.id)) for a in activities},

@@ -9,6 +9,7 @@ import pytest
 
 from ledger.documents import examples
 from ledger.reports.records import (
+    BudgetLine,
     DocumentDataError,
     EntryKind,
     PaymentRunPayee,
@@ -128,3 +129,12 @@ def test_a_statement_lists_its_payments_and_says_when_the_participant_owes_us():
     assert statement.payments and statement.participant_owes is (statement.amount_owed < 0)
     in_debt = dataclasses.replace(statement, money=StatementSection(Unit.GBP, -500, (), -500))
     assert in_debt.participant_owes and in_debt.payments == ()
+
+
+def test_a_budget_line_or_a_budget_past_its_total_is_over_budget():
+    report = examples.budget_report()
+    on_budget = BudgetLine("Fees", 1000, 400, 600)
+    over = BudgetLine("Travel", 1000, 0, 1001)
+    assert (on_budget.over_budget, over.over_budget) == (False, True)
+    assert dataclasses.replace(report, lines=(on_budget,)).over_budget is False
+    assert dataclasses.replace(report, lines=(on_budget, over)).over_budget is True
