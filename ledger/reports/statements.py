@@ -41,6 +41,7 @@ from ledger.timebank.models import TimeCreditTransfer
 
 __all__ = ["participant_statement"]
 
+# How an entry of each kind in the books reads on each of the participant's accounts; anything else is an ADJUSTMENT.
 _MONEY_ENTRY_KINDS = {
     "fee_approved": EntryKind.FEE,
     "expense_approved": EntryKind.EXPENSE,
