@@ -39,6 +39,7 @@ from ledger.books.models import Account, AccountBalance, JournalEntry, Posting
 from ledger.claims.models import Claim
 from ledger.config import DEV_BANK_DETAILS_KEY
 from ledger.db import make_engine, make_session_factory, unit_of_work
+from ledger.formatting import money
 from ledger.migrate import upgrade
 from ledger.organisation import open_organisation_accounts
 from ledger.payments import bacs, calendar, runs
@@ -332,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
             totals = queries.trial_balance(session).totals
         log(
             f"  {summary.payee_count:,} payees, {summary.item_count:,} items, "
-            f"£{summary.total_pence // 100:,}.{summary.total_pence % 100:02d}; {summary.benefit_flags} benefit flags; "
+            f"{money(summary.total_pence)}; {summary.benefit_flags} benefit flags; "
             f"{len(summary.left_out)} left out; {paid:,} claims paid; trial balance {totals}"
         )
         problems = []

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.claims.services import ClaimRules
-from ledger.documents.data import Organisation
 from ledger.errors import ConfigurationError
 from ledger.payments.bacs import Originator
 from ledger.people.bank import BankCipher
+from ledger.reports.organisation import Organisation, organisation_from_config
 from policies.errors import PolicyError
 from policies.rulebook import Rulebook, load_rulebook
 from policies.settings import PolicySettings
@@ -73,28 +73,6 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.env_name == "production"
-
-
-def _lines_of(value: Any) -> tuple[str, ...]:
-    """Lines of an address or contact: a sequence, or text split at new lines and semicolons."""
-    if not value:
-        return ()
-    parts = value.replace(";", "\n").splitlines() if isinstance(value, str) else [str(v) for v in value]
-    return tuple(part.strip() for part in parts if part.strip())
-
-
-def organisation_from_config(config: Mapping[str, Any]) -> Organisation:
-    """The organisation named in every document and page header.
-
-    ``ORGANISATION_NAME``, ``ORGANISATION_ADDRESS``, ``ORGANISATION_CONTACT`` (lists, or text with one line
-    per new line or semicolon) and ``ORGANISATION_CHARITY_NUMBER``.
-    """
-    return Organisation(
-        name=(config.get("ORGANISATION_NAME") or "").strip() or "The organisation",
-        address=_lines_of(config.get("ORGANISATION_ADDRESS")),
-        contact=_lines_of(config.get("ORGANISATION_CONTACT")),
-        charity_number=(config.get("ORGANISATION_CHARITY_NUMBER") or "").strip() or None,
-    )
 
 
 def _rules(config: Mapping[str, Any]) -> tuple[Rulebook, PolicySettings]:

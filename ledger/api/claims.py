@@ -32,7 +32,7 @@ from ledger.claims.models import CHOICES, EXPENSE_CATEGORIES, STATUSES
 from ledger.claims.records import ClaimRecord
 from ledger.context import get_session, settings
 from ledger.errors import NotFound, PermissionDenied
-from ledger.formatting import pounds
+from ledger.formatting import decimal_hours, pounds
 from policies.pay import VEHICLES
 
 blp = Blueprint("claims_api", __name__, url_prefix="/api/v1",
@@ -42,7 +42,6 @@ _SECURITY = [{"bearer": []}]
 _POUNDS = validate.Regexp(r"^\d{1,7}(\.\d{1,2})?$", error='Pounds as a decimal string, like "12.50".')
 _HOURS = validate.Regexp(r"^\d{1,4}(\.\d{1,4})?$", error='Hours as a decimal string, like "1.5".')
 _MILES = validate.Regexp(r"^\d{1,6}(\.\d{1,2})?$", error='Miles as a decimal string, like "12.5".')
-_TWO_PLACES = Decimal("0.01")
 
 
 def benefit_check_field(attribute: str, *, description: str = "The benefit check, as the public calculator answers "
@@ -76,10 +75,6 @@ def _shown(record: ClaimRecord, user: User) -> ClaimRecord:
     return dataclasses.replace(record, policy_outcome=None, policy_decision=None)
 
 
-def _hours_text(minutes: int) -> str:
-    return str((Decimal(minutes) / 60).quantize(_TWO_PLACES))
-
-
 def _money(attribute: str) -> fields.Function:
     return fields.Function(
         lambda obj: None if getattr(obj, attribute) is None else pounds(getattr(obj, attribute)),
@@ -88,7 +83,7 @@ def _money(attribute: str) -> fields.Function:
 
 def _hours(attribute: str) -> fields.Function:
     return fields.Function(
-        lambda obj: None if getattr(obj, attribute) is None else _hours_text(getattr(obj, attribute)),
+        lambda obj: None if getattr(obj, attribute) is None else decimal_hours(getattr(obj, attribute)),
         metadata={"description": "hours, as a decimal string", "example": "4.00"})
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
 
 from flask import Response
 from flask_smorest import Blueprint
@@ -23,11 +22,17 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 from ledger.auth.access import current_actor, requires
 from ledger.auth.permissions import allowed
 from ledger.context import get_session, settings
-from ledger.documents import assemble, render
-from ledger.documents.data import ParticipantStatement, StatementSection, Unit
+from ledger.documents import render
 from ledger.errors import NotFound
-from ledger.formatting import pounds
+from ledger.formatting import decimal_hours, pounds
 from ledger.people.models import Participant
+from ledger.reports.annual_summary import annual_summary
+from ledger.reports.budget_report import project_budget_report
+from ledger.reports.evidence_pack import benefits_evidence_pack
+from ledger.reports.records import ParticipantStatement, StatementSection, Unit
+from ledger.reports.remittances import remittance_advice
+from ledger.reports.run_report import payment_run_report
+from ledger.reports.statements import participant_statement
 
 blp = Blueprint("documents_api", __name__, url_prefix="/api/v1",
                 description="Statements, tax-year summaries, benefits evidence, remittance advice and finance "
@@ -68,13 +73,9 @@ class AsAtArgsSchema(Schema):
 # ---------------------------------------------------------------- the statement as JSON
 
 
-def _hours(minutes: int) -> str:
-    return str((Decimal(minutes) / 60).quantize(Decimal("0.01")))
-
-
 def _figure(section: StatementSection, value: int) -> dict:
     if section.unit is Unit.TIME_CREDIT:
-        return {"hours": _hours(value), "minutes": value}
+        return {"hours": decimal_hours(value), "minutes": value}
     return {"pounds": pounds(value), "pence": value}
 
 
@@ -193,8 +194,8 @@ def _is_staff() -> bool:
 @requires("documents.finance", own_participant="participant_id")
 def statement_pdf(args, participant_id):
     """A participant's statement for a date range: every entry with its running balance, money and time credits."""
-    doc = assemble.participant_statement(get_session(), participant_id, args["start"], args["end"],
-                                         organisation=_organisation(), issued=dt.date.today())
+    doc = participant_statement(get_session(), participant_id, args["start"], args["end"],
+                                organisation=_organisation(), issued=dt.date.today())
     pdf = render.render_statement(doc, large_print=_large_print(participant_id, args["large_print"]))
     return _pdf(pdf, f"statement-{doc.participant.reference}-{args['start']}-{args['end']}.pdf")
 
@@ -206,8 +207,8 @@ def statement_pdf(args, participant_id):
 @requires("documents.finance", own_participant="participant_id")
 def statement_json(args, participant_id):
     """The same statement as JSON: what is owed to them, every entry and running balance, declined and given offers."""
-    doc = assemble.participant_statement(get_session(), participant_id, args["start"], args["end"],
-                                         organisation=_organisation(), issued=dt.date.today())
+    doc = participant_statement(get_session(), participant_id, args["start"], args["end"],
+                                organisation=_organisation(), issued=dt.date.today())
     return _statement_json(participant_id, doc)
 
 
@@ -219,8 +220,8 @@ def annual_summary_pdf(args, participant_id, tax_year):
     """What they were paid in the tax year starting 6 April of ``tax_year``, for Self Assessment."""
     if not 2000 <= tax_year <= 2100:
         raise NotFound(f"There is no tax year {tax_year}.")
-    doc = assemble.annual_summary(get_session(), participant_id, tax_year, organisation=_organisation(),
-                                  rulebook=settings().rulebook, issued=dt.date.today())
+    doc = annual_summary(get_session(), participant_id, tax_year, organisation=_organisation(),
+                         rulebook=settings().rulebook, issued=dt.date.today())
     pdf = render.render_annual_summary(doc, large_print=_large_print(participant_id, args["large_print"]))
     return _pdf(pdf, f"tax-year-{tax_year}-{doc.participant.reference}.pdf")
 
@@ -234,7 +235,7 @@ def evidence_pack_pdf(args, participant_id):
     signatory = settings().signatory
     organisation = _organisation()
     staff = _is_staff()
-    doc = assemble.benefits_evidence_pack(
+    doc = benefits_evidence_pack(
         get_session(), participant_id, args["start"], args["end"], organisation=organisation,
         rulebook=settings().rulebook, issued=dt.date.today(),
         signatory_name=signatory.name or (current_actor().display_name if staff
@@ -253,7 +254,7 @@ def remittance_pdf(args, run_id, payee_kind, payee_id):
     """One payee's remittance advice for a confirmed run (a participant may fetch their own)."""
     if not _is_staff() and payee_kind != "participant":
         raise NotFound("There is no such record, or it is not yours to see.")
-    doc = assemble.remittance_advice(get_session(), run_id, payee_kind, payee_id, organisation=_organisation())
+    doc = remittance_advice(get_session(), run_id, payee_kind, payee_id, organisation=_organisation())
     large = bool(args["large_print"]) if payee_kind != "participant" else _large_print(payee_id, args["large_print"])
     return _pdf(render.render_remittance(doc, large_print=large), render.remittance_filename(doc))
 
@@ -266,7 +267,7 @@ def remittance_pdf(args, run_id, payee_kind, payee_id):
 @requires("documents.finance")
 def payment_run_report_pdf(run_id):
     """A payment run for finance and auditors: payees, totals, account last four digits and benefit flags."""
-    doc = assemble.payment_run_report(get_session(), run_id, organisation=_organisation())
+    doc = payment_run_report(get_session(), run_id, organisation=_organisation())
     return _pdf(render.render_payment_run_report(doc), f"payment-run-{doc.run_reference}.pdf")
 
 
@@ -277,5 +278,5 @@ def payment_run_report_pdf(run_id):
 def budget_report_pdf(args, code):
     """A project's budget against what is committed and spent, by cost line."""
     as_at = args["as_at"] or dt.date.today()
-    doc = assemble.project_budget_report(get_session(), code, organisation=_organisation(), as_at=as_at)
+    doc = project_budget_report(get_session(), code, organisation=_organisation(), as_at=as_at)
     return _pdf(render.render_budget_report(doc), f"budget-{code}-{as_at}.pdf")

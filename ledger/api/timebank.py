@@ -19,21 +19,16 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from ledger.auth.access import current_actor, requires
 from ledger.context import get_session, settings
+from ledger.formatting import decimal_hours
 from ledger.timebank import services
 
 blp = Blueprint("timebank_api", __name__, url_prefix="/api/v1", description="The time bank")
 
 _SECURITY = [{"bearer": []}]
-_TWO_PLACES = Decimal("0.01")
-
-
-def hours_text(minutes: int) -> str:
-    """Minutes as hours in a decimal string, to the hundredth: 90 -> '1.50'."""
-    return str((Decimal(minutes) / 60).quantize(_TWO_PLACES))
 
 
 def _hours(attribute: str) -> fields.Function:
-    return fields.Function(lambda obj: hours_text(getattr(obj, attribute)),
+    return fields.Function(lambda obj: decimal_hours(getattr(obj, attribute)),
                            metadata={"description": "hours, as a decimal string", "example": "1.50"})
 
 

@@ -1,4 +1,9 @@
-"""Plain records of claims handed to routes and documents."""
+"""Plain records of claims handed to routes and documents.
+
+The rules pages test about a claim (is it paid in time credits, may the participant still choose, may it be
+submitted or rejected) are properties here, so a template asks ``claim.choice_open`` instead of restating which
+statuses and kinds that means.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ledger.benefit_checks import BenefitCheck
+from ledger.claims import workflow
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +80,57 @@ class ClaimRecord:
     lines: tuple[ExpenseLineRecord, ...]
     events: tuple[ClaimEventRecord, ...]
 
+    @property
+    def is_fee(self) -> bool:
+        return self.kind == "fee"
+
+    @property
+    def paid_in_time_credits(self) -> bool:
+        """A time-credit claim, or a fee the participant chose to have as time credits: no money is paid."""
+        return self.kind == "time_credit" or self.choice == "time_credits"
+
+    @property
+    def redirected(self) -> bool:
+        """A fee the participant asked to be paid to a user-led group instead of them."""
+        return self.choice == "redirect"
+
+    @property
+    def chose_an_alternative(self) -> bool:
+        """The participant chose something other than taking the fee as offered (less, none, a group, credits)."""
+        return self.choice is not None and self.choice != "take"
+
+    @property
+    def before_approval(self) -> bool:
+        """Draft, submitted or sent back: nothing is decided yet."""
+        return self.status in workflow.OPEN
+
+    @property
+    def choice_open(self) -> bool:
+        """A fee whose participant may still choose what happens to it."""
+        return self.is_fee and self.before_approval
+
+    @property
+    def awaiting_approval(self) -> bool:
+        return self.status in workflow.WAITING_FOR_APPROVAL
+
+    @property
+    def awaiting_payment(self) -> bool:
+        """Approved and not yet paid: what is owed is in the books, and rejecting it now reverses that."""
+        return self.status in workflow.OWED
+
+    @property
+    def returned_or_rejected(self) -> bool:
+        """Sent back or not approved: the participant is shown the reason given."""
+        return self.status in ("returned", "rejected")
+
+    @property
+    def can_be_submitted(self) -> bool:
+        return workflow.CLAIM.allows(self.status, "submit")
+
+    @property
+    def can_be_rejected(self) -> bool:
+        return workflow.CLAIM.allows(self.status, "reject")
+
 
 @dataclass(frozen=True, slots=True)
 class ApprovalOutcome:
@@ -94,6 +151,11 @@ class ApprovalPreview:
     policy: BenefitCheck | None  # None when the participant declared no benefits
     approvals: int
     approvals_needed: int
+
+    @property
+    def needs_override(self) -> bool:
+        """Approving it needs a reason: the organisation requires an override for its effect on benefits."""
+        return self.required_action == "override"
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,12 +20,20 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from ledger.context import session_factory, settings
-from ledger.documents import assemble, render
-from ledger.documents.data import DocumentDataError, Organisation, tax_year_bounds
-from ledger.documents.formatting import count, date_range, money
+from ledger.documents import render
 from ledger.errors import LedgerError
+from ledger.formatting import count, date_range, money
 from ledger.payments.models import PaymentRun
 from ledger.people.models import Participant
+from ledger.reports.annual_summary import annual_summary
+from ledger.reports.budget_report import project_budget_report
+from ledger.reports.evidence_pack import benefits_evidence_pack
+from ledger.reports.organisation import Organisation
+from ledger.reports.payees import large_print_references
+from ledger.reports.records import DocumentDataError, tax_year_bounds
+from ledger.reports.remittances import remittances_for_run
+from ledger.reports.run_report import payment_run_report
+from ledger.reports.statements import participant_statement
 
 documents_cli = AppGroup("documents", help="Make documents as PDF in bulk: statements, remittance advice, tax-year "
                                            "summaries, benefits evidence and budget reports.")
@@ -107,8 +115,8 @@ def statements_command(month: str, out: str, large_print: str, include_inactive:
         people = _participants(session, include_inactive)
         for participant_id, preferred in _progress(people, desc="Statements", unit="statement"):
             try:
-                doc = assemble.participant_statement(session, participant_id, start, end,
-                                                     organisation=organisation, issued=issued)
+                doc = participant_statement(session, participant_id, start, end,
+                                            organisation=organisation, issued=issued)
                 wanted = _wants_large_print(large_print, preferred == "large_print")
                 pdf = render.render_statement(doc, large_print=wanted)
             except _FAILURES as error:
@@ -148,10 +156,10 @@ def remittances_command(run: str, out: str, workers: int, large_print: str):
     try:
         run_id = _run_id(session, run)
         try:
-            docs = assemble.remittances_for_run(session, run_id, organisation=_organisation())
+            docs = remittances_for_run(session, run_id, organisation=_organisation())
         except _FAILURES as error:
             raise click.ClickException(getattr(error, "message", str(error))) from None
-        prefers = assemble.large_print_references(session)
+        prefers = large_print_references(session)
     finally:
         session.close()
 
@@ -187,8 +195,8 @@ def annual_summaries_command(tax_year: int, out: str, large_print: str, include_
         people = _participants(session, include_inactive)
         for participant_id, preferred in _progress(people, desc="Tax-year summaries", unit="summary"):
             try:
-                doc = assemble.annual_summary(session, participant_id, tax_year, organisation=organisation,
-                                              rulebook=rulebook, issued=issued)
+                doc = annual_summary(session, participant_id, tax_year, organisation=organisation,
+                                     rulebook=rulebook, issued=issued)
                 if not doc.lines and not doc.redirected:
                     skipped += 1
                     continue
@@ -221,7 +229,7 @@ def evidence_pack_command(participant_id, start, end, out, signatory_name, signa
     signatory, organisation = settings().signatory, _organisation()
     session = _session()
     try:
-        doc = assemble.benefits_evidence_pack(
+        doc = benefits_evidence_pack(
             session, participant_id, start.date(), end.date(), organisation=organisation,
             rulebook=settings().rulebook, issued=dt.date.today(),
             signatory_name=signatory_name or signatory.name or "Finance team",
@@ -249,7 +257,7 @@ def budget_report_command(project_code, out, as_at):
     day = as_at.date() if as_at else dt.date.today()
     session = _session()
     try:
-        doc = assemble.project_budget_report(session, project_code, organisation=_organisation(), as_at=day)
+        doc = project_budget_report(session, project_code, organisation=_organisation(), as_at=day)
     except _FAILURES as error:
         raise click.ClickException(getattr(error, "message", str(error))) from None
     finally:
@@ -265,7 +273,7 @@ def payment_run_report_command(run, out):
     """Write a payment run's report for finance and auditors."""
     session = _session()
     try:
-        doc = assemble.payment_run_report(session, _run_id(session, run), organisation=_organisation())
+        doc = payment_run_report(session, _run_id(session, run), organisation=_organisation())
     except _FAILURES as error:
         raise click.ClickException(getattr(error, "message", str(error))) from None
     finally:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ledger.documents.data import (
+from ledger.reports.organisation import Organisation
+from ledger.reports.records import (
     AnnualSummary,
     AnnualSummaryLine,
     BenefitEvidence,
@@ -20,7 +21,6 @@ from ledger.documents.data import (
     EvidenceKind,
     EvidencePeriod,
     FlagOutcome,
-    Organisation,
     ParticipantStatement,
     Payee,
     PaymentRunPayee,

@@ -11,14 +11,25 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
-from ledger.documents.data import (
+from ledger.documents.flowables import Column, Text
+from ledger.documents.layout import Meta, Writer, build_pdf, frame_width, look
+from ledger.formatting import (
+    count,
+    date_range,
+    duration,
+    duration_signed,
+    long_date,
+    money,
+    money_prose,
+    money_signed,
+)
+from ledger.labels import ENTRY_LABELS, ENTRY_MEANINGS, EVIDENCE_KIND_LABELS, FLAG_OUTCOME_LABELS
+from ledger.reports.organisation import Organisation
+from ledger.reports.records import (
     AnnualSummary,
     BenefitEvidence,
     BenefitsEvidencePack,
-    EntryKind,
-    EvidenceKind,
     FlagOutcome,
-    Organisation,
     ParticipantStatement,
     Payee,
     PaymentRunReport,
@@ -29,18 +40,6 @@ from ledger.documents.data import (
     StatementSection,
     Unit,
 )
-from ledger.documents.flowables import Column, Text
-from ledger.documents.formatting import (
-    count,
-    date_range,
-    day,
-    duration,
-    money,
-    pounds,
-    signed_duration,
-    signed_money,
-)
-from ledger.documents.layout import Meta, Writer, build_pdf, frame_width, look
 
 __all__ = [
     "remittance_filename",
@@ -52,38 +51,6 @@ __all__ = [
     "render_remittances",
     "render_statement",
 ]
-
-ENTRY_LABELS = {
-    EntryKind.FEE: "Fee",
-    EntryKind.EXPENSE: "Expenses",
-    EntryKind.DONATION: "Given to a group at your request",
-    EntryKind.DECLINED: "Offer declined",
-    EntryKind.PAYMENT: "Paid to you",
-    EntryKind.ADVANCE: "Advance paid to you",
-    EntryKind.ADVANCE_SETTLED: "Advance settled",
-    EntryKind.TIME_CREDIT_EARNED: "Time credits earned",
-    EntryKind.TIME_CREDIT_SPENT: "Time credits spent",
-    EntryKind.TIME_CREDIT_GIVEN: "Time credits given",
-    EntryKind.TIME_CREDIT_RECEIVED: "Time credits received",
-    EntryKind.REVERSAL: "Correction",
-    EntryKind.ADJUSTMENT: "Adjustment",
-}
-ENTRY_MEANINGS = {
-    EntryKind.FEE: "money for your time.",
-    EntryKind.EXPENSE: "money back for what you spent, such as travel or care.",
-    EntryKind.DONATION: "a fee you asked us to pay to a group instead of you. It is not paid to you, so "
-    "it does not change what we owe you.",
-    EntryKind.DECLINED: "a fee we offered and you chose not to take. It does not change what we owe you.",
-    EntryKind.PAYMENT: "money we sent to you.",
-    EntryKind.ADVANCE: "money we paid you before an event, for costs you would have.",
-    EntryKind.ADVANCE_SETTLED: "receipts or money you gave back for an advance.",
-    EntryKind.REVERSAL: "we put right a mistake by cancelling an earlier entry.",
-    EntryKind.ADJUSTMENT: "a change we made, with the reason shown.",
-    EntryKind.TIME_CREDIT_EARNED: "one time credit for each hour you gave.",
-    EntryKind.TIME_CREDIT_SPENT: "credits you used at a partner organisation.",
-    EntryKind.TIME_CREDIT_GIVEN: "credits you passed to someone else.",
-    EntryKind.TIME_CREDIT_RECEIVED: "credits someone passed to you.",
-}
 
 
 # --- shared pieces -----------------------------------------------------------------------------------
@@ -134,12 +101,12 @@ def render_remittance(doc: RemittanceAdvice, *, large_print: bool = False) -> by
     you = "your group" if doc.payee.is_group else "you"
     _addressee(w, doc.payee)
     w.title("Remittance advice")
-    w.para(f"We paid {you} {money(doc.total_paid)} on {day(doc.payment_date)}.", bold=True)
+    w.para(f"We paid {you} {money(doc.total_paid)} on {long_date(doc.payment_date)}.", bold=True)
     w.facts(
         [
             ("Your reference", doc.payee.reference),
             ("Payment run", doc.run_reference),
-            ("Payment date", day(doc.payment_date)),
+            ("Payment date", long_date(doc.payment_date)),
             ("Paid by", _account(doc.account_last_four, doc.payment_method)),
         ]
     )
@@ -188,7 +155,7 @@ def render_remittance(doc: RemittanceAdvice, *, large_print: bool = False) -> by
     meta = Meta(
         title=f"Remittance advice {doc.run_reference}: {doc.payee.name}",
         author=doc.organisation.name,
-        subject=f"Payment of {money(doc.total_paid)} on {day(doc.payment_date)} from {doc.organisation.name}",
+        subject=f"Payment of {money(doc.total_paid)} on {long_date(doc.payment_date)} from {doc.organisation.name}",
         header=doc.organisation.name,
         footer=f"Remittance advice {doc.run_reference}",
     )
@@ -199,17 +166,17 @@ def _what_for(w: Writer, line: RemittanceLine, *, group: bool = False) -> list:
     """Return the date and description cells of a remittance line (one cell in large print)."""
     what = ". ".join(p for p in (line.activity, line.detail, f"Paid to {line.redirected_to}" if group else "") if p)
     if w.look.large_print:
-        return [(Text(day(line.activity_date), bold=True), Text(what, new_line=True))]
-    return [day(line.activity_date), Text(what)]
+        return [(Text(long_date(line.activity_date), bold=True), Text(what, new_line=True))]
+    return [long_date(line.activity_date), Text(what)]
 
 
 def _amount(line: RemittanceLine) -> str:
-    return signed_money(line.amount) if line.kind is RemittanceLineKind.ADJUSTMENT else money(line.amount)
+    return money_signed(line.amount) if line.kind is RemittanceLineKind.ADJUSTMENT else money(line.amount)
 
 
 def _total(doc: RemittanceAdvice, kind: RemittanceLineKind) -> str:
     total = sum(line.amount for line in doc.lines if line.kind is kind)
-    return signed_money(total) if kind is RemittanceLineKind.ADJUSTMENT else money(total)
+    return money_signed(total) if kind is RemittanceLineKind.ADJUSTMENT else money(total)
 
 
 def remittance_filename(doc: RemittanceAdvice) -> str:
@@ -271,13 +238,13 @@ def render_statement(doc: ParticipantStatement, *, large_print: bool = False) ->
             ("Name", doc.participant.name),
             ("Your reference", doc.participant.reference),
             ("Period", period),
-            ("Date of this statement", day(doc.issued)),
+            ("Date of this statement", long_date(doc.issued)),
         ]
     )
 
     w.heading("In short")
     owed = doc.amount_owed
-    end = day(doc.period_end)
+    end = long_date(doc.period_end)
     if owed > 0:
         w.para(f"On {end} we still owed you {money(owed)}.", bold=True)
     elif owed == 0:
@@ -323,29 +290,29 @@ def _named_sections(doc: ParticipantStatement) -> list[tuple[str, StatementSecti
     return [(name, section) for name, section in named if section is not None]
 
 
-def _has_kind(section: StatementSection, kind: EntryKind) -> bool:
-    return any(line.kind is kind for line in section.lines)
+def _has_kind(section: StatementSection, kind: str) -> bool:
+    return any(line.kind == kind for line in section.lines)
 
 
 def _figures(section: StatementSection) -> tuple[Callable[[int], str], Callable[[int], str]]:
     if section.unit is Unit.TIME_CREDIT:
-        return duration, signed_duration
-    return money, signed_money
+        return duration, duration_signed
+    return money, money_signed
 
 
 def _section_summary(section: StatementSection, start, end) -> list[tuple[str, str]]:
     plain, _ = _figures(section)
     return [
-        (f"Balance on {day(start)}", plain(section.opening)),
+        (f"Balance on {long_date(start)}", plain(section.opening)),
         ("Added", plain(section.total_in)),
         ("Taken off", plain(section.total_out)),
-        (f"Balance on {day(end)}", plain(section.closing)),
+        (f"Balance on {long_date(end)}", plain(section.closing)),
     ]
 
 
 def _statement_table(w: Writer, section: StatementSection, start, end) -> None:
     plain, signed = _figures(section)
-    w.para(f"Balance on {day(start)}: {plain(section.opening)}", bold=True)
+    w.para(f"Balance on {long_date(start)}: {plain(section.opening)}", bold=True)
     if not section.lines:
         w.para("Nothing happened on this account in this period.")
     large = w.look.large_print
@@ -356,13 +323,13 @@ def _statement_table(w: Writer, section: StatementSection, start, end) -> None:
         if large:
             rows.append(
                 [
-                    (Text(day(line.date), bold=True), *what),
+                    (Text(long_date(line.date), bold=True), *what),
                     amount,
                     plain(line.balance),
                 ]
             )
         else:
-            rows.append([day(line.date), what, amount, plain(line.balance)])
+            rows.append([long_date(line.date), what, amount, plain(line.balance)])
     if rows:
         figures = [Column("Amount", numeric=True), Column("Balance", numeric=True)]
         if large:
@@ -370,7 +337,7 @@ def _statement_table(w: Writer, section: StatementSection, start, end) -> None:
         else:
             columns = [Column("Date", sized=True), Column("What happened"), *figures]
         w.table(columns, rows)
-    w.para(f"Balance on {day(end)}: {plain(section.closing)}", bold=True)
+    w.para(f"Balance on {long_date(end)}: {plain(section.closing)}", bold=True)
 
 
 # --- annual summary ----------------------------------------------------------------------------------
@@ -387,7 +354,7 @@ def render_annual_summary(doc: AnnualSummary, *, large_print: bool = False) -> b
             ("Name", doc.participant.name),
             ("Your reference", doc.participant.reference),
             ("Tax year", date_range(doc.start, doc.end)),
-            ("Date of this summary", day(doc.issued)),
+            ("Date of this summary", long_date(doc.issued)),
         ]
     )
     w.heading("In short")
@@ -400,7 +367,7 @@ def render_annual_summary(doc: AnnualSummary, *, large_print: bool = False) -> b
         facts.append(("Fees paid to a group at your request (not paid to you)", money(doc.redirected)))
     w.facts(facts, label_share=0.6)
 
-    allowance = pounds(doc.trading_allowance)
+    allowance = money_prose(doc.trading_allowance)
     w.heading(f"The {allowance} trading allowance")
     taxable = doc.taxable_total
     if taxable <= doc.trading_allowance:
@@ -452,10 +419,10 @@ def render_annual_summary(doc: AnnualSummary, *, large_print: bool = False) -> b
                 figures.append(money(line.taxable_allowances))
             figures.append(money(line.expenses))
             if w.look.large_print:
-                label = (Text(day(line.date_paid), bold=True), Text(line.description, new_line=True))
+                label = (Text(long_date(line.date_paid), bold=True), Text(line.description, new_line=True))
                 rows.append([label, *figures])
             else:
-                rows.append([day(line.date_paid), Text(line.description), *figures])
+                rows.append([long_date(line.date_paid), Text(line.description), *figures])
         totals = [money(doc.fees)] + ([money(doc.taxable_allowances)] if extra else [])
         totals.append(money(doc.expenses))
         lead = [Text("Total", bold=True)] if w.look.large_print else ["", Text("Total", bold=True)]
@@ -486,7 +453,7 @@ def render_evidence_pack(doc: BenefitsEvidencePack, *, large_print: bool = False
     w.lines((*org.address, *org.contact))
     if org.charity_number:
         w.para(f"Registered charity number {org.charity_number}")
-    w.para(day(doc.issued))
+    w.para(long_date(doc.issued))
     w.para("To the Department for Work and Pensions, Jobcentre Plus or any benefits office")
     w.title(f"Payments to {doc.participant.name} for involvement work")
     facts = [("Name", doc.participant.name)]
@@ -511,7 +478,7 @@ def render_evidence_pack(doc: BenefitsEvidencePack, *, large_print: bool = False
     w.heading("Confirmation")
     w.para(
         f"I confirm that the figures in this letter are taken from the accounting records of "
-        f"{org.name} on {day(doc.issued)}."
+        f"{org.name} on {long_date(doc.issued)}."
     )
     w.lines((doc.signatory_name, doc.signatory_role, org.name))
     w.para("If you need to check anything in this letter, please contact us:")
@@ -576,12 +543,6 @@ def _benefit_section(w: Writer, benefit: BenefitEvidence) -> None:
     items = [(p, item) for p in benefit.periods for item in p.items]
     if items:
         w.heading(f"{benefit.benefit}: every payment and offer")
-        labels = {
-            EvidenceKind.EARNINGS: "Earnings",
-            EvidenceKind.EXPENSE: "Expenses paid back",
-            EvidenceKind.DECLINED: "Declined",
-            EvidenceKind.REDIRECTED: "Paid to a group",
-        }
         if w.look.large_print:
             columns = [Column("Payment"), Column("Amount", numeric=True)]
         else:
@@ -595,13 +556,14 @@ def _benefit_section(w: Writer, benefit: BenefitEvidence) -> None:
         for _, item in items:
             if w.look.large_print:
                 text = (
-                    Text(day(item.date_received), bold=True),
-                    Text(f"{labels[item.kind]}: ", bold=True, new_line=True),
+                    Text(long_date(item.date_received), bold=True),
+                    Text(f"{EVIDENCE_KIND_LABELS[item.kind]}: ", bold=True, new_line=True),
                     Text(item.description),
                 )
                 rows.append([text, money(item.amount)])
             else:
-                rows.append([day(item.date_received), Text(item.description), labels[item.kind], money(item.amount)])
+                kind = EVIDENCE_KIND_LABELS[item.kind]
+                rows.append([long_date(item.date_received), Text(item.description), kind, money(item.amount)])
         w.table(columns, rows)
 
     if benefit.rules:
@@ -614,7 +576,6 @@ def _benefit_section(w: Writer, benefit: BenefitEvidence) -> None:
 
 # --- finance documents -------------------------------------------------------------------------------
 
-_OUTCOME_LABELS = {FlagOutcome.WARN: "Warning", FlagOutcome.BREACH: "Over a limit"}
 
 
 def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = False) -> bytes:
@@ -625,14 +586,14 @@ def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = Fals
     w.facts(
         [
             ("Status", doc.status),
-            ("Payment date", day(doc.payment_date)),
-            ("Prepared", f"{day(doc.prepared_on)} by {doc.prepared_by}"),
+            ("Payment date", long_date(doc.payment_date)),
+            ("Prepared", f"{long_date(doc.prepared_on)} by {doc.prepared_by}"),
             ("Payees", f"{len(doc.payees):,}"),
             ("Items", f"{doc.item_count:,}"),
             ("Payees with a benefit check to look at", f"{len(flagged):,}"),
             ("Fees", money(doc.fees)),
             ("Expenses", money(doc.expenses)),
-            ("Adjustments", signed_money(doc.adjustments)),
+            ("Adjustments", money_signed(doc.adjustments)),
             ("Total to pay", money(doc.total)),
         ],
         label_share=0.35,
@@ -654,7 +615,7 @@ def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = Fals
         check = "OK"
         if p.flags:
             worst = max(p.flags, key=lambda f: f.outcome is FlagOutcome.BREACH).outcome
-            check = _OUTCOME_LABELS[worst] + ("\noverride" if all(f.override_reason for f in p.flags) else "")
+            check = FLAG_OUTCOME_LABELS[worst] + ("\noverride" if all(f.override_reason for f in p.flags) else "")
         rows.append(
             [
                 Text(p.payee.name + (" (group)" if p.payee.is_group else "")),
@@ -663,7 +624,7 @@ def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = Fals
                 f"{p.items:,}",
                 money(p.fees),
                 money(p.expenses),
-                signed_money(p.adjustments),
+                money_signed(p.adjustments),
                 money(p.total),
                 check,
             ]
@@ -675,7 +636,7 @@ def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = Fals
         f"{doc.item_count:,}",
         money(doc.fees),
         money(doc.expenses),
-        signed_money(doc.adjustments),
+        money_signed(doc.adjustments),
         money(doc.total),
         "",
     ]
@@ -687,7 +648,7 @@ def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = Fals
     else:
         w.para(
             f"{count(len(flagged), 'payee')} would be affected if this run is paid on "
-            f"{day(doc.payment_date)}. Each needs a decision before the run is confirmed."
+            f"{long_date(doc.payment_date)}. Each needs a decision before the run is confirmed."
         )
         columns = [
             Column("Payee", 0.2),
@@ -700,7 +661,7 @@ def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = Fals
             [
                 Text(p.payee.name),
                 Text(flag.benefit),
-                _OUTCOME_LABELS[flag.outcome],
+                FLAG_OUTCOME_LABELS[flag.outcome],
                 Text(flag.message),
                 Text(flag.override_reason or "None recorded"),
             ]
@@ -712,7 +673,7 @@ def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = Fals
         title=f"Payment run {doc.run_reference}",
         author=doc.organisation.name,
         subject=f"Payment run report: {count(len(doc.payees), 'payee')}, {money(doc.total)}, paid "
-        f"{day(doc.payment_date)}",
+        f"{long_date(doc.payment_date)}",
         header=doc.organisation.name,
         footer=f"Payment run {doc.run_reference}",
     )
@@ -729,7 +690,7 @@ def render_budget_report(doc: ProjectBudgetReport, *, large_print: bool = False)
     """Render a project's budget against what is committed and spent, by cost line."""
     w = _writer(large_print, wide=True)
     w.title(f"Project budget: {doc.project}")
-    facts = [("Cost centre", doc.cost_centre), ("Figures as at", day(doc.as_at))]
+    facts = [("Cost centre", doc.cost_centre), ("Figures as at", long_date(doc.as_at))]
     if doc.people_involved is not None:
         facts.append(("People involved", f"{doc.people_involved:,}"))
     if doc.activities_held is not None:
@@ -741,7 +702,7 @@ def render_budget_report(doc: ProjectBudgetReport, *, large_print: bool = False)
         ("Remaining", money(doc.remaining)),
     ]
     w.facts(facts, label_share=0.4)
-    if doc.remaining < 0:
+    if doc.over_budget:
         w.para(f"The project is over budget by {money(-doc.remaining)}.", bold=True)
     w.heading("By cost line")
     columns = [
@@ -782,8 +743,11 @@ def render_budget_report(doc: ProjectBudgetReport, *, large_print: bool = False)
     meta = Meta(
         title=f"Project budget report: {doc.project}",
         author=doc.organisation.name,
-        subject=f"Budget, committed, spent and remaining for {doc.project} ({doc.cost_centre}) as at {day(doc.as_at)}",
+        subject=(
+            f"Budget, committed, spent and remaining for {doc.project} ({doc.cost_centre}) "
+            f"as at {long_date(doc.as_at)}"
+        ),
         header=doc.organisation.name,
-        footer=f"Project budget, {day(doc.as_at)}",
+        footer=f"Project budget, {long_date(doc.as_at)}",
     )
     return _build(w, meta, wide=True)

@@ -21,6 +21,8 @@ from ledger.books.models import JournalEntry
 from ledger.books.posting import MAX_ABS_AMOUNT
 from ledger.claims.models import Advance, Claim, ExpenseLine
 from ledger.errors import Conflict, NotFound, ValidationError
+from ledger.formatting import money
+from ledger.labels import ACTIVITY_KIND_LABELS
 from ledger.people import checks
 from ledger.people.models import Participant
 from ledger.projects.accounts import open_project_accounts, project_accounts
@@ -47,15 +49,6 @@ UPDATABLE_PROJECT_FIELDS = ("name", "cost_centre", "budget_pence", "project_mana
 MAX_MINUTES = 100 * 60
 MAX_FLAT_FEE_PENCE = 1_000_000
 
-KIND_LABELS = {
-    "advisory_meeting": "Advisory meeting",
-    "interview_panel": "Interview panel",
-    "training_delivery": "Training delivery",
-    "writing": "Writing",
-    "review": "Review",
-    "event": "Event",
-    "other": "Activity",
-}
 
 
 def _utcnow() -> dt.datetime:
@@ -254,7 +247,7 @@ def schedule_activity(
         problems.add("occurs_on", f"Project {project.code} runs from {project.starts_on.isoformat()}{until}.")
     problems.raise_if_any()
     if row.title is None:
-        row.title = f"{KIND_LABELS[kind]}, {occurs_on.isoformat()}"
+        row.title = f"{ACTIVITY_KIND_LABELS[kind]}, {occurs_on.isoformat()}"
     session.add(row)
     session.flush()
     return _activity_record(row, project.code)
@@ -568,7 +561,7 @@ def budget_position(session: Session, project_code: str, *, as_at: dt.date) -> B
         if difference > 0:
             lines.append(BudgetPositionLine(None, "Budget not split into cost lines", difference, 0, 0))
         elif difference < 0:
-            notes.append(f"The project's budget is {_pounds(-difference)} less than its cost lines add up to; "
+            notes.append(f"The project's budget is {money(-difference)} less than its cost lines add up to; "
                          "the cost lines are shown.")
     else:
         lines = [BudgetPositionLine(None, "Co-production budget (not yet split into cost lines)",
@@ -584,7 +577,3 @@ def budget_position(session: Session, project_code: str, *, as_at: dt.date) -> B
     return BudgetPosition(project_code=project.code, project_name=project.name, cost_centre=project.cost_centre,
                           as_at=as_at, lines=tuple(lines), people_involved=people, activities_held=activities,
                           notes=tuple(notes))
-
-
-def _pounds(pence: int) -> str:
-    return f"£{pence // 100:,}.{pence % 100:02d}"

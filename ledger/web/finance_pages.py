@@ -18,25 +18,15 @@ from wtforms.validators import DataRequired, Length, Optional
 from ledger.auth.access import current_actor, requires
 from ledger.claims import services as claims
 from ledger.context import get_session, settings
-from ledger.documents import assemble, render
+from ledger.documents import render
 from ledger.errors import Conflict, LedgerError, PermissionDenied, ValidationError
+from ledger.labels import AFTER_APPROVAL
 from ledger.payments import runs
 from ledger.people import services as people
-from policies.benefits import DISPLAY_NAMES
+from ledger.reports import run_report
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 
-# What finance reads after acting on a claim, by the claim's status afterwards.
-AFTER_APPROVAL = {
-    "approved": "is approved: what is owed is now in the books, waiting for the next payment run",
-    "submitted": "has its first approval: claims of this size need a second finance officer to approve",
-}
-ACTION_LABELS = {
-    "none": "Nothing needed",
-    "warn": "Warning: tell the participant before paying",
-    "override": "Override needed: a reason must be given to pay this",
-    "block": "Blocked: the organisation does not pay this; offer the alternatives",
-}
 # Refusals a person can put right by changing what they typed, or that explain why nothing changed.
 _SHOWN_ON_THE_FORM = (ValidationError, Conflict, PermissionDenied)
 
@@ -82,10 +72,6 @@ def _names(session) -> dict[str, dict[int, str]]:
     }
 
 
-def _labels() -> dict:
-    return {"benefit_names": DISPLAY_NAMES, "action_labels": ACTION_LABELS}
-
-
 def _preview(session, claim_id: int):
     """What approving would mean today, or the reason the rules cannot say (shown instead)."""
     try:
@@ -103,7 +89,7 @@ def claims_waiting():
     session = get_session()
     waiting = claims.list_claims(session, status="submitted", limit=200)
     return render_template("finance/claims.html", claims=waiting, names=_names(session),
-                           previews={c.id: _preview(session, c.id) for c in waiting}, **_labels())
+                           previews={c.id: _preview(session, c.id) for c in waiting})
 
 
 @bp.route("/claims/<int:claim_id>")
@@ -123,7 +109,6 @@ def _claim_page(claim_id: int, *, problem: LedgerError | None = None, status: in
         names=_names(session), approve_form=approve or ApproveForm(formdata=None),
         reject_form=reject or RejectForm(formdata=None, prefix="reject"),
         return_form=return_ or ReturnForm(formdata=None, prefix="return"),
-        **_labels(),
     ), status
 
 
@@ -243,7 +228,6 @@ def _run_page(run_id: int, *, problem: LedgerError | None = None, status: int = 
         "finance/payment_run.html", run=runs.payment_run_summary(get_session(), run_id), problem=problem,
         confirm_form=confirm or ConfirmRunForm(formdata=None),
         cancel_form=cancel or CancelRunForm(formdata=None, prefix="cancel"),
-        **_labels(),
     ), status
 
 
@@ -274,8 +258,7 @@ def bank_csv(run_id: int):
 @bp.route("/payment-runs/<int:run_id>/report.pdf")
 @requires("documents.finance")
 def payment_run_report(run_id: int):
-    doc = assemble.payment_run_report(get_session(), run_id,
-                                      organisation=settings().organisation)
+    doc = run_report.payment_run_report(get_session(), run_id, organisation=settings().organisation)
     response = send_file(io.BytesIO(render.render_payment_run_report(doc)), mimetype="application/pdf",
                          download_name=f"payment-run-{doc.run_reference}.pdf", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"

@@ -20,14 +20,15 @@ from wtforms.validators import DataRequired, Optional, Regexp
 from ledger.auth.access import current_actor, requires
 from ledger.claims import services as claims
 from ledger.context import get_session, settings
-from ledger.documents import assemble, render
+from ledger.documents import render
 from ledger.errors import Conflict, LedgerError, NotFound, ValidationError
 from ledger.formatting import hours, money
+from ledger.labels import CHOICE_FOR_YOU
 from ledger.payments.runs import MAX_DAYS_AHEAD
 from ledger.people import services as people
+from ledger.reports.statements import participant_statement
 from ledger.timebank import services as timebank
 from ledger.web.query_args import date_arg
-from policies.benefits import DISPLAY_NAMES
 from policies.money import pounds_to_pence
 
 bp = Blueprint("participant", __name__, url_prefix="/my")
@@ -35,28 +36,6 @@ bp = Blueprint("participant", __name__, url_prefix="/my")
 # How much of their history the "My money" page and the statement show by default.
 HISTORY_DAYS = 365
 RECENT_PAYMENTS = 10
-
-# Claim statuses in the participant's words.
-STATUS_FOR_YOU = {
-    "draft": "Being prepared",
-    "submitted": "Waiting for approval",
-    "returned": "Sent back for more information",
-    "approved": "Approved: waiting to be paid",
-    "paid": "Paid",
-    "rejected": "Not approved",
-    "cancelled": "Cancelled",
-}
-KIND_FOR_YOU = {"fee": "Fee", "expense": "Expenses", "time_credit": "Time credits"}
-CHOICE_FOR_YOU = {
-    "take": "Take the fee",
-    "take_less": "Take less",
-    "decline": "Decline the fee",
-    "redirect": "Give it to a user-led group",
-    "time_credits": "Time credits instead",
-}
-# While a fee is in one of these, the participant may still choose (the service refuses otherwise; this only
-# decides whether the page offers the form).
-CHOICE_OPEN = ("draft", "submitted", "returned")
 
 
 def _optional_int(value):
@@ -97,15 +76,9 @@ def _own_participant_id() -> int:
     return participant_id
 
 
-def _labels() -> dict:
-    return {"status_for_you": STATUS_FOR_YOU, "kind_for_you": KIND_FOR_YOU, "choice_for_you": CHOICE_FOR_YOU,
-            "benefit_names": DISPLAY_NAMES, "choice_open": CHOICE_OPEN}
-
-
 def _page(template: str, participant, status: int = 200, **context):
     return render_template(template, participant=participant,
-                           large_print=participant.preferred_format == "large_print", **_labels(),
-                           **context), status
+                           large_print=participant.preferred_format == "large_print", **context), status
 
 
 def _offer(form: ChoiceForm, record, session) -> None:
@@ -127,7 +100,7 @@ def my_money():
     participant_id = _own_participant_id()
     session = get_session()
     today = dt.date.today()
-    statement = assemble.participant_statement(
+    statement = participant_statement(
         session, participant_id, today - dt.timedelta(days=HISTORY_DAYS), today + dt.timedelta(days=MAX_DAYS_AHEAD),
         organisation=settings().organisation, issued=today)
     return _page("participant/money.html", people.get_participant(session, participant_id),
@@ -208,9 +181,8 @@ def statement_pdf():
     session = get_session()
     today = dt.date.today()
     start, end = date_arg("start", today.replace(month=1, day=1)), date_arg("end", today)
-    doc = assemble.participant_statement(session, participant_id, start, end,
-                                         organisation=settings().organisation,
-                                         issued=today)
+    doc = participant_statement(session, participant_id, start, end, organisation=settings().organisation,
+                                issued=today)
     large = people.get_participant(session, participant_id).preferred_format == "large_print"
     response = send_file(io.BytesIO(render.render_statement(doc, large_print=large)), mimetype="application/pdf",
                          download_name=f"statement-{doc.participant.reference}-{start}-{end}.pdf", max_age=0)

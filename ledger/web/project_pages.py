@@ -1,8 +1,9 @@
 """Project pages for project managers and finance: budget against spend, activities, attendance and fees.
 
 The budget figures are read, never worked out here: what the books hold on the project's fees and expenses
-accounts (``fees:project:<CODE>``, ``expenses:project:<CODE>``), and the budget position by cost line
-(committed = approved, unpaid claims; spent = paid) from ``ledger.projects.services.budget_position``.
+accounts (``fees:project:<CODE>``, ``expenses:project:<CODE>``), and the budget by cost line (committed =
+approved, unpaid claims; spent = paid): the same ``ProjectBudgetReport`` the budget report PDF prints
+(``ledger.reports.budget_report``).
 """
 
 from __future__ import annotations
@@ -21,21 +22,22 @@ from ledger.auth.permissions import allowed
 from ledger.books import queries
 from ledger.claims import services as claims
 from ledger.context import get_session, settings
-from ledger.documents import assemble, render
+from ledger.documents import render
 from ledger.errors import Conflict, LedgerError, NotFound, ValidationError
+from ledger.labels import ACTIVITY_KIND_LABELS, REGION_LABELS
 from ledger.people import services as people
 from ledger.projects import services as projects
 from ledger.projects.models import ACTIVITY_KINDS
+from ledger.reports.budget_report import project_budget_report
 from policies.money import pounds_to_pence
 
 bp = Blueprint("projects", __name__)
 
-REGION_LABELS = {"uk": "Outside London (UK living wage)", "london": "London (London living wage)"}
 _SHOWN_ON_THE_FORM = (ValidationError, Conflict, NotFound)
 
 
 class ActivityForm(FlaskForm):
-    kind = SelectField("Kind of activity", choices=[SelectChoice(k, projects.KIND_LABELS[k]) for k in ACTIVITY_KINDS])
+    kind = SelectField("Kind of activity", choices=[SelectChoice(k, ACTIVITY_KIND_LABELS[k]) for k in ACTIVITY_KINDS])
     title = StringField("Title", validators=[Optional(), Length(max=200)])
     occurs_on = DateField("Date", validators=[DataRequired()])
     duration_minutes = IntegerField("Length, in minutes", validators=[DataRequired(), NumberRange(min=1)])
@@ -74,8 +76,9 @@ def _books_balance(session, code: str) -> int | None:
 def list_projects():
     session = get_session()
     today = dt.date.today()
+    organisation = settings().organisation
     rows = [
-        {"project": p, "position": projects.budget_position(session, p.code, as_at=today),
+        {"project": p, "budget": project_budget_report(session, p.code, organisation=organisation, as_at=today),
          "fees": _books_balance(session, p.accounts.fees), "expenses": _books_balance(session, p.accounts.expenses)}
         for p in projects.list_projects(session)
     ]
@@ -96,12 +99,12 @@ def _project_page(code: str, *, form: ActivityForm | None = None, problem: Ledge
     user = current_actor()
     return render_template(
         "projects/project.html", project=record, today=dt.date.today(),
-        position=projects.budget_position(session, record.code, as_at=dt.date.today()),
+        budget=project_budget_report(session, record.code, organisation=settings().organisation,
+                                     as_at=dt.date.today()),
         fees=_books_balance(session, record.accounts.fees), expenses=_books_balance(session, record.accounts.expenses),
         activities=activities,
         attended={a.id: len(projects.list_attendance(session, a.id)) for a in activities},
         form=form or ActivityForm(formdata=None, occurs_on=dt.date.today()), problem=problem,
-        region_labels=REGION_LABELS, kind_labels=projects.KIND_LABELS,
         may_write=allowed(user.role_names, "projects.write"), may_read_books=allowed(user.role_names, "books.read"),
     ), status
 
@@ -132,8 +135,7 @@ def schedule_activity(code: str):
 @requires("reports.read")
 def budget_report(code: str):
     as_at = dt.date.today()
-    doc = assemble.project_budget_report(get_session(), code, as_at=as_at,
-                                         organisation=settings().organisation)
+    doc = project_budget_report(get_session(), code, as_at=as_at, organisation=settings().organisation)
     response = send_file(io.BytesIO(render.render_budget_report(doc)), mimetype="application/pdf",
                          download_name=f"budget-{projects.normalise_code(code)}-{as_at}.pdf", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
@@ -158,12 +160,12 @@ def _activity_page(activity_id: int, *, form: AttendanceForm | None = None, prob
         form = AttendanceForm(formdata=None)
     form.participant_id.choices = _participant_choices(session)
     fees = {c.participant_id: c for c in claims.list_claims(session, project_code=record.project_code, limit=1000)
-            if c.activity_id == activity_id and c.kind == "fee"}
+            if c.activity_id == activity_id and c.is_fee}
     return render_template(
         "projects/activity.html", activity=record, project=projects.get_project(session, record.project_code),
         attendance=projects.list_attendance(session, activity_id), fees=fees, form=form, problem=problem,
-        action_form=ActionForm(formdata=None), today=dt.date.today(), region_labels=REGION_LABELS,
-        kind_labels=projects.KIND_LABELS, may_write=allowed(user.role_names, "projects.write"),
+        action_form=ActionForm(formdata=None), today=dt.date.today(),
+        may_write=allowed(user.role_names, "projects.write"),
         may_claim=allowed(user.role_names, "claims.submit"),
     ), status
 

@@ -8,7 +8,7 @@ from flask import Flask, flash, jsonify, redirect, render_template, request, url
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, default_exceptions
 
-from ledger import formatting
+from ledger import formatting, labels
 from ledger.auth.access import check_before_view, current_actor
 from ledger.auth.permissions import allowed
 from ledger.errors import AuthenticationRequired, LedgerError
@@ -56,6 +56,13 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals.update(current_actor=current_actor, nav_links=nav_links,
                                  amount_in_unit=formatting.amount_in_unit)
+    # The words for the ledger's codes, the same on every page as in the documents (``ledger.labels``).
+    app.jinja_env.globals.update(
+        benefit_names=labels.BENEFIT_NAMES, claim_status_for_you=labels.CLAIM_STATUS_FOR_YOU,
+        claim_kind_for_you=labels.CLAIM_KIND_FOR_YOU, choice_for_you=labels.CHOICE_FOR_YOU,
+        expense_category_labels=labels.EXPENSE_CATEGORY_LABELS, action_labels=labels.ACTION_LABELS,
+        activity_kind_labels=labels.ACTIVITY_KIND_LABELS, region_labels=labels.REGION_LABELS,
+    )
     app.jinja_env.filters.update(long_date=formatting.long_date, money=formatting.money,
                                  hours=formatting.hours)
 

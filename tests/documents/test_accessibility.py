@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from ledger.documents import examples, render
-from ledger.documents.data import Payee
+from ledger.reports.records import Payee
 from tests.documents.pdf import font_sizes, fonts, reader, text
 
 PARTICIPANT_DOCUMENTS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from ledger.documents import examples, render
-from ledger.documents.formatting import day, money
+from ledger.formatting import long_date, money
 from tests.documents.pdf import assert_in_order, figures, text
 
 
@@ -23,7 +23,7 @@ def test_every_figure_matches_the_payments():
     )  # fmt: skip
     rows = []
     for line in summary.lines:
-        rows += [day(line.date_paid), line.description, money(line.fees), money(line.taxable_allowances),
+        rows += [long_date(line.date_paid), line.description, money(line.fees), money(line.taxable_allowances),
                  money(line.expenses)]  # fmt: skip
     assert_in_order(words, [*rows, "Total", money(summary.fees), money(summary.taxable_allowances),
                             money(summary.expenses)])  # fmt: skip

@@ -16,7 +16,7 @@ from ledger.people.accounts import participant_accounts
 from ledger.projects import services as projects
 from ledger.projects.budget import BudgetPlanLine
 from tests.documents.pdf import assert_in_order, font_sizes, text
-from tests.documents.test_assemble import JUNE, PAY_ON, PROJECT, Books, build_books
+from tests.reports.month_of_books import JUNE, PAY_ON, PROJECT, Books, build_books
 
 PERIOD = f"start={JUNE[0]}&end={JUNE[1]}"
 
@@ -100,8 +100,12 @@ def test_statement_json_is_the_books_with_the_sign_flipped(app, client, api):
     assert money["opening"] == {"pounds": pounds(opening), "pence": opening}
     assert money["closing"]["pounds"] == pounds(closing) == body["owed_to_you"]["pounds"]
     posted = [line for line in money["lines"] if line["memo_amount"] is None]
+    per_entry: dict[int, list] = {}  # a payment posts fees and expenses apart; the statement shows one payment
+    for b in book.lines:
+        per_entry.setdefault(b.entry_id, []).append(b)
     assert [(line["amount"]["pounds"], line["balance"]["pounds"]) for line in posted] == [
-        (pounds(-int(b.amount)), pounds(-int(b.running_balance))) for b in book.lines]
+        (pounds(-sum(int(b.amount) for b in lines)), pounds(-int(lines[-1].running_balance)))
+        for lines in per_entry.values()]
     declined = [line for line in money["lines"] if line["kind"] == "declined"]
     assert [(d["memo_amount"]["pounds"], d["amount"]["pence"]) for d in declined] == [("30.40", 0)]
     assert body["time_credits"]["closing"] == {"hours": "1.50", "minutes": 90}

@@ -8,15 +8,15 @@ import pytest
 
 from ledger.books import queries
 from ledger.db import unit_of_work
-from ledger.documents import assemble
 from ledger.documents.cli import documents_cli
-from ledger.documents.formatting import money
+from ledger.formatting import money
 from ledger.payments.models import PaymentRun
 from ledger.people.accounts import participant_accounts
 from ledger.projects import services as projects
 from ledger.projects.budget import BudgetPlanLine
+from ledger.reports.payees import group_reference, participant_reference
 from tests.documents.pdf import assert_in_order, font_sizes, text
-from tests.documents.test_assemble import JUNE, PROJECT, Books, build_books
+from tests.reports.month_of_books import JUNE, PROJECT, Books, build_books
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_statements_for_a_month_one_file_per_participant_with_a_summary(app, run
     assert ("Wrote 3 statements for 1 June 2025 to 30 June 2025 to " in result.output
             and "(1 in large print); 0 could not be made." in result.output)
     files = sorted(p.name for p in (tmp_path / "june").iterdir())
-    references = [assemble.participant_reference(pid) for pid in (books.ann, books.bea, books.cai)]
+    references = [participant_reference(pid) for pid in (books.ann, books.bea, books.cai)]
     assert files == sorted(f"statement-2025-06-{ref}.pdf" for ref in references)
     with unit_of_work(app.extensions["session_factory"]) as session:
         for pid, ref in zip((books.ann, books.bea, books.cai), references, strict=True):
@@ -69,9 +69,9 @@ def test_remittances_for_a_run_one_file_per_payee(app, runner, books, tmp_path, 
     assert "(1 in large print), for £183.80 paid." in result.output
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(f"remittance-{reference}-{ref}.pdf" for ref in (
-        assemble.participant_reference(books.ann), assemble.participant_reference(books.bea),
-        assemble.group_reference(books.group)))
-    ann = text((out / f"remittance-{reference}-{assemble.participant_reference(books.ann)}.pdf").read_bytes())
+        participant_reference(books.ann), participant_reference(books.bea),
+        group_reference(books.group)))
+    ann = text((out / f"remittance-{reference}-{participant_reference(books.ann)}.pdf").read_bytes())
     assert_in_order(ann, ["We paid you £78.80 on 25 June 2025", "account ending 2222"])
     missing = _run(runner, "remittances", "--run", "999", "--out", str(out))
     assert missing.exit_code == 2 and "There is no payment run 999" in missing.output
@@ -82,7 +82,7 @@ def test_tax_year_summaries_evidence_pack_and_reports(runner, books, tmp_path):
     assert result.exit_code == 0, result.output
     assert "Wrote 2 tax-year summaries for 6 April 2025 to 5 April 2026" in result.output
     assert "1 participant had no payments in the tax year" in result.output  # Cai waits for a later run
-    ann = text((tmp_path / "tax" / f"tax-year-2025-{assemble.participant_reference(books.ann)}.pdf").read_bytes())
+    ann = text((tmp_path / "tax" / f"tax-year-2025-{participant_reference(books.ann)}.pdf").read_bytes())
     assert_in_order(ann, ["Fees (taxable income)", "£70.40", "Expenses paid back (not taxable)", "£33.40"])
 
     pack = tmp_path / "pack.pdf"

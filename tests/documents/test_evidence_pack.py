@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ledger.documents import examples, render
-from ledger.documents.formatting import date_range, day, duration, money
+from ledger.formatting import date_range, duration, long_date, money
 from tests.documents.pdf import assert_in_order, text
 
 
@@ -23,7 +23,7 @@ def test_each_period_shows_earnings_expenses_declined_and_redirected(large_print
         expected.append(f"{benefit.benefit}: every payment and offer")
         for period in benefit.periods:
             for item in period.items:
-                expected += [day(item.date_received), item.description, money(item.amount)]
+                expected += [long_date(item.date_received), item.description, money(item.amount)]
         assert_in_order(words, expected)
 
 
@@ -39,7 +39,8 @@ def test_the_letter_says_who_what_and_the_rules_relied_on():
     words = text(render.render_evidence_pack(pack))
     assert_in_order(
         words,
-        [pack.organisation.name, *pack.organisation.address, "Registered charity number 1234567", day(pack.issued),
+        [pack.organisation.name, *pack.organisation.address, "Registered charity number 1234567",
+         long_date(pack.issued),
          "To the Department for Work and Pensions", f"Payments to {pack.participant.name} for involvement work",
          "National Insurance number QQ 12 34 56 C", "Period covered 10 May 2025 to 30 June 2025",
          "What the involvement was", pack.involvement[0], pack.involvement[1]],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ledger.documents import examples, render
-from ledger.documents.formatting import money, signed_money
+from ledger.formatting import money, money_signed
 from tests.documents.pdf import assert_in_order, reader, text
 
 
@@ -14,7 +14,7 @@ def test_payment_run_shows_each_payee_and_the_totals():
         words,
         [f"Payees {len(run.payees)}", f"Items {run.item_count}",
          f"Payees with a benefit check to look at {len(run.flagged)}", f"Fees {money(run.fees)}",
-         f"Expenses {money(run.expenses)}", f"Adjustments {signed_money(run.adjustments)}",
+         f"Expenses {money(run.expenses)}", f"Adjustments {money_signed(run.adjustments)}",
          f"Total to pay {money(run.total)}"],
     )  # fmt: skip
     rows = []
@@ -61,7 +61,7 @@ def test_budget_report_gives_budget_committed_spent_and_remaining_by_line():
 def test_an_overspent_project_is_flagged_in_words():
     import dataclasses
 
-    from ledger.documents.data import BudgetLine
+    from ledger.reports.records import BudgetLine
 
     report = dataclasses.replace(examples.budget_report(), lines=(BudgetLine("Fees", 1000, 500, 800),))
     assert "The project is over budget by £3.00." in text(render.render_budget_report(report))

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from ledger.documents import examples, render
-from ledger.documents.data import Payee, RemittanceLine, RemittanceLineKind
-from ledger.documents.formatting import day, money, signed_money
+from ledger.formatting import long_date, money, money_signed
+from ledger.reports.records import Payee, RemittanceLine, RemittanceLineKind
 from tests.documents.pdf import assert_in_order, figures, text
 
 
@@ -32,7 +32,7 @@ def test_every_figure_matches_the_payment(large_print):
     advice = _advice()
     words = text(render.render_remittance(advice, large_print=large_print))
     expected = {
-        money(3780), money(5040), money(840), money(6000), signed_money(-1500), "£12.60",
+        money(3780), money(5040), money(840), money(6000), money_signed(-1500), "£12.60",
         money(advice.fees), money(advice.expenses), money(advice.total_paid), money(advice.redirected),
     }  # fmt: skip
     assert set(figures(render.render_remittance(advice, large_print=large_print))) == expected
@@ -58,7 +58,7 @@ def test_fees_and_expenses_are_in_separate_columns():
 def test_it_shows_the_payment_date_run_and_only_the_last_four_digits():
     advice = _advice()
     words = text(render.render_remittance(advice))
-    assert f"Payment date {day(advice.payment_date)}" in words
+    assert f"Payment date {long_date(advice.payment_date)}" in words
     assert f"Payment run {advice.run_reference}" in words
     assert f"the account ending {advice.account_last_four}" in words
 

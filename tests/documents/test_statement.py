@@ -10,15 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.documents import examples, render
-from ledger.documents.data import EntryKind, StatementLine, StatementSection, Unit
-from ledger.documents.formatting import day, duration, money, signed_duration, signed_money
+from ledger.formatting import duration, duration_signed, long_date, money, money_signed
+from ledger.reports.records import EntryKind, StatementLine, StatementSection, Unit
 from tests.documents.pdf import assert_in_order, figures, reader, text
 
 
 def _row_figures(line: StatementLine, unit: Unit) -> list[str]:
-    plain, signed = (duration, signed_duration) if unit is Unit.TIME_CREDIT else (money, signed_money)
+    plain, signed = (duration, duration_signed) if unit is Unit.TIME_CREDIT else (money, money_signed)
     amount = [plain(line.memo_amount), "not paid"] if line.memo_amount else [signed(line.amount)]
-    return [day(line.date), *amount, plain(line.balance)]
+    return [long_date(line.date), *amount, plain(line.balance)]
 
 
 @pytest.mark.parametrize("large_print", [False, True])
@@ -40,7 +40,7 @@ def test_no_figure_is_printed_that_the_ledger_does_not_have():
     for section in (statement.money, statement.advances):
         allowed |= {money(section.opening), money(section.closing), money(section.total_in), money(section.total_out)}
         for line in section.lines:
-            allowed |= {signed_money(line.amount), money(line.balance), money(line.memo_amount)}
+            allowed |= {money_signed(line.amount), money(line.balance), money(line.memo_amount)}
     printed = figures(render.render_statement(statement))
     assert set(printed) <= allowed
     assert len(printed) >= 2 * 60 + 8  # an amount and a balance per line, and the summaries
@@ -113,5 +113,5 @@ def test_any_sequence_of_amounts_prints_its_running_balances(amounts, opening):
     words = text(render.render_statement(statement))
     expected = [money(opening)]
     for line in lines:
-        expected += [day(line.date), f"Entry {lines.index(line)}", signed_money(line.amount), money(line.balance)]
+        expected += [long_date(line.date), f"Entry {lines.index(line)}", money_signed(line.amount), money(line.balance)]
     assert_in_order(words, [*expected, f"Balance on 31 March 2026: {money(balance)}"])

@@ -1,7 +1,9 @@
-"""What each document says, as plain immutable data.
+"""The read records: what a statement, remittance, tax-year summary, evidence pack or finance report says.
 
-The ledger's read queries fill these classes and ``ledger.documents.render`` turns them into PDF bytes.
-Nothing here touches the database, Flask or reportlab.
+The read models beside this module (``statements``, ``remittances``, ``annual_summary``, ``evidence_pack``,
+``run_report``, ``budget_report``) fill these frozen dataclasses from the ledger; the PDF renderer
+(``ledger.documents.render``) and the web pages both read them, so a page and a PDF showing the same thing show
+the same figures. Nothing here touches the database, Flask or reportlab.
 
 Conventions every class keeps:
 
@@ -9,8 +11,8 @@ Conventions every class keeps:
 - Statement amounts are signed changes to the balance of the account a section describes, seen from the
   participant's side: positive adds to the balance (a fee approved adds to what the organisation owes
   them; time credits earned), negative takes away (a payment made, a fee reversed, credits spent).
-- Every figure a document prints is either computed from its lines or checked against them when the
-  object is built. A document whose figures do not add up raises ``DocumentDataError`` and can never be
+- Every figure a record holds is either computed from its lines or checked against them when the
+  object is built. A record whose figures do not add up raises ``DocumentDataError`` and can never be
   rendered, so a wrong total cannot reach a participant or an auditor.
 """
 
@@ -19,6 +21,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from ledger.reports.organisation import Organisation
 
 
 class DocumentDataError(ValueError):
@@ -38,16 +42,6 @@ def _check_last_four(value: str | None) -> None:
 
 
 # --- who ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Organisation:
-    """The organisation that pays, named in every document's header."""
-
-    name: str
-    address: tuple[str, ...] = ()
-    contact: tuple[str, ...] = ()  # e.g. ("Finance team", "020 7123 4567", "finance@example.org")
-    charity_number: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +264,16 @@ class ParticipantStatement:
     def amount_owed(self) -> int:
         """Pence the organisation still owes the participant (negative: they owe it)."""
         return self.money.closing
+
+    @property
+    def participant_owes(self) -> bool:
+        """The participant owes the organisation money: usually an advance not yet settled with receipts."""
+        return self.amount_owed < 0
+
+    @property
+    def payments(self) -> tuple[StatementLine, ...]:
+        """The payments made to the participant in the period, oldest first."""
+        return tuple(line for line in self.money.lines if line.kind is EntryKind.PAYMENT)
 
 
 # --- annual summary for tax --------------------------------------------------------------------------
@@ -530,6 +534,10 @@ class BudgetLine:
     def remaining(self) -> int:
         return self.budget - self.committed - self.spent
 
+    @property
+    def over_budget(self) -> bool:
+        return self.remaining < 0
+
 
 @dataclass(frozen=True, slots=True)
 class ProjectBudgetReport:
@@ -559,3 +567,7 @@ class ProjectBudgetReport:
     @property
     def remaining(self) -> int:
         return self.budget - self.committed - self.spent
+
+    @property
+    def over_budget(self) -> bool:
+        return self.remaining < 0

@@ -1,4 +1,4 @@
-"""The document data refuses figures that do not add up, so a wrong total can never be printed."""
+"""The read records refuse figures that do not add up, so a wrong total can never be printed or shown."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import datetime as dt
 import pytest
 
 from ledger.documents import examples
-from ledger.documents.data import (
+from ledger.reports.records import (
+    BudgetLine,
     DocumentDataError,
     EntryKind,
     PaymentRunPayee,
@@ -120,3 +121,20 @@ def test_budget_remaining_is_budget_less_committed_and_spent():
 def test_documents_are_immutable():
     with pytest.raises(dataclasses.FrozenInstanceError):
         examples.remittance(0).total_paid = 0  # type: ignore[misc]
+
+
+def test_a_statement_lists_its_payments_and_says_when_the_participant_owes_us():
+    statement = examples.statement()
+    assert statement.payments == tuple(line for line in statement.money.lines if line.kind is EntryKind.PAYMENT)
+    assert statement.payments and statement.participant_owes is (statement.amount_owed < 0)
+    in_debt = dataclasses.replace(statement, money=StatementSection(Unit.GBP, -500, (), -500))
+    assert in_debt.participant_owes and in_debt.payments == ()
+
+
+def test_a_budget_line_or_a_budget_past_its_total_is_over_budget():
+    report = examples.budget_report()
+    on_budget = BudgetLine("Fees", 1000, 400, 600)
+    over = BudgetLine("Travel", 1000, 0, 1001)
+    assert (on_budget.over_budget, over.over_budget) == (False, True)
+    assert dataclasses.replace(report, lines=(on_budget,)).over_budget is False
+    assert dataclasses.replace(report, lines=(on_budget, over)).over_budget is True

@@ -1,0 +1,154 @@
+"""The words people read for the ledger's codes: one table per kind of code, for the pages and the documents alike.
+
+A claim's status, a fee choice, an activity's kind or a statement entry's kind is stored as a code
+(``"returned"``, ``"take_less"``, ``"advisory_meeting"``, ``EntryKind.DECLINED``); this module is the one place
+that says how each reads. The web pages reach these tables as Jinja globals (``ledger.web.setup``), the PDF
+renderer and the read models import them. Keys are the stored codes; a ``StrEnum`` member looks up the same
+as its value. Plain data only: no Flask, no database, so anything may import it.
+
+Wording for participants is in the second person and avoids finance words ("Sent back for more information",
+not "Returned"). Benefit names are the policy engine's own (``policies.benefits.DISPLAY_NAMES``), not a copy.
+Refusals written by the workflow itself (``ledger.claims.workflow``) stay with it, beside its table.
+"""
+
+from __future__ import annotations
+
+from policies.benefits import DISPLAY_NAMES
+
+__all__ = [
+    "ACTION_LABELS",
+    "ACTIVITY_KIND_LABELS",
+    "AFTER_APPROVAL",
+    "BENEFIT_EFFECT_LABELS",
+    "BENEFIT_NAMES",
+    "CHOICE_FOR_YOU",
+    "CLAIM_KIND_FOR_YOU",
+    "CLAIM_STATUS_FOR_YOU",
+    "ENTRY_LABELS",
+    "ENTRY_MEANINGS",
+    "EVIDENCE_KIND_LABELS",
+    "EXPENSE_CATEGORY_LABELS",
+    "FLAG_OUTCOME_LABELS",
+    "REGION_LABELS",
+]
+
+# Benefits, by the names DWP and participants use ("Carer's Allowance").
+BENEFIT_NAMES = DISPLAY_NAMES
+
+
+# --- claims, in the participant's words ------------------------------------------------------------------
+
+CLAIM_STATUS_FOR_YOU = {
+    "draft": "Being prepared",
+    "submitted": "Waiting for approval",
+    "returned": "Sent back for more information",
+    "approved": "Approved: waiting to be paid",
+    "paid": "Paid",
+    "rejected": "Not approved",
+    "cancelled": "Cancelled",
+}
+CLAIM_KIND_FOR_YOU = {"fee": "Fee", "expense": "Expenses", "time_credit": "Time credits"}
+# Also the order the choices are offered in.
+CHOICE_FOR_YOU = {
+    "take": "Take the fee",
+    "take_less": "Take less",
+    "decline": "Decline the fee",
+    "redirect": "Give it to a user-led group",
+    "time_credits": "Time credits instead",
+}
+
+
+# --- claims and payment runs, for finance staff ----------------------------------------------------------
+
+EXPENSE_CATEGORY_LABELS = {
+    "public_transport": "Public transport",
+    "taxi": "Taxi",
+    "mileage": "Mileage",
+    "accommodation": "Accommodation",
+    "meals": "Meals",
+    "replacement_care": "Replacement care",
+    "support_worker": "Support worker",
+    "personal_assistant": "Personal assistant",
+    "childcare": "Childcare",
+    "other": "Other",
+}
+# What the organisation's policy requires before a payment that affects someone's benefits.
+ACTION_LABELS = {
+    "none": "Nothing needed",
+    "warn": "Warning: tell the participant before paying",
+    "override": "Override needed: a reason must be given to pay this",
+    "block": "Blocked: the organisation does not pay this; offer the alternatives",
+}
+# What finance read after acting on a claim, by the claim's status afterwards ("Claim 12 is approved: ...").
+AFTER_APPROVAL = {
+    "approved": "is approved: what is owed is now in the books, waiting for the next payment run",
+    "submitted": "has its first approval: claims of this size need a second finance officer to approve",
+}
+# A benefit check's effect on one benefit, in a payment run's report.
+BENEFIT_EFFECT_LABELS = {
+    "lost": "would be lost for the period",
+    "over_limit": "over the permitted work limit",
+    "reduced": "would be reduced",
+    "none": "figures need care",
+}
+FLAG_OUTCOME_LABELS = {"warn": "Warning", "breach": "Over a limit"}
+
+
+# --- projects --------------------------------------------------------------------------------------------
+
+# Also the first words of an activity's title when none is given ("Advisory meeting, 2025-06-04").
+ACTIVITY_KIND_LABELS = {
+    "advisory_meeting": "Advisory meeting",
+    "interview_panel": "Interview panel",
+    "training_delivery": "Training delivery",
+    "writing": "Writing",
+    "review": "Review",
+    "event": "Event",
+    "other": "Activity",
+}
+# Where an hourly fee's living wage comes from; also the order they are offered in.
+REGION_LABELS = {"uk": "Outside London (UK living wage)", "london": "London (London living wage)"}
+
+
+# --- documents -------------------------------------------------------------------------------------------
+
+# Statement entries (``ledger.reports.records.EntryKind``), and what each means, in the order a statement's
+# "What the words mean" lists them.
+ENTRY_LABELS = {
+    "fee": "Fee",
+    "expense": "Expenses",
+    "donation": "Given to a group at your request",
+    "declined": "Offer declined",
+    "payment": "Paid to you",
+    "advance": "Advance paid to you",
+    "advance_settled": "Advance settled",
+    "time_credit_earned": "Time credits earned",
+    "time_credit_spent": "Time credits spent",
+    "time_credit_given": "Time credits given",
+    "time_credit_received": "Time credits received",
+    "reversal": "Correction",
+    "adjustment": "Adjustment",
+}
+ENTRY_MEANINGS = {
+    "fee": "money for your time.",
+    "expense": "money back for what you spent, such as travel or care.",
+    "donation": "a fee you asked us to pay to a group instead of you. It is not paid to you, so "
+    "it does not change what we owe you.",
+    "declined": "a fee we offered and you chose not to take. It does not change what we owe you.",
+    "payment": "money we sent to you.",
+    "advance": "money we paid you before an event, for costs you would have.",
+    "advance_settled": "receipts or money you gave back for an advance.",
+    "reversal": "we put right a mistake by cancelling an earlier entry.",
+    "adjustment": "a change we made, with the reason shown.",
+    "time_credit_earned": "one time credit for each hour you gave.",
+    "time_credit_spent": "credits you used at a partner organisation.",
+    "time_credit_given": "credits you passed to someone else.",
+    "time_credit_received": "credits someone passed to you.",
+}
+# Payments and offers in a benefits evidence pack (``ledger.reports.records.EvidenceKind``).
+EVIDENCE_KIND_LABELS = {
+    "earnings": "Earnings",
+    "expense": "Expenses paid back",
+    "declined": "Declined",
+    "redirected": "Paid to a group",
+}
