@@ -7,7 +7,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from ledger.auth.models import User
-from tests.auth.helpers import PASSWORD, add_user, database, sign_in
+from tests.factories import PASSWORD, add_user, database, sign_in
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from ledger.books.posting import lock_period
 from ledger.payments import bacs, calendar
-from tests.auth.helpers import add_user, bearer, database, token_for
+from tests.factories import add_user, api_token_for, bearer, database
 from tests.payments.test_runs import World
 
 URL = "/api/v1/payment-runs"
@@ -42,7 +42,7 @@ def setup(app_with_payments, today):
         world.claim(ned, 3000)
         ids = {"ann": ann, "ned": ned}
     finance = add_user(app, "fiona@example.org", ["finance"])
-    return {"app": app, "auth": bearer(token_for(app, finance)), "ids": ids, "cutoff": today,
+    return {"app": app, "auth": bearer(api_token_for(app, finance)), "ids": ids, "cutoff": today,
             "pay_on": calendar.earliest_payment_date(today)}
 
 
@@ -145,7 +145,7 @@ def test_unknown_runs_are_404_and_bad_confirmations_400(client, setup):
 
 def test_only_finance_manages_payment_runs(client, setup):
     manager = add_user(setup["app"], "pat@example.org", ["project_manager"])
-    assert draft(client, {**setup, "auth": bearer(token_for(setup["app"], manager))}).status_code == 403
+    assert draft(client, {**setup, "auth": bearer(api_token_for(setup["app"], manager))}).status_code == 403
     assert client.post(URL, json={}).status_code == 401
 
 

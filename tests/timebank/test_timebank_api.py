@@ -6,7 +6,7 @@ import pytest
 
 from ledger.organisation import open_organisation_accounts
 from ledger.people.services import create_group, create_participant, create_partner
-from tests.auth.helpers import add_user, bearer, database, token_for
+from tests.factories import add_user, api_token_for, bearer, database
 from tests.timebank.test_services import award
 
 
@@ -35,7 +35,7 @@ def setup(app_with_timebank):
     finance = add_user(app, "fiona@example.org", ["finance"])
     ann_user = add_user(app, "ann@example.org", ["participant"], participant_id=ann)
     return {"app": app, "ann": ann, "bob": bob, "partner": partner, "group": group,
-            "finance": bearer(token_for(app, finance)), "as_ann": bearer(token_for(app, ann_user))}
+            "finance": bearer(api_token_for(app, finance)), "as_ann": bearer(api_token_for(app, ann_user))}
 
 
 def url(participant_id: int, action: str = "") -> str:

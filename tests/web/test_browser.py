@@ -21,8 +21,8 @@ from ledger.books.records import PostingLine
 from ledger.claims import services
 from ledger.db import make_engine
 from ledger.migrate import upgrade
-from tests.auth.helpers import PASSWORD, add_user, database
 from tests.claims.conftest import build_world
+from tests.factories import PASSWORD, add_user, database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ledger.auth.access import public
-from tests.auth.helpers import add_user, sign_in
+from tests.factories import add_user, sign_in
 
 
 def _is_friendly_page(response) -> str:

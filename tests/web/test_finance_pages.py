@@ -14,8 +14,8 @@ from ledger.organisation import open_organisation_accounts
 from ledger.payments import runs
 from ledger.people.bank import BankCipher
 from ledger.people.services import set_bank_details
-from tests.auth.helpers import database, entry_count, sign_in
 from tests.claims.conftest import World, build_world
+from tests.factories import database, entry_count, sign_in
 
 FINANCE_PASSWORD = "finance-pass-1"  # build_world's password for fin@example.org
 OVERRIDE = "Siân has been told this week's Carer's Allowance is lost and still wants the fee."

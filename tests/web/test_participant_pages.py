@@ -9,8 +9,8 @@ import pytest
 
 from ledger.claims import services
 from ledger.people.services import update_participant
-from tests.auth.helpers import add_user, csrf_token_in, database, sign_in
 from tests.claims.conftest import World, build_world
+from tests.factories import add_user, csrf_token_in, database, sign_in
 
 CARER_PASSWORD = "participant-1"  # build_world's password for Siân, the carer
 

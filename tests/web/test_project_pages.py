@@ -9,8 +9,8 @@ import pytest
 
 from ledger.claims import services
 from ledger.projects import services as projects
-from tests.auth.helpers import database, sign_in
 from tests.claims.conftest import World, build_world
+from tests.factories import database, sign_in
 
 MANAGER_PASSWORD = "manager-pass-1"  # build_world's password for pm@example.org
 
