@@ -12,7 +12,7 @@ from ledger.books.models import JournalEntry
 from ledger.claims import services, workflow
 from ledger.claims.models import STATUSES, Claim, ClaimApproval
 from ledger.errors import Conflict, LedgerError, PermissionDenied
-from tests.claims.conftest import TODAY, approve, count_rows, fee, footprint, submitted_fee
+from tests.factories import TODAY, approve, count_rows, draft_fee, footprint, submitted_fee
 
 REFUSED = [(status, action) for status in STATUSES for action in sorted(workflow.ACTIONS)
            if (status, action) not in workflow.TRANSITIONS]
@@ -47,7 +47,7 @@ def _act(session, world, rules, claim_id: int, action: str):
 
 @pytest.mark.parametrize(("status", "action"), REFUSED, ids=[f"{s}-{a}" for s, a in REFUSED])
 def test_an_action_the_table_does_not_allow_is_refused_and_changes_nothing(session, world, rules, status, action):
-    claim_id = fee(session, world, rules=rules)
+    claim_id = draft_fee(session, world, rules=rules)
     session.execute(update(Claim).where(Claim.id == claim_id).values(status=status))
     session.commit()
     before = footprint(session)
@@ -79,8 +79,8 @@ def test_a_returned_claim_can_be_submitted_again(session, world, rules):
 
 
 def test_staff_submitting_for_a_participant_marks_the_claim_assisted(session, world, rules):
-    assisted = services.submit_claim(session, fee(session, world, rules=rules), actor_user_id=world.manager)
-    own = services.submit_claim(session, fee(session, world, world.carer, rules=rules),
+    assisted = services.submit_claim(session, draft_fee(session, world, rules=rules), actor_user_id=world.manager)
+    own = services.submit_claim(session, draft_fee(session, world, world.carer, rules=rules),
                                 actor_user_id=world.carer_user, actor_participant_id=world.carer)
 
     assert assisted.assisted and assisted.submitted_by_user_id == world.manager
@@ -91,7 +91,7 @@ def test_staff_submitting_for_a_participant_marks_the_claim_assisted(session, wo
 
 
 def test_the_submitter_cannot_approve_their_own_submission(session, world, rules):
-    claim_id = fee(session, world, rules=rules)
+    claim_id = draft_fee(session, world, rules=rules)
     services.submit_claim(session, claim_id, actor_user_id=world.finance)
 
     with pytest.raises(PermissionDenied):

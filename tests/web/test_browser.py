@@ -15,14 +15,11 @@ import pytest
 from werkzeug.serving import make_server
 
 from ledger import create_app
-from ledger.api.claims import claim_rules
 from ledger.books import posting
 from ledger.books.records import PostingLine
-from ledger.claims import services
 from ledger.db import make_engine
 from ledger.migrate import upgrade
-from tests.claims.conftest import build_world
-from tests.factories import PASSWORD, add_user, database
+from tests.factories import PASSWORD, add_user, claims_world, database, draft_fee
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -127,11 +124,10 @@ def test_finance_signs_in_reads_the_trial_balance_and_locks_a_month(sync_playwri
 @pytest.fixture
 def carer_with_a_fee(live_app):
     """Siân, a carer, with a fee for the advisory group drafted by the project manager."""
-    with live_app.app_context(), database(live_app) as session:
-        world = build_world(session)
-        claim, _ = services.draft_fee_claim(session, activity_id=world.activity_id, participant_id=world.carer,
-                                            actor_user_id=world.manager, rules=claim_rules())
-    return live_app, claim.id
+    with database(live_app) as session:
+        world = claims_world(session)
+        claim_id = draft_fee(session, world, world.carer)
+    return live_app, claim_id
 
 
 def test_a_participant_chooses_time_credits_for_a_fee(sync_playwright, carer_with_a_fee):
@@ -144,7 +140,7 @@ def test_a_participant_chooses_time_credits_for_a_fee(sync_playwright, carer_wit
             page.set_default_timeout(30_000)
             page.goto(f"{base}/login")
             page.get_by_label("Email address").fill("sian@example.org")
-            page.get_by_label("Password").fill("participant-1")
+            page.get_by_label("Password").fill(PASSWORD)
             page.get_by_role("button", name="Sign in").click()
             page.wait_for_url(f"{base}/")
 
