@@ -8,8 +8,7 @@ import pytest
 
 from ledger.books.posting import lock_period
 from ledger.payments import bacs, calendar
-from tests.factories import add_user, api_token_for, bearer, database
-from tests.payments.test_runs import World
+from tests.factories import PaymentsWorld, add_user, api_token_for, bearer, database
 
 URL = "/api/v1/payment-runs"
 
@@ -35,7 +34,7 @@ def setup(app_with_payments, today):
     """A finance user's token, two payees with approved claims (one with no bank details) and the dates."""
     app = app_with_payments
     with database(app) as session:
-        world = World(session, today=today)
+        world = PaymentsWorld(session, today=today)
         ann, ned = world.participant("Ann Smith"), world.participant("Ned Nobank", bank=False)
         world.claim(ann, 4000)
         world.claim(ann, 1250, kind="expense")
