@@ -401,7 +401,7 @@ CHART = {
     "time:participant:1": ("Ann's time credits", "liability", "TIME"),
     "time:partner:1": ("Time credits spent at the leisure centre", "liability", "TIME"),
 }
-FIRST_OF_JUNE = dt.date(2025, 6, 1)
+JUNE_1 = dt.date(2025, 6, 1)
 
 
 def open_chart(session: Session) -> None:
