@@ -1,22 +1,19 @@
 """Documents filled from the ledger agree with the ledger, figure by figure, on SQLite and PostgreSQL.
 
-``build_books`` makes a month of co-production through the services (claims drafted, submitted and approved;
-an advance; time credits; a payment run drafted and confirmed), the way people would, so that every test
-here reads documents back against what the books say.
+``tests.factories.month_of_books`` makes a month of co-production through the services (claims drafted,
+submitted and approved; an advance; time credits; a payment run drafted and confirmed), the way people would,
+so that every test here reads documents back against what the books say.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.auth.users import create_user
 from ledger.books import queries
-from ledger.claims import services as claims
 from ledger.claims.models import Claim
 from ledger.config import DEV_BANK_DETAILS_KEY
 from ledger.documents import assemble, render
@@ -25,160 +22,29 @@ from ledger.documents.formatting import day, duration, money, signed_duration, s
 from ledger.errors import Conflict, NotFound
 from ledger.payments import runs
 from ledger.payments.models import Payment, PaymentRun
-from ledger.people import services as people
 from ledger.people.accounts import participant_accounts
-from ledger.people.bank import BankCipher
 from ledger.projects import services as projects
 from ledger.projects.budget import BudgetPlanLine
-from ledger.timebank.services import spend_time_credits
-from policies.rulebook import load_rulebook
 from policies.settings import PolicySettings
 from tests.documents.pdf import assert_in_order, font_sizes, text
+from tests.factories import (
+    JUNE,
+    JUNE_APPROVALS,
+    JUNE_MEETINGS,
+    JUNE_PAY_DAY,
+    PROJECT,
+    RULEBOOK,
+    MonthOfBooks,
+    month_of_books,
+)
 
-RULEBOOK = load_rulebook()
-RULES = claims.ClaimRules(rulebook=RULEBOOK, policy=PolicySettings(), second_approval_above_pence=50_000)
-CIPHER = BankCipher(DEV_BANK_DETAILS_KEY)
 ORGANISATION = Organisation(name="Cyngor Sir Ynys Môn: Adult Social Care", address=("Llangefni", "LL77 7TW"),
                             contact=("Finance team", "finance@example.org"))
-PROJECT = "GUIDE"
-MEETING_1 = dt.date(2025, 6, 4)  # Wednesday
-MEETING_2 = dt.date(2025, 6, 11)
-MEETING_3 = dt.date(2025, 6, 18)
-TODAY = dt.date(2025, 6, 20)  # approvals and the run's draft
-PAY_ON = dt.date(2025, 6, 25)  # the run's payment date: Wednesday, in the Carer's Allowance week from 23 June
-JUNE = (dt.date(2025, 6, 1), dt.date(2025, 6, 30))
-OVERRIDE = "Told the participant; they want to be paid in full."
-
-
-@dataclass
-class Books:
-    finance: int
-    manager: int
-    ann: int  # Siân O'Brien: Carer's Allowance; fees, a smaller fee, expenses, an advance, time credits
-    bea: int  # Bea: large print; Universal Credit and ESA; declines one fee, gives one to a group, claims bus fare
-    cai: int  # no bank details: nothing paid
-    ann_user: int
-    bea_user: int
-    group: int
-    partner: int
-    meetings: tuple[int, int, int]
-    run_id: int
-    draft_run_id: int | None = None
-
-
-def _fee(session: Session, books_so_far: dict, activity: int, participant: int, *, choice: str | None = None,
-         amount: str | None = None, group: int | None = None, approve: bool = True) -> int:
-    record, _ = claims.draft_fee_claim(session, activity_id=activity, participant_id=participant,
-                                       actor_user_id=books_so_far["manager"], rules=RULES)
-    if choice:
-        claims.record_choice(session, record.id, choice=choice, amount=amount, group_id=group,
-                             actor_user_id=books_so_far["manager"])
-    claims.submit_claim(session, record.id, actor_user_id=books_so_far["manager"])
-    if approve:
-        _approve(session, books_so_far, record.id)
-    return record.id
-
-
-def _approve(session: Session, books_so_far: dict, claim_id: int) -> None:
-    claims.approve_claim(session, claim_id, actor_user_id=books_so_far["finance"], actor_participant_id=None,
-                         rules=RULES, today=TODAY, override_reason=OVERRIDE)
-
-
-def _expense(session: Session, books_so_far: dict, participant: int, activity: int, key: str, category: str,
-             what: str, amount: str, advance_id: int | None = None) -> int:
-    record, _ = claims.create_expense_claim(
-        session, participant_id=participant, activity_id=activity, idempotency_key=key,
-        lines=[{"category": category, "description": what, "amount": amount}],
-        actor_user_id=books_so_far["manager"], rules=RULES, advance_id=advance_id)
-    claims.submit_claim(session, record.id, actor_user_id=books_so_far["manager"])
-    _approve(session, books_so_far, record.id)
-    return record.id
-
-
-def build_books(session: Session, *, confirm: bool = True) -> Books:
-    """A month of one project: three meetings, three participants, a confirmed payment run on 25 June 2025."""
-    ids: dict = {}
-    ids["finance"] = create_user(session, email="fin@example.org", display_name="Fran Finance",
-                                 password="finance-pass-1", roles=["finance"]).id
-    ids["manager"] = create_user(session, email="pm@example.org", display_name="Pam Manager",
-                                 password="manager-pass-1", roles=["project_manager"]).id
-    projects.create_project(session, code=PROJECT, name="Dementia guide", cost_centre="CC100",
-                            budget_pence=500_000, starts_on=dt.date(2025, 4, 1))
-    meetings = tuple(
-        projects.schedule_activity(session, PROJECT, kind="advisory_meeting", occurs_on=day_, duration_minutes=180,
-                                   preparation_minutes=60, region="uk", title=f"Advisory group {n}").id
-        for n, day_ in enumerate((MEETING_1, MEETING_2, MEETING_3), start=1)
-    )
-    group = people.create_group(session, name="Voices Together", postal_address="1 High Street\nLlangefni")
-    people.set_group_bank_details(session, CIPHER, group.id, sort_code="40-00-00", account_number="87654321",
-                                  account_name="Voices Together")
-    partner = people.create_partner(session, name="Plas Arthur Leisure Centre")
-    ann = people.create_participant(session, name="Siân O'Brien", email="sian@example.org",
-                                    postal_address="2 Heol y Dŵr\nCaerdydd", date_of_birth=dt.date(1970, 1, 1),
-                                    today=TODAY)
-    bea = people.create_participant(session, name="Bea Ng", email="bea@example.org", preferred_format="large_print",
-                                    date_of_birth=dt.date(1980, 2, 2), today=TODAY)
-    cai = people.create_participant(session, name="Cai Jones", email="cai@example.org",
-                                    date_of_birth=dt.date(1990, 3, 3), today=TODAY)
-    people.set_bank_details(session, CIPHER, ann.id, sort_code="20-00-00", account_number="11112222",
-                            account_name="S O'Brien")
-    people.set_bank_details(session, CIPHER, bea.id, sort_code="20-00-00", account_number="33334444",
-                            account_name="B Ng")
-    people.declare_benefits(session, ann.id, declared_on=dt.date(2025, 4, 1), today=TODAY, benefits=[
-        {"name": "carers_allowance", "week_start": "monday", "other_weekly_net_earnings": "150.00"}])
-    people.declare_benefits(session, bea.id, declared_on=dt.date(2025, 4, 1), today=TODAY, benefits=[
-        {"name": "universal_credit", "work_allowance": "with_housing", "assessment_period_start_day": 10},
-        {"name": "esa", "permitted_work": "lower"}])
-    for activity in meetings:
-        for person in (ann.id, bea.id, cai.id):
-            projects.record_attendance(session, activity, person, today=TODAY)
-
-    # Ann: a fee taken, a smaller fee, one approved then cancelled (reversed); bus fare; an advance; time credits.
-    _fee(session, ids, meetings[0], ann.id)
-    _fee(session, ids, meetings[1], ann.id, choice="take_less", amount="20.00")
-    cancelled = _fee(session, ids, meetings[2], ann.id)
-    claims.cancel_claim(session, cancelled, actor_user_id=ids["finance"], today=TODAY, reason="Recorded twice")
-    _expense(session, ids, ann.id, meetings[0], "ann-bus", "public_transport", "Return bus fare", "8.40")
-    advance = claims.pay_advance(session, participant_id=ann.id, project_code=PROJECT, amount="30.00",
-                                 paid_on=dt.date(2025, 6, 9), idempotency_key="ann-taxi", actor_user_id=ids["finance"],
-                                 activity_id=meetings[1])
-    _expense(session, ids, ann.id, meetings[1], "ann-taxi-receipt", "taxi", "Taxi to the meeting", "25.00",
-             advance_id=advance.id)
-    claims.settle_advance_surplus(session, advance.id, how="returned", on=dt.date(2025, 6, 16),
-                                  actor_user_id=ids["finance"])
-    award, _ = claims.award_time_credits(session, participant_id=ann.id, minutes=150, idempotency_key="ann-time",
-                                         actor_user_id=ids["manager"], project_code=PROJECT,
-                                         description="Reading group")
-    claims.submit_claim(session, award.id, actor_user_id=ids["manager"])
-    _approve(session, ids, award.id)
-    spend_time_credits(session, ann.id, partner.id, 60, dt.date(2025, 6, 21), "Swimming", "ann-swim",
-                       ids["finance"], today=dt.date(2025, 6, 21))
-
-    # Bea: declines the first fee, gives the second to a group, takes the third; bus fare.
-    _fee(session, ids, meetings[0], bea.id, choice="decline")
-    _fee(session, ids, meetings[1], bea.id, choice="redirect", group=group.id)
-    _fee(session, ids, meetings[2], bea.id)
-    _expense(session, ids, bea.id, meetings[0], "bea-bus", "public_transport", "Bus fare", "4.20")
-    # Cai: a fee, but no bank details, so it waits for a later run.
-    _fee(session, ids, meetings[0], cai.id)
-
-    run = runs.draft_payment_run(session, cutoff_date=TODAY, payment_date=PAY_ON, actor_user_id=ids["finance"],
-                                 rulebook=RULEBOOK, settings=RULES.policy, today=TODAY)
-    if confirm:
-        runs.confirm_payment_run(session, run.id, actor_user_id=ids["finance"], bank_reference="BACS-1",
-                                 override_reason="Each payee has been told and agrees.")
-    ann_user = create_user(session, email="sian.user@example.org", display_name="Siân", password="participant-1",
-                           roles=["participant"], participant_id=ann.id).id
-    bea_user = create_user(session, email="bea.user@example.org", display_name="Bea", password="participant-2",
-                           roles=["participant"], participant_id=bea.id).id
-    session.flush()
-    return Books(ids["finance"], ids["manager"], ann.id, bea.id, cai.id, ann_user, bea_user, group.id, partner.id,
-                 meetings, run.id)
 
 
 @pytest.fixture
-def books(session) -> Books:
-    built = build_books(session)
+def books(session) -> MonthOfBooks:
+    built = month_of_books(session)
     session.commit()
     return built
 
@@ -235,7 +101,7 @@ def test_each_entry_has_its_kind_from_the_books(session, books):
     payment = next(line for line in doc.money.lines if line.kind is EntryKind.PAYMENT)
     reference = session.get(PaymentRun, books.run_id).reference
     assert payment.description == f"Bank transfer, payment run {reference}, to the account ending 2222"
-    assert payment.amount == -(5040 + 2000 + 840) and payment.date == PAY_ON
+    assert payment.amount == -(5040 + 2000 + 840) and payment.date == JUNE_PAY_DAY
     assert doc.time_credits.lines[1].description == "Spent at Plas Arthur Leisure Centre: Swimming"
 
 
@@ -243,7 +109,7 @@ def test_declined_and_redirected_offers_are_memo_lines_that_change_no_balance(se
     doc = statement(session, books.bea)
     memos = [line for line in doc.money.lines if line.kind in (EntryKind.DECLINED, EntryKind.DONATION)]
     assert [(m.kind, m.date, m.amount, m.memo_amount) for m in memos] == [
-        (EntryKind.DECLINED, MEETING_1, 0, 5040), (EntryKind.DONATION, MEETING_2, 0, 5040)]
+        (EntryKind.DECLINED, JUNE_MEETINGS[0], 0, 5040), (EntryKind.DONATION, JUNE_MEETINGS[1], 0, 5040)]
     assert memos[1].description.endswith("paid to Voices Together at your request")
     for index, line in enumerate(doc.money.lines):
         if line.kind in (EntryKind.DECLINED, EntryKind.DONATION):
@@ -252,14 +118,14 @@ def test_declined_and_redirected_offers_are_memo_lines_that_change_no_balance(se
     # Taking less than the fee offered shows the rest as declined, beside the smaller fee.
     ann = statement(session, books.ann).money.lines
     declined = [line for line in ann if line.kind is EntryKind.DECLINED]
-    assert [(d.date, d.memo_amount) for d in declined] == [(MEETING_2, 5040 - 2000)]
+    assert [(d.date, d.memo_amount) for d in declined] == [(JUNE_MEETINGS[1], 5040 - 2000)]
     assert "you chose to take £20.00 of the £50.40 offered" in declined[0].description
 
 
 def test_a_reversed_fee_shows_as_a_correction_and_no_memo(session, books):
     lines = statement(session, books.ann).money.lines
     corrections = [line for line in lines if line.kind is EntryKind.REVERSAL]
-    assert [(c.amount, c.date) for c in corrections] == [(-5040, TODAY)]
+    assert [(c.amount, c.date) for c in corrections] == [(-5040, JUNE_APPROVALS)]
     assert corrections[0].description.startswith("Cancelled: Fee for Advisory group 3")
 
 
@@ -294,12 +160,12 @@ def test_each_remittance_total_is_the_payment_entry(session, books):
                      else assemble.group_reference)(payment.payee_id)
         advice = by_reference[reference]
         owed = f"owed:{payment.payee_kind}:{payment.payee_id}"
-        entry = [line for line in queries.statement(session, owed, PAY_ON, PAY_ON).lines
+        entry = [line for line in queries.statement(session, owed, JUNE_PAY_DAY, JUNE_PAY_DAY).lines
                  if line.entry_id == payment.entry_id]
         assert advice.total_paid == payment.amount_pence == entry[0].amount
         assert advice.account_last_four == payment.account_last4
         words = text(render.render_remittance(advice))
-        assert f"{money(advice.total_paid)} on {day(PAY_ON)}" in words
+        assert f"{money(advice.total_paid)} on {day(JUNE_PAY_DAY)}" in words
 
 
 def test_remittance_lines_show_fees_expenses_and_redirected_fees_apart(session, books):
@@ -308,7 +174,7 @@ def test_remittance_lines_show_fees_expenses_and_redirected_fees_apart(session, 
         (RemittanceLineKind.FEE, 5040), (RemittanceLineKind.EXPENSE, 840), (RemittanceLineKind.FEE, 2000)]
     assert ann.lines[0].detail == "4 hours at £12.60 an hour" and ann.lines[0].activity == "Advisory group 1"
     assert ann.lines[1].detail == "Return bus fare"
-    assert ann.account_last_four == "2222" and ann.payment_date == PAY_ON
+    assert ann.account_last_four == "2222" and ann.payment_date == JUNE_PAY_DAY
     bea = assemble.remittance_advice(session, books.run_id, "participant", books.bea, organisation=ORGANISATION)
     assert {(line.kind, line.amount, line.redirected_to) for line in bea.lines} == {
         (RemittanceLineKind.EXPENSE, 420, ""), (RemittanceLineKind.FEE, 5040, ""),
@@ -322,7 +188,7 @@ def test_remittance_lines_show_fees_expenses_and_redirected_fees_apart(session, 
 
 
 def test_remittance_is_refused_for_a_draft_run_and_for_someone_not_paid(session):
-    built = build_books(session, confirm=False)
+    built = month_of_books(session, confirm=False)
     with pytest.raises(Conflict):
         assemble.remittance_advice(session, built.run_id, "participant", built.ann, organisation=ORGANISATION)
     runs.confirm_payment_run(session, built.run_id, actor_user_id=built.finance, bank_reference="B-2",
@@ -346,7 +212,7 @@ def test_annual_summary_fees_are_the_paid_fee_claims_of_the_tax_year(session, bo
     assert summary.fees == sum(paid_fees) == 7040
     assert summary.expenses == 840 + (3000 - 500)  # bus fare, and the advance less what was paid back
     assert summary.trading_allowance == 100_000 and "HMRC" in summary.trading_allowance_source
-    assert [line.date_paid for line in summary.lines] == [dt.date(2025, 6, 9), PAY_ON]
+    assert [line.date_paid for line in summary.lines] == [dt.date(2025, 6, 9), JUNE_PAY_DAY]
     bea = assemble.annual_summary(session, books.bea, 2025, organisation=ORGANISATION, rulebook=RULEBOOK,
                                   issued=dt.date(2026, 4, 20))
     assert (bea.fees, bea.expenses, bea.redirected) == (5040, 420, 5040)
