@@ -743,7 +743,7 @@ CONTRACT_EXAMPLE = {
 # ---------------------------------------------------------------- at the same moment (PostgreSQL)
 
 
-def all_at_once(count: int, work: Callable[[int, Callable[[], None]], object], *, timeout: float = 60) -> list:
+def all_at_once(count: int, work: Callable[[int, Callable[[], None]], object], *, timeout: float = 120) -> list:
     """Run ``work(i, ready)`` in ``count`` threads; ``ready()`` holds each thread until every one has called it.
 
     Returns what each returned or the exception it raised. Fails, instead of hanging or carrying on with a

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +12,7 @@ from ledger.books.models import AccountBalance
 from ledger.books.verify import verify_books
 from ledger.db import make_engine, make_session_factory, unit_of_work
 from ledger.errors import AlreadyReversed
-from tests.factories import JUNE_1, fee_entry
+from tests.factories import JUNE_1, all_at_once, fee_entry
 
 pytestmark = pytest.mark.postgres_only
 
@@ -29,25 +27,8 @@ def wide_factory(database_url, books):
     engine.dispose()
 
 
-def _all_at_once(threads: int, work: Callable[[int, Callable[[], None]], object]) -> list:
-    """Run ``work(i, ready)`` in ``threads`` threads; ``ready()`` waits until every thread has called it.
-
-    Returns each thread's result, or the exception it raised.
-    """
-    barrier = threading.Barrier(threads)
-
-    def run(i: int):
-        try:
-            return work(i, lambda: barrier.wait(timeout=30))
-        except Exception as error:  # collected for the test to inspect
-            return error
-
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        return list(pool.map(run, range(threads)))
-
-
 def _in_one_transaction(factory, action: Callable) -> Callable:
-    """Work for ``_all_at_once``: take a connection and open a transaction, wait for the others, then act."""
+    """Work for ``all_at_once``: take a connection and open a transaction, wait for the others, then act."""
     def work(i: int, ready: Callable[[], None]):
         with unit_of_work(factory) as session:
             session.connection()
@@ -57,7 +38,7 @@ def _in_one_transaction(factory, action: Callable) -> Callable:
 
 
 def test_twenty_writers_with_one_idempotency_key_post_one_entry(wide_factory, books):
-    results = _all_at_once(THREADS, _in_one_transaction(
+    results = all_at_once(THREADS, _in_one_transaction(
         wide_factory, lambda session, i: fee_entry(session, "claim-17-fee", JUNE_1, 4500).id))
 
     assert [r for r in results if isinstance(r, Exception)] == []
@@ -78,7 +59,7 @@ def test_twenty_writers_posting_to_the_same_accounts_lose_nothing(wide_factory, 
                 fee_entry(session, f"fee-{i}-{n}", JUNE_1, 100 * i + n + 1)
         return i
 
-    results = _all_at_once(THREADS, work)
+    results = all_at_once(THREADS, work)
 
     assert [r for r in results if isinstance(r, Exception)] == []
     expected = sum(100 * i + n + 1 for i in range(THREADS) for n in range(per_thread))
@@ -98,7 +79,7 @@ def test_writers_reversing_the_same_entry_at_once_reverse_it_once(wide_factory, 
     original = fee_entry(books, "fee-wrong", JUNE_1, 9900)
     books.commit()
 
-    results = _all_at_once(8, _in_one_transaction(wide_factory, lambda session, i: posting.reverse_entry(
+    results = all_at_once(8, _in_one_transaction(wide_factory, lambda session, i: posting.reverse_entry(
         session, original.id, effective_date=JUNE_1, idempotency_key=f"fix-{i}").id))
 
     reversals = [r for r in results if not isinstance(r, Exception)]
@@ -116,7 +97,7 @@ def test_writers_asking_for_the_same_reversal_at_once_all_get_it(wide_factory, b
     original = fee_entry(books, "fee-wrong", JUNE_1, 9900)
     books.commit()
 
-    results = _all_at_once(8, _in_one_transaction(
+    results = all_at_once(8, _in_one_transaction(
         wide_factory, lambda session, i: posting.reverse_entry(session, original.id, effective_date=JUNE_1).id))
 
     assert [r for r in results if isinstance(r, Exception)] == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 
 import pytest
@@ -11,8 +10,9 @@ from sqlalchemy import func, select, update
 from ledger.books.models import JournalEntry
 from ledger.claims import services, workflow
 from ledger.claims.models import STATUSES, Claim, ClaimApproval
-from ledger.errors import Conflict, LedgerError, PermissionDenied
-from tests.factories import TODAY, approve, count_rows, draft_fee, footprint, submitted_fee
+from ledger.db import unit_of_work
+from ledger.errors import Conflict, PermissionDenied
+from tests.factories import TODAY, all_at_once, approve, count_rows, draft_fee, footprint, submitted_fee
 
 REFUSED = [(status, action) for status in STATUSES for action in sorted(workflow.ACTIONS)
            if (status, action) not in workflow.TRANSITIONS]
@@ -191,28 +191,13 @@ def test_changing_the_choice_after_a_first_approval_needs_both_approvals_again(s
 
 
 def _together(session_factory, *calls):
-    """Run each call in its own thread and session, released at once; return what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
+    """Run each call in its own thread and transaction, released at once; return what each returned or raised."""
+    def work(index, ready):
+        ready()
+        with unit_of_work(session_factory) as session:
+            return calls[index](session)
 
-    def run(index, call):
-        session = session_factory()
-        try:
-            barrier.wait(timeout=30)
-            results[index] = call(session)
-            session.commit()
-        except LedgerError as error:
-            session.rollback()
-            results[index] = error
-        finally:
-            session.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    return all_at_once(len(calls), work)
 
 
 @pytest.mark.postgres_only

@@ -8,7 +8,6 @@ approval leaves behind), so that these tests do not depend on the claims workflo
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -25,7 +24,7 @@ from ledger.payments import bacs, runs
 from ledger.payments.models import Payment, PaymentRun, PaymentRunItem
 from ledger.people.services import declare_benefits
 from policies.settings import DEFAULT_SETTINGS, PolicySettings
-from tests.factories import CIPHER, PAY_ON, RULEBOOK, TODAY, PaymentsWorld
+from tests.factories import CIPHER, PAY_ON, RULEBOOK, TODAY, PaymentsWorld, all_at_once
 
 ORIGINATOR = bacs.Originator(service_user_number="123456", name="Demo Council", sort_code="200000",
                              account_number="12345678")
@@ -348,26 +347,6 @@ def test_a_confirmation_into_a_month_locked_since_drafting_is_refused(world, ses
 # ---------------------------------------------------------------- concurrency (PostgreSQL)
 
 
-def _race(count: int, work) -> list:
-    """Run ``work(i)`` in ``count`` threads started together; return each result or exception."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as error:  # collected for the assertions
-            results[i] = error
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
-
-
 @pytest.mark.postgres_only
 def test_two_finance_users_confirming_at_once_pay_once(session_factory, backend):
     with unit_of_work(session_factory) as session:
@@ -377,11 +356,12 @@ def test_two_finance_users_confirming_at_once_pay_once(session_factory, backend)
         run_id = world.draft().id
         finance = world.finance_id
 
-    def confirm(i: int):
+    def confirm(i: int, ready):
+        ready()
         with unit_of_work(session_factory) as session:
             return runs.confirm_payment_run(session, run_id, actor_user_id=finance, bank_reference=f"REF-{i}").status
 
-    results = _race(2, confirm)
+    results = all_at_once(2, confirm)
 
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "str"], results
     with unit_of_work(session_factory) as session:
@@ -400,12 +380,13 @@ def test_two_drafts_at_once_never_share_a_claim(session_factory, backend):
             world.claim(pid, 500, kind="expense")
         finance = world.finance_id
 
-    def draft(i: int):
+    def draft(i: int, ready):
+        ready()
         with unit_of_work(session_factory) as session:
             return runs.draft_payment_run(session, cutoff_date=TODAY, payment_date=PAY_ON, actor_user_id=finance,
                                           rulebook=RULEBOOK, settings=DEFAULT_SETTINGS, today=TODAY).id
 
-    results = _race(3, draft)
+    results = all_at_once(3, draft)
 
     assert all(isinstance(r, int | runs.NothingToPay) for r in results), results
     with unit_of_work(session_factory) as session:

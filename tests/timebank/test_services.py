@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -18,7 +17,7 @@ from ledger.errors import Conflict, IdempotencyConflict, NotFound, PeriodLocked,
 from ledger.organisation import group_time_account, open_organisation_accounts
 from ledger.timebank import services
 from ledger.timebank.models import TimeCreditTransfer
-from tests.factories import TODAY, make_group, make_participant, make_partner, post_time_credits
+from tests.factories import TODAY, all_at_once, make_group, make_participant, make_partner, post_time_credits
 
 _keys = itertools.count(1)
 
@@ -164,27 +163,24 @@ def test_two_spends_racing_cannot_overdraw(session_factory, backend):
         post_time_credits(session, bank.ann, 60)
         ann, pool = bank.ann, bank.pool
 
-    for round_ in range(3):
-        barrier = threading.Barrier(2)
-        outcomes: list = []
-
-        def spend(i: int, round_=round_, barrier=barrier, outcomes=outcomes) -> None:
-            barrier.wait()
+    def spend(minutes: int, round_: int):
+        def work(i: int, ready) -> str:
+            ready()
             try:
                 with unit_of_work(session_factory) as session:
-                    services.spend_time_credits(session, ann, pool, 40 if round_ == 0 else 1, TODAY, None,
-                                                f"race-{round_}-{i}", None, 0, today=TODAY)
-                outcomes.append("spent")
+                    services.spend_time_credits(session, ann, pool, minutes, TODAY, None, f"race-{round_}-{i}", None, 0,
+                                                today=TODAY)
             except services.InsufficientTimeCredits:
-                outcomes.append("refused")
+                return "refused"
+            return "spent"
 
-        threads = [threading.Thread(target=spend, args=(i,)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-        if round_ == 0:
-            assert sorted(outcomes) == ["refused", "spent"]
+        outcomes = all_at_once(2, work)
+        assert all(isinstance(outcome, str) for outcome in outcomes), outcomes
+        return sorted(outcomes)
+
+    assert spend(40, 0) == ["refused", "spent"]
+    for round_ in (1, 2):
+        assert spend(1, round_) == ["spent", "spent"]
 
     with unit_of_work(session_factory) as session:
         assert services.time_credit_balance(session, ann) == 60 - 40 - 2 * 2
