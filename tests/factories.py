@@ -5,9 +5,14 @@ rollback throws it all away. A function taking the ``app`` opens its own short u
 database, so that no transaction is left open while a request runs (SQLite takes its write lock when a
 transaction begins).
 
-Every date is fixed, so no test depends on the day it runs. The meetings are in the week of Monday 2 June
-2025 (2025-26: Real Living Wage £12.60 in the UK and £13.85 in London; Carer's Allowance earnings limit £196
-a week); claims are approved and payment runs drafted on ``TODAY``, the Thursday after.
+Their dates are fixed, so what they build does not depend on the day the tests run. The meetings are in the
+week of Monday 2 June 2025 (2025-26: Real Living Wage £12.60 in the UK and £13.85 in London; Carer's
+Allowance earnings limit £196 a week); claims are approved and payment runs drafted on ``TODAY``, the
+Thursday after. Every user's password is ``PASSWORD``.
+
+Sections: the app's database (sign-in, tokens, counts), users and people, projects, claims (the claims
+world), payment runs (the payments world), time credits, the books (a small chart, a realistic year), a
+month of co-production for the documents, the policy engine's inputs, and running work all at once.
 """
 
 from __future__ import annotations
@@ -48,10 +53,10 @@ from policies.payments import Payment
 from policies.rulebook import load_rulebook
 from policies.settings import DEFAULT_SETTINGS, PolicySettings
 
-PASSWORD = "a long enough passphrase"  # every user's, unless a test says otherwise
+PASSWORD = "a long enough passphrase"
 MEETING_DAY = dt.date(2025, 6, 4)  # a Wednesday
 TODAY = dt.date(2025, 6, 5)  # approvals and payment-run drafts
-PAY_ON = dt.date(2025, 6, 12)  # the payment date of runs drafted on TODAY
+PAY_ON = dt.date(2025, 6, 12)  # the payment date of the payments world's runs
 PROJECT = "GUIDE"
 RULEBOOK = load_rulebook()
 RULES = claims.ClaimRules(rulebook=RULEBOOK, policy=PolicySettings(), second_approval_above_pence=50_000)
@@ -159,7 +164,7 @@ def make_user(session: Session, email: str = "user@example.org", roles: Iterable
         participant_id = make_participant(session, local_part, email=email).id
     user = users.create_user(session, email=email, display_name=display_name or local_part.title(),
                              password=password, roles=roles, participant_id=participant_id)
-    user.is_active = active  # there is no service for switching a user off: an administrator does it by hand
+    user.is_active = active  # no service switches a user off yet
     session.flush()
     return user
 
