@@ -62,8 +62,13 @@ def test_production_refuses_when_no_secret_key_is_set_at_all(monkeypatch):
         create_app(settings)
 
 
-@pytest.mark.parametrize("key", [DEV_BANK_DETAILS_KEY, "", None, "not-a-fernet-key",
-                                 f"{Fernet.generate_key().decode()},{DEV_BANK_DETAILS_KEY}"])
+@pytest.mark.parametrize("key", [
+    pytest.param(DEV_BANK_DETAILS_KEY, id="development key"),
+    pytest.param("", id="empty"),
+    pytest.param(None, id="unset"),
+    pytest.param("not-a-fernet-key", id="not a Fernet key"),
+    pytest.param(f"{Fernet.generate_key().decode()},{DEV_BANK_DETAILS_KEY}", id="a real key and the development key"),
+])
 def test_production_refuses_without_a_real_bank_details_key(key):
     with pytest.raises(ConfigurationError, match="BANK_DETAILS_KEY"):
         create_app(production(BANK_DETAILS_KEY=key))
