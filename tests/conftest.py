@@ -4,6 +4,9 @@ PostgreSQL comes from TEST_DATABASE_URL (default: the local server's ``test`` da
 run makes a scratch database of its own). Without it,
 PostgreSQL runs are skipped, except under CI=true, where they fail loudly instead.
 Tests marked ``postgres_only`` (concurrency, deferred constraint triggers) run on PostgreSQL only.
+
+Nothing depends on how fast the machine is or on when the suite runs: Hypothesis has no deadline per example,
+and the rate limits' clock stands still (see ``_rate_limit_windows_stand_still``).
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 
@@ -23,6 +28,10 @@ TEST_DATABASE_URL = normalise_url(
     os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 )
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# A slow example on a busy machine is not a failure: without this, Hypothesis fails any example over 200 ms.
+settings.register_profile("ledger", deadline=None)
+settings.load_profile("ledger")
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -36,6 +45,19 @@ def _cheap_password_hashing():
     passwords._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
     yield
     passwords._hasher = real
+
+
+@pytest.fixture(autouse=True)
+def _rate_limit_windows_stand_still(monkeypatch):
+    """Count every rate-limited hit in one fixed window.
+
+    The limits count in fixed windows of the wall clock (``time.time() // window``); a window that ended
+    between a test's failed sign-ins and its check would forget them, and the test would fail for that
+    reason alone. Tests of the windows themselves pass ``now`` explicitly.
+    """
+    from ledger.auth import ratelimit
+
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 1_750_000_000.0))
 
 
 def pytest_generate_tests(metafunc):

@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from ledger.context import reload_settings
-from tests.policies.test_calculator import CONTRACT_EXAMPLE
+from tests.factories import CONTRACT_EXAMPLE
 
 URL = "/api/v1/policy/check"
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from ledger.auth.models import ApiToken, User
-from tests.auth.helpers import add_user, bearer, database, token_for
+from tests.factories import add_user, api_token_for, bearer, database
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def finance(app) -> int:
 
 @pytest.fixture
 def first_token(app, finance) -> str:
-    return token_for(app, finance, "set up by hand")
+    return api_token_for(app, finance, "set up by hand")
 
 
 def test_new_token_is_shown_once_and_only_its_sha256_is_stored(app, client, first_token):
@@ -61,7 +61,7 @@ def test_a_token_may_revoke_itself(client, first_token):
 
 def test_a_user_cannot_revoke_another_users_token(app, client, first_token):
     other = add_user(app, "pm@example.org", ["project_manager"])
-    others_token = token_for(app, other, "their export")
+    others_token = api_token_for(app, other, "their export")
     with database(app) as session:
         others_id = session.execute(select(ApiToken.id).where(ApiToken.user_id == other)).scalar_one()
     refused = client.delete(f"/api/v1/tokens/{others_id}", headers=bearer(first_token))
@@ -72,7 +72,7 @@ def test_a_user_cannot_revoke_another_users_token(app, client, first_token):
 
 def test_token_list_shows_only_your_own(app, client, first_token):
     other = add_user(app, "pm@example.org", ["project_manager"])
-    token_for(app, other, "their export")
+    api_token_for(app, other, "their export")
     assert [t["name"] for t in client.get("/api/v1/tokens", headers=bearer(first_token)).json] == ["set up by hand"]
 
 

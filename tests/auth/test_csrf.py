@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from ledger import create_app
 from ledger.auth.models import ApiToken
 from ledger.books.models import LockedPeriod
-from tests.auth.helpers import PASSWORD, add_user, bearer, csrf_token_in, database, token_for
+from tests.factories import PASSWORD, add_user, api_token_for, bearer, csrf_token_in, database
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def test_creating_an_api_token_without_the_form_token_is_refused(csrf_app, finan
 
 
 def test_revoking_an_api_token_without_the_form_token_is_refused(csrf_app, finance):
-    token = token_for(csrf_app, finance)
+    token = api_token_for(csrf_app, finance)
     with database(csrf_app) as session:
         token_id = session.execute(select(ApiToken.id)).scalar_one()
     client = csrf_app.test_client()
@@ -102,7 +102,7 @@ def test_revoking_an_api_token_without_the_form_token_is_refused(csrf_app, finan
 
 def test_json_api_with_a_bearer_token_needs_no_csrf_token(csrf_app, finance):
     client = csrf_app.test_client()
-    response = client.post("/api/v1/accounts", headers=bearer(token_for(csrf_app, finance)),
+    response = client.post("/api/v1/accounts", headers=bearer(api_token_for(csrf_app, finance)),
                            json={"code": "bank", "name": "Bank", "type": "asset", "unit": "GBP"})
     assert response.status_code == 201
 

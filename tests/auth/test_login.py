@@ -8,7 +8,7 @@ import pytest
 
 from ledger.auth.models import User
 from ledger.context import reload_settings
-from tests.auth.helpers import PASSWORD, add_user, database, sign_in
+from tests.factories import PASSWORD, add_user, database, sign_in
 
 
 @pytest.fixture

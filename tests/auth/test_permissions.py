@@ -7,7 +7,7 @@ from flask import Flask
 
 from ledger.auth.access import public, requires
 from ledger.auth.permissions import PERMISSIONS
-from tests.auth.helpers import add_user, bearer, participant_of, sign_in, token_for
+from tests.factories import add_user, api_token_for, bearer, participant_of, sign_in
 
 # Endpoints that are not ours to guard: static files and the OpenAPI document flask-smorest serves.
 NOT_OURS = ("static",)
@@ -88,7 +88,7 @@ def test_locking_a_month_is_closed_to_participants_and_project_managers(app, cli
 @pytest.mark.parametrize("path", ["/api/v1/accounts", "/api/v1/trial-balance", "/api/v1/periods/locks",
                                   "/api/v1/entries/1"])
 def test_books_api_is_closed_to_participants_and_project_managers(app, people, role, path):
-    response = app.test_client().get(path, headers=bearer(token_for(app, people[role])))
+    response = app.test_client().get(path, headers=bearer(api_token_for(app, people[role])))
     assert response.status_code == 403
     assert response.json["error"]["code"] == "forbidden"
 
@@ -99,15 +99,15 @@ ACCOUNT = {"code": "bank", "name": "Bank", "type": "asset", "unit": "GBP"}
 @pytest.mark.parametrize("role", ["participant", "project_manager", "admin"])
 def test_only_finance_may_post_to_the_books(app, people, role):
     client = app.test_client()
-    headers = bearer(token_for(app, people[role]))
+    headers = bearer(api_token_for(app, people[role]))
     assert client.post("/api/v1/accounts", json=ACCOUNT, headers=headers).status_code == 403
     assert client.post("/api/v1/periods/locks", json={"month": "2025-04"}, headers=headers).status_code == 403
-    finance = bearer(token_for(app, people["finance"]))
+    finance = bearer(api_token_for(app, people["finance"]))
     assert client.post("/api/v1/accounts", json=ACCOUNT, headers=finance).status_code == 201
 
 
 def test_admin_may_read_the_books_but_not_post(app, client, people):
-    headers = bearer(token_for(app, people["admin"]))
+    headers = bearer(api_token_for(app, people["admin"]))
     api = app.test_client()
     assert api.get("/api/v1/trial-balance", headers=headers).status_code == 200
     entry = {"effective_date": "2025-05-01", "description": "Fee", "idempotency_key": "k1",
@@ -155,7 +155,7 @@ def test_every_api_route_refuses_a_stranger_before_reading_the_request(app):
 def test_every_api_route_refuses_a_wrong_role_before_reading_the_request(app, people):
     """A participant's token on a finance route is refused as such, not told how to fix the body."""
     client = app.test_client()
-    headers = bearer(token_for(app, people["participant"]))
+    headers = bearer(api_token_for(app, people["participant"]))
     entry = client.post("/api/v1/entries", json={"nonsense": True}, headers=headers)
     assert entry.status_code == 403
     lock = client.post("/api/v1/periods/locks", json={"month": "April"}, headers=headers)
@@ -199,7 +199,7 @@ def test_participant_gets_not_found_for_anyone_elses_record(records_app, people)
 def test_participant_gets_not_found_through_the_api_too(records_app, people):
     others_id = participant_of(records_app, add_user(records_app, "bob@example.org", ["participant"]))
     own_id = participant_of(records_app, people["participant"])
-    headers = bearer(token_for(records_app, people["participant"]))
+    headers = bearer(api_token_for(records_app, people["participant"]))
     client = records_app.test_client()
     assert client.get(f"/test/participants/{own_id}", headers=headers).status_code == 200
     assert client.get(f"/test/participants/{others_id}", headers=headers).status_code == 404

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from ledger.auth.models import ApiToken
-from tests.auth.helpers import add_user, bearer, database, sign_in, token_for
+from tests.factories import add_user, api_token_for, bearer, database, sign_in
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_token_revoked_on_the_page_stops_working(app, client, finance):
 
 def test_the_page_lists_only_your_own_tokens(app, client, finance):
     other = add_user(app, "pm@example.org", ["project_manager"])
-    token_for(app, other, "someone else's export")
+    api_token_for(app, other, "someone else's export")
     sign_in(client, "fin@example.org")
     html = client.get("/account/tokens").get_data(as_text=True)
     assert "someone else" not in html
@@ -66,7 +66,7 @@ def test_the_page_lists_only_your_own_tokens(app, client, finance):
 
 def test_revoking_someone_elses_token_on_the_page_is_not_found(app, client, finance):
     other = add_user(app, "pm@example.org", ["project_manager"])
-    token = token_for(app, other)
+    token = api_token_for(app, other)
     with database(app) as session:
         token_id = session.execute(select(ApiToken.id)).scalar_one()
     sign_in(client, "fin@example.org")

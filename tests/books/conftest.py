@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 import ledger.models  # noqa: F401  (the books' tables refer to users: map every table before flushing)
-from tests.books.chart import open_chart
+from tests.factories import open_chart
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +12,7 @@ from ledger.books.models import AccountBalance
 from ledger.books.verify import verify_books
 from ledger.db import make_engine, make_session_factory, unit_of_work
 from ledger.errors import AlreadyReversed
-from tests.books.chart import JUNE, fee
+from tests.factories import JUNE_1, all_at_once, fee_entry
 
 pytestmark = pytest.mark.postgres_only
 
@@ -29,25 +27,8 @@ def wide_factory(database_url, books):
     engine.dispose()
 
 
-def _all_at_once(threads: int, work: Callable[[int, Callable[[], None]], object]) -> list:
-    """Run ``work(i, ready)`` in ``threads`` threads; ``ready()`` waits until every thread has called it.
-
-    Returns each thread's result, or the exception it raised.
-    """
-    barrier = threading.Barrier(threads)
-
-    def run(i: int):
-        try:
-            return work(i, lambda: barrier.wait(timeout=30))
-        except Exception as error:  # collected for the test to inspect
-            return error
-
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        return list(pool.map(run, range(threads)))
-
-
 def _in_one_transaction(factory, action: Callable) -> Callable:
-    """Work for ``_all_at_once``: take a connection and open a transaction, wait for the others, then act."""
+    """Work for ``all_at_once``: take a connection and open a transaction, wait for the others, then act."""
     def work(i: int, ready: Callable[[], None]):
         with unit_of_work(factory) as session:
             session.connection()
@@ -57,8 +38,8 @@ def _in_one_transaction(factory, action: Callable) -> Callable:
 
 
 def test_twenty_writers_with_one_idempotency_key_post_one_entry(wide_factory, books):
-    results = _all_at_once(THREADS, _in_one_transaction(
-        wide_factory, lambda session, i: fee(session, "claim-17-fee", JUNE, 4500).id))
+    results = all_at_once(THREADS, _in_one_transaction(
+        wide_factory, lambda session, i: fee_entry(session, "claim-17-fee", JUNE_1, 4500).id))
 
     assert [r for r in results if isinstance(r, Exception)] == []
     assert len(set(results)) == 1
@@ -75,10 +56,10 @@ def test_twenty_writers_posting_to_the_same_accounts_lose_nothing(wide_factory, 
         ready()
         for n in range(per_thread):  # one transaction per entry, as one web request each
             with unit_of_work(wide_factory) as session:
-                fee(session, f"fee-{i}-{n}", JUNE, 100 * i + n + 1)
+                fee_entry(session, f"fee-{i}-{n}", JUNE_1, 100 * i + n + 1)
         return i
 
-    results = _all_at_once(THREADS, work)
+    results = all_at_once(THREADS, work)
 
     assert [r for r in results if isinstance(r, Exception)] == []
     expected = sum(100 * i + n + 1 for i in range(THREADS) for n in range(per_thread))
@@ -86,7 +67,7 @@ def test_twenty_writers_posting_to_the_same_accounts_lose_nothing(wide_factory, 
         assert posting.count_entries(session) == THREADS * per_thread
         assert queries.balance(session, "fees:project:guide") == expected
         assert queries.balance(session, "owed:participant:1") == -expected
-        assert queries.balance(session, "owed:participant:1", JUNE) == -expected
+        assert queries.balance(session, "owed:participant:1", JUNE_1) == -expected
         for code in ("fees:project:guide", "owed:participant:1"):
             count = session.execute(select(AccountBalance.postings_count).where(
                 AccountBalance.account_id == queries.account_info(session, code).id)).scalar_one()
@@ -95,11 +76,11 @@ def test_twenty_writers_posting_to_the_same_accounts_lose_nothing(wide_factory, 
 
 
 def test_writers_reversing_the_same_entry_at_once_reverse_it_once(wide_factory, books):
-    original = fee(books, "fee-wrong", JUNE, 9900)
+    original = fee_entry(books, "fee-wrong", JUNE_1, 9900)
     books.commit()
 
-    results = _all_at_once(8, _in_one_transaction(wide_factory, lambda session, i: posting.reverse_entry(
-        session, original.id, effective_date=JUNE, idempotency_key=f"fix-{i}").id))
+    results = all_at_once(8, _in_one_transaction(wide_factory, lambda session, i: posting.reverse_entry(
+        session, original.id, effective_date=JUNE_1, idempotency_key=f"fix-{i}").id))
 
     reversals = [r for r in results if not isinstance(r, Exception)]
     refusals = [r for r in results if isinstance(r, Exception)]
@@ -113,11 +94,11 @@ def test_writers_reversing_the_same_entry_at_once_reverse_it_once(wide_factory, 
 
 
 def test_writers_asking_for_the_same_reversal_at_once_all_get_it(wide_factory, books):
-    original = fee(books, "fee-wrong", JUNE, 9900)
+    original = fee_entry(books, "fee-wrong", JUNE_1, 9900)
     books.commit()
 
-    results = _all_at_once(8, _in_one_transaction(
-        wide_factory, lambda session, i: posting.reverse_entry(session, original.id, effective_date=JUNE).id))
+    results = all_at_once(8, _in_one_transaction(
+        wide_factory, lambda session, i: posting.reverse_entry(session, original.id, effective_date=JUNE_1).id))
 
     assert [r for r in results if isinstance(r, Exception)] == []
     assert len(set(results)) == 1

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from tests.books.chart import JUNE, fee
+from tests.factories import JUNE_1, fee_entry
 
 CHANGES = {
     "edit a posting's amount": "UPDATE postings SET amount = amount + 1",
@@ -20,7 +20,7 @@ CHANGES = {
 
 @pytest.mark.parametrize("change", CHANGES)
 def test_posted_entries_and_postings_cannot_be_changed(books, change):
-    fee(books, "fee-1", JUNE, 4500)
+    fee_entry(books, "fee-1", JUNE_1, 4500)
     books.commit()
 
     with pytest.raises(DBAPIError, match="immutable: post a reversal instead"):
@@ -32,14 +32,14 @@ def test_posted_entries_and_postings_cannot_be_changed(books, change):
 
 
 def test_a_zero_posting_is_refused_by_the_database(books):
-    entry = fee(books, "fee-1", JUNE, 4500)
+    entry = fee_entry(books, "fee-1", JUNE_1, 4500)
 
     with pytest.raises(IntegrityError):
         _insert_posting(books, entry.id, "bank", 0)
 
 
 def test_a_posting_in_the_wrong_unit_is_refused_by_the_database(books):
-    entry = fee(books, "fee-1", JUNE, 4500)
+    entry = fee_entry(books, "fee-1", JUNE_1, 4500)
 
     with pytest.raises(IntegrityError):
         _insert_posting(books, entry.id, "bank", 60, unit="TIME")
@@ -49,14 +49,14 @@ def _insert_entry(session, key: str) -> int:
     return session.execute(text(
         "INSERT INTO journal_entries (effective_date, recorded_at, description, kind, idempotency_key, content_hash) "
         "VALUES (:day, :now, 'Raw SQL', 'manual', :key, 'x') RETURNING id"
-    ), {"day": JUNE, "now": dt.datetime.now(dt.UTC), "key": key}).scalar_one()
+    ), {"day": JUNE_1, "now": dt.datetime.now(dt.UTC), "key": key}).scalar_one()
 
 
 def _insert_posting(session, entry_id: int, code: str, amount: int, unit: str = "GBP") -> None:
     session.execute(text(
         "INSERT INTO postings (entry_id, account_id, unit, amount, effective_date) "
         "SELECT :entry_id, id, :unit, :amount, :day FROM accounts WHERE code = :code"
-    ), {"entry_id": entry_id, "unit": unit, "amount": amount, "day": JUNE, "code": code})
+    ), {"entry_id": entry_id, "unit": unit, "amount": amount, "day": JUNE_1, "code": code})
 
 
 @pytest.mark.postgres_only

@@ -28,8 +28,7 @@ from ledger.books.export import hledger_text as hledger_escape
 from ledger.books.models import JournalEntry
 from ledger.books.units import UNITS
 from ledger.errors import ValidationError
-from tests.books.chart import JUNE, fee, post
-from tests.books.year_of_books import record_a_year
+from tests.factories import JUNE_1, fee_entry, post, record_a_year
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BEAN_CHECK = Path(sys.executable).parent / "bean-check"  # installed beside pytest, from beancount on PyPI
@@ -118,7 +117,7 @@ def test_hledger_descriptions_stay_on_one_line_and_can_be_read_back(description)
 
 
 def _post_tricky(books) -> dict[int, str]:
-    return {post(books, f"tricky-{i}", JUNE, ("bank", 100 + i, f"memo: {text}"), ("equity:opening", -100 - i),
+    return {post(books, f"tricky-{i}", JUNE_1, ("bank", 100 + i, f"memo: {text}"), ("equity:opening", -100 - i),
                  description=text).id: text for i, text in enumerate(TRICKY)}
 
 
@@ -252,9 +251,9 @@ def test_beancount_agrees_with_our_trial_balance_over_a_year_of_books(session, y
 
 
 def test_export_is_in_effective_date_then_entry_order(books, tmp_path):
-    late = fee(books, "late", JUNE.replace(day=20), 100)
-    early = fee(books, "early", JUNE.replace(day=2), 200)
-    same_day = fee(books, "same-day", JUNE.replace(day=20), 300)
+    late = fee_entry(books, "late", JUNE_1.replace(day=20), 100)
+    early = fee_entry(books, "early", JUNE_1.replace(day=2), 200)
+    same_day = fee_entry(books, "same-day", JUNE_1.replace(day=20), 300)
     books.commit()
     path = tmp_path / "books.beancount"
 
@@ -266,7 +265,7 @@ def test_export_is_in_effective_date_then_entry_order(books, tmp_path):
 
 def test_an_account_posted_to_before_it_was_opened_is_opened_in_time(books, tmp_path):
     """Accounts are created today, but entries may be dated earlier: beancount must still accept them."""
-    post(books, "old", JUNE.replace(year=2020), ("bank", 500), ("equity:opening", -500), kind="opening")
+    post(books, "old", JUNE_1.replace(year=2020), ("bank", 500), ("equity:opening", -500), kind="opening")
     books.commit()
     path = tmp_path / "books.beancount"
 
@@ -276,8 +275,8 @@ def test_an_account_posted_to_before_it_was_opened_is_opened_in_time(books, tmp_
 
 
 def test_a_closed_account_is_closed_after_its_last_posting(books, tmp_path):
-    fee(books, "fee", JUNE, 4500, payee="owed:participant:2")
-    post(books, "paid", JUNE.replace(day=30), ("owed:participant:2", 4500), ("bank", -4500), kind="payment")
+    fee_entry(books, "fee", JUNE_1, 4500, payee="owed:participant:2")
+    post(books, "paid", JUNE_1.replace(day=30), ("owed:participant:2", 4500), ("bank", -4500), kind="payment")
     posting.close_account(books, "owed:participant:2")
     books.commit()
     path = tmp_path / "books.beancount"
@@ -296,7 +295,7 @@ def test_empty_books_export_to_journals_both_tools_accept(session, tmp_path):
 
 
 def test_flask_ledger_export_writes_a_file_beancount_accepts(books, runner, tmp_path):
-    fee(books, "fee", JUNE, 4500)
+    fee_entry(books, "fee", JUNE_1, 4500)
     books.commit()
     path = tmp_path / "out.beancount"
 
@@ -308,7 +307,7 @@ def test_flask_ledger_export_writes_a_file_beancount_accepts(books, runner, tmp_
 
 
 def test_flask_ledger_export_writes_hledger_to_standard_output(books, runner):
-    fee(books, "fee", JUNE, 4500)
+    fee_entry(books, "fee", JUNE_1, 4500)
     books.commit()
 
     result = runner.invoke(args=["ledger", "export", "--format", "hledger"])

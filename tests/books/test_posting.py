@@ -17,11 +17,11 @@ from ledger.errors import (
     UnbalancedEntry,
     ValidationError,
 )
-from tests.books.chart import JUNE, books_state, fee, line, post
+from tests.factories import JUNE_1, books_state, fee_entry, line, post
 
 
 def test_approved_fee_is_owed_to_the_participant(books):
-    entry = fee(books, "fee-1", JUNE, 4500)
+    entry = fee_entry(books, "fee-1", JUNE_1, 4500)
     books.commit()
 
     assert [(p.account, p.amount, p.unit) for p in entry.postings] == [
@@ -33,7 +33,7 @@ def test_approved_fee_is_owed_to_the_participant(books):
 
 
 def test_an_entry_may_move_pounds_and_time_credits_together(books):
-    entry = post(books, "session-1", JUNE,
+    entry = post(books, "session-1", JUNE_1,
                  ("fees:project:guide", 3000), ("owed:participant:1", -3000),
                  ("time:issued", 120), ("time:participant:1", -120),
                  description="Advisory group: fee and two time credits")
@@ -86,11 +86,11 @@ REFUSALS = {
 @pytest.mark.parametrize("case", REFUSALS)
 def test_entry_with_bad_postings_is_refused_and_nothing_is_written(books, case):
     lines, error, message = REFUSALS[case]
-    fee(books, "earlier", JUNE, 1000)
+    fee_entry(books, "earlier", JUNE_1, 1000)
     before = books_state(books)
 
     with pytest.raises(error, match=message):
-        posting.post_entry(books, effective_date=JUNE, description="Fee", postings=lines, idempotency_key="bad")
+        posting.post_entry(books, effective_date=JUNE_1, description="Fee", postings=lines, idempotency_key="bad")
 
     assert books_state(books) == before
 
@@ -105,7 +105,7 @@ def test_entry_with_bad_postings_is_refused_and_nothing_is_written(books, case):
 ])
 def test_entry_with_bad_details_is_refused_and_nothing_is_written(books, change, message):
     before = books_state(books)
-    details = {"effective_date": JUNE, "description": "Fee", "postings": FEE, "idempotency_key": "k"} | change
+    details = {"effective_date": JUNE_1, "description": "Fee", "postings": FEE, "idempotency_key": "k"} | change
 
     with pytest.raises(ValidationError, match=message):
         posting.post_entry(books, **details)
@@ -118,13 +118,13 @@ def test_posting_to_a_closed_account_is_refused_and_nothing_is_written(books):
     before = books_state(books)
 
     with pytest.raises(ClosedAccount, match="owed:participant:2 is closed"):
-        fee(books, "fee-closed", JUNE, 4500, payee="owed:participant:2")
+        fee_entry(books, "fee-closed", JUNE_1, 4500, payee="owed:participant:2")
 
     assert books_state(books) == before
 
 
 def test_an_account_still_holding_money_cannot_be_closed(books):
-    fee(books, "fee-1", JUNE, 4500)
+    fee_entry(books, "fee-1", JUNE_1, 4500)
 
     with pytest.raises(Conflict, match="still has a balance of -4500"):
         posting.close_account(books, "owed:participant:1")
@@ -136,10 +136,10 @@ def test_posting_into_a_locked_month_is_refused_and_nothing_is_written(books):
     before = books_state(books)
 
     with pytest.raises(PeriodLocked, match="May 2025 is locked"):
-        fee(books, "fee-may", dt.date(2025, 5, 31), 4500)
+        fee_entry(books, "fee-may", dt.date(2025, 5, 31), 4500)
 
     assert books_state(books) == before
-    assert fee(books, "fee-june", JUNE, 4500).id > 0
+    assert fee_entry(books, "fee-june", JUNE_1, 4500).id > 0
 
 
 def test_locking_a_month_twice_is_harmless(books):
@@ -151,10 +151,10 @@ def test_locking_a_month_twice_is_harmless(books):
 
 
 def test_replaying_an_entry_returns_the_original_without_posting_again(books):
-    first = fee(books, "fee-1", JUNE, 4500)
+    first = fee_entry(books, "fee-1", JUNE_1, 4500)
     books.commit()
 
-    again = fee(books, "fee-1", JUNE, 4500)
+    again = fee_entry(books, "fee-1", JUNE_1, 4500)
     books.commit()
 
     assert again == first
@@ -168,44 +168,45 @@ def test_replaying_an_entry_returns_the_original_without_posting_again(books):
     {"payee": "owed:participant:2"},
 ])
 def test_an_idempotency_key_reused_for_a_different_entry_is_refused(books, change):
-    fee(books, "fee-1", JUNE, 4500)
+    fee_entry(books, "fee-1", JUNE_1, 4500)
     books.commit()
     before = books_state(books)
-    details = {"amount": 4500, "day": JUNE, "payee": "owed:participant:1"} | change
+    details = {"amount": 4500, "day": JUNE_1, "payee": "owed:participant:1"} | change
 
     with pytest.raises(IdempotencyConflict, match="'fee-1' was already used"):
-        fee(books, "fee-1", details["day"], details["amount"], payee=details["payee"])
+        fee_entry(books, "fee-1", details["day"], details["amount"], payee=details["payee"])
 
     assert books_state(books) == before
 
 
 def test_an_idempotency_key_reused_with_another_description_is_refused(books):
-    fee(books, "fee-1", JUNE, 4500)
+    fee_entry(books, "fee-1", JUNE_1, 4500)
 
     with pytest.raises(IdempotencyConflict):
-        post(books, "fee-1", JUNE, ("fees:project:guide", 4500), ("owed:participant:1", -4500),
+        post(books, "fee-1", JUNE_1, ("fees:project:guide", 4500), ("owed:participant:1", -4500),
              description="A different fee")
 
 
 def test_replay_after_the_month_was_locked_still_returns_the_original(books):
-    first = fee(books, "fee-may", dt.date(2025, 5, 20), 4500)
+    first = fee_entry(books, "fee-may", dt.date(2025, 5, 20), 4500)
     posting.lock_period(books, dt.date(2025, 5, 1))
     books.commit()
 
-    assert fee(books, "fee-may", dt.date(2025, 5, 20), 4500) == first
+    assert fee_entry(books, "fee-may", dt.date(2025, 5, 20), 4500) == first
     with pytest.raises(IdempotencyConflict):
-        fee(books, "fee-may", dt.date(2025, 5, 20), 9999)
+        fee_entry(books, "fee-may", dt.date(2025, 5, 20), 9999)
     with pytest.raises(PeriodLocked):
-        fee(books, "fee-may-2", dt.date(2025, 5, 20), 4500)
+        fee_entry(books, "fee-may-2", dt.date(2025, 5, 20), 4500)
     assert posting.count_entries(books) == 1
 
 
 def test_replay_after_the_account_was_closed_still_returns_the_original(books):
-    first = fee(books, "fee-1", JUNE, 4500, payee="owed:participant:2")
-    post(books, "paid", JUNE, ("owed:participant:2", 4500), ("bank", -4500), description="Payment run", kind="payment")
+    first = fee_entry(books, "fee-1", JUNE_1, 4500, payee="owed:participant:2")
+    post(books, "paid", JUNE_1, ("owed:participant:2", 4500), ("bank", -4500), description="Payment run",
+         kind="payment")
     posting.close_account(books, "owed:participant:2")
 
-    assert fee(books, "fee-1", JUNE, 4500, payee="owed:participant:2") == first
+    assert fee_entry(books, "fee-1", JUNE_1, 4500, payee="owed:participant:2") == first
 
 
 def test_opening_an_account_again_with_the_same_shape_returns_it(books):

@@ -20,7 +20,7 @@ from ledger.books.models import JournalEntry
 from ledger.books.records import PostingLine
 from ledger.books.verify import verify_books
 from ledger.errors import AlreadyReversed, Conflict, InsufficientTimeCredits, PeriodLocked
-from tests.books.chart import CHART, line, open_chart
+from tests.factories import CHART, line, open_chart
 
 ACCOUNTS_IN = {unit: sorted(code for code, (_, _, u) in CHART.items() if u == unit) for unit in ("GBP", "TIME")}
 FIRST_DAY = dt.date(2025, 1, 1)

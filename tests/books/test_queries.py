@@ -9,15 +9,15 @@ import pytest
 
 from ledger.books import posting, queries
 from ledger.errors import NotFound, ValidationError
-from tests.books.chart import JUNE, fee, post
+from tests.factories import JUNE_1, fee_entry, post
 
 D = dt.date
 
 
 def test_balance_as_of_any_date_counts_what_was_effective_by_then(books):
-    fee(books, "fee-1", D(2025, 6, 10), 4500)
-    fee(books, "fee-2", D(2025, 6, 10), 1500)
-    fee(books, "fee-3", D(2025, 6, 20), 3000)
+    fee_entry(books, "fee-1", D(2025, 6, 10), 4500)
+    fee_entry(books, "fee-2", D(2025, 6, 10), 1500)
+    fee_entry(books, "fee-3", D(2025, 6, 20), 3000)
     post(books, "paid", D(2025, 6, 25), ("owed:participant:1", 6000), ("bank", -6000), kind="payment")
 
     assert queries.balance(books, "owed:participant:1", D(2025, 6, 9)) == 0
@@ -30,11 +30,11 @@ def test_balance_as_of_any_date_counts_what_was_effective_by_then(books):
 
 
 def test_a_backdated_entry_changes_the_past_balance_but_not_earlier_ones(books):
-    fee(books, "fee-1", D(2025, 6, 20), 4500)
+    fee_entry(books, "fee-1", D(2025, 6, 20), 4500)
     books.commit()
     assert queries.balance(books, "owed:participant:1", D(2025, 6, 15)) == 0
 
-    fee(books, "fee-late", D(2025, 6, 12), 2000)  # recorded now, effective earlier
+    fee_entry(books, "fee-late", D(2025, 6, 12), 2000)  # recorded now, effective earlier
     books.commit()
 
     assert queries.balance(books, "owed:participant:1", D(2025, 6, 11)) == 0
@@ -49,15 +49,15 @@ def test_balance_of_an_unknown_account_is_refused(books):
 
 def _statement_books(books):
     """Fourteen movements on Ann's account over three months, several on the same day."""
-    fee(books, "before", D(2025, 5, 28), 999)
+    fee_entry(books, "before", D(2025, 5, 28), 999)
     for i, (day, pence) in enumerate([(3, 4500), (3, 1200), (3, 800), (9, 3000), (15, 2500), (15, 700),
                                       (22, 4000), (30, 1000)]):
-        fee(books, f"fee-{i}", D(2025, 6, day), pence)
+        fee_entry(books, f"fee-{i}", D(2025, 6, day), pence)
     post(books, "paid-1", D(2025, 6, 30), ("owed:participant:1", 10000), ("bank", -10000), kind="payment",
          description="Payment run 1")
     for i, day in enumerate([1, 1, 5]):
-        fee(books, f"jul-{i}", D(2025, 7, day), 500 + i)
-    fee(books, "after", D(2025, 8, 2), 777)
+        fee_entry(books, f"jul-{i}", D(2025, 7, day), 500 + i)
+    fee_entry(books, "after", D(2025, 8, 2), 777)
     books.commit()
 
 
@@ -105,11 +105,11 @@ def test_statement_pages_join_up_into_the_whole_statement(books, limit):
 ])
 def test_a_statement_asked_for_wrongly_is_refused(books, arguments, message):
     with pytest.raises(ValidationError, match=message):
-        queries.statement(books, "owed:participant:1", **({"start": JUNE, "end": D(2025, 6, 30)} | arguments))
+        queries.statement(books, "owed:participant:1", **({"start": JUNE_1, "end": D(2025, 6, 30)} | arguments))
 
 
 def test_trial_balance_lists_every_account_and_is_zero_in_each_unit(books):
-    fee(books, "fee-1", D(2025, 6, 10), 4500)
+    fee_entry(books, "fee-1", D(2025, 6, 10), 4500)
     post(books, "grant", D(2025, 6, 1), ("bank", 100000), ("grant:council", -100000), kind="grant")
     post(books, "credits", D(2025, 6, 12), ("time:issued", 180), ("time:participant:1", -180), kind="time_credits")
     post(books, "spent", D(2025, 7, 2), ("time:participant:1", 60), ("time:partner:1", -60), kind="time_credits")

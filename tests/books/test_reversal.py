@@ -8,13 +8,13 @@ import pytest
 
 from ledger.books import posting, queries
 from ledger.errors import AlreadyReversed, Conflict, NotFound, PeriodLocked
-from tests.books.chart import JUNE, books_state, fee, post
+from tests.factories import JUNE_1, books_state, fee_entry, post
 
 JULY = dt.date(2025, 7, 3)
 
 
 def test_reversal_posts_the_mirror_linked_to_the_original_and_restores_balances(books):
-    original = post(books, "session-1", JUNE,
+    original = post(books, "session-1", JUNE_1,
                     ("fees:project:guide", 3000, "advisory group"), ("owed:participant:1", -3000),
                     ("time:issued", 120), ("time:participant:1", -120))
     books.commit()
@@ -37,7 +37,7 @@ def test_reversal_posts_the_mirror_linked_to_the_original_and_restores_balances(
 
 
 def test_an_entry_cannot_be_reversed_twice(books):
-    original = fee(books, "fee-1", JUNE, 4500)
+    original = fee_entry(books, "fee-1", JUNE_1, 4500)
     first = posting.reverse_entry(books, original.id, effective_date=JULY, idempotency_key="fix-1")
     before = books_state(books)
 
@@ -48,7 +48,7 @@ def test_an_entry_cannot_be_reversed_twice(books):
 
 
 def test_asking_again_for_the_same_reversal_returns_it(books):
-    original = fee(books, "fee-1", JUNE, 4500)
+    original = fee_entry(books, "fee-1", JUNE_1, 4500)
     first = posting.reverse_entry(books, original.id, effective_date=JULY)
     books.commit()
 
@@ -59,7 +59,7 @@ def test_asking_again_for_the_same_reversal_returns_it(books):
 
 
 def test_a_reversal_cannot_itself_be_reversed(books):
-    original = fee(books, "fee-1", JUNE, 4500)
+    original = fee_entry(books, "fee-1", JUNE_1, 4500)
     reversal = posting.reverse_entry(books, original.id, effective_date=JULY)
     before = books_state(books)
 
@@ -70,7 +70,7 @@ def test_a_reversal_cannot_itself_be_reversed(books):
 
 
 def test_a_reversal_into_a_locked_month_is_refused_but_may_be_dated_in_an_open_one(books):
-    original = fee(books, "fee-may", dt.date(2025, 5, 20), 4500)
+    original = fee_entry(books, "fee-may", dt.date(2025, 5, 20), 4500)
     posting.lock_period(books, dt.date(2025, 5, 1))
     before = books_state(books)
 
@@ -78,7 +78,7 @@ def test_a_reversal_into_a_locked_month_is_refused_but_may_be_dated_in_an_open_o
         posting.reverse_entry(books, original.id, effective_date=dt.date(2025, 5, 31))
     assert books_state(books) == before
 
-    reversal = posting.reverse_entry(books, original.id, effective_date=JUNE)
+    reversal = posting.reverse_entry(books, original.id, effective_date=JUNE_1)
     assert reversal.reverses_entry_id == original.id
     assert queries.balance(books, "owed:participant:1", dt.date(2025, 5, 31)) == -4500
     assert queries.balance(books, "owed:participant:1") == 0

@@ -6,25 +6,44 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from ledger.books import posting
 from ledger.books.verify import CHECKS, verify_books
-from tests.books.chart import JUNE, fee, post, tamper
+from tests.factories import JUNE_1, fee_entry, post
 
 JULY = dt.date(2025, 7, 3)
+
+
+def tamper(session: Session) -> None:
+    """Let this transaction change what the database otherwise protects, as a careless admin might.
+
+    On SQLite the guard triggers are dropped (inside the transaction, so a rollback restores them) and
+    CHECK and foreign key constraints are set aside; on PostgreSQL triggers are switched off for the
+    transaction (``session_replication_role``; the test user is a superuser).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL session_replication_role = replica"))
+        return
+    for name in session.execute(text(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('journal_entries', 'postings')"
+    )).scalars().all():
+        session.execute(text(f'DROP TRIGGER "{name}"'))
+    session.execute(text("PRAGMA ignore_check_constraints = ON"))
+    session.execute(text("PRAGMA defer_foreign_keys = ON"))
 
 
 @pytest.fixture
 def sound(books):
     """Sound books: fees, a payment, time credits, a corrected mistake. Returns the entries by name."""
     entries = {
-        "fee": fee(books, "fee-1", JUNE, 4500),
-        "other fee": fee(books, "fee-2", dt.date(2025, 6, 9), 3000, payee="owed:participant:2"),
+        "fee": fee_entry(books, "fee-1", JUNE_1, 4500),
+        "other fee": fee_entry(books, "fee-2", dt.date(2025, 6, 9), 3000, payee="owed:participant:2"),
         "credits": post(books, "credits-1", dt.date(2025, 6, 9), ("time:issued", 120), ("time:participant:1", -120),
                         ("fees:project:guide", 2500), ("owed:participant:1", -2500), kind="fee"),
         "payment": post(books, "pay-1", dt.date(2025, 6, 30), ("owed:participant:1", 4500), ("bank", -4500),
                         description="Payment run 1", kind="payment"),
-        "mistake": fee(books, "fee-wrong", dt.date(2025, 6, 12), 9900, payee="owed:group:1"),
+        "mistake": fee_entry(books, "fee-wrong", dt.date(2025, 6, 12), 9900, payee="owed:group:1"),
     }
     entries["reversal"] = posting.reverse_entry(books, entries["mistake"].id, effective_date=JULY)
     books.commit()
@@ -172,7 +191,7 @@ def test_verify_reports_an_entry_reversed_twice(sound, books):
 
 def test_verify_lists_a_limited_number_of_problems_of_one_kind(books, monkeypatch):
     monkeypatch.setattr("ledger.books.verify.MAX_PER_CHECK", 3)
-    entries = [fee(books, f"fee-{i}", JUNE, 100 + i) for i in range(5)]
+    entries = [fee_entry(books, f"fee-{i}", JUNE_1, 100 + i) for i in range(5)]
     tamper(books)
     books.execute(text("UPDATE journal_entries SET description = 'Changed'"))
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ledger.claims import services
 from ledger.claims.models import Claim
 from ledger.errors import Conflict, ValidationError
-from tests.claims.conftest import TODAY, approve, fee, footprint, submitted_fee, with_policy
+from tests.factories import TODAY, approve, draft_fee, footprint, submitted_fee, with_policy
 
 REASON = "Siân was told she would lose this week's Carer's Allowance and chose to be paid in full."
 
@@ -119,7 +119,7 @@ def test_expenses_are_not_earnings(session, world, rules, film_fee):
 
 
 def test_the_first_of_two_fees_in_the_week_is_safe(session, world, rules):
-    claim_id = fee(session, world, world.carer, rules=rules)
+    claim_id = draft_fee(session, world, world.carer, rules=rules)
     services.submit_claim(session, claim_id, actor_user_id=world.manager)
 
     outcome = approve(session, world, claim_id, with_policy(rules, on_breach="block"))

@@ -7,8 +7,7 @@ import io
 import pytest
 
 from ledger.context import reload_settings
-from tests.claims.conftest import app_footprint
-from tests.claims.test_receipts import PDF
+from tests.factories import RECEIPT_PDF, app_footprint
 
 V1 = "/api/v1"
 
@@ -94,7 +93,7 @@ def test_expenses_with_mileage_and_a_receipt_over_http(client, api, app):
     created = post(client, api, "manager", "/claims/expense", body)
     line_id = created.json["lines"][0]["id"]
     uploaded = client.post(f"{V1}/claims/{created.json['id']}/lines/{line_id}/receipts",
-                           data={"file": (io.BytesIO(PDF), "train ticket.pdf")},
+                           data={"file": (io.BytesIO(RECEIPT_PDF), "train ticket.pdf")},
                            headers=api.headers("manager"), content_type="multipart/form-data")
     fetched = get(client, api, "teen", f"/claims/{created.json['id']}/receipts/{uploaded.json['id']}")
 
@@ -102,7 +101,7 @@ def test_expenses_with_mileage_and_a_receipt_over_http(client, api, app):
     assert [(x["amount"], x["amount_pence"]) for x in created.json["lines"]] == [("12.50", 1250), ("18.00", 1800)]
     assert created.json["amount"] == "30.50"
     assert uploaded.status_code == 201 and uploaded.json["content_type"] == "application/pdf"
-    assert fetched.status_code == 200 and fetched.data == PDF
+    assert fetched.status_code == 200 and fetched.data == RECEIPT_PDF
     assert fetched.mimetype == "application/pdf"
     assert fetched.headers["Content-Disposition"].startswith("attachment") and "train" in fetched.headers[
         "Content-Disposition"]
@@ -120,7 +119,7 @@ def test_a_wrong_or_oversized_receipt_is_refused_over_http(client, api, app):
         files = {} if data is None else {"file": (io.BytesIO(data), name)}
         return client.post(path, data=files, headers=api.headers("manager"), content_type="multipart/form-data")
 
-    for response in (upload(b"just some text"), upload(PDF + b"0" * 1024), upload(None)):
+    for response in (upload(b"just some text"), upload(RECEIPT_PDF + b"0" * 1024), upload(None)):
         assert response.status_code == 400 and "file" in response.json["error"]["fields"]
     assert app_footprint(app) == before
 

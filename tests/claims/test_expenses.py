@@ -11,7 +11,7 @@ from ledger.books.posting import load_entry
 from ledger.claims import services
 from ledger.errors import Conflict, NotFound, ValidationError
 from ledger.projects.services import create_project
-from tests.claims.conftest import MEETING_DAY, TODAY, approve, footprint
+from tests.factories import MEETING_DAY, TODAY, approve, footprint
 
 
 def expenses(session, world, rules, *lines, key="trip", participant=None, **kwargs):

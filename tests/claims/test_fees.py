@@ -13,7 +13,7 @@ from ledger.errors import Conflict
 from ledger.people.services import create_participant, update_participant
 from ledger.projects.services import record_attendance, schedule_activity
 from policies.rulebook import load_rulebook
-from tests.claims.conftest import MEETING_DAY, count_rows, footprint
+from tests.factories import MEETING_DAY, count_rows, footprint
 
 ORGANISATION_RATE = """
 [sources]

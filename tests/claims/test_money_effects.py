@@ -8,7 +8,7 @@ from ledger.books import queries
 from ledger.books.posting import load_entry
 from ledger.claims import services
 from ledger.errors import PermissionDenied, ValidationError
-from tests.claims.conftest import MEETING_DAY, TODAY, approve, fee, footprint, submitted_fee
+from tests.factories import MEETING_DAY, TODAY, approve, draft_fee, footprint, submitted_fee
 
 
 def postings(session, entry_id):
@@ -37,7 +37,7 @@ def test_an_approved_fee_is_owed_to_the_participant_against_the_projects_fees(se
 
 
 def test_a_fee_redirected_to_a_group_is_owed_to_the_group(session, world, rules):
-    claim_id = fee(session, world, rules=rules)
+    claim_id = draft_fee(session, world, rules=rules)
     services.record_choice(session, claim_id, choice="redirect", group_id=world.group_id, actor_user_id=world.manager)
     services.submit_claim(session, claim_id, actor_user_id=world.manager)
 
@@ -50,7 +50,7 @@ def test_a_fee_redirected_to_a_group_is_owed_to_the_group(session, world, rules)
 
 
 def test_a_declined_fee_posts_nothing_but_is_recorded_with_who_and_when(session, world, rules):
-    claim_id = fee(session, world, rules=rules)
+    claim_id = draft_fee(session, world, rules=rules)
     declined = services.record_choice(session, claim_id, choice="decline", actor_user_id=world.carer_user)
     services.submit_claim(session, claim_id, actor_user_id=world.manager)
     before = footprint(session)
@@ -66,7 +66,7 @@ def test_a_declined_fee_posts_nothing_but_is_recorded_with_who_and_when(session,
 
 
 def test_taking_less_accrues_only_what_the_participant_takes(session, world, rules):
-    claim_id = fee(session, world, rules=rules)
+    claim_id = draft_fee(session, world, rules=rules)
     services.record_choice(session, claim_id, choice="take_less", amount="30.00", actor_user_id=world.manager)
     services.submit_claim(session, claim_id, actor_user_id=world.manager)
 
@@ -79,7 +79,7 @@ def test_taking_less_accrues_only_what_the_participant_takes(session, world, rul
 
 @pytest.mark.parametrize("amount", ["0", "50.40", "60.00", "-1.00", "12.345", "ten pounds"])
 def test_taking_less_must_be_an_amount_below_the_fee(session, world, rules, amount):
-    claim_id = fee(session, world, rules=rules)
+    claim_id = draft_fee(session, world, rules=rules)
 
     with pytest.raises(ValidationError) as refused:
         services.record_choice(session, claim_id, choice="take_less", amount=amount, actor_user_id=world.manager)
@@ -88,7 +88,7 @@ def test_taking_less_must_be_an_amount_below_the_fee(session, world, rules, amou
 
 
 def test_a_fee_taken_as_time_credits_posts_hours_in_time_not_pounds(session, world, rules):
-    claim_id = fee(session, world, rules=rules)
+    claim_id = draft_fee(session, world, rules=rules)
     chosen = services.record_choice(session, claim_id, choice="time_credits", actor_user_id=world.manager)
     services.submit_claim(session, claim_id, actor_user_id=world.manager)
 

@@ -9,11 +9,8 @@ import pytest
 from ledger.claims import services
 from ledger.claims.models import Receipt
 from ledger.errors import Conflict, NotFound, ValidationError
-from tests.claims.conftest import TODAY, count_rows
+from tests.factories import RECEIPT_JPEG, RECEIPT_PDF, RECEIPT_PNG, TODAY, count_rows
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + bytes(range(256)) + b"\xff\xd9"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
 LIMIT = 1024
 
 
@@ -32,10 +29,10 @@ def attach(session, world, claim, data: bytes, filename: str = "receipt.pdf", ma
 
 
 @pytest.mark.parametrize(("data", "name", "kind"), [
-    (PDF, "taxi.pdf", "application/pdf"),
-    (JPEG, "photo of receipt.JPG", "image/jpeg"),
-    (PNG, "scan.png", "image/png"),
-    (PDF, "misnamed.png", "application/pdf"),
+    (RECEIPT_PDF, "taxi.pdf", "application/pdf"),
+    (RECEIPT_JPEG, "photo of receipt.JPG", "image/jpeg"),
+    (RECEIPT_PNG, "scan.png", "image/png"),
+    (RECEIPT_PDF, "misnamed.png", "application/pdf"),
 ])
 def test_a_receipt_is_accepted_by_its_content_and_served_back_byte_for_byte(session, world, claim, data, name, kind):
     receipt = attach(session, world, claim, data, name)
@@ -56,7 +53,7 @@ def test_a_text_file_named_pdf_is_refused(session, world, claim):
 
 def test_a_file_over_the_size_limit_is_refused(session, world, claim):
     with pytest.raises(ValidationError, match="the most a receipt may be") as refused:
-        attach(session, world, claim, PDF + b"0" * LIMIT)
+        attach(session, world, claim, RECEIPT_PDF + b"0" * LIMIT)
 
     assert refused.value.fields == {"file": ["At most 1 KB."]} and count_rows(session, Receipt) == 0
 
@@ -67,17 +64,17 @@ def test_an_empty_file_is_refused(session, world, claim):
 
 
 def test_a_file_name_cannot_break_out_of_its_header(session, world, claim):
-    receipt = attach(session, world, claim, PDF, 'a"b/../c\\d\r\n.pdf')
+    receipt = attach(session, world, claim, RECEIPT_PDF, 'a"b/../c\\d\r\n.pdf')
 
     assert receipt.filename == "ab..cd.pdf"
 
 
 def test_another_participants_receipt_is_not_found(session, world, claim):
-    receipt = attach(session, world, claim, PDF)
+    receipt = attach(session, world, claim, RECEIPT_PDF)
 
     with pytest.raises(NotFound):
         services.receipt_file(session, claim.id, receipt.id, for_participant_id=world.carer)
-    assert services.receipt_file(session, claim.id, receipt.id, for_participant_id=world.ann)[1] == PDF
+    assert services.receipt_file(session, claim.id, receipt.id, for_participant_id=world.ann)[1] == RECEIPT_PDF
 
 
 def test_receipts_cannot_be_added_once_the_claim_is_decided(session, world, rules, claim):
@@ -86,7 +83,7 @@ def test_receipts_cannot_be_added_once_the_claim_is_decided(session, world, rule
                            today=TODAY)
 
     with pytest.raises(Conflict):
-        attach(session, world, claim, PDF)
+        attach(session, world, claim, RECEIPT_PDF)
 
 
 def test_a_line_of_another_claim_is_not_found(session, world, rules, claim):
@@ -96,5 +93,5 @@ def test_a_line_of_another_claim_is_not_found(session, world, rules, claim):
         rules=rules)
 
     with pytest.raises(NotFound):
-        services.add_receipt(session, claim.id, other.lines[0].id, filename="x.pdf", data=PDF,
+        services.add_receipt(session, claim.id, other.lines[0].id, filename="x.pdf", data=RECEIPT_PDF,
                              actor_user_id=world.manager, max_bytes=LIMIT)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 
 import pytest
@@ -11,8 +10,9 @@ from sqlalchemy import func, select, update
 from ledger.books.models import JournalEntry
 from ledger.claims import services, workflow
 from ledger.claims.models import STATUSES, Claim, ClaimApproval
-from ledger.errors import Conflict, LedgerError, PermissionDenied
-from tests.claims.conftest import TODAY, approve, count_rows, fee, footprint, submitted_fee
+from ledger.db import unit_of_work
+from ledger.errors import Conflict, PermissionDenied
+from tests.factories import TODAY, all_at_once, approve, count_rows, draft_fee, footprint, submitted_fee
 
 REFUSED = [(status, action) for status in STATUSES for action in sorted(workflow.ACTIONS)
            if (status, action) not in workflow.TRANSITIONS]
@@ -47,7 +47,7 @@ def _act(session, world, rules, claim_id: int, action: str):
 
 @pytest.mark.parametrize(("status", "action"), REFUSED, ids=[f"{s}-{a}" for s, a in REFUSED])
 def test_an_action_the_table_does_not_allow_is_refused_and_changes_nothing(session, world, rules, status, action):
-    claim_id = fee(session, world, rules=rules)
+    claim_id = draft_fee(session, world, rules=rules)
     session.execute(update(Claim).where(Claim.id == claim_id).values(status=status))
     session.commit()
     before = footprint(session)
@@ -79,8 +79,8 @@ def test_a_returned_claim_can_be_submitted_again(session, world, rules):
 
 
 def test_staff_submitting_for_a_participant_marks_the_claim_assisted(session, world, rules):
-    assisted = services.submit_claim(session, fee(session, world, rules=rules), actor_user_id=world.manager)
-    own = services.submit_claim(session, fee(session, world, world.carer, rules=rules),
+    assisted = services.submit_claim(session, draft_fee(session, world, rules=rules), actor_user_id=world.manager)
+    own = services.submit_claim(session, draft_fee(session, world, world.carer, rules=rules),
                                 actor_user_id=world.carer_user, actor_participant_id=world.carer)
 
     assert assisted.assisted and assisted.submitted_by_user_id == world.manager
@@ -91,7 +91,7 @@ def test_staff_submitting_for_a_participant_marks_the_claim_assisted(session, wo
 
 
 def test_the_submitter_cannot_approve_their_own_submission(session, world, rules):
-    claim_id = fee(session, world, rules=rules)
+    claim_id = draft_fee(session, world, rules=rules)
     services.submit_claim(session, claim_id, actor_user_id=world.finance)
 
     with pytest.raises(PermissionDenied):
@@ -191,28 +191,13 @@ def test_changing_the_choice_after_a_first_approval_needs_both_approvals_again(s
 
 
 def _together(session_factory, *calls):
-    """Run each call in its own thread and session, released at once; return what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
+    """Run each call in its own thread and transaction, released at once; return what each returned or raised."""
+    def work(index, ready):
+        ready()
+        with unit_of_work(session_factory) as session:
+            return calls[index](session)
 
-    def run(index, call):
-        session = session_factory()
-        try:
-            barrier.wait(timeout=30)
-            results[index] = call(session)
-            session.commit()
-        except LedgerError as error:
-            session.rollback()
-            results[index] = error
-        finally:
-            session.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    return all_at_once(len(calls), work)
 
 
 @pytest.mark.postgres_only

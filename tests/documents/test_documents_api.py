@@ -16,14 +16,14 @@ from ledger.people.accounts import participant_accounts
 from ledger.projects import services as projects
 from ledger.projects.budget import BudgetPlanLine
 from tests.documents.pdf import assert_in_order, font_sizes, text
-from tests.reports.month_of_books import JUNE, PAY_ON, PROJECT, Books, build_books
+from tests.factories import JUNE, JUNE_PAY_DAY, PROJECT, MonthOfBooks, month_of_books
 
 PERIOD = f"start={JUNE[0]}&end={JUNE[1]}"
 
 
 @dataclass
 class Api:
-    books: Books
+    books: MonthOfBooks
     tokens: dict[str, str]
     run_reference: str
 
@@ -34,7 +34,7 @@ class Api:
 @pytest.fixture
 def api(app) -> Api:
     with unit_of_work(app.extensions["session_factory"]) as session:
-        books = build_books(session)
+        books = month_of_books(session)
         projects.set_budget_plan(session, PROJECT, [BudgetPlanLine("fees", "Fees", 30_000)], books.manager)
         tokens = {who: issue_token(session, user_id, "documents tests").token for who, user_id in (
             ("finance", books.finance), ("manager", books.manager), ("ann", books.ann_user), ("bea", books.bea_user))}
@@ -139,7 +139,7 @@ def test_remittance_and_tax_year_summary_print_the_ledgers_figures(client, api):
                            headers=api.headers("finance")))
     assert_in_order(pack, ["Carer's Allowance: payments in each week", "23 June 2025 to 29 June 2025", "£70.40",
                            "Fran Finance", "Finance officer"])
-    assert PAY_ON.isoformat() == "2025-06-25"
+    assert JUNE_PAY_DAY.isoformat() == "2025-06-25"
 
 
 def test_finance_reports_are_for_finance_and_budget_reports_for_managers(client, api):

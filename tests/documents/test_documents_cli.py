@@ -16,13 +16,13 @@ from ledger.projects import services as projects
 from ledger.projects.budget import BudgetPlanLine
 from ledger.reports.payees import group_reference, participant_reference
 from tests.documents.pdf import assert_in_order, font_sizes, text
-from tests.reports.month_of_books import JUNE, PROJECT, Books, build_books
+from tests.factories import JUNE, PROJECT, MonthOfBooks, month_of_books
 
 
 @pytest.fixture
-def books(app) -> Books:
+def books(app) -> MonthOfBooks:
     with unit_of_work(app.extensions["session_factory"]) as session:
-        built = build_books(session)
+        built = month_of_books(session)
         projects.set_budget_plan(session, PROJECT, [BudgetPlanLine("fees", "Fees", 30_000),
                                                     BudgetPlanLine("travel_expenses", "Travel", 2_000)], built.manager)
     return built

@@ -8,8 +8,7 @@ import pytest
 
 from ledger.books.posting import lock_period
 from ledger.payments import bacs, calendar
-from tests.auth.helpers import add_user, bearer, database, token_for
-from tests.payments.test_runs import World
+from tests.factories import PaymentsWorld, add_user, api_token_for, bearer, database
 
 URL = "/api/v1/payment-runs"
 
@@ -35,14 +34,14 @@ def setup(app_with_payments, today):
     """A finance user's token, two payees with approved claims (one with no bank details) and the dates."""
     app = app_with_payments
     with database(app) as session:
-        world = World(session, today=today)
+        world = PaymentsWorld(session, today=today)
         ann, ned = world.participant("Ann Smith"), world.participant("Ned Nobank", bank=False)
         world.claim(ann, 4000)
         world.claim(ann, 1250, kind="expense")
         world.claim(ned, 3000)
         ids = {"ann": ann, "ned": ned}
     finance = add_user(app, "fiona@example.org", ["finance"])
-    return {"app": app, "auth": bearer(token_for(app, finance)), "ids": ids, "cutoff": today,
+    return {"app": app, "auth": bearer(api_token_for(app, finance)), "ids": ids, "cutoff": today,
             "pay_on": calendar.earliest_payment_date(today)}
 
 
@@ -145,7 +144,7 @@ def test_unknown_runs_are_404_and_bad_confirmations_400(client, setup):
 
 def test_only_finance_manages_payment_runs(client, setup):
     manager = add_user(setup["app"], "pat@example.org", ["project_manager"])
-    assert draft(client, {**setup, "auth": bearer(token_for(setup["app"], manager))}).status_code == 403
+    assert draft(client, {**setup, "auth": bearer(api_token_for(setup["app"], manager))}).status_code == 403
     assert client.post(URL, json={}).status_code == 401
 
 

@@ -1,134 +1,41 @@
 """Payment runs at the service layer, on SQLite and PostgreSQL: drafting, the batch benefit check, the bank
 files, confirming (once only) and cancelling.
 
-Approved claims are made here directly (a claim row and its accrual entry), so that these tests do not
-depend on the claims workflow: ``approved_claim`` is what approval leaves behind.
+Approved claims are made directly (a claim row and its accrual entry: ``tests.factories.approved_claim``, what
+approval leaves behind), so that these tests do not depend on the claims workflow.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import threading
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import ledger.models  # noqa: F401  (map every table before flushing)
-from ledger.auth.users import create_user
 from ledger.books import queries
-from ledger.books.posting import lock_period, post_entry, reverse_entry
-from ledger.books.records import PostingLine
+from ledger.books.posting import lock_period, reverse_entry
 from ledger.claims.models import Claim
-from ledger.config import DEV_BANK_DETAILS_KEY
 from ledger.db import unit_of_work
 from ledger.errors import Conflict, NotFound, PeriodLocked, ValidationError
 from ledger.events.models import Event
-from ledger.organisation import BANK, open_organisation_accounts
+from ledger.organisation import BANK
 from ledger.payments import bacs, runs
 from ledger.payments.models import Payment, PaymentRun, PaymentRunItem
-from ledger.people.bank import BankCipher
-from ledger.people.services import (
-    create_group,
-    create_participant,
-    declare_benefits,
-    set_bank_details,
-    set_group_bank_details,
-)
-from ledger.projects.services import create_project, schedule_activity
-from policies.rulebook import load_rulebook
+from ledger.people.services import declare_benefits
 from policies.settings import DEFAULT_SETTINGS, PolicySettings
+from tests.factories import CIPHER, PAY_ON, RULEBOOK, TODAY, PaymentsWorld, all_at_once
 
-CIPHER = BankCipher(DEV_BANK_DETAILS_KEY)
 ORIGINATOR = bacs.Originator(service_user_number="123456", name="Demo Council", sort_code="200000",
                              account_number="12345678")
-RULEBOOK = load_rulebook()
-PROJECT = "PRJ-1"
-# Thursday 5 June 2025; a Carer's Allowance week from Monday 9 June.
-TODAY = dt.date(2025, 6, 5)
-PAY_ON = dt.date(2025, 6, 12)
-_numbers = itertools.count(1)
-
-
-# ---------------------------------------------------------------- building the books
-
-
-class World:
-    """A finance user, a project with an activity, and helpers to add payees and approved claims."""
-
-    def __init__(self, session: Session, today: dt.date = TODAY):
-        self.session = session
-        open_organisation_accounts(session)
-        self.finance_id = create_user(session, email=f"finance{next(_numbers)}@example.org", display_name="Fran",
-                                      password="a long enough passphrase", roles=["finance"]).id
-        self.project = create_project(session, code=PROJECT, name="Guide", cost_centre="CC1", budget_pence=10**7,
-                                      starts_on=today - dt.timedelta(days=90))
-        self.activity = schedule_activity(session, PROJECT, kind="advisory_meeting", occurs_on=today - dt.timedelta(
-            days=3), duration_minutes=120, region="uk")
-
-    def participant(self, name: str, *, bank: bool = True) -> int:
-        record = create_participant(self.session, name=name, email=f"p{next(_numbers)}@example.org")
-        if bank:
-            set_bank_details(self.session, CIPHER, record.id, sort_code="20-00-00",
-                             account_number=f"{10_000_000 + record.id:08d}", account_name=name)
-        return record.id
-
-    def group(self, name: str, *, bank: bool = True) -> int:
-        record = create_group(self.session, name=name)
-        if bank:
-            set_group_bank_details(self.session, CIPHER, record.id, sort_code="40-00-00", account_number="87654321",
-                                   account_name=name)
-        return record.id
-
-    def activity_on(self, day: dt.date) -> int:
-        return schedule_activity(self.session, PROJECT, kind="review", occurs_on=day, duration_minutes=60,
-                                 region="uk").id
-
-    def claim(self, participant_id: int, pence: int, *, kind: str = "fee", group_id: int | None = None,
-              activity_id: int | None = None, minutes: int = 120) -> int:
-        return approved_claim(self.session, participant_id, pence, kind=kind, group_id=group_id,
-                              activity_id=activity_id or self.activity.id, project_id=self.project.id,
-                              minutes=minutes)
-
-    def draft(self, *, cutoff: dt.date = TODAY, pay_on: dt.date = PAY_ON, today: dt.date = TODAY,
-              settings: PolicySettings = DEFAULT_SETTINGS) -> runs.PaymentRunSummary:
-        return runs.draft_payment_run(self.session, cutoff_date=cutoff, payment_date=pay_on,
-                                      actor_user_id=self.finance_id, rulebook=RULEBOOK, settings=settings,
-                                      today=today)
-
-    def confirm(self, run_id: int, **kwargs) -> runs.PaymentRunSummary:
-        kwargs.setdefault("bank_reference", "BACS-ACCEPTED-1")
-        return runs.confirm_payment_run(self.session, run_id, actor_user_id=self.finance_id, **kwargs)
-
-
-def approved_claim(session: Session, participant_id: int, pence: int, *, kind: str = "fee",
-                   group_id: int | None = None, activity_id: int | None, project_id: int, minutes: int = 120,
-                   project_code: str = PROJECT) -> int:
-    """An approved claim and its accrual entry: what approving a claim leaves behind."""
-    n = next(_numbers)
-    claim = Claim(
-        participant_id=participant_id, project_id=project_id, activity_id=activity_id, kind=kind, status="approved",
-        idempotency_key=f"test-claim:{n}", description=f"Test {kind} {n}",
-        worked_minutes=minutes if kind == "fee" else None, offered_pence=pence, amount_pence=pence,
-        choice=("redirect" if group_id else "take") if kind == "fee" else None, group_id=group_id,
-    )
-    session.add(claim)
-    session.flush()
-    owed = f"owed:group:{group_id}" if group_id else f"owed:participant:{participant_id}"
-    side = "fees" if kind == "fee" else "expenses"
-    entry = post_entry(session, effective_date=dt.date(2025, 6, 1), description=f"Accrual of claim {claim.id}",
-                       postings=[PostingLine(f"{side}:project:{project_code}", pence, "GBP"),
-                                 PostingLine(owed, -pence, "GBP", kind="redirected" if group_id else kind)],
-                       idempotency_key=f"claim-accrual:{claim.id}", kind="accrual")
-    claim.accrual_entry_id = entry.id
-    session.flush()
-    return claim.id
+# Payment runs are drafted on TODAY, Thursday 5 June 2025, to be paid on PAY_ON; a Carer's Allowance week
+# starts on Monday 9 June.
 
 
 @pytest.fixture
-def world(session) -> World:
-    return World(session)
+def world(session) -> PaymentsWorld:
+    return PaymentsWorld(session)
 
 
 def owed(session: Session, kind: str, payee_id: int) -> int:
@@ -441,40 +348,21 @@ def test_a_confirmation_into_a_month_locked_since_drafting_is_refused(world, ses
 # ---------------------------------------------------------------- concurrency (PostgreSQL)
 
 
-def _race(count: int, work) -> list:
-    """Run ``work(i)`` in ``count`` threads started together; return each result or exception."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as error:  # collected for the assertions
-            results[i] = error
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
-
-
 @pytest.mark.postgres_only
 def test_two_finance_users_confirming_at_once_pay_once(session_factory, backend):
     with unit_of_work(session_factory) as session:
-        world = World(session)
+        world = PaymentsWorld(session)
         for n in range(20):
             world.claim(world.participant(f"Person {n}"), 1000 + n)
         run_id = world.draft().id
         finance = world.finance_id
 
-    def confirm(i: int):
+    def confirm(i: int, ready):
+        ready()
         with unit_of_work(session_factory) as session:
             return runs.confirm_payment_run(session, run_id, actor_user_id=finance, bank_reference=f"REF-{i}").status
 
-    results = _race(2, confirm)
+    results = all_at_once(2, confirm)
 
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "str"], results
     with unit_of_work(session_factory) as session:
@@ -486,19 +374,20 @@ def test_two_finance_users_confirming_at_once_pay_once(session_factory, backend)
 @pytest.mark.postgres_only
 def test_two_drafts_at_once_never_share_a_claim(session_factory, backend):
     with unit_of_work(session_factory) as session:
-        world = World(session)
+        world = PaymentsWorld(session)
         for n in range(60):
             pid = world.participant(f"Person {n}")
             world.claim(pid, 1000)
             world.claim(pid, 500, kind="expense")
         finance = world.finance_id
 
-    def draft(i: int):
+    def draft(i: int, ready):
+        ready()
         with unit_of_work(session_factory) as session:
             return runs.draft_payment_run(session, cutoff_date=TODAY, payment_date=PAY_ON, actor_user_id=finance,
                                           rulebook=RULEBOOK, settings=DEFAULT_SETTINGS, today=TODAY).id
 
-    results = _race(3, draft)
+    results = all_at_once(3, draft)
 
     assert all(isinstance(r, int | runs.NothingToPay) for r in results), results
     with unit_of_work(session_factory) as session:

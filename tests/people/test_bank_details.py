@@ -11,14 +11,14 @@ from sqlalchemy import text
 from ledger.errors import ConfigurationError, NotFound, ValidationError
 from ledger.people import services
 from ledger.people.bank import BankCipher, BankDetails, check_bank_details
-from tests.people.helpers import cipher, group, participant
+from tests.factories import make_group, make_participant, throwaway_cipher
 
 WHEN = dt.datetime(2025, 6, 4, 10, 0, tzinfo=dt.UTC)
 
 
 def test_bank_details_are_stored_encrypted_and_shown_masked(session):
-    key = cipher()
-    ann = participant(session)
+    key = throwaway_cipher()
+    ann = make_participant(session)
     record = services.set_bank_details(session, key, ann.id, sort_code="12-34-56", account_number="8765 4321",
                                        account_name="Ann Example", now=WHEN)
     session.commit()
@@ -33,9 +33,9 @@ def test_bank_details_are_stored_encrypted_and_shown_masked(session):
 
 
 def test_only_the_bank_file_function_reveals_the_details(session):
-    key = cipher()
-    ann, bob = participant(session), participant(session, "Bob Nobank")
-    voices = group(session)
+    key = throwaway_cipher()
+    ann, bob = make_participant(session), make_participant(session, "Bob Nobank")
+    voices = make_group(session)
     services.set_bank_details(session, key, ann.id, sort_code="123456", account_number="87654321",
                               account_name="A Example", roll_number="ROLL 12/3")
     services.set_group_bank_details(session, key, voices.id, sort_code="20-00-00", account_number="11112222",
@@ -50,8 +50,8 @@ def test_only_the_bank_file_function_reveals_the_details(session):
 
 
 def test_each_change_of_bank_details_is_recorded_with_who_made_it(session):
-    key = cipher()
-    ann = participant(session)
+    key = throwaway_cipher()
+    ann = make_participant(session)
     services.set_bank_details(session, key, ann.id, sort_code="123456", account_number="87654321",
                               account_name="Ann Example", actor_user_id=None, now=WHEN)
     services.set_bank_details(session, key, ann.id, sort_code="654321", account_number="11223344",
@@ -84,8 +84,8 @@ def test_a_seven_digit_account_number_gets_a_hint():
 
 
 def test_setting_bank_details_changes_nothing_when_they_are_wrong(session):
-    key = cipher()
-    ann = participant(session)
+    key = throwaway_cipher()
+    ann = make_participant(session)
     with pytest.raises(ValidationError):
         services.set_bank_details(session, key, ann.id, sort_code="1", account_number="2", account_name="Ann")
     assert services.get_participant(session, ann.id).bank_details is None

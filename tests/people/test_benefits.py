@@ -9,13 +9,13 @@ import pytest
 from ledger.errors import NotFound, ValidationError
 from ledger.people import services
 from ledger.people.benefits import check_benefits
-from tests.people.helpers import TODAY, participant
+from tests.factories import TODAY, make_participant
 
 UC = {"name": "universal_credit", "work_allowance": "with_housing", "assessment_period_start_day": 10}
 
 
 def test_each_declaration_is_kept_and_the_latest_is_in_force(session):
-    ann = participant(session)
+    ann = make_participant(session)
     first = services.declare_benefits(session, ann.id, benefits=[UC], declared_on=dt.date(2025, 4, 1), today=TODAY)
     second = services.declare_benefits(
         session, ann.id, benefits=[{"name": "carers_allowance", "week_start": "monday"}, {"name": "pip"}],
@@ -32,7 +32,7 @@ def test_each_declaration_is_kept_and_the_latest_is_in_force(session):
 
 
 def test_declaring_no_benefits_is_a_declaration_too(session):
-    ann = participant(session)
+    ann = make_participant(session)
     services.declare_benefits(session, ann.id, benefits=[UC], declared_on=dt.date(2025, 4, 1), today=TODAY)
     services.declare_benefits(session, ann.id, benefits=[], declared_on=dt.date(2025, 6, 1), today=TODAY)
     assert services.current_benefits(session, ann.id).benefits == ()
@@ -92,7 +92,7 @@ def test_income_related_esa_is_stored_with_only_the_disregards_that_apply_to_it(
 
 
 def test_a_declaration_cannot_be_dated_in_the_future_or_for_nobody(session):
-    ann = participant(session)
+    ann = make_participant(session)
     with pytest.raises(ValidationError) as caught:
         services.declare_benefits(session, ann.id, benefits=[], declared_on=TODAY + dt.timedelta(days=1), today=TODAY)
     assert "declared_on" in caught.value.fields

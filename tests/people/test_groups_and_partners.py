@@ -7,11 +7,11 @@ import pytest
 from ledger.books import queries
 from ledger.errors import Conflict, NotFound, ValidationError
 from ledger.people import services
-from tests.people.helpers import group
+from tests.factories import make_group
 
 
 def test_a_new_group_has_an_account_for_what_it_is_owed(session):
-    voices = group(session, email="hello@voices.example.org", charity_number="1234567")
+    voices = make_group(session, email="hello@voices.example.org", charity_number="1234567")
     session.commit()
     assert voices.accounts.owed == f"owed:group:{voices.id}"
     info = queries.account_info(session, voices.accounts.owed)
@@ -21,9 +21,9 @@ def test_a_new_group_has_an_account_for_what_it_is_owed(session):
 
 
 def test_a_group_name_is_used_once(session):
-    group(session, "Voices Together")
+    make_group(session, "Voices Together")
     with pytest.raises(Conflict):
-        group(session, "voices together")
+        make_group(session, "voices together")
 
 
 def test_a_group_needs_a_name(session):

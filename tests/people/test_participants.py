@@ -10,11 +10,11 @@ from ledger.books import queries
 from ledger.errors import Conflict, NotFound, ValidationError
 from ledger.people import services
 from ledger.people.accounts import participant_accounts
-from tests.people.helpers import TODAY, group, participant
+from tests.factories import TODAY, make_group, make_participant
 
 
 def test_a_new_participant_has_their_accounts_opened_in_the_books(session):
-    ann = participant(session, preferred_name="Annie", phone="020 7946 0000", date_of_birth=dt.date(1990, 3, 1))
+    ann = make_participant(session, preferred_name="Annie", phone="020 7946 0000", date_of_birth=dt.date(1990, 3, 1))
     session.commit()
     assert ann.accounts == participant_accounts(ann.id)
     assert ann.accounts.owed == f"owed:participant:{ann.id}"
@@ -30,10 +30,10 @@ def test_a_new_participant_has_their_accounts_opened_in_the_books(session):
 
 
 def test_preferred_format_follows_the_contact_details_given(session):
-    by_email = participant(session, "Ann Email")
+    by_email = make_participant(session, "Ann Email")
     by_post = services.create_participant(session, name="Bob Post", postal_address="1 High St\nLeeds LS1 1AA",
                                           today=TODAY)
-    easy_read = participant(session, "Cat Easy", preferred_format="easy_read")
+    easy_read = make_participant(session, "Cat Easy", preferred_format="easy_read")
     assert (by_email.preferred_format, by_post.preferred_format, easy_read.preferred_format) == (
         "email", "post", "easy_read")
 
@@ -50,37 +50,37 @@ def test_someone_with_no_way_to_receive_remittance_advice_is_refused(session):
         services.create_participant(session, name="Dee Nocontact", today=TODAY)
     assert "email" in caught.value.fields
     with pytest.raises(ValidationError) as caught:
-        participant(session, "Eve Postal", preferred_format="post")
+        make_participant(session, "Eve Postal", preferred_format="post")
     assert "postal_address" in caught.value.fields
 
 
 def test_a_fee_can_go_to_a_group_by_default_only_when_the_group_is_named(session):
-    voices = group(session)
-    ann = participant(session, default_reward="paid_to_group", default_group_id=voices.id)
+    voices = make_group(session)
+    ann = make_participant(session, default_reward="paid_to_group", default_group_id=voices.id)
     assert (ann.default_reward, ann.default_group_id) == ("paid_to_group", voices.id)
     with pytest.raises(ValidationError) as caught:
-        participant(session, "Bob Nogroup", default_reward="paid_to_group")
+        make_participant(session, "Bob Nogroup", default_reward="paid_to_group")
     assert "default_group_id" in caught.value.fields
     with pytest.raises(ValidationError) as caught:
-        participant(session, "Cat Unknown", default_reward="paid_to_group", default_group_id=voices.id + 99)
+        make_participant(session, "Cat Unknown", default_reward="paid_to_group", default_group_id=voices.id + 99)
     assert "default_group_id" in caught.value.fields
     with pytest.raises(ValidationError) as caught:
-        participant(session, "Dan Mixed", default_reward="time_credits", default_group_id=voices.id)
+        make_participant(session, "Dan Mixed", default_reward="time_credits", default_group_id=voices.id)
     assert "default_group_id" in caught.value.fields
 
 
 def test_the_same_name_and_birth_date_twice_is_a_duplicate(session):
-    participant(session, "Ann Example", date_of_birth=dt.date(1980, 5, 17))
+    make_participant(session, "Ann Example", date_of_birth=dt.date(1980, 5, 17))
     with pytest.raises(Conflict):
-        participant(session, "ann example", date_of_birth=dt.date(1980, 5, 17))
+        make_participant(session, "ann example", date_of_birth=dt.date(1980, 5, 17))
     # Without a birth date, or with another one, two people may share a name.
-    participant(session, "Ann Example", date_of_birth=dt.date(1981, 5, 17))
-    participant(session, "Ann Example")
+    make_participant(session, "Ann Example", date_of_birth=dt.date(1981, 5, 17))
+    make_participant(session, "Ann Example")
 
 
 def test_updating_changes_only_what_is_named(session):
-    voices = group(session)
-    ann = participant(session, default_reward="paid_to_group", default_group_id=voices.id)
+    voices = make_group(session)
+    ann = make_participant(session, default_reward="paid_to_group", default_group_id=voices.id)
     changed = services.update_participant(session, ann.id, {"preferred_name": "Annie", "default_reward": "decline"},
                                           today=TODAY)
     assert changed.preferred_name == "Annie"
@@ -92,7 +92,7 @@ def test_updating_changes_only_what_is_named(session):
 
 
 def test_updating_refuses_unknown_fields_bad_values_and_unknown_participants(session):
-    ann = participant(session)
+    ann = make_participant(session)
     with pytest.raises(ValidationError) as caught:
         services.update_participant(session, ann.id, {"bank_details_encrypted": "x"}, today=TODAY)
     assert "bank_details_encrypted" in caught.value.fields
@@ -104,9 +104,9 @@ def test_updating_refuses_unknown_fields_bad_values_and_unknown_participants(ses
 
 
 def test_the_directory_lists_active_participants_by_name(session):
-    participant(session, "Zoe Last")
-    bob = participant(session, "bob first", preferred_name="Bobby")
-    gone = participant(session, "Max Gone")
+    make_participant(session, "Zoe Last")
+    bob = make_participant(session, "bob first", preferred_name="Bobby")
+    gone = make_participant(session, "Max Gone")
     services.update_participant(session, gone.id, {"is_active": False}, today=TODAY)
     assert [p.name for p in services.list_participants(session)] == ["bob first", "Zoe Last"]
     assert len(services.list_participants(session, include_inactive=True)) == 3

@@ -1,15 +1,12 @@
-"""Fixtures for the policy engine: the built-in rulebook, override files and payment shorthands."""
+"""Fixtures for the policy engine: the built-in rulebook and override files."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from policies.payments import Payment
 from policies.rulebook import Rulebook, load_rulebook
 
 SOURCE_HEADER = '[sources]\norg_policy = { title = "Our payment policy (test)" }\n'
@@ -33,13 +30,3 @@ def override(tmp_path: Path) -> Callable[..., Rulebook]:
         return load_rulebook(paths)
 
     return load
-
-
-def fee(day: str, pounds: str, hours: str | None = None, kind: str = "fee") -> Payment:
-    """A payment received on an ISO date, for an amount in pounds."""
-    return Payment(
-        received_on=date.fromisoformat(day),
-        amount_pence=int(Decimal(pounds) * 100),
-        kind=kind,
-        hours=None if hours is None else Decimal(hours),
-    )

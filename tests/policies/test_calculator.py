@@ -7,25 +7,8 @@ import json
 import pytest
 
 from policies.calculator import check_request
+from tests.factories import CONTRACT_EXAMPLE
 
-CONTRACT_EXAMPLE = {
-    "benefits": [
-        {"name": "carers_allowance", "week_start": "monday", "other_weekly_net_earnings": "0.00"},
-        {
-            "name": "universal_credit",
-            "work_allowance": "with_housing",
-            "assessment_period_start_day": 10,
-            "other_monthly_net_earnings": "0.00",
-        },
-        {"name": "esa", "permitted_work": "higher", "weekly_hours": "6"},
-        {"name": "housing_benefit", "disregard": "standard"},
-        {"name": "pension_credit", "disregard": "standard"},
-        {"name": "pip"},
-    ],
-    "region": "uk",
-    "already_paid": [{"date": "2025-06-02", "amount": "40.00", "kind": "fee", "hours": "2"}],
-    "proposed": {"date": "2025-06-04", "amount": "60.00", "kind": "fee", "hours": "3"},
-}
 RESULT_KEYS = {
     "name",
     "period",

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from ledger.people import services as people
-from tests.auth.helpers import add_user, bearer, database, token_for
-from tests.people.helpers import TODAY
+from tests.factories import TODAY, add_user, api_token_for, bearer, database
 
 
 def test_a_project_manager_plans_a_project_and_records_attendance(app, client):
     pm_id = add_user(app, "pm@example.org", ["project_manager"])
-    headers = bearer(token_for(app, pm_id))
+    headers = bearer(api_token_for(app, pm_id))
     with database(app) as session:
         ann = people.create_participant(session, name="Ann Example", email="ann@example.org", today=TODAY).id
 
@@ -37,7 +36,7 @@ def test_a_project_manager_plans_a_project_and_records_attendance(app, client):
 
 
 def test_bad_input_unknown_ids_and_duplicates_get_clear_errors(app, client):
-    headers = bearer(token_for(app, add_user(app, "fin@example.org", ["finance"])))
+    headers = bearer(api_token_for(app, add_user(app, "fin@example.org", ["finance"])))
     bad = client.post("/api/v1/projects", headers=headers, json={
         "code": "X", "name": "X", "cost_centre": "C", "budget_pence": 12.5, "starts_on": "someday"})
     assert bad.status_code == 400
@@ -55,7 +54,7 @@ def test_bad_input_unknown_ids_and_duplicates_get_clear_errors(app, client):
 
 
 def test_participants_cannot_manage_projects(app, client):
-    own = bearer(token_for(app, add_user(app, "ann@example.org", ["participant"])))
+    own = bearer(api_token_for(app, add_user(app, "ann@example.org", ["participant"])))
     assert client.get("/api/v1/projects", headers=own).status_code == 403
     body = {"code": "X", "name": "X", "cost_centre": "C", "budget_pence": 0, "starts_on": "2025-04-01"}
     assert client.post("/api/v1/projects", headers=own, json=body).status_code == 403

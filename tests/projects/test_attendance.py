@@ -9,21 +9,21 @@ import pytest
 from ledger.errors import Conflict, NotFound, ValidationError
 from ledger.people import services as people
 from ledger.projects import services
-from tests.people.helpers import participant
-from tests.projects.test_projects import meeting, project
+from tests.factories import TODAY, make_activity, make_participant, make_project
 
-AFTER = dt.date(2025, 6, 5)
+AFTER = TODAY  # the day after the meeting
 
 
 @pytest.fixture
 def activity(session):
-    project(session)
-    return meeting(session, duration_minutes=120, preparation_minutes=60)
+    """A two-hour meeting with an hour of preparation."""
+    make_project(session)
+    return make_activity(session, duration_minutes=120, preparation_minutes=60)
 
 
 def test_attendance_is_recorded_with_the_time_taken_part(session, activity):
-    ann = participant(session, "Ann Example", preferred_name="Annie")
-    bob = participant(session, "Bob Example")
+    ann = make_participant(session, "Ann Example", preferred_name="Annie")
+    bob = make_participant(session, "Bob Example")
     full = services.record_attendance(session, activity.id, ann.id, with_supporter=True, today=AFTER)
     early = services.record_attendance(session, activity.id, bob.id, actual_minutes=90, today=AFTER)
     session.commit()
@@ -35,13 +35,13 @@ def test_attendance_is_recorded_with_the_time_taken_part(session, activity):
 
 
 def test_the_full_duration_given_as_actual_minutes_is_not_a_difference(session, activity):
-    ann = participant(session)
+    ann = make_participant(session)
     assert services.record_attendance(session, activity.id, ann.id, actual_minutes=120, today=AFTER).actual_minutes \
         is None
 
 
 def test_attendance_is_recorded_once(session, activity):
-    ann = participant(session)
+    ann = make_participant(session)
     services.record_attendance(session, activity.id, ann.id, today=AFTER)
     with pytest.raises(Conflict):
         services.record_attendance(session, activity.id, ann.id, actual_minutes=60, today=AFTER)
@@ -49,7 +49,7 @@ def test_attendance_is_recorded_once(session, activity):
 
 
 def test_attendance_before_the_activity_or_by_nobody_is_refused(session, activity):
-    ann = participant(session)
+    ann = make_participant(session)
     with pytest.raises(ValidationError) as caught:
         services.record_attendance(session, activity.id, ann.id, today=activity.occurs_on - dt.timedelta(days=1))
     assert "activity_id" in caught.value.fields
@@ -63,7 +63,7 @@ def test_attendance_before_the_activity_or_by_nobody_is_refused(session, activit
 
 
 def test_an_inactive_participant_cannot_be_recorded(session, activity):
-    ann = participant(session)
+    ann = make_participant(session)
     people.update_participant(session, ann.id, {"is_active": False})
     with pytest.raises(Conflict):
         services.record_attendance(session, activity.id, ann.id, today=AFTER)

@@ -11,21 +11,25 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from ledger.auth.users import create_user, issue_token
 from ledger.claims import services as claims
-from ledger.db import unit_of_work
 from ledger.errors import NotFound, ValidationError
-from ledger.people import services as people
 from ledger.projects import services
 from ledger.projects.budget import LINE_NAMES, BudgetPlanLine, plan_budget
 from ledger.projects.models import Project, ProjectBudgetLine
 from policies import pay
 from policies.money import round_to_penny
-from policies.rulebook import load_rulebook
-from policies.settings import PolicySettings
+from tests.factories import (
+    RULEBOOK,
+    RULES,
+    add_user,
+    api_token_for,
+    bearer,
+    database,
+    make_finance_user,
+    make_participant,
+    make_user,
+)
 
-RULEBOOK = load_rulebook()
-RULES = claims.ClaimRules(rulebook=RULEBOOK, policy=PolicySettings())
 TODAY = dt.date(2025, 6, 20)
 
 
@@ -105,8 +109,7 @@ def _project(session, code: str = "PLAN-1") -> str:
 
 def test_setting_the_lines_makes_the_budget_their_total(session):
     code = _project(session)
-    manager = create_user(session, email="pm@example.org", display_name="Pam", password="manager-pass-1",
-                          roles=["project_manager"]).id
+    manager = make_user(session, "pm@example.org", ["project_manager"]).id
     plan = services.set_budget_plan(session, code, list(_plan().values()), manager)
     assert plan.budget_pence == 120_960 + 36_000 + 50_000 + 20_696
     assert session.get(Project, session.execute(select(Project.id).where(Project.code == code)).scalar_one()) \
@@ -138,13 +141,11 @@ def test_bad_lines_change_nothing(session):
 
 def test_budget_position_splits_committed_and_spent_by_cost_line(session):
     code = _project(session)
-    finance = create_user(session, email="fin@example.org", display_name="Fin", password="finance-pass-1",
-                          roles=["finance"]).id
-    manager = create_user(session, email="pm@example.org", display_name="Pam", password="manager-pass-1",
-                          roles=["project_manager"]).id
+    finance = make_finance_user(session).id
+    manager = make_user(session, "pm@example.org", ["project_manager"]).id
     activity = services.schedule_activity(session, code, kind="advisory_meeting", occurs_on=dt.date(2025, 6, 4),
                                           duration_minutes=180, preparation_minutes=60, region="uk").id
-    ann = people.create_participant(session, name="Ann Jones", email="ann@example.org", today=TODAY).id
+    ann = make_participant(session, "Ann Jones", today=TODAY).id
     services.record_attendance(session, activity, ann, today=TODAY)
     services.set_budget_plan(session, code, [BudgetPlanLine("fees", "Fees", 10_000),
                                              BudgetPlanLine("travel_expenses", "Travel", 1_000),
@@ -193,18 +194,15 @@ def test_a_project_without_cost_lines_shows_its_whole_budget(session):
 
 
 def test_managers_set_plan_and_read_a_budget_over_http(app, client):
-    with unit_of_work(app.extensions["session_factory"]) as session:
+    with database(app) as session:
         services.create_project(session, code="LDN", name="London panel", cost_centre="CC9", budget_pence=0,
                                 starts_on=dt.date(2025, 6, 1))
-        tokens = {}
-        for who, roles in (("manager", ["project_manager"]), ("finance", ["finance"]), ("admin", ["admin"])):
-            user = create_user(session, email=f"{who}@example.org", display_name=who.title(),
-                               password="a long enough passphrase", roles=roles)
-            tokens[who] = {"Authorization": f"Bearer {issue_token(session, user.id, 'budget tests').token}"}
-        ann = people.create_participant(session, name="Ann Jones", email="ann@example.org", today=TODAY).id
-        participant = create_user(session, email="ann.user@example.org", display_name="Ann",
-                                  password="a long enough passphrase", roles=["participant"], participant_id=ann)
-        tokens["participant"] = {"Authorization": f"Bearer {issue_token(session, participant.id, 'x').token}"}
+        ann = make_participant(session, "Ann Jones", today=TODAY).id
+    users = {"manager": add_user(app, "manager@example.org", ["project_manager"]),
+             "finance": add_user(app, "finance@example.org", ["finance"]),
+             "admin": add_user(app, "admin@example.org", ["admin"]),
+             "participant": add_user(app, "ann.user@example.org", ["participant"], participant_id=ann)}
+    tokens = {who: bearer(api_token_for(app, user_id, "budget tests")) for who, user_id in users.items()}
 
     put = client.put("/api/v1/projects/ldn/budget", headers=tokens["finance"], json={"lines": [
         {"kind": "fees", "amount_pence": 100_000}, {"kind": "access", "name": "BSL interpreters",

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from ledger.auth import users
 from ledger.books import queries
 from ledger.errors import Conflict, NotFound, ValidationError
 from ledger.projects import services
+from tests.factories import make_user
 
 START = dt.date(2025, 4, 1)
 END = dt.date(2026, 3, 31)
@@ -33,8 +33,7 @@ def meeting(session, code: str = "ADV-2025", **kwargs):
 
 
 def _manager(session, email="pm@example.org", roles=("project_manager",)):
-    return users.create_user(session, email=email, display_name="Pat Manager", password="a long enough passphrase",
-                             roles=roles)
+    return make_user(session, email, roles, display_name="Pat Manager")
 
 
 def test_a_new_project_has_its_fees_and_expenses_accounts_opened(session):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.reports.month_of_books import Books, build_books
+from tests.factories import MonthOfBooks, month_of_books
 
 
 @pytest.fixture
-def books(session) -> Books:
-    built = build_books(session)
+def books(session) -> MonthOfBooks:
+    built = month_of_books(session)
     session.commit()
     return built

@@ -11,7 +11,7 @@ from ledger.documents import render
 from ledger.formatting import money
 from ledger.reports.annual_summary import annual_summary
 from tests.documents.pdf import assert_in_order, text
-from tests.reports.month_of_books import ORGANISATION, PAY_ON, RULEBOOK
+from tests.factories import JUNE_PAY_DAY, ORGANISATION, RULEBOOK
 
 
 def test_annual_summary_fees_are_the_paid_fee_claims_of_the_tax_year(session, books):
@@ -24,7 +24,7 @@ def test_annual_summary_fees_are_the_paid_fee_claims_of_the_tax_year(session, bo
     assert summary.fees == sum(paid_fees) == 7040
     assert summary.expenses == 840 + (3000 - 500)  # bus fare, and the advance less what was paid back
     assert summary.trading_allowance == 100_000 and "HMRC" in summary.trading_allowance_source
-    assert [line.date_paid for line in summary.lines] == [dt.date(2025, 6, 9), PAY_ON]
+    assert [line.date_paid for line in summary.lines] == [dt.date(2025, 6, 9), JUNE_PAY_DAY]
     bea = annual_summary(session, books.bea, 2025, organisation=ORGANISATION, rulebook=RULEBOOK,
                          issued=dt.date(2026, 4, 20))
     assert (bea.fees, bea.expenses, bea.redirected) == (5040, 420, 5040)

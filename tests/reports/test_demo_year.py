@@ -25,7 +25,7 @@ from ledger.reports.remittances import remittances_for_run
 from ledger.reports.run_report import payment_run_report
 from ledger.reports.statements import participant_statement
 from policies.settings import PolicySettings
-from tests.reports.month_of_books import ORGANISATION, RULEBOOK
+from tests.factories import ORGANISATION, RULEBOOK
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ from ledger.formatting import money
 from ledger.reports.evidence_pack import benefits_evidence_pack
 from ledger.reports.records import EvidenceKind
 from tests.documents.pdf import assert_in_order, text
-from tests.reports.month_of_books import JUNE, ORGANISATION, RULEBOOK
+from tests.factories import JUNE, ORGANISATION, RULEBOOK
 
 
 def test_evidence_pack_places_payments_in_each_benefit_period(session, books):

@@ -13,7 +13,7 @@ from ledger.reports.budget_report import project_budget_report
 from ledger.reports.payees import participant_reference
 from ledger.reports.run_report import payment_run_report
 from tests.documents.pdf import assert_in_order, text
-from tests.reports.month_of_books import ORGANISATION, PROJECT
+from tests.factories import ORGANISATION, PROJECT
 
 
 def test_payment_run_report_matches_the_run_and_its_benefit_flags(session, books):

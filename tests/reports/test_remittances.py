@@ -15,7 +15,7 @@ from ledger.reports.payees import group_reference, participant_reference
 from ledger.reports.records import RemittanceLineKind
 from ledger.reports.remittances import remittance_advice, remittances_for_run
 from tests.documents.pdf import assert_in_order, text
-from tests.reports.month_of_books import ORGANISATION, PAY_ON, build_books
+from tests.factories import JUNE_PAY_DAY, ORGANISATION, month_of_books
 
 
 def test_each_remittance_total_is_the_payment_entry(session, books):
@@ -28,12 +28,12 @@ def test_each_remittance_total_is_the_payment_entry(session, books):
                      else group_reference)(payment.payee_id)
         advice = by_reference[reference]
         owed = f"owed:{payment.payee_kind}:{payment.payee_id}"
-        entry = [line for line in queries.statement(session, owed, PAY_ON, PAY_ON).lines
+        entry = [line for line in queries.statement(session, owed, JUNE_PAY_DAY, JUNE_PAY_DAY).lines
                  if line.entry_id == payment.entry_id]
         assert advice.total_paid == payment.amount_pence == sum(line.amount for line in entry)  # fees, expenses
         assert advice.account_last_four == payment.account_last4
         words = text(render.render_remittance(advice))
-        assert f"{money(advice.total_paid)} on {long_date(PAY_ON)}" in words
+        assert f"{money(advice.total_paid)} on {long_date(JUNE_PAY_DAY)}" in words
 
 
 def test_remittance_lines_show_fees_expenses_and_redirected_fees_apart(session, books):
@@ -42,7 +42,7 @@ def test_remittance_lines_show_fees_expenses_and_redirected_fees_apart(session, 
         (RemittanceLineKind.FEE, 5040), (RemittanceLineKind.EXPENSE, 840), (RemittanceLineKind.FEE, 2000)]
     assert ann.lines[0].detail == "4 hours at £12.60 an hour" and ann.lines[0].activity == "Advisory group 1"
     assert ann.lines[1].detail == "Return bus fare"
-    assert ann.account_last_four == "2222" and ann.payment_date == PAY_ON
+    assert ann.account_last_four == "2222" and ann.payment_date == JUNE_PAY_DAY
     bea = remittance_advice(session, books.run_id, "participant", books.bea, organisation=ORGANISATION)
     assert {(line.kind, line.amount, line.redirected_to) for line in bea.lines} == {
         (RemittanceLineKind.EXPENSE, 420, ""), (RemittanceLineKind.FEE, 5040, ""),
@@ -56,7 +56,7 @@ def test_remittance_lines_show_fees_expenses_and_redirected_fees_apart(session, 
 
 
 def test_remittance_is_refused_for_a_draft_run_and_for_someone_not_paid(session):
-    built = build_books(session, confirm=False)
+    built = month_of_books(session, confirm=False)
     with pytest.raises(Conflict):
         remittance_advice(session, built.run_id, "participant", built.ann, organisation=ORGANISATION)
     runs.confirm_payment_run(session, built.run_id, actor_user_id=built.finance, bank_reference="B-2",

@@ -15,7 +15,7 @@ from ledger.people.accounts import participant_accounts
 from ledger.reports.records import EntryKind, Unit
 from ledger.reports.statements import participant_statement
 from tests.documents.pdf import assert_in_order, font_sizes, text
-from tests.reports.month_of_books import JUNE, MEETING_1, MEETING_2, ORGANISATION, PAY_ON, TODAY
+from tests.factories import JUNE, JUNE_APPROVALS, JUNE_MEETINGS, JUNE_PAY_DAY, ORGANISATION
 
 
 def statement(session: Session, participant_id: int, start: dt.date = JUNE[0], end: dt.date = JUNE[1]):
@@ -74,7 +74,7 @@ def test_each_entry_has_its_kind_from_the_books(session, books):
     payment = next(line for line in doc.money.lines if line.kind is EntryKind.PAYMENT)
     reference = session.get(PaymentRun, books.run_id).reference
     assert payment.description == f"Bank transfer, payment run {reference}, to the account ending 2222"
-    assert payment.amount == -(5040 + 2000 + 840) and payment.date == PAY_ON
+    assert payment.amount == -(5040 + 2000 + 840) and payment.date == JUNE_PAY_DAY
     assert doc.time_credits.lines[1].description == "Spent at Plas Arthur Leisure Centre: Swimming"
 
 
@@ -82,7 +82,7 @@ def test_declined_and_redirected_offers_are_memo_lines_that_change_no_balance(se
     doc = statement(session, books.bea)
     memos = [line for line in doc.money.lines if line.kind in (EntryKind.DECLINED, EntryKind.DONATION)]
     assert [(m.kind, m.date, m.amount, m.memo_amount) for m in memos] == [
-        (EntryKind.DECLINED, MEETING_1, 0, 5040), (EntryKind.DONATION, MEETING_2, 0, 5040)]
+        (EntryKind.DECLINED, JUNE_MEETINGS[0], 0, 5040), (EntryKind.DONATION, JUNE_MEETINGS[1], 0, 5040)]
     assert memos[1].description.endswith("paid to Voices Together at your request")
     for index, line in enumerate(doc.money.lines):
         if line.kind in (EntryKind.DECLINED, EntryKind.DONATION):
@@ -91,14 +91,14 @@ def test_declined_and_redirected_offers_are_memo_lines_that_change_no_balance(se
     # Taking less than the fee offered shows the rest as declined, beside the smaller fee.
     ann = statement(session, books.ann).money.lines
     declined = [line for line in ann if line.kind is EntryKind.DECLINED]
-    assert [(d.date, d.memo_amount) for d in declined] == [(MEETING_2, 5040 - 2000)]
+    assert [(d.date, d.memo_amount) for d in declined] == [(JUNE_MEETINGS[1], 5040 - 2000)]
     assert "you chose to take £20.00 of the £50.40 offered" in declined[0].description
 
 
 def test_a_reversed_fee_shows_as_a_correction_and_no_memo(session, books):
     lines = statement(session, books.ann).money.lines
     corrections = [line for line in lines if line.kind is EntryKind.REVERSAL]
-    assert [(c.amount, c.date) for c in corrections] == [(-5040, TODAY)]
+    assert [(c.amount, c.date) for c in corrections] == [(-5040, JUNE_APPROVALS)]
     assert corrections[0].description.startswith("Cancelled: Fee for Advisory group 3")
 
 

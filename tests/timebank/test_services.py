@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -12,25 +11,15 @@ from sqlalchemy.orm import Session
 
 import ledger.models  # noqa: F401  (map every table before flushing)
 from ledger.books import queries
-from ledger.books.posting import lock_period, post_entry
-from ledger.books.records import PostingLine
+from ledger.books.posting import lock_period
 from ledger.db import unit_of_work
 from ledger.errors import Conflict, IdempotencyConflict, NotFound, PeriodLocked, ValidationError
-from ledger.organisation import TIME_ISSUED, group_time_account, open_organisation_accounts
-from ledger.people.services import create_group, create_participant, create_partner
+from ledger.organisation import group_time_account, open_organisation_accounts
 from ledger.timebank import services
 from ledger.timebank.models import TimeCreditTransfer
+from tests.factories import TODAY, all_at_once, make_group, make_participant, make_partner, post_time_credits
 
-TODAY = dt.date(2025, 6, 5)
 _keys = itertools.count(1)
-
-
-def award(session: Session, participant_id: int, minutes: int, on: dt.date = TODAY) -> None:
-    """Time credits earned, as an approved time-credit claim posts them."""
-    post_entry(session, effective_date=on, description=f"Time credits for participant {participant_id}",
-               postings=[PostingLine(TIME_ISSUED, minutes, "TIME"),
-                         PostingLine(f"time:participant:{participant_id}", -minutes, "TIME", kind="time_credits")],
-               idempotency_key=f"award:{next(_keys)}", kind="time_credits_awarded")
 
 
 def key() -> str:
@@ -41,10 +30,10 @@ class Bank:
     def __init__(self, session: Session):
         open_organisation_accounts(session)
         self.session = session
-        self.ann = create_participant(session, name="Ann Smith", email="ann@example.org").id
-        self.bob = create_participant(session, name="Bob Jones", email="bob@example.org").id
-        self.pool = create_partner(session, name="Leisure Centre").id
-        self.group = create_group(session, name="Voices Together").id
+        self.ann = make_participant(session, "Ann Smith").id
+        self.bob = make_participant(session, "Bob Jones").id
+        self.pool = make_partner(session, "Leisure Centre").id
+        self.group = make_group(session, "Voices Together").id
 
     def spend(self, minutes: int, *, who: int | None = None, overdraft: int = 0, idempotency_key: str | None = None,
               on: dt.date = TODAY, note: str | None = "Swim"):
@@ -68,7 +57,7 @@ def test_a_new_participant_holds_no_credits(bank):
 
 
 def test_spending_at_a_partner_moves_credits_to_the_partner(bank, session):
-    award(session, bank.ann, 180)
+    post_time_credits(session, bank.ann, 180)
     spent = bank.spend(90)
     assert (spent.kind, spent.minutes, spent.partner_id, spent.balance_minutes) == ("spent", 90, bank.pool, 90)
     assert services.time_credit_balance(session, bank.ann) == 90
@@ -77,7 +66,7 @@ def test_spending_at_a_partner_moves_credits_to_the_partner(bank, session):
 
 
 def test_giving_to_another_participant_and_to_a_group(bank, session):
-    award(session, bank.ann, 240)
+    post_time_credits(session, bank.ann, 240)
     to_bob = bank.give(60, to_participant_id=bank.bob)
     to_group = bank.give(30, to_group_id=bank.group)
     assert (to_bob.kind, to_group.kind) == ("given_to_participant", "given_to_group")
@@ -89,7 +78,7 @@ def test_giving_to_another_participant_and_to_a_group(bank, session):
 
 
 def test_the_history_shows_every_movement_with_a_running_balance(bank, session):
-    award(session, bank.ann, 120)
+    post_time_credits(session, bank.ann, 120)
     bank.spend(30)
     bank.give(60, to_participant_id=bank.bob)
     history = services.time_credit_history(session, bank.ann)
@@ -102,7 +91,7 @@ def test_the_history_shows_every_movement_with_a_running_balance(bank, session):
 
 
 def test_spending_more_than_is_held_is_refused_and_moves_nothing(bank, session):
-    award(session, bank.ann, 60)
+    post_time_credits(session, bank.ann, 60)
     refused = "holds 1 h of time credits: 1 h 30 min would take them to -30 min"
     with pytest.raises(services.InsufficientTimeCredits, match=refused):
         bank.spend(90)
@@ -113,7 +102,7 @@ def test_spending_more_than_is_held_is_refused_and_moves_nothing(bank, session):
 
 
 def test_an_overdraft_limit_allows_going_that_far_below_zero_and_no_further(bank, session):
-    award(session, bank.ann, 60)
+    post_time_credits(session, bank.ann, 60)
     assert bank.spend(90, overdraft=30).balance_minutes == -30
     with pytest.raises(services.InsufficientTimeCredits, match="allows going 30 min below zero"):
         bank.spend(1, overdraft=30)
@@ -121,7 +110,7 @@ def test_an_overdraft_limit_allows_going_that_far_below_zero_and_no_further(bank
 
 
 def test_the_same_request_twice_moves_credits_once(bank, session):
-    award(session, bank.ann, 60)
+    post_time_credits(session, bank.ann, 60)
     first = bank.spend(20, idempotency_key="till-receipt-7")
     again = bank.spend(20, idempotency_key="till-receipt-7")
     assert again.id == first.id and services.time_credit_balance(session, bank.ann) == 40
@@ -132,14 +121,14 @@ def test_the_same_request_twice_moves_credits_once(bank, session):
 @pytest.mark.parametrize(("minutes", "field"), [(0, "minutes"), (-5, "minutes"), (10**6, "minutes"), (1.5, "minutes"),
                                                 (True, "minutes")])
 def test_absurd_amounts_are_refused(bank, session, minutes, field):
-    award(session, bank.ann, 60)
+    post_time_credits(session, bank.ann, 60)
     with pytest.raises(ValidationError) as refused:
         bank.spend(minutes)
     assert field in refused.value.fields
 
 
 def test_bad_dates_recipients_and_partners_are_refused(bank, session):
-    award(session, bank.ann, 600)
+    post_time_credits(session, bank.ann, 600)
     with pytest.raises(ValidationError, match="on"):
         bank.spend(10, on=TODAY + dt.timedelta(days=1))
     with pytest.raises(ValidationError):
@@ -161,7 +150,7 @@ def test_bad_dates_recipients_and_partners_are_refused(bank, session):
 def test_an_inactive_partner_takes_no_credits(bank, session):
     from ledger.people.models import PartnerOrganisation
 
-    award(session, bank.ann, 60)
+    post_time_credits(session, bank.ann, 60)
     session.get(PartnerOrganisation, bank.pool).is_active = False
     with pytest.raises(Conflict, match="no longer takes time credits"):
         bank.spend(10)
@@ -171,30 +160,27 @@ def test_an_inactive_partner_takes_no_credits(bank, session):
 def test_two_spends_racing_cannot_overdraw(session_factory, backend):
     with unit_of_work(session_factory) as session:
         bank = Bank(session)
-        award(session, bank.ann, 60)
+        post_time_credits(session, bank.ann, 60)
         ann, pool = bank.ann, bank.pool
 
-    for round_ in range(3):
-        barrier = threading.Barrier(2)
-        outcomes: list = []
-
-        def spend(i: int, round_=round_, barrier=barrier, outcomes=outcomes) -> None:
-            barrier.wait()
+    def spend(minutes: int, round_: int):
+        def work(i: int, ready) -> str:
+            ready()
             try:
                 with unit_of_work(session_factory) as session:
-                    services.spend_time_credits(session, ann, pool, 40 if round_ == 0 else 1, TODAY, None,
-                                                f"race-{round_}-{i}", None, 0, today=TODAY)
-                outcomes.append("spent")
+                    services.spend_time_credits(session, ann, pool, minutes, TODAY, None, f"race-{round_}-{i}", None, 0,
+                                                today=TODAY)
             except services.InsufficientTimeCredits:
-                outcomes.append("refused")
+                return "refused"
+            return "spent"
 
-        threads = [threading.Thread(target=spend, args=(i,)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-        if round_ == 0:
-            assert sorted(outcomes) == ["refused", "spent"]
+        outcomes = all_at_once(2, work)
+        assert all(isinstance(outcome, str) for outcome in outcomes), outcomes
+        return sorted(outcomes)
+
+    assert spend(40, 0) == ["refused", "spent"]
+    for round_ in (1, 2):
+        assert spend(1, round_) == ["spent", "spent"]
 
     with unit_of_work(session_factory) as session:
         assert services.time_credit_balance(session, ann) == 60 - 40 - 2 * 2

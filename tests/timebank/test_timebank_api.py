@@ -6,9 +6,16 @@ import pytest
 
 from ledger.context import reload_settings
 from ledger.organisation import open_organisation_accounts
-from ledger.people.services import create_group, create_participant, create_partner
-from tests.auth.helpers import add_user, bearer, database, token_for
-from tests.timebank.test_services import award
+from tests.factories import (
+    add_user,
+    api_token_for,
+    bearer,
+    database,
+    make_group,
+    make_participant,
+    make_partner,
+    post_time_credits,
+)
 
 
 @pytest.fixture
@@ -29,15 +36,15 @@ def setup(app_with_timebank):
     app = app_with_timebank
     with database(app) as session:
         open_organisation_accounts(session)
-        ann = create_participant(session, name="Ann Smith", email="ann@example.org").id
-        bob = create_participant(session, name="Bob Jones", email="bob@example.org").id
-        partner = create_partner(session, name="Leisure Centre").id
-        group = create_group(session, name="Voices Together").id
-        award(session, ann, 120)
+        ann = make_participant(session, "Ann Smith").id
+        bob = make_participant(session, "Bob Jones").id
+        partner = make_partner(session, "Leisure Centre").id
+        group = make_group(session, "Voices Together").id
+        post_time_credits(session, ann, 120)
     finance = add_user(app, "fiona@example.org", ["finance"])
     ann_user = add_user(app, "ann@example.org", ["participant"], participant_id=ann)
     return {"app": app, "ann": ann, "bob": bob, "partner": partner, "group": group,
-            "finance": bearer(token_for(app, finance)), "as_ann": bearer(token_for(app, ann_user))}
+            "finance": bearer(api_token_for(app, finance)), "as_ann": bearer(api_token_for(app, ann_user))}
 
 
 def url(participant_id: int, action: str = "") -> str:

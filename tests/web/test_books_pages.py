@@ -11,7 +11,7 @@ import pytest
 from ledger.books import posting
 from ledger.books.records import PostingLine
 from ledger.errors import PeriodLocked
-from tests.auth.helpers import add_user, database, entry_count, sign_in
+from tests.factories import add_user, database, entry_count, sign_in
 
 
 @pytest.fixture

@@ -8,39 +8,46 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 from ledger import create_app
 from ledger.books import posting
 from ledger.books.records import PostingLine
-from ledger.claims import services
-from ledger.context import settings
 from ledger.db import make_engine
 from ledger.migrate import upgrade
-from tests.auth.helpers import PASSWORD, add_user, database
-from tests.claims.conftest import build_world
+from tests.factories import PASSWORD, add_user, claims_world, database, draft_fee
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 IN_CI = os.environ.get("CI", "").lower() == "true"
+TIMEOUT = 30_000  # milliseconds: generous, for a loaded machine; a passing assertion returns as soon as it holds
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def sync_playwright():
+def page():
+    """A chromium page. Every assertion on it waits (``expect``, ``wait_for_url``) up to ``TIMEOUT``."""
     if not Path(CHROMIUM).exists():
         if IN_CI:
             pytest.fail(f"{CHROMIUM} is missing (CI=true: install Debian's chromium package)", pytrace=False)
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package to run browser tests")
-    from playwright.sync_api import sync_playwright
-
-    return sync_playwright
+    expect.set_options(timeout=TIMEOUT)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(TIMEOUT)
+            yield page
+        finally:
+            browser.close()
 
 
 @pytest.fixture
@@ -59,6 +66,7 @@ def live_app(tmp_path):
     yield app
     server.shutdown()
     thread.join(timeout=10)
+    assert not thread.is_alive(), "the test server did not stop"
     server.server_close()
     app.extensions["engine"].dispose()
 
@@ -75,51 +83,44 @@ def finance_with_books(live_app):
     return live_app
 
 
-def test_finance_signs_in_reads_the_trial_balance_and_locks_a_month(sync_playwright, finance_with_books):
+def test_finance_signs_in_reads_the_trial_balance_and_locks_a_month(finance_with_books, page):
     app = finance_with_books
     base = app.config["BASE_URL"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(30_000)
 
-            page.goto(f"{base}/books/trial-balance")
-            assert page.url.startswith(f"{base}/login?next=")
-            assert page.locator("html").get_attribute("lang") == "en-GB"
-            page.get_by_label("Email address").fill("fin@example.org")
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{base}/books/trial-balance")
+    expect(page).to_have_url(re.compile(rf"^{re.escape(base)}/login\?next="))
+    expect(page.locator("html")).to_have_attribute("lang", "en-GB")
+    page.get_by_label("Email address").fill("fin@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
 
-            page.wait_for_url(f"{base}/books/trial-balance*")
-            assert page.get_by_role("heading", level=1).inner_text() == "Trial balance"
-            assert page.get_by_role("cell", name="£45.00", exact=True).is_visible()
-            assert page.get_by_role("link", name="owed:ann").is_visible()
+    page.wait_for_url(f"{base}/books/trial-balance*")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Trial balance")
+    expect(page.get_by_role("cell", name="£45.00", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="owed:ann")).to_be_visible()
 
-            # The first Tab reaches the skip link, which takes keyboard users past the menu.
-            page.keyboard.press("Tab")
-            skip = page.locator(":focus")
-            assert skip.inner_text() == "Skip to main content"
-            assert skip.get_attribute("href") == "#main"
-            page.keyboard.press("Enter")
-            assert page.url.endswith("#main")
+    # The first Tab reaches the skip link, which takes keyboard users past the menu.
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    expect(skip).to_have_attribute("href", "#main")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"#main$"))
 
-            page.get_by_role("navigation", name="Main").get_by_role("link", name="Locked periods").click()
-            page.wait_for_url(f"{base}/books/periods")
-            assert page.get_by_text("No month is locked yet.").is_visible()
-            page.get_by_label("Month to lock").fill("2025-04")
-            page.get_by_role("button", name="Lock this month").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Locked periods").click()
+    page.wait_for_url(f"{base}/books/periods")
+    expect(page.get_by_text("No month is locked yet.")).to_be_visible()
+    page.get_by_label("Month to lock").fill("2025-04")
+    page.get_by_role("button", name="Lock this month").click()
 
-            page.wait_for_url(f"{base}/books/periods")
-            flash = page.get_by_role("status")
-            assert flash.inner_text() == "April 2025 is locked. Nothing more can be posted into it."
-            assert page.get_by_role("listitem").filter(has_text="April 2025").count() == 1
+    # The form posts and comes back to the same address: wait for what the new page says, not for the URL.
+    expect(page.get_by_role("status")).to_have_text("April 2025 is locked. Nothing more can be posted into it.")
+    expect(page.get_by_role("listitem").filter(has_text="April 2025")).to_have_count(1)
+    expect(page).to_have_url(f"{base}/books/periods")
 
-            page.get_by_role("button", name="Sign out Fin").click()
-            page.wait_for_url(f"{base}/login")
-            assert page.get_by_role("status").inner_text() == "You have signed out."
-        finally:
-            browser.close()
+    page.get_by_role("button", name="Sign out Fin").click()
+    page.wait_for_url(f"{base}/login")
+    expect(page.get_by_role("status")).to_have_text("You have signed out.")
     with database(app) as session:
         assert posting.locked_months(session) == [dt.date(2025, 4, 1)]
 
@@ -127,38 +128,31 @@ def test_finance_signs_in_reads_the_trial_balance_and_locks_a_month(sync_playwri
 @pytest.fixture
 def carer_with_a_fee(live_app):
     """Siân, a carer, with a fee for the advisory group drafted by the project manager."""
-    with live_app.app_context(), database(live_app) as session:
-        world = build_world(session)
-        claim, _ = services.draft_fee_claim(session, activity_id=world.activity_id, participant_id=world.carer,
-                                            actor_user_id=world.manager, rules=settings().claim_rules)
-    return live_app, claim.id
+    with database(live_app) as session:
+        world = claims_world(session)
+        claim_id = draft_fee(session, world, world.carer)
+    return live_app, claim_id
 
 
-def test_a_participant_chooses_time_credits_for_a_fee(sync_playwright, carer_with_a_fee):
+def test_a_participant_chooses_time_credits_for_a_fee(carer_with_a_fee, page):
     app, claim_id = carer_with_a_fee
     base = app.config["BASE_URL"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(30_000)
-            page.goto(f"{base}/login")
-            page.get_by_label("Email address").fill("sian@example.org")
-            page.get_by_label("Password").fill("participant-1")
-            page.get_by_role("button", name="Sign in").click()
-            page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/login")
+    page.get_by_label("Email address").fill("sian@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
 
-            page.get_by_role("navigation", name="Main").get_by_role("link", name="My money").click()
-            page.wait_for_url(f"{base}/my/money")
-            page.get_by_role("link", name="Fee for Advisory group on 04 June 2025", exact=True).click()
-            page.wait_for_url(f"{base}/my/claims/{claim_id}")
-            page.get_by_label("Time credits instead: 4 hours").check()
-            page.get_by_role("button", name="Continue").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My money").click()
+    page.wait_for_url(f"{base}/my/money")
+    page.get_by_role("link", name="Fee for Advisory group on 04 June 2025", exact=True).click()
+    page.wait_for_url(f"{base}/my/claims/{claim_id}")
+    page.get_by_label("Time credits instead: 4 hours").check()
+    page.get_by_role("button", name="Continue").click()
 
-            assert page.get_by_role("heading", level=1).inner_text() == "Check your choice"
-            page.get_by_role("button", name="Yes, record my choice").click()
-            page.wait_for_url(f"{base}/my/claims/{claim_id}")
-            assert page.get_by_role("status").first.inner_text().startswith("Your choice is recorded: time credits")
-            assert page.locator("#claim-choice").inner_text() == "Time credits instead"
-        finally:
-            browser.close()
+    # The claim page has a heading of its own: wait for the check page's, not for any heading.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your choice")
+    page.get_by_role("button", name="Yes, record my choice").click()
+    page.wait_for_url(f"{base}/my/claims/{claim_id}")
+    expect(page.get_by_role("status").first).to_have_text(re.compile(r"^Your choice is recorded: time credits"))
+    expect(page.locator("#claim-choice")).to_have_text("Time credits instead")

@@ -6,7 +6,7 @@ import pytest
 
 from ledger.auth.access import public
 from ledger.context import reload_settings
-from tests.auth.helpers import add_user, sign_in
+from tests.factories import add_user, sign_in
 
 
 def _is_friendly_page(response) -> str:

@@ -9,15 +9,12 @@ from html import unescape
 import pytest
 
 from ledger.claims import services
-from ledger.context import settings
 from ledger.organisation import open_organisation_accounts
 from ledger.payments import runs
 from ledger.people.bank import BankCipher
 from ledger.people.services import set_bank_details
-from tests.auth.helpers import database, entry_count, sign_in
-from tests.claims.conftest import World, build_world
+from tests.factories import RULES, ClaimsWorld, claims_world, database, entry_count, sign_in, submitted_fee
 
-FINANCE_PASSWORD = "finance-pass-1"  # build_world's password for fin@example.org
 OVERRIDE = "Siân has been told this week's Carer's Allowance is lost and still wants the fee."
 
 
@@ -27,9 +24,9 @@ def text_of(response) -> str:
 
 
 @pytest.fixture
-def world(app) -> World:
+def world(app) -> ClaimsWorld:
     with database(app) as session:
-        built = build_world(session)
+        built = claims_world(session)
         open_organisation_accounts(session)  # the bank account payments are made from, as set up at installation
         set_bank_details(session, BankCipher(app.config["BANK_DETAILS_KEY"]), built.carer, sort_code="20-00-00",
                          account_number="11112222", account_name="S EVANS")
@@ -42,22 +39,16 @@ def over_the_limit(app, world) -> int:
 
     Together they take her over the Carer's Allowance weekly limit: the organisation wants an override reason.
     """
-    with app.app_context(), database(app) as session:
-        rules = settings().claim_rules
-        first, _ = services.draft_fee_claim(session, activity_id=world.flat_fee_activity_id,
-                                            participant_id=world.carer, actor_user_id=world.manager, rules=rules)
-        services.submit_claim(session, first.id, actor_user_id=world.manager)
-        services.approve_claim(session, first.id, actor_user_id=world.finance2, actor_participant_id=None,
-                               rules=rules, today=dt.date.today())
-        second, _ = services.draft_fee_claim(session, activity_id=world.london_activity_id,
-                                             participant_id=world.carer, actor_user_id=world.manager, rules=rules)
-        services.submit_claim(session, second.id, actor_user_id=world.manager)
-        return second.id
+    with database(app) as session:
+        first = submitted_fee(session, world, world.carer, world.flat_fee_activity_id)
+        services.approve_claim(session, first, actor_user_id=world.finance2, actor_participant_id=None,
+                               rules=RULES, today=dt.date.today())
+        return submitted_fee(session, world, world.carer, world.london_activity_id)
 
 
 @pytest.fixture
 def finance(client, world):
-    assert sign_in(client, "fin@example.org", FINANCE_PASSWORD).status_code == 302
+    assert sign_in(client, "fin@example.org").status_code == 302
     return client
 
 
@@ -172,6 +163,6 @@ def test_drafting_with_nothing_to_pay_says_so(finance, world):
 
 @pytest.mark.parametrize("path", ["/finance/claims", "/finance/payment-runs"])
 def test_finance_pages_are_closed_to_participants(client, world, path):
-    sign_in(client, "sian@example.org", "participant-1")
+    sign_in(client, "sian@example.org")
 
     assert client.get(path).status_code == 403

@@ -9,10 +9,7 @@ import pytest
 
 from ledger.claims import services
 from ledger.people.services import update_participant
-from tests.auth.helpers import add_user, csrf_token_in, database, sign_in
-from tests.claims.conftest import World, build_world
-
-CARER_PASSWORD = "participant-1"  # build_world's password for Siân, the carer
+from tests.factories import ClaimsWorld, add_user, claims_world, csrf_token_in, database, draft_fee, sign_in
 
 
 def text_of(response) -> str:
@@ -21,28 +18,22 @@ def text_of(response) -> str:
 
 
 @pytest.fixture
-def world(app) -> World:
+def world(app) -> ClaimsWorld:
     with database(app) as session:
-        return build_world(session)
+        return claims_world(session)
 
 
 @pytest.fixture
 def fees(app, world) -> dict[str, int]:
     """Siân's fee for the advisory group and Ann's for the film shoot, drafted by the project manager."""
-    from ledger.context import settings
-
-    with app.app_context(), database(app) as session:
-        rules = settings().claim_rules
-        carer, _ = services.draft_fee_claim(session, activity_id=world.activity_id, participant_id=world.carer,
-                                            actor_user_id=world.manager, rules=rules)
-        ann, _ = services.draft_fee_claim(session, activity_id=world.flat_fee_activity_id, participant_id=world.ann,
-                                          actor_user_id=world.manager, rules=rules)
-    return {"carer": carer.id, "ann": ann.id}
+    with database(app) as session:
+        return {"carer": draft_fee(session, world, world.carer),
+                "ann": draft_fee(session, world, world.ann, world.flat_fee_activity_id)}
 
 
 @pytest.fixture
 def carer(client, world):
-    response = sign_in(client, "sian@example.org", CARER_PASSWORD)
+    response = sign_in(client, "sian@example.org")
     assert response.status_code == 302
     return client
 

@@ -9,10 +9,7 @@ import pytest
 
 from ledger.claims import services
 from ledger.projects import services as projects
-from tests.auth.helpers import database, sign_in
-from tests.claims.conftest import World, build_world
-
-MANAGER_PASSWORD = "manager-pass-1"  # build_world's password for pm@example.org
+from tests.factories import ClaimsWorld, claims_world, database, sign_in
 
 
 def text_of(response) -> str:
@@ -21,14 +18,14 @@ def text_of(response) -> str:
 
 
 @pytest.fixture
-def world(app) -> World:
+def world(app) -> ClaimsWorld:
     with database(app) as session:
-        return build_world(session)
+        return claims_world(session)
 
 
 @pytest.fixture
 def manager(client, world):
-    assert sign_in(client, "pm@example.org", MANAGER_PASSWORD).status_code == 302
+    assert sign_in(client, "pm@example.org").status_code == 302
     return client
 
 
@@ -98,7 +95,7 @@ def test_the_budget_report_is_a_pdf(manager):
 
 
 def test_project_pages_are_closed_to_participants(client, world):
-    sign_in(client, "sian@example.org", "participant-1")
+    sign_in(client, "sian@example.org")
 
     assert client.get("/projects").status_code == 403
     assert client.get(f"/activities/{world.activity_id}").status_code == 403
