@@ -54,6 +54,9 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "EVIDENCE_SIGNATORY_ROLE": env.get("EVIDENCE_SIGNATORY_ROLE") or None,
         # The organisation's chosen basis for hourly fees: real_living_wage, national_living_wage, organisation.
         "PAY_BASIS": env.get("PAY_BASIS", "real_living_wage"),
+        # The day the app takes as today (an ISO date), for a demonstration of a past month or a test; unset in
+        # production, where today is the calendar's.
+        "LEDGER_TODAY": env.get("LEDGER_TODAY") or None,
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),
         "PUBLIC_API_RATE_LIMIT": int(env.get("PUBLIC_API_RATE_LIMIT", "60")),

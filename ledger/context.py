@@ -7,6 +7,8 @@ request, a command, a test or a benchmark.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Flask, current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,6 +31,11 @@ def init_app(app: Flask) -> None:
 def settings() -> Settings:
     """The running app's settings."""
     return current_app.extensions[_SETTINGS]
+
+
+def todays_date() -> dt.date:
+    """The day the app takes as today: the calendar's, unless LEDGER_TODAY fixes it (a demonstration, a test)."""
+    return settings().fixed_today or dt.date.today()
 
 
 def engine() -> Engine:

@@ -12,6 +12,7 @@ Nothing here imports Flask.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -65,6 +66,7 @@ class Settings:
     login: LoginLimits
     public_rate_limit: PublicRateLimit
     time_credit_overdraft_minutes: int
+    fixed_today: dt.date | None = None  # LEDGER_TODAY: the day taken as today, for a demonstration or a test
 
     @property
     def pay_basis(self) -> str:
@@ -120,4 +122,14 @@ def build_settings(config: Mapping[str, Any]) -> Settings:
         public_rate_limit=PublicRateLimit(limit=int(config["PUBLIC_API_RATE_LIMIT"]),
                                           window_seconds=int(config["PUBLIC_API_RATE_WINDOW_SECONDS"])),
         time_credit_overdraft_minutes=int(config.get("TIME_CREDIT_OVERDRAFT_MINUTES") or 0),
+        fixed_today=_fixed_today(config.get("LEDGER_TODAY")),
     )
+
+
+def _fixed_today(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigurationError(f"LEDGER_TODAY must be a date like 2026-10-31, not {value!r}.") from None

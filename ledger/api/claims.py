@@ -15,7 +15,6 @@ to the participant themself.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import io
 from decimal import Decimal
 
@@ -30,7 +29,7 @@ from ledger.auth.permissions import allowed
 from ledger.claims import services
 from ledger.claims.models import CHOICES, EXPENSE_CATEGORIES, STATUSES
 from ledger.claims.records import ClaimRecord
-from ledger.context import get_session, settings
+from ledger.context import get_session, settings, todays_date
 from ledger.errors import NotFound, PermissionDenied
 from ledger.formatting import decimal_hours, pounds
 from policies.pay import VEHICLES
@@ -193,9 +192,11 @@ class AdvanceInSchema(Schema):
 
 
 class SurplusInSchema(Schema):
-    how = fields.Str(required=True, validate=validate.OneOf(("returned", "netted")), metadata={
-        "description": "returned: paid back by the participant; netted: taken off expenses owed to them."})
+    how = fields.Str(required=True, validate=validate.OneOf(services.SURPLUS_SETTLED), metadata={
+        "description": "returned: paid back by the participant; netted: taken off expenses owed to them; kept: "
+                       "written off, the participant keeps it (earnings for benefits on that day; needs a reason)."})
     on = fields.Date(required=True)
+    reason = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
 # ---------------------------------------------------------------- schemas out
@@ -444,7 +445,7 @@ def submit_claim(claim_id):
 @requires("claims.approve")
 def approval_preview(claim_id):
     """What approving would mean: the policy engine's decision and what the organisation requires."""
-    return services.preview_approval(get_session(), claim_id, rules=settings().claim_rules, today=dt.date.today())
+    return services.preview_approval(get_session(), claim_id, rules=settings().claim_rules, today=todays_date())
 
 
 @blp.route("/claims/<int:claim_id>/approve", methods=["POST"])
@@ -456,7 +457,7 @@ def approve_claim(data, claim_id):
     """Approve a claim (a second approver above the configured amount); the money owed is accrued."""
     session, user = get_session(), current_actor()
     outcome = services.approve_claim(session, claim_id, actor_user_id=user.id, actor_participant_id=user.participant_id,
-                                     rules=settings().claim_rules, today=dt.date.today(),
+                                     rules=settings().claim_rules, today=todays_date(),
                                      override_reason=data["override_reason"])
     session.commit()
     return outcome
@@ -471,7 +472,7 @@ def reject_claim(data, claim_id):
     """Reject a claim with a reason; after approval, its accrual is reversed."""
     session, user = get_session(), current_actor()
     record = services.reject_claim(session, claim_id, reason=data["reason"], actor_user_id=user.id,
-                                   today=dt.date.today())
+                                   today=todays_date())
     session.commit()
     return _shown(record, user)
 
@@ -497,7 +498,7 @@ def return_claim(data, claim_id):
 def cancel_claim(data, claim_id):
     """Cancel a claim before payment; an approved one (finance only) has its accrual reversed."""
     session, user = get_session(), current_actor()
-    record = services.cancel_claim(session, claim_id, actor_user_id=user.id, today=dt.date.today(),
+    record = services.cancel_claim(session, claim_id, actor_user_id=user.id, today=todays_date(),
                                    reason=data["reason"], may_reverse=allowed(user.role_names, "claims.approve"))
     session.commit()
     return _shown(record, user)
@@ -528,6 +529,6 @@ def settle_advance_surplus(data, advance_id):
     """Clear what the receipts left of an advance: returned by the participant, or netted off their expenses."""
     session = get_session()
     record = services.settle_advance_surplus(session, advance_id, how=data["how"], on=data["on"],
-                                             actor_user_id=current_actor().id)
+                                             actor_user_id=current_actor().id, reason=data["reason"])
     session.commit()
     return record

@@ -12,7 +12,6 @@ time credits hours in a decimal string beside whole minutes.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from flask import Response
@@ -21,7 +20,7 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from ledger.auth.access import current_actor, requires
 from ledger.auth.permissions import allowed
-from ledger.context import get_session, settings
+from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
 from ledger.errors import NotFound
 from ledger.formatting import decimal_hours, pounds
@@ -195,7 +194,7 @@ def _is_staff() -> bool:
 def statement_pdf(args, participant_id):
     """A participant's statement for a date range: every entry with its running balance, money and time credits."""
     doc = participant_statement(get_session(), participant_id, args["start"], args["end"],
-                                organisation=_organisation(), issued=dt.date.today())
+                                organisation=_organisation(), issued=todays_date())
     pdf = render.render_statement(doc, large_print=_large_print(participant_id, args["large_print"]))
     return _pdf(pdf, f"statement-{doc.participant.reference}-{args['start']}-{args['end']}.pdf")
 
@@ -208,7 +207,7 @@ def statement_pdf(args, participant_id):
 def statement_json(args, participant_id):
     """The same statement as JSON: what is owed to them, every entry and running balance, declined and given offers."""
     doc = participant_statement(get_session(), participant_id, args["start"], args["end"],
-                                organisation=_organisation(), issued=dt.date.today())
+                                organisation=_organisation(), issued=todays_date())
     return _statement_json(participant_id, doc)
 
 
@@ -221,7 +220,7 @@ def annual_summary_pdf(args, participant_id, tax_year):
     if not 2000 <= tax_year <= 2100:
         raise NotFound(f"There is no tax year {tax_year}.")
     doc = annual_summary(get_session(), participant_id, tax_year, organisation=_organisation(),
-                         rulebook=settings().rulebook, issued=dt.date.today())
+                         rulebook=settings().rulebook, issued=todays_date())
     pdf = render.render_annual_summary(doc, large_print=_large_print(participant_id, args["large_print"]))
     return _pdf(pdf, f"tax-year-{tax_year}-{doc.participant.reference}.pdf")
 
@@ -237,7 +236,7 @@ def evidence_pack_pdf(args, participant_id):
     staff = _is_staff()
     doc = benefits_evidence_pack(
         get_session(), participant_id, args["start"], args["end"], organisation=organisation,
-        rulebook=settings().rulebook, issued=dt.date.today(),
+        rulebook=settings().rulebook, issued=todays_date(),
         signatory_name=signatory.name or (current_actor().display_name if staff
                                                                  else "Finance team"),
         signatory_role=signatory.role or ("Finance officer" if staff else organisation.name),
@@ -277,6 +276,6 @@ def payment_run_report_pdf(run_id):
 @requires("reports.read")
 def budget_report_pdf(args, code):
     """A project's budget against what is committed and spent, by cost line."""
-    as_at = args["as_at"] or dt.date.today()
+    as_at = args["as_at"] or todays_date()
     doc = project_budget_report(get_session(), code, organisation=_organisation(), as_at=as_at)
     return _pdf(render.render_budget_report(doc), f"budget-{code}-{as_at}.pdf")

@@ -8,15 +8,13 @@ who confirmed it and when.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ledger.auth.access import current_actor, requires
-from ledger.context import get_session, settings
+from ledger.context import get_session, settings, todays_date
 from ledger.formatting import pounds
 from ledger.payments import runs
 from ledger.payments.models import PAYEE_KINDS, RUN_STATUSES
@@ -187,7 +185,7 @@ class PaymentRuns(MethodView):
         configured = settings()
         summary = runs.draft_payment_run(session, cutoff_date=data["cutoff_date"], payment_date=data["payment_date"],
                                          actor_user_id=current_actor().id, rulebook=configured.rulebook,
-                                         settings=configured.policy, today=dt.date.today())
+                                         settings=configured.policy, today=todays_date())
         session.commit()
         return summary
 
@@ -216,7 +214,7 @@ def get_bacs_file(run_id):
     """The draft run's Bacs Standard 18 file (bank details in clear: handle with care)."""
     session = get_session()
     body = runs.bacs_file(session, run_id, settings().originator, settings().bank_cipher,
-                          created_on=dt.date.today())
+                          created_on=todays_date())
     reference = runs.payment_run_summary(session, run_id).reference
     return _download(body, f"{reference}.bacs.txt", "text/plain")
 

@@ -8,14 +8,12 @@ names and preferred formats, enough to arrange activities and record attendance.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ledger.auth.access import current_actor, requires
-from ledger.context import get_session, settings
+from ledger.context import get_session, settings, todays_date
 from ledger.people import services
 from ledger.people.models import PREFERRED_FORMATS, REWARD_CHOICES
 
@@ -194,7 +192,7 @@ class Participants(MethodView):
     def post(self, data):
         """Record a participant; their accounts in the books are opened at the same time."""
         session = get_session()
-        record = services.create_participant(session, **data, today=dt.date.today())
+        record = services.create_participant(session, **data, today=todays_date())
         session.commit()
         return record
 
@@ -215,7 +213,7 @@ class ParticipantView(MethodView):
     def patch(self, data, participant_id):
         """Change some of a participant's details."""
         session = get_session()
-        record = services.update_participant(session, participant_id, data, today=dt.date.today())
+        record = services.update_participant(session, participant_id, data, today=todays_date())
         session.commit()
         return record
 
@@ -250,7 +248,7 @@ class Benefits(MethodView):
     def post(self, data, participant_id):
         """Declare benefits and circumstances (finance, or the participant themself); earlier ones are kept."""
         session = get_session()
-        today = dt.date.today()
+        today = todays_date()
         record = services.declare_benefits(session, participant_id, benefits=data["benefits"],
                                            declared_on=data["declared_on"] or today,
                                            circumstances=data["circumstances"],

@@ -7,14 +7,12 @@ record who attended, and set a project's budget by cost line (or plan it from th
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ledger.auth.access import current_actor, requires
-from ledger.context import get_session, settings
+from ledger.context import get_session, settings, todays_date
 from ledger.formatting import pounds
 from ledger.projects import services
 from ledger.projects.budget import LINE_KINDS
@@ -220,7 +218,7 @@ class AttendanceList(MethodView):
         record = services.record_attendance(session, activity_id, data["participant_id"],
                                             actual_minutes=data["actual_minutes"],
                                             with_supporter=data["with_supporter"],
-                                            actor_user_id=current_actor().id, today=dt.date.today())
+                                            actor_user_id=current_actor().id, today=todays_date())
         session.commit()
         return record
 
@@ -323,7 +321,7 @@ class Budget(MethodView):
     @requires("reports.read")
     def get(self, args, code):
         """The budget against what is committed (approved, not yet paid) and spent (paid), by cost line."""
-        return services.budget_position(get_session(), code, as_at=args["as_at"] or dt.date.today())
+        return services.budget_position(get_session(), code, as_at=args["as_at"] or todays_date())
 
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(BudgetLinesInSchema)

@@ -11,14 +11,13 @@ asked for in either ``hours`` (a decimal string that is a whole number of minute
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from ledger.auth.access import current_actor, requires
-from ledger.context import get_session, settings
+from ledger.context import get_session, settings, todays_date
 from ledger.formatting import decimal_hours
 from ledger.timebank import services
 
@@ -144,7 +143,7 @@ def get_time_credits(participant_id):
 def spend_time_credits(data, participant_id):
     """Spend time credits at a partner organisation (finance, or the participant themself)."""
     session = get_session()
-    today = dt.date.today()
+    today = todays_date()
     record = services.spend_time_credits(
         session, participant_id, data["partner_id"], data["minutes"], data["on"] or today, data["note"],
         data["idempotency_key"], current_actor().id, _overdraft(), today=today)
@@ -160,7 +159,7 @@ def spend_time_credits(data, participant_id):
 def give_time_credits(data, participant_id):
     """Give time credits to another participant or a user-led group (finance, or the participant themself)."""
     session = get_session()
-    today = dt.date.today()
+    today = todays_date()
     record = services.give_time_credits(
         session, participant_id, to_participant_id=data["to_participant_id"], to_group_id=data["to_group_id"],
         minutes=data["minutes"], on=data["on"] or today, note=data["note"], idempotency_key=data["idempotency_key"],

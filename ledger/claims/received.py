@@ -1,7 +1,8 @@
 """What a person received, and when, read from the books: the one record of it.
 
 Money reaches a participant when an entry debits what they are owed (``owed:participant:<id>``) or their
-advance and credits the bank, whoever posted it: a payment run, or finance by hand. Each posting says what
+advance and credits the bank, whoever posted it: a payment run, or finance by hand (who records a fee paid
+at once as owed and paid in one entry). Each posting says what
 it is (``ledger.books.kinds``), so a fee, an expense repaid, an advance and a flat-rate allowance are told
 apart. A returned payment or an advance paid back credits them again: it counts as coming back.
 
@@ -44,17 +45,23 @@ class Received:
         return self.kind != PostingKind.TIME_CREDITS
 
 
-def _bank_side():
+def _bank_moved(direction: int):
+    """The entry also moves the bank: out of it (``direction`` -1, a credit) or into it (+1, a debit)."""
     bank = aliased(Posting)
     bank_account = aliased(Account)
+    moved = bank.amount < 0 if direction < 0 else bank.amount > 0
     return exists().where(bank.entry_id == Posting.entry_id, bank.account_id == bank_account.id,
-                          bank_account.code.startswith(BANK_ACCOUNTS))
+                          bank_account.code.startswith(BANK_ACCOUNTS), moved)
 
 
 def received_by(session: Session, participant_id: int, start: dt.date, end: dt.date) -> list[Received]:
     """Everything the participant received between ``start`` and ``end`` (inclusive), in the order posted."""
     accounts = participant_accounts(participant_id)
-    paid_out = and_(Account.code.in_((accounts.owed, accounts.advance)), _bank_side())
+    # Paid out: a debit of what they are owed (or their advance) in an entry paying out of the bank. Came back:
+    # a credit of it in an entry paying into the bank (a returned payment, an advance paid back). A credit of
+    # what they are owed in an entry that pays them at once (a fee paid by hand) is the fee accrued, not money.
+    person = Account.code.in_((accounts.owed, accounts.advance))
+    paid_out = or_(and_(person, Posting.amount > 0, _bank_moved(-1)), and_(person, Posting.amount < 0, _bank_moved(1)))
     kept = and_(Account.code == accounts.advance, Posting.kind == PostingKind.ADVANCE_SURPLUS_KEPT)
     credited = and_(Account.code == accounts.time_credits,
                     or_(Posting.amount < 0, JournalEntry.kind.not_in(_TIME_SPENT)))

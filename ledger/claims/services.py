@@ -922,34 +922,43 @@ def pay_advance(
 
 
 def _advance_event(session: Session, advance: Advance, action: str, before: str | None, actor: int | None, *,
-                   note: str | None = None, entry_id: int | None = None) -> None:
+                   note: str | None = None, entry_id: int | None = None, reason: str | None = None) -> None:
     record_event(session, NewEvent(
         subject="advance", subject_id=advance.id, action=action, actor_user_id=actor, before=before,
-        after=advance.status, note=note, participant_id=advance.participant_id,
+        after=advance.status, note=note, reason=reason, participant_id=advance.participant_id,
         claim_id=advance.settlement_claim_id, entry_id=entry_id))
 
 
 def _advance_transition(session: Session, advance: Advance, action: str, actor: int | None, *,
-                        note: str | None = None, entry_id: int | None = None) -> None:
+                        note: str | None = None, entry_id: int | None = None, reason: str | None = None) -> None:
     """Move the advance on through its one transition table, and record it."""
     before = advance.status
     advance.status = ADVANCE.next_status(before, action)
-    _advance_event(session, advance, action, before, actor, note=note, entry_id=entry_id)
+    _advance_event(session, advance, action, before, actor, note=note, entry_id=entry_id, reason=reason)
+
+
+SURPLUS_SETTLED = ("returned", "netted", "kept")
 
 
 def settle_advance_surplus(
     session: Session, advance_id: int, *, how: str, on: dt.date, actor_user_id: int | None,
+    reason: str | None = None,
 ) -> AdvanceRecord:
-    """Clear what the receipts left of an advance: paid back by the participant, or netted off what they are owed.
+    """Clear what the receipts left of an advance: paid back, netted off what they are owed, or kept.
 
     Netting takes the surplus off the participant's approved, unpaid expense claims (oldest first, none in a
     payment run), so that the next payment run pays that much less. Only expenses are netted: taking it off a
     fee would make the fee look smaller than it is to the benefit rules. An advance no claim has used can be
-    cleared whole (the event did not happen).
+    cleared whole (the event did not happen). Kept: the organisation writes the surplus off and the person
+    keeps it (with a reason), which is money above their costs: it counts as earnings for the benefit rules
+    on the day it is written off (posted as ``advance_surplus_kept``).
     """
-    if how not in ("returned", "netted"):
-        raise ValidationError("how must be 'returned' (paid back) or 'netted' (taken off what they are owed).",
-                              fields={"how": ["One of returned, netted."]})
+    if how not in SURPLUS_SETTLED:
+        raise ValidationError("how must be 'returned' (paid back), 'netted' (taken off what they are owed) or "
+                              "'kept' (written off: the participant keeps it).",
+                              fields={"how": ["One of returned, netted, kept."]})
+    if how == "kept":
+        reason = _reason(reason, "Say why the participant keeps what is left of the advance.")
     advance = session.execute(
         select(Advance).where(Advance.id == advance_id).with_for_update().execution_options(populate_existing=True)
     ).scalar_one_or_none()
@@ -963,20 +972,31 @@ def settle_advance_surplus(
     surplus = advance.amount_pence - _used(session, advance)
     if surplus <= 0:
         raise Conflict(f"The receipts used all of advance {advance_id}: nothing is left to return or net off.")
-    person = participant_accounts(advance.participant_id)
     if how == "netted":
         _net_off(session, advance, surplus, actor_user_id)
     open_organisation_accounts(session)
     entry = post_entry(session, effective_date=on, description=f"Advance {advance.id}: surplus {how}",
                        idempotency_key=_surplus_key(advance),
-                       postings=[PostingLine(BANK, surplus, "GBP") if how == "returned"
-                                 else PostingLine(person.owed, surplus, "GBP", kind=PostingKind.EXPENSE),
-                                 PostingLine(person.advance, -surplus, "GBP", kind=PostingKind.ADVANCE_REPAID)],
+                       postings=_surplus_postings(session, advance, how, surplus),
                        actor_user_id=actor_user_id, kind=f"advance_surplus_{how}")
     _advance_transition(session, advance, "settle" if advance.status in OUTSTANDING else "clear_surplus", actor_user_id,
-                        entry_id=entry.id, note=f"£{Decimal(surplus) / 100:.2f} left of the advance {how}")
+                        entry_id=entry.id, note=f"£{Decimal(surplus) / 100:.2f} left of the advance {how}",
+                        reason=reason if how == "kept" else None)
     session.flush()
     return advance_record(session, advance)
+
+
+def _surplus_postings(session: Session, advance: Advance, how: str, surplus: int) -> list[PostingLine]:
+    """Where what is left of an advance goes: back to the bank, off expenses owed, or written off as kept."""
+    person = participant_accounts(advance.participant_id)
+    if how == "returned":
+        debit = PostingLine(BANK, surplus, "GBP")
+    elif how == "netted":
+        debit = PostingLine(person.owed, surplus, "GBP", kind=PostingKind.EXPENSE)
+    else:
+        debit = PostingLine(project_accounts(session.get(Project, advance.project_id).code).expenses, surplus, "GBP")
+    kind = PostingKind.ADVANCE_SURPLUS_KEPT if how == "kept" else PostingKind.ADVANCE_REPAID
+    return [debit, PostingLine(person.advance, -surplus, "GBP", kind=kind)]
 
 
 def _net_off(session: Session, advance: Advance, surplus: int, actor: int | None) -> None:

@@ -13,7 +13,7 @@ from ledger.auth.users import create_user
 from ledger.books.export import export_journal
 from ledger.books.posting import count_entries, lock_period
 from ledger.books.verify import verify_books
-from ledger.context import engine, session_factory, settings
+from ledger.context import engine, session_factory, settings, todays_date
 from ledger.db import unit_of_work
 from ledger.errors import LedgerError
 from ledger.migrate import upgrade
@@ -23,7 +23,7 @@ ledger_cli = AppGroup("ledger", help="Set up, check and export the books.")
 
 def _load_demo(session):
     configured = settings()
-    return demo.load_demo(session, today=dt.date.today(), rulebook=configured.rulebook, policy=configured.policy,
+    return demo.load_demo(session, today=todays_date(), rulebook=configured.rulebook, policy=configured.policy,
                           cipher=configured.bank_cipher)
 
 

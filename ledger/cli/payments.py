@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ledger.auth.models import User
 from ledger.auth.permissions import allowed
 from ledger.auth.users import normalise_email
-from ledger.context import session_factory, settings
+from ledger.context import session_factory, settings, todays_date
 from ledger.db import unit_of_work
 from ledger.errors import LedgerError
 from ledger.formatting import hours, money
@@ -107,7 +107,7 @@ def draft_command(cutoff: dt.datetime, payment_date: dt.datetime, as_user: str):
             summary = runs.draft_payment_run(session, cutoff_date=cutoff.date(), payment_date=payment_date.date(),
                                              actor_user_id=_finance_user(session, as_user),
                                              rulebook=configured.rulebook, settings=configured.policy,
-                                             today=dt.date.today())
+                                             today=todays_date())
     except LedgerError as error:
         raise _fail(error) from None
     click.echo(describe(summary))
@@ -137,7 +137,7 @@ def bacs_command(run_id: int, out: str, as_user: str):
         with unit_of_work(session_factory()) as session:
             _finance_user(session, as_user)
             body = runs.bacs_file(session, run_id, settings().originator, settings().bank_cipher,
-                                  created_on=dt.date.today())
+                                  created_on=todays_date())
             summary = runs.payment_run_summary(session, run_id)
     except LedgerError as error:
         raise _fail(error) from None

@@ -19,7 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
-from ledger.context import session_factory, settings
+from ledger.context import session_factory, settings, todays_date
 from ledger.documents import render
 from ledger.errors import LedgerError
 from ledger.formatting import count, date_range, money
@@ -107,7 +107,7 @@ def statements_command(month: str, out: str, large_print: str, include_inactive:
     """Write every participant's statement for a month, one PDF each."""
     start, end = _month(month)
     directory = _directory(out)
-    organisation, issued = _organisation(), dt.date.today()
+    organisation, issued = _organisation(), todays_date()
     written = large = 0
     failures: list[str] = []
     session = _session()
@@ -187,7 +187,7 @@ def remittances_command(run: str, out: str, workers: int, large_print: str):
 def annual_summaries_command(tax_year: int, out: str, large_print: str, include_inactive: bool):
     """Write a tax-year summary for every participant paid in the tax year (or who gave a fee to a group)."""
     directory = _directory(out)
-    rulebook, organisation, issued = settings().rulebook, _organisation(), dt.date.today()
+    rulebook, organisation, issued = settings().rulebook, _organisation(), todays_date()
     written = skipped = 0
     failures: list[str] = []
     session = _session()
@@ -231,7 +231,7 @@ def evidence_pack_command(participant_id, start, end, out, signatory_name, signa
     try:
         doc = benefits_evidence_pack(
             session, participant_id, start.date(), end.date(), organisation=organisation,
-            rulebook=settings().rulebook, issued=dt.date.today(),
+            rulebook=settings().rulebook, issued=todays_date(),
             signatory_name=signatory_name or signatory.name or "Finance team",
             signatory_role=signatory_role or signatory.role or organisation.name)
         participant = session.get(Participant, participant_id)
@@ -254,7 +254,7 @@ def evidence_pack_command(participant_id, start, end, out, signatory_name, signa
 @click.option("--as-at", "as_at", type=_DATE, default=None, help="The date of the figures (default: today).")
 def budget_report_command(project_code, out, as_at):
     """Write a project's budget report: budget, committed, spent and remaining by cost line."""
-    day = as_at.date() if as_at else dt.date.today()
+    day = as_at.date() if as_at else todays_date()
     session = _session()
     try:
         doc = project_budget_report(session, project_code, organisation=_organisation(), as_at=day)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import MonthField, SubmitField
@@ -11,7 +9,7 @@ from wtforms.validators import DataRequired
 
 from ledger.auth.access import current_actor, requires
 from ledger.books import posting, queries
-from ledger.context import get_session
+from ledger.context import get_session, todays_date
 from ledger.web.query_args import date_arg
 
 bp = Blueprint("books", __name__)
@@ -38,7 +36,7 @@ def trial_balance():
 @bp.route("/books/accounts/<code>")
 @requires("books.read")
 def account_statement(code: str):
-    today = dt.date.today()
+    today = todays_date()
     start = date_arg("start", today.replace(month=1, day=1))
     end = date_arg("end", today)
     stmt = queries.statement(get_session(), code, start, end, after=request.args.get("after"), limit=100)

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ledger.auth.access import current_actor, requires
 from ledger.claims import services as claims
-from ledger.context import get_session, settings
+from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
 from ledger.errors import Conflict, LedgerError, PermissionDenied, ValidationError
 from ledger.labels import AFTER_APPROVAL
@@ -75,7 +75,7 @@ def _names(session) -> dict[str, dict[int, str]]:
 def _preview(session, claim_id: int):
     """What approving would mean today, or the reason the rules cannot say (shown instead)."""
     try:
-        return claims.preview_approval(session, claim_id, rules=settings().claim_rules, today=dt.date.today()), None
+        return claims.preview_approval(session, claim_id, rules=settings().claim_rules, today=todays_date()), None
     except Conflict as error:
         return None, error.message
 
@@ -122,7 +122,7 @@ def approve_claim(claim_id: int):
     try:
         outcome = claims.approve_claim(session, claim_id, actor_user_id=user.id,
                                        actor_participant_id=user.participant_id, rules=settings().claim_rules,
-                                       today=dt.date.today(), override_reason=form.override_reason.data or None)
+                                       today=todays_date(), override_reason=form.override_reason.data or None)
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()
         return _claim_page(claim_id, approve=form, problem=error, status=error.status)
@@ -140,7 +140,7 @@ def reject_claim(claim_id: int):
     session = get_session()
     try:
         claims.reject_claim(session, claim_id, reason=form.reason.data, actor_user_id=current_actor().id,
-                            today=dt.date.today())
+                            today=todays_date())
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()
         return _claim_page(claim_id, reject=form, problem=error, status=error.status)
@@ -187,7 +187,7 @@ def payment_runs():
 
 
 def _runs_page(form: DraftRunForm | None = None, problem: LedgerError | None = None, status: int = 200):
-    today = dt.date.today()
+    today = todays_date()
     if form is None:
         form = DraftRunForm(formdata=None, cutoff_date=today, payment_date=today + dt.timedelta(days=3))
     return render_template("finance/payment_runs.html", runs=runs.list_payment_runs(get_session()), form=form,
@@ -206,7 +206,7 @@ def draft_payment_run():
         summary = runs.draft_payment_run(session, cutoff_date=form.cutoff_date.data,
                                          payment_date=form.payment_date.data, actor_user_id=current_actor().id,
                                          rulebook=configured.rulebook, settings=configured.policy,
-                                         today=dt.date.today())
+                                         today=todays_date())
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()
         return _runs_page(form, problem=error, status=error.status)
@@ -243,7 +243,7 @@ def _download(body: str, filename: str, mimetype: str) -> Response:
 def bacs_file(run_id: int):
     session = get_session()
     body = runs.bacs_file(session, run_id, settings().originator, settings().bank_cipher,
-                          created_on=dt.date.today())
+                          created_on=todays_date())
     return _download(body, f"{runs.payment_run_summary(session, run_id).reference}.bacs.txt", "text/plain")
 
 

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Optional, Regexp
 
 from ledger.auth.access import current_actor, requires
 from ledger.claims import services as claims
-from ledger.context import get_session, settings
+from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
 from ledger.errors import Conflict, LedgerError, NotFound, ValidationError
 from ledger.formatting import hours, money
@@ -99,7 +99,7 @@ def _offer(form: ChoiceForm, record, session) -> None:
 def my_money():
     participant_id = _own_participant_id()
     session = get_session()
-    today = dt.date.today()
+    today = todays_date()
     statement = participant_statement(
         session, participant_id, today - dt.timedelta(days=HISTORY_DAYS), today + dt.timedelta(days=MAX_DAYS_AHEAD),
         organisation=settings().organisation, issued=today)
@@ -122,7 +122,7 @@ def _claim_page(claim_id: int, *, form: ChoiceForm | None = None, problem: Ledge
     session = get_session()
     record = claims.get_claim(session, claim_id, for_participant_id=participant_id)
     try:
-        preview = claims.preview_approval(session, claim_id, rules=settings().claim_rules, today=dt.date.today())
+        preview = claims.preview_approval(session, claim_id, rules=settings().claim_rules, today=todays_date())
     except Conflict:
         preview = None  # the rules cannot check it yet; finance sees why on their page
     if form is None:
@@ -179,7 +179,7 @@ def receipt(claim_id: int, receipt_id: int):
 def statement_pdf():
     participant_id = _own_participant_id()
     session = get_session()
-    today = dt.date.today()
+    today = todays_date()
     start, end = date_arg("start", today.replace(month=1, day=1)), date_arg("end", today)
     doc = participant_statement(session, participant_id, start, end, organisation=settings().organisation,
                                 issued=today)

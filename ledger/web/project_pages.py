@@ -8,7 +8,6 @@ approved, unpaid claims; spent = paid): the same ``ProjectBudgetReport`` the bud
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 from flask import Blueprint, flash, redirect, render_template, send_file, url_for
@@ -21,7 +20,7 @@ from ledger.auth.access import current_actor, requires
 from ledger.auth.permissions import allowed
 from ledger.books import queries
 from ledger.claims import services as claims
-from ledger.context import get_session, settings
+from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
 from ledger.errors import Conflict, LedgerError, NotFound, ValidationError
 from ledger.labels import ACTIVITY_KIND_LABELS, REGION_LABELS
@@ -75,7 +74,7 @@ def _books_balance(session, code: str) -> int | None:
 @requires("projects.read")
 def list_projects():
     session = get_session()
-    today = dt.date.today()
+    today = todays_date()
     organisation = settings().organisation
     rows = [
         {"project": p, "budget": project_budget_report(session, p.code, organisation=organisation, as_at=today),
@@ -98,13 +97,13 @@ def _project_page(code: str, *, form: ActivityForm | None = None, problem: Ledge
     activities = projects.list_activities(session, record.code)
     user = current_actor()
     return render_template(
-        "projects/project.html", project=record, today=dt.date.today(),
+        "projects/project.html", project=record, today=todays_date(),
         budget=project_budget_report(session, record.code, organisation=settings().organisation,
-                                     as_at=dt.date.today()),
+                                     as_at=todays_date()),
         fees=_books_balance(session, record.accounts.fees), expenses=_books_balance(session, record.accounts.expenses),
         activities=activities,
         attended={a.id: len(projects.list_attendance(session, a.id)) for a in activities},
-        form=form or ActivityForm(formdata=None, occurs_on=dt.date.today()), problem=problem,
+        form=form or ActivityForm(formdata=None, occurs_on=todays_date()), problem=problem,
         may_write=allowed(user.role_names, "projects.write"), may_read_books=allowed(user.role_names, "books.read"),
     ), status
 
@@ -134,7 +133,7 @@ def schedule_activity(code: str):
 @bp.route("/projects/<code>/budget-report.pdf")
 @requires("reports.read")
 def budget_report(code: str):
-    as_at = dt.date.today()
+    as_at = todays_date()
     doc = project_budget_report(get_session(), code, as_at=as_at, organisation=settings().organisation)
     response = send_file(io.BytesIO(render.render_budget_report(doc)), mimetype="application/pdf",
                          download_name=f"budget-{projects.normalise_code(code)}-{as_at}.pdf", max_age=0)
@@ -164,7 +163,7 @@ def _activity_page(activity_id: int, *, form: AttendanceForm | None = None, prob
     return render_template(
         "projects/activity.html", activity=record, project=projects.get_project(session, record.project_code),
         attendance=projects.list_attendance(session, activity_id), fees=fees, form=form, problem=problem,
-        action_form=ActionForm(formdata=None), today=dt.date.today(),
+        action_form=ActionForm(formdata=None), today=todays_date(),
         may_write=allowed(user.role_names, "projects.write"),
         may_claim=allowed(user.role_names, "claims.submit"),
     ), status
@@ -187,7 +186,7 @@ def record_attendance(activity_id: int):
         record = projects.record_attendance(session, activity_id, form.participant_id.data,
                                             actual_minutes=form.actual_minutes.data,
                                             with_supporter=form.with_supporter.data,
-                                            actor_user_id=current_actor().id, today=dt.date.today())
+                                            actor_user_id=current_actor().id, today=todays_date())
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()
         return _activity_page(activity_id, form=form, problem=error, status=error.status)
