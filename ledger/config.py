@@ -57,6 +57,9 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         # The day the app takes as today (an ISO date), for a demonstration of a past month or a test; unset in
         # production, where today is the calendar's.
         "LEDGER_TODAY": env.get("LEDGER_TODAY") or None,
+        # A flat fee below the legal minimum wage for its hours and the person's age: "refuse" to draft it,
+        # or draft it flagged and approve it only with an "override" reason.
+        "FLAT_FEE_BELOW_MINIMUM": env.get("FLAT_FEE_BELOW_MINIMUM", "refuse"),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),
         "PUBLIC_API_RATE_LIMIT": int(env.get("PUBLIC_API_RATE_LIMIT", "60")),

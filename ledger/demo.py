@@ -375,7 +375,7 @@ def load_demo(
             session,
             mistakes[-1].id,
             actor_user_id=finance,
-            today=today,
+            today=today, rules=rules,
             reason="Attendance recorded against the wrong person",
         )
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.claims.services import ClaimRules
+from ledger.claims.services import FLAT_FEE_BELOW_MINIMUM, ClaimRules
 from ledger.errors import ConfigurationError
 from ledger.payments.bacs import Originator
 from ledger.people.bank import BankCipher
@@ -92,6 +92,15 @@ def _rules(config: Mapping[str, Any]) -> tuple[Rulebook, PolicySettings]:
     return rulebook, policy
 
 
+def _flat_fee_below_minimum(config: Mapping[str, Any]) -> str:
+    """The organisation's choice for a flat fee below the legal minimum; a typo stops the app at start."""
+    value = config.get("FLAT_FEE_BELOW_MINIMUM") or "refuse"
+    if value not in FLAT_FEE_BELOW_MINIMUM:
+        raise ConfigurationError(f"FLAT_FEE_BELOW_MINIMUM must be one of {', '.join(FLAT_FEE_BELOW_MINIMUM)}, "
+                                 f"not {value!r}.")
+    return value
+
+
 def build_settings(config: Mapping[str, Any]) -> Settings:
     """Check and type the app's configuration; raise ConfigurationError naming what is wrong."""
     rulebook, policy = _rules(config)
@@ -105,6 +114,7 @@ def build_settings(config: Mapping[str, Any]) -> Settings:
             pay_basis=config.get("PAY_BASIS") or "real_living_wage",
             second_approval_above_pence=int(config["SECOND_APPROVAL_ABOVE_PENCE"]),
             receipt_max_bytes=int(config["RECEIPT_MAX_BYTES"]),
+            flat_fee_below_minimum=_flat_fee_below_minimum(config),
         ),
         originator=Originator(
             service_user_number=config["BACS_SERVICE_USER_NUMBER"],

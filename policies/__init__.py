@@ -5,7 +5,7 @@ organisation override files), looked up by key and date. Money is integer pence 
 parse and format. Public entry points:
 
 - `load_rulebook(extra_paths)` -> `Rulebook`; `Rulebook.get(key, on)` -> `Parameter`
-- `hourly_rate`, `fee_pence`, `mileage_pence` (pay)
+- `hourly_rate`, `fee_pence`, `mileage_pence`, `check_flat_fee`, `stale_rules` (pay)
 - `check_payment(rulebook, benefits, already_paid, proposed, settings)` -> `Decision` (benefits)
 - `required_action(decision, settings)` -> 'none' | 'warn' | 'override' | 'block'
 - `check_tax`, `tax_year_of`, `totals_by_tax_year`, `trading_allowance_flags`, `payroll_review` (tax)
@@ -33,7 +33,18 @@ from policies.benefits import (
 )
 from policies.calculator import check_request
 from policies.errors import InvalidInput, PolicyError, RulebookError, RuleNotFound
-from policies.pay import Rate, fee_pence, hourly_rate, legal_minimum, mileage, mileage_pence
+from policies.pay import (
+    FlatFeeCheck,
+    Rate,
+    StaleRule,
+    check_flat_fee,
+    fee_pence,
+    hourly_rate,
+    legal_minimum,
+    mileage,
+    mileage_pence,
+    stale_rules,
+)
 from policies.payments import Payment, PaymentKind, counts_as_earnings
 from policies.rulebook import Parameter, Rulebook, load_rulebook
 from policies.settings import PolicySettings, required_action
@@ -46,6 +57,7 @@ __all__ = [
     "CarersAllowance",
     "Decision",
     "Effect",
+    "FlatFeeCheck",
     "HousingBenefit",
     "IncomeRelatedESA",
     "InvalidInput",
@@ -63,9 +75,11 @@ __all__ = [
     "RuleNotFound",
     "Rulebook",
     "RulebookError",
+    "StaleRule",
     "TaxYear",
     "UniversalCredit",
     "assessment_period_containing",
+    "check_flat_fee",
     "check_payment",
     "check_request",
     "check_tax",
@@ -78,6 +92,7 @@ __all__ = [
     "mileage_pence",
     "payroll_review",
     "required_action",
+    "stale_rules",
     "tax_year_of",
     "totals_by_tax_year",
     "trading_allowance_flags",

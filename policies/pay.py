@@ -5,7 +5,10 @@ Invariants kept here:
   person's age on that date; when the date of birth is not known, the adult (21+) minimum is used;
 - a fee is hours x rate, computed exactly and rounded ONCE to the penny, half up (see `fee_pence`);
 - mileage uses HMRC's approved rates, with the car/van 10,000-mile band counted across the tax year
-  (6 April to 5 April), and is rounded once to the penny, half up.
+  (6 April to 5 April), and is rounded once to the penny, half up;
+- a flat fee is set against the same legal minimum for the hours it pays (`check_flat_fee`), and a rate
+  resting on a figure the rules file marks as probably replaced (`stale_after`) says so (`stale_rules`):
+  the organisation decides what to do, but nobody is underpaid without someone being told.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 
 from policies.errors import InvalidInput, RuleNotFound
-from policies.money import HUNDRED, gbp, round_to_penny, to_decimal
+from policies.money import HUNDRED, format_hours, gbp, round_to_penny, to_decimal
 from policies.rulebook import Parameter, Rulebook, lowest_confidence
 from policies.tax import tax_year_of
 
@@ -159,6 +162,134 @@ def fee_pence(hours: Decimal | str | int, rate: Rate | Decimal | str) -> int:
     if per_hour < 0:
         raise InvalidInput(f"a rate cannot be negative ({per_hour})")
     return round_to_penny(hours_d * per_hour * HUNDRED)
+
+
+def _day(on: date) -> str:
+    return f"{on.day} {on:%B %Y}"
+
+
+def _per_hour(rule: Parameter) -> str:
+    return f"£{rule.decimal:.2f} an hour"
+
+
+def minimum_band(rule: Parameter) -> str:
+    """Name a legal-minimum age band in words: 'the National Living Wage for those aged 21 or over'."""
+    name = "National Living Wage" if rule.age_to is None else "National Minimum Wage"
+    if rule.age_from is None:
+        return f"the {name} ({rule.key})"
+    if rule.age_to is None:
+        ages = f"aged {rule.age_from} or over"
+    elif rule.age_from == 0:
+        ages = f"aged under {rule.age_to + 1}"
+    else:
+        ages = f"aged {rule.age_from} to {rule.age_to}"
+    return f"the {name} for those {ages}"
+
+
+@dataclass(frozen=True)
+class FlatFeeCheck:
+    """A flat fee set against the legal minimum for the hours it pays and the person's age on the day."""
+
+    fee_pence: int
+    hours: Decimal
+    on: date
+    minimum: Parameter
+    minimum_pence: int
+    age_known: bool
+
+    @property
+    def shortfall_pence(self) -> int:
+        return max(0, self.minimum_pence - self.fee_pence)
+
+    @property
+    def below_minimum(self) -> bool:
+        return self.shortfall_pence > 0
+
+    @property
+    def band(self) -> str:
+        """The minimum's age band in words, saying when the age is not known."""
+        band = minimum_band(self.minimum)
+        return band if self.age_known else f"{band} (no date of birth is recorded, so the adult rate is used)"
+
+    @property
+    def hours_text(self) -> str:
+        return f"{format_hours(self.hours)} hour{'' if self.hours == 1 else 's'}"
+
+    def explanation(self) -> str:
+        """Say, for finance staff, how far the fee falls short and why that minimum applies."""
+        text = (
+            f"The flat fee of {gbp(self.fee_pence)} pays for {self.hours_text} (the activity and its preparation). "
+            f"The legal minimum for that time is {gbp(self.minimum_pence)}: {_per_hour(self.minimum)} on "
+            f"{_day(self.on)}, {minimum_band(self.minimum)}. The fee is {gbp(self.shortfall_pence)} short."
+        )
+        if not self.age_known:
+            text += (" The participant's date of birth is not recorded, so the adult rate (the highest) is used; "
+                     "record it if they are younger.")
+        return text
+
+
+def check_flat_fee(
+    rulebook: Rulebook, on: date, flat_fee_pence: int, hours: Decimal | str | int, *,
+    date_of_birth: date | None = None,
+) -> FlatFeeCheck:
+    """Compare a flat fee with the legal minimum for its hours on a date (the adult rate without a birth date).
+
+    The minimum is hours x the NMW/NLW band's hourly rate, rounded once like any fee (`fee_pence`).
+    """
+    hours_d = to_decimal(hours, "hours")
+    minimum = legal_minimum(rulebook, on, date_of_birth=date_of_birth)
+    return FlatFeeCheck(fee_pence=flat_fee_pence, hours=hours_d, on=on, minimum=minimum,
+                        minimum_pence=fee_pence(hours_d, minimum.decimal), age_known=date_of_birth is not None)
+
+
+@dataclass(frozen=True)
+class StaleRule:
+    """A figure a rate rests on, past the date after which the rules file expects it to have been replaced."""
+
+    rule: Parameter
+    work_on: date
+    # True: stale on the day of the work itself. False: only on the day it is judged (approval), with no newer
+    # figure added since, so a rate announced before the work may be missing from the rules.
+    on_work_day: bool
+
+    @property
+    def since(self) -> date:
+        return self.rule.stale_after or self.rule.effective_from
+
+    def explanation(self) -> str:
+        """Say, for finance staff, why the rate may be too low and what to check."""
+        figure = f"{_per_hour(self.rule)} ({self.rule.key})"
+        if self.on_work_day:
+            return (
+                f"The rate of {figure} should have been replaced by a newer one after {_day(self.since)}, before "
+                f"the work on {_day(self.work_on)}: the fee may be too low. Check whether a newer rate has been "
+                "announced and add it to the organisation's rules file."
+            )
+        return (
+            f"The rate of {figure} should have been replaced by a newer one after {_day(self.since)}, and no newer "
+            f"figure has been added to the rules file. If a newer rate started on or before the work on "
+            f"{_day(self.work_on)}, the fee is too low: check before approving."
+        )
+
+
+def stale_rules(rulebook: Rulebook, rate: Rate, *, today: date | None = None) -> tuple[StaleRule, ...]:
+    """The figures a rate rests on that are past their `stale_after` date and still the newest of their rule.
+
+    A figure is stale on the day of the work when that day is after its stale date. Given ``today`` (the day
+    a fee is approved), a figure whose stale date has passed by then is reported too: the stale date is a
+    guess at the latest day a new rate is announced, and one announced earlier, before the work, would not
+    yet be in the rules. Once a newer figure of the rule has been added, the old one is simply the right
+    figure for the days it still covers, and is not reported.
+    """
+    found = []
+    for rule in rate.rules:
+        if rulebook.history(rule.key)[-1] != rule:
+            continue
+        if rule.is_stale_on(rate.on):
+            found.append(StaleRule(rule, rate.on, on_work_day=True))
+        elif today is not None and rule.is_stale_on(today):
+            found.append(StaleRule(rule, rate.on, on_work_day=False))
+    return tuple(found)
 
 
 @dataclass(frozen=True)

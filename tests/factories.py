@@ -697,7 +697,8 @@ def month_of_books(session: Session, *, confirm: bool = True) -> MonthOfBooks:
     fee(meetings[0], ann.id)
     fee(meetings[1], ann.id, choice="take_less", amount="20.00")
     cancelled = fee(meetings[2], ann.id)
-    claims.cancel_claim(session, cancelled, actor_user_id=finance, today=JUNE_APPROVALS, reason="Recorded twice")
+    claims.cancel_claim(session, cancelled, actor_user_id=finance, today=JUNE_APPROVALS, rules=RULES,
+                        reason="Recorded twice")
     expense(ann.id, meetings[0], "ann-bus", "public_transport", "Return bus fare", "8.40")
     advance = claims.pay_advance(session, participant_id=ann.id, project_code=PROJECT, amount="30.00",
                                  paid_on=dt.date(2025, 6, 9), idempotency_key="ann-taxi", actor_user_id=finance,

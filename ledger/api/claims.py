@@ -172,6 +172,9 @@ class ChoiceInSchema(Schema):
 class ApproveInSchema(Schema):
     override_reason = fields.Str(load_default=None, validate=validate.Length(max=2000), metadata={
         "description": "Needed when the organisation requires an override for the benefit effect."})
+    below_minimum_reason = fields.Str(load_default=None, validate=validate.Length(max=2000), metadata={
+        "description": "Needed to approve a flat fee below the legal minimum wage for its hours (at least 10 "
+                       "characters): why the organisation pays less."})
 
 
 class ReasonInSchema(Schema):
@@ -269,6 +272,24 @@ class ClaimSchema(Schema):
     paid_on = fields.Date(allow_none=True)
     lines = fields.List(fields.Nested(ExpenseLineSchema))
     events = fields.List(fields.Nested(ClaimEventSchema))
+    legal_minimum = _money("legal_minimum_pence")
+    legal_minimum_pence = fields.Int(allow_none=True, metadata={
+        "description": "Set when a flat fee is below the legal minimum wage for its hours and the person's age: "
+                       "that minimum."})
+    below_minimum_pence = fields.Int(allow_none=True, metadata={"description": "How far the fee falls short of it."})
+    minimum_note = fields.Str(allow_none=True, metadata={"description": "Why that minimum applies, in words."})
+    rate_stale_since = fields.Date(allow_none=True, metadata={
+        "description": "The fee was priced with a rate the rules file expects to have been replaced after this "
+                       "day (on the day of the work, or when approved)."})
+    rate_warning = fields.Str(allow_none=True)
+    repricing_owed = _money("repricing_owed_pence")
+    repricing_owed_pence = fields.Int(metadata={
+        "description": "Mileage this approved or paid claim was underpaid: an earlier claim counted towards HMRC's "
+                       "10,000-mile band was later rejected or cancelled."})
+    repricing_outstanding_pence = fields.Int(metadata={"description": "Of that, what no top-up claim pays yet."})
+    top_up_claim_ids = fields.List(fields.Int(), metadata={"description": "Expense claims paying that difference."})
+    tops_up_claim_id = fields.Int(allow_none=True, metadata={
+        "description": "On a top-up claim: the claim whose repriced mileage it pays."})
 
 
 class ApprovalOutcomeSchema(Schema):
@@ -277,6 +298,9 @@ class ApprovalOutcomeSchema(Schema):
     policy = benefit_check_field("policy")
     approvals = fields.Int()
     approvals_needed = fields.Int()
+    pay_warnings = fields.List(fields.Str(), metadata={
+        "description": "What the pay rules found: a flat fee below the legal minimum, a rate that may be out of "
+                       "date, a higher rate in the rules now."})
 
 
 class ApprovalPreviewSchema(Schema):
@@ -287,6 +311,11 @@ class ApprovalPreviewSchema(Schema):
                                                        "has declared no benefits.")
     approvals = fields.Int()
     approvals_needed = fields.Int()
+    pay_warnings = fields.List(fields.Str(), metadata={
+        "description": "What the pay rules found: warnings only, except that a flat fee below the legal minimum "
+                       "needs below_minimum_reason."})
+    below_minimum_reason_required = fields.Bool()
+    rate_stale_since = fields.Date(allow_none=True)
 
 
 class AdvanceSchema(Schema):
@@ -458,7 +487,8 @@ def approve_claim(data, claim_id):
     session, user = get_session(), current_actor()
     outcome = services.approve_claim(session, claim_id, actor_user_id=user.id, actor_participant_id=user.participant_id,
                                      rules=settings().claim_rules, today=todays_date(),
-                                     override_reason=data["override_reason"])
+                                     override_reason=data["override_reason"],
+                                     below_minimum_reason=data["below_minimum_reason"])
     session.commit()
     return outcome
 
@@ -469,10 +499,10 @@ def approve_claim(data, claim_id):
 @blp.response(200, ClaimSchema)
 @requires("claims.approve")
 def reject_claim(data, claim_id):
-    """Reject a claim with a reason; after approval, its accrual is reversed."""
+    """Reject a claim with a reason; after approval, its accrual is reversed; later mileage is repriced."""
     session, user = get_session(), current_actor()
     record = services.reject_claim(session, claim_id, reason=data["reason"], actor_user_id=user.id,
-                                   today=todays_date())
+                                   today=todays_date(), rules=settings().claim_rules)
     session.commit()
     return _shown(record, user)
 
@@ -496,12 +526,27 @@ def return_claim(data, claim_id):
 @blp.response(200, ClaimSchema)
 @requires("claims.submit")
 def cancel_claim(data, claim_id):
-    """Cancel a claim before payment; an approved one (finance only) has its accrual reversed."""
+    """Cancel a claim before payment (an approved one, finance only, has its accrual reversed); later mileage is
+    repriced."""
     session, user = get_session(), current_actor()
     record = services.cancel_claim(session, claim_id, actor_user_id=user.id, today=todays_date(),
-                                   reason=data["reason"], may_reverse=allowed(user.role_names, "claims.approve"))
+                                   rules=settings().claim_rules, reason=data["reason"],
+                                   may_reverse=allowed(user.role_names, "claims.approve"))
     session.commit()
     return _shown(record, user)
+
+
+@blp.route("/claims/<int:claim_id>/mileage-top-up", methods=["POST"])
+@blp.doc(security=_SECURITY)
+@blp.response(201, ClaimSchema)
+@blp.alt_response(200, schema=ClaimSchema, description="Nothing more is owed: the top-up already drafted.")
+@requires("claims.approve")
+def draft_mileage_top_up(claim_id):
+    """Draft an expense claim paying the mileage an approved or paid claim was underpaid after repricing."""
+    session, user = get_session(), current_actor()
+    record, created = services.draft_mileage_top_up(session, claim_id, actor_user_id=user.id)
+    session.commit()
+    return _shown(record, user), 201 if created else 200
 
 
 # ---------------------------------------------------------------- advances

@@ -100,6 +100,8 @@ class PaymentRunPayeeSchema(Schema):
     reference = fields.Str(metadata={"description": "What the payee sees on their bank statement"})
     benefit_check = fields.Nested(PaymentRunBenefitCheckSchema)
     entry_id = fields.Int(allow_none=True)
+    stale_rate_claim_ids = fields.List(fields.Int(), metadata={
+        "description": "Fees priced with a rate the rules file expects to have been replaced: check before paying"})
 
 
 class PaymentRunLeftOutSchema(Schema):
@@ -133,6 +135,7 @@ class PaymentRunSchema(Schema):
     item_count = fields.Int()
     payee_count = fields.Int()
     benefit_flags = fields.Int()
+    stale_rate_claim_count = fields.Int(metadata={"description": "Fees in the run priced with a stale rate"})
     needs_override = fields.List(fields.Str())
     left_out_total = _money("left_out_pence")
     left_out_pence = fields.Int()

@@ -51,6 +51,7 @@ class Claim(Base):
         ),
         CheckConstraint("amount_pence >= 0", name="amount_not_negative"),
         CheckConstraint("time_minutes >= 0", name="time_not_negative"),
+        CheckConstraint("repricing_owed_pence >= 0", name="repricing_owed_not_negative"),
         Index("ix_claims_status_participant", "status", "participant_id"),
     )
 
@@ -90,6 +91,17 @@ class Claim(Base):
     reversal_entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"))
     payment_run_id: Mapped[int | None] = mapped_column(ForeignKey("payment_runs.id"), index=True)
     paid_on: Mapped[dt.date | None] = mapped_column(Date)
+    # Pay rules found when the fee was priced (and, for a stale rate, when it was approved): a flat fee below
+    # the legal minimum for its hours (that minimum, and why), and a rate past its rules-file stale date.
+    legal_minimum_pence: Mapped[int | None] = mapped_column(BigInteger)
+    minimum_note: Mapped[str | None] = mapped_column(Text)
+    rate_stale_since: Mapped[dt.date | None] = mapped_column(Date)
+    rate_warning: Mapped[str | None] = mapped_column(Text)
+    # Mileage an approved or paid claim was underpaid, because an earlier claim counted towards HMRC's
+    # 10,000-mile band was later rejected or cancelled. The books are not changed: a top-up claim pays it.
+    repricing_owed_pence: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # On a top-up claim: the claim whose repriced mileage it pays.
+    tops_up_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
 
 
 class ExpenseLine(Base):

@@ -79,6 +79,30 @@ class ClaimRecord:
     approver_user_ids: tuple[int, ...]
     lines: tuple[ExpenseLineRecord, ...]
     events: tuple[ClaimEventRecord, ...]
+    # Pay rules (see ledger.claims.services): a flat fee below the legal minimum (that minimum, and why);
+    # a rate past its rules-file stale date; mileage underpaid after an earlier claim stopped counting.
+    legal_minimum_pence: int | None = None
+    minimum_note: str | None = None
+    rate_stale_since: dt.date | None = None
+    rate_warning: str | None = None
+    repricing_owed_pence: int = 0
+    topped_up_pence: int = 0  # paid or to be paid by live top-up claims
+    top_up_claim_ids: tuple[int, ...] = ()
+    tops_up_claim_id: int | None = None  # on a top-up claim: the claim whose mileage it pays
+
+    @property
+    def below_minimum_pence(self) -> int | None:
+        """How far a flat fee falls short of the legal minimum for its hours; None when it does not."""
+        if self.legal_minimum_pence is None:
+            return None
+        return max(0, self.legal_minimum_pence - self.offered_pence)
+
+    @property
+    def repricing_outstanding_pence(self) -> int:
+        """Mileage still owed on an approved or paid claim after repricing, less any top-up claim drafted."""
+        if self.status not in workflow.DECIDED:
+            return 0
+        return max(0, self.repricing_owed_pence - self.topped_up_pence)
 
     @property
     def is_fee(self) -> bool:
@@ -139,6 +163,7 @@ class ApprovalOutcome:
     required_action: str
     approvals: int
     approvals_needed: int
+    pay_warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +176,11 @@ class ApprovalPreview:
     policy: BenefitCheck | None  # None when the participant declared no benefits
     approvals: int
     approvals_needed: int
+    # What the pay rules say on the day: a flat fee below the legal minimum (approving it needs a reason),
+    # a rate that may be out of date. Warnings only, except for the reason.
+    pay_warnings: tuple[str, ...] = ()
+    below_minimum_reason_required: bool = False
+    rate_stale_since: dt.date | None = None
 
     @property
     def needs_override(self) -> bool:

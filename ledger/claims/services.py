@@ -16,6 +16,18 @@ transaction, with an idempotency key derived from the claim, so a retried reques
 | advance surplus netted | ``owed:participant:<id>`` | ``advance:participant:<id>`` |
 | rejected or cancelled after approval | the reverse of the accrual, linked to it | |
 
+Pay rules, applied as claims are priced and approved:
+
+- a flat fee below the legal minimum wage for its hours and the person's age is refused, or (the
+  organisation's ``FLAT_FEE_BELOW_MINIMUM = override``) drafted with the minimum stored on the claim, and
+  approved only with a reason recorded in the approval event;
+- a fee priced with a rate past its rules-file ``stale_after`` date (on the day of the work, or, at approval,
+  with no newer figure added since) is flagged on the claim, at approval, and in the payment run;
+- rejecting or cancelling a claim with car or van mileage reprices the later mileage of the same participant
+  and tax year that its miles pushed into HMRC's lower band (``ledger.claims.pricing``): open claims are
+  repriced and any first approval cleared; approved or paid ones are never changed in the books, but flagged
+  with what they were underpaid, which a top-up expense claim (``draft_mileage_top_up``) pays.
+
 A declined fee posts nothing: it is recorded on the claim (with who recorded the choice and when), shown on
 statements and evidence, and is not earnings for benefits.
 
@@ -54,6 +66,13 @@ from ledger.claims.models import (
     ExpenseLine,
     Receipt,
 )
+from ledger.claims.pricing import (
+    BANDED_VEHICLES,
+    LineRepriced,
+    banded_miles_claimed,
+    banded_tax_years,
+    mileage_repricing,
+)
 from ledger.claims.records import (
     AdvanceRecord,
     ApprovalOutcome,
@@ -75,6 +94,7 @@ from ledger.projects.models import Activity, Attendance, Project
 from ledger.projects.services import normalise_code
 from policies import pay
 from policies.errors import PolicyError
+from policies.money import gbp
 from policies.payments import earnings_pence, work_hours
 from policies.rulebook import Rulebook
 from policies.settings import PolicySettings
@@ -90,8 +110,10 @@ MAX_KEY = 150
 RECEIPT_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 _POUNDS = re.compile(r"^[+-]?\d{1,9}(\.\d{1,2})?$")
 _MILES = re.compile(r"^\d{1,6}(\.\d{1,2})?$")
-# Cars and vans share HMRC's 10,000-mile band; motorcycles and bicycles have one flat rate.
-_BANDED_VEHICLES = ("car", "van")
+# What the organisation does with a flat fee below the legal minimum: refuse to draft it, or draft it flagged
+# and approve it only with a reason.
+FLAT_FEE_BELOW_MINIMUM = ("refuse", "override")
+MIN_OVERRIDE_REASON = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +125,7 @@ class ClaimRules:
     pay_basis: str = "real_living_wage"
     second_approval_above_pence: int = 50_000
     receipt_max_bytes: int = 5 * 1024 * 1024
+    flat_fee_below_minimum: str = "refuse"  # one of FLAT_FEE_BELOW_MINIMUM
 
 
 def _now() -> dt.datetime:
@@ -124,18 +147,8 @@ def _load(session: Session, claim_id: int, *, lock: bool = False, for_participan
     return claim
 
 
-def claim_records(session: Session, claims: Sequence[Claim]) -> list[ClaimRecord]:
-    """Records of several claims, with their lines, receipts, approvals and history, in a few queries."""
-    if not claims:
-        return []
-    ids = [c.id for c in claims]
-    codes = dict(session.execute(
-        select(Project.id, Project.code).where(Project.id.in_({c.project_id for c in claims}))).all())
-    lines: dict[int, list[ExpenseLine]] = {}
-    for line in session.execute(
-        select(ExpenseLine).where(ExpenseLine.claim_id.in_(ids)).order_by(ExpenseLine.id)
-    ).scalars():
-        lines.setdefault(line.claim_id, []).append(line)
+def _lines_of(session: Session, ids: Sequence[int]) -> dict[int, list[ExpenseLineRecord]]:
+    """Each claim's expense lines with their receipts."""
     receipts: dict[int, list[ReceiptRecord]] = {}
     for r in session.execute(
         select(Receipt.id, Receipt.expense_line_id, Receipt.filename, Receipt.content_type, Receipt.size_bytes,
@@ -145,11 +158,48 @@ def claim_records(session: Session, claims: Sequence[Claim]) -> list[ClaimRecord
     ):
         receipts.setdefault(r.expense_line_id, []).append(ReceiptRecord(
             id=r.id, filename=r.filename, content_type=r.content_type, size_bytes=r.size_bytes, sha256=r.sha256))
-    events = {
+    lines: dict[int, list[ExpenseLineRecord]] = {}
+    for line in session.execute(
+        select(ExpenseLine).where(ExpenseLine.claim_id.in_(ids)).order_by(ExpenseLine.id)
+    ).scalars():
+        lines.setdefault(line.claim_id, []).append(ExpenseLineRecord(
+            id=line.id, category=line.category, description=line.description, incurred_on=line.incurred_on,
+            amount_pence=line.amount_pence, miles=line.miles, vehicle=line.vehicle,
+            receipts=tuple(receipts.get(line.id, ()))))
+    return lines
+
+
+def _history_of(session: Session, ids: Sequence[int]) -> dict[int, list[ClaimEventRecord]]:
+    """Each claim's events; an event with both a reason and a note shows both."""
+    return {
         claim_id: [ClaimEventRecord(action=e.action, from_status=e.before, to_status=e.after or "",
-                                    user_id=e.actor_user_id, at=e.at, note=e.reason or e.note) for e in found]
+                                    user_id=e.actor_user_id, at=e.at,
+                                    note="; ".join(t for t in (e.reason, e.note) if t) or None) for e in found]
         for claim_id, found in events_of_claims(session, ids).items()
     }
+
+
+def _top_ups_of(session: Session, ids: Sequence[int]) -> dict[int, tuple[list[int], int]]:
+    """Each claim's top-up claims (ids) and what the live ones pay."""
+    found: dict[int, tuple[list[int], int]] = {}
+    for row in session.execute(
+        select(Claim.id, Claim.tops_up_claim_id, Claim.status, Claim.offered_pence)
+        .where(Claim.tops_up_claim_id.in_(ids)).order_by(Claim.id)
+    ):
+        claim_ids, pence = found.get(row.tops_up_claim_id, ([], 0))
+        claim_ids.append(row.id)
+        found[row.tops_up_claim_id] = (claim_ids, pence + (row.offered_pence if row.status in workflow.LIVE else 0))
+    return found
+
+
+def claim_records(session: Session, claims: Sequence[Claim]) -> list[ClaimRecord]:
+    """Records of several claims, with their lines, receipts, approvals and history, in a few queries."""
+    if not claims:
+        return []
+    ids = [c.id for c in claims]
+    codes = dict(session.execute(
+        select(Project.id, Project.code).where(Project.id.in_({c.project_id for c in claims}))).all())
+    lines, events, top_ups = _lines_of(session, ids), _history_of(session, ids), _top_ups_of(session, ids)
     approvers: dict[int, list[int]] = {}
     for claim_id, user_id in session.execute(
         select(ClaimApproval.claim_id, ClaimApproval.user_id).where(ClaimApproval.claim_id.in_(ids))
@@ -169,13 +219,11 @@ def claim_records(session: Session, claims: Sequence[Claim]) -> list[ClaimRecord
             policy_decision=None if c.policy_decision is None else BenefitCheck.from_json(c.policy_decision),
             accrual_entry_id=c.accrual_entry_id, reversal_entry_id=c.reversal_entry_id,
             payment_run_id=c.payment_run_id, paid_on=c.paid_on, approver_user_ids=tuple(approvers.get(c.id, ())),
-            lines=tuple(
-                ExpenseLineRecord(id=line.id, category=line.category, description=line.description,
-                                  incurred_on=line.incurred_on, amount_pence=line.amount_pence, miles=line.miles,
-                                  vehicle=line.vehicle, receipts=tuple(receipts.get(line.id, ())))
-                for line in lines.get(c.id, ())
-            ),
-            events=tuple(events.get(c.id, ())),
+            lines=tuple(lines.get(c.id, ())), events=tuple(events.get(c.id, ())),
+            legal_minimum_pence=c.legal_minimum_pence, minimum_note=c.minimum_note,
+            rate_stale_since=c.rate_stale_since, rate_warning=c.rate_warning,
+            repricing_owed_pence=c.repricing_owed_pence or 0, tops_up_claim_id=c.tops_up_claim_id,
+            top_up_claim_ids=tuple(top_ups.get(c.id, ([], 0))[0]), topped_up_pence=top_ups.get(c.id, ([], 0))[1],
         )
         for c in claims
     ]
@@ -216,11 +264,11 @@ def _event(session: Session, claim: Claim, action: str, before: str | None, acto
 
 
 def _transition(session: Session, claim: Claim, action: str, actor: int | None, *, reason: str | None = None,
-                entry_id: int | None = None) -> None:
+                entry_id: int | None = None, note: str | None = None, details: dict | None = None) -> None:
     """Move the claim on through the one transition table, and record it."""
     before = claim.status
     claim.status = workflow.next_status(before, action)
-    _event(session, claim, action, before, actor, reason=reason, entry_id=entry_id)
+    _event(session, claim, action, before, actor, reason=reason, entry_id=entry_id, note=note, details=details)
 
 
 # ---------------------------------------------------------------- creating claims
@@ -303,6 +351,67 @@ def default_choice(participant: Participant) -> tuple[str, int | None]:
     }.get(participant.default_reward, ("take", None))
 
 
+@dataclass(frozen=True, slots=True)
+class _FeePrice:
+    """What a fee comes to, how, and what the pay rules found about it."""
+
+    offered_pence: int
+    rate_pence: int | None
+    basis: str
+    legal_minimum_pence: int | None = None
+    minimum_note: str | None = None
+    rate_stale_since: dt.date | None = None
+    rate_warning: str | None = None
+
+
+def _hourly_rate(activity: Activity, participant: Participant, rules: ClaimRules) -> pay.Rate:
+    try:
+        return pay.hourly_rate(rules.rulebook, activity.occurs_on, basis=rules.pay_basis, region=activity.region,
+                               date_of_birth=participant.date_of_birth)
+    except PolicyError as error:
+        raise Conflict(f"No pay rate is known for {activity.occurs_on:%d %B %Y}: {error}") from None
+
+
+def _by_the_hour(activity: Activity, participant: Participant, minutes: int, rules: ClaimRules) -> _FeePrice:
+    """Hours × the policy rate; a rate past its stale date on the day of the work is noted on the claim."""
+    rate = _hourly_rate(activity, participant, rules)
+    stale = pay.stale_rules(rules.rulebook, rate)
+    basis = f"{rate.basis} ({activity.region}): £{rate.per_hour}/hour" + (
+        " (raised to the legal minimum)" if rate.raised_to_minimum else "")
+    return _FeePrice(
+        offered_pence=pay.fee_pence(Decimal(minutes) / 60, rate),
+        rate_pence=int((rate.per_hour * 100).to_integral_value()), basis=basis,
+        rate_stale_since=min((s.since for s in stale), default=None),
+        rate_warning=" ".join(s.explanation() for s in stale) or None,
+    )
+
+
+def _flat_fee(activity: Activity, participant: Participant, minutes: int, rules: ClaimRules) -> _FeePrice:
+    """The activity's flat fee, held against the legal minimum for its hours and the person's age.
+
+    Below it, the organisation's setting decides: refuse (a Conflict saying what would put it right), or
+    draft the fee with the minimum and the reasons stored, for an approver to override with a reason.
+    """
+    fee = activity.flat_fee_pence or 0
+    try:
+        check = pay.check_flat_fee(rules.rulebook, activity.occurs_on, fee, Decimal(minutes) / 60,
+                                   date_of_birth=participant.date_of_birth)
+    except PolicyError as error:
+        raise Conflict(f"No legal minimum wage is known for {activity.occurs_on:%d %B %Y}: {error}") from None
+    if not check.below_minimum:
+        return _FeePrice(offered_pence=fee, rate_pence=None, basis="flat fee for the activity")
+    if rules.flat_fee_below_minimum != "override":
+        raise Conflict(
+            f"{activity.title}: {check.explanation()} The organisation does not pay flat fees below the legal "
+            f"minimum: set a flat fee of at least {gbp(check.minimum_pence)} for this activity, or pay it by "
+            "the hour.",
+            fields={"flat_fee": [f"{gbp(fee)} for {check.hours_text} is below the legal minimum of "
+                                 f"{gbp(check.minimum_pence)} ({check.band})."]},
+        )
+    return _FeePrice(offered_pence=fee, rate_pence=None, basis="flat fee for the activity, below the legal minimum",
+                     legal_minimum_pence=check.minimum_pence, minimum_note=check.explanation())
+
+
 def draft_fee_claim(
     session: Session, *, activity_id: int, participant_id: int, actor_user_id: int | None, rules: ClaimRules,
 ) -> tuple[ClaimRecord, bool]:
@@ -310,6 +419,8 @@ def draft_fee_claim(
 
     The key (activity, participant, fee) makes a second draft impossible: it returns the first.
     The participant's standing choice (take, redirect, time credits, decline) is applied from the start.
+    A flat fee below the legal minimum is refused or flagged (``rules.flat_fee_below_minimum``); a stale
+    rate is flagged.
     """
     activity = _activity(session, activity_id)
     participant = _participant(session, participant_id)
@@ -320,32 +431,25 @@ def draft_fee_claim(
         raise Conflict(f"{participant.name} is not recorded as attending activity {activity_id}; "
                        "record the attendance first.", fields={"participant_id": ["Did not attend."]})
     minutes = (attendance.actual_minutes or activity.duration_minutes) + (activity.preparation_minutes or 0)
-    if activity.flat_fee_pence:
-        offered, rate_pence, basis = activity.flat_fee_pence, None, "flat fee for the activity"
-    else:
-        try:
-            rate = pay.hourly_rate(rules.rulebook, activity.occurs_on, basis=rules.pay_basis, region=activity.region,
-                                   date_of_birth=participant.date_of_birth)
-        except PolicyError as error:
-            raise Conflict(f"No pay rate is known for {activity.occurs_on:%d %B %Y}: {error}") from None
-        offered = pay.fee_pence(Decimal(minutes) / 60, rate)
-        rate_pence = int((rate.per_hour * 100).to_integral_value())
-        basis = f"{rate.basis} ({activity.region}): £{rate.per_hour}/hour" + (
-            " (raised to the legal minimum)" if rate.raised_to_minimum else "")
+    price = (_flat_fee if activity.flat_fee_pence else _by_the_hour)(activity, participant, minutes, rules)
     choice, group_id = default_choice(participant)
     claim = Claim(
         participant_id=participant_id, project_id=activity.project_id, activity_id=activity_id, kind="fee",
         status="draft", idempotency_key=f"fee:activity:{activity_id}:participant:{participant_id}",
         description=f"Fee for {activity.title} on {activity.occurs_on:%d %B %Y}"[:500],
-        worked_minutes=minutes, rate_pence=rate_pence, rate_basis=basis[:120], offered_pence=offered,
-        assisted=False, created_by_user_id=actor_user_id,
+        worked_minutes=minutes, rate_pence=price.rate_pence, rate_basis=price.basis[:120],
+        offered_pence=price.offered_pence, assisted=False, created_by_user_id=actor_user_id,
         choice_recorded_by_user_id=actor_user_id, choice_recorded_at=_now(),
+        legal_minimum_pence=price.legal_minimum_pence, minimum_note=price.minimum_note,
+        rate_stale_since=price.rate_stale_since, rate_warning=price.rate_warning,
     )
     _apply_choice(claim, choice, None, group_id)
     claim, created = _insert_once(session, claim)
     if created:
+        warnings = " ".join(w for w in (price.minimum_note, price.rate_warning) if w)
         _event(session, claim, "draft", None, actor_user_id,
-               note=f"Drafted from attendance; participant's standing choice: {choice}")
+               note=f"Drafted from attendance; participant's standing choice: {choice}"
+               + (f". Pay rules: {warnings}" if warnings else ""))
     return claim_record(session, claim), created
 
 
@@ -375,19 +479,6 @@ def _miles_from(value: Any, field: str) -> Decimal:
         raise ValidationError(f"{field}: give the miles driven as a number above 0 and at most {MAX_MILES:,}.",
                               fields={field: [f"Miles as a decimal string, above 0 and at most {MAX_MILES}."]})
     return miles
-
-
-def _banded_miles_claimed(session: Session, participant_id: int, on: dt.date) -> Decimal:
-    """Car and van miles already claimed by the participant in the tax year of ``on`` (HMRC's band counts them)."""
-    year = tax_year_of(on)
-    rows = session.execute(
-        select(ExpenseLine.miles).join(Claim, Claim.id == ExpenseLine.claim_id).where(
-            Claim.participant_id == participant_id, Claim.status.in_(workflow.LIVE), ExpenseLine.category == "mileage",
-            ExpenseLine.vehicle.in_(_BANDED_VEHICLES),
-            ExpenseLine.incurred_on >= year.start, ExpenseLine.incurred_on <= year.end,
-        )
-    ).scalars()
-    return sum((Decimal(m) for m in rows if m), Decimal(0))
 
 
 def _expense_lines(session: Session, participant_id: int, lines: Sequence[Any], rules: ClaimRules,
@@ -423,7 +514,7 @@ def _expense_lines(session: Session, participant_id: int, lines: Sequence[Any], 
         miles = _miles_from(line.get("miles"), f"{field}.miles")
         vehicle = line.get("vehicle") or "car"
         year = tax_year_of(incurred_on).start_year
-        already = _banded_miles_claimed(session, participant_id, incurred_on) + banded_here.get(year, Decimal(0))
+        already = banded_miles_claimed(session, participant_id, incurred_on) + banded_here.get(year, Decimal(0))
         try:
             amount = pay.mileage_pence(miles, vehicle, already, rulebook=rules.rulebook, on=incurred_on)
         except PolicyError as error:
@@ -431,7 +522,7 @@ def _expense_lines(session: Session, participant_id: int, lines: Sequence[Any], 
         if amount <= 0:
             raise ValidationError(f"{field}.miles: too few miles to pay anything.",
                                   fields={f"{field}.miles": ["Too few miles to pay anything."]})
-        if vehicle in _BANDED_VEHICLES:
+        if vehicle in BANDED_VEHICLES:
             banded_here[year] = banded_here.get(year, Decimal(0)) + miles
         rows.append(ExpenseLine(category=category, description=description, incurred_on=incurred_on,
                                 amount_pence=amount, miles=str(miles), vehicle=vehicle))
@@ -667,28 +758,76 @@ def _approvals_needed(claim: Claim, rules: ClaimRules) -> int:
     return 2 if claim.amount_pence > rules.second_approval_above_pence else 1
 
 
+@dataclass(frozen=True, slots=True)
+class _PayCheck:
+    """What the pay rules say about a fee on the day it is approved."""
+
+    warnings: tuple[str, ...] = ()
+    reason_required: bool = False  # a flat fee below the legal minimum, paid in money
+    rate_stale_since: dt.date | None = None
+    rate_warnings: tuple[str, ...] = ()  # about the rate only: stored on the claim when it is approved
+
+
+def _rate_today(session: Session, claim: Claim, rules: ClaimRules, today: dt.date) -> tuple[list[str], dt.date | None]:
+    """Whether the rate a fee was priced with looks out of date today, or the rules now give more for that day.
+
+    The rate is worked out again with today's rules: a figure past its stale date (on the day of the work,
+    or today with no newer figure added) is flagged; once a newer figure covers the day of the work, the fee
+    is flagged if it was priced lower. Rules that can no longer price the day leave the drafting's flag.
+    """
+    if claim.rate_pence is None or claim.activity_id is None:
+        return [], None
+    activity = session.get(Activity, claim.activity_id)
+    participant = session.get(Participant, claim.participant_id)
+    try:
+        rate = pay.hourly_rate(rules.rulebook, activity.occurs_on, basis=rules.pay_basis, region=activity.region,
+                               date_of_birth=participant.date_of_birth)
+    except PolicyError:
+        return [claim.rate_warning] if claim.rate_warning else [], claim.rate_stale_since
+    stale = pay.stale_rules(rules.rulebook, rate, today=today)
+    notes = [s.explanation() for s in stale]
+    since = min((s.since for s in stale), default=None)
+    now_pence = int((rate.per_hour * 100).to_integral_value())
+    if now_pence > claim.rate_pence:
+        notes.append(
+            f"The rules now give {gbp(now_pence)} an hour for work on {activity.occurs_on:%d %B %Y}, but this fee "
+            f"was priced at {gbp(claim.rate_pence)} an hour: approved as it is, the participant is paid "
+            f"{gbp(pay.fee_pence(Decimal(claim.worked_minutes or 0) / 60, rate) - claim.offered_pence)} less.")
+        since = since or claim.rate_stale_since
+    return notes, since
+
+
+def _pay_check(session: Session, claim: Claim, rules: ClaimRules, today: dt.date) -> _PayCheck:
+    """The pay rules on the day of approval: a flat fee below the legal minimum, a rate that may be out of date."""
+    if claim.kind != "fee":
+        return _PayCheck()
+    warnings = []
+    reason_required = claim.legal_minimum_pence is not None and claim.amount_pence > 0
+    if claim.legal_minimum_pence is not None:
+        warnings.append((claim.minimum_note or "This flat fee is below the legal minimum for its hours.") + (
+            f" Approving it needs a reason (at least {MIN_OVERRIDE_REASON} characters) saying why the organisation "
+            "pays less than the legal minimum." if reason_required else ""))
+    rate_warnings, stale_since = _rate_today(session, claim, rules, today)
+    return _PayCheck(warnings=(*warnings, *rate_warnings), reason_required=reason_required,
+                     rate_stale_since=stale_since, rate_warnings=tuple(rate_warnings))
+
+
 def preview_approval(session: Session, claim_id: int, *, rules: ClaimRules, today: dt.date) -> ApprovalPreview:
-    """What approving would mean for the participant's benefits, and how many approvals it needs."""
+    """What approving would mean for the participant's benefits and pay, and how many approvals it needs."""
     claim = _load(session, claim_id)
     received = earliest_payment_date(today)
     action, policy = _benefit_check(session, claim, rules, received)
+    checked = _pay_check(session, claim, rules, today)
     return ApprovalPreview(
         claim_id=claim.id, expected_payment_date=received, required_action=action, policy=policy,
         approvals=_approvals(session, claim), approvals_needed=_approvals_needed(claim, rules),
+        pay_warnings=checked.warnings, below_minimum_reason_required=checked.reason_required,
+        rate_stale_since=checked.rate_stale_since,
     )
 
 
-def approve_claim(
-    session: Session, claim_id: int, *, actor_user_id: int, actor_participant_id: int | None, rules: ClaimRules,
-    today: dt.date, override_reason: str | None = None,
-) -> ApprovalOutcome:
-    """Approve a claim: check benefits, apply the organisation's setting, and accrue what is owed.
-
-    Nobody approves a claim they drafted, submitted or that pays them. Above the second-approval amount,
-    two different approvers are needed; the money is accrued at the final approval only. When the
-    organisation blocks the payment, or wants an override reason and none is given, nothing changes.
-    """
-    claim = _load(session, claim_id, lock=True)
+def _check_approver(session: Session, claim: Claim, actor_user_id: int, actor_participant_id: int | None) -> None:
+    """Nobody approves a claim they drafted, submitted or that pays them, or approves it twice."""
     workflow.next_status(claim.status, "approve")  # refuse early if the table does not allow it
     if actor_user_id in (claim.submitted_by_user_id, claim.created_by_user_id):
         raise PermissionDenied("You drafted or submitted this claim, so someone else must approve it.")
@@ -698,40 +837,100 @@ def approve_claim(
                                                       ClaimApproval.user_id == actor_user_id)).first():
         raise Conflict("You have already approved this claim; it needs a different second approver.")
 
-    action, policy = _benefit_check(session, claim, rules, earliest_payment_date(today))
-    reason = (override_reason or "").strip()
+
+def _check_benefit_setting(action: str, policy: BenefitCheck | None, reason: str) -> None:
+    """Refuse what the organisation blocks, or wants an override reason for and has none."""
     if action == "block":
         raise Conflict(
             "The organisation blocks payments that would affect benefits like this: " + _first_explanation(policy)
             + " Offer the participant the alternatives (take less, time credits, pay a group, or decline).",
             fields={"policy": [str(policy and policy.outcome)]},
         )
-    if action == "override" and len(reason) < 10:
+    if action == "override" and len(reason) < MIN_OVERRIDE_REASON:
         raise ValidationError(
             "This payment would affect the participant's benefits: " + _first_explanation(policy)
             + " To approve it anyway, give an override reason (at least 10 characters) saying why, "
             "and that the participant has been told.",
             fields={"override_reason": ["Required (at least 10 characters) to approve this payment."]},
         )
+
+
+def _minimum_reason(claim: Claim, checked: _PayCheck, given: str | None) -> str | None:
+    """The reason for paying a flat fee below the legal minimum, when one is needed (refused if too short)."""
+    if not checked.reason_required:
+        return None
+    reason = (given or "").strip()
+    if len(reason) < MIN_OVERRIDE_REASON:
+        raise ValidationError(
+            f"{claim.minimum_note or 'This flat fee is below the legal minimum.'} To approve it anyway, give a "
+            f"reason (at least {MIN_OVERRIDE_REASON} characters) for paying less than the legal minimum; "
+            "otherwise reject it and ask for the flat fee to be raised or the activity paid by the hour.",
+            fields={"below_minimum_reason": [
+                f"Required (at least {MIN_OVERRIDE_REASON} characters) to pay a fee below the legal minimum."]},
+        )
+    return reason
+
+
+def _record_pay_check(claim: Claim, checked: _PayCheck, minimum_reason: str | None) -> tuple[str | None, dict | None]:
+    """Keep the approval day's rate findings on the claim; the approval event's note and details."""
+    if checked.rate_warnings:
+        claim.rate_stale_since = checked.rate_stale_since
+        claim.rate_warning = " ".join(checked.rate_warnings)
+    elif claim.kind == "fee" and claim.rate_pence is not None:
+        claim.rate_stale_since, claim.rate_warning = None, None  # today's rules confirm the rate
+    if not checked.warnings:
+        return None, None
+    details: dict[str, Any] = {"pay_warnings": list(checked.warnings)}
+    notes = []
+    if minimum_reason is not None:
+        details["below_minimum"] = {"legal_minimum_pence": claim.legal_minimum_pence,
+                                    "fee_pence": claim.offered_pence, "reason": minimum_reason}
+        notes.append(f"Paid below the legal minimum of {gbp(claim.legal_minimum_pence or 0)}: {minimum_reason}")
+    if checked.rate_warnings:
+        notes.append("Rate warning: " + " ".join(checked.rate_warnings))
+    return " ".join(notes) or None, details
+
+
+def approve_claim(
+    session: Session, claim_id: int, *, actor_user_id: int, actor_participant_id: int | None, rules: ClaimRules,
+    today: dt.date, override_reason: str | None = None, below_minimum_reason: str | None = None,
+) -> ApprovalOutcome:
+    """Approve a claim: check benefits and pay rules, apply the organisation's settings, and accrue what is owed.
+
+    Nobody approves a claim they drafted, submitted or that pays them. Above the second-approval amount,
+    two different approvers are needed; the money is accrued at the final approval only. When the
+    organisation blocks the payment, or wants an override reason (for the benefit effect, or for a flat fee
+    below the legal minimum) and none is given, nothing changes. A rate that may be out of date is a
+    warning, kept on the claim and in the approval event, never a refusal.
+    """
+    claim = _load(session, claim_id, lock=True)
+    _check_approver(session, claim, actor_user_id, actor_participant_id)
+    action, policy = _benefit_check(session, claim, rules, earliest_payment_date(today))
+    reason = (override_reason or "").strip()
+    _check_benefit_setting(action, policy, reason)
+    checked = _pay_check(session, claim, rules, today)
+    minimum_reason = _minimum_reason(claim, checked, below_minimum_reason)
     claim.policy_outcome = None if policy is None else policy.outcome
     claim.policy_decision = None if policy is None else policy.to_json()
     if action == "override":
         claim.override_reason = reason
+    note, details = _record_pay_check(claim, checked, minimum_reason)
     session.add(ClaimApproval(claim_id=claim.id, user_id=actor_user_id, approved_at=_now()))
     session.flush()
     approvals, needed = _approvals(session, claim), _approvals_needed(claim, rules)
     if approvals < needed:
+        first = (f"First of two approvals (claims over £{Decimal(rules.second_approval_above_pence) / 100:.2f} "
+                 "need two)")
         _event(session, claim, "approve", claim.status, actor_user_id,
-               note=f"First of two approvals (claims over £{Decimal(rules.second_approval_above_pence) / 100:.2f} "
-               "need two)")
+               note=first + (f". {note}" if note else ""), details=details)
     else:
         claim.decided_at = _now()
         claim.accrual_entry_id = _accrue(session, claim, today, actor_user_id)
         _transition(session, claim, "approve", actor_user_id, reason=reason if action == "override" else None,
-                    entry_id=claim.accrual_entry_id)
+                    entry_id=claim.accrual_entry_id, note=note, details=details)
     session.flush()
     return ApprovalOutcome(claim=claim_record(session, claim), policy=policy, required_action=action,
-                           approvals=approvals, approvals_needed=needed)
+                           approvals=approvals, approvals_needed=needed, pay_warnings=checked.warnings)
 
 
 def _first_explanation(policy: BenefitCheck | None) -> str:
@@ -821,8 +1020,13 @@ def _reason(reason: Any, message: str) -> str:
     return text
 
 
-def reject_claim(session: Session, claim_id: int, *, reason: str, actor_user_id: int, today: dt.date) -> ClaimRecord:
-    """Refuse a claim with a reason the participant will see; after approval, the accrual is reversed."""
+def reject_claim(
+    session: Session, claim_id: int, *, reason: str, actor_user_id: int, today: dt.date, rules: ClaimRules,
+) -> ClaimRecord:
+    """Refuse a claim with a reason the participant will see; after approval, the accrual is reversed.
+
+    Later mileage its miles pushed into HMRC's lower band is repriced or flagged (``_reprice_mileage_after``).
+    """
     reason = _reason(reason, "Give the reason for rejecting the claim; the participant will see it.")
     claim = _load(session, claim_id, lock=True)
     if claim.payment_run_id is not None:
@@ -831,6 +1035,7 @@ def reject_claim(session: Session, claim_id: int, *, reason: str, actor_user_id:
     claim.reason = reason
     claim.decided_at = _now()
     _undo(session, claim, today, actor_user_id, "Rejected")
+    _reprice_mileage_after(session, claim, rules, actor_user_id, "rejected")
     session.flush()
     return claim_record(session, claim)
 
@@ -847,10 +1052,13 @@ def return_claim(session: Session, claim_id: int, *, reason: str, actor_user_id:
 
 
 def cancel_claim(
-    session: Session, claim_id: int, *, actor_user_id: int | None, today: dt.date, reason: str | None = None,
-    may_reverse: bool = True,
+    session: Session, claim_id: int, *, actor_user_id: int | None, today: dt.date, rules: ClaimRules,
+    reason: str | None = None, may_reverse: bool = True,
 ) -> ClaimRecord:
-    """Cancel a claim before payment; after approval its accrual is reversed (``may_reverse``: finance only)."""
+    """Cancel a claim before payment; after approval its accrual is reversed (``may_reverse``: finance only).
+
+    Later mileage its miles pushed into HMRC's lower band is repriced or flagged (``_reprice_mileage_after``).
+    """
     claim = _load(session, claim_id, lock=True)
     if claim.status in workflow.OWED and not may_reverse:
         raise PermissionDenied("This claim is approved: only finance can cancel it (its accrual is reversed).")
@@ -858,6 +1066,7 @@ def cancel_claim(
         raise Conflict(f"Claim {claim_id} is in payment run {claim.payment_run_id}; cancel that run first.")
     _transition(session, claim, "cancel", actor_user_id, reason=reason)
     _undo(session, claim, today, actor_user_id, "Cancelled")
+    _reprice_mileage_after(session, claim, rules, actor_user_id, "cancelled")
     session.flush()
     return claim_record(session, claim)
 
@@ -886,6 +1095,123 @@ def mark_claims_paid(
         for row in rows
     ))
     return [row.id for row in rows]
+
+
+# ---------------------------------------------------------------- mileage repriced after a claim stops counting
+
+
+def _repriced_lines(changes: Sequence[LineRepriced]) -> str:
+    return "; ".join(f"line {c.line_id} ({c.miles} miles on {c.incurred_on:%d %B %Y}): {gbp(c.priced_pence)} "
+                     f"to {gbp(c.due_pence)}" for c in changes)
+
+
+def _reprice_mileage_after(session: Session, stopped: Claim, rules: ClaimRules, actor: int | None,
+                           how: str) -> None:
+    """Make good the mileage that ``stopped``'s miles (now rejected or cancelled) pushed into the lower band.
+
+    The participant's later live claims are locked in id order first, so that nothing reprices them at the
+    same time. An open claim is repriced: its lines and totals go up and any first approval is cleared, since
+    what was approved has changed. An approved or paid claim is never changed in the books: it is flagged
+    with what it was underpaid, for a top-up claim to pay. Each claim's event gives the old and new amounts.
+    """
+    if not banded_tax_years(session, stopped.id):
+        return
+    session.execute(
+        select(Claim.id).where(Claim.participant_id == stopped.participant_id, Claim.id > stopped.id,
+                               Claim.status.in_(workflow.LIVE)).order_by(Claim.id).with_for_update()
+    ).all()
+    try:
+        changes = mileage_repricing(session, stopped, rules.rulebook)
+    except PolicyError as error:
+        raise Conflict(f"The mileage of this participant's later claims cannot be repriced: {error}") from None
+    by_claim: dict[int, list[LineRepriced]] = {}
+    for change in changes:
+        by_claim.setdefault(change.claim_id, []).append(change)
+    why = (f"Claim {stopped.id} was {how}, so its miles no longer count towards HMRC's 10,000-mile band and "
+           "more of these miles are paid at the higher rate")
+    for claim_id, lines in by_claim.items():
+        later = _load(session, claim_id, lock=True)
+        if later.status in workflow.OPEN:
+            _reprice_open_claim(session, later, lines, actor, why, stopped.id)
+        else:
+            _flag_underpaid_mileage(session, later, lines, actor, why, stopped.id)
+
+
+def _reprice_open_claim(session: Session, claim: Claim, changes: Sequence[LineRepriced], actor: int | None,
+                        why: str, cause_id: int) -> None:
+    """Raise an open claim's mileage lines and totals to their new price; clear any first approval."""
+    before = claim.offered_pence
+    for change in changes:
+        session.get(ExpenseLine, change.line_id).amount_pence = change.due_pence
+    difference = sum(c.difference_pence for c in changes)
+    claim.offered_pence += difference
+    claim.amount_pence += difference
+    cleared = session.execute(delete(ClaimApproval).where(ClaimApproval.claim_id == claim.id)).rowcount
+    _event(session, claim, "reprice", claim.status, actor,
+           note=f"Mileage repriced. {why}: {_repriced_lines(changes)}. Total {gbp(before)} to "
+                f"{gbp(claim.offered_pence)}." + (" The first approval is cleared: what was approved has changed."
+                                                  if cleared else ""),
+           details={"cause_claim_id": cause_id, "old_total_pence": before, "new_total_pence": claim.offered_pence,
+                    "lines": [c.to_json() for c in changes], "approvals_cleared": cleared})
+
+
+def _flag_underpaid_mileage(session: Session, claim: Claim, changes: Sequence[LineRepriced], actor: int | None,
+                            why: str, cause_id: int) -> None:
+    """Record what an approved or paid claim was underpaid; its lines and the books stay as approved."""
+    owed = sum(c.difference_pence for c in changes)
+    claim.repricing_owed_pence = (claim.repricing_owed_pence or 0) + owed
+    _event(session, claim, "reprice_owed", claim.status, actor,
+           note=f"Underpaid {gbp(owed)} for mileage. {why}: {_repriced_lines(changes)}. The claim is {claim.status} "
+                "and is not changed: draft a top-up claim to pay the difference.",
+           details={"cause_claim_id": cause_id, "owed_pence": owed, "total_owed_pence": claim.repricing_owed_pence,
+                    "lines": [c.to_json() for c in changes]})
+
+
+def _topped_up_pence(session: Session, claim: Claim) -> int:
+    return session.execute(
+        select(func.coalesce(func.sum(Claim.offered_pence), 0))
+        .where(Claim.tops_up_claim_id == claim.id, Claim.status.in_(workflow.LIVE))).scalar_one()
+
+
+def draft_mileage_top_up(session: Session, claim_id: int, *, actor_user_id: int | None) -> tuple[ClaimRecord, bool]:
+    """Draft an expense claim paying what an approved or paid claim's mileage was underpaid after repricing.
+
+    It has one line (category ``other``: the miles are already counted on the original claim) for the amount
+    still outstanding, and goes through the workflow like any claim. Asked again with nothing outstanding, it
+    returns the top-up already drafted; a top-up rejected or cancelled leaves the amount outstanding again.
+    """
+    claim = _load(session, claim_id, lock=True)
+    if claim.status not in workflow.DECIDED:
+        raise Conflict(f"Claim {claim_id} is {workflow.DESCRIBE[claim.status]}: only an approved or paid claim's "
+                       "repriced mileage is paid by a top-up; an open claim is repriced itself.",
+                       fields={"status": [claim.status]})
+    outstanding = (claim.repricing_owed_pence or 0) - _topped_up_pence(session, claim)
+    earlier = session.execute(select(Claim).where(Claim.tops_up_claim_id == claim.id)
+                              .order_by(Claim.id.desc())).scalars().all()
+    if outstanding <= 0:
+        if earlier and earlier[0].status in workflow.LIVE:
+            return claim_record(session, earlier[0]), False
+        raise Conflict(f"Nothing is owed on claim {claim_id} for repriced mileage.",
+                       fields={"repricing_owed": ["Nothing owed."]})
+    day = max((line.incurred_on for line in session.execute(
+        select(ExpenseLine).where(ExpenseLine.claim_id == claim.id)).scalars()), default=_now().date())
+    top_up = Claim(
+        participant_id=claim.participant_id, project_id=claim.project_id, activity_id=claim.activity_id,
+        kind="expense", status="draft", idempotency_key=f"top-up:claim:{claim.id}:{len(earlier) + 1}",
+        description=f"Mileage underpaid on claim {claim.id}, repriced after an earlier claim stopped counting",
+        offered_pence=outstanding, amount_pence=outstanding, time_minutes=0, assisted=False,
+        created_by_user_id=actor_user_id, tops_up_claim_id=claim.id,
+    )
+    session.add(top_up)
+    session.flush()
+    session.add(ExpenseLine(claim_id=top_up.id, category="other", incurred_on=day, amount_pence=outstanding,
+                            description=f"Mileage difference owed on claim {claim.id} (HMRC band repriced)"))
+    _event(session, top_up, "draft", None, actor_user_id,
+           note=f"Top-up of {gbp(outstanding)} for the mileage underpaid on claim {claim.id}")
+    _event(session, claim, "top_up", claim.status, actor_user_id,
+           note=f"Top-up claim {top_up.id} drafted for the {gbp(outstanding)} of mileage still owed")
+    session.flush()
+    return claim_record(session, top_up), True
 
 
 # ---------------------------------------------------------------- advances

@@ -71,6 +71,9 @@ def describe(summary: runs.PaymentRunSummary) -> str:
     lines.append(f"  benefit flags: {summary.benefit_flags}"
                  + (f"; confirming needs an override reason for {', '.join(summary.needs_override)}"
                     if summary.needs_override and summary.override is None else ""))
+    if summary.stale_rate_claim_count:
+        lines.append(f"  stale rates: {summary.stale_rate_claim_count} fee(s) priced with a rate that may be out "
+                     "of date (marked below); check the rate before paying")
     if summary.override is not None:
         lines.append(f"  override: {summary.override.reason}")
     lines.append("")
@@ -84,6 +87,9 @@ def describe(summary: runs.PaymentRunSummary) -> str:
                      f"{flag}{changed}")
         if check.flagged and check.explanation_for_staff:
             lines.append(f"      {check.explanation_for_staff}")
+        if p.stale_rate_claim_ids:
+            lines.append(f"      STALE RATE: claim(s) {', '.join(map(str, p.stale_rate_claim_ids))} priced with a rate "
+                         "that may be out of date")
     if summary.left_out:
         lines.append("")
         lines.append(f"  Left out, waiting for a later run ({money(summary.left_out_pence)}):")

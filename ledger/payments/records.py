@@ -28,6 +28,8 @@ class PayeeTotal:
     benefit_check: BenefitCheck
     reference: str
     entry_id: int | None = None  # the payment entry, once confirmed
+    # Fees in this payment priced with a rate the rules file expects to have been replaced (see the claims).
+    stale_rate_claim_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,11 @@ class PaymentRunSummary:
     @property
     def left_out_pence(self) -> int:
         return sum(x.amount_pence for x in self.left_out)
+
+    @property
+    def stale_rate_claim_count(self) -> int:
+        """Fees in the run priced with a rate that may be out of date: a warning, not a bar to paying."""
+        return sum(len(p.stale_rate_claim_ids) for p in self.payees)
 
     @property
     def is_draft(self) -> bool:

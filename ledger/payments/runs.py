@@ -579,8 +579,17 @@ def payment_run_summary(session: Session, run_id: int) -> PaymentRunSummary:
     return _summary(session, _load_run(session, run_id, fresh=True))
 
 
+def _stale_rate_claims(session: Session, claim_ids: Iterable[int]) -> set[int]:
+    """Which of these claims were priced with a rate past its rules-file stale date (flagged on the claim)."""
+    found: set[int] = set()
+    for chunk in _chunks(sorted(claim_ids)):
+        found.update(session.execute(
+            select(_claims.c.id).where(_claims.c.id.in_(chunk), _claims.c.rate_stale_since.is_not(None))).scalars())
+    return found
+
+
 def _payee_total(run: PaymentRun, key: PayeeKey, t: Mapping[str, Any], row: Any, check: BenefitCheck,
-                 entry_id: int | None) -> PayeeTotal:
+                 entry_id: int | None, stale: set[int]) -> PayeeTotal:
     kind, payee_id = key
     set_at = _aware(row.bank_details_set_at) if row is not None else None
     created_at = _aware(run.created_at)
@@ -594,6 +603,7 @@ def _payee_total(run: PaymentRun, key: PayeeKey, t: Mapping[str, Any], row: Any,
         bank_details_set_at=set_at,
         bank_details_changed_since_draft=bool(set_at and created_at and set_at > created_at),
         benefit_check=check, reference=_credit_reference(run.reference, kind, payee_id), entry_id=entry_id,
+        stale_rate_claim_ids=tuple(c for c in t["claims"] if c in stale),
     )
 
 
@@ -614,8 +624,9 @@ def _summary(
         for r in session.execute(select(_payments.c.payee_kind, _payments.c.payee_id, _payments.c.entry_id)
                                  .where(_payments.c.run_id == run.id))
     }
+    stale = _stale_rate_claims(session, [c for t in totals.values() for c in t["claims"]])
     payees = [_payee_total(run, key, t, details[key[0]].get(key[1]), _check_of(checks, key, t["fee"]),
-                           entries.get(key))
+                           entries.get(key), stale)
               for key, t in sorted(totals.items())]
     override = None
     if run.override_reason is not None:

@@ -20,6 +20,7 @@ from ledger.claims import services as claims
 from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
 from ledger.errors import Conflict, LedgerError, PermissionDenied, ValidationError
+from ledger.formatting import money
 from ledger.labels import AFTER_APPROVAL
 from ledger.payments import runs
 from ledger.people import services as people
@@ -33,7 +34,13 @@ _SHOWN_ON_THE_FORM = (ValidationError, Conflict, PermissionDenied)
 
 class ApproveForm(FlaskForm):
     override_reason = TextAreaField("Override reason", validators=[Optional(), Length(max=2000)])
+    below_minimum_reason = TextAreaField("Reason for paying below the legal minimum",
+                                         validators=[Optional(), Length(max=2000)])
     submit = SubmitField("Approve")
+
+
+class TopUpForm(FlaskForm):
+    submit = SubmitField("Draft a top-up claim for the mileage owed")
 
 
 class RejectForm(FlaskForm):
@@ -107,6 +114,7 @@ def _claim_page(claim_id: int, *, problem: LedgerError | None = None, status: in
     return render_template(
         "finance/claim.html", claim=record, preview=preview, preview_problem=preview_problem, problem=problem,
         names=_names(session), approve_form=approve or ApproveForm(formdata=None),
+        top_up_form=TopUpForm(formdata=None, prefix="top_up"),
         reject_form=reject or RejectForm(formdata=None, prefix="reject"),
         return_form=return_ or ReturnForm(formdata=None, prefix="return"),
     ), status
@@ -122,7 +130,8 @@ def approve_claim(claim_id: int):
     try:
         outcome = claims.approve_claim(session, claim_id, actor_user_id=user.id,
                                        actor_participant_id=user.participant_id, rules=settings().claim_rules,
-                                       today=todays_date(), override_reason=form.override_reason.data or None)
+                                       today=todays_date(), override_reason=form.override_reason.data or None,
+                                       below_minimum_reason=form.below_minimum_reason.data or None)
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()
         return _claim_page(claim_id, approve=form, problem=error, status=error.status)
@@ -140,7 +149,7 @@ def reject_claim(claim_id: int):
     session = get_session()
     try:
         claims.reject_claim(session, claim_id, reason=form.reason.data, actor_user_id=current_actor().id,
-                            today=todays_date())
+                            today=todays_date(), rules=settings().claim_rules)
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()
         return _claim_page(claim_id, reject=form, problem=error, status=error.status)
@@ -164,6 +173,24 @@ def return_claim(claim_id: int):
     session.commit()
     flash(f"Claim {claim_id} is returned for more information.", "info")
     return redirect(url_for("finance.claim", claim_id=claim_id))
+
+
+@bp.route("/claims/<int:claim_id>/mileage-top-up", methods=["POST"])
+@requires("claims.approve")
+def draft_mileage_top_up(claim_id: int):
+    form = TopUpForm(prefix="top_up")
+    if not form.validate_on_submit():
+        return _claim_page(claim_id, status=400)
+    session = get_session()
+    try:
+        record, _ = claims.draft_mileage_top_up(session, claim_id, actor_user_id=current_actor().id)
+    except _SHOWN_ON_THE_FORM as error:
+        session.rollback()
+        return _claim_page(claim_id, problem=error, status=error.status)
+    session.commit()
+    flash(f"Top-up claim {record.id} for {money(record.offered_pence)} is drafted: submit and approve it like any "
+          "claim, and the next payment run pays it.", "info")
+    return redirect(url_for("finance.claim", claim_id=record.id))
 
 
 @bp.route("/claims/<int:claim_id>/receipts/<int:receipt_id>")

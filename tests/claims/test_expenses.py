@@ -87,7 +87,7 @@ def test_lines_of_one_claim_count_towards_the_band_in_order(session, world, rule
 
 def test_cancelled_claims_miles_no_longer_count_towards_the_band(session, world, rules):
     big = expenses(session, world, rules, *[miles(2000, dt.date(2025, 5, n)) for n in range(1, 6)], key="big")
-    services.cancel_claim(session, big.id, actor_user_id=world.manager, today=TODAY)
+    services.cancel_claim(session, big.id, actor_user_id=world.manager, today=TODAY, rules=rules)
 
     assert expenses(session, world, rules, miles(100, MEETING_DAY), key="after").amount_pence == 100 * 45
 
@@ -226,7 +226,7 @@ def test_rejecting_a_settling_claim_after_approval_reverses_it_and_frees_the_adv
                      expenses(session, world, rules, line(amount="55.00"), advance_id=advance.id))
 
     services.reject_claim(session, claim.id, reason="Receipt is for another trip", actor_user_id=world.finance2,
-                          today=TODAY)
+                          today=TODAY, rules=rules)
 
     freed = services.advance_record(session, session.get(services.Advance, advance.id))
     assert freed.status == "paid" and freed.settlement_claim_id is None
@@ -237,7 +237,8 @@ def test_rejecting_a_settling_claim_after_approval_reverses_it_and_frees_the_adv
 def test_a_claim_rejected_before_approval_frees_its_advance_for_another_claim(session, world, rules, advance):
     first = expenses(session, world, rules, line(amount="30.00"), advance_id=advance.id)
     services.submit_claim(session, first.id, actor_user_id=world.manager)
-    services.reject_claim(session, first.id, reason="Wrong receipts", actor_user_id=world.finance, today=TODAY)
+    services.reject_claim(session, first.id, reason="Wrong receipts", actor_user_id=world.finance, today=TODAY,
+                          rules=rules)
 
     second = expenses(session, world, rules, line(amount="35.00"), key="second", advance_id=advance.id)
 

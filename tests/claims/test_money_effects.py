@@ -124,7 +124,7 @@ def test_rejecting_an_approved_fee_posts_a_linked_reversal_and_clears_what_is_ow
     accrual = approve(session, world, claim_id, rules).claim.accrual_entry_id
 
     rejected = services.reject_claim(session, claim_id, reason="Duplicate of a paper claim",
-                                     actor_user_id=world.finance2, today=TODAY)
+                                     actor_user_id=world.finance2, today=TODAY, rules=rules)
 
     reversal = load_entry(session, rejected.reversal_entry_id)
     assert rejected.status == "rejected" and rejected.reason == "Duplicate of a paper claim"
@@ -137,7 +137,7 @@ def test_cancelling_an_approved_fee_posts_a_linked_reversal_and_clears_what_is_o
     claim_id = submitted_fee(session, world, rules=rules)
     accrual = approve(session, world, claim_id, rules).claim.accrual_entry_id
 
-    cancelled = services.cancel_claim(session, claim_id, actor_user_id=world.finance, today=TODAY,
+    cancelled = services.cancel_claim(session, claim_id, actor_user_id=world.finance, today=TODAY, rules=rules,
                                       reason="Attendance recorded against the wrong person")
 
     assert cancelled.status == "cancelled"
@@ -149,7 +149,7 @@ def test_cancelling_before_approval_posts_nothing(session, world, rules):
     claim_id = submitted_fee(session, world, rules=rules)
     before = footprint(session)
 
-    cancelled = services.cancel_claim(session, claim_id, actor_user_id=world.manager, today=TODAY,
+    cancelled = services.cancel_claim(session, claim_id, actor_user_id=world.manager, today=TODAY, rules=rules,
                                       may_reverse=False)
 
     assert cancelled.status == "cancelled" and cancelled.reversal_entry_id is None
@@ -161,7 +161,7 @@ def test_rejecting_before_approval_posts_nothing(session, world, rules):
     before = footprint(session)
 
     rejected = services.reject_claim(session, claim_id, reason="Not one of ours", actor_user_id=world.finance,
-                                     today=TODAY)
+                                     today=TODAY, rules=rules)
 
     assert rejected.status == "rejected" and footprint(session)[2] == before[2]
 
@@ -171,6 +171,7 @@ def test_only_finance_may_cancel_an_approved_claim(session, world, rules):
     approve(session, world, claim_id, rules)
 
     with pytest.raises(PermissionDenied):
-        services.cancel_claim(session, claim_id, actor_user_id=world.manager, today=TODAY, may_reverse=False)
+        services.cancel_claim(session, claim_id, actor_user_id=world.manager, today=TODAY, rules=rules,
+                              may_reverse=False)
 
     assert balance(session, f"owed:participant:{world.ann}") == -5040

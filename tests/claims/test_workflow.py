@@ -36,11 +36,11 @@ def _act(session, world, rules, claim_id: int, action: str):
         return approve(session, world, claim_id, rules)
     if action == "reject":
         return services.reject_claim(session, claim_id, reason="Not eligible", actor_user_id=world.finance,
-                                     today=TODAY)
+                                     today=TODAY, rules=rules)
     if action == "return":
         return services.return_claim(session, claim_id, reason="Which meeting?", actor_user_id=world.finance)
     if action == "cancel":
-        return services.cancel_claim(session, claim_id, actor_user_id=world.finance, today=TODAY)
+        return services.cancel_claim(session, claim_id, actor_user_id=world.finance, today=TODAY, rules=rules)
     # Paying is the payment run's: it asks the same table.
     return workflow.next_status(session.get(Claim, claim_id).status, action)
 

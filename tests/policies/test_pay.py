@@ -10,7 +10,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from policies.errors import InvalidInput, RuleNotFound
-from policies.pay import age_on, fee_pence, hourly_rate, legal_minimum, mileage, mileage_pence, miles_in_tax_year
+from policies.pay import (
+    age_on,
+    check_flat_fee,
+    fee_pence,
+    hourly_rate,
+    legal_minimum,
+    mileage,
+    mileage_pence,
+    miles_in_tax_year,
+    stale_rules,
+)
 
 ADULT = date(1980, 1, 1)
 
@@ -228,3 +238,85 @@ def test_the_mileage_band_restarts_each_tax_year():
 def test_passengers_on_a_bicycle_are_refused(rulebook):
     with pytest.raises(InvalidInput):
         mileage_pence("5", "bicycle", rulebook=rulebook, on=date(2025, 6, 1), passengers=1)
+
+
+# ---------------------------------------------------------------- flat fees and the legal minimum
+
+
+@pytest.mark.parametrize(
+    ("born", "minimum_pence", "band"),
+    [
+        (ADULT, 4884, "the National Living Wage for those aged 21 or over"),  # 4 h x £12.21
+        (date(2005, 1, 1), 4000, "the National Minimum Wage for those aged 18 to 20"),  # 4 h x £10.00
+        (date(2008, 1, 15), 3020, "the National Minimum Wage for those aged under 18"),  # 4 h x £7.55
+    ],
+)
+def test_a_flat_fee_is_held_against_the_minimum_for_its_hours_and_the_persons_age(rulebook, born, minimum_pence,
+                                                                                   band):
+    check = check_flat_fee(rulebook, date(2025, 6, 4), 2000, Decimal(4), date_of_birth=born)
+
+    assert check.minimum_pence == minimum_pence and check.shortfall_pence == minimum_pence - 2000
+    assert check.below_minimum and check.band == band
+    assert "4 hours" in check.explanation() and band in check.explanation()
+
+
+def test_a_flat_fee_for_someone_of_unknown_age_is_held_against_the_adult_rate_and_says_so(rulebook):
+    check = check_flat_fee(rulebook, date(2025, 6, 4), 2000, Decimal("2.5"))
+
+    assert check.minimum_pence == 3053  # 2.5 h x £12.21, rounded once, half up
+    assert not check.age_known and "no date of birth" in check.band
+    assert "date of birth is not recorded" in check.explanation()
+
+
+def test_a_flat_fee_at_or_above_the_minimum_is_not_short(rulebook):
+    check = check_flat_fee(rulebook, date(2025, 6, 4), 4884, Decimal(4), date_of_birth=ADULT)
+
+    assert not check.below_minimum and check.shortfall_pence == 0
+
+
+# ---------------------------------------------------------------- rates past their stale date
+
+NEW_RATE = """
+[[param]]
+key = "wage.real_living_wage.uk"
+value = 14.10
+unit = "GBP_per_hour"
+effective_from = 2026-11-10
+source = ["org_policy"]
+confidence = "high"
+"""
+
+
+def test_a_rate_for_work_after_its_stale_date_is_stale_on_the_day_of_the_work(rulebook):
+    rate = hourly_rate(rulebook, date(2026, 11, 5), basis="real_living_wage", date_of_birth=ADULT)
+
+    (stale,) = stale_rules(rulebook, rate)
+
+    assert stale.rule.key == "wage.real_living_wage.uk" and stale.on_work_day
+    assert stale.since == date(2026, 10, 31)
+    assert "31 October 2026" in stale.explanation() and "5 November 2026" in stale.explanation()
+
+
+def test_a_rate_for_work_before_its_stale_date_is_stale_only_when_judged_after_it(rulebook):
+    rate = hourly_rate(rulebook, date(2026, 10, 25), basis="real_living_wage", date_of_birth=ADULT)
+
+    assert stale_rules(rulebook, rate) == ()
+    assert stale_rules(rulebook, rate, today=date(2026, 10, 30)) == ()
+    (stale,) = stale_rules(rulebook, rate, today=date(2026, 12, 1))
+    assert not stale.on_work_day and "no newer figure has been added" in stale.explanation()
+
+
+def test_once_a_newer_rate_is_added_the_old_one_is_right_for_the_days_it_still_covers(override):
+    rules = override(NEW_RATE)
+    before_it = hourly_rate(rules, date(2026, 11, 5), basis="real_living_wage", date_of_birth=ADULT)
+    after_it = hourly_rate(rules, date(2026, 11, 12), basis="real_living_wage", date_of_birth=ADULT)
+
+    assert before_it.per_hour == Decimal("13.45") and after_it.per_hour == Decimal("14.10")
+    assert stale_rules(rules, before_it, today=date(2026, 12, 1)) == ()
+    assert stale_rules(rules, after_it, today=date(2026, 12, 1)) == ()
+
+
+def test_rates_replaced_in_the_built_in_rules_are_never_stale(rulebook):
+    rate = hourly_rate(rulebook, date(2025, 6, 4), basis="real_living_wage", region="london", date_of_birth=ADULT)
+
+    assert stale_rules(rulebook, rate, today=date(2026, 12, 1)) == ()

@@ -168,7 +168,7 @@ def test_budget_position_splits_committed_and_spent_by_cost_line(session):
     cancelled = approved(claims.create_expense_claim(
         session, participant_id=ann, activity_id=activity, idempotency_key="twice", actor_user_id=manager,
         rules=RULES, lines=[{"category": "taxi", "description": "Taxi (entered twice)", "amount": "10.00"}])[0].id)
-    claims.cancel_claim(session, cancelled, actor_user_id=finance, today=dt.date(2025, 6, 21))
+    claims.cancel_claim(session, cancelled, actor_user_id=finance, today=dt.date(2025, 6, 21), rules=RULES)
 
     position = services.budget_position(session, code, as_at=dt.date(2025, 6, 30))
     lines = {line.kind: line for line in position.lines}
