@@ -13,7 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ledger.db import Base, BigId
 
 # What an event can be about. A record of one of these kinds is named by its id as text (a month as 2026-10).
-SUBJECTS = ("claim", "payment_run", "advance", "period", "participant", "group", "user", "api_token")
+SUBJECTS = ("claim", "payment_run", "advance", "period", "participant", "group", "user", "api_token",
+            "manual_entry")
 
 
 class Event(Base):
