@@ -277,12 +277,12 @@ def approve_manual_entry(session: Session, manual_entry_id: int, *, actor_user_i
     row = _locked(session, manual_entry_id)
     if row.proposed_by_user_id == actor_user_id:
         raise PermissionDenied("You proposed this entry, so you cannot approve it: a different finance user must.")
-    after = MANUAL_ENTRY.next_status(row.status, "approve")
-    draft = _draft_of(row)
-    entry = _post(session, draft, actor_user_id, time_credit_floor_minutes)
+    before = row.status
+    after = MANUAL_ENTRY.next_status(before, "approve")
+    entry = _post(session, _draft_of(row), actor_user_id, time_credit_floor_minutes)
     _move(session, row, "approve", after, actor_user_id, entry_id=entry.id)
-    record_event(session, NewEvent(subject="manual_entry", subject_id=row.id, action="approve",
-                                   actor_user_id=actor_user_id, before=row.status, after=after, entry_id=entry.id,
+    record_event(session, NewEvent(subject="manual_entry", subject_id=manual_entry_id, action="approve",
+                                   actor_user_id=actor_user_id, before=before, after=after, entry_id=entry.id,
                                    note="Second finance user approved; the entry is posted."))
     return get_manual_entry(session, manual_entry_id)
 
@@ -295,10 +295,11 @@ def reject_manual_entry(session: Session, manual_entry_id: int, *, actor_user_id
     if len(reason) > MAX_REASON:
         raise ValidationError(f"The reason is longer than {MAX_REASON} characters.", fields={"reason": ["too long"]})
     row = _locked(session, manual_entry_id)
-    after = MANUAL_ENTRY.next_status(row.status, "reject")
+    before = row.status
+    after = MANUAL_ENTRY.next_status(before, "reject")
     _move(session, row, "reject", after, actor_user_id, rejection_reason=reason.strip())
-    record_event(session, NewEvent(subject="manual_entry", subject_id=row.id, action="reject",
-                                   actor_user_id=actor_user_id, before=row.status, after=after,
+    record_event(session, NewEvent(subject="manual_entry", subject_id=manual_entry_id, action="reject",
+                                   actor_user_id=actor_user_id, before=before, after=after,
                                    reason=reason.strip()))
     return get_manual_entry(session, manual_entry_id)
 

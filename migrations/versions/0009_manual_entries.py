@@ -7,7 +7,11 @@ Create Date: 2026-12-01
 Every entry finance posts by hand (the API's ``POST /books/entries`` and the manual entries page) gets a row in
 ``manual_entries``: its reason, its proposer and, above ``MANUAL_ENTRY_SECOND_APPROVAL_ABOVE_PENCE``, the
 different finance user who approved (or rejected) it. A proposal's lines wait here until it is approved; only
-then does the entry reach the books. A new table only: nothing before it changes.
+then does the entry reach the books.
+
+``events.from_status`` and ``to_status`` grow to 24 characters on PostgreSQL, for "waiting_for_approval".
+SQLite does not enforce a varchar's length; rebuilding events there to restate it would drop its append-only
+triggers, so its declared type stays as 0006 made it.
 """
 
 import sqlalchemy as sa
@@ -53,8 +57,14 @@ def upgrade() -> None:
         sa.UniqueConstraint("entry_id", name=op.f("uq_manual_entries_entry_id")),
     )
     op.create_index("ix_manual_entries_status", "manual_entries", ["status", "id"])
+    if op.get_bind().dialect.name == "postgresql":
+        for column in ("from_status", "to_status"):
+            op.alter_column("events", column, type_=sa.String(length=24), existing_type=sa.String(length=16),
+                            existing_nullable=True)
 
 
 def downgrade() -> None:
+    # events' status columns stay 24 characters wide: narrowing them would mean rewriting recorded events
+    # (append-only), and a wider column is harmless to 0008.
     op.drop_index("ix_manual_entries_status", table_name="manual_entries")
     op.drop_table("manual_entries")
