@@ -156,3 +156,62 @@ def test_a_participant_chooses_time_credits_for_a_fee(carer_with_a_fee, page):
     page.wait_for_url(f"{base}/my/claims/{claim_id}")
     expect(page.get_by_role("status").first).to_have_text(re.compile(r"^Your choice is recorded: time credits"))
     expect(page.locator("#claim-choice")).to_have_text("Time credits instead")
+
+
+@pytest.fixture
+def finance_with_a_chart(live_app):
+    add_user(live_app, "fin@example.org", ["finance"])
+    with database(live_app) as session:
+        for code, name, kind in [("fees:guide", "Fees: dementia guide", "expense"),
+                                 ("owed:participant:1", "Owed to participant 1", "liability"),
+                                 ("bank:main", "Current account", "asset")]:
+            posting.open_account(session, code=code, name=name, type=kind, unit="GBP")
+    return live_app
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_finance_posts_a_manual_entry_and_sees_a_refusal_beside_its_field(finance_with_a_chart, page, width,
+                                                                         tmp_path):
+    base = finance_with_a_chart.config["BASE_URL"]
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{base}/login")
+    page.get_by_label("Email address").fill("fin@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Manual journal entries").click()
+    page.wait_for_url(f"{base}/books/manual-entries")
+
+    page.get_by_label("Description").fill("Fee for the film shoot, paid by cheque")
+    page.get_by_label("Why is this posted by hand?").fill("Paid by cheque at the event")
+    lines = [("fees:guide", "Debit", ""), ("owed:participant:1", "Credit", "fee")]
+    for i, (account, side, kind) in enumerate(lines):
+        line = page.get_by_role("group", name=f"Line {i + 1}")
+        line.get_by_label("Account code").fill(account)
+        line.get_by_label("Debit or credit").select_option(label=side)
+        line.get_by_label("Amount").fill("150.00")
+        if kind:
+            line.get_by_label("What it is").select_option(kind)
+    page.get_by_role("button", name="Post the entry").click()
+
+    # Owed but never paid: refused, the message beside the account, the summary linking to it.
+    expect(page.get_by_role("alert")).to_contain_text("no payment run would pay")
+    expect(page.locator("#lines-1-account-error")).to_contain_text("no payment run would pay")
+    expect(page.locator("#lines-1-account")).to_have_attribute("aria-invalid", "true")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)  # SCREENSHOT_DIR=... to look at them
+    page.screenshot(path=str(shots / f"manual-refused-{width}.png"), full_page=True)
+
+    for i, (account, side) in enumerate([("owed:participant:1", "Debit"), ("bank:main", "Credit")], start=2):
+        line = page.get_by_role("group", name=f"Line {i + 1}")
+        line.get_by_label("Account code").fill(account)
+        line.get_by_label("Debit or credit").select_option(label=side)
+        line.get_by_label("Amount").fill("150.00")
+        if account.startswith("owed:"):
+            line.get_by_label("What it is").select_option("fee")
+    page.get_by_role("button", name="Post the entry").click()
+
+    expect(page.get_by_role("status")).to_have_text(re.compile(r"^Entry \d+ is posted\.$"))
+    expect(page.get_by_role("cell", name=re.compile("Reason: Paid by cheque at the event"))).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=str(shots / f"manual-posted-{width}.png"), full_page=True)
