@@ -35,6 +35,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -167,10 +168,14 @@ def owed_credit_refusal(postings: Sequence[PostingLine]) -> ValidationError | No
         if net[code] < 0:
             i = first[code]
             return ValidationError(
-                f"Posting {i + 1} makes {code} owed {-net[code]} pence more, which no payment run would pay. "
+                f"Posting {i + 1} makes {code} owed {_pounds(-net[code])} more, which no payment run would pay. "
                 "Owed money comes from an approved claim; a payment by hand debits what is owed in the same "
                 "entry.", fields={f"postings.{i}.account": ["leaves a person owed money no run will pay"]})
     return None
+
+
+def _pounds(pence: int) -> str:
+    return f"£{Decimal(pence).scaleb(-2):,.2f}"
 
 
 def gbp_debits(postings: Sequence[PostingLine]) -> int:
@@ -218,7 +223,7 @@ def submit_manual_entry(session: Session, draft: ManualDraft, *, actor_user_id: 
     record_event(session, NewEvent(
         subject="manual_entry", subject_id=record.id, action="propose", actor_user_id=actor_user_id,
         after="waiting_for_approval", reason=draft.reason,
-        note=f"£{size / 100:,.2f} in debits is above £{second_approval_above_pence / 100:,.2f}: "
+        note=f"{_pounds(size)} in debits is above {_pounds(second_approval_above_pence)}: "
              "a second finance user must approve it."))
     return Submitted(record, None)
 

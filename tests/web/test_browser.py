@@ -212,6 +212,6 @@ def test_finance_posts_a_manual_entry_and_sees_a_refusal_beside_its_field(financ
     page.get_by_role("button", name="Post the entry").click()
 
     expect(page.get_by_role("status")).to_have_text(re.compile(r"^Entry \d+ is posted\.$"))
-    expect(page.get_by_role("cell", name=re.compile("Reason: Paid by cheque at the event"))).to_be_visible()
+    expect(page.get_by_role("listitem").filter(has_text="Reason: Paid by cheque at the event")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.screenshot(path=str(shots / f"manual-posted-{width}.png"), full_page=True)

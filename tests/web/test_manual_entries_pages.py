@@ -84,7 +84,7 @@ def test_posting_an_entry_by_hand(app, finance):
                                ).scalar_one() == "Fee for the film shoot, paid by cheque"
         assert (kept.status, kept.reason) == ("posted", "Paid by cheque at the event")
     assert f"Entry {kept.entry_id} is posted." in text
-    assert f"Posted as entry {kept.entry_id}" in text
+    assert f"£300.00 of debits · posted as entry {kept.entry_id}" in text  # the fee and its payment
     assert "Reason: Paid by cheque at the event" in text
 
 
