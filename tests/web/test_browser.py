@@ -215,3 +215,48 @@ def test_finance_posts_a_manual_entry_and_sees_a_refusal_beside_its_field(financ
     expect(page.get_by_role("listitem").filter(has_text="Reason: Paid by cheque at the event")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.screenshot(path=str(shots / f"manual-posted-{width}.png"), full_page=True)
+
+
+def _sign_in_as(page, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+
+
+def test_a_second_finance_user_approves_a_large_manual_entry(finance_with_a_chart, page, tmp_path):
+    app = finance_with_a_chart
+    base = app.config["BASE_URL"]
+    add_user(app, "second@example.org", ["finance"])
+    page.set_viewport_size({"width": 320, "height": 900})
+    _sign_in_as(page, base, "fin@example.org")
+    page.goto(f"{base}/books/manual-entries")
+    page.get_by_label("Description").fill("Fee for the conference, paid by cheque")
+    page.get_by_label("Why is this posted by hand?").fill("Paid by cheque on the day")
+    for i, (account, side, kind) in enumerate([("fees:guide", "Debit", ""), ("owed:participant:1", "Credit", "fee"),
+                                               ("owed:participant:1", "Debit", "fee"), ("bank:main", "Credit", "")]):
+        line = page.get_by_role("group", name=f"Line {i + 1}")
+        line.get_by_label("Account code").fill(account)
+        line.get_by_label("Debit or credit").select_option(label=side)
+        line.get_by_label("Amount").fill("400.00")
+        if kind:
+            line.get_by_label("What it is").select_option(kind)
+    page.get_by_role("button", name="Post the entry").click()
+
+    expect(page.get_by_role("status")).to_contain_text("is waiting for a second finance user")
+    expect(page.get_by_text("so a different finance user must approve it")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^Approve and post"))).to_have_count(0)
+
+    page.get_by_role("button", name=re.compile("^Sign out")).click()
+    _sign_in_as(page, base, "second@example.org")
+    page.goto(f"{base}/books/manual-entries")
+    expect(page.get_by_role("heading", name=re.compile("Fee for the conference"))).to_be_visible()
+    page.screenshot(path=str(Path(os.environ.get("SCREENSHOT_DIR") or tmp_path) / "manual-waiting-320.png"),
+                    full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.get_by_role("button", name=re.compile("^Approve and post manual entry")).click()
+
+    approved = re.compile(r"^Manual entry \d+ is approved: entry \d+ is posted\.$")
+    expect(page.get_by_role("status")).to_have_text(approved)
+    expect(page.get_by_text("No manual entry is waiting for approval.")).to_be_visible()
