@@ -38,6 +38,8 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "VOUCHERS_COUNT_AS_EARNINGS": env.get("VOUCHERS_COUNT_AS_EARNINGS", "true").lower() != "false",
         # Claims above this many pence need a second finance approver.
         "SECOND_APPROVAL_ABOVE_PENCE": int(env.get("SECOND_APPROVAL_ABOVE_PENCE", "50000")),
+        # Manual journal entries whose debits in pounds are above this many pence wait for a second finance user.
+        "MANUAL_ENTRY_SECOND_APPROVAL_ABOVE_PENCE": int(env.get("MANUAL_ENTRY_SECOND_APPROVAL_ABOVE_PENCE", "50000")),
         "TIME_CREDIT_OVERDRAFT_MINUTES": int(env.get("TIME_CREDIT_OVERDRAFT_MINUTES", "0")),
         "RECEIPT_MAX_BYTES": int(env.get("RECEIPT_MAX_BYTES", str(5 * 1024 * 1024))),
         "BACS_SERVICE_USER_NUMBER": env.get("BACS_SERVICE_USER_NUMBER", "123456"),

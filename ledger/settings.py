@@ -67,6 +67,8 @@ class Settings:
     public_rate_limit: PublicRateLimit
     time_credit_overdraft_minutes: int
     fixed_today: dt.date | None = None  # LEDGER_TODAY: the day taken as today, for a demonstration or a test
+    # A manual journal entry with more than this in pounds of debits waits for a second finance user.
+    manual_entry_second_approval_above_pence: int = 50_000
 
     @property
     def pay_basis(self) -> str:
@@ -133,7 +135,21 @@ def build_settings(config: Mapping[str, Any]) -> Settings:
                                           window_seconds=int(config["PUBLIC_API_RATE_WINDOW_SECONDS"])),
         time_credit_overdraft_minutes=int(config.get("TIME_CREDIT_OVERDRAFT_MINUTES") or 0),
         fixed_today=_fixed_today(config.get("LEDGER_TODAY")),
+        manual_entry_second_approval_above_pence=_not_negative(config, "MANUAL_ENTRY_SECOND_APPROVAL_ABOVE_PENCE",
+                                                               50_000),
     )
+
+
+def _not_negative(config: Mapping[str, Any], name: str, default: int) -> int:
+    """A whole number setting of zero or more; a typo stops the app at start."""
+    value = config.get(name, default)
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"{name} must be a whole number of pence, not {value!r}.") from None
+    if number < 0:
+        raise ConfigurationError(f"{name} must be zero or more, not {number}.")
+    return number
 
 
 def _fixed_today(value: Any) -> dt.date | None:

@@ -1,22 +1,26 @@
 """The books over JSON: accounts, entries, reversals, balances, statements, trial balance, locks.
 
 Amounts are signed integers in the unit's minor unit (pence for GBP, minutes for TIME); debits positive.
+Entries posted here are manual journal entries: they go through ``ledger.books.manual`` (a reason, no system
+kinds or keys, no owed money a run will not pay, a second finance user above the configured amount).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ledger.auth.access import current_actor, requires
-from ledger.books import posting, queries
+from ledger.books import manual, posting, queries
+from ledger.books.kinds import POSTABLE_KINDS
 from ledger.books.models import ACCOUNT_TYPES
 from ledger.books.records import PostingLine
 from ledger.books.units import UNITS
-from ledger.context import get_session
+from ledger.context import get_session, settings
 
 blp = Blueprint("books_api", __name__, url_prefix="/api/v1", description="The double-entry books")
 
@@ -35,6 +39,8 @@ class PostingSchema(Schema):
     amount = fields.Int(required=True, strict=True)
     unit = fields.Str(required=True, validate=validate.OneOf(list(UNITS)))
     memo = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    # What a posting to a person's money or time is (fee, expense...): required on those accounts, else absent.
+    kind = fields.Str(load_default=None, allow_none=True, validate=validate.OneOf(sorted(POSTABLE_KINDS)))
 
 
 class PostedSchema(PostingSchema):
@@ -47,6 +53,38 @@ class EntryInSchema(Schema):
     idempotency_key = fields.Str(required=True, validate=validate.Length(1, 200))
     kind = fields.Str(load_default="manual", validate=validate.Length(1, 40))
     postings = fields.List(fields.Nested(PostingSchema), required=True, validate=validate.Length(min=2))
+    # Why the entry is posted by hand: kept with it, and shown to the second finance user.
+    reason = fields.Str(required=True, validate=validate.Length(1, manual.MAX_REASON))
+
+
+class ManualEntrySchema(Schema):
+    """A manual journal entry: posted at once, or waiting for (or decided by) a second finance user."""
+
+    id = fields.Int()
+    status = fields.Str()
+    effective_date = fields.Date()
+    description = fields.Str()
+    reason = fields.Str()
+    kind = fields.Str()
+    idempotency_key = fields.Str()
+    gbp_debits_pence = fields.Int()
+    needs_second_user = fields.Bool()
+    proposed_by = fields.Int()
+    proposed_at = fields.DateTime()
+    decided_by = fields.Int(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    rejection_reason = fields.Str(allow_none=True)
+    entry_id = fields.Int(allow_none=True)
+    postings = fields.List(fields.Nested(PostingSchema))
+
+
+class ManualEntryArgsSchema(Schema):
+    status = fields.Str(load_default=None, validate=validate.OneOf(sorted(manual.MANUAL_ENTRY.statuses)))
+    limit = fields.Int(load_default=50, validate=validate.Range(1, 200))
+
+
+class RejectInSchema(Schema):
+    reason = fields.Str(required=True, validate=validate.Length(1, manual.MAX_REASON))
 
 
 class EntrySchema(Schema):
@@ -187,20 +225,80 @@ def trial_balance(args):
 @blp.doc(security=[{"bearer": []}])
 @blp.arguments(EntryInSchema)
 @blp.response(201, EntrySchema)
+@blp.alt_response(202, schema=ManualEntrySchema, description="Waiting for a second finance user to approve it.")
 def post_entry(data):
-    """Post a balanced entry. Replaying the same idempotency key and content returns the original."""
+    """Post a manual entry (201), or keep it for a second finance user above the configured amount (202).
+
+    Replaying the same idempotency key and content returns the original entry or proposal.
+    """
     session = get_session()
-    entry = posting.post_entry(
+    submitted = manual.submit_manual_entry(
         session,
-        effective_date=data["effective_date"],
-        description=data["description"],
-        idempotency_key=data["idempotency_key"],
-        kind=data["kind"],
-        postings=[PostingLine(p["account"], p["amount"], p["unit"], p["memo"]) for p in data["postings"]],
+        manual.ManualDraft(
+            effective_date=data["effective_date"], description=data["description"], reason=data["reason"],
+            idempotency_key=data["idempotency_key"], kind=data["kind"],
+            postings=tuple(PostingLine(p["account"], p["amount"], p["unit"], p["memo"], p["kind"])
+                           for p in data["postings"])),
         actor_user_id=current_actor().id,
+        second_approval_above_pence=settings().manual_entry_second_approval_above_pence,
+        time_credit_floor_minutes=settings().time_credit_overdraft_minutes,
     )
     session.commit()
-    return posting.load_entry(session, entry.id)
+    if submitted.waiting:
+        return _accepted(ManualEntrySchema().dump(submitted.record))
+    return posting.load_entry(session, submitted.entry.id)
+
+
+def _accepted(body):
+    response = jsonify(body)
+    response.status_code = 202
+    return response
+
+
+@blp.route("/manual-entries")
+@requires("books.read")
+@blp.doc(security=[{"bearer": []}])
+@blp.arguments(ManualEntryArgsSchema, location="query")
+@blp.response(200, ManualEntrySchema(many=True))
+def list_manual_entries(args):
+    """Manual journal entries, newest first; ``status=waiting_for_approval`` for those a second user must see."""
+    return manual.list_manual_entries(get_session(), status=args["status"], limit=args["limit"])
+
+
+@blp.route("/manual-entries/<int:manual_entry_id>")
+@requires("books.read")
+@blp.doc(security=[{"bearer": []}])
+@blp.response(200, ManualEntrySchema)
+def get_manual_entry(manual_entry_id):
+    """One manual journal entry: its reason, who proposed and decided it, and its entry once posted."""
+    return manual.get_manual_entry(get_session(), manual_entry_id)
+
+
+@blp.route("/manual-entries/<int:manual_entry_id>/approve", methods=["POST"])
+@requires("books.post")
+@blp.doc(security=[{"bearer": []}])
+@blp.response(200, ManualEntrySchema)
+def approve_manual_entry(manual_entry_id):
+    """Approve and post a proposal, as a finance user other than its proposer."""
+    session = get_session()
+    record = manual.approve_manual_entry(session, manual_entry_id, actor_user_id=current_actor().id,
+                                         time_credit_floor_minutes=settings().time_credit_overdraft_minutes)
+    session.commit()
+    return record
+
+
+@blp.route("/manual-entries/<int:manual_entry_id>/reject", methods=["POST"])
+@requires("books.post")
+@blp.doc(security=[{"bearer": []}])
+@blp.arguments(RejectInSchema)
+@blp.response(200, ManualEntrySchema)
+def reject_manual_entry(data, manual_entry_id):
+    """Reject a proposal, saying why; nothing reaches the books."""
+    session = get_session()
+    record = manual.reject_manual_entry(session, manual_entry_id, actor_user_id=current_actor().id,
+                                        reason=data["reason"])
+    session.commit()
+    return record
 
 
 @blp.route("/entries/<int:entry_id>")
@@ -220,9 +318,10 @@ def get_entry(entry_id):
 def reverse_entry(data, entry_id):
     """Reverse an entry at a chosen effective date (once only)."""
     session = get_session()
-    entry = posting.reverse_entry(session, entry_id, effective_date=data["effective_date"],
-                                  description=data["description"], idempotency_key=data["idempotency_key"],
-                                  actor_user_id=current_actor().id)
+    entry = manual.reverse_by_hand(session, entry_id, effective_date=data["effective_date"],
+                                   description=data["description"], idempotency_key=data["idempotency_key"],
+                                   actor_user_id=current_actor().id,
+                                   time_credit_floor_minutes=settings().time_credit_overdraft_minutes)
     session.commit()
     return posting.load_entry(session, entry.id)
 

@@ -23,7 +23,8 @@ here, whoever posted it (a claim, a payment run, the time bank, or finance by ha
 Money reaches a person when an entry debits what they are owed (or their advance) and credits the bank.
 
 System entry kinds and idempotency namespaces (the claims, payment runs and time bank use them) are
-reserved: a manual journal entry may not use them, so it can never pass for a claim, a run or a transfer.
+reserved: a manual journal entry may not use them (``ledger/books/manual.py`` refuses them), so it can never pass
+for a claim, a run or a transfer.
 """
 
 from __future__ import annotations

@@ -1,10 +1,14 @@
-"""Tables of the books. Written only by ``ledger.books.posting``; read by ``ledger.books.queries``."""
+"""Tables of the books. Written only by ``ledger.books.posting`` (manual entries: ``ledger.books.manual``).
+
+Read by ``ledger.books.queries``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -119,3 +123,40 @@ class LockedPeriod(Base):
     month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     locked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     locked_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+#: What a manual journal entry can be: posted at once, or waiting for a second finance user, then posted or rejected.
+MANUAL_ENTRY_STATUSES = ("waiting_for_approval", "posted", "rejected")
+
+
+class ManualEntry(Base):
+    """A journal entry finance made by hand: why (the reason), who proposed it, who approved it, and its entry.
+
+    Written only by ``ledger.books.manual``. An entry at or below the second-approval amount is posted at once
+    (status ``posted``, no second user); above it, it waits here until a different finance user approves it.
+    """
+
+    __tablename__ = "manual_entries"
+    __table_args__ = (
+        CheckConstraint("status IN ('waiting_for_approval','posted','rejected')", name="status"),
+        Index("ix_manual_entries_status", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    status: Mapped[str] = mapped_column(String(24))
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    effective_date: Mapped[dt.date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(40))
+    # The lines as proposed: [{"account", "amount", "unit", "memo", "kind"}], posted exactly so on approval.
+    postings: Mapped[list] = mapped_column(JSON)
+    gbp_debits_pence: Mapped[int] = mapped_column(BigInteger)
+    needs_second_user: Mapped[bool] = mapped_column(Boolean)
+    proposed_by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"), unique=True)

@@ -469,8 +469,12 @@ def reverse_entry(
     idempotency_key: str | None = None,
     actor_user_id: int | None = None,
     kind: str | None = None,
+    time_credit_floor_minutes: int = 0,
 ) -> Entry:
-    """Post the mirror of an entry, linked to it; an entry can be reversed only once."""
+    """Post the mirror of an entry, linked to it; an entry can be reversed only once.
+
+    Like any entry, a reversal cannot take a participant's time credits below ``-time_credit_floor_minutes``.
+    """
     original = load_entry(session, entry_id)
     if original.reverses_entry_id is not None:
         raise Conflict(
@@ -495,6 +499,7 @@ def reverse_entry(
         actor_user_id=actor_user_id,
         kind=kind or f"reversal:{original.kind}"[:40],
         reverses_entry_id=entry_id,
+        time_credit_floor_minutes=time_credit_floor_minutes,
     )
 
 

@@ -13,7 +13,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ledger.db import Base, BigId
 
 # What an event can be about. A record of one of these kinds is named by its id as text (a month as 2026-10).
-SUBJECTS = ("claim", "payment_run", "advance", "period", "participant", "group", "user", "api_token")
+SUBJECTS = ("claim", "payment_run", "advance", "period", "participant", "group", "user", "api_token",
+            "manual_entry")
+
+# Long enough for "waiting_for_approval" (migration 0009 widened it on PostgreSQL). SQLite does not enforce a
+# length, and rebuilding events there to restate it would drop its append-only triggers: it keeps 0006's.
+STATUS = String(24).with_variant(String(16), "sqlite")
 
 
 class Event(Base):
@@ -33,8 +38,8 @@ class Event(Base):
     subject_type: Mapped[str] = mapped_column(String(24))
     subject_id: Mapped[str] = mapped_column(String(40))
     action: Mapped[str] = mapped_column(String(40))
-    from_status: Mapped[str | None] = mapped_column(String(16))
-    to_status: Mapped[str | None] = mapped_column(String(16))
+    from_status: Mapped[str | None] = mapped_column(STATUS)
+    to_status: Mapped[str | None] = mapped_column(STATUS)
     # Why, in the words of the person who did it (a rejection, an override, a cancelled run).
     reason: Mapped[str | None] = mapped_column(Text)
     # What the system says happened, when there is more to say than the action ("First of two approvals").

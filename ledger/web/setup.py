@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 NAV_LINKS: list[tuple[str, str, str]] = [
     ("Trial balance", "books.trial_balance", "books.read"),
     ("Locked periods", "books.periods", "books.read"),
+    ("Manual journal entries", "books.manual_entries", "books.read"),
     ("My money", "participant.my_money", "self"),
     ("Claims to approve", "finance.claims_waiting", "claims.approve"),
     ("Payment runs", "finance.payment_runs", "payments.manage"),

@@ -48,6 +48,7 @@ def fee(key="fee-ann-2025-05-06", amount=4500, date="2025-05-06", **changes):
         "description": "Ann: advisory group, 3 hours at the London Living Wage",
         "idempotency_key": key,
         "kind": "fee",
+        "reason": "Recorded by hand: the claim form was on paper",
         "postings": [
             {"account": "fees:guide", "amount": amount, "unit": "GBP"},
             {"account": "owed:ann", "amount": -amount, "unit": "GBP", "memo": "fee"},
@@ -247,7 +248,7 @@ def may_and_june(books) -> Books:
         fee(key="credits-ann-2025-05-07", date="2025-05-07", kind="time_credits", description="Ann: 2 hours",
             postings=[{"account": "credits:issued", "amount": 120, "unit": "TIME"},
                       {"account": "credits:ann", "amount": -120, "unit": "TIME"}]),
-        fee(key="payment-run-7", date="2025-06-02", kind="payment", description="Payment run 7", postings=[
+        fee(key="cheque-ann-7", date="2025-06-02", kind="manual", description="Ann paid by cheque", postings=[
             {"account": "owed:ann", "amount": 5750, "unit": "GBP"},
             {"account": "bank", "amount": -5750, "unit": "GBP"}]),
     ]

@@ -156,3 +156,107 @@ def test_a_participant_chooses_time_credits_for_a_fee(carer_with_a_fee, page):
     page.wait_for_url(f"{base}/my/claims/{claim_id}")
     expect(page.get_by_role("status").first).to_have_text(re.compile(r"^Your choice is recorded: time credits"))
     expect(page.locator("#claim-choice")).to_have_text("Time credits instead")
+
+
+@pytest.fixture
+def finance_with_a_chart(live_app):
+    add_user(live_app, "fin@example.org", ["finance"])
+    with database(live_app) as session:
+        for code, name, kind in [("fees:guide", "Fees: dementia guide", "expense"),
+                                 ("owed:participant:1", "Owed to participant 1", "liability"),
+                                 ("bank:main", "Current account", "asset")]:
+            posting.open_account(session, code=code, name=name, type=kind, unit="GBP")
+    return live_app
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_finance_posts_a_manual_entry_and_sees_a_refusal_beside_its_field(finance_with_a_chart, page, width,
+                                                                         tmp_path):
+    base = finance_with_a_chart.config["BASE_URL"]
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{base}/login")
+    page.get_by_label("Email address").fill("fin@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Manual journal entries").click()
+    page.wait_for_url(f"{base}/books/manual-entries")
+
+    page.get_by_label("Description").fill("Fee for the film shoot, paid by cheque")
+    page.get_by_label("Why is this posted by hand?").fill("Paid by cheque at the event")
+    lines = [("fees:guide", "Debit", ""), ("owed:participant:1", "Credit", "fee")]
+    for i, (account, side, kind) in enumerate(lines):
+        line = page.get_by_role("group", name=f"Line {i + 1}")
+        line.get_by_label("Account code").fill(account)
+        line.get_by_label("Debit or credit").select_option(label=side)
+        line.get_by_label("Amount").fill("150.00")
+        if kind:
+            line.get_by_label("What it is").select_option(kind)
+    page.get_by_role("button", name="Post the entry").click()
+
+    # Owed but never paid: refused, the message beside the account, the summary linking to it.
+    expect(page.get_by_role("alert")).to_contain_text("no payment run would pay")
+    expect(page.locator("#lines-1-account-error")).to_contain_text("no payment run would pay")
+    expect(page.locator("#lines-1-account")).to_have_attribute("aria-invalid", "true")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)  # SCREENSHOT_DIR=... to look at them
+    page.screenshot(path=str(shots / f"manual-refused-{width}.png"), full_page=True)
+
+    for i, (account, side) in enumerate([("owed:participant:1", "Debit"), ("bank:main", "Credit")], start=2):
+        line = page.get_by_role("group", name=f"Line {i + 1}")
+        line.get_by_label("Account code").fill(account)
+        line.get_by_label("Debit or credit").select_option(label=side)
+        line.get_by_label("Amount").fill("150.00")
+        if account.startswith("owed:"):
+            line.get_by_label("What it is").select_option("fee")
+    page.get_by_role("button", name="Post the entry").click()
+
+    expect(page.get_by_role("status")).to_have_text(re.compile(r"^Entry \d+ is posted\.$"))
+    expect(page.get_by_role("listitem").filter(has_text="Reason: Paid by cheque at the event")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=str(shots / f"manual-posted-{width}.png"), full_page=True)
+
+
+def _sign_in_as(page, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+
+
+def test_a_second_finance_user_approves_a_large_manual_entry(finance_with_a_chart, page, tmp_path):
+    app = finance_with_a_chart
+    base = app.config["BASE_URL"]
+    add_user(app, "second@example.org", ["finance"])
+    page.set_viewport_size({"width": 320, "height": 900})
+    _sign_in_as(page, base, "fin@example.org")
+    page.goto(f"{base}/books/manual-entries")
+    page.get_by_label("Description").fill("Fee for the conference, paid by cheque")
+    page.get_by_label("Why is this posted by hand?").fill("Paid by cheque on the day")
+    for i, (account, side, kind) in enumerate([("fees:guide", "Debit", ""), ("owed:participant:1", "Credit", "fee"),
+                                               ("owed:participant:1", "Debit", "fee"), ("bank:main", "Credit", "")]):
+        line = page.get_by_role("group", name=f"Line {i + 1}")
+        line.get_by_label("Account code").fill(account)
+        line.get_by_label("Debit or credit").select_option(label=side)
+        line.get_by_label("Amount").fill("400.00")
+        if kind:
+            line.get_by_label("What it is").select_option(kind)
+    page.get_by_role("button", name="Post the entry").click()
+
+    expect(page.get_by_role("status")).to_contain_text("is waiting for a second finance user")
+    expect(page.get_by_text("so a different finance user must approve it")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^Approve and post"))).to_have_count(0)
+
+    page.get_by_role("button", name=re.compile("^Sign out")).click()
+    _sign_in_as(page, base, "second@example.org")
+    page.goto(f"{base}/books/manual-entries")
+    expect(page.get_by_role("heading", name=re.compile("Fee for the conference"))).to_be_visible()
+    page.screenshot(path=str(Path(os.environ.get("SCREENSHOT_DIR") or tmp_path) / "manual-waiting-320.png"),
+                    full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.get_by_role("button", name=re.compile("^Approve and post manual entry")).click()
+
+    approved = re.compile(r"^Manual entry \d+ is approved: entry \d+ is posted\.$")
+    expect(page.get_by_role("status")).to_have_text(approved)
+    expect(page.get_by_text("No manual entry is waiting for approval.")).to_be_visible()
