@@ -151,4 +151,7 @@ EVIDENCE_KIND_LABELS = {
     "expense": "Expenses paid back",
     "declined": "Declined",
     "redirected": "Paid to a group",
+    "advance": "Expenses paid in advance",
+    "due": "Approved, to be paid",
+    "time_credits": "Time credits",
 }
