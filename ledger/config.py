@@ -52,6 +52,9 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "ORGANISATION_CHARITY_NUMBER": env.get("ORGANISATION_CHARITY_NUMBER") or None,
         "EVIDENCE_SIGNATORY_NAME": env.get("EVIDENCE_SIGNATORY_NAME") or None,
         "EVIDENCE_SIGNATORY_ROLE": env.get("EVIDENCE_SIGNATORY_ROLE") or None,
+        # The named officer who signs the benefits evidence pack, and their role (the newer names; either works).
+        "EVIDENCE_SIGNED_BY_NAME": env.get("EVIDENCE_SIGNED_BY_NAME") or None,
+        "EVIDENCE_SIGNED_BY_ROLE": env.get("EVIDENCE_SIGNED_BY_ROLE") or None,
         # The organisation's chosen basis for hourly fees: real_living_wage, national_living_wage, organisation.
         "PAY_BASIS": env.get("PAY_BASIS", "real_living_wage"),
         # The day the app takes as today (an ISO date), for a demonstration of a past month or a test; unset in

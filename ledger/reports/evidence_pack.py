@@ -25,7 +25,7 @@ from ledger.formatting import count, listing, long_date, money
 from ledger.labels import ACTIVITY_KIND_LABELS, BENEFIT_NAMES
 from ledger.payments.calendar import earliest_payment_date
 from ledger.people.models import Participant
-from ledger.people.services import current_benefits
+from ledger.people.services import current_benefits, national_insurance_number
 from ledger.projects.models import Activity, Attendance, Project
 from ledger.reports.claim_facts import DECIDED, claim_facts
 from ledger.reports.organisation import Organisation
@@ -40,6 +40,7 @@ from ledger.reports.records import (
     PeriodCheck,
     RuleRelied,
 )
+from ledger.settings import Settings
 from policies.benefits import DISREGARD_KEYS, Period, assessment_period_containing, week_containing
 from policies.errors import PolicyError, RuleNotFound
 from policies.money import HUNDRED, round_to_penny
@@ -47,7 +48,7 @@ from policies.payments import Payment, PaymentKind
 from policies.rulebook import Parameter, Rulebook
 from policies.settings import PolicySettings
 
-__all__ = ["benefits_evidence_pack"]
+__all__ = ["benefits_evidence_pack", "evidence_pack_letter"]
 
 _DISREGARD_KEYS = DISREGARD_KEYS  # the rules the benefit check itself relies on
 _RESEARCH_NOTE = re.compile(r"\bQ\d+\b")  # "(Q14: the date is inferred)": for staff, not for DWP
@@ -328,3 +329,46 @@ def benefits_evidence_pack(
         signatory_name=signatory_name, signatory_role=signatory_role,
         national_insurance_number=national_insurance_number, signed_on=signed_on or issued,
     )
+
+
+MAX_DAYS = 366  # a letter covers at most a year
+MAX_SIGNATORY = 120
+
+
+def _check_letter(start: dt.date, end: dt.date, signed_by: str | None, role: str | None) -> tuple[str, str]:
+    """The dates and the signatory of a letter, each problem named by its field; nothing is read before."""
+    problems: dict[str, list[str]] = {}
+    if end < start:
+        problems["end"] = ["The last day must not be before the first day."]
+    elif (end - start).days >= MAX_DAYS:
+        problems["end"] = ["A letter covers at most one year: choose a last day within a year of the first."]
+    name, job = " ".join((signed_by or "").split()), " ".join((role or "").split())
+    if not name or len(name) > MAX_SIGNATORY:
+        problems["signed_by"] = [f"Give the name of the officer who signs the letter (up to {MAX_SIGNATORY} "
+                                 "characters)."]
+    if not job or len(job) > MAX_SIGNATORY:
+        problems["role"] = [f"Give the signing officer's role (up to {MAX_SIGNATORY} characters)."]
+    if problems:
+        raise ValidationError("Please check: " + ", ".join(sorted(problems)) + ".", fields=problems)
+    return name, job
+
+
+def evidence_pack_letter(
+    session: Session,
+    participant_id: int,
+    start: dt.date,
+    end: dt.date,
+    *,
+    settings: Settings,
+    issued: dt.date,
+    signed_by: str | None,
+    role: str | None,
+) -> BenefitsEvidencePack:
+    """The letter as the API, the pages and the command line make it: dates and signatory checked, the rules
+    and settings the benefit check uses, and the participant's National Insurance number if they gave one."""
+    name, job = _check_letter(start, end, signed_by, role)
+    number = national_insurance_number(session, settings.bank_cipher, participant_id)
+    return benefits_evidence_pack(
+        session, participant_id, start, end, organisation=settings.organisation, rulebook=settings.rulebook,
+        policy=settings.policy, signatory_name=name, signatory_role=job, issued=issued,
+        national_insurance_number=number)
