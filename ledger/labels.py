@@ -122,6 +122,7 @@ ENTRY_LABELS = {
     "payment": "Paid to you",
     "advance": "Advance paid to you",
     "advance_settled": "Advance settled",
+    "advance_kept": "Advance kept by you",
     "time_credit_earned": "Time credits earned",
     "time_credit_spent": "Time credits spent",
     "time_credit_given": "Time credits given",
@@ -138,6 +139,8 @@ ENTRY_MEANINGS = {
     "payment": "money we sent to you.",
     "advance": "money we paid you before an event, for costs you would have.",
     "advance_settled": "receipts or money you gave back for an advance.",
+    "advance_kept": "what was left of an advance that we let you keep. It counts as earnings for benefits, "
+    "and as taxable income, on the day we wrote it off.",
     "reversal": "we put right a mistake by cancelling an earlier entry.",
     "adjustment": "a change we made, with the reason shown.",
     "time_credit_earned": "one time credit for each hour you gave.",

@@ -141,7 +141,7 @@ class StatementFigureSchema(Schema):
 class ParticipantStatementLineSchema(Schema):
     date = fields.Date()
     kind = fields.Str(metadata={"description": "fee, expense, donation, declined, payment, advance, "
-                                               "advance_settled, time_credit_earned, time_credit_spent, "
+                                               "advance_settled, advance_kept, time_credit_earned, time_credit_spent, "
                                                "time_credit_given, time_credit_received, reversal, adjustment"})
     description = fields.Str()
     amount = fields.Nested(StatementFigureSchema, metadata={"description": "Change to the balance (0 for memo lines)."})

@@ -11,13 +11,15 @@ not money and are left out.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.books.kinds import PostingKind
-from ledger.claims.models import Claim
-from ledger.formatting import listing
+from ledger.books.models import JournalEntry
+from ledger.claims.models import Advance, Claim
+from ledger.formatting import listing, long_date, money
 from ledger.reports.organisation import Organisation
 from ledger.reports.payees import participant_payee, participant_row
 from ledger.reports.receipts import ReceivedLine, by_entry, received_lines
@@ -54,6 +56,30 @@ def _payment_line(lines: list[ReceivedLine]) -> AnnualSummaryLine | None:
     return AnnualSummaryLine(lines[0].on, _described(lines), fees, expenses, allowances)
 
 
+def _advance_kept(session: Session, participant_id: int) -> dict[int, int]:
+    """For each entry writing off what was left of an advance: the entry that paid that advance."""
+    advances = dict(session.execute(
+        select(Advance.id, Advance.paid_entry_id).where(Advance.participant_id == participant_id)).all())
+    keys = {f"advance:{advance_id}:surplus": paid for advance_id, paid in advances.items()}
+    if not keys:
+        return {}
+    return {entry_id: keys[key] for entry_id, key in session.execute(
+        select(JournalEntry.id, JournalEntry.idempotency_key).where(JournalEntry.idempotency_key.in_(keys)))}
+
+
+def _kept_is_not_expenses(received: list[ReceivedLine], paid_by: dict[int, int]) -> list[ReceivedLine]:
+    """What was left of an advance and kept was not spent on costs: it is taken off the advance it came from
+    (an expense) so it is counted once, as a taxable allowance, on the day it was written off."""
+    lines = list(received)
+    for kept in [line for line in lines if line.kind == PostingKind.ADVANCE_SURPLUS_KEPT]:
+        for i, line in enumerate(lines):
+            if line.kind == PostingKind.ADVANCE and line.entry_id == paid_by.get(kept.entry_id):
+                taken = min(kept.amount, line.amount)
+                lines[i] = replace(line, amount=line.amount - taken, description=(
+                    f"{line.description}; {money(taken)} of it kept by you on {long_date(kept.on)}, shown then"))
+    return [line for line in lines if line.amount > 0]
+
+
 def _redirected(session: Session, participant_id: int, start: dt.date, end: dt.date) -> int:
     """Fees paid to a group at their request in the tax year: never paid to them."""
     return sum(session.execute(
@@ -75,8 +101,9 @@ def annual_summary(
     """Payments the books say the participant received in the tax year starting 6 April ``tax_year_start_year``."""
     participant = participant_row(session, participant_id)
     start, end = tax_year_bounds(tax_year_start_year)
-    received = [line for line in received_lines(session, participant_id, start, end)
-                if line.kind != PostingKind.TIME_CREDITS]
+    received = _kept_is_not_expenses([line for line in received_lines(session, participant_id, start, end)
+                                      if line.kind != PostingKind.TIME_CREDITS],
+                                     _advance_kept(session, participant_id))
     lines = [line for group in by_entry(received).values() if (line := _payment_line(group)) is not None]
     lines.sort(key=lambda line: line.date_paid)
     allowance = rulebook.get("tax.trading_allowance", start)

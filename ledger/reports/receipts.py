@@ -93,9 +93,10 @@ def _paid_by_runs(session: Session, participant_id: int, entry_ids: list[int]) -
 def _description(r: Received, run: tuple[str, list[Claim]] | None, whats: dict[int, str]) -> tuple[str, int]:
     """What a receipt was for, and the minutes of paid work behind it."""
     if r.kind == PostingKind.ADVANCE:
-        return f"Expenses paid in advance: {r.description}", 0
+        said = r.description.startswith("Expenses paid in advance")
+        return (r.description if said else f"Expenses paid in advance: {r.description}"), 0
     if r.kind == PostingKind.ADVANCE_SURPLUS_KEPT:
-        return f"What was left of an advance, kept by them: {r.description}", 0
+        return f"What was left of an advance, kept by them ({r.description})", 0
     if run is None:
         return r.description, 0
     reference, claims = run

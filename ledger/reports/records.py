@@ -153,6 +153,7 @@ class EntryKind(StrEnum):
     PAYMENT = "payment"  # money paid to the participant
     ADVANCE = "advance"  # money paid before an event, to be settled with receipts
     ADVANCE_SETTLED = "advance_settled"  # receipts (or money returned) set against an advance
+    ADVANCE_KEPT = "advance_kept"  # what was left of an advance, written off: the participant keeps it
     TIME_CREDIT_EARNED = "time_credit_earned"
     TIME_CREDIT_SPENT = "time_credit_spent"
     TIME_CREDIT_GIVEN = "time_credit_given"  # passed to another participant or a group
