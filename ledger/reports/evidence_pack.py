@@ -349,7 +349,8 @@ def _check_letter(start: dt.date, end: dt.date, signed_by: str | None, role: str
     if not job or len(job) > MAX_SIGNATORY:
         problems["role"] = [f"Give the signing officer's role (up to {MAX_SIGNATORY} characters)."]
     if problems:
-        raise ValidationError("Please check: " + ", ".join(sorted(problems)) + ".", fields=problems)
+        raise ValidationError(" ".join(message for messages in problems.values() for message in messages),
+                              fields=problems)
     return name, job
 
 
