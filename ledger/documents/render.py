@@ -359,6 +359,22 @@ def render_annual_summary(doc: AnnualSummary, *, large_print: bool = False) -> b
             ("Date of this summary", long_date(doc.issued)),
         ]
     )
+    _annual_in_short(w, doc)
+    _trading_allowance(w, doc)
+    _annual_payments(w, doc)
+    w.para("This summary is to help you. It is not tax advice. HMRC or a tax adviser can tell you what applies to you.")
+    _contact(w, doc.organisation)
+    meta = Meta(
+        title=f"Tax year summary {year} for {doc.participant.name}",
+        author=doc.organisation.name,
+        subject=f"Fees and expenses paid by {doc.organisation.name} in the tax year {year}",
+        header=doc.organisation.name,
+        footer=f"Tax year summary {year}",
+    )
+    return _build(w, meta)
+
+
+def _annual_in_short(w: Writer, doc: AnnualSummary) -> None:
     w.heading("In short")
     facts = [("Fees (taxable income)", money(doc.fees))]
     if doc.taxable_allowances:
@@ -369,6 +385,9 @@ def render_annual_summary(doc: AnnualSummary, *, large_print: bool = False) -> b
         facts.append(("Fees paid to a group at your request (not paid to you)", money(doc.redirected)))
     w.facts(facts, label_share=0.6)
 
+
+def _trading_allowance(w: Writer, doc: AnnualSummary) -> None:
+    """Whether their taxable income from us is within the trading allowance, and what that means."""
     allowance = money_prose(doc.trading_allowance)
     w.heading(f"The {allowance} trading allowance")
     taxable = doc.taxable_total
@@ -405,6 +424,9 @@ def render_annual_summary(doc: AnnualSummary, *, large_print: bool = False) -> b
     if doc.trading_allowance_source:
         w.para(f"Source: {doc.trading_allowance_source}")
 
+
+def _annual_payments(w: Writer, doc: AnnualSummary) -> None:
+    """Every payment in the tax year: fees, any taxable allowances, and expenses, with totals."""
     w.heading("Payments in the tax year")
     if doc.lines:
         extra = bool(doc.taxable_allowances)
@@ -431,16 +453,6 @@ def render_annual_summary(doc: AnnualSummary, *, large_print: bool = False) -> b
         w.table(cols, rows, totals=[*lead, *totals])
     else:
         w.para("We made no payments to you in this tax year.")
-    w.para("This summary is to help you. It is not tax advice. HMRC or a tax adviser can tell you what applies to you.")
-    _contact(w, doc.organisation)
-    meta = Meta(
-        title=f"Tax year summary {year} for {doc.participant.name}",
-        author=doc.organisation.name,
-        subject=f"Fees and expenses paid by {doc.organisation.name} in the tax year {year}",
-        header=doc.organisation.name,
-        footer=f"Tax year summary {year}",
-    )
-    return _build(w, meta)
 
 
 # --- benefits evidence pack --------------------------------------------------------------------------
@@ -640,7 +652,6 @@ def _items_table(w: Writer, benefit: BenefitEvidence) -> None:
 
 
 # --- finance documents -------------------------------------------------------------------------------
-
 
 
 def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = False) -> bytes:
