@@ -29,6 +29,7 @@ __all__ = [
     "EVIDENCE_KIND_LABELS",
     "EXPENSE_CATEGORY_LABELS",
     "FLAG_OUTCOME_LABELS",
+    "POSTING_KIND_LABELS",
     "REGION_LABELS",
 ]
 
@@ -157,4 +158,18 @@ EVIDENCE_KIND_LABELS = {
     "advance": "Expenses paid in advance",
     "due": "Approved, to be paid",
     "time_credits": "Time credits",
+}
+# What each posting to a person's account is (``ledger.books.kinds.PostingKind``), as finance and auditors read it.
+POSTING_KIND_LABELS = {
+    "fee": "Fee",
+    "expense": "Expenses paid back",
+    "flat_rate_allowance": "Flat-rate allowance",
+    "voucher": "Voucher",
+    "redirected": "Fee paid to a group at the participant's request",
+    "advance": "Expenses paid in advance",
+    "advance_settlement": "Receipts set against an advance",
+    "advance_repaid": "Unused advance paid back or netted off",
+    "advance_surplus_kept": "Unused advance kept by the participant (written off)",
+    "time_credits": "Time credits",
+    "mixed": "Payment of fees and expenses together (before kinds were recorded)",
 }

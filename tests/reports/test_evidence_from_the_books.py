@@ -19,7 +19,8 @@ from ledger.people.services import set_bank_details
 from ledger.projects.services import record_attendance
 from ledger.reports.annual_summary import annual_summary
 from ledger.reports.evidence_pack import benefits_evidence_pack
-from ledger.reports.records import EvidenceKind
+from ledger.reports.records import EntryKind, EvidenceKind
+from ledger.reports.statements import participant_statement
 from tests.documents.pdf import assert_in_order, text
 from tests.factories import (
     CIPHER,
@@ -161,3 +162,20 @@ def test_a_participant_with_no_benefits_gets_a_letter_with_no_periods(session, w
                                                                               dt.date(2025, 6, 30))
     words = text(render.render_evidence_pack(pack))
     assert "shown whole" not in words and "Signed:" in words
+
+
+def test_the_statement_shows_an_advance_kept_in_words(session, world):
+    advance = services.pay_advance(session, participant_id=world.carer, project_code=PROJECT, amount="30.00",
+                                   paid_on=dt.date(2025, 6, 2), idempotency_key="taxi-fares",
+                                   actor_user_id=world.finance)
+    services.settle_advance_surplus(session, advance.id, how="kept", on=FEE_WEEK_PAID, actor_user_id=world.finance,
+                                    reason="The event was cancelled on the day; fares were not refundable.")
+
+    statement = participant_statement(session, world.carer, dt.date(2025, 6, 1), dt.date(2025, 6, 30),
+                                      organisation=ORGANISATION, issued=TODAY)
+
+    assert [(line.date, line.kind, line.amount) for line in statement.advances.lines] == [
+        (dt.date(2025, 6, 2), EntryKind.ADVANCE, 3000), (FEE_WEEK_PAID, EntryKind.ADVANCE_KEPT, -3000)]
+    words = text(render.render_statement(statement))
+    assert_in_order(words, ["Advance kept by you:", "The part of the advance you did not use, yours to keep",
+                            "What the words mean", "Advance kept by you:", "counts as earnings for benefits"])
