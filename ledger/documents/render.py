@@ -466,7 +466,7 @@ def render_evidence_pack(doc: BenefitsEvidencePack, *, large_print: bool = False
     _evidence_letterhead(w, doc)
     w.para(
         f"{org.name} involves people with lived experience of services in its work. This letter "
-        f"confirms what we paid {doc.participant.name} for this work between {period}, what we paid "
+        f"confirms what we paid {doc.participant.name} for this work from {period}, what we paid "
         f"back as expenses, and any payment they declined or asked us to pay to a group instead."
     )
     if (doc.covered_start, doc.covered_end) != (doc.period_start, doc.period_end):
@@ -483,6 +483,8 @@ def render_evidence_pack(doc: BenefitsEvidencePack, *, large_print: bool = False
 
     for benefit in doc.benefits:
         _benefit_section(w, benefit)
+    if not doc.benefits:  # no benefit with an earnings rule to place them in: every payment, by date
+        _payments_section(w, doc)
     _signature_block(w, doc)
     meta = Meta(
         title=f"Benefits evidence for {doc.participant.name}, {period}",
@@ -624,15 +626,26 @@ def _period_table(w: Writer, benefit: BenefitEvidence) -> None:
     w.table(columns, rows)
 
 
+def _payments_section(w: Writer, doc: BenefitsEvidencePack) -> None:
+    w.heading(f"Every payment from {date_range(doc.period_start, doc.period_end)}")
+    if not doc.payments:
+        w.para("No payments in this period.")
+        return
+    _item_rows(w, doc.payments)
+
+
 def _item_amount(item) -> str:
     return f"{duration(item.amount)} (not money)" if item.kind in TIME_EVIDENCE_KINDS else money(item.amount)
 
 
 def _items_table(w: Writer, benefit: BenefitEvidence) -> None:
     items = [item for p in benefit.periods for item in p.items]
-    if not items:
-        return
-    w.heading(f"{benefit.benefit}: every payment and offer")
+    if items:
+        w.heading(f"{benefit.benefit}: every payment and offer")
+        _item_rows(w, items)
+
+
+def _item_rows(w: Writer, items) -> None:
     large = w.look.large_print
     if large:
         columns = [Column("Payment"), Column("Amount", numeric=True)]

@@ -323,11 +323,13 @@ def benefits_evidence_pack(
     checks = _Checks(rulebook, policy or PolicySettings(), earliest_payment_date(issued))
     received = _received(session, participant_id, shown_start, shown_end, due_on=checks.due_on)
     benefits = tuple(_benefit_evidence(session, participant_id, d, received, start, end, checks) for d in declared)
+    payments = tuple(EvidenceItem(r.date, r.description, r.kind, r.amount) for r in received
+                     if start <= r.date <= end)
     return BenefitsEvidencePack(
         organisation=organisation, participant=participant_payee(participant), issued=issued, period_start=start,
         period_end=end, involvement=_involvement(session, participant, start, end), benefits=benefits,
         signatory_name=signatory_name, signatory_role=signatory_role,
-        national_insurance_number=national_insurance_number, signed_on=signed_on or issued,
+        national_insurance_number=national_insurance_number, signed_on=signed_on or issued, payments=payments,
     )
 
 

@@ -478,6 +478,8 @@ class BenefitsEvidencePack:
     signatory_role: str
     national_insurance_number: str | None = None
     signed_on: dt.date | None = None  # the date by the signature; the day issued unless given
+    # Every payment and offer between the letter's dates, for a letter with no benefit periods to place them in.
+    payments: tuple[EvidenceItem, ...] = ()
 
     def __post_init__(self) -> None:
         _check(self.period_start <= self.period_end, "the period ends before it starts")

@@ -15,6 +15,7 @@ import pytest
 
 from ledger.claims import services
 from ledger.documents import render
+from ledger.people import services as people
 from ledger.people.services import set_bank_details
 from ledger.projects.services import record_attendance
 from ledger.reports.annual_summary import annual_summary
@@ -153,15 +154,27 @@ def test_the_annual_summary_counts_a_payment_by_hand_and_a_kept_surplus(session,
                             "Fee for the film shoot, paid by cheque"])
 
 
-def test_a_participant_with_no_benefits_gets_a_letter_with_no_periods(session, world):
+def test_a_participant_with_no_benefit_periods_gets_every_payment_by_date(session, world):
     someone = make_participant(session, "Dee Example").id
+    nothing = _pack(session, someone, dt.date(2025, 6, 1), dt.date(2025, 6, 30))
+    assert (nothing.benefits, nothing.payments) == ((), ())
+    assert (nothing.covered_start, nothing.covered_end) == (dt.date(2025, 6, 1), dt.date(2025, 6, 30))
+    words = text(render.render_evidence_pack(nothing))
+    assert "shown whole" not in words
+    assert_in_order(words, ["Every payment from 1 June 2025 to 30 June 2025", "No payments in this period.",
+                            "Signed:"])
 
-    pack = _pack(session, someone, dt.date(2025, 6, 1), dt.date(2025, 6, 30))
+    people.declare_benefits(session, world.carer, benefits=[{"name": "pip"}], declared_on=dt.date(2025, 5, 1),
+                            today=TODAY)  # PIP has no earnings rule: no periods
+    pay_film_fee_by_hand(session, world)
+    pack = _pack(session, world.carer, dt.date(2025, 6, 1), dt.date(2025, 6, 30))
 
-    assert pack.benefits == () and (pack.covered_start, pack.covered_end) == (dt.date(2025, 6, 1),
-                                                                              dt.date(2025, 6, 30))
-    words = text(render.render_evidence_pack(pack))
-    assert "shown whole" not in words and "Signed:" in words
+    assert pack.benefits == ()
+    assert [(p.date_received, p.kind, p.amount) for p in pack.payments] == [
+        (FEE_WEEK_PAID, EvidenceKind.EARNINGS, 15_000)]
+    assert_in_order(text(render.render_evidence_pack(pack)), [
+        "Every payment from 1 June 2025 to 30 June 2025", "9 June 2025", "Fee for the film shoot, paid by cheque",
+        "Earnings", "£150.00"])
 
 
 def test_the_statement_shows_an_advance_kept_in_words(session, world):
