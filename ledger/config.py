@@ -18,6 +18,12 @@ DEV_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
 DEV_BANK_DETAILS_KEY = "ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhISE="
 
 
+#: Settings that are text or unset: the charity number, and the named officer who signs the benefits evidence
+#: pack and their role (``EVIDENCE_SIGNED_BY_*``; the older ``EVIDENCE_SIGNATORY_*`` names still work).
+OPTIONAL_TEXT_SETTINGS = ("ORGANISATION_CHARITY_NUMBER", "EVIDENCE_SIGNATORY_NAME", "EVIDENCE_SIGNATORY_ROLE",
+                          "EVIDENCE_SIGNED_BY_NAME", "EVIDENCE_SIGNED_BY_ROLE")
+
+
 def default_sqlite_url(instance_path: str) -> str:
     return "sqlite:///" + str(Path(instance_path) / "ledger.sqlite3")
 
@@ -51,9 +57,7 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "ORGANISATION_ADDRESS": env.get("ORGANISATION_ADDRESS", "Town Hall;Upper Street;London N1 2UD"),
         "ORGANISATION_CONTACT": env.get("ORGANISATION_CONTACT",
                                         "Co-production payments team;020 7946 0000;payments@council.example"),
-        "ORGANISATION_CHARITY_NUMBER": env.get("ORGANISATION_CHARITY_NUMBER") or None,
-        "EVIDENCE_SIGNATORY_NAME": env.get("EVIDENCE_SIGNATORY_NAME") or None,
-        "EVIDENCE_SIGNATORY_ROLE": env.get("EVIDENCE_SIGNATORY_ROLE") or None,
+        **{name: env.get(name) or None for name in OPTIONAL_TEXT_SETTINGS},
         # The organisation's chosen basis for hourly fees: real_living_wage, national_living_wage, organisation.
         "PAY_BASIS": env.get("PAY_BASIS", "real_living_wage"),
         # The day the app takes as today (an ISO date), for a demonstration of a past month or a test; unset in

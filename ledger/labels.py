@@ -29,6 +29,7 @@ __all__ = [
     "EVIDENCE_KIND_LABELS",
     "EXPENSE_CATEGORY_LABELS",
     "FLAG_OUTCOME_LABELS",
+    "POSTING_KIND_LABELS",
     "REGION_LABELS",
 ]
 
@@ -122,6 +123,7 @@ ENTRY_LABELS = {
     "payment": "Paid to you",
     "advance": "Advance paid to you",
     "advance_settled": "Advance settled",
+    "advance_kept": "Advance kept by you",
     "time_credit_earned": "Time credits earned",
     "time_credit_spent": "Time credits spent",
     "time_credit_given": "Time credits given",
@@ -138,6 +140,8 @@ ENTRY_MEANINGS = {
     "payment": "money we sent to you.",
     "advance": "money we paid you before an event, for costs you would have.",
     "advance_settled": "receipts or money you gave back for an advance.",
+    "advance_kept": "what was left of an advance that we let you keep. It counts as earnings for benefits, "
+    "and as taxable income, on the day we wrote it off.",
     "reversal": "we put right a mistake by cancelling an earlier entry.",
     "adjustment": "a change we made, with the reason shown.",
     "time_credit_earned": "one time credit for each hour you gave.",
@@ -151,4 +155,21 @@ EVIDENCE_KIND_LABELS = {
     "expense": "Expenses paid back",
     "declined": "Declined",
     "redirected": "Paid to a group",
+    "advance": "Expenses paid in advance",
+    "due": "Approved, to be paid",
+    "time_credits": "Time credits",
+}
+# What each posting to a person's account is (``ledger.books.kinds.PostingKind``), as finance and auditors read it.
+POSTING_KIND_LABELS = {
+    "fee": "Fee",
+    "expense": "Expenses paid back",
+    "flat_rate_allowance": "Flat-rate allowance",
+    "voucher": "Voucher",
+    "redirected": "Fee paid to a group at the participant's request",
+    "advance": "Expenses paid in advance",
+    "advance_settlement": "Receipts set against an advance",
+    "advance_repaid": "Unused advance paid back or netted off",
+    "advance_surplus_kept": "Unused advance kept by the participant (written off)",
+    "time_credits": "Time credits",
+    "mixed": "Payment of fees and expenses together (before kinds were recorded)",
 }

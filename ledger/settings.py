@@ -127,8 +127,9 @@ def build_settings(config: Mapping[str, Any]) -> Settings:
         organisation=organisation_from_config(config),
         # Built once: a malformed key stops the app at start, not when finance first saves bank details.
         bank_cipher=BankCipher(config["BANK_DETAILS_KEY"]),
-        signatory=Signatory(name=config.get("EVIDENCE_SIGNATORY_NAME") or None,
-                            role=config.get("EVIDENCE_SIGNATORY_ROLE") or None),
+        signatory=Signatory(
+            name=config.get("EVIDENCE_SIGNED_BY_NAME") or config.get("EVIDENCE_SIGNATORY_NAME") or None,
+            role=config.get("EVIDENCE_SIGNED_BY_ROLE") or config.get("EVIDENCE_SIGNATORY_ROLE") or None),
         login=LoginLimits(max_failures=int(config["LOGIN_MAX_FAILURES"]),
                           window_seconds=int(config["LOGIN_WINDOW_SECONDS"])),
         public_rate_limit=PublicRateLimit(limit=int(config["PUBLIC_API_RATE_LIMIT"]),

@@ -37,6 +37,7 @@ import ledger.models  # noqa: F401  (map every table before flushing)
 from ledger.auth import users
 from ledger.auth.models import User
 from ledger.books import posting, queries
+from ledger.books.kinds import PostingKind
 from ledger.books.models import AccountBalance, AccountDailyTotal, JournalEntry, LockedPeriod, Posting
 from ledger.books.records import Entry, PostingLine
 from ledger.claims import services as claims
@@ -44,11 +45,13 @@ from ledger.claims.models import Claim
 from ledger.config import DEV_BANK_DETAILS_KEY
 from ledger.db import unit_of_work
 from ledger.events.models import Event
-from ledger.organisation import TIME_ISSUED, open_organisation_accounts
+from ledger.organisation import BANK, TIME_ISSUED, open_organisation_accounts
 from ledger.payments import runs
 from ledger.people import services as people
+from ledger.people.accounts import participant_accounts
 from ledger.people.bank import BankCipher
 from ledger.projects import services as projects
+from ledger.projects.accounts import project_accounts
 from ledger.reports.organisation import Organisation
 from ledger.timebank.services import spend_time_credits
 from policies.payments import Payment
@@ -791,3 +794,32 @@ def all_at_once(count: int, work: Callable[[int, Callable[[], None]], object], *
     stuck = [thread.name for thread in threads if thread.is_alive()]
     assert not stuck, f"still running after {timeout} s: {stuck}"
     return results
+
+
+# ---------------------------------------------------------------- a fee paid by a run, or by hand (the books)
+
+FEE_WEEK_PAID = dt.date(2025, 6, 9)  # Monday: the earliest payment date for approvals on TODAY
+
+
+def pay_film_fee_by_a_run(session: Session, world: ClaimsWorld, *, payment_date: dt.date = FEE_WEEK_PAID) -> None:
+    """The carer's £150 film-shoot fee approved and paid in a confirmed payment run."""
+    approve(session, world, submitted_fee(session, world, world.carer, world.flat_fee_activity_id))
+    run = runs.draft_payment_run(session, cutoff_date=TODAY, payment_date=payment_date, actor_user_id=world.finance,
+                                 rulebook=RULEBOOK, settings=RULES.policy, today=TODAY)
+    runs.confirm_payment_run(session, run.id, actor_user_id=world.finance2, bank_reference="BACS-1")
+
+
+def pay_film_fee_by_hand(session: Session, world: ClaimsWorld, *, on: dt.date = FEE_WEEK_PAID) -> None:
+    """Finance paid the carer £150 outside any run and recorded it: the fee, owed and paid, in one entry."""
+    open_organisation_accounts(session)
+    owed = participant_accounts(world.carer).owed
+    posting.post_entry(session, effective_date=on, description="Fee for the film shoot, paid by cheque",
+                       idempotency_key="manual:cheque-1", actor_user_id=world.finance, postings=[
+                           PostingLine(project_accounts(PROJECT).fees, 15_000, "GBP"),
+                           PostingLine(owed, -15_000, "GBP", kind=PostingKind.FEE),
+                           PostingLine(owed, 15_000, "GBP", kind=PostingKind.FEE),
+                           PostingLine(BANK, -15_000, "GBP"),
+                       ])
+
+
+FILM_FEE_PAID = {"by a payment run": pay_film_fee_by_a_run, "by a manual journal entry": pay_film_fee_by_hand}

@@ -43,3 +43,9 @@ def test_the_pages_reach_the_labels(app):
     for name, table in (("claim_status_for_you", labels.CLAIM_STATUS_FOR_YOU), ("benefit_names", DISPLAY_NAMES),
                         ("action_labels", labels.ACTION_LABELS), ("region_labels", labels.REGION_LABELS)):
         assert app.jinja_env.globals[name] is table
+
+
+def test_every_posting_kind_in_the_books_has_words():
+    from ledger.books.kinds import POSTING_KINDS
+
+    assert set(labels.POSTING_KIND_LABELS) == set(POSTING_KINDS)

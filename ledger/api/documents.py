@@ -5,8 +5,9 @@ Participants reach their own documents only (anyone else's answers 404, as if it
 administrators reach everyone's. ``large_print`` defaults to the participant's preferred format. The
 organisation named in each document comes from the settings ``ORGANISATION_NAME``, ``ORGANISATION_ADDRESS``,
 ``ORGANISATION_CONTACT`` and ``ORGANISATION_CHARITY_NUMBER``; the evidence pack is signed by
-``EVIDENCE_SIGNATORY_NAME`` and ``EVIDENCE_SIGNATORY_ROLE`` (by default the finance user asking, or the
-finance team when a participant asks). In JSON, money is pounds in a decimal string beside integer pence, and
+``EVIDENCE_SIGNED_BY_NAME`` and ``EVIDENCE_SIGNED_BY_ROLE`` (or the older ``EVIDENCE_SIGNATORY_*``; by default
+the finance user asking, or the finance team when a participant asks), which finance may override per
+letter with ``signed_by`` and ``role``. In JSON, money is pounds in a decimal string beside integer pence, and
 time credits hours in a decimal string beside whole minutes.
 """
 
@@ -16,7 +17,7 @@ import re
 
 from flask import Response
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ledger.auth.access import current_actor, requires
 from ledger.auth.permissions import allowed
@@ -27,7 +28,7 @@ from ledger.formatting import decimal_hours, pounds
 from ledger.people.models import Participant
 from ledger.reports.annual_summary import annual_summary
 from ledger.reports.budget_report import project_budget_report
-from ledger.reports.evidence_pack import benefits_evidence_pack
+from ledger.reports.evidence_pack import evidence_pack_letter
 from ledger.reports.records import ParticipantStatement, StatementSection, Unit
 from ledger.reports.remittances import remittance_advice
 from ledger.reports.run_report import payment_run_report
@@ -63,6 +64,24 @@ class LargePrintArgsSchema(Schema):
 
 class PeriodDocumentArgsSchema(PeriodArgsSchema, LargePrintArgsSchema):
     pass
+
+
+class EvidencePackArgsSchema(LargePrintArgsSchema):
+    """A year at most; who signs (finance only: a participant's letter is signed by the organisation's officer)."""
+
+    start = fields.Date(required=True, metadata={"example": "2025-06-01"})
+    end = fields.Date(required=True, metadata={"example": "2025-06-30"})
+    signed_by = fields.Str(load_default=None, validate=validate.Length(max=120),
+                           metadata={"description": "The officer who signs. Defaults to EVIDENCE_SIGNED_BY_NAME."})
+    role = fields.Str(load_default=None, validate=validate.Length(max=120),
+                      metadata={"description": "Their role. Defaults to EVIDENCE_SIGNED_BY_ROLE."})
+
+    @validates_schema
+    def _in_order(self, data, **kwargs):
+        if data["end"] < data["start"]:
+            raise ValidationError("Must not be before start.", field_name="end")
+        if (data["end"] - data["start"]).days >= 366:
+            raise ValidationError("A letter covers at most one year.", field_name="end")
 
 
 class AsAtArgsSchema(Schema):
@@ -122,7 +141,7 @@ class StatementFigureSchema(Schema):
 class ParticipantStatementLineSchema(Schema):
     date = fields.Date()
     kind = fields.Str(metadata={"description": "fee, expense, donation, declined, payment, advance, "
-                                               "advance_settled, time_credit_earned, time_credit_spent, "
+                                               "advance_settled, advance_kept, time_credit_earned, time_credit_spent, "
                                                "time_credit_given, time_credit_received, reversal, adjustment"})
     description = fields.Str()
     amount = fields.Nested(StatementFigureSchema, metadata={"description": "Change to the balance (0 for memo lines)."})
@@ -227,22 +246,25 @@ def annual_summary_pdf(args, participant_id, tax_year):
 
 @blp.route("/participants/<int:participant_id>/evidence-pack.pdf")
 @blp.doc(security=_SECURITY, responses=_PDF)
-@blp.arguments(PeriodDocumentArgsSchema, location="query")
+@blp.arguments(EvidencePackArgsSchema, location="query")
 @requires("documents.finance", own_participant="participant_id")
 def evidence_pack_pdf(args, participant_id):
-    """A letter for DWP or the Jobcentre: payments per benefit period, earnings and expenses apart, and the rules."""
-    signatory = settings().signatory
-    organisation = _organisation()
-    staff = _is_staff()
-    doc = benefits_evidence_pack(
-        get_session(), participant_id, args["start"], args["end"], organisation=organisation,
-        rulebook=settings().rulebook, issued=todays_date(),
-        signatory_name=signatory.name or (current_actor().display_name if staff
-                                                                 else "Finance team"),
-        signatory_role=signatory.role or ("Finance officer" if staff else organisation.name),
-    )
+    """A letter for DWP or the Jobcentre: payments per benefit period, earnings and expenses apart, the rules,
+    and a signature block (a named officer, their role, the date and a line to sign)."""
+    name, role = default_signatory(_is_staff())
+    if _is_staff():  # only staff may name who signs
+        name, role = args["signed_by"] or name, args["role"] or role
+    doc = evidence_pack_letter(get_session(), participant_id, args["start"], args["end"], settings=settings(),
+                               issued=todays_date(), signed_by=name, role=role)
     pdf = render.render_evidence_pack(doc, large_print=_large_print(participant_id, args["large_print"]))
     return _pdf(pdf, f"benefits-evidence-{doc.participant.reference}-{args['start']}-{args['end']}.pdf")
+
+
+def default_signatory(staff: bool) -> tuple[str, str]:
+    """Who signs by default: the organisation's named officer, else the finance user asking, else the team."""
+    signatory, organisation = settings().signatory, _organisation()
+    return (signatory.name or (current_actor().display_name if staff else "Finance team"),
+            signatory.role or ("Finance officer" if staff else organisation.name))
 
 
 @blp.route("/payment-runs/<int:run_id>/remittances/<payee_kind>/<int:payee_id>.pdf")

@@ -61,6 +61,10 @@ class ParticipantInSchema(ParticipantFieldsSchema):
 class ParticipantChangesSchema(ParticipantFieldsSchema):
     name = fields.Str(validate=validate.Length(1, 200))
     is_active = fields.Bool()
+    national_insurance_number = fields.Str(
+        allow_none=True, validate=validate.Length(max=20),
+        metadata={"description": "Optional, for the benefits evidence pack; stored encrypted, answered masked. "
+                                 "null or \"\" removes it.", "example": "AB 12 34 56 C"})
 
 
 class ParticipantSchema(Schema):
@@ -79,6 +83,9 @@ class ParticipantSchema(Schema):
     accounts = fields.Nested(ParticipantAccountsSchema)
     created_at = fields.DateTime(allow_none=True)
     updated_at = fields.DateTime(allow_none=True)
+    national_insurance_number = fields.Str(allow_none=True, metadata={
+        "description": "Masked: only the letters show. The full number is printed on the evidence pack only.",
+        "example": "AB •• •• •• C"})
 
 
 class ParticipantSummarySchema(Schema):
@@ -213,7 +220,8 @@ class ParticipantView(MethodView):
     def patch(self, data, participant_id):
         """Change some of a participant's details."""
         session = get_session()
-        record = services.update_participant(session, participant_id, data, today=todays_date())
+        record = services.update_participant(session, participant_id, data, today=todays_date(),
+                                             cipher=settings().bank_cipher, actor_user_id=current_actor().id)
         session.commit()
         return record
 

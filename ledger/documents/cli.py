@@ -27,7 +27,7 @@ from ledger.payments.models import PaymentRun
 from ledger.people.models import Participant
 from ledger.reports.annual_summary import annual_summary
 from ledger.reports.budget_report import project_budget_report
-from ledger.reports.evidence_pack import benefits_evidence_pack
+from ledger.reports.evidence_pack import evidence_pack_letter
 from ledger.reports.organisation import Organisation
 from ledger.reports.payees import large_print_references
 from ledger.reports.records import DocumentDataError, tax_year_bounds
@@ -221,19 +221,18 @@ def annual_summaries_command(tax_year: int, out: str, large_print: str, include_
 @click.option("--start", required=True, type=_DATE, help="First day covered (YYYY-MM-DD).")
 @click.option("--end", required=True, type=_DATE, help="Last day covered (YYYY-MM-DD).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The PDF file to write.")
-@click.option("--signatory-name", default=None, help="Who signs the letter (default: EVIDENCE_SIGNATORY_NAME).")
-@click.option("--signatory-role", default=None, help="Their role (default: EVIDENCE_SIGNATORY_ROLE).")
+@click.option("--signatory-name", default=None, help="Who signs the letter (default: EVIDENCE_SIGNED_BY_NAME).")
+@click.option("--signatory-role", default=None, help="Their role (default: EVIDENCE_SIGNED_BY_ROLE).")
 @_LARGE_PRINT
 def evidence_pack_command(participant_id, start, end, out, signatory_name, signatory_role, large_print):
     """Write a benefits evidence pack (a letter for DWP) for one participant and period."""
     signatory, organisation = settings().signatory, _organisation()
     session = _session()
     try:
-        doc = benefits_evidence_pack(
-            session, participant_id, start.date(), end.date(), organisation=organisation,
-            rulebook=settings().rulebook, issued=todays_date(),
-            signatory_name=signatory_name or signatory.name or "Finance team",
-            signatory_role=signatory_role or signatory.role or organisation.name)
+        doc = evidence_pack_letter(
+            session, participant_id, start.date(), end.date(), settings=settings(), issued=todays_date(),
+            signed_by=signatory_name or signatory.name or "Finance team",
+            role=signatory_role or signatory.role or organisation.name)
         participant = session.get(Participant, participant_id)
         wanted = _wants_large_print(large_print, participant.preferred_format == "large_print")
         pdf = render.render_evidence_pack(doc, large_print=wanted)

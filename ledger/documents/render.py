@@ -26,9 +26,11 @@ from ledger.formatting import (
 from ledger.labels import ENTRY_LABELS, ENTRY_MEANINGS, EVIDENCE_KIND_LABELS, FLAG_OUTCOME_LABELS
 from ledger.reports.organisation import Organisation
 from ledger.reports.records import (
+    TIME_EVIDENCE_KINDS,
     AnnualSummary,
     BenefitEvidence,
     BenefitsEvidencePack,
+    EvidencePeriod,
     FlagOutcome,
     ParticipantStatement,
     Payee,
@@ -357,6 +359,22 @@ def render_annual_summary(doc: AnnualSummary, *, large_print: bool = False) -> b
             ("Date of this summary", long_date(doc.issued)),
         ]
     )
+    _annual_in_short(w, doc)
+    _trading_allowance(w, doc)
+    _annual_payments(w, doc)
+    w.para("This summary is to help you. It is not tax advice. HMRC or a tax adviser can tell you what applies to you.")
+    _contact(w, doc.organisation)
+    meta = Meta(
+        title=f"Tax year summary {year} for {doc.participant.name}",
+        author=doc.organisation.name,
+        subject=f"Fees and expenses paid by {doc.organisation.name} in the tax year {year}",
+        header=doc.organisation.name,
+        footer=f"Tax year summary {year}",
+    )
+    return _build(w, meta)
+
+
+def _annual_in_short(w: Writer, doc: AnnualSummary) -> None:
     w.heading("In short")
     facts = [("Fees (taxable income)", money(doc.fees))]
     if doc.taxable_allowances:
@@ -367,6 +385,9 @@ def render_annual_summary(doc: AnnualSummary, *, large_print: bool = False) -> b
         facts.append(("Fees paid to a group at your request (not paid to you)", money(doc.redirected)))
     w.facts(facts, label_share=0.6)
 
+
+def _trading_allowance(w: Writer, doc: AnnualSummary) -> None:
+    """Whether their taxable income from us is within the trading allowance, and what that means."""
     allowance = money_prose(doc.trading_allowance)
     w.heading(f"The {allowance} trading allowance")
     taxable = doc.taxable_total
@@ -403,6 +424,9 @@ def render_annual_summary(doc: AnnualSummary, *, large_print: bool = False) -> b
     if doc.trading_allowance_source:
         w.para(f"Source: {doc.trading_allowance_source}")
 
+
+def _annual_payments(w: Writer, doc: AnnualSummary) -> None:
+    """Every payment in the tax year: fees, any taxable allowances, and expenses, with totals."""
     w.heading("Payments in the tax year")
     if doc.lines:
         extra = bool(doc.taxable_allowances)
@@ -429,16 +453,6 @@ def render_annual_summary(doc: AnnualSummary, *, large_print: bool = False) -> b
         w.table(cols, rows, totals=[*lead, *totals])
     else:
         w.para("We made no payments to you in this tax year.")
-    w.para("This summary is to help you. It is not tax advice. HMRC or a tax adviser can tell you what applies to you.")
-    _contact(w, doc.organisation)
-    meta = Meta(
-        title=f"Tax year summary {year} for {doc.participant.name}",
-        author=doc.organisation.name,
-        subject=f"Fees and expenses paid by {doc.organisation.name} in the tax year {year}",
-        header=doc.organisation.name,
-        footer=f"Tax year summary {year}",
-    )
-    return _build(w, meta)
 
 
 # --- benefits evidence pack --------------------------------------------------------------------------
@@ -449,6 +463,42 @@ def render_evidence_pack(doc: BenefitsEvidencePack, *, large_print: bool = False
     w = _writer(large_print)
     org = doc.organisation
     period = date_range(doc.period_start, doc.period_end)
+    _evidence_letterhead(w, doc)
+    w.para(
+        f"{org.name} involves people with lived experience of services in its work. This letter "
+        f"confirms what we paid {doc.participant.name} for this work from {period}, what we paid "
+        f"back as expenses, and any payment they declined or asked us to pay to a group instead."
+    )
+    if (doc.covered_start, doc.covered_end) != (doc.period_start, doc.period_end):
+        w.para(
+            f"Each benefit period is shown whole, with every payment in it, even where it starts before or ends "
+            f"after the dates of this letter: the periods below run from {long_date(doc.covered_start)} to "
+            f"{long_date(doc.covered_end)}."
+        )
+    w.para("The figures are taken from our accounts, which record every payment we make, whoever made it: in a "
+           "payment run or by hand. Time credits are shown in hours; they are not money.")
+    w.heading("What the involvement was")
+    for paragraph in doc.involvement:
+        w.para(paragraph)
+
+    for benefit in doc.benefits:
+        _benefit_section(w, benefit)
+    if not doc.benefits:  # no benefit with an earnings rule to place them in: every payment, by date
+        _payments_section(w, doc)
+    _signature_block(w, doc)
+    meta = Meta(
+        title=f"Benefits evidence for {doc.participant.name}, {period}",
+        author=org.name,
+        subject=f"Payments for involvement work, {period}: earnings, expenses, declined and redirected "
+        f"offers, for the Department for Work and Pensions",
+        header=org.name,
+        footer=f"Benefits evidence, {period}",
+    )
+    return _build(w, meta)
+
+
+def _evidence_letterhead(w: Writer, doc: BenefitsEvidencePack) -> None:
+    org = doc.organisation
     w.para(org.name, bold=True)
     w.lines((*org.address, *org.contact))
     if org.charity_number:
@@ -461,111 +511,73 @@ def render_evidence_pack(doc: BenefitsEvidencePack, *, large_print: bool = False
         facts.append(("Address", ", ".join(doc.participant.address)))
     if doc.national_insurance_number:
         facts.append(("National Insurance number", doc.national_insurance_number))
-    facts += [("Our reference", doc.participant.reference), ("Period covered", period)]
+    facts += [("Our reference", doc.participant.reference), ("Period covered", date_range(doc.period_start,
+                                                                                          doc.period_end))]
     w.facts(facts)
-    w.para(
-        f"{org.name} involves people with lived experience of services in its work. This letter "
-        f"confirms what we paid {doc.participant.name} for this work between {period}, what we paid "
-        f"back as expenses, and any payment they declined or asked us to pay to a group instead."
-    )
-    w.heading("What the involvement was")
-    for paragraph in doc.involvement:
-        w.para(paragraph)
 
-    for benefit in doc.benefits:
-        _benefit_section(w, benefit)
 
+def _signature_block(w: Writer, doc: BenefitsEvidencePack) -> None:
+    """The confirmation, signed by a named officer: name, role, date and a line to sign on."""
+    org = doc.organisation
     w.heading("Confirmation")
     w.para(
         f"I confirm that the figures in this letter are taken from the accounting records of "
         f"{org.name} on {long_date(doc.issued)}."
     )
-    w.lines((doc.signatory_name, doc.signatory_role, org.name))
-    w.para("If you need to check anything in this letter, please contact us:")
-    w.lines(org.contact)
-    meta = Meta(
-        title=f"Benefits evidence for {doc.participant.name}, {period}",
-        author=org.name,
-        subject=f"Payments for involvement work, {period}: earnings, expenses, declined and redirected "
-        f"offers, for the Department for Work and Pensions",
-        header=org.name,
-        footer=f"Benefits evidence, {period}",
-    )
-    return _build(w, meta)
+    w.space(2)
+    w.para("Signed: ______________________________")
+    w.facts([("Name", doc.signatory_name), ("Role", doc.signatory_role), ("Organisation", org.name),
+             ("Date", long_date(doc.signed_on or doc.issued))])
+    if org.contact:
+        w.para("If you need to check anything in this letter, please contact us:")
+        w.lines(org.contact)
+
+
+#: The figures of a period, in the order shown, and whether to show each only when some period has it.
+_PERIOD_FIGURES = (  # (column title, label in large print, attribute, optional)
+    ("Earnings", "Earnings", "earnings", False),
+    ("Approved, to be paid", "Approved, to be paid (earnings when paid)", "due", True),
+    ("Expenses paid back", "Expenses paid back (not earnings)", "disregarded_expenses", False),
+    ("Expenses paid in advance", "Expenses paid in advance (not earnings)", "advances", True),
+    ("Declined", "Offers declined (not paid)", "declined", False),
+    ("Paid to a group at their request", "Paid to a group at their request", "redirected", False),
+)
+
+
+def _check_sentence(name: str, period: EvidencePeriod) -> str:
+    """What the benefit check counted in the period, in the words of the letter."""
+    check = period.check
+    if check is None:
+        return ""
+    counted = f"The benefit check counts {money(check.counted)} of earnings in this {name}"
+    if check.limit is None:
+        return counted + "."
+    if check.over:
+        return f"{counted}: over the limit of {money(check.limit)}."
+    if check.effect == "reduced":
+        return f"{counted}, more than the {money(check.limit)} that is ignored."
+    return f"{counted}, within the limit of {money(check.limit)}."
+
+
+def _period_figures(benefit: BenefitEvidence, *, large_print: bool = False) -> list[tuple[str, str]]:
+    return [(label if large_print else title, attribute) for title, label, attribute, optional in _PERIOD_FIGURES
+            if not optional or any(getattr(p, attribute) for p in benefit.periods)]
 
 
 def _benefit_section(w: Writer, benefit: BenefitEvidence) -> None:
     name = benefit.period_name
     w.heading(f"{benefit.benefit}: payments in each {name}")
-    hours = any(p.minutes_worked is not None for p in benefit.periods)
     w.para(
         f"Each {name} below counts payments by the rule for {benefit.benefit}. "
         "Earnings are fees and other payments for time. Expenses paid back covered actual costs, "
-        "such as travel, and are not earnings. Declined offers and fees paid to a group at their "
-        "request were not paid to them."
+        "such as travel, and are not earnings; nor are expenses paid in advance. Declined offers and fees paid "
+        "to a group at their request were not paid to them."
     )
-    columns = [
-        Column(name.capitalize()),
-        Column("Earnings", numeric=True),
-        Column("Expenses paid back", numeric=True),
-        Column("Declined", numeric=True),
-        Column("Paid to a group at their request", numeric=True),
-    ]
-    if hours:
-        columns.append(Column("Hours worked", numeric=True))
-    if w.look.large_print:  # five figures do not fit across a page at 16 pt: one block per period
-        for period in benefit.periods:
-            facts = [
-                ("Earnings", money(period.earnings)),
-                ("Expenses paid back (not earnings)", money(period.disregarded_expenses)),
-                ("Offers declined (not paid)", money(period.declined)),
-                ("Paid to a group at their request", money(period.redirected)),
-            ]
-            if period.minutes_worked is not None:
-                facts.append(("Hours worked", duration(period.minutes_worked)))
-            w.para(f"{name.capitalize()}: {date_range(period.start, period.end)}", bold=True)
-            w.facts(facts, label_share=0.6)
+    if w.look.large_print:  # the figures do not fit across a page at 16 pt: one block per period
+        _period_blocks(w, benefit)
     else:
-        rows = []
-        for period in benefit.periods:
-            row = [
-                Text(date_range(period.start, period.end)),
-                money(period.earnings),
-                money(period.disregarded_expenses),
-                money(period.declined),
-                money(period.redirected),
-            ]
-            if hours:
-                row.append(duration(period.minutes_worked) if period.minutes_worked is not None else "")
-            rows.append(row)
-        w.table(columns, rows)
-
-    items = [(p, item) for p in benefit.periods for item in p.items]
-    if items:
-        w.heading(f"{benefit.benefit}: every payment and offer")
-        if w.look.large_print:
-            columns = [Column("Payment"), Column("Amount", numeric=True)]
-        else:
-            columns = [
-                Column("Date received", sized=True),
-                Column("What for"),
-                Column("Type", sized=True),
-                Column("Amount", numeric=True),
-            ]
-        rows = []
-        for _, item in items:
-            if w.look.large_print:
-                text = (
-                    Text(long_date(item.date_received), bold=True),
-                    Text(f"{EVIDENCE_KIND_LABELS[item.kind]}: ", bold=True, new_line=True),
-                    Text(item.description),
-                )
-                rows.append([text, money(item.amount)])
-            else:
-                kind = EVIDENCE_KIND_LABELS[item.kind]
-                rows.append([long_date(item.date_received), Text(item.description), kind, money(item.amount)])
-        w.table(columns, rows)
-
+        _period_table(w, benefit)
+    _items_table(w, benefit)
     if benefit.rules:
         w.heading(f"{benefit.benefit}: the rules we have relied on")
         for rule in benefit.rules:
@@ -574,8 +586,85 @@ def _benefit_section(w: Writer, benefit: BenefitEvidence) -> None:
             w.para(f"Source: {rule.source}. How sure we are of this source: {rule.confidence}.")
 
 
-# --- finance documents -------------------------------------------------------------------------------
+def _period_extras(name: str, period: EvidencePeriod) -> list[str]:
+    """The words under a period's figures: nothing paid, time credits, what the check counted."""
+    extras = [] if period.has_payments else ["No payments in this period."]
+    if period.time_credit_minutes:
+        extras.append(f"Time credits: {duration(period.time_credit_minutes)} (time credits are not money).")
+    sentence = _check_sentence(name, period)
+    return [*extras, sentence] if sentence else extras
 
+
+def _period_blocks(w: Writer, benefit: BenefitEvidence) -> None:
+    name = benefit.period_name
+    for period in benefit.periods:
+        facts = [(label, money(getattr(period, attribute)))
+                 for label, attribute in _period_figures(benefit, large_print=True)]
+        if period.minutes_worked is not None:
+            facts.append(("Hours worked", duration(period.minutes_worked)))
+        w.para(f"{name.capitalize()}: {date_range(period.start, period.end)}", bold=True)
+        w.facts(facts, label_share=0.6)
+        for extra in _period_extras(name, period):
+            w.para(extra)
+
+
+def _period_table(w: Writer, benefit: BenefitEvidence) -> None:
+    name = benefit.period_name
+    figures = _period_figures(benefit)
+    hours = any(p.minutes_worked is not None for p in benefit.periods)
+    columns = [Column(name.capitalize()), *(Column(title, numeric=True) for title, _ in figures)]
+    if hours:
+        columns.append(Column("Hours worked", numeric=True))
+    rows = []
+    for period in benefit.periods:
+        extras = _period_extras(name, period)
+        what = (Text(date_range(period.start, period.end)), *(Text(extra, new_line=True) for extra in extras))
+        row = [what, *(money(getattr(period, attribute)) for _, attribute in figures)]
+        if hours:
+            row.append(duration(period.minutes_worked) if period.minutes_worked is not None else "")
+        rows.append(row)
+    w.table(columns, rows)
+
+
+def _payments_section(w: Writer, doc: BenefitsEvidencePack) -> None:
+    w.heading(f"Every payment from {date_range(doc.period_start, doc.period_end)}")
+    if not doc.payments:
+        w.para("No payments in this period.")
+        return
+    _item_rows(w, doc.payments)
+
+
+def _item_amount(item) -> str:
+    return f"{duration(item.amount)} (not money)" if item.kind in TIME_EVIDENCE_KINDS else money(item.amount)
+
+
+def _items_table(w: Writer, benefit: BenefitEvidence) -> None:
+    items = [item for p in benefit.periods for item in p.items]
+    if items:
+        w.heading(f"{benefit.benefit}: every payment and offer")
+        _item_rows(w, items)
+
+
+def _item_rows(w: Writer, items) -> None:
+    large = w.look.large_print
+    if large:
+        columns = [Column("Payment"), Column("Amount", numeric=True)]
+    else:
+        columns = [Column("Date received", sized=True), Column("What for"), Column("Type", sized=True),
+                   Column("Amount", numeric=True)]
+    rows = []
+    for item in items:
+        kind = EVIDENCE_KIND_LABELS[item.kind]
+        if large:
+            text = (Text(long_date(item.date_received), bold=True), Text(f"{kind}: ", bold=True, new_line=True),
+                    Text(item.description))
+            rows.append([text, _item_amount(item)])
+        else:
+            rows.append([long_date(item.date_received), Text(item.description), kind, _item_amount(item)])
+    w.table(columns, rows)
+
+
+# --- finance documents -------------------------------------------------------------------------------
 
 
 def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = False) -> bytes:

@@ -97,6 +97,19 @@ class BankCipher:
                 "account_name": details.account_name, "roll_number": details.roll_number}
         return self._fernet.encrypt(json.dumps(body, sort_keys=True).encode()).decode("ascii")
 
+    def encrypt_text(self, text: str) -> str:
+        """Encrypt a short piece of personal data other than bank details (a National Insurance number)."""
+        return self._fernet.encrypt(text.encode()).decode("ascii")
+
+    def decrypt_text(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode("ascii")).decode()
+        except InvalidToken as exc:
+            raise ConfigurationError(
+                "Stored personal details cannot be decrypted with BANK_DETAILS_KEY: the key has changed. "
+                "Add the old key after the new one, separated by a comma."
+            ) from exc
+
     def decrypt(self, token: str) -> BankDetails:
         try:
             body = json.loads(self._fernet.decrypt(token.encode("ascii")))

@@ -85,6 +85,9 @@ class Participant(BankDetailsColumns, Base):
     default_group_id: Mapped[int | None] = mapped_column(ForeignKey("user_led_groups.id"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Optional, for the benefits evidence pack: a Fernet token only (``ledger.people.national_insurance``).
+    national_insurance_number_encrypted: Mapped[str | None] = mapped_column(Text)
+    national_insurance_number_masked: Mapped[str | None] = mapped_column(String(20))  # AB •• •• •• C
 
 
 class BenefitDeclaration(Base):

@@ -42,6 +42,7 @@ class ParticipantRecord:
     accounts: ParticipantAccounts
     created_at: dt.datetime | None
     updated_at: dt.datetime | None
+    national_insurance_number: str | None = None  # masked (AB •• •• •• C), never in full
 
 
 @dataclass(frozen=True, slots=True)

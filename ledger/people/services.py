@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger import models as _every_table  # noqa: F401  (foreign keys to users resolve at flush)
-from ledger.errors import Conflict, NotFound, ValidationError
+from ledger.errors import ConfigurationError, Conflict, NotFound, ValidationError
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_event
 from ledger.people import checks
@@ -46,6 +46,9 @@ from ledger.people.models import (
     PartnerOrganisation,
     UserLedGroup,
 )
+from ledger.people.national_insurance import FIELD as NI_FIELD
+from ledger.people.national_insurance import masked as masked_ni
+from ledger.people.national_insurance import normalise_national_insurance_number, spaced
 from ledger.people.records import (
     BankDetailChangeRecord,
     BenefitDeclarationRecord,
@@ -66,7 +69,7 @@ PARTICIPANT_FIELDS = (
     "default_reward",
     "default_group_id",
 )
-UPDATABLE_PARTICIPANT_FIELDS = (*PARTICIPANT_FIELDS, "is_active")
+UPDATABLE_PARTICIPANT_FIELDS = (*PARTICIPANT_FIELDS, "is_active", "national_insurance_number")
 MAX_ADDRESS = 500
 MAX_CIRCUMSTANCES = 4000
 
@@ -110,6 +113,7 @@ def participant_record(row: Participant) -> ParticipantRecord:
         accounts=participant_accounts(row.id),
         created_at=row.created_at,
         updated_at=row.updated_at,
+        national_insurance_number=row.national_insurance_number_masked,
     )
 
 
@@ -221,18 +225,25 @@ def update_participant(
     *,
     today: dt.date | None = None,
     now: dt.datetime | None = None,
+    cipher: BankCipher | None = None,
+    actor_user_id: int | None = None,
 ) -> ParticipantRecord:
     """Change some of a participant's details (those named in ``changes``); the rest stay as they are.
 
-    Moving the default reward away from ``paid_to_group`` forgets the group unless another is named.
+    Moving the default reward away from ``paid_to_group`` forgets the group unless another is named. A
+    National Insurance number (``None`` or "" removes it) is encrypted with ``cipher``.
     """
     unknown = sorted(set(changes) - set(UPDATABLE_PARTICIPANT_FIELDS))
     if unknown:
         raise ValidationError(f"These cannot be changed here: {', '.join(unknown)}.",
                               fields={k: ["Unknown field."] for k in unknown})
     row = _load_participant(session, participant_id)
+    if NI_FIELD in changes:  # checked first: a wrong number changes nothing
+        number = normalise_national_insurance_number(changes[NI_FIELD])
+        if cipher is None:
+            raise ConfigurationError("A National Insurance number needs the key that encrypts personal details.")
     values = {field: getattr(row, field) for field in PARTICIPANT_FIELDS}
-    values.update({k: v for k, v in changes.items() if k != "is_active"})
+    values.update({k: v for k, v in changes.items() if k not in ("is_active", NI_FIELD)})
     if values["default_reward"] != "paid_to_group" and "default_group_id" not in changes:
         values["default_group_id"] = None
     clean = _check_participant(session, values, today or dt.date.today())
@@ -244,8 +255,32 @@ def update_participant(
     for field, value in clean.items():
         setattr(row, field, value)
     row.updated_at = now or _utcnow()
+    if NI_FIELD in changes:
+        _store_national_insurance_number(session, row, cipher, number, actor_user_id, row.updated_at)
     session.flush()
     return participant_record(row)
+
+
+def _store_national_insurance_number(session: Session, row: Participant, cipher: BankCipher, number: str | None,
+                                     actor_user_id: int | None, now: dt.datetime) -> None:
+    """Encrypt and keep the number (or forget it), with an event saying it changed but not what it is."""
+    before = row.national_insurance_number_encrypted
+    if before is not None and number is not None and cipher.decrypt_text(before) == number:
+        return  # the same number again: nothing changes
+    if before is None and number is None:
+        return
+    row.national_insurance_number_encrypted = cipher.encrypt_text(number) if number else None
+    row.national_insurance_number_masked = masked_ni(number) if number else None
+    record_event(session, NewEvent(
+        subject="participant", subject_id=row.id, participant_id=row.id, actor_user_id=actor_user_id,
+        action="set_national_insurance_number" if number else "remove_national_insurance_number",
+        details={"had_one_before": before is not None}), at=now)
+
+
+def national_insurance_number(session: Session, cipher: BankCipher, participant_id: int) -> str | None:
+    """The participant's number in full (``AB 12 34 56 C``), for the evidence pack only; None if not given."""
+    token = _load_participant(session, participant_id).national_insurance_number_encrypted
+    return spaced(cipher.decrypt_text(token)) if token else None
 
 
 def get_participant(session: Session, participant_id: int) -> ParticipantRecord:

@@ -1,48 +1,92 @@
 """What a participant was paid in one UK tax year (6 April to 5 April), for their Self Assessment.
 
-One line per payment received: each confirmed payment run (its fee and expense claims) and each expense advance
-(less anything paid back). Fees are taxable, expenses paid back for actual costs are not, and fees paid to a
-group at the participant's request were never paid to them. Each run's line is checked against the payment
-the bank made, so the summary cannot disagree with the books.
+Read from the books (``ledger.reports.receipts``): one line per payment that reached them, whoever made it (a
+payment run, or finance by hand), each advance of expenses (less anything paid back), and what was left of an
+advance they kept, in the tax year it was written off. Fees are taxable; flat-rate allowances, vouchers and a
+kept advance surplus are taxable allowances; expenses paid back for actual costs, and expenses paid in
+advance, are not. Fees paid to a group at the participant's request were never paid to them. Time credits are
+not money and are left out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.books import queries
-from ledger.books.models import JournalEntry, Posting
+from ledger.books.kinds import PostingKind
+from ledger.books.models import JournalEntry
 from ledger.claims.models import Advance, Claim
-from ledger.formatting import listing, money
-from ledger.organisation import BANK
-from ledger.payments.models import Payment, PaymentRun, PaymentRunItem
-from ledger.projects.models import Project
-from ledger.reports.claim_facts import claim_facts
+from ledger.formatting import listing, long_date, money
 from ledger.reports.organisation import Organisation
 from ledger.reports.payees import participant_payee, participant_row
-from ledger.reports.records import AnnualSummary, AnnualSummaryLine, DocumentDataError, tax_year_bounds
+from ledger.reports.receipts import ReceivedLine, by_entry, received_lines
+from ledger.reports.records import AnnualSummary, AnnualSummaryLine, tax_year_bounds
 from policies.money import HUNDRED, round_to_penny
 from policies.rulebook import Rulebook
 
 __all__ = ["annual_summary"]
 
+_FEES = frozenset({PostingKind.FEE})
+_EXPENSES = frozenset({PostingKind.EXPENSE, PostingKind.ADVANCE})  # actual costs, paid back or in advance
+_TAXABLE_ALLOWANCES = frozenset({PostingKind.FLAT_RATE_ALLOWANCE, PostingKind.VOUCHER,
+                                 PostingKind.ADVANCE_SURPLUS_KEPT})
+_RUN_PREFIX = "Payment run "
 
-def _returned_surplus(session: Session, advance: Advance) -> int:
-    """Pence of an advance the participant paid back (0 if none, or if that entry was reversed)."""
-    entry_id = session.execute(
-        select(JournalEntry.id).where(JournalEntry.idempotency_key == f"advance:{advance.id}:surplus",
-                                      JournalEntry.kind == "advance_surplus_returned")
-    ).scalar_one_or_none()
-    if entry_id is None or session.execute(
-            select(JournalEntry.id).where(JournalEntry.reverses_entry_id == entry_id)).first():
-        return 0
-    bank = queries.account_info(session, BANK).id
+
+def _described(lines: list[ReceivedLine]) -> str:
+    """One payment's description: the run and everything it paid for, or what finance wrote."""
+    reference = lines[0].run_reference
+    if reference is None:
+        return "; ".join(dict.fromkeys(line.description for line in lines))
+    prefix = f"{_RUN_PREFIX}{reference}: "
+    whats = [line.description.removeprefix(prefix) for line in lines]
+    return prefix + listing(list(dict.fromkeys(whats)))
+
+
+def _payment_line(lines: list[ReceivedLine]) -> AnnualSummaryLine | None:
+    def total(kinds: frozenset[str]) -> int:
+        return sum(line.amount for line in lines if line.kind in kinds)
+
+    fees, expenses, allowances = total(_FEES), total(_EXPENSES), total(_TAXABLE_ALLOWANCES)
+    if not fees + expenses + allowances:
+        return None  # time credits only
+    return AnnualSummaryLine(lines[0].on, _described(lines), fees, expenses, allowances)
+
+
+def _advance_kept(session: Session, participant_id: int) -> dict[int, int]:
+    """For each entry writing off what was left of an advance: the entry that paid that advance."""
+    advances = dict(session.execute(
+        select(Advance.id, Advance.paid_entry_id).where(Advance.participant_id == participant_id)).all())
+    keys = {f"advance:{advance_id}:surplus": paid for advance_id, paid in advances.items()}
+    if not keys:
+        return {}
+    return {entry_id: keys[key] for entry_id, key in session.execute(
+        select(JournalEntry.id, JournalEntry.idempotency_key).where(JournalEntry.idempotency_key.in_(keys)))}
+
+
+def _kept_is_not_expenses(received: list[ReceivedLine], paid_by: dict[int, int]) -> list[ReceivedLine]:
+    """What was left of an advance and kept was not spent on costs: it is taken off the advance it came from
+    (an expense) so it is counted once, as a taxable allowance, on the day it was written off."""
+    lines = list(received)
+    for kept in [line for line in lines if line.kind == PostingKind.ADVANCE_SURPLUS_KEPT]:
+        for i, line in enumerate(lines):
+            if line.kind == PostingKind.ADVANCE and line.entry_id == paid_by.get(kept.entry_id):
+                taken = min(kept.amount, line.amount)
+                lines[i] = replace(line, amount=line.amount - taken, description=(
+                    f"{line.description}; {money(taken)} of it kept by you on {long_date(kept.on)}, shown then"))
+    return [line for line in lines if line.amount > 0]
+
+
+def _redirected(session: Session, participant_id: int, start: dt.date, end: dt.date) -> int:
+    """Fees paid to a group at their request in the tax year: never paid to them."""
     return sum(session.execute(
-        select(Posting.amount).where(Posting.entry_id == entry_id, Posting.account_id == bank)).scalars())
+        select(Claim.amount_pence).where(Claim.participant_id == participant_id, Claim.kind == "fee",
+                                         Claim.choice == "redirect", Claim.status == "paid",
+                                         Claim.paid_on.between(start, end))
+    ).scalars())
 
 
 def annual_summary(
@@ -54,59 +98,18 @@ def annual_summary(
     rulebook: Rulebook,
     issued: dt.date,
 ) -> AnnualSummary:
-    """What a participant was paid in a tax year (6 April to 5 April): fees, expenses, fees redirected to a group.
-
-    One line per payment received: each confirmed payment run (its fee and expense claims) and each expense
-    advance (less anything paid back). The trading allowance is the rulebook's ``tax.trading_allowance``.
-    """
+    """Payments the books say the participant received in the tax year starting 6 April ``tax_year_start_year``."""
     participant = participant_row(session, participant_id)
     start, end = tax_year_bounds(tax_year_start_year)
-    payments = session.execute(
-        select(Payment, PaymentRun).join(PaymentRun, PaymentRun.id == Payment.run_id)
-        .where(Payment.payee_kind == "participant", Payment.payee_id == participant_id,
-               PaymentRun.status == "confirmed", PaymentRun.payment_date.between(start, end))
-        .order_by(PaymentRun.payment_date, PaymentRun.id)
-    ).all()
-    run_ids = [run.id for _payment, run in payments]
-    rows = session.execute(
-        select(PaymentRunItem, Claim).join(Claim, Claim.id == PaymentRunItem.claim_id)
-        .where(PaymentRunItem.run_id.in_(run_ids), PaymentRunItem.payee_kind == "participant",
-               PaymentRunItem.payee_id == participant_id)
-        .order_by(PaymentRunItem.claim_id)
-    ).all() if run_ids else []
-    facts = claim_facts(session, [claim for _item, claim in rows])
-    per_run: dict[int, list] = defaultdict(list)
-    for item, claim in rows:
-        per_run[item.run_id].append((item, claim))
-    lines = []
-    for payment, run in payments:
-        items = per_run[run.id]
-        fees = sum(item.amount_pence for item, claim in items if claim.kind == "fee")
-        expenses = sum(item.amount_pence for item, claim in items if claim.kind != "fee")
-        if fees + expenses != payment.amount_pence:
-            raise DocumentDataError(f"Payment run {run.reference} paid {payment.amount_pence}p but its claims for "
-                                    f"participant {participant_id} come to {fees + expenses}p.")
-        what = listing([facts[claim.id].what for _item, claim in items])
-        lines.append(AnnualSummaryLine(run.payment_date, f"Payment run {run.reference}: {what}", fees, expenses))
-    for advance, code in session.execute(
-        select(Advance, Project.code).join(Project, Project.id == Advance.project_id)
-        .where(Advance.participant_id == participant_id, Advance.paid_on.between(start, end))
-        .order_by(Advance.paid_on, Advance.id)
-    ).all():
-        returned = _returned_surplus(session, advance)
-        if advance.amount_pence - returned > 0:
-            text = f"Expenses paid in advance, project {code}" + (
-                f" ({money(advance.amount_pence)} less {money(returned)} you paid back)" if returned else "")
-            lines.append(AnnualSummaryLine(advance.paid_on, text, 0, advance.amount_pence - returned))
+    received = _kept_is_not_expenses([line for line in received_lines(session, participant_id, start, end)
+                                      if line.kind != PostingKind.TIME_CREDITS],
+                                     _advance_kept(session, participant_id))
+    lines = [line for group in by_entry(received).values() if (line := _payment_line(group)) is not None]
     lines.sort(key=lambda line: line.date_paid)
-    redirected = sum(session.execute(
-        select(Claim.amount_pence).where(Claim.participant_id == participant_id, Claim.kind == "fee",
-                                         Claim.choice == "redirect", Claim.status == "paid",
-                                         Claim.paid_on.between(start, end))
-    ).scalars())
     allowance = rulebook.get("tax.trading_allowance", start)
     return AnnualSummary(
         organisation=organisation, participant=participant_payee(participant), tax_year=tax_year_start_year,
         issued=issued, lines=tuple(lines), trading_allowance=round_to_penny(allowance.decimal * HUNDRED),
-        trading_allowance_source=rulebook.source_titles(allowance), redirected=redirected,
+        trading_allowance_source=rulebook.source_titles(allowance),
+        redirected=_redirected(session, participant_id, start, end),
     )

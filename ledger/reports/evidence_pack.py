@@ -17,30 +17,38 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.claims.models import Advance, Claim
+from ledger.books.kinds import PostingKind
+from ledger.claims.benefit_check import check_participant_payment
+from ledger.claims.models import Claim
 from ledger.errors import ValidationError
 from ledger.formatting import count, listing, long_date, money
 from ledger.labels import ACTIVITY_KIND_LABELS, BENEFIT_NAMES
+from ledger.payments.calendar import earliest_payment_date
 from ledger.people.models import Participant
-from ledger.people.services import current_benefits
+from ledger.people.services import current_benefits, national_insurance_number
 from ledger.projects.models import Activity, Attendance, Project
 from ledger.reports.claim_facts import DECIDED, claim_facts
 from ledger.reports.organisation import Organisation
 from ledger.reports.payees import participant_payee, participant_row
+from ledger.reports.receipts import received_lines
 from ledger.reports.records import (
     BenefitEvidence,
     BenefitsEvidencePack,
     EvidenceItem,
     EvidenceKind,
     EvidencePeriod,
+    PeriodCheck,
     RuleRelied,
 )
+from ledger.settings import Settings
 from policies.benefits import DISREGARD_KEYS, Period, assessment_period_containing, week_containing
-from policies.errors import RuleNotFound
+from policies.errors import PolicyError, RuleNotFound
 from policies.money import HUNDRED, round_to_penny
+from policies.payments import Payment, PaymentKind
 from policies.rulebook import Parameter, Rulebook
+from policies.settings import PolicySettings
 
-__all__ = ["benefits_evidence_pack"]
+__all__ = ["benefits_evidence_pack", "evidence_pack_letter"]
 
 _DISREGARD_KEYS = DISREGARD_KEYS  # the rules the benefit check itself relies on
 _RESEARCH_NOTE = re.compile(r"\bQ\d+\b")  # "(Q14: the date is inferred)": for staff, not for DWP
@@ -157,42 +165,74 @@ def _periods(name: str, declared: Mapping[str, Any], start: dt.date, end: dt.dat
     return periods
 
 
-def _received(session: Session, participant_id: int, start: dt.date, end: dt.date) -> list[_Received]:
-    """Payments received between two dates (claims paid, advances), and offers declined or redirected."""
+_EVIDENCE_OF = {  # what each kind of receipt in the books is to the letter
+    PostingKind.FEE: EvidenceKind.EARNINGS,
+    PostingKind.FLAT_RATE_ALLOWANCE: EvidenceKind.EARNINGS,
+    PostingKind.VOUCHER: EvidenceKind.EARNINGS,
+    PostingKind.ADVANCE_SURPLUS_KEPT: EvidenceKind.EARNINGS,  # counts in the period it is written off
+    PostingKind.EXPENSE: EvidenceKind.EXPENSE,
+    PostingKind.ADVANCE: EvidenceKind.ADVANCE,  # not earnings: to be settled with receipts
+    PostingKind.TIME_CREDITS: EvidenceKind.TIME_CREDITS,
+}
+
+
+def _from_the_books(session: Session, participant_id: int, start: dt.date, end: dt.date) -> list[_Received]:
+    """Every payment, advance, surplus kept and time credit the books say reached them, net of returns."""
+    return [_Received(line.on, line.description, _EVIDENCE_OF[line.kind], line.amount, line.paid_minutes)
+            for line in received_lines(session, participant_id, start, end) if line.kind in _EVIDENCE_OF]
+
+
+def _choices(claim: Claim, fact, due_on: dt.date) -> list[_Received]:
+    """What a fee claim offered and was not paid to them, and an approved fee still to be paid."""
+    found = []
+    if claim.status == "approved" and claim.choice in (None, "take", "take_less") and claim.amount_pence > 0:
+        found.append(_Received(due_on, f"{claim.description}. {fact.fee_detail()}. Approved, to be paid on "
+                               f"{long_date(due_on)}", EvidenceKind.DUE, claim.amount_pence, claim.worked_minutes or 0))
+    if claim.choice == "decline" and claim.offered_pence > 0:
+        found.append(_Received(fact.day, f"{claim.description}: fee offered and declined", EvidenceKind.DECLINED,
+                               claim.offered_pence))
+    if claim.choice == "time_credits" and claim.offered_pence > 0:
+        found.append(_Received(fact.day, f"{claim.description}: fee offered; they chose time credits instead",
+                               EvidenceKind.DECLINED, claim.offered_pence))
+    if claim.choice == "take_less" and claim.offered_pence > claim.amount_pence:
+        found.append(_Received(fact.day, f"{claim.description}: the part of the fee they chose not to take",
+                               EvidenceKind.DECLINED, claim.offered_pence - claim.amount_pence))
+    if claim.choice == "redirect" and claim.amount_pence > 0:
+        found.append(_Received(claim.paid_on or fact.day,
+                               f"{claim.description}: paid to {fact.group_name or 'a user-led group'} at their "
+                               "request", EvidenceKind.REDIRECTED, claim.amount_pence))
+    return found
+
+
+def _received(session: Session, participant_id: int, start: dt.date, end: dt.date, *,
+              due_on: dt.date) -> list[_Received]:
+    """What the books say they received between two dates, approved fees due, and offers not taken."""
+    found = _from_the_books(session, participant_id, start, end)
     claims = session.execute(
-        select(Claim).where(Claim.participant_id == participant_id, Claim.kind.in_(("fee", "expense")),
+        select(Claim).where(Claim.participant_id == participant_id, Claim.kind == "fee",
                             Claim.status.in_(DECIDED), Claim.reversal_entry_id.is_(None))
         .order_by(Claim.id)
     ).scalars().all()
     facts = claim_facts(session, claims)
-    found: list[_Received] = []
     for claim in claims:
-        fact = facts[claim.id]
-        if claim.kind == "expense":
-            if claim.status == "paid" and claim.paid_on and claim.amount_pence > 0:
-                found.append(_Received(claim.paid_on, f"Expenses paid back: {fact.expense_detail(claim.amount_pence)}",
-                                       EvidenceKind.EXPENSE, claim.amount_pence))
-            continue
-        if claim.choice in ("take", "take_less") and claim.status == "paid" and claim.paid_on:
-            found.append(_Received(claim.paid_on, f"{claim.description}. {fact.fee_detail()}", EvidenceKind.EARNINGS,
-                                   claim.amount_pence, claim.worked_minutes or 0))
-        if claim.choice == "decline" and claim.offered_pence > 0:
-            found.append(_Received(fact.day, f"{claim.description}: fee offered and declined", EvidenceKind.DECLINED,
-                                   claim.offered_pence))
-        if claim.choice == "take_less" and claim.offered_pence > claim.amount_pence:
-            found.append(_Received(fact.day, f"{claim.description}: the part of the fee they chose not to take",
-                                   EvidenceKind.DECLINED, claim.offered_pence - claim.amount_pence))
-        if claim.choice == "redirect" and claim.amount_pence > 0:
-            found.append(_Received(claim.paid_on or fact.day,
-                                   f"{claim.description}: paid to {fact.group_name or 'a user-led group'} at their "
-                                   "request", EvidenceKind.REDIRECTED, claim.amount_pence))
-    for advance, code in session.execute(
-        select(Advance, Project.code).join(Project, Project.id == Advance.project_id)
-        .where(Advance.participant_id == participant_id).order_by(Advance.paid_on, Advance.id)
-    ).all():
-        found.append(_Received(advance.paid_on, f"Expenses paid in advance for travel and costs, project {code}",
-                               EvidenceKind.EXPENSE, advance.amount_pence))
+        found.extend(_choices(claim, facts[claim.id], due_on))
     return sorted((r for r in found if start <= r.date <= end), key=lambda r: r.date)
+
+
+def _period_check(session: Session, rulebook: Rulebook, policy: PolicySettings, participant_id: int, name: str,
+                  period: Period, due_on: dt.date) -> PeriodCheck | None:
+    """What the benefit check counts in one period: the same payments, rules and settings it uses at approval."""
+    try:
+        decision = check_participant_payment(session, rulebook, policy, participant_id,
+                                             Payment(received_on=period.start, amount_pence=0, kind=PaymentKind.FEE),
+                                             expected_payment_date=due_on)
+    except PolicyError:
+        return None  # the rules have no figure for these dates: the letter shows the payments only
+    result = next((r for r in decision.results if r.name == name), None) if decision else None
+    if result is None or result.counted_pence is None:
+        return None
+    return PeriodCheck(counted=result.counted_pence, limit=result.limit_pence, effect=str(result.effect),
+                       explanation=result.explanation)
 
 
 def _involvement(session: Session, participant: Participant, start: dt.date, end: dt.date) -> tuple[str, ...]:
@@ -220,6 +260,34 @@ def _involvement(session: Session, participant: Participant, start: dt.date, end
     )
 
 
+def _benefit_evidence(session: Session, participant_id: int, declared: Mapping[str, Any], received: list[_Received],
+                      start: dt.date, end: dt.date, checks: _Checks) -> BenefitEvidence:
+    name = declared["name"]
+    periods = []
+    for period in _periods(name, declared, start, end):
+        inside = [r for r in received if period.start <= r.date <= period.end]
+        periods.append(EvidencePeriod(
+            period.start, period.end,
+            tuple(EvidenceItem(r.date, r.description, r.kind, r.amount) for r in inside),
+            minutes_worked=sum(r.paid_minutes for r in inside) if name == "esa" else None,
+            check=_period_check(session, checks.rulebook, checks.policy, participant_id, name, period,
+                                checks.due_on),
+        ))
+    return BenefitEvidence(
+        benefit=BENEFIT_NAMES.get(name, name),
+        period_name="assessment period" if name == "universal_credit" else "week",
+        periods=tuple(periods),
+        rules=_rules_for(checks.rulebook, name, declared, end),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Checks:
+    rulebook: Rulebook
+    policy: PolicySettings
+    due_on: dt.date  # when fees approved and not yet paid are expected to be received
+
+
 def benefits_evidence_pack(
     session: Session,
     participant_id: int,
@@ -231,40 +299,79 @@ def benefits_evidence_pack(
     signatory_name: str,
     signatory_role: str,
     issued: dt.date,
+    policy: PolicySettings | None = None,
+    national_insurance_number: str | None = None,
+    signed_on: dt.date | None = None,
 ) -> BenefitsEvidencePack:
     """A letter for DWP: payments per benefit period of each declared benefit with an earnings rule.
 
     Weekly benefits (Carer's Allowance, ESA, Housing Benefit, Pension Credit, income-related ESA) use the week
-    starting on the declared weekday; Universal Credit the assessment period from the declared start day. Money
-    is placed by the date it was received; declined offers by the activity's date, redirected fees by the date
-    paid to the group. ESA periods show the hours of paid work the payments received stand for.
+    starting on the declared weekday; Universal Credit the assessment period from the declared start day. A
+    period that runs past the letter's dates is shown whole, with every payment in it, so the figures for it
+    are those the benefit check counts. Money is placed by the date the books say it was received; fees
+    approved and not yet paid on the next payment date (as the check counts them); declined offers by the
+    activity's date, redirected fees by the date paid to the group. ESA periods show hours of paid work.
     """
     if end < start:
         raise ValidationError("The period ends before it starts.", fields={"end": ["Before start."]})
     participant = participant_row(session, participant_id)
     declaration = current_benefits(session, participant_id, as_of=end) or current_benefits(session, participant_id)
-    received = _received(session, participant_id, start, end)
-    benefits = []
-    for declared in declaration.benefits if declaration else ():
-        name = declared.get("name")
-        if name not in _WEEKLY and name != "universal_credit":
-            continue  # no earnings rule (PIP, DLA, Attendance Allowance, State Pension)
-        periods = []
-        for period in _periods(name, declared, start, end):
-            inside = [r for r in received if period.start <= r.date <= period.end]
-            periods.append(EvidencePeriod(
-                period.start, period.end,
-                tuple(EvidenceItem(r.date, r.description, r.kind, r.amount) for r in inside),
-                minutes_worked=sum(r.paid_minutes for r in inside) if name == "esa" else None,
-            ))
-        benefits.append(BenefitEvidence(
-            benefit=BENEFIT_NAMES.get(name, name),
-            period_name="assessment period" if name == "universal_credit" else "week",
-            periods=tuple(periods),
-            rules=_rules_for(rulebook, name, declared, end),
-        ))
+    declared = [d for d in (declaration.benefits if declaration else ())
+                if d.get("name") in _WEEKLY or d.get("name") == "universal_credit"]  # others: no earnings rule
+    spans = [p for d in declared for p in _periods(d["name"], d, start, end)]
+    shown_start, shown_end = min([start, *(p.start for p in spans)]), max([end, *(p.end for p in spans)])
+    checks = _Checks(rulebook, policy or PolicySettings(), earliest_payment_date(issued))
+    received = _received(session, participant_id, shown_start, shown_end, due_on=checks.due_on)
+    benefits = tuple(_benefit_evidence(session, participant_id, d, received, start, end, checks) for d in declared)
+    payments = tuple(EvidenceItem(r.date, r.description, r.kind, r.amount) for r in received
+                     if start <= r.date <= end)
     return BenefitsEvidencePack(
         organisation=organisation, participant=participant_payee(participant), issued=issued, period_start=start,
-        period_end=end, involvement=_involvement(session, participant, start, end), benefits=tuple(benefits),
+        period_end=end, involvement=_involvement(session, participant, start, end), benefits=benefits,
         signatory_name=signatory_name, signatory_role=signatory_role,
+        national_insurance_number=national_insurance_number, signed_on=signed_on or issued, payments=payments,
     )
+
+
+MAX_DAYS = 366  # a letter covers at most a year
+MAX_SIGNATORY = 120
+
+
+def _check_letter(start: dt.date, end: dt.date, signed_by: str | None, role: str | None) -> tuple[str, str]:
+    """The dates and the signatory of a letter, each problem named by its field; nothing is read before."""
+    problems: dict[str, list[str]] = {}
+    if end < start:
+        problems["end"] = ["The last day must not be before the first day."]
+    elif (end - start).days >= MAX_DAYS:
+        problems["end"] = ["A letter covers at most one year: choose a last day within a year of the first."]
+    name, job = " ".join((signed_by or "").split()), " ".join((role or "").split())
+    if not name or len(name) > MAX_SIGNATORY:
+        problems["signed_by"] = [f"Give the name of the officer who signs the letter (up to {MAX_SIGNATORY} "
+                                 "characters)."]
+    if not job or len(job) > MAX_SIGNATORY:
+        problems["role"] = [f"Give the signing officer's role (up to {MAX_SIGNATORY} characters)."]
+    if problems:
+        raise ValidationError(" ".join(message for messages in problems.values() for message in messages),
+                              fields=problems)
+    return name, job
+
+
+def evidence_pack_letter(
+    session: Session,
+    participant_id: int,
+    start: dt.date,
+    end: dt.date,
+    *,
+    settings: Settings,
+    issued: dt.date,
+    signed_by: str | None,
+    role: str | None,
+) -> BenefitsEvidencePack:
+    """The letter as the API, the pages and the command line make it: dates and signatory checked, the rules
+    and settings the benefit check uses, and the participant's National Insurance number if they gave one."""
+    name, job = _check_letter(start, end, signed_by, role)
+    number = national_insurance_number(session, settings.bank_cipher, participant_id)
+    return benefits_evidence_pack(
+        session, participant_id, start, end, organisation=settings.organisation, rulebook=settings.rulebook,
+        policy=settings.policy, signatory_name=name, signatory_role=job, issued=issued,
+        national_insurance_number=number)

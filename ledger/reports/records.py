@@ -153,6 +153,7 @@ class EntryKind(StrEnum):
     PAYMENT = "payment"  # money paid to the participant
     ADVANCE = "advance"  # money paid before an event, to be settled with receipts
     ADVANCE_SETTLED = "advance_settled"  # receipts (or money returned) set against an advance
+    ADVANCE_KEPT = "advance_kept"  # what was left of an advance, written off: the participant keeps it
     TIME_CREDIT_EARNED = "time_credit_earned"
     TIME_CREDIT_SPENT = "time_credit_spent"
     TIME_CREDIT_GIVEN = "time_credit_given"  # passed to another participant or a group
@@ -351,8 +352,15 @@ class AnnualSummary:
 class EvidenceKind(StrEnum):
     EARNINGS = "earnings"  # fees, flat-rate allowances, vouchers (unless the organisation decides otherwise)
     EXPENSE = "expense"  # reimbursed actual costs: disregarded
-    DECLINED = "declined"  # offered and declined: not paid
+    DECLINED = "declined"  # offered and declined (or taken as time credits, or in part): not paid
     REDIRECTED = "redirected"  # paid to a group at their request: not paid to them
+    ADVANCE = "advance"  # expenses paid in advance, to be settled with receipts: not earnings
+    DUE = "due"  # approved and to be paid on the next payment date: counted by the benefit check when due
+    TIME_CREDITS = "time_credits"  # time credits (amount in minutes): not money, never earnings
+
+
+#: Kinds whose amounts are minutes, not pence.
+TIME_EVIDENCE_KINDS = frozenset({EvidenceKind.TIME_CREDITS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,13 +377,31 @@ class EvidenceItem:
 
 
 @dataclass(frozen=True, slots=True)
+class PeriodCheck:
+    """What the benefit check itself counted in one period, against which limit, and what it found."""
+
+    counted: int  # pence of earnings the check counted in the period (received and due)
+    limit: int | None  # pence: the limit or disregard it compared them with, from the rules it used
+    effect: str  # policies.benefits.Effect: none, reduced, lost, over_limit
+    explanation: str  # the check's own words
+
+    @property
+    def over(self) -> bool:
+        return self.effect in ("lost", "over_limit")
+
+
+@dataclass(frozen=True, slots=True)
 class EvidencePeriod:
-    """One benefit period (a week or a UC assessment period) and what fell in it."""
+    """One benefit period (a week or a UC assessment period) and what fell in it.
+
+    Periods are shown whole even where they run past the letter's dates: every payment in them is listed.
+    """
 
     start: dt.date
     end: dt.date
     items: tuple[EvidenceItem, ...]
     minutes_worked: int | None = None  # for rules with an hours test (ESA permitted work)
+    check: PeriodCheck | None = None  # what the benefit check counted in this period
 
     def __post_init__(self) -> None:
         _check(self.start <= self.end, "a benefit period ends before it starts")
@@ -398,6 +424,23 @@ class EvidencePeriod:
     @property
     def redirected(self) -> int:
         return self._sum(EvidenceKind.REDIRECTED)
+
+    @property
+    def advances(self) -> int:
+        return self._sum(EvidenceKind.ADVANCE)
+
+    @property
+    def due(self) -> int:
+        return self._sum(EvidenceKind.DUE)
+
+    @property
+    def time_credit_minutes(self) -> int:
+        return self._sum(EvidenceKind.TIME_CREDITS)
+
+    @property
+    def has_payments(self) -> bool:
+        """Anything paid, due or given in the period (offers not taken are not payments)."""
+        return any(item.kind not in (EvidenceKind.DECLINED, EvidenceKind.REDIRECTED) for item in self.items)
 
 
 @dataclass(frozen=True, slots=True)
@@ -434,9 +477,24 @@ class BenefitsEvidencePack:
     signatory_name: str
     signatory_role: str
     national_insurance_number: str | None = None
+    signed_on: dt.date | None = None  # the date by the signature; the day issued unless given
+    # Every payment and offer between the letter's dates, for a letter with no benefit periods to place them in.
+    payments: tuple[EvidenceItem, ...] = ()
 
     def __post_init__(self) -> None:
         _check(self.period_start <= self.period_end, "the period ends before it starts")
+        _check(bool(self.signatory_name.strip()) and bool(self.signatory_role.strip()),
+               "the letter needs a named officer and their role to sign it")
+
+    @property
+    def covered_start(self) -> dt.date:
+        """The first day shown: the start of the first benefit period, which may be before the letter's start."""
+        return min([self.period_start, *(p.start for b in self.benefits for p in b.periods)])
+
+    @property
+    def covered_end(self) -> dt.date:
+        """The last day shown: the end of the last benefit period, which may be after the letter's end."""
+        return max([self.period_end, *(p.end for b in self.benefits for p in b.periods)])
 
 
 # --- finance documents -------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ _ADVANCE_ENTRY_KINDS = {
     "expense_approved": EntryKind.ADVANCE_SETTLED,
     "advance_surplus_returned": EntryKind.ADVANCE_SETTLED,
     "advance_surplus_netted": EntryKind.ADVANCE_SETTLED,
+    "advance_surplus_kept": EntryKind.ADVANCE_KEPT,
 }
 _TIME_ENTRY_KINDS = {
     "time_credits_awarded": EntryKind.TIME_CREDIT_EARNED,
@@ -214,6 +215,8 @@ class _Describer:
             return "The part of the advance you did not use, paid back to us"
         if line.kind == "advance_surplus_netted":
             return "The part of the advance you did not use, taken off what we owed you"
+        if line.kind == "advance_surplus_kept":
+            return "The part of the advance you did not use, yours to keep"
         return line.description
 
 

@@ -1,4 +1,6 @@
-"""Finance's pages: claims waiting for approval, one claim with its benefit check, and payment runs.
+"""Finance's pages: claims waiting for approval, one claim with its benefit check, payment runs, and a
+participant's benefits evidence pack (the letter's dates and signatory, and an optional National Insurance
+number, kept encrypted).
 
 Each form posts to a route that calls one service function and commits once. What a claim or a run needs
 (an override reason, a second approver, a payee left out) is the services' to decide: a refusal comes back
@@ -10,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from flask import Blueprint, Response, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ledger.auth.access import current_actor, requires
@@ -25,11 +27,13 @@ from ledger.labels import AFTER_APPROVAL
 from ledger.payments import runs
 from ledger.people import services as people
 from ledger.reports import run_report
+from ledger.reports.evidence_pack import MAX_SIGNATORY, evidence_pack_letter
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 
 # Refusals a person can put right by changing what they typed, or that explain why nothing changed.
 _SHOWN_ON_THE_FORM = (ValidationError, Conflict, PermissionDenied)
+EVIDENCE_DAYS = 90  # the evidence pack page offers the last three months unless told otherwise
 
 
 class ApproveForm(FlaskForm):
@@ -327,3 +331,95 @@ def cancel_payment_run(run_id: int):
     session.commit()
     flash(f"Payment run {summary.reference} is cancelled; its claims wait for the next run.", "info")
     return redirect(url_for("finance.payment_run", run_id=run_id))
+
+
+# ---------------------------------------------------------------- benefits evidence packs
+
+
+class EvidencePackForm(FlaskForm):
+    """The letter's dates and who signs it: read from the query string, since asking for a PDF changes nothing."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField("First day the letter covers",
+                      validators=[DataRequired("Enter the first day as a date, for example 2025-06-01.")])
+    end = DateField("Last day the letter covers",
+                    validators=[DataRequired("Enter the last day as a date, for example 2025-06-30.")])
+    signed_by = StringField("Signed by (the officer's name)", validators=[DataRequired("Enter who signs the letter."),
+                                                                          Length(max=MAX_SIGNATORY)])
+    role = StringField("Their role", validators=[DataRequired("Enter the signing officer's role."),
+                                                 Length(max=MAX_SIGNATORY)])
+    large_print = BooleanField("Large print")
+    download = SubmitField("Download the evidence pack (PDF)")
+
+
+class NationalInsuranceForm(FlaskForm):
+    national_insurance_number = StringField("National Insurance number (optional)", validators=[Length(max=20)])
+    save = SubmitField("Save the National Insurance number")
+
+
+@bp.route("/evidence-packs")
+@requires("documents.finance")
+def evidence_packs():
+    return render_template("finance/evidence_packs.html",
+                           participants=people.list_participants(get_session(), include_inactive=True))
+
+
+def _evidence_page(participant_id: int, *, form: EvidencePackForm | None = None, ni_form=None,
+                   problem: LedgerError | None = None, status: int = 200):
+    record = people.get_participant(get_session(), participant_id)
+    if form is None:
+        today, signatory = todays_date(), settings().signatory
+        form = EvidencePackForm(formdata=None, start=today - dt.timedelta(days=EVIDENCE_DAYS), end=today,
+                                signed_by=signatory.name or current_actor().display_name,
+                                role=signatory.role or "Finance officer",
+                                large_print=record.preferred_format == "large_print")
+    return render_template("finance/evidence_pack.html", participant=record, form=form, problem=problem,
+                           ni_form=ni_form or NationalInsuranceForm(formdata=None)), status
+
+
+@bp.route("/participants/<int:participant_id>/evidence-pack")
+@requires("documents.finance")
+def evidence_pack(participant_id: int):
+    return _evidence_page(participant_id)
+
+
+@bp.route("/participants/<int:participant_id>/evidence-pack.pdf")
+@requires("documents.finance")
+def evidence_pack_pdf(participant_id: int):
+    form = EvidencePackForm(formdata=request.args)
+    if not form.validate():
+        return _evidence_page(participant_id, form=form, status=400)
+    try:
+        doc = evidence_pack_letter(get_session(), participant_id, form.start.data, form.end.data,
+                                   settings=settings(), issued=todays_date(), signed_by=form.signed_by.data,
+                                   role=form.role.data)
+    except ValidationError as error:
+        return _evidence_page(participant_id, form=form, problem=error, status=error.status)
+    response = send_file(io.BytesIO(render.render_evidence_pack(doc, large_print=form.large_print.data)),
+                         mimetype="application/pdf", max_age=0, download_name=(
+                             f"benefits-evidence-{doc.participant.reference}-{doc.period_start}-{doc.period_end}.pdf"))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/participants/<int:participant_id>/national-insurance-number", methods=["POST"])
+@requires("participants.write")
+def save_national_insurance_number(participant_id: int):
+    ni_form = NationalInsuranceForm()
+    if not ni_form.validate_on_submit():
+        return _evidence_page(participant_id, ni_form=ni_form, status=400)
+    session = get_session()
+    try:
+        record = people.update_participant(
+            session, participant_id, {"national_insurance_number": ni_form.national_insurance_number.data},
+            today=todays_date(), cipher=settings().bank_cipher, actor_user_id=current_actor().id)
+    except ValidationError as error:
+        session.rollback()
+        return _evidence_page(participant_id, ni_form=ni_form, problem=error, status=error.status)
+    session.commit()
+    flash(f"The National Insurance number is saved ({record.national_insurance_number}). It is printed on the "
+          "evidence pack." if record.national_insurance_number else "The National Insurance number is removed.",
+          "info")
+    return redirect(url_for("finance.evidence_pack", participant_id=participant_id))

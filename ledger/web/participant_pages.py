@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from flask import Blueprint, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
@@ -26,6 +26,7 @@ from ledger.formatting import hours, money
 from ledger.labels import CHOICE_FOR_YOU
 from ledger.payments.runs import MAX_DAYS_AHEAD
 from ledger.people import services as people
+from ledger.reports.evidence_pack import evidence_pack_letter
 from ledger.reports.statements import participant_statement
 from ledger.timebank import services as timebank
 from ledger.web.query_args import date_arg
@@ -36,6 +37,7 @@ bp = Blueprint("participant", __name__, url_prefix="/my")
 # How much of their history the "My money" page and the statement show by default.
 HISTORY_DAYS = 365
 RECENT_PAYMENTS = 10
+EVIDENCE_DAYS = 90  # the evidence pack covers the last three months unless they choose
 
 
 def _optional_int(value):
@@ -107,7 +109,8 @@ def my_money():
                  statement=statement, claims=claims.list_claims(session, participant_id=participant_id, limit=100),
                  time_credits=timebank.time_credit_history(session, participant_id), recent=RECENT_PAYMENTS,
                  groups={g.id: g.name for g in people.list_groups(session, include_inactive=True)},
-                 statement_start=today.replace(month=1, day=1), statement_end=today)
+                 statement_start=today.replace(month=1, day=1), statement_end=today,
+                 evidence_start=today - dt.timedelta(days=EVIDENCE_DAYS))
 
 
 @bp.route("/claims/<int:claim_id>")
@@ -186,5 +189,24 @@ def statement_pdf():
     large = people.get_participant(session, participant_id).preferred_format == "large_print"
     response = send_file(io.BytesIO(render.render_statement(doc, large_print=large)), mimetype="application/pdf",
                          download_name=f"statement-{doc.participant.reference}-{start}-{end}.pdf", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/evidence-pack.pdf")
+@requires("self")
+def evidence_pack_pdf():
+    """Their own benefits evidence pack, signed by the organisation's officer (or the finance team)."""
+    participant_id = _own_participant_id()
+    session = get_session()
+    today = todays_date()
+    start, end = date_arg("start", today - dt.timedelta(days=EVIDENCE_DAYS)), date_arg("end", today)
+    signatory, organisation = settings().signatory, settings().organisation
+    doc = evidence_pack_letter(session, participant_id, start, end, settings=settings(), issued=today,
+                               signed_by=signatory.name or "Finance team", role=signatory.role or organisation.name)
+    large = request.args.get("large_print") in ("1", "on", "true", "yes") or \
+        people.get_participant(session, participant_id).preferred_format == "large_print"
+    response = send_file(io.BytesIO(render.render_evidence_pack(doc, large_print=large)), mimetype="application/pdf",
+                         download_name=f"benefits-evidence-{doc.participant.reference}-{start}-{end}.pdf", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response

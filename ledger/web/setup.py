@@ -25,6 +25,7 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("My money", "participant.my_money", "self"),
     ("Claims to approve", "finance.claims_waiting", "claims.approve"),
     ("Payment runs", "finance.payment_runs", "payments.manage"),
+    ("Evidence packs", "finance.evidence_packs", "documents.finance"),
     ("Projects", "projects.list_projects", "projects.read"),
 ]
 

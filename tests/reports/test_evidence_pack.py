@@ -23,7 +23,12 @@ def test_evidence_pack_places_payments_in_each_benefit_period(session, books):
     paid_week = by_week[dt.date(2025, 6, 23)]
     assert (paid_week.earnings, paid_week.disregarded_expenses) == (5040 + 2000, 840)
     assert (paid_week.declined, by_week[dt.date(2025, 6, 9)].declined) == (0, 3040)
-    assert by_week[dt.date(2025, 6, 9)].disregarded_expenses == 3000  # the advance, paid on 9 June
+    # The £30 advance, paid on 9 June, is expenses paid in advance (less the £5 paid back on 16 June): neither
+    # earnings nor expenses paid back.
+    week_of_the_advance = by_week[dt.date(2025, 6, 9)]
+    assert (week_of_the_advance.advances, week_of_the_advance.disregarded_expenses) == (2500, 0)
+    (advance,) = [item for item in week_of_the_advance.items if item.kind is EvidenceKind.ADVANCE]
+    assert advance.description.endswith("(£30.00 less £5.00 paid back on 16 June 2025)")
     assert sum(p.earnings for p in carers.periods) == 7040
     rule_titles = [rule.title for rule in carers.rules]
     assert "Carer's Allowance earnings limit" in rule_titles
@@ -44,7 +49,8 @@ def test_evidence_pack_shows_declined_and_redirected_offers_and_esa_hours(sessio
     first, second = uc.periods
     assert (first.declined, first.redirected, first.earnings) == (5040, 0, 0)
     assert (second.redirected, second.earnings, second.disregarded_expenses) == (5040, 5040, 420)
-    assert {item.kind for p in uc.periods for item in p.items} == set(EvidenceKind)
+    assert {item.kind for p in uc.periods for item in p.items} == {
+        EvidenceKind.EARNINGS, EvidenceKind.EXPENSE, EvidenceKind.DECLINED, EvidenceKind.REDIRECTED}
     assert "Fees declined or paid to a group are not earnings" in [rule.title for rule in uc.rules]
     assert esa.benefit.startswith("Employment and Support Allowance")
     hours = {p.start: p.minutes_worked for p in esa.periods}
