@@ -50,6 +50,10 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "ORGANISATION_CONTACT": env.get("ORGANISATION_CONTACT",
                                         "Co-production payments team;020 7946 0000;payments@council.example"),
         "ORGANISATION_CHARITY_NUMBER": env.get("ORGANISATION_CHARITY_NUMBER") or None,
+        # Who else a participant (and finance) can ask when a benefit check relies on a figure not verified:
+        # independent welfare-rights advice, named on the choice pages beside the organisation's contact.
+        "WELFARE_RIGHTS_ADVICE": env.get("WELFARE_RIGHTS_ADVICE",
+                                         "Citizens Advice, 0800 144 8848, citizensadvice.org.uk"),
         "EVIDENCE_SIGNATORY_NAME": env.get("EVIDENCE_SIGNATORY_NAME") or None,
         "EVIDENCE_SIGNATORY_ROLE": env.get("EVIDENCE_SIGNATORY_ROLE") or None,
         # The organisation's chosen basis for hourly fees: real_living_wage, national_living_wage, organisation.

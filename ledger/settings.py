@@ -66,6 +66,8 @@ class Settings:
     login: LoginLimits
     public_rate_limit: PublicRateLimit
     time_credit_overdraft_minutes: int
+    # WELFARE_RIGHTS_ADVICE: independent advice to name, with the organisation's contact, when a check is unsure.
+    welfare_rights_advice: str = "Citizens Advice, 0800 144 8848, citizensadvice.org.uk"
     fixed_today: dt.date | None = None  # LEDGER_TODAY: the day taken as today, for a demonstration or a test
 
     @property
@@ -133,6 +135,8 @@ def build_settings(config: Mapping[str, Any]) -> Settings:
                                           window_seconds=int(config["PUBLIC_API_RATE_WINDOW_SECONDS"])),
         time_credit_overdraft_minutes=int(config.get("TIME_CREDIT_OVERDRAFT_MINUTES") or 0),
         fixed_today=_fixed_today(config.get("LEDGER_TODAY")),
+        welfare_rights_advice=(config.get("WELFARE_RIGHTS_ADVICE") or "").strip()
+        or "Citizens Advice, 0800 144 8848, citizensadvice.org.uk",
     )
 
 

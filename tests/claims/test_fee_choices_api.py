@@ -4,8 +4,6 @@ it is, and in the claim's history; bad input refused naming the field, with noth
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import select
 
@@ -16,7 +14,7 @@ from ledger.events.models import Event
 from tests.factories import TODAY, app_footprint, database
 
 V1 = "/api/v1"
-LATER = "2025-06-23"  # after the Carer's Allowance week of 9 June, in which a fee approved on TODAY is paid (Monday 9 June)
+LATER = "2025-06-23"  # after the Carer's Allowance week of 9 June, in which a fee approved on TODAY is paid
 
 
 @pytest.fixture(autouse=True)
