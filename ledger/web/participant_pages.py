@@ -102,8 +102,9 @@ class ChoiceForm(FlaskForm):
         taking_less = self.choice.data == "take_less"
         group = self.group_id.data if self.choice.data == "redirect" else (
             self.rest_group_id.data if taking_less and self.rest.data == "redirect" else None)
-        return {"choice": self.choice.data, "amount": (self.amount.data or "").strip().replace("£", "") or None
-                if taking_less else None, "rest": (self.rest.data or "decline") if taking_less else None, "group_id": group,
+        amount = (self.amount.data or "").strip().replace("£", "") or None
+        return {"choice": self.choice.data, "amount": amount if taking_less else None,
+                "rest": (self.rest.data or "decline") if taking_less else None, "group_id": group,
                 "later_on": self.later_on.data if taking_less and self.rest.data == "later" else None}
 
 
