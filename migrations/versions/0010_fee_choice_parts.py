@@ -31,9 +31,14 @@ def upgrade() -> None:
     for name, type_ in _PLAIN:
         op.add_column("claims", sa.Column(name, type_, nullable=True))
     if op.get_bind().dialect.name == "sqlite":
-        op.execute(f"ALTER TABLE claims ADD COLUMN rest VARCHAR(16) CONSTRAINT ck_claims_rest CHECK ({_REST_CHECK})")
-        op.execute("ALTER TABLE claims ADD COLUMN part_of_claim_id INTEGER "
-                   "CONSTRAINT fk_claims_part_of_claim_id_claims REFERENCES claims (id)")
+        # A downgrade on SQLite leaves these two in place (see below): upgrading again keeps them.
+        there = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("claims")}
+        if "rest" not in there:
+            op.execute(f"ALTER TABLE claims ADD COLUMN rest VARCHAR(16) "
+                       f"CONSTRAINT ck_claims_rest CHECK ({_REST_CHECK})")
+        if "part_of_claim_id" not in there:
+            op.execute("ALTER TABLE claims ADD COLUMN part_of_claim_id INTEGER "
+                       "CONSTRAINT fk_claims_part_of_claim_id_claims REFERENCES claims (id)")
     else:
         op.add_column("claims", sa.Column("rest", sa.String(16), nullable=True))
         op.create_check_constraint(op.f("ck_claims_rest"), "claims", _REST_CHECK)
