@@ -200,8 +200,8 @@ class ClaimRecord:
 
     @property
     def choice_open(self) -> bool:
-        """A fee whose participant may still choose what happens to it."""
-        return self.is_fee and self.before_approval
+        """A fee whose participant may still choose what happens to it (not the rest of a fee, chosen there)."""
+        return self.is_fee and self.before_approval and self.part_of_claim_id is None
 
     @property
     def awaiting_approval(self) -> bool:

@@ -800,6 +800,9 @@ def _checked_choice(session: Session, claim: Claim, *, choice: Any, amount: Any,
     if claim.status not in workflow.OPEN:
         raise Conflict(f"The choice can change until the fee is approved; this one is {claim.status}.",
                        fields={"status": [claim.status]})
+    if claim.part_of_claim_id is not None:
+        raise Conflict(f"This is the rest of claim {claim.part_of_claim_id}, as the participant chose there; it is "
+                       "paid as chosen, or rejected.", fields={"choice": ["Already chosen on the fee it is part of."]})
     if choice != "take_less" and rest not in (None, ""):
         raise ValidationError("What happens to the rest is only asked when taking less than the fee.",
                               fields={"rest": ["Only with choice take_less."]})
@@ -866,7 +869,8 @@ def record_choice(
     claim.choice_recorded_at = _now()
     session.execute(delete(ClaimApproval).where(ClaimApproval.claim_id == claim.id))
     _event(session, claim, "choose", claim.status, actor_user_id,
-           note=f"Participant's choice: {chosen.choice}" + (f" ({describe_parts(parts)})" if chosen.rest else ""),
+           note=f"Participant's choice: {chosen.choice}"
+           + (f" ({describe_parts(parts)})" if chosen.rest or chosen.group_id else ""),
            details={"choice": chosen.choice, "rest": chosen.rest, "parts": [p.to_json() for p in parts],
                     "group_id": chosen.group_id, "group": next((p.group for p in parts if p.group), None),
                     "chosen_by_user_id": actor_user_id, "chosen_at": claim.choice_recorded_at.isoformat()})

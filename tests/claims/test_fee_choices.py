@@ -113,3 +113,13 @@ def test_a_rest_paid_later_still_waiting_is_cancelled_with_the_fee(session, worl
     claims.cancel_claim(session, claim_id, actor_user_id=world.finance, today=TODAY, rules=RULES)
 
     assert session.get(Claim, later_id).status == "cancelled"
+
+
+def test_the_rest_paid_later_is_not_chosen_again(session, world):
+    claim_id = submitted_split(session, world, rest="later", later_on=LATER)
+    approve(session, world, claim_id)
+    (later_id,) = claims.get_claim(session, claim_id).part_claim_ids
+
+    with pytest.raises(claims.Conflict, match=f"This is the rest of claim {claim_id}"):
+        chosen(session, world, later_id, choice="time_credits")
+    assert claims.get_claim(session, later_id).choice_open is False
