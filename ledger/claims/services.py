@@ -962,7 +962,9 @@ def _approvals(session: Session, claim: Claim) -> int:
 
 
 def _approvals_needed(claim: Claim, rules: ClaimRules) -> int:
-    return 2 if claim.amount_pence > rules.second_approval_above_pence else 1
+    """Two approvers above the organisation's amount: all the money approving posts (a group's part too)."""
+    given = (claim.rest_pence or 0) if claim.choice == "take_less" and claim.rest == "redirect" else 0
+    return 2 if claim.amount_pence + given > rules.second_approval_above_pence else 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,3 +123,17 @@ def test_the_rest_paid_later_is_not_chosen_again(session, world):
     with pytest.raises(claims.Conflict, match=f"This is the rest of claim {claim_id}"):
         chosen(session, world, later_id, choice="time_credits")
     assert claims.get_claim(session, later_id).choice_open is False
+
+
+@pytest.mark.parametrize(("rest", "declined"), [("decline", [3040]), ("time_credits", []), ("later", [])])
+def test_her_statement_shows_only_a_declined_rest_as_declined(session, world, rest, declined):
+    from ledger.reports.records import EntryKind
+    from ledger.reports.statements import participant_statement
+    from tests.factories import ORGANISATION
+
+    claim_id = submitted_split(session, world, rest=rest, later_on=LATER if rest == "later" else None)
+    approve(session, world, claim_id)
+
+    doc = participant_statement(session, world.carer, dt.date(2025, 6, 1), dt.date(2025, 6, 30),
+                                organisation=ORGANISATION, issued=TODAY)
+    assert [line.memo_amount for line in doc.money.lines if line.kind is EntryKind.DECLINED] == declined
