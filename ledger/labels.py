@@ -30,6 +30,7 @@ __all__ = [
     "EXPENSE_CATEGORY_LABELS",
     "FLAG_OUTCOME_LABELS",
     "PART_FOR_YOU",
+    "PART_LABELS",
     "REGION_LABELS",
     "REST_FOR_YOU",
 ]
@@ -67,7 +68,16 @@ REST_FOR_YOU = {
     "later": "Pay me the rest later, on a day I choose",
 }
 
-#: One part of a fee, as the pages list it.
+#: One part of a fee, as finance's pages list it.
+PART_LABELS = {
+    "take": "Paid to the participant",
+    "time_credits": "As time credits",
+    "redirect": "Given to a group",
+    "later": "Paid to the participant later",
+    "decline": "Declined",
+}
+
+#: One part of a fee, as the participant's pages list it.
 PART_FOR_YOU = {
     "take": "Paid to you",
     "time_credits": "As time credits",

@@ -43,3 +43,10 @@ def test_the_pages_reach_the_labels(app):
     for name, table in (("claim_status_for_you", labels.CLAIM_STATUS_FOR_YOU), ("benefit_names", DISPLAY_NAMES),
                         ("action_labels", labels.ACTION_LABELS), ("region_labels", labels.REGION_LABELS)):
         assert app.jinja_env.globals[name] is table
+
+
+def test_every_part_of_a_fee_and_every_rest_has_words():
+    from ledger.claims.models import RESTS
+    assert list(labels.REST_FOR_YOU) == list(RESTS)  # offered in this order
+    parts = {"take", *RESTS}
+    assert set(labels.PART_FOR_YOU) == parts and set(labels.PART_LABELS) == parts

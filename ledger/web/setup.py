@@ -68,7 +68,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         benefit_names=labels.BENEFIT_NAMES, claim_status_for_you=labels.CLAIM_STATUS_FOR_YOU,
         claim_kind_for_you=labels.CLAIM_KIND_FOR_YOU, choice_for_you=labels.CHOICE_FOR_YOU,
-        part_for_you=labels.PART_FOR_YOU, rest_for_you=labels.REST_FOR_YOU,
+        part_for_you=labels.PART_FOR_YOU, part_labels=labels.PART_LABELS, rest_for_you=labels.REST_FOR_YOU,
         expense_category_labels=labels.EXPENSE_CATEGORY_LABELS, action_labels=labels.ACTION_LABELS,
         activity_kind_labels=labels.ACTIVITY_KIND_LABELS, region_labels=labels.REGION_LABELS,
     )

@@ -223,3 +223,37 @@ def test_the_choice_page_refuses_too_much_next_to_the_field_in_a_browser(carer_w
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 320, "height": 900})
     page.screenshot(path=str(SHOTS / "error-narrow.png"), full_page=True)
+
+
+def test_finance_sees_the_parts_and_the_same_uncertainty_in_a_browser(live_app, page, tmp_path):
+    """A split fee on finance's claim page, with the unverified figure named and who to ask (screenshot)."""
+    from ledger.claims import services as claims
+    from ledger.context import reload_settings
+    from tests.factories import RULES
+    from tests.web.test_fee_choice_pages import UNVERIFIED_LIMIT, WHO_TO_ASK
+
+    (tmp_path / "org.toml").write_text(UNVERIFIED_LIMIT, encoding="utf-8")
+    live_app.config.update(POLICY_OVERRIDE_FILES=[str(tmp_path / "org.toml")], LEDGER_TODAY="2025-06-05")
+    reload_settings(live_app)
+    with database(live_app) as session:
+        world = claims_world(session)
+        claim_id = draft_fee(session, world, world.carer)
+        claims.record_choice(session, claim_id, choice="take_less", amount="20.00", rest="redirect",
+                             group_id=world.group_id, actor_user_id=world.carer_user, rules=RULES,
+                             today=dt.date(2025, 6, 5))
+        claims.submit_claim(session, claim_id, actor_user_id=world.manager)
+    base = live_app.config["BASE_URL"]
+    page.goto(f"{base}/login")
+    page.get_by_label("Email address").fill("fin@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/finance/claims/{claim_id}")
+
+    expect(page.locator("#claim-parts")).to_contain_text("Paid to the participant: £20.00")
+    expect(page.locator("#claim-parts")).to_contain_text("Given to a group: £30.40 to Voices Together")
+    expect(page.locator("#unverified")).to_contain_text(WHO_TO_ASK)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width, name in ((320, "narrow"), (1280, "desktop")):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(SHOTS / f"finance-{name}.png"), full_page=True)
