@@ -58,6 +58,10 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "ORGANISATION_CONTACT": env.get("ORGANISATION_CONTACT",
                                         "Co-production payments team;020 7946 0000;payments@council.example"),
         **{name: env.get(name) or None for name in OPTIONAL_TEXT_SETTINGS},
+        # Who else a participant (and finance) can ask when a benefit check relies on a figure not verified:
+        # independent welfare-rights advice, named on the choice pages beside the organisation's contact.
+        "WELFARE_RIGHTS_ADVICE": env.get("WELFARE_RIGHTS_ADVICE",
+                                         "Citizens Advice, 0800 144 8848, citizensadvice.org.uk"),
         # The organisation's chosen basis for hourly fees: real_living_wage, national_living_wage, organisation.
         "PAY_BASIS": env.get("PAY_BASIS", "real_living_wage"),
         # The day the app takes as today (an ISO date), for a demonstration of a past month or a test; unset in

@@ -29,8 +29,11 @@ __all__ = [
     "EVIDENCE_KIND_LABELS",
     "EXPENSE_CATEGORY_LABELS",
     "FLAG_OUTCOME_LABELS",
+    "PART_FOR_YOU",
+    "PART_LABELS",
     "POSTING_KIND_LABELS",
     "REGION_LABELS",
+    "REST_FOR_YOU",
 ]
 
 # Benefits, by the names DWP and participants use ("Carer's Allowance").
@@ -56,6 +59,32 @@ CHOICE_FOR_YOU = {
     "decline": "Decline the fee",
     "redirect": "Give it to a user-led group",
     "time_credits": "Time credits instead",
+}
+
+#: Taking less than a fee: what happens to the rest, in the participant's words.
+REST_FOR_YOU = {
+    "decline": "Decline the rest: nobody is paid it",
+    "time_credits": "Time credits for the rest",
+    "redirect": "Give the rest to a user-led group",
+    "later": "Pay me the rest later, on a day I choose",
+}
+
+#: One part of a fee, as finance's pages list it.
+PART_LABELS = {
+    "take": "Paid to the participant",
+    "time_credits": "As time credits",
+    "redirect": "Given to a group",
+    "later": "Paid to the participant later",
+    "decline": "Declined",
+}
+
+#: One part of a fee, as the participant's pages list it.
+PART_FOR_YOU = {
+    "take": "Paid to you",
+    "time_credits": "As time credits",
+    "redirect": "Given to a group",
+    "later": "Paid to you later",
+    "decline": "Declined",
 }
 
 

@@ -66,6 +66,8 @@ class Settings:
     login: LoginLimits
     public_rate_limit: PublicRateLimit
     time_credit_overdraft_minutes: int
+    # WELFARE_RIGHTS_ADVICE: independent advice to name, with the organisation's contact, when a check is unsure.
+    welfare_rights_advice: str = "Citizens Advice, 0800 144 8848, citizensadvice.org.uk"
     fixed_today: dt.date | None = None  # LEDGER_TODAY: the day taken as today, for a demonstration or a test
     # A manual journal entry with more than this in pounds of debits waits for a second finance user.
     manual_entry_second_approval_above_pence: int = 50_000
@@ -138,6 +140,8 @@ def build_settings(config: Mapping[str, Any]) -> Settings:
         fixed_today=_fixed_today(config.get("LEDGER_TODAY")),
         manual_entry_second_approval_above_pence=_not_negative(config, "MANUAL_ENTRY_SECOND_APPROVAL_ABOVE_PENCE",
                                                                50_000),
+        welfare_rights_advice=(config.get("WELFARE_RIGHTS_ADVICE") or "").strip()
+        or "Citizens Advice, 0800 144 8848, citizensadvice.org.uk",
     )
 
 

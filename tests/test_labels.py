@@ -49,3 +49,8 @@ def test_every_posting_kind_in_the_books_has_words():
     from ledger.books.kinds import POSTING_KINDS
 
     assert set(labels.POSTING_KIND_LABELS) == set(POSTING_KINDS)
+def test_every_part_of_a_fee_and_every_rest_has_words():
+    from ledger.claims.models import RESTS
+    assert list(labels.REST_FOR_YOU) == list(RESTS)  # offered in this order
+    parts = {"take", *RESTS}
+    assert set(labels.PART_FOR_YOU) == parts and set(labels.PART_LABELS) == parts

@@ -20,14 +20,14 @@ from decimal import Decimal
 
 from flask import request, send_file
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_dump, post_load, validate, validates_schema
 from werkzeug.datastructures import FileStorage
 
 from ledger.auth.access import current_actor, requires
 from ledger.auth.models import User
 from ledger.auth.permissions import allowed
 from ledger.claims import services
-from ledger.claims.models import CHOICES, EXPENSE_CATEGORIES, STATUSES
+from ledger.claims.models import CHOICES, EXPENSE_CATEGORIES, RESTS, STATUSES
 from ledger.claims.records import ClaimRecord
 from ledger.context import get_session, settings, todays_date
 from ledger.errors import NotFound, PermissionDenied
@@ -166,7 +166,14 @@ class ChoiceInSchema(Schema):
     amount = fields.Str(load_default=None, validate=_POUNDS,
                         metadata={"description": "What the participant takes, when taking less."})
     group_id = fields.Int(load_default=None, strict=True,
-                          metadata={"description": "The user-led group to pay, when redirecting."})
+                          metadata={"description": "The user-led group to pay, when redirecting (the fee, or the "
+                                                   "rest of it)."})
+    rest = fields.Str(load_default=None, validate=validate.OneOf(RESTS), metadata={
+        "description": "Taking less: what happens to the rest. decline (the default), time_credits (the matching "
+                       "share of the hours), redirect (to group_id), later (paid on or after later_on)."})
+    later_on = fields.Date(load_default=None, metadata={
+        "description": "With rest later: the day from which the rest is paid (after today and after the benefit "
+                       "period the part taken counts in)."})
 
 
 class ApproveInSchema(Schema):
@@ -234,6 +241,21 @@ class ClaimEventSchema(Schema):
     note = fields.Str(allow_none=True)
 
 
+class ClaimPartSchema(Schema):
+    part = fields.Str(metadata={"description": "take, time_credits, redirect, later or decline"})
+    amount = _money("amount_pence")
+    hours = fields.Function(lambda p: None if p.minutes is None else decimal_hours(p.minutes),
+                            metadata={"description": "time_credits only: the matching share of the fee's hours"})
+    group_id = fields.Int()
+    group = fields.Str()
+    later_on = fields.Date()
+
+    @post_dump
+    def _only_what_applies(self, data, **kwargs):
+        """Each part says only what it has: hours for time credits, the group for a redirect, a date for later."""
+        return {k: v for k, v in data.items() if v is not None}
+
+
 class ClaimSchema(Schema):
     id = fields.Int()
     participant_id = fields.Int()
@@ -290,6 +312,16 @@ class ClaimSchema(Schema):
     top_up_claim_ids = fields.List(fields.Int(), metadata={"description": "Expense claims paying that difference."})
     tops_up_claim_id = fields.Int(allow_none=True, metadata={
         "description": "On a top-up claim: the claim whose repriced mileage it pays."})
+    parts = fields.List(fields.Nested(ClaimPartSchema), metadata={
+        "description": "A fee part by part, as the participant chose: taken, as time credits, given to a group, "
+                       "paid later, declined."})
+    rest = fields.Str(allow_none=True, metadata={"description": "Taking less: what happens to the rest."})
+    later_on = fields.Date(allow_none=True)
+    part_of_claim_id = fields.Int(allow_none=True, metadata={
+        "description": "A claim for part of another fee: the part given to a group, or paid later."})
+    part_claim_ids = fields.List(fields.Int(), metadata={"description": "The claims for the rest of this fee."})
+    payable_from = fields.Date(allow_none=True, metadata={
+        "description": "No payment run pays this claim before this day."})
 
 
 class ApprovalOutcomeSchema(Schema):
@@ -316,6 +348,21 @@ class ApprovalPreviewSchema(Schema):
                        "needs below_minimum_reason."})
     below_minimum_reason_required = fields.Bool()
     rate_stale_since = fields.Date(allow_none=True)
+
+
+class ChoicePreviewSchema(Schema):
+    claim_id = fields.Int()
+    choice = fields.Str()
+    parts = fields.List(fields.Nested(ClaimPartSchema))
+    expected_payment_date = fields.Date()
+    required_action = fields.Str(metadata={"description": "none, warn, override or block"})
+    policy = benefit_check_field("policy", description="The benefit check of what is paid on the expected payment "
+                                                       "date; null when the participant has declared no benefits.")
+    effect_found = fields.Bool(metadata={"description": "Whether any part would change a benefit."})
+    later_on = fields.Date(allow_none=True)
+    later_required_action = fields.Str(allow_none=True)
+    later_policy = benefit_check_field("later_policy", description="With rest later: the benefit check of the rest, "
+                                                                   "paid on the first payment date from later_on.")
 
 
 class AdvanceSchema(Schema):
@@ -448,12 +495,29 @@ def upload_receipt(claim_id, line_id):
 @blp.response(200, ClaimSchema)
 @requires("self")
 def record_choice(data, claim_id):
-    """Record the participant's choice for a fee: take, take_less, decline, redirect or time_credits."""
+    """Record the participant's choice for a fee: take, take_less (the rest declined, as time credits, to a
+    group or paid later), decline, redirect or time_credits."""
     session, user = get_session(), current_actor()
     record = services.record_choice(session, claim_id, **data, actor_user_id=user.id,
-                                    for_participant_id=_only_participant(user))
+                                    for_participant_id=_only_participant(user), rules=settings().claim_rules,
+                                    today=todays_date())
     session.commit()
     return _shown(record, user)
+
+
+@blp.route("/claims/<int:claim_id>/choice-preview", methods=["POST"])
+@blp.doc(security=_SECURITY)
+@blp.arguments(ChoiceInSchema)
+@blp.response(200, ChoicePreviewSchema)
+@requires("self")
+def preview_choice(data, claim_id):
+    """The benefit check of a choice (the same body as /choice), without recording it."""
+    user = current_actor()
+    only = _only_participant(user)
+    if only is None and not allowed(user.role_names, "participants.read"):
+        raise PermissionDenied("Benefit checks are shown only to finance and to the participant themself.")
+    return services.preview_choice(get_session(), claim_id, **data, rules=settings().claim_rules, today=todays_date(),
+                                   for_participant_id=only)
 
 
 @blp.route("/claims/<int:claim_id>/submit", methods=["POST"])

@@ -119,6 +119,8 @@ def payments_around(
         if claim.id in excluded:
             continue
         received = claim.paid_on if claim.status not in workflow.OWED else expected_payment_date
+        if claim.status in workflow.OWED and claim.payable_from is not None:
+            received = max(received, claim.payable_from)  # a part paid later is received then, not now
         if received is None or not since <= received <= until:
             continue
         if claim.status in workflow.OWED:

@@ -32,6 +32,8 @@ CLAIM_KINDS = ("fee", "expense", "time_credit")
 STATUSES = ("draft", "submitted", "returned", "approved", "rejected", "cancelled", "paid")
 # What the participant chose to do with a fee offered to them.
 CHOICES = ("take", "take_less", "decline", "redirect", "time_credits")
+# Taking less than the fee: what happens to the rest (declined, as time credits, to a group, paid later).
+RESTS = ("decline", "time_credits", "redirect", "later")
 EXPENSE_CATEGORIES = (
     "public_transport", "taxi", "mileage", "accommodation", "meals", "replacement_care",
     "support_worker", "personal_assistant", "childcare", "other",
@@ -49,6 +51,7 @@ class Claim(Base):
         CheckConstraint(
             "choice IS NULL OR choice IN ('take','take_less','decline','redirect','time_credits')", name="choice"
         ),
+        CheckConstraint("rest IS NULL OR rest IN ('decline','time_credits','redirect','later')", name="rest"),
         CheckConstraint("amount_pence >= 0", name="amount_not_negative"),
         CheckConstraint("time_minutes >= 0", name="time_not_negative"),
         CheckConstraint("repricing_owed_pence >= 0", name="repricing_owed_not_negative"),
@@ -102,6 +105,14 @@ class Claim(Base):
     repricing_owed_pence: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # On a top-up claim: the claim whose repriced mileage it pays.
     tops_up_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    # Taking less than the fee (choice take_less): what happens to the rest and how much it is; for ``later``,
+    # the day from which it is paid (by a claim of its own). A claim made for part of another fee links to
+    # it; a payment run never pays a claim before its ``payable_from`` day.
+    rest: Mapped[str | None] = mapped_column(String(16))
+    rest_pence: Mapped[int | None] = mapped_column(BigInteger)
+    later_on: Mapped[dt.date | None] = mapped_column(Date)
+    payable_from: Mapped[dt.date | None] = mapped_column(Date)
+    part_of_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
 
 
 class ExpenseLine(Base):

@@ -46,6 +46,62 @@ class ClaimEventRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ClaimPart:
+    """One part of what happens to a fee: taken, as time credits, given to a group, paid later, or declined."""
+
+    part: str  # take | time_credits | redirect | later | decline
+    amount_pence: int
+    minutes: int | None = None  # time_credits: the matching share of the fee's hours, in whole minutes
+    group_id: int | None = None  # redirect
+    group: str | None = None
+    later_on: dt.date | None = None  # later: paid on or after this day
+
+    def to_json(self) -> dict:
+        """As the claim's history keeps it (pence and minutes, ISO dates)."""
+        data: dict = {"part": self.part, "amount_pence": self.amount_pence}
+        if self.minutes is not None:
+            data["minutes"] = self.minutes
+        if self.group_id is not None:
+            data.update(group_id=self.group_id, group=self.group)
+        if self.later_on is not None:
+            data["later_on"] = self.later_on.isoformat()
+        return data
+
+
+def share_of_minutes(minutes: int, part_pence: int, whole_pence: int) -> int:
+    """The hours matching part of a fee: ``minutes`` × part / whole, to the nearest whole minute (half up).
+
+    Time credits are counted in whole minutes; rounding to the nearest keeps a split as close as a minute can
+    to the fee's own hours (£25.20 of a £50.40 fee for 4 hours is 2 hours exactly).
+    """
+    if whole_pence <= 0:
+        return 0
+    return (2 * minutes * part_pence + whole_pence) // (2 * whole_pence)
+
+
+def fee_parts(*, choice: str | None, offered_pence: int, amount_pence: int, worked_minutes: int | None,
+              time_minutes: int, rest: str | None = None, rest_pence: int | None = None, group_id: int | None = None,
+              group: str | None = None, later_on: dt.date | None = None) -> tuple[ClaimPart, ...]:
+    """What a fee's choice comes to, part by part (the claim answer's ``parts``, the pages, the history)."""
+    if choice is None:
+        return ()
+    if choice == "take":
+        return (ClaimPart("take", offered_pence),)
+    if choice == "decline":
+        return (ClaimPart("decline", offered_pence),)
+    if choice == "redirect":
+        return (ClaimPart("redirect", offered_pence, group_id=group_id, group=group),)
+    if choice == "time_credits":
+        return (ClaimPart("time_credits", offered_pence, minutes=worked_minutes or 0),)
+    left = offered_pence - amount_pence if rest_pence is None else rest_pence
+    rest = rest or "decline"
+    other = ClaimPart(rest, left, minutes=time_minutes if rest == "time_credits" else None,
+                      group_id=group_id if rest == "redirect" else None, group=group if rest == "redirect" else None,
+                      later_on=later_on if rest == "later" else None)
+    return (ClaimPart("take", amount_pence), other)
+
+
+@dataclass(frozen=True, slots=True)
 class ClaimRecord:
     id: int
     participant_id: int
@@ -89,6 +145,15 @@ class ClaimRecord:
     topped_up_pence: int = 0  # paid or to be paid by live top-up claims
     top_up_claim_ids: tuple[int, ...] = ()
     tops_up_claim_id: int | None = None  # on a top-up claim: the claim whose mileage it pays
+    # Taking less: what happens to the rest; the fee part by part; a claim made for part of another fee
+    # (paid later, or given to a group) and the day before which no payment run pays it.
+    rest: str | None = None
+    rest_pence: int | None = None
+    later_on: dt.date | None = None
+    parts: tuple[ClaimPart, ...] = ()
+    part_of_claim_id: int | None = None
+    part_claim_ids: tuple[int, ...] = ()
+    payable_from: dt.date | None = None
 
     @property
     def below_minimum_pence(self) -> int | None:
@@ -103,6 +168,11 @@ class ClaimRecord:
         if self.status not in workflow.DECIDED:
             return 0
         return max(0, self.repricing_owed_pence - self.topped_up_pence)
+
+    @property
+    def split(self) -> bool:
+        """A fee taken in part, the rest declined, as time credits, given to a group or paid later."""
+        return self.choice == "take_less"
 
     @property
     def is_fee(self) -> bool:
@@ -130,8 +200,8 @@ class ClaimRecord:
 
     @property
     def choice_open(self) -> bool:
-        """A fee whose participant may still choose what happens to it."""
-        return self.is_fee and self.before_approval
+        """A fee whose participant may still choose what happens to it (not the rest of a fee, chosen there)."""
+        return self.is_fee and self.before_approval and self.part_of_claim_id is None
 
     @property
     def awaiting_approval(self) -> bool:
@@ -186,6 +256,26 @@ class ApprovalPreview:
     def needs_override(self) -> bool:
         """Approving it needs a reason: the organisation requires an override for its effect on benefits."""
         return self.required_action == "override"
+
+
+@dataclass(frozen=True, slots=True)
+class ChoicePreview:
+    """The benefit check of a choice not yet recorded: what the part taken would do, and the part paid later."""
+
+    claim_id: int
+    choice: str
+    parts: tuple[ClaimPart, ...]
+    expected_payment_date: dt.date
+    required_action: str  # none | warn | override | block
+    policy: BenefitCheck | None  # None when the participant declared no benefits
+    later_on: dt.date | None = None
+    later_required_action: str | None = None
+    later_policy: BenefitCheck | None = None
+
+    @property
+    def effect_found(self) -> bool:
+        """Whether the check finds the part taken (or paid later) would change a benefit."""
+        return any(e.effect != "none" for p in (self.policy, self.later_policy) if p for e in p.effects)
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace as dataclass_replace
 from decimal import Decimal
 from typing import Any
 
@@ -60,6 +61,7 @@ from ledger.claims.benefit_check import check_participant_payment, claim_as_paym
 from ledger.claims.models import (
     CHOICES,
     EXPENSE_CATEGORIES,
+    RESTS,
     Advance,
     Claim,
     ClaimApproval,
@@ -77,22 +79,27 @@ from ledger.claims.records import (
     AdvanceRecord,
     ApprovalOutcome,
     ApprovalPreview,
+    ChoicePreview,
     ClaimEventRecord,
+    ClaimPart,
     ClaimRecord,
     ExpenseLineRecord,
     ReceiptRecord,
+    fee_parts,
+    share_of_minutes,
 )
 from ledger.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ledger.events.records import NewEvent
 from ledger.events.writer import events_of_claims, record_event, record_events
 from ledger.organisation import BANK, TIME_ISSUED, open_organisation_accounts
-from ledger.payments.calendar import earliest_payment_date
+from ledger.payments.calendar import earliest_payment_date, next_payment_date
 from ledger.people.accounts import group_accounts, participant_accounts
 from ledger.people.models import Participant, UserLedGroup
 from ledger.projects.accounts import project_accounts
 from ledger.projects.models import Activity, Attendance, Project
 from ledger.projects.services import normalise_code
 from policies import pay
+from policies.benefits import DISPLAY_NAMES
 from policies.errors import PolicyError
 from policies.money import gbp
 from policies.payments import earnings_pence, work_hours
@@ -200,6 +207,12 @@ def claim_records(session: Session, claims: Sequence[Claim]) -> list[ClaimRecord
     codes = dict(session.execute(
         select(Project.id, Project.code).where(Project.id.in_({c.project_id for c in claims}))).all())
     lines, events, top_ups = _lines_of(session, ids), _history_of(session, ids), _top_ups_of(session, ids)
+    groups = dict(session.execute(select(UserLedGroup.id, UserLedGroup.name).where(
+        UserLedGroup.id.in_({c.group_id for c in claims if c.group_id is not None}))).all())
+    part_claims: dict[int, list[int]] = {}
+    for part_id, whole_id in session.execute(
+            select(Claim.id, Claim.part_of_claim_id).where(Claim.part_of_claim_id.in_(ids)).order_by(Claim.id)):
+        part_claims.setdefault(whole_id, []).append(part_id)
     approvers: dict[int, list[int]] = {}
     for claim_id, user_id in session.execute(
         select(ClaimApproval.claim_id, ClaimApproval.user_id).where(ClaimApproval.claim_id.in_(ids))
@@ -224,9 +237,18 @@ def claim_records(session: Session, claims: Sequence[Claim]) -> list[ClaimRecord
             rate_stale_since=c.rate_stale_since, rate_warning=c.rate_warning,
             repricing_owed_pence=c.repricing_owed_pence or 0, tops_up_claim_id=c.tops_up_claim_id,
             top_up_claim_ids=tuple(top_ups.get(c.id, ([], 0))[0]), topped_up_pence=top_ups.get(c.id, ([], 0))[1],
+            rest=c.rest, rest_pence=c.rest_pence, later_on=c.later_on, payable_from=c.payable_from,
+            part_of_claim_id=c.part_of_claim_id, part_claim_ids=tuple(part_claims.get(c.id, ())),
+            parts=_parts_of(c, groups.get(c.group_id)) if c.kind == "fee" else (),
         )
         for c in claims
     ]
+
+
+def _parts_of(claim: Claim, group: str | None) -> tuple[ClaimPart, ...]:
+    return fee_parts(choice=claim.choice, offered_pence=claim.offered_pence, amount_pence=claim.amount_pence,
+                     worked_minutes=claim.worked_minutes, time_minutes=claim.time_minutes, rest=claim.rest,
+                     rest_pence=claim.rest_pence, group_id=claim.group_id, group=group, later_on=claim.later_on)
 
 
 def claim_record(session: Session, claim: Claim) -> ClaimRecord:
@@ -661,24 +683,114 @@ def receipt_file(
 # ---------------------------------------------------------------- the participant's choice
 
 
-def _apply_choice(claim: Claim, choice: str, amount_pence: int | None, group_id: int | None) -> None:
-    claim.choice = choice
-    claim.group_id = group_id if choice == "redirect" else None
-    claim.time_minutes = (claim.worked_minutes or 0) if choice == "time_credits" else 0
+@dataclass(frozen=True, slots=True)
+class _Chosen:
+    """A choice checked against the fee, not yet recorded: what is taken and what happens to the rest."""
+
+    choice: str
+    amount_pence: int | None = None  # taken, when taking less
+    rest: str | None = None
+    rest_pence: int | None = None
+    rest_minutes: int = 0  # time credits for the rest
+    group_id: int | None = None
+    later_on: dt.date | None = None
+
+
+def _apply_choice(claim: Claim, choice: str | _Chosen, amount_pence: int | None = None,
+                  group_id: int | None = None) -> None:
+    """Put the choice on the claim: what a payment run pays the participant (or the group), time credits, the rest."""
+    chosen = choice if isinstance(choice, _Chosen) else _Chosen(choice, amount_pence, group_id=group_id)
+    claim.choice = chosen.choice
+    claim.group_id = chosen.group_id if "redirect" in (chosen.choice, chosen.rest) else None
+    claim.time_minutes = {"time_credits": claim.worked_minutes or 0,
+                          "take_less": chosen.rest_minutes if chosen.rest == "time_credits" else 0,
+                          }.get(chosen.choice, 0)
     claim.amount_pence = {"take": claim.offered_pence, "redirect": claim.offered_pence,
-                          "take_less": amount_pence or 0}.get(choice, 0)
+                          "take_less": chosen.amount_pence or 0}.get(chosen.choice, 0)
+    claim.rest, claim.rest_pence, claim.later_on = (chosen.rest, chosen.rest_pence, chosen.later_on)
 
 
-def record_choice(
-    session: Session, claim_id: int, *, choice: str, actor_user_id: int | None, amount: Any = None,
-    group_id: int | None = None, for_participant_id: int | None = None,
-) -> ClaimRecord:
-    """Record what the participant wants done with a fee: take it, take less, decline, redirect, time credits.
+def _active_group(session: Session, group_id: Any, why: str) -> int:
+    if group_id is None or group_id == "":
+        raise ValidationError(f"Say which user-led group {why}.", fields={"group_id": [f"Required {why}."]})
+    known = isinstance(group_id, int) and not isinstance(group_id, bool)
+    group = session.get(UserLedGroup, group_id) if known else None
+    if group is None or not group.is_active:
+        raise NotFound(f"There is no active user-led group {group_id}.",
+                       fields={"group_id": ["Unknown, or no longer active: choose one of the active groups."]})
+    return group.id
 
-    ``amount`` (pounds, a decimal string) is what they take when taking less. A change of mind on a
-    submitted fee clears any first approval: what was approved is no longer what would be paid.
-    """
-    claim = _load(session, claim_id, lock=True, for_participant_id=for_participant_id)
+
+def _later_date(value: Any) -> dt.date:
+    if value is None or value == "":
+        raise ValidationError("Say from which day the rest is to be paid.",
+                              fields={"later_on": ["Required to be paid the rest later: a date, like 2026-12-14."]})
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date | str):
+        raise ValidationError("later_on must be a date.", fields={"later_on": ["A date, like 2026-12-14."]})
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValidationError(f"later_on: {value[:20]!r} is not a date.",
+                                  fields={"later_on": ["A date, like 2026-12-14."]}) from None
+    return value
+
+
+def _period_end(session: Session, claim: Claim, take_pence: int, rules: ClaimRules | None,
+                today: dt.date) -> tuple[dt.date, str]:
+    """The last day the part taken counts in: the end of the longest benefit period it falls in, or the day
+    it is expected to be paid; and the words for it."""
+    received = earliest_payment_date(today)
+    end, why = received, f"the day the part you take is expected to be paid ({received:%d %B %Y})"
+    if rules is None:
+        return end, why
+    probe = Claim(kind="fee", choice="take", offered_pence=take_pence, amount_pence=take_pence,
+                  worked_minutes=claim.worked_minutes, time_minutes=0, participant_id=claim.participant_id)
+    try:
+        decision = check_participant_payment(session, rules.rulebook, rules.policy, claim.participant_id,
+                                             claim_as_payment(probe, received, worked_on(session, claim)),
+                                             exclude_claim_ids=[claim.id], expected_payment_date=received)
+    except PolicyError:
+        return end, why
+    for result in decision.results if decision is not None else ():
+        if result.period is not None and result.period.end > end:
+            end = result.period.end
+            why = (f"the end of the {DISPLAY_NAMES.get(result.name, result.name)} period the part you take "
+                   f"counts in ({end:%d %B %Y})")
+    return end, why
+
+
+def _rest_of(session: Session, claim: Claim, rest: Any, amount_pence: int, *, group_id: Any, later_on: Any,
+             rules: ClaimRules | None, today: dt.date) -> _Chosen:
+    """Taking less: check what happens to the rest (declined unless told) and what it comes to."""
+    rest = "decline" if rest is None or rest == "" else rest
+    if rest not in RESTS:
+        raise ValidationError(f"rest must be one of {', '.join(RESTS)}.",
+                              fields={"rest": [f"One of {', '.join(RESTS)}."]})
+    left = claim.offered_pence - amount_pence
+    chosen = _Chosen("take_less", amount_pence, rest, left)
+    if rest == "redirect":
+        return dataclass_replace(chosen, group_id=_active_group(session, group_id, "the rest should go to"))
+    if rest == "time_credits":
+        return dataclass_replace(chosen, rest_minutes=share_of_minutes(claim.worked_minutes or 0, left,
+                                                                       claim.offered_pence))
+    if rest == "later":
+        day = _later_date(later_on)
+        if day <= today:
+            raise ValidationError("The rest can only be paid on a day after today.",
+                                  fields={"later_on": [f"Must be after today ({today:%d %B %Y})."]})
+        end, why = _period_end(session, claim, amount_pence, rules, today)
+        if day <= end:
+            raise ValidationError(f"Paid on {day:%d %B %Y}, the rest would count in the same period as the part "
+                                  f"you take. Choose a day after {why}.",
+                                  fields={"later_on": [f"Must be after {end:%d %B %Y}: {why}."]})
+        return dataclass_replace(chosen, later_on=day)
+    return chosen
+
+
+def _checked_choice(session: Session, claim: Claim, *, choice: Any, amount: Any, rest: Any, group_id: Any,
+                    later_on: Any, rules: ClaimRules | None, today: dt.date) -> _Chosen:
+    """The choice checked against the fee; each problem a ValidationError naming its field, nothing changed."""
     if choice not in CHOICES:
         raise ValidationError(f"choice must be one of {', '.join(CHOICES)}.",
                               fields={"choice": [f"One of {', '.join(CHOICES)}."]})
@@ -688,26 +800,126 @@ def record_choice(
     if claim.status not in workflow.OPEN:
         raise Conflict(f"The choice can change until the fee is approved; this one is {claim.status}.",
                        fields={"status": [claim.status]})
-    amount_pence = None
-    if choice == "take_less":
-        amount_pence = _pence_from(amount, "amount", maximum=claim.offered_pence)
-        if amount_pence >= claim.offered_pence:
-            raise ValidationError(f"Taking less needs an amount below the £{Decimal(claim.offered_pence) / 100:.2f} "
-                                  "offered.", fields={"amount": ["Must be less than the fee offered."]})
+    if claim.part_of_claim_id is not None:
+        raise Conflict(f"This is the rest of claim {claim.part_of_claim_id}, as the participant chose there; it is "
+                       "paid as chosen, or rejected.", fields={"choice": ["Already chosen on the fee it is part of."]})
+    if choice != "take_less" and rest not in (None, ""):
+        raise ValidationError("What happens to the rest is only asked when taking less than the fee.",
+                              fields={"rest": ["Only with choice take_less."]})
     if choice == "redirect":
-        if group_id is None:
-            raise ValidationError("Say which user-led group the fee should go to.",
-                                  fields={"group_id": ["Required to redirect the fee."]})
-        group = session.get(UserLedGroup, group_id)
-        if group is None or not group.is_active:
-            raise NotFound(f"There is no active user-led group {group_id}.", fields={"group_id": ["Unknown."]})
-    _apply_choice(claim, choice, amount_pence, group_id)
+        return _Chosen("redirect", group_id=_active_group(session, group_id, "the fee should go to"))
+    if choice != "take_less":
+        return _Chosen(choice)
+    if amount is None or amount == "":
+        raise ValidationError("Say how much of the fee to take.",
+                              fields={"amount": ["Required to take less: an amount in pounds, like 20.00."]})
+    amount_pence = _pence_from(amount, "amount", maximum=MAX_CLAIM_PENCE)
+    if amount_pence >= claim.offered_pence:
+        raise ValidationError(f"Taking less needs an amount below the {gbp(claim.offered_pence)} offered.",
+                              fields={"amount": [f"Must be less than the fee offered ({gbp(claim.offered_pence)})."]})
+    return _rest_of(session, claim, rest, amount_pence, group_id=group_id, later_on=later_on, rules=rules,
+                    today=today)
+
+
+def _chosen_parts(session: Session, claim: Claim, chosen: _Chosen) -> tuple[ClaimPart, ...]:
+    group = session.get(UserLedGroup, chosen.group_id).name if chosen.group_id is not None else None
+    return fee_parts(choice=chosen.choice, offered_pence=claim.offered_pence,
+                     amount_pence=chosen.amount_pence if chosen.choice == "take_less" else claim.offered_pence,
+                     worked_minutes=claim.worked_minutes, time_minutes=chosen.rest_minutes, rest=chosen.rest,
+                     rest_pence=chosen.rest_pence, group_id=chosen.group_id, group=group, later_on=chosen.later_on)
+
+
+def describe_parts(parts: Sequence[ClaimPart]) -> str:
+    """The parts in words, for the claim's history: "£20.00 taken; £30.40 as time credits (2.42 hours)"."""
+    words = {"take": "taken", "decline": "declined", "time_credits": "as time credits",
+             "redirect": "given to", "later": "paid on or after"}
+    out = []
+    for p in parts:
+        text = f"{gbp(p.amount_pence)} {words[p.part]}"
+        if p.part == "time_credits":
+            text += f" ({Decimal(p.minutes or 0) / 60:.2f} hours)"
+        if p.part == "redirect":
+            text += f" {p.group} (group {p.group_id})"
+        if p.part == "later":
+            text += f" {p.later_on:%d %B %Y}"
+        out.append(text)
+    return "; ".join(out)
+
+
+def record_choice(
+    session: Session, claim_id: int, *, choice: str, actor_user_id: int | None, amount: Any = None,
+    group_id: int | None = None, for_participant_id: int | None = None, rest: str | None = None,
+    later_on: Any = None, rules: ClaimRules | None = None, today: dt.date | None = None,
+) -> ClaimRecord:
+    """Record what the participant wants done with a fee: take it, take less, decline, redirect, time credits.
+
+    ``amount`` (pounds, a decimal string) is what they take when taking less; ``rest`` what happens to the
+    rest of it: declined (the default), as the matching share of the hours in time credits, given to the group
+    ``group_id``, or paid ``later`` on or after ``later_on`` (after the period the part taken counts in, so
+    the two are not counted together). A change of mind on a submitted fee clears any first approval: what
+    was approved is no longer what would be paid. The history event records the parts, who chose and when.
+    """
+    today = today or _now().date()
+    claim = _load(session, claim_id, lock=True, for_participant_id=for_participant_id)
+    chosen = _checked_choice(session, claim, choice=choice, amount=amount, rest=rest, group_id=group_id,
+                             later_on=later_on, rules=rules, today=today)
+    parts = _chosen_parts(session, claim, chosen)
+    _apply_choice(claim, chosen)
     claim.choice_recorded_by_user_id = actor_user_id
     claim.choice_recorded_at = _now()
     session.execute(delete(ClaimApproval).where(ClaimApproval.claim_id == claim.id))
-    _event(session, claim, "choose", claim.status, actor_user_id, note=f"Participant's choice: {choice}")
+    _event(session, claim, "choose", claim.status, actor_user_id,
+           note=f"Participant's choice: {chosen.choice}"
+           + (f" ({describe_parts(parts)})" if chosen.rest or chosen.group_id else ""),
+           details={"choice": chosen.choice, "rest": chosen.rest, "parts": [p.to_json() for p in parts],
+                    "group_id": chosen.group_id, "group": next((p.group for p in parts if p.group), None),
+                    "chosen_by_user_id": actor_user_id, "chosen_at": claim.choice_recorded_at.isoformat()})
     session.flush()
     return claim_record(session, claim)
+
+
+def _check_as(session: Session, claim: Claim, probe: Claim, rules: ClaimRules,
+              received: dt.date) -> tuple[str, BenefitCheck | None]:
+    """The benefit check of ``probe`` (the claim as it would be) received on ``received``."""
+    proposed = claim_as_payment(probe, received, worked_on(session, claim))
+    try:
+        decision = check_participant_payment(session, rules.rulebook, rules.policy, claim.participant_id, proposed,
+                                             exclude_claim_ids=[claim.id], expected_payment_date=received)
+    except PolicyError as error:
+        raise Conflict(f"The benefit rules cannot check a payment received on {received:%d %B %Y}: {error}.") from None
+    if decision is None:
+        return "none", None
+    policy = BenefitCheck.from_decision(decision, rules.policy)
+    if earnings_pence(proposed, rules.policy) == 0 and work_hours(proposed) == 0:
+        policy = policy.requiring("none")
+    return policy.required_action, policy
+
+
+def preview_choice(
+    session: Session, claim_id: int, *, choice: str, rules: ClaimRules, today: dt.date, amount: Any = None,
+    group_id: int | None = None, rest: str | None = None, later_on: Any = None,
+    for_participant_id: int | None = None,
+) -> ChoicePreview:
+    """The benefit check of a choice, without recording it: the part taken paid on the next payment date, and a
+    part paid later on its own day (the "check your choice" page). Bad input is refused as ``record_choice``
+    refuses it."""
+    claim = _load(session, claim_id, for_participant_id=for_participant_id)
+    chosen = _checked_choice(session, claim, choice=choice, amount=amount, rest=rest, group_id=group_id,
+                             later_on=later_on, rules=rules, today=today)
+    probe = Claim(kind="fee", offered_pence=claim.offered_pence, worked_minutes=claim.worked_minutes,
+                  participant_id=claim.participant_id)
+    _apply_choice(probe, chosen)
+    received = earliest_payment_date(today)
+    action, policy = _check_as(session, claim, probe, rules, received)
+    later_action = later_policy = None
+    if chosen.rest == "later":
+        rest_probe = Claim(kind="fee", choice="take", offered_pence=chosen.rest_pence, amount_pence=chosen.rest_pence,
+                           time_minutes=0, participant_id=claim.participant_id)
+        later_action, later_policy = _check_as(session, claim, rest_probe, rules,
+                                               next_payment_date(chosen.later_on))
+    return ChoicePreview(claim_id=claim.id, choice=chosen.choice, parts=_chosen_parts(session, claim, chosen),
+                         expected_payment_date=received, required_action=action, policy=policy,
+                         later_on=chosen.later_on, later_required_action=later_action, later_policy=later_policy)
 
 
 # ---------------------------------------------------------------- workflow
@@ -733,20 +945,15 @@ def _benefit_check(
 
     A payment that adds no earnings and no paid hours (expenses, time credits, a declined or redirected fee)
     cannot change a benefit: it needs nothing even in a week already over a limit (the decision is kept).
+    A claim no run pays before its ``payable_from`` day (the part of a fee paid later) is checked as received
+    on the first payment date from then.
     """
-    proposed = claim_as_payment(claim, received, worked_on(session, claim))
+    if claim.payable_from is not None:
+        received = max(received, next_payment_date(claim.payable_from))
     try:
-        decision = check_participant_payment(session, rules.rulebook, rules.policy, claim.participant_id, proposed,
-                                             exclude_claim_ids=[claim.id], expected_payment_date=received)
-    except PolicyError as error:
-        raise Conflict(f"The benefit rules cannot check a payment received on {received:%d %B %Y}: {error}. "
-                       "Add the missing figure (an override file) before approving.") from None
-    if decision is None:
-        return "none", None
-    policy = BenefitCheck.from_decision(decision, rules.policy)
-    if earnings_pence(proposed, rules.policy) == 0 and work_hours(proposed) == 0:
-        policy = policy.requiring("none")
-    return policy.required_action, policy
+        return _check_as(session, claim, claim, rules, received)
+    except Conflict as error:
+        raise Conflict(f"{error} Add the missing figure (an override file) before approving.") from None
 
 
 def _approvals(session: Session, claim: Claim) -> int:
@@ -755,7 +962,9 @@ def _approvals(session: Session, claim: Claim) -> int:
 
 
 def _approvals_needed(claim: Claim, rules: ClaimRules) -> int:
-    return 2 if claim.amount_pence > rules.second_approval_above_pence else 1
+    """Two approvers above the organisation's amount: all the money approving posts (a group's part too)."""
+    given = (claim.rest_pence or 0) if claim.choice == "take_less" and claim.rest == "redirect" else 0
+    return 2 if claim.amount_pence + given > rules.second_approval_above_pence else 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -968,6 +1177,8 @@ def _accrue(session: Session, claim: Claim, today: dt.date, actor: int | None) -
         if claim.amount_pence > used:
             postings.append(PostingLine(person.owed, -(claim.amount_pence - used), "GBP", kind=PostingKind.EXPENSE))
         claim.amount_pence -= used  # what is still to be paid
+    elif claim.choice == "take_less":
+        return _accrue_split(session, claim, today, actor)
     elif claim.amount_pence == 0:  # declined
         return None
     else:
@@ -983,6 +1194,105 @@ def _accrue(session: Session, claim: Claim, today: dt.date, actor: int | None) -
         _advance_transition(session, advance, "settle", actor, entry_id=entry.id,
                             note=f"Settled by the receipts of claim {claim.id}")
     return entry.id
+
+
+def _time_key(claim: Claim) -> str:
+    return f"claim:{claim.id}:accrual:time-credits"
+
+
+def _accrue_split(session: Session, claim: Claim, today: dt.date, actor: int | None) -> int:
+    """Post a fee taken in part, each part as what it is: one balanced entry per unit, in this transaction.
+
+    Money: Dr the project's fees with what is taken and any part given to a group, Cr what the participant is
+    owed (``fee``) and what the group is owed (``redirected``). Time: the rest as time credits, Dr
+    ``time:issued`` Cr ``time:participant`` (``time_credits``). A declined rest posts nothing; a rest paid
+    later is a claim of its own (drafted and submitted now, approved on its own benefit check). The part for
+    a group is a claim of its own too, accrued in this same entry, so that a payment run pays the group.
+    """
+    project = project_accounts(session.get(Project, claim.project_id).code)
+    person = participant_accounts(claim.participant_id)
+    day = _accrual_date(session, claim, today)
+    given = claim.rest_pence if claim.rest == "redirect" else 0
+    postings = [PostingLine(project.fees, claim.amount_pence + given, "GBP"),
+                PostingLine(person.owed, -claim.amount_pence, "GBP", kind=PostingKind.FEE)]
+    if given:
+        postings.append(PostingLine(group_accounts(claim.group_id).owed, -given, "GBP", kind=PostingKind.REDIRECTED))
+    entry = post_entry(session, effective_date=day, description=claim.description, postings=postings,
+                       idempotency_key=f"claim:{claim.id}:accrual", actor_user_id=actor,
+                       kind="fee_redirected" if given else "fee_approved")
+    if claim.rest == "time_credits" and claim.time_minutes:
+        open_organisation_accounts(session)
+        post_entry(session, effective_date=day, description=f"{claim.description}: the rest as time credits"[:500],
+                   postings=[PostingLine(TIME_ISSUED, claim.time_minutes, "TIME"),
+                             PostingLine(person.time_credits, -claim.time_minutes, "TIME",
+                                         kind=PostingKind.TIME_CREDITS)],
+                   idempotency_key=_time_key(claim), actor_user_id=actor, kind="time_credits_awarded")
+    if claim.rest in ("redirect", "later"):
+        _draft_part_claim(session, claim, entry.id if given else None, actor)
+    return entry.id
+
+
+def _draft_part_claim(session: Session, claim: Claim, entry_id: int | None, actor: int | None) -> Claim:
+    """The claim for the rest of a fee: given to a group (approved with the fee, in its entry), or paid later
+    (submitted for approval now, payable from the day asked for)."""
+    given = claim.rest == "redirect"
+    group = session.get(UserLedGroup, claim.group_id).name if given else None
+    part = Claim(
+        participant_id=claim.participant_id, project_id=claim.project_id, activity_id=claim.activity_id,
+        kind="fee", status="draft", idempotency_key=f"part:claim:{claim.id}:{claim.rest}",
+        description=(f"{claim.description}: the rest, given to {group}" if given else
+                     f"{claim.description}: the rest, paid on or after {claim.later_on:%d %B %Y}")[:500],
+        offered_pence=claim.rest_pence, amount_pence=claim.rest_pence, time_minutes=0,
+        choice="redirect" if given else "take", group_id=claim.group_id if given else None,
+        choice_recorded_by_user_id=claim.choice_recorded_by_user_id, choice_recorded_at=claim.choice_recorded_at,
+        assisted=claim.assisted, created_by_user_id=claim.created_by_user_id,
+        submitted_by_user_id=claim.choice_recorded_by_user_id,
+        submitted_at=_now(), part_of_claim_id=claim.id, payable_from=None if given else claim.later_on,
+    )
+    session.add(part)
+    session.flush()
+    _event(session, part, "draft", None, actor, note=f"The rest of claim {claim.id}: {gbp(claim.rest_pence)} "
+           + (f"given to {group}" if given else f"paid on or after {claim.later_on:%d %B %Y}"))
+    _transition(session, part, "submit", actor, note="Asked for by the participant's choice on claim "
+                f"{claim.id}")
+    if given:
+        part.decided_at, part.accrual_entry_id = _now(), entry_id
+        _transition(session, part, "approve", actor, entry_id=entry_id,
+                    note=f"Approved with claim {claim.id}, in the same entry")
+    return part
+
+
+def _undo_parts(session: Session, claim: Claim, today: dt.date, actor: int | None, why: str, action: str) -> None:
+    """Rejecting or cancelling a fee taken in part: its time credits are reversed, and the claims for its rest
+    go too (the group's part shares the fee's entry, reversed with it; a part to be paid later is rejected or
+    cancelled with its own accrual reversed)."""
+    time_entry = session.execute(select(JournalEntry.id).where(
+        JournalEntry.idempotency_key == _time_key(claim))).scalar_one_or_none()
+    if time_entry is not None:
+        reverse_entry(session, time_entry, effective_date=max(today, load_entry(session, time_entry).effective_date),
+                      description=f"{why}: {claim.description}: the rest as time credits"[:500], actor_user_id=actor,
+                      idempotency_key=f"claim:{claim.id}:reversal:time-credits")
+    parts = session.execute(select(Claim).where(Claim.part_of_claim_id == claim.id).with_for_update()
+                            .execution_options(populate_existing=True)).scalars().all()
+    for part in parts:
+        if part.status not in (*workflow.OPEN, *workflow.OWED):
+            continue
+        if part.payment_run_id is not None and part.status in workflow.OWED:
+            raise Conflict(f"The rest of claim {claim.id} (claim {part.id}) is in payment run "
+                           f"{part.payment_run_id}; cancel that run first.")
+        step = action if workflow.CLAIM.allows(part.status, action) else "cancel"
+        _transition(session, part, step, actor, reason=f"{why} with claim {claim.id}")
+        if part.accrual_entry_id is not None and part.accrual_entry_id == claim.accrual_entry_id:
+            part.reversal_entry_id = claim.reversal_entry_id
+        elif part.accrual_entry_id is not None:
+            _undo(session, part, today, actor, why)
+
+
+def _refuse_part_alone(claim: Claim) -> None:
+    """The group's part of a fee shares the fee's entry: it is rejected or cancelled with the fee only."""
+    if claim.part_of_claim_id is not None and claim.choice == "redirect":
+        raise Conflict(f"Claim {claim.id} is the part of claim {claim.part_of_claim_id} given to a group, approved "
+                       f"with it: reject or cancel claim {claim.part_of_claim_id} instead.")
 
 
 def _advance_of(session: Session, claim: Claim) -> Advance | None:
@@ -1031,10 +1341,12 @@ def reject_claim(
     claim = _load(session, claim_id, lock=True)
     if claim.payment_run_id is not None:
         raise Conflict(f"Claim {claim_id} is in payment run {claim.payment_run_id}; cancel that run first.")
+    _refuse_part_alone(claim)
     _transition(session, claim, "reject", actor_user_id, reason=reason)
     claim.reason = reason
     claim.decided_at = _now()
     _undo(session, claim, today, actor_user_id, "Rejected")
+    _undo_parts(session, claim, today, actor_user_id, "Rejected", "reject")
     _reprice_mileage_after(session, claim, rules, actor_user_id, "rejected")
     session.flush()
     return claim_record(session, claim)
@@ -1064,8 +1376,10 @@ def cancel_claim(
         raise PermissionDenied("This claim is approved: only finance can cancel it (its accrual is reversed).")
     if claim.payment_run_id is not None and claim.status in workflow.OWED:
         raise Conflict(f"Claim {claim_id} is in payment run {claim.payment_run_id}; cancel that run first.")
+    _refuse_part_alone(claim)
     _transition(session, claim, "cancel", actor_user_id, reason=reason)
     _undo(session, claim, today, actor_user_id, "Cancelled")
+    _undo_parts(session, claim, today, actor_user_id, "Cancelled", "cancel")
     _reprice_mileage_after(session, claim, rules, actor_user_id, "cancelled")
     session.flush()
     return claim_record(session, claim)

@@ -54,7 +54,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ledger.auth.models import User
@@ -315,8 +315,9 @@ def _check_draft_dates(cutoff_date: Any, payment_date: Any, today: dt.date) -> N
         raise ValidationError(f"Please correct: {', '.join(sorted(problems))}.", fields=problems)
 
 
-def _take_candidates(session: Session, cutoff_date: dt.date) -> list:
-    """Approved, accrued, unpaid claims owing money, dated on or before the cut-off and in no live run.
+def _take_candidates(session: Session, cutoff_date: dt.date, paid_on: dt.date) -> list:
+    """Approved, accrued, unpaid claims owing money, dated on or before the cut-off and in no live run, and
+    payable by ``paid_on`` (the part of a fee the participant asked to be paid later waits for its day).
 
     On PostgreSQL the rows are locked, skipping any another transaction holds (a draft being made now).
     """
@@ -333,6 +334,7 @@ def _take_candidates(session: Session, cutoff_date: dt.date) -> list:
             _claims.c.accrual_entry_id.is_not(None),
             _claims.c.reversal_entry_id.is_(None),
             _claim_day() <= cutoff_date,
+            or_(_claims.c.payable_from.is_(None), _claims.c.payable_from <= paid_on),
         )
         .order_by(_claims.c.id)
     )
@@ -500,7 +502,7 @@ def draft_payment_run(
     _check_draft_dates(cutoff_date, payment_date, today)
     paid_on = calendar.next_payment_date(payment_date)
     _refuse_locked_month(session, paid_on)
-    rows = _take_candidates(session, cutoff_date)
+    rows = _take_candidates(session, cutoff_date, paid_on)
     if not rows:
         raise NothingToPay(
             f"There is nothing to pay: no approved, unpaid claims dated on or before {cutoff_date.isoformat()} "

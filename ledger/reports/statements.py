@@ -151,7 +151,9 @@ def _statement_memos(session: Session, participant_id: int, start: dt.date, end:
         if claim.choice == "decline" and claim.offered_pence > 0:
             memos.append(_Memo(when, EntryKind.DECLINED, f"{claim.description}: you chose not to take this fee",
                                claim.offered_pence))
-        elif claim.choice == "take_less" and claim.offered_pence > claim.amount_pence:
+        elif claim.choice == "take_less" and claim.offered_pence > claim.amount_pence and claim.rest in (
+                None, "decline"):
+            # Only a declined rest is a memo: time credits, a group's part and a part paid later are in the books.
             memos.append(_Memo(when, EntryKind.DECLINED,
                                f"{claim.description}: you chose to take {money(claim.amount_pence)} of the "
                                f"{money(claim.offered_pence)} offered", claim.offered_pence - claim.amount_pence))

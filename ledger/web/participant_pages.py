@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField
+from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Optional, Regexp
+from wtforms.validators import DataRequired, Optional
 
 from ledger.auth.access import current_actor, requires
 from ledger.claims import services as claims
 from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
 from ledger.errors import Conflict, LedgerError, NotFound, ValidationError
-from ledger.formatting import hours, money
-from ledger.labels import CHOICE_FOR_YOU
+from ledger.formatting import hours, money, pounds
+from ledger.labels import CHOICE_FOR_YOU, REST_FOR_YOU
 from ledger.payments.runs import MAX_DAYS_AHEAD
 from ledger.people import services as people
 from ledger.reports.evidence_pack import evidence_pack_letter
@@ -44,28 +45,72 @@ def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
+_POUNDS = re.compile(r"^-?\d{1,7}(\.\d{1,2})?$")
+
+
 class ChoiceForm(FlaskForm):
-    choice = RadioField("What would you like to happen to this fee?", validators=[DataRequired()],
+    choice = RadioField("What would you like to happen to this fee?",
+                        validators=[DataRequired(message="Choose what you would like to happen to this fee.")],
                         choices=[SelectChoice(value, label) for value, label in CHOICE_FOR_YOU.items()])
-    amount = StringField("If you take less: how much would you like, in pounds?", validators=[
-        Optional(), Regexp(r"^\d{1,7}(\.\d{1,2})?$", message="Write the amount in pounds, like 30 or 30.00.")])
-    group_id = SelectField("If you give it to a group: which group?", coerce=_optional_int, validate_choice=False)
+    amount = StringField("How much would you like, in pounds?")
+    rest = RadioField("What should happen to the rest?", validators=[Optional()], validate_choice=False,
+                      choices=[SelectChoice(value, label) for value, label in REST_FOR_YOU.items()])
+    rest_group_id = SelectField("Which group should have the rest?", coerce=_optional_int, validate_choice=False)
+    later_on = DateField("From which day should we pay you the rest?", validators=[Optional()],
+                         format="%Y-%m-%d")
+    group_id = SelectField("Which group should have the fee?", coerce=_optional_int, validate_choice=False)
     confirmed = HiddenField()
     submit = SubmitField("Continue")
+    offered_pence = 0  # the fee's own figure, set by ``_offer``
 
     def validate(self, extra_validators=None) -> bool:
-        """Ask for the amount when taking less and the group when giving it away (the service checks the rest)."""
+        """Check on the page what a person can put right here (the service checks the rest): the amount more
+        than nothing and less than the fee, the rest, its group or day, the group for the whole fee."""
         valid = super().validate(extra_validators)
-        if self.choice.data == "take_less" and not self.amount.data:
-            self.amount.errors = [*self.amount.errors, "Say how much you would like, in pounds."]
-            valid = False
-        if self.choice.data == "redirect" and self.group_id.data is None:
-            self.group_id.errors = [*self.group_id.errors, "Choose the group to give it to."]
-            valid = False
+        need = []
+        if self.choice.data == "take_less":
+            problem = self._amount_problem()
+            if problem:
+                self.amount.errors = [*self.amount.errors, problem]
+                valid = False
+            need.append((self.rest_group_id, self.rest.data == "redirect" and self.rest_group_id.data is None,
+                         "Choose the group to give the rest to."))
+            need.append((self.later_on, self.rest.data == "later" and self.later_on.data is None
+                         and not self.later_on.errors, "Give the day, for example 14 12 2026."))
+        need.append((self.group_id, self.choice.data == "redirect" and self.group_id.data is None,
+                     "Choose the group to give it to."))
+        for f, missing, message in need:
+            if missing:
+                f.errors = [*f.errors, message]
+                valid = False
         return valid
 
+    def _amount_problem(self) -> str | None:
+        text = (self.amount.data or "").strip().replace("£", "")
+        if not text:
+            return "Say how much you would like, in pounds."
+        if not _POUNDS.match(text):
+            return "Write the amount in pounds, like 20 or 20.00."
+        pence = pounds_to_pence(text.lstrip("-")) * (-1 if text.startswith("-") else 1)
+        if pence <= 0:
+            return "The amount must be more than £0."
+        if pence >= self.offered_pence:
+            return (f"The amount must be less than the fee of {money(self.offered_pence)}. To have all of it, "
+                    "choose \"Take the fee\".")
+        return None
 
-class ConfirmChoiceForm(ChoiceForm):
+    def service_values(self) -> dict:
+        """The choice as the claims service takes it: one group, the rest only when taking less."""
+        taking_less = self.choice.data == "take_less"
+        group = self.group_id.data if self.choice.data == "redirect" else (
+            self.rest_group_id.data if taking_less and self.rest.data == "redirect" else None)
+        amount = (self.amount.data or "").strip().replace("£", "") or None
+        return {"choice": self.choice.data, "amount": amount if taking_less else None,
+                "rest": (self.rest.data or "decline") if taking_less else None, "group_id": group,
+                "later_on": self.later_on.data if taking_less and self.rest.data == "later" else None}
+
+
+class ConfirmChoiceForm(FlaskForm):
     submit = SubmitField("Yes, record my choice")
 
 
@@ -92,8 +137,25 @@ def _offer(form: ChoiceForm, record, session) -> None:
         SelectChoice("redirect", "Give it to a user-led group: the group is paid instead of you"),
         SelectChoice("time_credits", f"Time credits instead: {hours(record.worked_minutes or 0)}"),
     ]
-    form.group_id.choices = [SelectChoice("", "Choose a group")] + [
+    form.group_id.choices = form.rest_group_id.choices = [SelectChoice("", "Choose a group")] + [
         SelectChoice(str(g.id), g.name) for g in people.list_groups(session)]
+    form.offered_pence = record.offered_pence
+
+
+def _effect_found(check) -> bool:
+    """Whether the benefit check finds any effect: then no option is chosen for the participant."""
+    return check is not None and any(e.effect != "none" for e in check.effects)
+
+
+def _form_as_chosen(record, preview) -> ChoiceForm:
+    """The choice form as the fee stands, or with nothing chosen when the check finds an effect on benefits."""
+    if preview is not None and _effect_found(preview.policy):
+        return ChoiceForm(formdata=None)
+    split = record.choice == "take_less"
+    return ChoiceForm(formdata=None, choice=record.choice, amount=pounds(record.amount_pence) if split else None,
+                      rest=record.rest, later_on=record.later_on,
+                      group_id=record.group_id if record.choice == "redirect" else None,
+                      rest_group_id=record.group_id if split and record.rest == "redirect" else None)
 
 
 @bp.route("/money")
@@ -129,16 +191,25 @@ def _claim_page(claim_id: int, *, form: ChoiceForm | None = None, problem: Ledge
     except Conflict:
         preview = None  # the rules cannot check it yet; finance sees why on their page
     if form is None:
-        form = ChoiceForm(formdata=None, choice=record.choice, group_id=record.group_id)
+        form = _form_as_chosen(record, preview)
     _offer(form, record, session)
     return _page("participant/claim.html", people.get_participant(session, participant_id), status=status,
                  claim=record, preview=preview, form=form, problem=problem,
                  groups={g.id: g.name for g in people.list_groups(session, include_inactive=True)})
 
 
+def _on_the_form(error: LedgerError, form: ChoiceForm) -> LedgerError:
+    """The service's refusal, with a group problem put next to the group asked for (the fee's or the rest's)."""
+    fields = dict(error.fields)
+    if "group_id" in fields and form.choice.data == "take_less":
+        fields["rest_group_id"] = fields.pop("group_id")
+    return type(error)(error.message, fields=fields)
+
+
 @bp.route("/claims/<int:claim_id>/choice", methods=["POST"])
 @requires("self")
 def record_choice(claim_id: int):
+    """Check the choice on the page, then show its benefit check to confirm, then record it."""
     participant_id = _own_participant_id()
     session = get_session()
     record = claims.get_claim(session, claim_id, for_participant_id=participant_id)
@@ -146,19 +217,19 @@ def record_choice(claim_id: int):
     _offer(form, record, session)
     if not form.validate_on_submit():
         return _claim_page(claim_id, form=form, status=400)
-    if form.confirmed.data != "yes":
-        confirm = ConfirmChoiceForm(formdata=None, confirmed="yes")
-        return _page("participant/confirm_choice.html", people.get_participant(session, participant_id),
-                     claim=record, form=confirm, chosen=form,
-                     amount_pence=pounds_to_pence(form.amount.data) if form.amount.data else None,
-                     groups={g.id: g.name for g in people.list_groups(session, include_inactive=True)})
+    values = form.service_values()
     try:
-        record = claims.record_choice(session, claim_id, choice=form.choice.data, amount=form.amount.data or None,
-                                      group_id=form.group_id.data, actor_user_id=current_actor().id,
-                                      for_participant_id=participant_id)
-    except (ValidationError, Conflict) as error:
+        if form.confirmed.data != "yes":
+            check = claims.preview_choice(session, claim_id, **values, rules=settings().claim_rules,
+                                          today=todays_date(), for_participant_id=participant_id)
+            return _page("participant/confirm_choice.html", people.get_participant(session, participant_id),
+                         claim=record, form=ConfirmChoiceForm(formdata=None), chosen=form, check=check)
+        record = claims.record_choice(session, claim_id, **values, actor_user_id=current_actor().id,
+                                      for_participant_id=participant_id, rules=settings().claim_rules,
+                                      today=todays_date())
+    except (ValidationError, Conflict, NotFound) as error:
         session.rollback()
-        return _claim_page(claim_id, form=form, problem=error, status=error.status)
+        return _claim_page(claim_id, form=form, problem=_on_the_form(error, form), status=error.status)
     session.commit()
     flash(f"Your choice is recorded: {CHOICE_FOR_YOU[record.choice].lower()}. You can change it until the fee "
           "is approved.", "info")

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, default_exceptions
 from ledger import formatting, labels
 from ledger.auth.access import check_before_view, current_actor
 from ledger.auth.permissions import allowed
+from ledger.context import settings
 from ledger.errors import AuthenticationRequired, LedgerError
 from ledger.web import auth_pages, books_pages, finance_pages, login, participant_pages, project_pages
 
@@ -50,6 +51,23 @@ def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
     return {prefix: [str(messages)]}
 
 
+#: The words for the ledger's codes, the same on every page as in the documents (``ledger.labels``).
+LABEL_GLOBALS = {
+    "benefit_names": labels.BENEFIT_NAMES, "claim_status_for_you": labels.CLAIM_STATUS_FOR_YOU,
+    "claim_kind_for_you": labels.CLAIM_KIND_FOR_YOU, "choice_for_you": labels.CHOICE_FOR_YOU,
+    "part_for_you": labels.PART_FOR_YOU, "part_labels": labels.PART_LABELS, "rest_for_you": labels.REST_FOR_YOU,
+    "expense_category_labels": labels.EXPENSE_CATEGORY_LABELS, "action_labels": labels.ACTION_LABELS,
+    "activity_kind_labels": labels.ACTIVITY_KIND_LABELS, "region_labels": labels.REGION_LABELS,
+}
+
+
+def who_to_ask() -> tuple[str, str, str]:
+    """Who a person can ask when a benefit check relies on a figure not verified: the organisation (its name
+    and contact) and independent welfare-rights advice. The participant's and finance's pages name the same."""
+    current = settings()
+    return (current.organisation.name, ", ".join(current.organisation.contact), current.welfare_rights_advice)
+
+
 def init_app(app: Flask) -> None:
     csrf = CSRFProtect(app)
     app.extensions["csrf"] = csrf
@@ -57,14 +75,8 @@ def init_app(app: Flask) -> None:
     app.before_request(check_before_view)
 
     app.jinja_env.globals.update(current_actor=current_actor, nav_links=nav_links,
-                                 amount_in_unit=formatting.amount_in_unit)
-    # The words for the ledger's codes, the same on every page as in the documents (``ledger.labels``).
-    app.jinja_env.globals.update(
-        benefit_names=labels.BENEFIT_NAMES, claim_status_for_you=labels.CLAIM_STATUS_FOR_YOU,
-        claim_kind_for_you=labels.CLAIM_KIND_FOR_YOU, choice_for_you=labels.CHOICE_FOR_YOU,
-        expense_category_labels=labels.EXPENSE_CATEGORY_LABELS, action_labels=labels.ACTION_LABELS,
-        activity_kind_labels=labels.ACTIVITY_KIND_LABELS, region_labels=labels.REGION_LABELS,
-    )
+                                 amount_in_unit=formatting.amount_in_unit, who_to_ask=who_to_ask)
+    app.jinja_env.globals.update(LABEL_GLOBALS)
     app.jinja_env.filters.update(long_date=formatting.long_date, money=formatting.money,
                                  hours=formatting.hours)
 

@@ -1,7 +1,7 @@
 """A participant's National Insurance number, optional and stored only encrypted.
 
 Revision ID: 0011_national_insurance_numbers
-Revises: 0009_manual_entries
+Revises: 0010_fee_choice_parts
 Create Date: 2026-12-01
 
 - ``participants.national_insurance_number_encrypted``: a Fernet token (the bank-details key), printed on
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_national_insurance_numbers"
-down_revision = "0009_manual_entries"
+down_revision = "0010_fee_choice_parts"
 branch_labels = None
 depends_on = None
 

@@ -260,3 +260,104 @@ def test_a_second_finance_user_approves_a_large_manual_entry(finance_with_a_char
     approved = re.compile(r"^Manual entry \d+ is approved: entry \d+ is posted\.$")
     expect(page.get_by_role("status")).to_have_text(approved)
     expect(page.get_by_text("No manual entry is waiting for approval.")).to_be_visible()
+
+
+SHOTS = Path(os.environ.get("SCREENSHOTS_DIR", "/tmp/fee-choice-shots"))
+
+
+def test_a_participant_takes_part_of_a_fee_and_the_rest_later(carer_with_a_fee, page):
+    """The details of "Take less" show only once it is chosen; the check page runs the benefit check on the choice.
+    Screenshots of both pages at 320 px and at desktop width go to SCREENSHOTS_DIR (to look at, not compared)."""
+    app, claim_id = carer_with_a_fee
+    app.config["LEDGER_TODAY"] = "2025-06-05"
+    from ledger.context import reload_settings
+    reload_settings(app)
+    base = app.config["BASE_URL"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{base}/login")
+    page.get_by_label("Email address").fill("sian@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/my/claims/{claim_id}")
+
+    amount = page.get_by_label("How much would you like, in pounds?")
+    expect(amount).to_be_hidden()
+    page.get_by_label("Take less: you say how much").check()
+    expect(amount).to_be_visible()
+    amount.fill("20.00")
+    later = page.get_by_label("From which day should we pay you the rest?")
+    expect(later).to_be_hidden()
+    page.get_by_label("Pay me the rest later, on a day I choose").check()
+    later.fill("2025-06-23")
+    for width, name in ((320, "narrow"), (1280, "desktop")):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(SHOTS / f"choice-{name}.png"), full_page=True)
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your choice")
+    expect(page.locator("#choice-summary")).to_contain_text(
+        "The rest, £30.40, will be paid to you on or after 23 June 2025.")
+    expect(page.locator("#choice-check")).to_contain_text("We checked your choice: it does not affect your benefits.")
+    for width, name in ((320, "narrow"), (1280, "desktop")):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(SHOTS / f"check-{name}.png"), full_page=True)
+    page.get_by_role("button", name="Yes, record my choice").click()
+    page.wait_for_url(f"{base}/my/claims/{claim_id}")
+    expect(page.locator("#claim-parts")).to_contain_text("Paid to you later: £30.40, on or after 23 June 2025")
+
+
+def test_the_choice_page_refuses_too_much_next_to_the_field_in_a_browser(carer_with_a_fee, page):
+    app, claim_id = carer_with_a_fee
+    base = app.config["BASE_URL"]
+    page.goto(f"{base}/login")
+    page.get_by_label("Email address").fill("sian@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/my/claims/{claim_id}")
+
+    page.get_by_label("Take less: you say how much").check()
+    page.get_by_label("How much would you like, in pounds?").fill("60.00")
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+    expect(page.locator("#amount-error")).to_contain_text("The amount must be less than the fee of £50.40.")
+    expect(page.get_by_label("How much would you like, in pounds?")).to_have_value("60.00")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 320, "height": 900})
+    page.screenshot(path=str(SHOTS / "error-narrow.png"), full_page=True)
+
+
+def test_finance_sees_the_parts_and_the_same_uncertainty_in_a_browser(live_app, page, tmp_path):
+    """A split fee on finance's claim page, with the unverified figure named and who to ask (screenshot)."""
+    from ledger.claims import services as claims
+    from ledger.context import reload_settings
+    from tests.factories import RULES
+    from tests.web.test_fee_choice_pages import UNVERIFIED_LIMIT, WHO_TO_ASK
+
+    (tmp_path / "org.toml").write_text(UNVERIFIED_LIMIT, encoding="utf-8")
+    live_app.config.update(POLICY_OVERRIDE_FILES=[str(tmp_path / "org.toml")], LEDGER_TODAY="2025-06-05")
+    reload_settings(live_app)
+    with database(live_app) as session:
+        world = claims_world(session)
+        claim_id = draft_fee(session, world, world.carer)
+        claims.record_choice(session, claim_id, choice="take_less", amount="20.00", rest="redirect",
+                             group_id=world.group_id, actor_user_id=world.carer_user, rules=RULES,
+                             today=dt.date(2025, 6, 5))
+        claims.submit_claim(session, claim_id, actor_user_id=world.manager)
+    base = live_app.config["BASE_URL"]
+    page.goto(f"{base}/login")
+    page.get_by_label("Email address").fill("fin@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/finance/claims/{claim_id}")
+
+    expect(page.locator("#claim-parts")).to_contain_text("Paid to the participant: £20.00")
+    expect(page.locator("#claim-parts")).to_contain_text("Given to a group: £30.40 to Voices Together")
+    expect(page.locator("#unverified")).to_contain_text(WHO_TO_ASK)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width, name in ((320, "narrow"), (1280, "desktop")):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(SHOTS / f"finance-{name}.png"), full_page=True)
