@@ -19,9 +19,11 @@ from ledger.books.records import PostingLine
 from ledger.claims import services as claims
 from ledger.errors import LedgerError
 from ledger.organisation import BANK, FUNDING, open_organisation_accounts
+from ledger.payments import runs
 from ledger.people import services as people
 from ledger.people.bank import BankCipher
 from ledger.projects import services as projects
+from ledger.timebank import services as timebank
 from policies.rulebook import Rulebook
 from policies.settings import PolicySettings
 
@@ -379,8 +381,6 @@ def load_demo(
             reason="Attendance recorded against the wrong person",
         )
 
-    from ledger.payments import runs
-
     month = start
     while month < today.replace(day=1):
         next_month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
@@ -406,8 +406,6 @@ def load_demo(
         except LedgerError as error:
             summary.notes.append(f"Payment run for {month:%B %Y}: {error.message}")
         month = next_month
-
-    from ledger.timebank import services as timebank
 
     for i, pid in enumerate(participant_ids):
         balance = timebank.time_credit_balance(session, pid)
