@@ -9,7 +9,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ledger.db import Base, BigId
+from ledger.db import Base, BigId, UTCDateTime
 
 ACCOUNT_TYPES = ("asset", "liability", "income", "expense", "equity")
 
@@ -40,8 +39,8 @@ class Account(Base):
     type: Mapped[str] = mapped_column(String(16))
     unit: Mapped[str] = mapped_column(String(8))
     is_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class JournalEntry(Base):
@@ -49,7 +48,7 @@ class JournalEntry(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     effective_date: Mapped[dt.date] = mapped_column(Date)
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     description: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(40), default="manual")
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -117,5 +116,5 @@ class LockedPeriod(Base):
     __tablename__ = "locked_periods"
 
     month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    locked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    locked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     locked_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

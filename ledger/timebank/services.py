@@ -152,14 +152,11 @@ def time_credit_history(session: Session, participant_id: int) -> TimeCreditHist
 
 
 def _record(row: TimeCreditTransfer, balance_minutes: int) -> TimeCreditTransferRecord:
-    created_at = row.created_at
-    if created_at is not None and created_at.tzinfo is None:
-        created_at = created_at.replace(tzinfo=dt.UTC)
     return TimeCreditTransferRecord(
         id=row.id, participant_id=row.participant_id, kind=row.kind, partner_id=row.partner_id,
         to_participant_id=row.to_participant_id, to_group_id=row.to_group_id, minutes=row.minutes,
         effective_date=row.effective_date, note=row.note, idempotency_key=row.idempotency_key,
-        entry_id=row.entry_id, created_by_user_id=row.created_by_user_id, created_at=created_at,
+        entry_id=row.entry_id, created_by_user_id=row.created_by_user_id, created_at=row.created_at,
         balance_minutes=balance_minutes,
     )
 
