@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -83,7 +84,7 @@ NAMES = (
     "Joseph Nwosu",
 )
 
-BENEFIT_MIX = (
+BENEFIT_MIX: tuple[list[dict[str, Any]], ...] = (
     [],
     [{"name": "carers_allowance", "week_start": "monday"}],
     [{"name": "universal_credit", "work_allowance": "with_housing", "assessment_period_start_day": 10}],

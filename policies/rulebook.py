@@ -186,7 +186,7 @@ class Rulebook:
 
     def in_force(self, prefix: str, on: date) -> tuple[Parameter, ...]:
         """Return every parameter whose key starts with a prefix and that is in force on a date."""
-        found = []
+        found: list[Parameter] = []
         for key, params in sorted(self.parameters.items()):
             if key.startswith(prefix):
                 found.extend(p for p in params if p.covers(on))

@@ -21,7 +21,8 @@ class Decision(Protocol):
     A protocol rather than an import, so the settings stay below the benefit rules that read them.
     """
 
-    outcome: str
+    @property
+    def outcome(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
-from ledger.documents.flowables import Column, Text
+from ledger.documents.flowables import Cell, Column, Text
 from ledger.documents.layout import Meta, Writer, build_pdf, frame_width, look
 from ledger.formatting import (
     count,
@@ -316,7 +316,7 @@ def _statement_table(w: Writer, section: StatementSection, start, end) -> None:
     if not section.lines:
         w.para("Nothing happened on this account in this period.")
     large = w.look.large_print
-    rows = []
+    rows: list[list[Cell]] = []
     for line in section.lines:
         what = (Text(f"{ENTRY_LABELS[line.kind]}: ", bold=True, new_line=True), Text(line.description))
         amount = f"{plain(line.memo_amount)}\nnot paid" if line.memo_amount else signed(line.amount)
@@ -610,7 +610,7 @@ def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = Fals
         Column("Total", numeric=True),
         Column("Benefit check", sized=True),
     ]
-    rows = []
+    rows: list[list[Cell]] = []
     for p in doc.payees:
         check = "OK"
         if p.flags:
@@ -629,7 +629,7 @@ def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = Fals
                 check,
             ]
         )
-    totals = [
+    totals: list[Cell] = [
         Text("Total", bold=True),
         "",
         "",
@@ -717,7 +717,7 @@ def render_budget_report(doc: ProjectBudgetReport, *, large_print: bool = False)
     def remaining(value: int) -> str:
         return money(value) if value >= 0 else f"{money(value)}\nover budget"
 
-    rows = [
+    rows: list[list[Cell]] = [
         [
             Text(line.name),
             money(line.budget),
@@ -728,7 +728,7 @@ def render_budget_report(doc: ProjectBudgetReport, *, large_print: bool = False)
         ]
         for line in doc.lines
     ]
-    totals = [
+    totals: list[Cell] = [
         Text("Total", bold=True),
         money(doc.budget),
         money(doc.committed),

@@ -52,9 +52,9 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import CursorResult, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ledger.auth.models import User
@@ -195,10 +195,11 @@ def _move_on(session: Session, run_id: int, action: str, **values: Any) -> str |
     lock makes the loser wait for the winner's commit, then find the status changed).
     """
     (before,) = RUN.statuses_allowing(action)
-    won = session.execute(
+    # An UPDATE's result is a CursorResult; Session.execute is typed with the general Result.
+    won = cast(CursorResult[Any], session.execute(
         update(_runs).where(_runs.c.id == run_id, _runs.c.status == before)
         .values(status=RUN.next_status(before, action), **values)
-    ).rowcount
+    )).rowcount
     return before if won == 1 else None
 
 
@@ -332,7 +333,7 @@ def _take_candidates(session: Session, cutoff_date: dt.date) -> list:
     )
     if is_postgresql(session):
         query = query.with_for_update(skip_locked=True, of=_claims)
-    return session.execute(query).all()
+    return list(session.execute(query).all())
 
 
 def _payee_of(row) -> PayeeKey:

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import MonthField, SubmitField
 from wtforms.validators import DataRequired
 
-from ledger.auth.access import current_actor, requires
+from ledger.auth.access import current_actor, requires, signed_in_user
 from ledger.books import posting, queries
 from ledger.context import get_session, todays_date
 from ledger.web.query_args import date_arg
@@ -59,7 +59,7 @@ def lock_period():
         flash("Choose a month to lock.", "error")
         return redirect(url_for("books.periods"))
     session = get_session()
-    month = posting.lock_period(session, form.month.data, actor_user_id=current_actor().id)
+    month = posting.lock_period(session, form.month.data, actor_user_id=signed_in_user().id)
     session.commit()
     flash(f"{month:%B %Y} is locked. Nothing more can be posted into it.", "info")
     return redirect(url_for("books.periods"))

@@ -17,7 +17,7 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional, Regexp
 
-from ledger.auth.access import current_actor, requires
+from ledger.auth.access import requires, signed_in_user
 from ledger.claims import services as claims
 from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
@@ -69,7 +69,7 @@ class ConfirmChoiceForm(ChoiceForm):
 
 def _own_participant_id() -> int:
     """The signed-in user's participant record, or NotFound when their sign-in is not linked to one."""
-    participant_id = current_actor().participant_id
+    participant_id = signed_in_user().participant_id
     if participant_id is None:
         raise NotFound("Your sign-in is not linked to a participant record, so there is no money of yours to "
                        "show. If you take part in projects, ask the finance team to link it.")
@@ -151,7 +151,7 @@ def record_choice(claim_id: int):
                      groups={g.id: g.name for g in people.list_groups(session, include_inactive=True)})
     try:
         record = claims.record_choice(session, claim_id, choice=form.choice.data, amount=form.amount.data or None,
-                                      group_id=form.group_id.data, actor_user_id=current_actor().id,
+                                      group_id=form.group_id.data, actor_user_id=signed_in_user().id,
                                       for_participant_id=participant_id)
     except (ValidationError, Conflict) as error:
         session.rollback()
