@@ -585,30 +585,33 @@ def _two_readings(
             staff=f" Under both readings of a limit not yet confirmed (unverified {gbp(unverified.limit_pence)}, "
             f"last confirmed {gbp(confirmed.limit_pence)}) the effect is {unverified.effect}.",
         )
-
-    def plain_under(r: Reading) -> str:
-        return consequence if r.effect != Effect.NONE else f"this payment is within it and {safe}"
-
-    def staff_under(r: Reading) -> str:
-        position = (
-            f"over by {gbp(counted - r.limit_pence)}" if counted > r.limit_pence else f"within it (headroom "
-            f"{gbp(r.limit_pence - counted)})"
-        )
-        return f"{r.rule} {gbp(r.limit_pence)} ({r.range_text}): counted {gbp(counted)} {position}, effect {r.effect}"
-
     plain = (
         "This limit is not confirmed yet.",
-        f"If the new limit of {gbp(unverified.limit_pence)} is right, {plain_under(unverified)}.",
-        f"Under the last confirmed limit, {gbp(confirmed.limit_pence)}, {plain_under(confirmed)}.",
+        f"If the new limit of {gbp(unverified.limit_pence)} is right, {_plain_under(unverified, consequence, safe)}.",
+        f"Under the last confirmed limit, {gbp(confirmed.limit_pence)}, {_plain_under(confirmed, consequence, safe)}.",
         "We use the lower limit until the new one is confirmed, to keep you safe.",
     )
     staff = (
-        f" Two readings of a limit not yet confirmed: unverified {staff_under(unverified)}; last confirmed "
-        f"{staff_under(confirmed)}. The {effect} effect depends only on the unverified figure, so the outcome "
-        f"is warn, not breach, until an override file confirms the figure; the lower, {gbp(figure.pence)}, is "
+        f" Two readings of a limit not yet confirmed: unverified {_staff_under(unverified, counted)}; last "
+        f"confirmed {_staff_under(confirmed, counted)}. The {effect} effect depends only on the unverified "
+        f"figure, so the outcome is warn, not breach, until an override file confirms the figure; the lower, {gbp(figure.pence)}, is "
         "still the one used for the headroom and the safe amount."
     )
     return _Readings(readings, True, plain, staff)
+
+
+def _plain_under(r: Reading, consequence: str, safe: str) -> str:
+    """What the payment does under one reading, in the words the participant reads."""
+    return consequence if r.effect != Effect.NONE else f"this payment is within it and {safe}"
+
+
+def _staff_under(r: Reading, counted: int) -> str:
+    """What the payment does under one reading, with the rule and the figures for staff."""
+    position = (
+        f"over by {gbp(counted - r.limit_pence)}" if counted > r.limit_pence else f"within it (headroom "
+        f"{gbp(r.limit_pence - counted)})"
+    )
+    return f"{r.rule} {gbp(r.limit_pence)} ({r.range_text}): counted {gbp(counted)} {position}, effect {r.effect}"
 
 
 _NET_NOTE = (
@@ -627,8 +630,6 @@ def _check_carers_allowance(ctx: _Context, benefit: CarersAllowance) -> BenefitR
     lost = counted > limit.pence
     lost_before = before > limit.pence
     reduction = rate.pence if lost and not lost_before else 0
-    span = _span(week)
-    plain = [f"Carer's Allowance: you can earn up to {gbp(limit.pence)} a week."]
     two = _two_readings(
         limit,
         counted,
@@ -637,20 +638,7 @@ def _check_carers_allowance(ctx: _Context, benefit: CarersAllowance) -> BenefitR
         f"you would lose all of your Carer's Allowance for that week ({gbp(rate.pence)})",
         "your Carer's Allowance is not affected",
     )
-    if lost_before:
-        plain.append(f"In the week {span} you have already earned {gbp(before)}, which is over the limit.")
-        plain.append("You lose your Carer's Allowance for that week. This payment does not change that.")
-        plain.extend(two.plain)
-    elif lost:
-        plain.append(f"In the week {span} you would earn {gbp(counted)} with this payment.")
-        plain.append(f"That is {gbp(counted - limit.pence)} over the limit.")
-        if two.depends_on_unverified:
-            plain.extend(two.plain)
-        else:
-            plain.append(f"You would lose all of your Carer's Allowance for that week ({gbp(rate.pence)}).")
-    else:
-        plain.append(f"In the week {span} you will earn {gbp(counted)} with this payment.")
-        plain.append(f"That leaves {gbp(limit.pence - counted)}. Your Carer's Allowance is not affected.")
+    plain = _ca_plain(week, limit, rate, before, counted, two)
     uc_params: tuple[Parameter, ...] = ()
     uc_staff = ""
     uc = ctx.declared_benefit("universal_credit")
@@ -659,18 +647,7 @@ def _check_carers_allowance(ctx: _Context, benefit: CarersAllowance) -> BenefitR
         uc_params = (offset,)
         plain_uc, uc_staff = _ca_lost_with_universal_credit(week, rate, uc, offset)
         plain.extend(plain_uc)
-    staff = (
-        f"{limit.main.key} {gbp(limit.pence)}/week net ({limit.main.range_text}; confidence "
-        f"{limit.main.confidence}). CA week {week.start.isoformat()} to {week.end.isoformat()} (starts "
-        f"{benefit.week_start}). Counted {gbp(counted)} = declared other earnings "
-        f"{gbp(benefit.other_weekly_net_earnings_pence)} + other payments received in the week "
-        f"{gbp(before - benefit.other_weekly_net_earnings_pence)} + this payment {gbp(ctx.proposed_earnings)}. "
-        f"Cliff edge: more than the limit by any amount loses the week's CA ({rate.main.key} "
-        f"{gbp(rate.pence)}). Effect: {'lost' if lost else 'none'}"
-        f"{' (already over before this payment)' if lost_before else ''}. The payment is tested in the week "
-        f"it is received and not averaged: DWP's averaging of one-off payments is unsettled (Q5).{two.staff}"
-        f"{uc_staff} {_NET_NOTE}"
-    )
+    staff = _ca_staff(ctx, benefit, week, limit, rate, before, counted) + f"{two.staff}{uc_staff} {_NET_NOTE}"
     return _result(
         ctx,
         benefit.name,
@@ -687,6 +664,45 @@ def _check_carers_allowance(ctx: _Context, benefit: CarersAllowance) -> BenefitR
         safe_amount_pence=max(0, limit.pence - before),
         readings=two.readings,
         breach_depends_on_unverified=two.depends_on_unverified,
+    )
+
+
+def _ca_plain(week: Period, limit: _Figure, rate: _Figure, before: int, counted: int, two: _Readings) -> list[str]:
+    """The participant's sentences: the limit, what the week comes to, and whether the week's CA is lost."""
+    span = _span(week)
+    plain = [f"Carer's Allowance: you can earn up to {gbp(limit.pence)} a week."]
+    if before > limit.pence:
+        plain.append(f"In the week {span} you have already earned {gbp(before)}, which is over the limit.")
+        plain.append("You lose your Carer's Allowance for that week. This payment does not change that.")
+        plain.extend(two.plain)
+    elif counted > limit.pence:
+        plain.append(f"In the week {span} you would earn {gbp(counted)} with this payment.")
+        plain.append(f"That is {gbp(counted - limit.pence)} over the limit.")
+        if two.depends_on_unverified:
+            plain.extend(two.plain)
+        else:
+            plain.append(f"You would lose all of your Carer's Allowance for that week ({gbp(rate.pence)}).")
+    else:
+        plain.append(f"In the week {span} you will earn {gbp(counted)} with this payment.")
+        plain.append(f"That leaves {gbp(limit.pence - counted)}. Your Carer's Allowance is not affected.")
+    return plain
+
+
+def _ca_staff(
+    ctx: _Context, benefit: CarersAllowance, week: Period, limit: _Figure, rate: _Figure, before: int, counted: int
+) -> str:
+    """The staff text: the rule, the week, how the counted earnings add up and the cliff edge."""
+    lost, lost_before = counted > limit.pence, before > limit.pence
+    return (
+        f"{limit.main.key} {gbp(limit.pence)}/week net ({limit.main.range_text}; confidence "
+        f"{limit.main.confidence}). CA week {week.start.isoformat()} to {week.end.isoformat()} (starts "
+        f"{benefit.week_start}). Counted {gbp(counted)} = declared other earnings "
+        f"{gbp(benefit.other_weekly_net_earnings_pence)} + other payments received in the week "
+        f"{gbp(before - benefit.other_weekly_net_earnings_pence)} + this payment {gbp(ctx.proposed_earnings)}. "
+        f"Cliff edge: more than the limit by any amount loses the week's CA ({rate.main.key} "
+        f"{gbp(rate.pence)}). Effect: {'lost' if lost else 'none'}"
+        f"{' (already over before this payment)' if lost_before else ''}. The payment is tested in the week "
+        "it is received and not averaged: DWP's averaging of one-off payments is unsettled (Q5)."
     )
 
 
