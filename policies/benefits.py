@@ -594,7 +594,8 @@ def _two_readings(
     staff = (
         f" Two readings of a limit not yet confirmed: unverified {_staff_under(unverified, counted)}; last "
         f"confirmed {_staff_under(confirmed, counted)}. The {effect} effect depends only on the unverified "
-        f"figure, so the outcome is warn, not breach, until an override file confirms the figure; the lower, {gbp(figure.pence)}, is "
+        f"figure, so the outcome is warn, not breach, until an override file confirms the figure; the lower, "
+        f"{gbp(figure.pence)}, is "
         "still the one used for the headroom and the safe amount."
     )
     return _Readings(readings, True, plain, staff)
