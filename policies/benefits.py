@@ -745,10 +745,68 @@ def _ca_lost_with_universal_credit(
     return plain, staff
 
 
+@dataclass(frozen=True)
+class _PermittedWork:
+    """One ESA week as the check found it: the figures the participant's and the staff sentences are built from."""
+
+    level: str
+    week: Period
+    hours_week: Period
+    limit: _Figure
+    max_hours_param: Parameter
+    notify: Parameter
+    before: int
+    counted: int
+    hours: Decimal
+    over_money: bool
+    over_hours: bool
+    was_over: bool
+    two: _Readings
+
+    @property
+    def max_hours(self) -> Decimal:
+        return self.max_hours_param.decimal
+
+    @property
+    def over(self) -> bool:
+        return self.over_money or self.over_hours
+
+
 def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
     """ESA permitted work: the money limit in the week the payment is received, the 16-hour test in the week
     the work was done (`Payment.worked_date`): hours are work done in a week, whenever they are paid for.
     """
+    w = _permitted_work(ctx, benefit)
+    hours_before = benefit.weekly_hours + ctx.hours_in(w.hours_week, with_proposed=False)
+    # Paying less does not help when the hours are the problem: any pay makes those hours paid work.
+    paid_hours = work_hours(ctx.proposed) > 0 and w.hours >= w.max_hours
+    safe = 0 if (paid_hours or hours_before >= w.max_hours) else max(0, w.limit.pence - w.before)
+    notes, caution = _esa_notes(ctx, w)
+    effect = Effect.OVER_LIMIT if w.over else Effect.NONE
+    return _result(
+        ctx,
+        benefit.name,
+        figures=(w.limit,),
+        extra_params=(w.max_hours_param,),
+        caution=caution,
+        notes=notes,
+        period=w.week,
+        counted_pence=w.counted,
+        limit_pence=w.limit.pence,
+        headroom_pence=max(0, w.limit.pence - w.counted),
+        effect=effect,
+        reduction_pence=(0 if w.was_over else None) if w.over else 0,
+        explanation=" ".join(_esa_plain(w)),
+        explanation_for_staff=_esa_staff(ctx, benefit, w, effect),
+        safe_amount_pence=safe,
+        hours=w.hours,
+        readings=w.two.readings,
+        breach_depends_on_unverified=w.two.depends_on_unverified,
+    )
+
+
+def _permitted_work(ctx: _Context, benefit: ESA) -> _PermittedWork:
+    """Find the week's limit, earnings and hours, and whether either limit is (or already was) passed."""
     week = week_containing(ctx.proposed.received_on, benefit.week_start)
     hours_week = week_containing(ctx.proposed.worked_date, benefit.week_start)
     level = benefit.permitted_work
@@ -765,29 +823,7 @@ def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
     counted = before + ctx.proposed_earnings
     hours_before = benefit.weekly_hours + ctx.hours_in(hours_week, with_proposed=False)
     hours = benefit.weekly_hours + ctx.hours_in(hours_week, with_proposed=True)
-    over_money, over_hours = counted > limit.pence, hours >= max_hours
-    was_over = before > limit.pence or hours_before >= max_hours
-    over = over_money or over_hours
-    # Paying less does not help when the hours are the problem: any pay makes those hours paid work.
-    paid_hours = work_hours(ctx.proposed) > 0 and hours >= max_hours
-    safe = 0 if (paid_hours or hours_before >= max_hours) else max(0, limit.pence - before)
-    notes, caution = [], False
-    if level in ("lower", "supported"):
-        notes.append(
-            f"The 16-hour test is applied to {level} permitted work too: the sources differ on its hours "
-            "condition (Q13); this is the cautious reading."
-        )
-    unpaid_hours = sum(
-        (
-            p.hours or Decimal(0)
-            for p in ctx.payments
-            if hours_week.contains(p.worked_date) and p.kind != PaymentKind.EXPENSE
-        ),
-        Decimal(0),
-    )
-    if level == "none" and counted == 0 and unpaid_hours > 0:
-        caution = True
-        notes.append("DWP asks to be told before any paid or unpaid work starts (form PW1).")
+    over_hours = hours >= max_hours
     two = _two_readings(
         limit,
         counted,
@@ -796,43 +832,80 @@ def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
         "your ESA could stop",
         "your ESA is not affected",
     )
-    span = _span(week)
-    if level == "none":
+    return _PermittedWork(
+        level=level, week=week, hours_week=hours_week, limit=limit, max_hours_param=max_hours_param,
+        notify=notify, before=before, counted=counted, hours=hours, over_money=counted > limit.pence,
+        over_hours=over_hours, was_over=before > limit.pence or hours_before >= max_hours, two=two,
+    )
+
+
+def _esa_notes(ctx: _Context, w: _PermittedWork) -> tuple[list[str], bool]:
+    """The notes on the reading used, and whether to be cautious (unpaid work DWP must hear about first)."""
+    notes, caution = [], False
+    if w.level in ("lower", "supported"):
+        notes.append(
+            f"The 16-hour test is applied to {w.level} permitted work too: the sources differ on its hours "
+            "condition (Q13); this is the cautious reading."
+        )
+    unpaid_hours = sum(
+        (
+            p.hours or Decimal(0)
+            for p in ctx.payments
+            if w.hours_week.contains(p.worked_date) and p.kind != PaymentKind.EXPENSE
+        ),
+        Decimal(0),
+    )
+    if w.level == "none" and w.counted == 0 and unpaid_hours > 0:
+        caution = True
+        notes.append("DWP asks to be told before any paid or unpaid work starts (form PW1).")
+    return notes, caution
+
+
+def _esa_plain(w: _PermittedWork) -> list[str]:
+    """The participant's sentences: the limits, what the week comes to, and whether ESA could stop."""
+    span = _span(w.week)
+    if w.level == "none":
         plain = [
             "ESA: you have not told DWP that you do permitted work.",
             "You must tell DWP before you do any paid work (form PW1).",
         ]
-        if over:
-            plain.append(f"This payment would give you {gbp(counted)} of earnings in the week {span}.")
+        if w.over:
+            plain.append(f"This payment would give you {gbp(w.counted)} of earnings in the week {span}.")
             plain.append("If you are paid before telling DWP, your ESA could stop.")
         else:
             plain.append("This payment is not counted as earnings, so your ESA is not affected.")
+        return plain
+    plain = [f"ESA: you can earn up to {gbp(w.limit.pence)} a week"]
+    plain[0] += " and work under 16 hours a week." if w.level != "lower" else "."
+    if w.hours_week == w.week:
+        plain.append(f"In the week {span} you would earn {gbp(w.counted)} and work {format_hours(w.hours)} hours.")
     else:
-        plain = [f"ESA: you can earn up to {gbp(limit.pence)} a week"]
-        plain[0] += " and work under 16 hours a week." if level != "lower" else "."
-        if hours_week == week:
-            plain.append(f"In the week {span} you would earn {gbp(counted)} and work {format_hours(hours)} hours.")
-        else:
-            plain.append(f"In the week {span} you would earn {gbp(counted)}.")
-            plain.append(
-                f"Hours count in the week you did the work: {format_hours(hours)} hours in the week "
-                f"{_span(hours_week)}."
-            )
-        if over_money:
-            plain.append(f"That is {gbp(counted - limit.pence)} over the limit.")
-        if over_hours:
-            plain.append(f"That is {format_hours(hours)} hours. You must work under {format_hours(max_hours)} hours.")
-        if two.depends_on_unverified:
-            plain.extend(two.plain)
-        elif over:
-            plain.append("Your ESA could stop." + (" This was already so before this payment." if was_over else ""))
-        else:
-            plain.append(f"That leaves {gbp(limit.pence - counted)}. Your ESA is not affected.")
-    effect = Effect.OVER_LIMIT if over else Effect.NONE
-    staff = (
+        plain.append(f"In the week {span} you would earn {gbp(w.counted)}.")
+        plain.append(
+            f"Hours count in the week you did the work: {format_hours(w.hours)} hours in the week "
+            f"{_span(w.hours_week)}."
+        )
+    if w.over_money:
+        plain.append(f"That is {gbp(w.counted - w.limit.pence)} over the limit.")
+    if w.over_hours:
+        plain.append(f"That is {format_hours(w.hours)} hours. You must work under {format_hours(w.max_hours)} hours.")
+    if w.two.depends_on_unverified:
+        plain.extend(w.two.plain)
+    elif w.over:
+        plain.append("Your ESA could stop." + (" This was already so before this payment." if w.was_over else ""))
+    else:
+        plain.append(f"That leaves {gbp(w.limit.pence - w.counted)}. Your ESA is not affected.")
+    return plain
+
+
+def _esa_staff(ctx: _Context, benefit: ESA, w: _PermittedWork, effect: Effect) -> str:
+    """The staff text: the rules, the weeks, and how the earnings and the hours add up."""
+    level, limit, week, hours_week, hours, counted, before = (
+        w.level, w.limit, w.week, w.hours_week, w.hours, w.counted, w.before)
+    return (
         f"ESA permitted work ({level}): {limit.main.key} "
         + (f"{gbp(limit.pence)}/week ({limit.main.range_text})" if level != "none" else "limit £0.00 (not notified)")
-        + f"; hours must be under {format_hours(max_hours)} ({max_hours_param.key}). Week "
+        + f"; hours must be under {format_hours(w.max_hours)} ({w.max_hours_param.key}). Week "
         f"{week.start.isoformat()} to {week.end.isoformat()} (starts {benefit.week_start}). Counted "
         f"{gbp(counted)} = declared other {gbp(benefit.other_weekly_net_earnings_pence)} + other payments "
         f"{gbp(before - benefit.other_weekly_net_earnings_pence)} + this payment {gbp(ctx.proposed_earnings)}. "
@@ -845,29 +918,9 @@ def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
             "hours count in the week worked, earnings in the week received)"
         )
         + f". Effect: {effect.value}"
-        f"{' (already over before this payment)' if was_over and over else ''}"
-        f"{'; ESA entitlement may end (amount of ESA not known)' if over else ''}. "
-        f"Notify DWP before work starts ({notify.value}).{two.staff} {_NET_NOTE}"
-    )
-    return _result(
-        ctx,
-        benefit.name,
-        figures=(limit,),
-        extra_params=(max_hours_param,),
-        caution=caution,
-        notes=notes,
-        period=week,
-        counted_pence=counted,
-        limit_pence=limit.pence,
-        headroom_pence=max(0, limit.pence - counted),
-        effect=effect,
-        reduction_pence=(0 if was_over else None) if over else 0,
-        explanation=" ".join(plain),
-        explanation_for_staff=staff,
-        safe_amount_pence=safe,
-        hours=hours,
-        readings=two.readings,
-        breach_depends_on_unverified=two.depends_on_unverified,
+        f"{' (already over before this payment)' if w.was_over and w.over else ''}"
+        f"{'; ESA entitlement may end (amount of ESA not known)' if w.over else ''}. "
+        f"Notify DWP before work starts ({w.notify.value}).{w.two.staff} {_NET_NOTE}"
     )
 
 
