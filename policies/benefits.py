@@ -928,19 +928,53 @@ def _check_universal_credit(ctx: _Context, benefit: UniversalCredit) -> BenefitR
     period = assessment_period_containing(ctx.proposed.received_on, benefit.assessment_period_start_day)
     period_rule = ctx.rulebook.get("uc.rule.assessment_period_start_day", period.start)
     taper_param = ctx.rulebook.get("uc.taper", period.start)
-    taper = _Figure(0, (taper_param,))
-    figures: list[_Figure] = []
-    if benefit.work_allowance == "none":
-        allowance = 0
-    else:
-        wa = ctx.figure(f"uc.work_allowance.{benefit.work_allowance}", period.start)
-        figures.append(wa)
-        allowance = wa.pence
-    figures.append(taper)
+    figures, allowance = _uc_work_allowance(ctx, benefit, period)
+    figures.append(_Figure(0, (taper_param,)))
     before = benefit.other_monthly_net_earnings_pence + ctx.earnings_before(period)
     counted = before + ctx.proposed_earnings
     rate = taper_param.decimal
     reduction = _taper_pence(rate, counted - allowance) - _taper_pence(rate, before - allowance)
+    notes, caution, plain_extra = _uc_capability_bar(ctx, period, counted)
+    days_left = (period.end - ctx.proposed.received_on).days
+    if days_left <= 3 and ctx.proposed_earnings:
+        notes.append(
+            f"The payment is received {days_left} day(s) before the period ends: if it arrives late it counts in "
+            "the next period."
+        )
+    plain = _uc_plain(period, allowance, counted, reduction, rate) + plain_extra
+    staff = _uc_staff(ctx, benefit, period, figures, allowance, taper_param, before, counted, reduction)
+    return _result(
+        ctx,
+        benefit.name,
+        figures=figures,
+        extra_params=(period_rule,),
+        caution=caution,
+        notes=notes,
+        period=period,
+        counted_pence=counted,
+        limit_pence=allowance,
+        headroom_pence=max(0, allowance - counted),
+        effect=Effect.REDUCED if reduction > 0 else Effect.NONE,
+        reduction_pence=reduction,
+        explanation=" ".join(plain),
+        explanation_for_staff=staff,
+        safe_amount_pence=max(0, allowance - before),
+    )
+
+
+def _uc_work_allowance(ctx: _Context, benefit: UniversalCredit, period: Period) -> tuple[list[_Figure], int]:
+    """The work allowance figure (none without one) and its amount in pence."""
+    if benefit.work_allowance == "none":
+        return [], 0
+    wa = ctx.figure(f"uc.work_allowance.{benefit.work_allowance}", period.start)
+    return [wa], wa.pence
+
+
+def _uc_capability_bar(ctx: _Context, period: Period, counted: int) -> tuple[list[str], bool, list[str]]:
+    """Earnings at 16 hours' National Living Wage can end a work capability assessment (UC reg 41(3)).
+
+    Returns the staff notes, whether to be cautious, and the participant's extra sentences.
+    """
     notes, caution = [], False
     nlw = ctx.rulebook.get("wage.nmw.age_21_plus", period.start)
     bar_hours = ctx.rulebook.get("uc.lcw_assessment_bar.hours", period.start)
@@ -962,12 +996,11 @@ def _check_universal_credit(ctx: _Context, benefit: UniversalCredit) -> BenefitR
                 f"Earning {gbp(bar)} or more in a period can affect how DWP sees your ability to work. "
                 "Ask for advice first."
             )
-    days_left = (period.end - ctx.proposed.received_on).days
-    if days_left <= 3 and ctx.proposed_earnings:
-        notes.append(
-            f"The payment is received {days_left} day(s) before the period ends: if it arrives late it counts in "
-            "the next period."
-        )
+    return notes, caution, plain_extra
+
+
+def _uc_plain(period: Period, allowance: int, counted: int, reduction: int, rate: Decimal) -> list[str]:
+    """The participant's sentences: their period, their work allowance and what this payment does."""
     span = f"{_short(period.start)} to {_short(period.end)}"
     plain = [f"Universal Credit counts money in the monthly period in which you receive it. Yours runs {span}."]
     if allowance:
@@ -984,7 +1017,15 @@ def _check_universal_credit(ctx: _Context, benefit: UniversalCredit) -> BenefitR
         plain.append(f"That leaves {gbp(max(0, allowance - counted))}. Your Universal Credit is not affected.")
     else:
         plain.append("Your Universal Credit is not affected by this payment.")
-    plain.extend(plain_extra)
+    return plain
+
+
+def _uc_staff(
+    ctx: _Context, benefit: UniversalCredit, period: Period, figures: list[_Figure], allowance: int,
+    taper_param: Parameter, before: int, counted: int, reduction: int,
+) -> str:
+    """The staff text: the period and how its start day was found, the allowance, the taper and the sums."""
+    rate = taper_param.decimal
     wa_text = (
         "no work allowance"
         if benefit.work_allowance == "none"
@@ -999,7 +1040,7 @@ def _check_universal_credit(ctx: _Context, benefit: UniversalCredit) -> BenefitR
         if start_day in (29, 30)
         else ""
     )
-    staff = (
+    return (
         f"UC assessment period {period.start.isoformat()} to {period.end.isoformat()} (start day "
         f"{start_day}{month_end}); earnings counted by date received ({ctx.proposed.received_on}). "
         f"{wa_text}; taper {taper_param.key} {rate}. Counted {gbp(counted)} = declared other "
@@ -1008,23 +1049,6 @@ def _check_universal_credit(ctx: _Context, benefit: UniversalCredit) -> BenefitR
         f"Taper deduction {gbp(_taper_pence(rate, before - allowance))} before, "
         f"{gbp(_taper_pence(rate, counted - allowance))} after: extra {gbp(reduction)} (capped in practice at the "
         f"UC award, which is not known). {_NET_NOTE}"
-    )
-    return _result(
-        ctx,
-        benefit.name,
-        figures=figures,
-        extra_params=(period_rule,),
-        caution=caution,
-        notes=notes,
-        period=period,
-        counted_pence=counted,
-        limit_pence=allowance,
-        headroom_pence=max(0, allowance - counted),
-        effect=Effect.REDUCED if reduction > 0 else Effect.NONE,
-        reduction_pence=reduction,
-        explanation=" ".join(plain),
-        explanation_for_staff=staff,
-        safe_amount_pence=max(0, allowance - before),
     )
 
 
@@ -1061,34 +1085,7 @@ def _check_weekly_disregard(ctx: _Context, benefit: HousingBenefit | PensionCred
         )
         level = "standard"
     disregard = ctx.weekly_figure(keys[level], week)
-    figures = [disregard]
-    if benefit.name == "housing_benefit":
-        taper_param = ctx.rulebook.get("legacy.hb_taper", week.start)
-        figures.append(_Figure(0, (taper_param,)))
-        rate = taper_param.decimal
-        how = f"{rate * 100:.0f}p for each £1 over {gbp(disregard.pence)}"
-        notes.append(
-            "The 65% taper assumes income is already above the applicable amount; with a passporting benefit "
-            "(Pension Credit guarantee, income-related ESA) the earnings reduce that benefit first. Working-age "
-            "Housing Benefit is ending with the move to Universal Credit (Q11)."
-        )
-    else:
-        rate = Decimal(1)
-        how = f"£1 for each £1 over {gbp(disregard.pence)}"
-        notes.append(
-            f"Pound-for-pound reduction: if it is more than the {DISPLAY_NAMES[benefit.name]} award, the award "
-            "and the help that comes with it (passported benefits) may be lost."
-        )
-        if benefit.name == "income_related_esa":
-            notes.append(
-                "Income-related ESA is closing: awards are moving to new-style ESA or Universal Credit (Q11). "
-                "Check the participant still gets it."
-            )
-            notes.append(
-                f"The {gbp(disregard.pence)} disregard is the claimant's own; earnings from permitted work "
-                "notified to DWP can have a higher disregard (CPAG), which is not applied here: the cautious "
-                "reading. A partner's earnings are not checked."
-            )
+    figures, rate, how = _disregard_taper(ctx, benefit, week, disregard, notes)
     before = benefit.other_weekly_net_earnings_pence + ctx.earnings_before(week)
     counted = before + ctx.proposed_earnings
     reduction = _taper_pence(rate, counted - disregard.pence) - _taper_pence(rate, before - disregard.pence)
@@ -1123,6 +1120,42 @@ def _check_weekly_disregard(ctx: _Context, benefit: HousingBenefit | PensionCred
         explanation_for_staff=staff,
         safe_amount_pence=max(0, disregard.pence - before),
     )
+
+
+def _disregard_taper(
+    ctx: _Context, benefit: HousingBenefit | PensionCredit | IncomeRelatedESA, week: Period, disregard: _Figure,
+    notes: list[str],
+) -> tuple[list[_Figure], Decimal, str]:
+    """How earnings over the disregard reduce the benefit: the figures, the rate, how to say it; notes added."""
+    figures = [disregard]
+    if benefit.name == "housing_benefit":
+        taper_param = ctx.rulebook.get("legacy.hb_taper", week.start)
+        figures.append(_Figure(0, (taper_param,)))
+        rate = taper_param.decimal
+        how = f"{rate * 100:.0f}p for each £1 over {gbp(disregard.pence)}"
+        notes.append(
+            "The 65% taper assumes income is already above the applicable amount; with a passporting benefit "
+            "(Pension Credit guarantee, income-related ESA) the earnings reduce that benefit first. Working-age "
+            "Housing Benefit is ending with the move to Universal Credit (Q11)."
+        )
+    else:
+        rate = Decimal(1)
+        how = f"£1 for each £1 over {gbp(disregard.pence)}"
+        notes.append(
+            f"Pound-for-pound reduction: if it is more than the {DISPLAY_NAMES[benefit.name]} award, the award "
+            "and the help that comes with it (passported benefits) may be lost."
+        )
+        if benefit.name == "income_related_esa":
+            notes.append(
+                "Income-related ESA is closing: awards are moving to new-style ESA or Universal Credit (Q11). "
+                "Check the participant still gets it."
+            )
+            notes.append(
+                f"The {gbp(disregard.pence)} disregard is the claimant's own; earnings from permitted work "
+                "notified to DWP can have a higher disregard (CPAG), which is not applied here: the cautious "
+                "reading. A partner's earnings are not checked."
+            )
+    return figures, rate, how
 
 
 def _check_no_earnings_test(ctx: _Context, benefit: NoEarningsTest) -> BenefitResult:
