@@ -169,7 +169,7 @@ def _user_name(session: Session, user_id: int | None) -> str:
 def _as_text_time(moment: dt.datetime | None) -> str:
     if moment is None:
         return "an unknown time"
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return moment.strftime("%Y-%m-%d %H:%M UTC")  # stored moments read back in UTC (UTCDateTime)
 
 
 def _not_draft(session: Session, run_id: int, doing: str) -> Conflict:
