@@ -31,8 +31,11 @@ system-packages:
 	  else echo "missing$$missing: install with apt-get (tests needing them will fail under CI=true)"; fi; \
 	fi
 
+# The layering (import-linter contracts in pyproject.toml) and the types are checked before the tests.
 test: $(STAMP) system-packages
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(STAMP)

@@ -7,11 +7,14 @@ queue instead of failing half-way with "database is locked".
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import BigInteger, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Dialect, Engine, Integer, MetaData, Table, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -25,8 +28,34 @@ NAMING_CONVENTION = {
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A moment in time, stored in UTC and always read back as an aware UTC datetime.
+
+    PostgreSQL's ``timestamptz`` keeps the zone but SQLite hands back naive datetimes; this one type
+    makes both backends give the same answer, so no reader needs to guess what a naive value meant.
+    The column underneath is still ``DateTime(timezone=True)``, so no migration is involved.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        return None if value is None else as_utc(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        return None if value is None else as_utc(value)
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """The same moment in UTC; a naive value is one the database wrote in UTC."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:
+        # Every model here is mapped to one Table (SQLAlchemy types it as any FromClause).
+        __table__: ClassVar[Table]
 
 
 def normalise_url(url: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -19,9 +20,12 @@ from ledger.books.records import PostingLine
 from ledger.claims import services as claims
 from ledger.errors import LedgerError
 from ledger.organisation import BANK, FUNDING, open_organisation_accounts
+from ledger.payments import runs
 from ledger.people import services as people
 from ledger.people.bank import BankCipher
 from ledger.projects import services as projects
+from ledger.projects.records import ActivityRecord
+from ledger.timebank import services as timebank
 from policies.rulebook import Rulebook
 from policies.settings import PolicySettings
 
@@ -81,7 +85,7 @@ NAMES = (
     "Joseph Nwosu",
 )
 
-BENEFIT_MIX = (
+BENEFIT_MIX: tuple[list[dict[str, Any]], ...] = (
     [],
     [{"name": "carers_allowance", "week_start": "monday"}],
     [{"name": "universal_credit", "work_allowance": "with_housing", "assessment_period_start_day": 10}],
@@ -135,35 +139,86 @@ def _sort_code(rng: random.Random) -> str:
     return f"{rng.randint(10, 99)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}"
 
 
+@dataclass
+class _Year:
+    """What every step of the demo year needs: the session, the dice, the dates, the rules and who acts."""
+
+    session: Session
+    rng: random.Random
+    today: dt.date
+    start: dt.date
+    rulebook: Rulebook
+    policy: PolicySettings
+    cipher: BankCipher
+    rules: claims.ClaimRules
+    summary: Summary
+    finance: int = 0
+    finance2: int = 0
+    manager: int = 0
+
+
 def load_demo(
     session: Session, *, today: dt.date, rulebook: Rulebook, policy: PolicySettings, cipher: BankCipher
 ) -> Summary:
-    """Fill an empty database with a year of activity ending ``today``; the caller commits."""
-    rng = random.Random(2026)
-    summary = Summary()
+    """Fill an empty database with a year of activity ending ``today``; the caller commits.
+
+    The steps run in a fixed order from one seeded random generator, so a given ``today`` always
+    gives the same year.
+    """
     start = (today - dt.timedelta(days=365)).replace(day=1)
-    rules = claims.ClaimRules(rulebook=rulebook, policy=policy, second_approval_above_pence=50_000)
-    open_organisation_accounts(session)
+    year = _Year(
+        session=session, rng=random.Random(2026), today=today, start=start, rulebook=rulebook, policy=policy,
+        cipher=cipher, summary=Summary(),
+        rules=claims.ClaimRules(rulebook=rulebook, policy=policy, second_approval_above_pence=50_000),
+    )
+    _fund_the_year(year)
+    _create_staff(year)
+    groups = _create_groups(year)
+    partners = _create_partners(year)
+    participant_ids = [_enrol_participant(year, i, name, groups) for i, name in enumerate(NAMES)]
+    year.summary.participants = len(participant_ids)
+    _create_participant_login(year, participant_ids[0])
+    activities = [activity for project in PROJECTS for activity in _run_project(year, *project, participant_ids)]
+    year.summary.projects = len(PROJECTS)
+    year.summary.activities = len(activities)
+    year.summary.claims = sum(_claim_for_activity(year, activity, attendees) for activity, attendees in activities)
+    _correct_a_mistake(year)
+    _pay_monthly_runs(year)
+    _spend_time_credits(year, participant_ids, partners)
+    _lock_old_months(year)
+    year.summary.entries = count_entries(session)
+    return year.summary
+
+
+def _fund_the_year(year: _Year) -> None:
+    open_organisation_accounts(year.session)
     post_entry(
-        session,
-        effective_date=start,
+        year.session,
+        effective_date=year.start,
         description="Co-production budget for the year",
         postings=[PostingLine(BANK, 5_000_000, "GBP"), PostingLine(FUNDING, -5_000_000, "GBP")],
         idempotency_key="demo:funding",
         kind="funding",
     )
 
+
+def _create_staff(year: _Year) -> None:
+    """The staff users (the participant's login comes later, once there is a participant to link)."""
     users = {}
     for email, name, roles, password in DEMO_USERS:
         if "participant" in roles:
             continue
         users[roles[0] if email != "finance2@demo.example" else "finance2"] = create_user(
-            session, email=email, display_name=name, password=password, roles=roles
+            year.session, email=email, display_name=name, password=password, roles=roles
         )
-    finance, finance2, manager = users["finance"].id, users["finance2"].id, users["project_manager"].id
+    year.finance, year.finance2 = users["finance"].id, users["finance2"].id
+    year.manager = users["project_manager"].id
 
+
+def _create_groups(year: _Year) -> list[int]:
+    """User-led groups, each with bank details so fees given to them can be paid."""
     groups = [
-        people.create_group(session, name=name, contact_name=contact, email=email).id
+        people.create_group(year.session, name=name, contact_name=contact, email=email).id
         for name, contact, email in (
             ("Voices Together", "Jo Bright", "hello@voices.example"),
             ("Carers' Circle Cymru", "Megan Rees", "post@carerscircle.example"),
@@ -172,15 +227,20 @@ def load_demo(
     ]
     for group_id in groups:
         people.set_group_bank_details(
-            session,
-            cipher,
+            year.session,
+            year.cipher,
             group_id,
-            sort_code=_sort_code(rng),
-            account_number=f"{rng.randint(10_000_000, 99_999_999)}",
+            sort_code=_sort_code(year.rng),
+            account_number=f"{year.rng.randint(10_000_000, 99_999_999)}",
             account_name="Group account",
         )
-    partners = [
-        people.create_partner(session, name=name, description=description).id
+    return groups
+
+
+def _create_partners(year: _Year) -> list[int]:
+    """Partner organisations where time credits are spent."""
+    return [
+        people.create_partner(year.session, name=name, description=description).id
         for name, description in (
             ("Hackney Leisure Centre", "Swimming and gym sessions, one credit an hour"),
             ("Brixton Pound", "Local currency scheme"),
@@ -188,245 +248,280 @@ def load_demo(
         )
     ]
 
-    participant_ids = []
-    for i, name in enumerate(NAMES):
-        age = rng.choice((17, 19, 24, 31, 38, 45, 52, 60, 67, 74))
-        born = dt.date(today.year - age, rng.randint(1, 12), rng.randint(1, 28))
-        reward = "paid_to_me"
-        if i % 13 == 5:
-            reward = "paid_to_group"
-        elif i % 13 == 7:
-            reward = "time_credits"
-        elif i % 13 == 11:
-            reward = "decline"
-        preferred = ("email", "email", "post", "large_print", "easy_read")[i % 5]
-        first = name.split()[0].lower().replace("'", "")
-        email = None if preferred == "post" else f"{first}.{i}@people.example"
-        record = people.create_participant(
+
+def _default_reward(i: int) -> str:
+    """Most participants are paid themselves; a few give fees to a group, take time credits or decline."""
+    return {5: "paid_to_group", 7: "time_credits", 11: "decline"}.get(i % 13, "paid_to_me")
+
+
+def _enrol_participant(year: _Year, i: int, name: str, groups: list[int]) -> int:
+    """One participant: their details, the benefits they declared and (if paid) their bank details."""
+    session, rng, start = year.session, year.rng, year.start
+    age = rng.choice((17, 19, 24, 31, 38, 45, 52, 60, 67, 74))
+    born = dt.date(year.today.year - age, rng.randint(1, 12), rng.randint(1, 28))
+    reward = _default_reward(i)
+    preferred = ("email", "email", "post", "large_print", "easy_read")[i % 5]
+    first = name.split()[0].lower().replace("'", "")
+    record = people.create_participant(
+        session,
+        name=name,
+        preferred_name=name.split()[0],
+        email=None if preferred == "post" else f"{first}.{i}@people.example",
+        postal_address=f"{rng.randint(1, 120)} High Street\nTown\nAB{rng.randint(1, 9)} {rng.randint(1, 9)}CD",
+        preferred_format=preferred,
+        date_of_birth=born,
+        default_reward=reward,
+        default_group_id=groups[i % len(groups)] if reward == "paid_to_group" else None,
+        today=start,
+    )
+    benefits = BENEFIT_MIX[i % len(BENEFIT_MIX)]
+    people.declare_benefits(
+        session,
+        record.id,
+        benefits=benefits,
+        declared_on=start,
+        today=start,
+        circumstances="Declared at the welcome meeting" if benefits else None,
+    )
+    if reward == "paid_to_me":
+        people.set_bank_details(
             session,
-            name=name,
-            preferred_name=name.split()[0],
-            email=email,
-            postal_address=f"{rng.randint(1, 120)} High Street\nTown\nAB{rng.randint(1, 9)} {rng.randint(1, 9)}CD",
-            preferred_format=preferred,
-            date_of_birth=born,
-            default_reward=reward,
-            default_group_id=groups[i % len(groups)] if reward == "paid_to_group" else None,
-            today=start,
-        )
-        participant_ids.append(record.id)
-        benefits = BENEFIT_MIX[i % len(BENEFIT_MIX)]
-        people.declare_benefits(
-            session,
+            year.cipher,
             record.id,
-            benefits=benefits,
-            declared_on=start,
-            today=start,
-            circumstances="Declared at the welcome meeting" if benefits else None,
+            sort_code=_sort_code(rng),
+            account_number=f"{rng.randint(10_000_000, 99_999_999)}",
+            account_name=name,
         )
-        if reward == "paid_to_me":
-            people.set_bank_details(
-                session,
-                cipher,
-                record.id,
-                sort_code=_sort_code(rng),
-                account_number=f"{rng.randint(10_000_000, 99_999_999)}",
-                account_name=name,
-            )
-    summary.participants = len(participant_ids)
+    return record.id
+
+
+def _create_participant_login(year: _Year, participant_id: int) -> None:
     for email, name, roles, password in DEMO_USERS:
         if "participant" in roles:
             create_user(
-                session,
+                year.session,
                 email=email,
                 display_name=name,
                 password=password,
                 roles=roles,
-                participant_id=participant_ids[0],
+                participant_id=participant_id,
             )
 
+
+def _run_project(
+    year: _Year, code: str, title: str, cost_centre: str, region: str, participant_ids: list[int]
+) -> list[tuple[ActivityRecord, list[int]]]:
+    """A project for the year: a dozen members, a weekday meeting every five to seven weeks, who came."""
+    session, rng = year.session, year.rng
+    projects.create_project(
+        session,
+        code=code,
+        name=title,
+        cost_centre=cost_centre,
+        budget_pence=rng.choice((600_000, 900_000, 1_200_000, 1_500_000)),
+        starts_on=year.start,
+        project_manager_user_id=year.manager,
+    )
+    kind, minutes, prep = ACTIVITY_KINDS[code]
+    members = rng.sample(participant_ids, 12)
     activities = []
-    for code, title, cost_centre, region in PROJECTS:
-        projects.create_project(
+    day = year.start + dt.timedelta(days=rng.randint(3, 20))
+    while day < year.today - dt.timedelta(days=3):
+        while day.weekday() >= 5:
+            day += dt.timedelta(days=1)
+        activity = projects.schedule_activity(
             session,
-            code=code,
-            name=title,
-            cost_centre=cost_centre,
-            budget_pence=rng.choice((600_000, 900_000, 1_200_000, 1_500_000)),
-            starts_on=start,
-            project_manager_user_id=manager,
+            code,
+            kind=kind,
+            occurs_on=day,
+            duration_minutes=minutes,
+            preparation_minutes=prep,
+            region=region,
+            title=f"{title.split(':')[0]} ({day:%B})",
+            location="Town Hall",
+            flat_fee_pence=None,
         )
-        kind, minutes, prep = ACTIVITY_KINDS[code]
-        members = rng.sample(participant_ids, 12)
-        day = start + dt.timedelta(days=rng.randint(3, 20))
-        while day < today - dt.timedelta(days=3):
-            while day.weekday() >= 5:
-                day += dt.timedelta(days=1)
-            activity = projects.schedule_activity(
-                session,
-                code,
-                kind=kind,
-                occurs_on=day,
-                duration_minutes=minutes,
-                preparation_minutes=prep,
-                region=region,
-                title=f"{title.split(':')[0]} ({day:%B})",
-                location="Town Hall",
-                flat_fee_pence=None,
-            )
-            attendees = rng.sample(members, rng.randint(5, 9))
-            for pid in attendees:
-                projects.record_attendance(session, activity.id, pid, today=day)
-            activities.append((activity, attendees))
-            day += dt.timedelta(days=rng.randint(35, 50))
-    summary.projects = len(PROJECTS)
-    summary.activities = len(activities)
+        attendees = rng.sample(members, rng.randint(5, 9))
+        for pid in attendees:
+            projects.record_attendance(session, activity.id, pid, today=day)
+        activities.append((activity, attendees))
+        day += dt.timedelta(days=rng.randint(35, 50))
+    return activities
 
+
+def _claim_for_activity(year: _Year, activity: ActivityRecord, attendees: list[int]) -> int:
+    """Every attendee's fee (and some expenses) submitted and decided, and now and then a time credit award.
+
+    Returns how many claims were made.
+    """
+    decided = activity.occurs_on + dt.timedelta(days=3)
     claim_count = 0
-    for activity, attendees in activities:
-        decided = activity.occurs_on + dt.timedelta(days=3)
-        for n, pid in enumerate(attendees):
-            fee, _ = claims.draft_fee_claim(
-                session, activity_id=activity.id, participant_id=pid, actor_user_id=manager, rules=rules
-            )
-            claims.submit_claim(session, fee.id, actor_user_id=manager)
-            claim_ids = [fee.id]
-            if n % 3 == 0:
-                lines = [
-                    {
-                        "category": "public_transport",
-                        "description": "Bus and train, return",
-                        "amount": f"{rng.randint(4, 28)}.{rng.randint(0, 99):02d}",
-                        "incurred_on": activity.occurs_on,
-                    }
-                ]
-                if n % 6 == 0:
-                    lines.append(
-                        {
-                            "category": "mileage",
-                            "description": "Drove to the venue",
-                            "miles": str(rng.randint(8, 60)),
-                            "vehicle": "car",
-                            "incurred_on": activity.occurs_on,
-                        }
-                    )
-                expense, _ = claims.create_expense_claim(
-                    session,
-                    participant_id=pid,
-                    activity_id=activity.id,
-                    lines=lines,
-                    actor_user_id=manager,
-                    idempotency_key=f"demo:{activity.id}:{pid}",
-                    rules=rules,
-                )
-                claims.submit_claim(session, expense.id, actor_user_id=manager)
-                claim_ids.append(expense.id)
-            for claim_id in claim_ids:
-                claim_count += 1
-                if rng.random() < 0.03:
-                    claims.return_claim(
-                        session, claim_id, reason="Please add the receipt for the taxi.", actor_user_id=finance
-                    )
-                    continue
-                try:
-                    outcome = claims.approve_claim(
-                        session,
-                        claim_id,
-                        actor_user_id=finance,
-                        actor_participant_id=None,
-                        rules=rules,
-                        today=decided,
-                        override_reason="Participant told about the effect on their benefit and "
-                        "chose to be paid in full.",
-                    )
-                    if outcome.approvals < outcome.approvals_needed:
-                        claims.approve_claim(
-                            session,
-                            claim_id,
-                            actor_user_id=finance2,
-                            actor_participant_id=None,
-                            rules=rules,
-                            today=decided,
-                            override_reason="Second approval: participant told and agreed.",
-                        )
-                except LedgerError as error:
-                    summary.notes.append(f"Claim {claim_id} not approved: {error.message}")
-        if activity.id % 7 == 0 and attendees:
-            award, _ = claims.award_time_credits(
-                session,
-                participant_id=attendees[0],
-                minutes=120,
-                idempotency_key=f"demo:tc:{activity.id}",
-                activity_id=activity.id,
-                actor_user_id=manager,
-                description="Helped set up the room and greet people",
-            )
-            claims.submit_claim(session, award.id, actor_user_id=manager)
-            claims.approve_claim(
-                session, award.id, actor_user_id=finance, actor_participant_id=None, rules=rules, today=decided
-            )
+    for n, pid in enumerate(attendees):
+        for claim_id in _claims_for_attendee(year, activity, n, pid):
             claim_count += 1
-    summary.claims = claim_count
+            _decide_claim(year, claim_id, decided)
+    if activity.id % 7 == 0 and attendees:
+        _award_time_credits(year, activity, attendees[0], decided)
+        claim_count += 1
+    return claim_count
 
-    # One mistake corrected: an approved fee cancelled (its accrual reversed).
-    mistakes = claims.list_claims(session, status="approved", limit=5)
+
+def _claims_for_attendee(year: _Year, activity: ActivityRecord, n: int, pid: int) -> list[int]:
+    """The attendee's fee, and for every third attendee an expense claim (every sixth also drove)."""
+    session, rng, manager = year.session, year.rng, year.manager
+    fee, _ = claims.draft_fee_claim(
+        session, activity_id=activity.id, participant_id=pid, actor_user_id=manager, rules=year.rules
+    )
+    claims.submit_claim(session, fee.id, actor_user_id=manager)
+    if n % 3 != 0:
+        return [fee.id]
+    lines: list[dict[str, Any]] = [
+        {
+            "category": "public_transport",
+            "description": "Bus and train, return",
+            "amount": f"{rng.randint(4, 28)}.{rng.randint(0, 99):02d}",
+            "incurred_on": activity.occurs_on,
+        }
+    ]
+    if n % 6 == 0:
+        lines.append(
+            {
+                "category": "mileage",
+                "description": "Drove to the venue",
+                "miles": str(rng.randint(8, 60)),
+                "vehicle": "car",
+                "incurred_on": activity.occurs_on,
+            }
+        )
+    expense, _ = claims.create_expense_claim(
+        session,
+        participant_id=pid,
+        activity_id=activity.id,
+        lines=lines,
+        actor_user_id=manager,
+        idempotency_key=f"demo:{activity.id}:{pid}",
+        rules=year.rules,
+    )
+    claims.submit_claim(session, expense.id, actor_user_id=manager)
+    return [fee.id, expense.id]
+
+
+def _decide_claim(year: _Year, claim_id: int, decided: dt.date) -> None:
+    """A few claims go back for a receipt; the rest are approved (twice when the amount needs it)."""
+    session = year.session
+    if year.rng.random() < 0.03:
+        claims.return_claim(
+            session, claim_id, reason="Please add the receipt for the taxi.", actor_user_id=year.finance
+        )
+        return
+    try:
+        outcome = claims.approve_claim(
+            session,
+            claim_id,
+            actor_user_id=year.finance,
+            actor_participant_id=None,
+            rules=year.rules,
+            today=decided,
+            override_reason="Participant told about the effect on their benefit and chose to be paid in full.",
+        )
+        if outcome.approvals < outcome.approvals_needed:
+            claims.approve_claim(
+                session,
+                claim_id,
+                actor_user_id=year.finance2,
+                actor_participant_id=None,
+                rules=year.rules,
+                today=decided,
+                override_reason="Second approval: participant told and agreed.",
+            )
+    except LedgerError as error:
+        year.summary.notes.append(f"Claim {claim_id} not approved: {error.message}")
+
+
+def _award_time_credits(year: _Year, activity: ActivityRecord, participant_id: int, decided: dt.date) -> None:
+    session = year.session
+    award, _ = claims.award_time_credits(
+        session,
+        participant_id=participant_id,
+        minutes=120,
+        idempotency_key=f"demo:tc:{activity.id}",
+        activity_id=activity.id,
+        actor_user_id=year.manager,
+        description="Helped set up the room and greet people",
+    )
+    claims.submit_claim(session, award.id, actor_user_id=year.manager)
+    claims.approve_claim(
+        session, award.id, actor_user_id=year.finance, actor_participant_id=None, rules=year.rules, today=decided
+    )
+
+
+def _correct_a_mistake(year: _Year) -> None:
+    """One mistake corrected: an approved fee cancelled (its accrual reversed)."""
+    mistakes = claims.list_claims(year.session, status="approved", limit=5)
     if mistakes:
         claims.cancel_claim(
-            session,
+            year.session,
             mistakes[-1].id,
-            actor_user_id=finance,
-            today=today, rules=rules,
+            actor_user_id=year.finance,
+            today=year.today, rules=year.rules,
             reason="Attendance recorded against the wrong person",
         )
 
-    from ledger.payments import runs
 
-    month = start
-    while month < today.replace(day=1):
-        next_month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+def _next_month(month: dt.date) -> dt.date:
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _pay_monthly_runs(year: _Year) -> None:
+    """A payment run for each finished month, drafted by one finance officer and confirmed by another."""
+    month = year.start
+    while month < year.today.replace(day=1):
+        next_month = _next_month(month)
         cutoff = next_month - dt.timedelta(days=1)
         try:
             run = runs.draft_payment_run(
-                session,
+                year.session,
                 cutoff_date=cutoff,
                 payment_date=next_month + dt.timedelta(days=7),
-                actor_user_id=finance,
-                rulebook=rulebook,
-                settings=policy,
+                actor_user_id=year.finance,
+                rulebook=year.rulebook,
+                settings=year.policy,
                 today=next_month + dt.timedelta(days=1),
             )
             runs.confirm_payment_run(
-                session,
+                year.session,
                 run.id,
-                actor_user_id=finance2,
+                actor_user_id=year.finance2,
                 bank_reference=f"BACS-{month:%Y%m}",
                 override_reason="Participants told before the run; all chose to be paid.",
             )
-            summary.payment_runs += 1
+            year.summary.payment_runs += 1
         except LedgerError as error:
-            summary.notes.append(f"Payment run for {month:%B %Y}: {error.message}")
+            year.summary.notes.append(f"Payment run for {month:%B %Y}: {error.message}")
         month = next_month
 
-    from ledger.timebank import services as timebank
 
+def _spend_time_credits(year: _Year, participant_ids: list[int], partners: list[int]) -> None:
+    """Everyone with an hour of credits spends it at a partner."""
     for i, pid in enumerate(participant_ids):
-        balance = timebank.time_credit_balance(session, pid)
+        balance = timebank.time_credit_balance(year.session, pid)
         if balance >= 60:
             timebank.spend_time_credits(
-                session,
+                year.session,
                 pid,
                 partners[i % len(partners)],
                 60,
-                today - dt.timedelta(days=5),
+                year.today - dt.timedelta(days=5),
                 "Swim session",
                 f"demo:spend:{pid}",
-                finance,
+                year.finance,
                 0,
             )
 
-    month = start
-    while month < (today.replace(day=1) - dt.timedelta(days=62)).replace(day=1):
-        lock_period(session, month, actor_user_id=finance)
-        month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    summary.entries = count_entries(session)
-    return summary
+
+def _lock_old_months(year: _Year) -> None:
+    """Months more than two months back are locked, as a finance team closes them."""
+    month = year.start
+    while month < (year.today.replace(day=1) - dt.timedelta(days=62)).replace(day=1):
+        lock_period(year.session, month, actor_user_id=year.finance)
+        month = _next_month(month)

@@ -6,6 +6,8 @@ and API layers map them to one JSON shape and to friendly HTML messages, with th
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class LedgerError(Exception):
     """Base of every error the application raises on purpose."""
@@ -19,7 +21,7 @@ class LedgerError(Exception):
         self.fields = fields or {}
 
     def to_dict(self) -> dict:
-        body = {"code": self.code, "message": self.message}
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.fields:
             body["fields"] = self.fields
         return {"error": body}

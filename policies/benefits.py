@@ -585,30 +585,34 @@ def _two_readings(
             staff=f" Under both readings of a limit not yet confirmed (unverified {gbp(unverified.limit_pence)}, "
             f"last confirmed {gbp(confirmed.limit_pence)}) the effect is {unverified.effect}.",
         )
-
-    def plain_under(r: Reading) -> str:
-        return consequence if r.effect != Effect.NONE else f"this payment is within it and {safe}"
-
-    def staff_under(r: Reading) -> str:
-        position = (
-            f"over by {gbp(counted - r.limit_pence)}" if counted > r.limit_pence else f"within it (headroom "
-            f"{gbp(r.limit_pence - counted)})"
-        )
-        return f"{r.rule} {gbp(r.limit_pence)} ({r.range_text}): counted {gbp(counted)} {position}, effect {r.effect}"
-
     plain = (
         "This limit is not confirmed yet.",
-        f"If the new limit of {gbp(unverified.limit_pence)} is right, {plain_under(unverified)}.",
-        f"Under the last confirmed limit, {gbp(confirmed.limit_pence)}, {plain_under(confirmed)}.",
+        f"If the new limit of {gbp(unverified.limit_pence)} is right, {_plain_under(unverified, consequence, safe)}.",
+        f"Under the last confirmed limit, {gbp(confirmed.limit_pence)}, {_plain_under(confirmed, consequence, safe)}.",
         "We use the lower limit until the new one is confirmed, to keep you safe.",
     )
     staff = (
-        f" Two readings of a limit not yet confirmed: unverified {staff_under(unverified)}; last confirmed "
-        f"{staff_under(confirmed)}. The {effect} effect depends only on the unverified figure, so the outcome "
-        f"is warn, not breach, until an override file confirms the figure; the lower, {gbp(figure.pence)}, is "
+        f" Two readings of a limit not yet confirmed: unverified {_staff_under(unverified, counted)}; last "
+        f"confirmed {_staff_under(confirmed, counted)}. The {effect} effect depends only on the unverified "
+        f"figure, so the outcome is warn, not breach, until an override file confirms the figure; the lower, "
+        f"{gbp(figure.pence)}, is "
         "still the one used for the headroom and the safe amount."
     )
     return _Readings(readings, True, plain, staff)
+
+
+def _plain_under(r: Reading, consequence: str, safe: str) -> str:
+    """What the payment does under one reading, in the words the participant reads."""
+    return consequence if r.effect != Effect.NONE else f"this payment is within it and {safe}"
+
+
+def _staff_under(r: Reading, counted: int) -> str:
+    """What the payment does under one reading, with the rule and the figures for staff."""
+    position = (
+        f"over by {gbp(counted - r.limit_pence)}" if counted > r.limit_pence else f"within it (headroom "
+        f"{gbp(r.limit_pence - counted)})"
+    )
+    return f"{r.rule} {gbp(r.limit_pence)} ({r.range_text}): counted {gbp(counted)} {position}, effect {r.effect}"
 
 
 _NET_NOTE = (
@@ -627,8 +631,6 @@ def _check_carers_allowance(ctx: _Context, benefit: CarersAllowance) -> BenefitR
     lost = counted > limit.pence
     lost_before = before > limit.pence
     reduction = rate.pence if lost and not lost_before else 0
-    span = _span(week)
-    plain = [f"Carer's Allowance: you can earn up to {gbp(limit.pence)} a week."]
     two = _two_readings(
         limit,
         counted,
@@ -637,20 +639,7 @@ def _check_carers_allowance(ctx: _Context, benefit: CarersAllowance) -> BenefitR
         f"you would lose all of your Carer's Allowance for that week ({gbp(rate.pence)})",
         "your Carer's Allowance is not affected",
     )
-    if lost_before:
-        plain.append(f"In the week {span} you have already earned {gbp(before)}, which is over the limit.")
-        plain.append("You lose your Carer's Allowance for that week. This payment does not change that.")
-        plain.extend(two.plain)
-    elif lost:
-        plain.append(f"In the week {span} you would earn {gbp(counted)} with this payment.")
-        plain.append(f"That is {gbp(counted - limit.pence)} over the limit.")
-        if two.depends_on_unverified:
-            plain.extend(two.plain)
-        else:
-            plain.append(f"You would lose all of your Carer's Allowance for that week ({gbp(rate.pence)}).")
-    else:
-        plain.append(f"In the week {span} you will earn {gbp(counted)} with this payment.")
-        plain.append(f"That leaves {gbp(limit.pence - counted)}. Your Carer's Allowance is not affected.")
+    plain = _ca_plain(week, limit, rate, before, counted, two)
     uc_params: tuple[Parameter, ...] = ()
     uc_staff = ""
     uc = ctx.declared_benefit("universal_credit")
@@ -659,18 +648,7 @@ def _check_carers_allowance(ctx: _Context, benefit: CarersAllowance) -> BenefitR
         uc_params = (offset,)
         plain_uc, uc_staff = _ca_lost_with_universal_credit(week, rate, uc, offset)
         plain.extend(plain_uc)
-    staff = (
-        f"{limit.main.key} {gbp(limit.pence)}/week net ({limit.main.range_text}; confidence "
-        f"{limit.main.confidence}). CA week {week.start.isoformat()} to {week.end.isoformat()} (starts "
-        f"{benefit.week_start}). Counted {gbp(counted)} = declared other earnings "
-        f"{gbp(benefit.other_weekly_net_earnings_pence)} + other payments received in the week "
-        f"{gbp(before - benefit.other_weekly_net_earnings_pence)} + this payment {gbp(ctx.proposed_earnings)}. "
-        f"Cliff edge: more than the limit by any amount loses the week's CA ({rate.main.key} "
-        f"{gbp(rate.pence)}). Effect: {'lost' if lost else 'none'}"
-        f"{' (already over before this payment)' if lost_before else ''}. The payment is tested in the week "
-        f"it is received and not averaged: DWP's averaging of one-off payments is unsettled (Q5).{two.staff}"
-        f"{uc_staff} {_NET_NOTE}"
-    )
+    staff = _ca_staff(ctx, benefit, week, limit, rate, before, counted) + f"{two.staff}{uc_staff} {_NET_NOTE}"
     return _result(
         ctx,
         benefit.name,
@@ -687,6 +665,45 @@ def _check_carers_allowance(ctx: _Context, benefit: CarersAllowance) -> BenefitR
         safe_amount_pence=max(0, limit.pence - before),
         readings=two.readings,
         breach_depends_on_unverified=two.depends_on_unverified,
+    )
+
+
+def _ca_plain(week: Period, limit: _Figure, rate: _Figure, before: int, counted: int, two: _Readings) -> list[str]:
+    """The participant's sentences: the limit, what the week comes to, and whether the week's CA is lost."""
+    span = _span(week)
+    plain = [f"Carer's Allowance: you can earn up to {gbp(limit.pence)} a week."]
+    if before > limit.pence:
+        plain.append(f"In the week {span} you have already earned {gbp(before)}, which is over the limit.")
+        plain.append("You lose your Carer's Allowance for that week. This payment does not change that.")
+        plain.extend(two.plain)
+    elif counted > limit.pence:
+        plain.append(f"In the week {span} you would earn {gbp(counted)} with this payment.")
+        plain.append(f"That is {gbp(counted - limit.pence)} over the limit.")
+        if two.depends_on_unverified:
+            plain.extend(two.plain)
+        else:
+            plain.append(f"You would lose all of your Carer's Allowance for that week ({gbp(rate.pence)}).")
+    else:
+        plain.append(f"In the week {span} you will earn {gbp(counted)} with this payment.")
+        plain.append(f"That leaves {gbp(limit.pence - counted)}. Your Carer's Allowance is not affected.")
+    return plain
+
+
+def _ca_staff(
+    ctx: _Context, benefit: CarersAllowance, week: Period, limit: _Figure, rate: _Figure, before: int, counted: int
+) -> str:
+    """The staff text: the rule, the week, how the counted earnings add up and the cliff edge."""
+    lost, lost_before = counted > limit.pence, before > limit.pence
+    return (
+        f"{limit.main.key} {gbp(limit.pence)}/week net ({limit.main.range_text}; confidence "
+        f"{limit.main.confidence}). CA week {week.start.isoformat()} to {week.end.isoformat()} (starts "
+        f"{benefit.week_start}). Counted {gbp(counted)} = declared other earnings "
+        f"{gbp(benefit.other_weekly_net_earnings_pence)} + other payments received in the week "
+        f"{gbp(before - benefit.other_weekly_net_earnings_pence)} + this payment {gbp(ctx.proposed_earnings)}. "
+        f"Cliff edge: more than the limit by any amount loses the week's CA ({rate.main.key} "
+        f"{gbp(rate.pence)}). Effect: {'lost' if lost else 'none'}"
+        f"{' (already over before this payment)' if lost_before else ''}. The payment is tested in the week "
+        "it is received and not averaged: DWP's averaging of one-off payments is unsettled (Q5)."
     )
 
 
@@ -728,10 +745,68 @@ def _ca_lost_with_universal_credit(
     return plain, staff
 
 
+@dataclass(frozen=True)
+class _PermittedWork:
+    """One ESA week as the check found it: the figures the participant's and the staff sentences are built from."""
+
+    level: str
+    week: Period
+    hours_week: Period
+    limit: _Figure
+    max_hours_param: Parameter
+    notify: Parameter
+    before: int
+    counted: int
+    hours: Decimal
+    over_money: bool
+    over_hours: bool
+    was_over: bool
+    two: _Readings
+
+    @property
+    def max_hours(self) -> Decimal:
+        return self.max_hours_param.decimal
+
+    @property
+    def over(self) -> bool:
+        return self.over_money or self.over_hours
+
+
 def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
     """ESA permitted work: the money limit in the week the payment is received, the 16-hour test in the week
     the work was done (`Payment.worked_date`): hours are work done in a week, whenever they are paid for.
     """
+    w = _permitted_work(ctx, benefit)
+    hours_before = benefit.weekly_hours + ctx.hours_in(w.hours_week, with_proposed=False)
+    # Paying less does not help when the hours are the problem: any pay makes those hours paid work.
+    paid_hours = work_hours(ctx.proposed) > 0 and w.hours >= w.max_hours
+    safe = 0 if (paid_hours or hours_before >= w.max_hours) else max(0, w.limit.pence - w.before)
+    notes, caution = _esa_notes(ctx, w)
+    effect = Effect.OVER_LIMIT if w.over else Effect.NONE
+    return _result(
+        ctx,
+        benefit.name,
+        figures=(w.limit,),
+        extra_params=(w.max_hours_param,),
+        caution=caution,
+        notes=notes,
+        period=w.week,
+        counted_pence=w.counted,
+        limit_pence=w.limit.pence,
+        headroom_pence=max(0, w.limit.pence - w.counted),
+        effect=effect,
+        reduction_pence=(0 if w.was_over else None) if w.over else 0,
+        explanation=" ".join(_esa_plain(w)),
+        explanation_for_staff=_esa_staff(ctx, benefit, w, effect),
+        safe_amount_pence=safe,
+        hours=w.hours,
+        readings=w.two.readings,
+        breach_depends_on_unverified=w.two.depends_on_unverified,
+    )
+
+
+def _permitted_work(ctx: _Context, benefit: ESA) -> _PermittedWork:
+    """Find the week's limit, earnings and hours, and whether either limit is (or already was) passed."""
     week = week_containing(ctx.proposed.received_on, benefit.week_start)
     hours_week = week_containing(ctx.proposed.worked_date, benefit.week_start)
     level = benefit.permitted_work
@@ -748,29 +823,7 @@ def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
     counted = before + ctx.proposed_earnings
     hours_before = benefit.weekly_hours + ctx.hours_in(hours_week, with_proposed=False)
     hours = benefit.weekly_hours + ctx.hours_in(hours_week, with_proposed=True)
-    over_money, over_hours = counted > limit.pence, hours >= max_hours
-    was_over = before > limit.pence or hours_before >= max_hours
-    over = over_money or over_hours
-    # Paying less does not help when the hours are the problem: any pay makes those hours paid work.
-    paid_hours = work_hours(ctx.proposed) > 0 and hours >= max_hours
-    safe = 0 if (paid_hours or hours_before >= max_hours) else max(0, limit.pence - before)
-    notes, caution = [], False
-    if level in ("lower", "supported"):
-        notes.append(
-            f"The 16-hour test is applied to {level} permitted work too: the sources differ on its hours "
-            "condition (Q13); this is the cautious reading."
-        )
-    unpaid_hours = sum(
-        (
-            p.hours or Decimal(0)
-            for p in ctx.payments
-            if hours_week.contains(p.worked_date) and p.kind != PaymentKind.EXPENSE
-        ),
-        Decimal(0),
-    )
-    if level == "none" and counted == 0 and unpaid_hours > 0:
-        caution = True
-        notes.append("DWP asks to be told before any paid or unpaid work starts (form PW1).")
+    over_hours = hours >= max_hours
     two = _two_readings(
         limit,
         counted,
@@ -779,43 +832,80 @@ def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
         "your ESA could stop",
         "your ESA is not affected",
     )
-    span = _span(week)
-    if level == "none":
+    return _PermittedWork(
+        level=level, week=week, hours_week=hours_week, limit=limit, max_hours_param=max_hours_param,
+        notify=notify, before=before, counted=counted, hours=hours, over_money=counted > limit.pence,
+        over_hours=over_hours, was_over=before > limit.pence or hours_before >= max_hours, two=two,
+    )
+
+
+def _esa_notes(ctx: _Context, w: _PermittedWork) -> tuple[list[str], bool]:
+    """The notes on the reading used, and whether to be cautious (unpaid work DWP must hear about first)."""
+    notes, caution = [], False
+    if w.level in ("lower", "supported"):
+        notes.append(
+            f"The 16-hour test is applied to {w.level} permitted work too: the sources differ on its hours "
+            "condition (Q13); this is the cautious reading."
+        )
+    unpaid_hours = sum(
+        (
+            p.hours or Decimal(0)
+            for p in ctx.payments
+            if w.hours_week.contains(p.worked_date) and p.kind != PaymentKind.EXPENSE
+        ),
+        Decimal(0),
+    )
+    if w.level == "none" and w.counted == 0 and unpaid_hours > 0:
+        caution = True
+        notes.append("DWP asks to be told before any paid or unpaid work starts (form PW1).")
+    return notes, caution
+
+
+def _esa_plain(w: _PermittedWork) -> list[str]:
+    """The participant's sentences: the limits, what the week comes to, and whether ESA could stop."""
+    span = _span(w.week)
+    if w.level == "none":
         plain = [
             "ESA: you have not told DWP that you do permitted work.",
             "You must tell DWP before you do any paid work (form PW1).",
         ]
-        if over:
-            plain.append(f"This payment would give you {gbp(counted)} of earnings in the week {span}.")
+        if w.over:
+            plain.append(f"This payment would give you {gbp(w.counted)} of earnings in the week {span}.")
             plain.append("If you are paid before telling DWP, your ESA could stop.")
         else:
             plain.append("This payment is not counted as earnings, so your ESA is not affected.")
+        return plain
+    plain = [f"ESA: you can earn up to {gbp(w.limit.pence)} a week"]
+    plain[0] += " and work under 16 hours a week." if w.level != "lower" else "."
+    if w.hours_week == w.week:
+        plain.append(f"In the week {span} you would earn {gbp(w.counted)} and work {format_hours(w.hours)} hours.")
     else:
-        plain = [f"ESA: you can earn up to {gbp(limit.pence)} a week"]
-        plain[0] += " and work under 16 hours a week." if level != "lower" else "."
-        if hours_week == week:
-            plain.append(f"In the week {span} you would earn {gbp(counted)} and work {format_hours(hours)} hours.")
-        else:
-            plain.append(f"In the week {span} you would earn {gbp(counted)}.")
-            plain.append(
-                f"Hours count in the week you did the work: {format_hours(hours)} hours in the week "
-                f"{_span(hours_week)}."
-            )
-        if over_money:
-            plain.append(f"That is {gbp(counted - limit.pence)} over the limit.")
-        if over_hours:
-            plain.append(f"That is {format_hours(hours)} hours. You must work under {format_hours(max_hours)} hours.")
-        if two.depends_on_unverified:
-            plain.extend(two.plain)
-        elif over:
-            plain.append("Your ESA could stop." + (" This was already so before this payment." if was_over else ""))
-        else:
-            plain.append(f"That leaves {gbp(limit.pence - counted)}. Your ESA is not affected.")
-    effect = Effect.OVER_LIMIT if over else Effect.NONE
-    staff = (
+        plain.append(f"In the week {span} you would earn {gbp(w.counted)}.")
+        plain.append(
+            f"Hours count in the week you did the work: {format_hours(w.hours)} hours in the week "
+            f"{_span(w.hours_week)}."
+        )
+    if w.over_money:
+        plain.append(f"That is {gbp(w.counted - w.limit.pence)} over the limit.")
+    if w.over_hours:
+        plain.append(f"That is {format_hours(w.hours)} hours. You must work under {format_hours(w.max_hours)} hours.")
+    if w.two.depends_on_unverified:
+        plain.extend(w.two.plain)
+    elif w.over:
+        plain.append("Your ESA could stop." + (" This was already so before this payment." if w.was_over else ""))
+    else:
+        plain.append(f"That leaves {gbp(w.limit.pence - w.counted)}. Your ESA is not affected.")
+    return plain
+
+
+def _esa_staff(ctx: _Context, benefit: ESA, w: _PermittedWork, effect: Effect) -> str:
+    """The staff text: the rules, the weeks, and how the earnings and the hours add up."""
+    level, limit, week, hours_week, hours, counted, before = (
+        w.level, w.limit, w.week, w.hours_week, w.hours, w.counted, w.before)
+    return (
         f"ESA permitted work ({level}): {limit.main.key} "
         + (f"{gbp(limit.pence)}/week ({limit.main.range_text})" if level != "none" else "limit £0.00 (not notified)")
-        + f"; hours must be under {format_hours(max_hours)} ({max_hours_param.key}). Week "
+        + f"; hours must be under {format_hours(w.max_hours)} ({w.max_hours_param.key}). Week "
         f"{week.start.isoformat()} to {week.end.isoformat()} (starts {benefit.week_start}). Counted "
         f"{gbp(counted)} = declared other {gbp(benefit.other_weekly_net_earnings_pence)} + other payments "
         f"{gbp(before - benefit.other_weekly_net_earnings_pence)} + this payment {gbp(ctx.proposed_earnings)}. "
@@ -828,29 +918,9 @@ def _check_esa(ctx: _Context, benefit: ESA) -> BenefitResult:
             "hours count in the week worked, earnings in the week received)"
         )
         + f". Effect: {effect.value}"
-        f"{' (already over before this payment)' if was_over and over else ''}"
-        f"{'; ESA entitlement may end (amount of ESA not known)' if over else ''}. "
-        f"Notify DWP before work starts ({notify.value}).{two.staff} {_NET_NOTE}"
-    )
-    return _result(
-        ctx,
-        benefit.name,
-        figures=(limit,),
-        extra_params=(max_hours_param,),
-        caution=caution,
-        notes=notes,
-        period=week,
-        counted_pence=counted,
-        limit_pence=limit.pence,
-        headroom_pence=max(0, limit.pence - counted),
-        effect=effect,
-        reduction_pence=(0 if was_over else None) if over else 0,
-        explanation=" ".join(plain),
-        explanation_for_staff=staff,
-        safe_amount_pence=safe,
-        hours=hours,
-        readings=two.readings,
-        breach_depends_on_unverified=two.depends_on_unverified,
+        f"{' (already over before this payment)' if w.was_over and w.over else ''}"
+        f"{'; ESA entitlement may end (amount of ESA not known)' if w.over else ''}. "
+        f"Notify DWP before work starts ({w.notify.value}).{w.two.staff} {_NET_NOTE}"
     )
 
 
@@ -858,19 +928,53 @@ def _check_universal_credit(ctx: _Context, benefit: UniversalCredit) -> BenefitR
     period = assessment_period_containing(ctx.proposed.received_on, benefit.assessment_period_start_day)
     period_rule = ctx.rulebook.get("uc.rule.assessment_period_start_day", period.start)
     taper_param = ctx.rulebook.get("uc.taper", period.start)
-    taper = _Figure(0, (taper_param,))
-    figures: list[_Figure] = []
-    if benefit.work_allowance == "none":
-        allowance = 0
-    else:
-        wa = ctx.figure(f"uc.work_allowance.{benefit.work_allowance}", period.start)
-        figures.append(wa)
-        allowance = wa.pence
-    figures.append(taper)
+    figures, allowance = _uc_work_allowance(ctx, benefit, period)
+    figures.append(_Figure(0, (taper_param,)))
     before = benefit.other_monthly_net_earnings_pence + ctx.earnings_before(period)
     counted = before + ctx.proposed_earnings
     rate = taper_param.decimal
     reduction = _taper_pence(rate, counted - allowance) - _taper_pence(rate, before - allowance)
+    notes, caution, plain_extra = _uc_capability_bar(ctx, period, counted)
+    days_left = (period.end - ctx.proposed.received_on).days
+    if days_left <= 3 and ctx.proposed_earnings:
+        notes.append(
+            f"The payment is received {days_left} day(s) before the period ends: if it arrives late it counts in "
+            "the next period."
+        )
+    plain = _uc_plain(period, allowance, counted, reduction, rate) + plain_extra
+    staff = _uc_staff(ctx, benefit, period, figures, allowance, taper_param, before, counted, reduction)
+    return _result(
+        ctx,
+        benefit.name,
+        figures=figures,
+        extra_params=(period_rule,),
+        caution=caution,
+        notes=notes,
+        period=period,
+        counted_pence=counted,
+        limit_pence=allowance,
+        headroom_pence=max(0, allowance - counted),
+        effect=Effect.REDUCED if reduction > 0 else Effect.NONE,
+        reduction_pence=reduction,
+        explanation=" ".join(plain),
+        explanation_for_staff=staff,
+        safe_amount_pence=max(0, allowance - before),
+    )
+
+
+def _uc_work_allowance(ctx: _Context, benefit: UniversalCredit, period: Period) -> tuple[list[_Figure], int]:
+    """The work allowance figure (none without one) and its amount in pence."""
+    if benefit.work_allowance == "none":
+        return [], 0
+    wa = ctx.figure(f"uc.work_allowance.{benefit.work_allowance}", period.start)
+    return [wa], wa.pence
+
+
+def _uc_capability_bar(ctx: _Context, period: Period, counted: int) -> tuple[list[str], bool, list[str]]:
+    """Earnings at 16 hours' National Living Wage can end a work capability assessment (UC reg 41(3)).
+
+    Returns the staff notes, whether to be cautious, and the participant's extra sentences.
+    """
     notes, caution = [], False
     nlw = ctx.rulebook.get("wage.nmw.age_21_plus", period.start)
     bar_hours = ctx.rulebook.get("uc.lcw_assessment_bar.hours", period.start)
@@ -892,12 +996,11 @@ def _check_universal_credit(ctx: _Context, benefit: UniversalCredit) -> BenefitR
                 f"Earning {gbp(bar)} or more in a period can affect how DWP sees your ability to work. "
                 "Ask for advice first."
             )
-    days_left = (period.end - ctx.proposed.received_on).days
-    if days_left <= 3 and ctx.proposed_earnings:
-        notes.append(
-            f"The payment is received {days_left} day(s) before the period ends: if it arrives late it counts in "
-            "the next period."
-        )
+    return notes, caution, plain_extra
+
+
+def _uc_plain(period: Period, allowance: int, counted: int, reduction: int, rate: Decimal) -> list[str]:
+    """The participant's sentences: their period, their work allowance and what this payment does."""
     span = f"{_short(period.start)} to {_short(period.end)}"
     plain = [f"Universal Credit counts money in the monthly period in which you receive it. Yours runs {span}."]
     if allowance:
@@ -914,7 +1017,15 @@ def _check_universal_credit(ctx: _Context, benefit: UniversalCredit) -> BenefitR
         plain.append(f"That leaves {gbp(max(0, allowance - counted))}. Your Universal Credit is not affected.")
     else:
         plain.append("Your Universal Credit is not affected by this payment.")
-    plain.extend(plain_extra)
+    return plain
+
+
+def _uc_staff(
+    ctx: _Context, benefit: UniversalCredit, period: Period, figures: list[_Figure], allowance: int,
+    taper_param: Parameter, before: int, counted: int, reduction: int,
+) -> str:
+    """The staff text: the period and how its start day was found, the allowance, the taper and the sums."""
+    rate = taper_param.decimal
     wa_text = (
         "no work allowance"
         if benefit.work_allowance == "none"
@@ -929,7 +1040,7 @@ def _check_universal_credit(ctx: _Context, benefit: UniversalCredit) -> BenefitR
         if start_day in (29, 30)
         else ""
     )
-    staff = (
+    return (
         f"UC assessment period {period.start.isoformat()} to {period.end.isoformat()} (start day "
         f"{start_day}{month_end}); earnings counted by date received ({ctx.proposed.received_on}). "
         f"{wa_text}; taper {taper_param.key} {rate}. Counted {gbp(counted)} = declared other "
@@ -938,23 +1049,6 @@ def _check_universal_credit(ctx: _Context, benefit: UniversalCredit) -> BenefitR
         f"Taper deduction {gbp(_taper_pence(rate, before - allowance))} before, "
         f"{gbp(_taper_pence(rate, counted - allowance))} after: extra {gbp(reduction)} (capped in practice at the "
         f"UC award, which is not known). {_NET_NOTE}"
-    )
-    return _result(
-        ctx,
-        benefit.name,
-        figures=figures,
-        extra_params=(period_rule,),
-        caution=caution,
-        notes=notes,
-        period=period,
-        counted_pence=counted,
-        limit_pence=allowance,
-        headroom_pence=max(0, allowance - counted),
-        effect=Effect.REDUCED if reduction > 0 else Effect.NONE,
-        reduction_pence=reduction,
-        explanation=" ".join(plain),
-        explanation_for_staff=staff,
-        safe_amount_pence=max(0, allowance - before),
     )
 
 
@@ -991,34 +1085,7 @@ def _check_weekly_disregard(ctx: _Context, benefit: HousingBenefit | PensionCred
         )
         level = "standard"
     disregard = ctx.weekly_figure(keys[level], week)
-    figures = [disregard]
-    if benefit.name == "housing_benefit":
-        taper_param = ctx.rulebook.get("legacy.hb_taper", week.start)
-        figures.append(_Figure(0, (taper_param,)))
-        rate = taper_param.decimal
-        how = f"{rate * 100:.0f}p for each £1 over {gbp(disregard.pence)}"
-        notes.append(
-            "The 65% taper assumes income is already above the applicable amount; with a passporting benefit "
-            "(Pension Credit guarantee, income-related ESA) the earnings reduce that benefit first. Working-age "
-            "Housing Benefit is ending with the move to Universal Credit (Q11)."
-        )
-    else:
-        rate = Decimal(1)
-        how = f"£1 for each £1 over {gbp(disregard.pence)}"
-        notes.append(
-            f"Pound-for-pound reduction: if it is more than the {DISPLAY_NAMES[benefit.name]} award, the award "
-            "and the help that comes with it (passported benefits) may be lost."
-        )
-        if benefit.name == "income_related_esa":
-            notes.append(
-                "Income-related ESA is closing: awards are moving to new-style ESA or Universal Credit (Q11). "
-                "Check the participant still gets it."
-            )
-            notes.append(
-                f"The {gbp(disregard.pence)} disregard is the claimant's own; earnings from permitted work "
-                "notified to DWP can have a higher disregard (CPAG), which is not applied here: the cautious "
-                "reading. A partner's earnings are not checked."
-            )
+    figures, rate, how = _disregard_taper(ctx, benefit, week, disregard, notes)
     before = benefit.other_weekly_net_earnings_pence + ctx.earnings_before(week)
     counted = before + ctx.proposed_earnings
     reduction = _taper_pence(rate, counted - disregard.pence) - _taper_pence(rate, before - disregard.pence)
@@ -1053,6 +1120,42 @@ def _check_weekly_disregard(ctx: _Context, benefit: HousingBenefit | PensionCred
         explanation_for_staff=staff,
         safe_amount_pence=max(0, disregard.pence - before),
     )
+
+
+def _disregard_taper(
+    ctx: _Context, benefit: HousingBenefit | PensionCredit | IncomeRelatedESA, week: Period, disregard: _Figure,
+    notes: list[str],
+) -> tuple[list[_Figure], Decimal, str]:
+    """How earnings over the disregard reduce the benefit: the figures, the rate, how to say it; notes added."""
+    figures = [disregard]
+    if benefit.name == "housing_benefit":
+        taper_param = ctx.rulebook.get("legacy.hb_taper", week.start)
+        figures.append(_Figure(0, (taper_param,)))
+        rate = taper_param.decimal
+        how = f"{rate * 100:.0f}p for each £1 over {gbp(disregard.pence)}"
+        notes.append(
+            "The 65% taper assumes income is already above the applicable amount; with a passporting benefit "
+            "(Pension Credit guarantee, income-related ESA) the earnings reduce that benefit first. Working-age "
+            "Housing Benefit is ending with the move to Universal Credit (Q11)."
+        )
+    else:
+        rate = Decimal(1)
+        how = f"£1 for each £1 over {gbp(disregard.pence)}"
+        notes.append(
+            f"Pound-for-pound reduction: if it is more than the {DISPLAY_NAMES[benefit.name]} award, the award "
+            "and the help that comes with it (passported benefits) may be lost."
+        )
+        if benefit.name == "income_related_esa":
+            notes.append(
+                "Income-related ESA is closing: awards are moving to new-style ESA or Universal Credit (Q11). "
+                "Check the participant still gets it."
+            )
+            notes.append(
+                f"The {gbp(disregard.pence)} disregard is the claimant's own; earnings from permitted work "
+                "notified to DWP can have a higher disregard (CPAG), which is not applied here: the cautious "
+                "reading. A partner's earnings are not checked."
+            )
+    return figures, rate, how
 
 
 def _check_no_earnings_test(ctx: _Context, benefit: NoEarningsTest) -> BenefitResult:

@@ -62,7 +62,7 @@ REGION_NOTES = {
         "Northern Ireland runs its own parallel benefits (nidirect); the figures here are for Great Britain."
     ),
 }
-_WEEKLY_DISREGARD = {
+_WEEKLY_DISREGARD: dict[str, type[HousingBenefit] | type[PensionCredit] | type[IncomeRelatedESA]] = {
     "housing_benefit": HousingBenefit,
     "pension_credit": PensionCredit,
     "income_related_esa": IncomeRelatedESA,

@@ -186,7 +186,7 @@ class Rulebook:
 
     def in_force(self, prefix: str, on: date) -> tuple[Parameter, ...]:
         """Return every parameter whose key starts with a prefix and that is in force on a date."""
-        found = []
+        found: list[Parameter] = []
         for key, params in sorted(self.parameters.items()):
             if key.startswith(prefix):
                 found.extend(p for p in params if p.covers(on))
@@ -351,25 +351,79 @@ def _parse_sources(raw: Any, name: str, locate: _Locator) -> dict[str, Source]:
     return sources
 
 
+@dataclass(frozen=True)
+class _RawParam:
+    """One ``[[param]]`` table as read from the file, with where it is, for errors that point at the line."""
+
+    raw: Any
+    index: int
+    name: str
+    locate: _Locator
+
+    def fail(self, message: str, field_name: str | None = None) -> RulebookError:
+        line = self.locate.param_field(self.index, field_name) if field_name else self.locate.param(self.index)
+        key = self.raw.get("key") if isinstance(self.raw, dict) else None
+        label = f"[[param]] {key!r}" if isinstance(key, str) else f"[[param]] number {self.index + 1}"
+        return RulebookError(f"{label}: {message}", path=self.name, line=line)
+
+    def a_date(self, field_name: str, required: bool) -> date | None:
+        found = self.raw.get(field_name)
+        if found is None and not required:
+            return None
+        if isinstance(found, datetime) or not isinstance(found, date):
+            raise self.fail(f"{field_name} must be a date written as YYYY-MM-DD (no quotes), not {found!r}", field_name)
+        return found
+
+
 def _parse_param(raw: Any, index: int, name: str, locate: _Locator, sources: dict[str, Source]) -> Parameter:
+    """Check one ``[[param]]`` table field by field, in the file's order, and build its Parameter."""
+    param = _RawParam(raw, index, name, locate)
+    _check_fields(param)
+    key, value, unit = _check_value(param)
+    effective_from, effective_to = _check_dates(param)
+    cited = _check_sources(param, sources)
+    confidence, date_confidence, status = _check_grading(param)
+    ages = _check_ages(param)
+    note = raw.get("note", "")
+    if not isinstance(note, str):
+        raise param.fail("note must be a string", "note")
     header = locate.param(index)
+    return Parameter(
+        key=key,
+        value=value,
+        unit=unit,
+        effective_from=effective_from,
+        effective_to=effective_to,
+        sources=cited,
+        confidence=confidence,
+        status=status,
+        date_confidence=date_confidence,
+        mandatory_by=param.a_date("mandatory_by", False),
+        stale_after=param.a_date("stale_after", False),
+        age_from=ages["age_from"],
+        age_to=ages["age_to"],
+        note=note,
+        origin=f"{name}, line {header}" if header else name,
+    )
 
-    def fail(message: str, field_name: str | None = None) -> RulebookError:
-        line = locate.param_field(index, field_name) if field_name else header
-        key = raw.get("key") if isinstance(raw, dict) else None
-        label = f"[[param]] {key!r}" if isinstance(key, str) else f"[[param]] number {index + 1}"
-        return RulebookError(f"{label}: {message}", path=name, line=line)
 
+def _check_fields(param: _RawParam) -> None:
+    """A table, with every required field and no field the rulebook does not know."""
+    raw = param.raw
     if not isinstance(raw, dict):
-        raise fail("must be a table")
+        raise param.fail("must be a table")
     for required in _REQUIRED_FIELDS:
         if required not in raw:
-            raise fail(f"missing required field {required!r}")
+            raise param.fail(f"missing required field {required!r}")
     unknown = set(raw) - set(_REQUIRED_FIELDS) - set(_OPTIONAL_FIELDS)
     if unknown:
         first = sorted(unknown)[0]
-        raise fail(f"unknown field(s) {', '.join(sorted(unknown))}", first)
+        raise param.fail(f"unknown field(s) {', '.join(sorted(unknown))}", first)
 
+
+def _check_value(param: _RawParam) -> tuple[str, Any, str]:
+    """The key, the value and its unit, and a value that makes sense for the unit."""
+    raw, fail = param.raw, param.fail
     key = raw["key"]
     if not isinstance(key, str) or not _KEY_PATTERN.match(key):
         raise fail(f"key must be dotted lower-case words such as 'wage.organisation.hourly', not {key!r}", "key")
@@ -390,30 +444,35 @@ def _parse_param(raw: Any, index: int, name: str, locate: _Locator, sources: dic
             raise fail(f"value cannot be negative for unit {unit!r} (got {value})", "value")
         if unit == "fraction" and value > 1:
             raise fail(f"a fraction must be between 0 and 1, not {value}", "value")
+    return key, value, unit
 
-    def a_date(field_name: str, required: bool) -> date | None:
-        found = raw.get(field_name)
-        if found is None and not required:
-            return None
-        if isinstance(found, datetime) or not isinstance(found, date):
-            raise fail(f"{field_name} must be a date written as YYYY-MM-DD (no quotes), not {found!r}", field_name)
-        return found
 
-    effective_from = a_date("effective_from", True)
+def _check_dates(param: _RawParam) -> tuple[date, date | None]:
+    """When the figure is in force: from a date, and to one no earlier."""
+    effective_from = param.a_date("effective_from", True)
     assert effective_from is not None
-    effective_to = a_date("effective_to", False)
+    effective_to = param.a_date("effective_to", False)
     if effective_to is not None and effective_to < effective_from:
-        raise fail(f"effective_to {effective_to} is before effective_from {effective_from}", "effective_to")
+        raise param.fail(f"effective_to {effective_to} is before effective_from {effective_from}", "effective_to")
+    return effective_from, effective_to
 
-    cited = raw["source"]
+
+def _check_sources(param: _RawParam, sources: dict[str, Source]) -> tuple[str, ...]:
+    """One source ID or a list of them, each declared in a [sources] table."""
+    cited = param.raw["source"]
     if isinstance(cited, str):
         cited = [cited]
     if not isinstance(cited, list) or not cited or not all(isinstance(s, str) and s for s in cited):
-        raise fail("source must be a source ID or a non-empty list of them", "source")
+        raise param.fail("source must be a source ID or a non-empty list of them", "source")
     missing = [s for s in cited if s not in sources]
     if missing:
-        raise fail(f"source {missing[0]!r} is not declared in a [sources] table", "source")
+        raise param.fail(f"source {missing[0]!r} is not declared in a [sources] table", "source")
+    return tuple(cited)
 
+
+def _check_grading(param: _RawParam) -> tuple[str, str | None, str]:
+    """How sure the figure is (and its dates), and whether it has been verified."""
+    raw, fail = param.raw, param.fail
     confidence = raw["confidence"]
     if confidence not in CONFIDENCE_LEVELS:
         raise fail(f"confidence must be one of high, medium, low, not {confidence!r}", "confidence")
@@ -423,36 +482,21 @@ def _parse_param(raw: Any, index: int, name: str, locate: _Locator, sources: dic
     status = raw.get("status", "verified")
     if status not in STATUSES:
         raise fail(f"status must be one of {', '.join(STATUSES)}, not {status!r}", "status")
+    return confidence, date_confidence, status
 
-    ages = {}
+
+def _check_ages(param: _RawParam) -> dict[str, int | None]:
+    """The ages the figure applies to, in whole years, the upper no lower than the lower."""
+    ages: dict[str, int | None] = {}
     for age_field in ("age_from", "age_to"):
-        age = raw.get(age_field)
+        age = param.raw.get(age_field)
         if age is not None and (isinstance(age, bool) or not isinstance(age, int) or age < 0):
-            raise fail(f"{age_field} must be a whole number of years", age_field)
+            raise param.fail(f"{age_field} must be a whole number of years", age_field)
         ages[age_field] = age
-    if ages["age_from"] is not None and ages["age_to"] is not None and ages["age_to"] < ages["age_from"]:
-        raise fail("age_to is below age_from", "age_to")
-    note = raw.get("note", "")
-    if not isinstance(note, str):
-        raise fail("note must be a string", "note")
-
-    return Parameter(
-        key=key,
-        value=value,
-        unit=unit,
-        effective_from=effective_from,
-        effective_to=effective_to,
-        sources=tuple(cited),
-        confidence=confidence,
-        status=status,
-        date_confidence=date_confidence,
-        mandatory_by=a_date("mandatory_by", False),
-        stale_after=a_date("stale_after", False),
-        age_from=ages["age_from"],
-        age_to=ages["age_to"],
-        note=note,
-        origin=f"{name}, line {header}" if header else name,
-    )
+    age_from, age_to = ages["age_from"], ages["age_to"]
+    if age_from is not None and age_to is not None and age_to < age_from:
+        raise param.fail("age_to is below age_from", "age_to")
+    return ages
 
 
 def _refuse_overlaps(params: list[Parameter], name: str, locate: _Locator) -> None:

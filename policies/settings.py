@@ -7,15 +7,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 from policies.errors import InvalidInput
 
-if TYPE_CHECKING:
-    from policies.benefits import Decision
-
 Action = Literal["none", "warn", "override", "block"]
 ACTIONS: tuple[str, ...] = ("warn", "override", "block")
+
+
+class Decision(Protocol):
+    """What `required_action` reads from a benefits decision (`policies.benefits.Decision`).
+
+    A protocol rather than an import, so the settings stay below the benefit rules that read them.
+    """
+
+    @property
+    def outcome(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
+from ledger.api import books, claims, documents, payments, people, policy_check, projects, timebank, tokens
+
 
 def init_app(app: Flask) -> None:
     api = Api(app, spec_kwargs={"info": {"description": "Fees, expenses, time credits and benefit-safe "
@@ -12,8 +14,6 @@ def init_app(app: Flask) -> None:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     app.extensions["api"] = api
     csrf = app.extensions["csrf"]
-
-    from ledger.api import books, claims, documents, payments, people, policy_check, projects, timebank, tokens
 
     for blueprint in (books.blp, tokens.blp, policy_check.blp, people.blp, projects.blp, claims.blp, payments.blp,
                       timebank.blp, documents.blp):

@@ -37,7 +37,7 @@ from policies.pay import VEHICLES
 blp = Blueprint("claims_api", __name__, url_prefix="/api/v1",
                 description="Claims (fees, expenses, time credits), their approval, and expense advances")
 
-_SECURITY = [{"bearer": []}]
+_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
 _POUNDS = validate.Regexp(r"^\d{1,7}(\.\d{1,2})?$", error='Pounds as a decimal string, like "12.50".')
 _HOURS = validate.Regexp(r"^\d{1,4}(\.\d{1,4})?$", error='Hours as a decimal string, like "1.5".')
 _MILES = validate.Regexp(r"^\d{1,6}(\.\d{1,2})?$", error='Miles as a decimal string, like "12.5".')

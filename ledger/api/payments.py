@@ -21,7 +21,7 @@ from ledger.payments.models import PAYEE_KINDS, RUN_STATUSES
 
 blp = Blueprint("payments_api", __name__, url_prefix="/api/v1", description="Payment runs (finance)")
 
-_SECURITY = [{"bearer": []}]
+_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 def _money(attribute: str, **kwargs) -> fields.Function:

@@ -23,7 +23,7 @@ from ledger.timebank import services
 
 blp = Blueprint("timebank_api", __name__, url_prefix="/api/v1", description="The time bank")
 
-_SECURITY = [{"bearer": []}]
+_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 def _hours(attribute: str) -> fields.Function:

@@ -40,6 +40,14 @@ def current_actor() -> User | None:
     return user
 
 
+def signed_in_user() -> User:
+    """The user a guarded view runs for; the guard has already turned everyone else away."""
+    user = current_actor()
+    if user is None:
+        raise AuthenticationRequired("Sign in first.")
+    return user
+
+
 def check_permission(permission: str, own_participant: str | None, view_args: dict) -> User:
     """Return the acting user if they may use a view guarded by ``permission``; raise otherwise."""
     user = current_actor()
@@ -91,7 +99,8 @@ def check_before_view() -> None:
     rule = request.url_rule
     if rule is None or request.endpoint is None:
         return
-    if request.method == "OPTIONS" and rule.provide_automatic_options:
+    # Flask sets provide_automatic_options on every rule it adds; werkzeug's Rule does not declare it.
+    if request.method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
         return
     view = current_app.view_functions.get(request.endpoint)
     view_class = getattr(view, "view_class", None)

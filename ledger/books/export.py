@@ -23,7 +23,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import IO
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -243,15 +243,15 @@ def _beancount_header(accounts: Iterable[_Account]) -> Iterable[str]:
     yield "; Amounts: GBP in pounds; time credits in minutes (commodity TCMIN). Debits are positive.\n\n"
     yield 'option "title" "Co-production ledger"\n'
     yield 'option "operating_currency" "GBP"\n\n'
-    closes = []
+    closes: list[tuple[dt.date, str]] = []
     for a in sorted(accounts, key=lambda a: (a.opened, a.name)):
         yield f"{a.opened.isoformat()} open {a.name} {UNITS[a.unit].export_commodity}\n"
         yield f"  code: {beancount_string(a.code)}\n"
         yield f"  name: {beancount_string(a.title)}\n"
         if a.closed is not None:
-            closes.append(a)
-    for a in closes:
-        yield f"{a.closed.isoformat()} close {a.name}\n"
+            closes.append((a.closed, a.name))
+    for closed, name in closes:
+        yield f"{closed.isoformat()} close {name}\n"
     yield "\n"
 
 
@@ -277,7 +277,7 @@ def _beancount_entry(e: _Entry) -> str:
 _WRITERS = {"hledger": (_hledger_header, _hledger_entry), "beancount": (_beancount_header, _beancount_entry)}
 
 
-def export_journal(session: Session, fmt: str, stream: TextIO) -> int:
+def export_journal(session: Session, fmt: str, stream: IO[str]) -> int:
     """Write every entry, in effective-date then id order, to ``stream``; return how many were written."""
     if fmt not in _WRITERS:
         raise ValidationError(f"Export format must be one of {', '.join(FORMATS)}.", fields={"format": ["invalid"]})

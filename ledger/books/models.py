@@ -13,7 +13,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -25,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ledger.db import Base, BigId
+from ledger.db import Base, BigId, UTCDateTime
 
 ACCOUNT_TYPES = ("asset", "liability", "income", "expense", "equity")
 
@@ -44,8 +43,8 @@ class Account(Base):
     type: Mapped[str] = mapped_column(String(16))
     unit: Mapped[str] = mapped_column(String(8))
     is_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class JournalEntry(Base):
@@ -53,7 +52,7 @@ class JournalEntry(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     effective_date: Mapped[dt.date] = mapped_column(Date)
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     description: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(40), default="manual")
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -121,7 +120,7 @@ class LockedPeriod(Base):
     __tablename__ = "locked_periods"
 
     month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    locked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    locked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     locked_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
@@ -155,8 +154,8 @@ class ManualEntry(Base):
     gbp_debits_pence: Mapped[int] = mapped_column(BigInteger)
     needs_second_user: Mapped[bool] = mapped_column(Boolean)
     proposed_by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    proposed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    proposed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"), unique=True)

@@ -445,8 +445,7 @@ def load_entry(session: Session, entry_id: int) -> Entry:
     return Entry(
         id=entry.id,
         effective_date=entry.effective_date,
-        # SQLite hands back naive datetimes; they were written in UTC, like PostgreSQL's.
-        recorded_at=entry.recorded_at if entry.recorded_at.tzinfo else entry.recorded_at.replace(tzinfo=dt.UTC),
+        recorded_at=entry.recorded_at,
         description=entry.description,
         kind=entry.kind,
         idempotency_key=entry.idempotency_key,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from sqlalchemy import BigInteger, cast, func, or_, select
+from sqlalchemy import BigInteger, ColumnElement, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from ledger.books.models import Account, AccountBalance, AccountDailyTotal, JournalEntry, Posting
@@ -101,28 +101,7 @@ def statement(
     if limit is not None and not 1 <= limit <= MAX_PAGE:
         raise ValidationError(f"A page holds 1 to {MAX_PAGE} lines.", fields={"limit": ["out of range"]})
     info = account_info(session, code)
-    first_day = start
-    cursor_terms = []
-    if after is None:
-        opening = balance_by_id(session, info.id, start - dt.timedelta(days=1))
-    else:
-        day, posting_id = decode_cursor(after)
-        if not start <= day <= end:
-            raise ValidationError("The page cursor is not from this statement; start again from the first page.",
-                                  fields={"after": ["invalid"]})
-        # The opening balance of a later page, in one round trip: whole days before the cursor's day from
-        # the daily totals, then that day's postings up to the cursor.
-        before_day = select(_total(_daily.c.amount)).where(
-            _daily.c.account_id == info.id, _daily.c.day < day
-        ).scalar_subquery()
-        on_day = select(_total(_postings.c.amount)).where(
-            _postings.c.account_id == info.id, _postings.c.effective_date == day, _postings.c.id <= posting_id
-        ).scalar_subquery()
-        opening = session.execute(select(before_day + on_day)).scalar_one()
-        # Start the index range at the cursor's day: with the day only inside an OR, PostgreSQL scans the
-        # account's postings from ``start`` and filters them (56,000 rows for a mid-year page of a busy account).
-        first_day = day
-        cursor_terms.append(or_(_postings.c.effective_date > day, _postings.c.id > posting_id))
+    opening, first_day, cursor_terms = _page_start(session, info.id, start, end, after)
     where = [_postings.c.account_id == info.id, _postings.c.effective_date.between(first_day, end), *cursor_terms]
     query = (
         select(_postings.c.id, _postings.c.entry_id, _postings.c.effective_date, _postings.c.amount,
@@ -149,6 +128,30 @@ def statement(
         ))
     return Statement(account=info, start=start, end=end, opening_balance=opening, lines=tuple(lines),
                      closing_balance=running, next_cursor=next_cursor)
+
+
+def _page_start(
+    session: Session, account_id: int, start: dt.date, end: dt.date, after: str | None
+) -> tuple[int, dt.date, list[ColumnElement[bool]]]:
+    """Where a page starts: its opening balance, its first day, and the terms that skip earlier pages."""
+    if after is None:
+        return balance_by_id(session, account_id, start - dt.timedelta(days=1)), start, []
+    day, posting_id = decode_cursor(after)
+    if not start <= day <= end:
+        raise ValidationError("The page cursor is not from this statement; start again from the first page.",
+                              fields={"after": ["invalid"]})
+    # The opening balance of a later page, in one round trip: whole days before the cursor's day from
+    # the daily totals, then that day's postings up to the cursor.
+    before_day = select(_total(_daily.c.amount)).where(
+        _daily.c.account_id == account_id, _daily.c.day < day
+    ).scalar_subquery()
+    on_day = select(_total(_postings.c.amount)).where(
+        _postings.c.account_id == account_id, _postings.c.effective_date == day, _postings.c.id <= posting_id
+    ).scalar_subquery()
+    opening = session.execute(select(before_day + on_day)).scalar_one()
+    # Start the index range at the cursor's day: with the day only inside an OR, PostgreSQL scans the
+    # account's postings from ``start`` and filters them (56,000 rows for a mid-year page of a busy account).
+    return opening, day, [or_(_postings.c.effective_date > day, _postings.c.id > posting_id)]
 
 
 def trial_balance(session: Session, as_of: dt.date | None = None) -> TrialBalance:

@@ -14,7 +14,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -26,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ledger.db import Base, BigId
+from ledger.db import Base, BigId, UTCDateTime
 
 CLAIM_KINDS = ("fee", "expense", "time_credit")
 STATUSES = ("draft", "submitted", "returned", "approved", "rejected", "cancelled", "paid")
@@ -79,13 +78,13 @@ class Claim(Base):
     choice: Mapped[str | None] = mapped_column(String(16))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("user_led_groups.id"))
     choice_recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    choice_recorded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    choice_recorded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     assisted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())
     submitted_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     reason: Mapped[str | None] = mapped_column(Text)
     override_reason: Mapped[str | None] = mapped_column(Text)
     policy_outcome: Mapped[str | None] = mapped_column(String(8))
@@ -148,7 +147,7 @@ class Receipt(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = mapped_column(LargeBinary)
-    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())
     uploaded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
@@ -159,7 +158,7 @@ class ClaimApproval(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    approved_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    approved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class Advance(Base):
@@ -182,4 +181,4 @@ class Advance(Base):
     settlement_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
     settlement_entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"))
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())

@@ -237,7 +237,7 @@ def payment_run(payees: int = 20) -> PaymentRunReport:
     """Return a payment run report; every seventh payee has a benefit flag."""
     rows = []
     for n in range(payees):
-        flags = ()
+        flags: tuple[BenefitFlag, ...] = ()
         if n % 7 == 3:
             flags = (
                 BenefitFlag(

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
-from ledger.documents.flowables import Column, Text
+from ledger.documents.flowables import Cell, Column, Text
 from ledger.documents.layout import Meta, Writer, build_pdf, frame_width, look
 from ledger.formatting import (
     count,
@@ -34,6 +34,7 @@ from ledger.reports.records import (
     FlagOutcome,
     ParticipantStatement,
     Payee,
+    PaymentRunPayee,
     PaymentRunReport,
     ProjectBudgetReport,
     RemittanceAdvice,
@@ -112,7 +113,21 @@ def render_remittance(doc: RemittanceAdvice, *, large_print: bool = False) -> by
             ("Paid by", _account(doc.account_last_four, doc.payment_method)),
         ]
     )
+    _remittance_paid(w, doc, large_print)
+    _remittance_redirected(w, doc, large_print)
+    _contact(w, doc.organisation)
+    meta = Meta(
+        title=f"Remittance advice {doc.run_reference}: {doc.payee.name}",
+        author=doc.organisation.name,
+        subject=f"Payment of {money(doc.total_paid)} on {long_date(doc.payment_date)} from {doc.organisation.name}",
+        header=doc.organisation.name,
+        footer=f"Remittance advice {doc.run_reference}",
+    )
+    return _build(w, meta)
 
+
+def _remittance_paid(w: Writer, doc: RemittanceAdvice, large_print: bool) -> None:
+    """What was paid to the payee, one column per kind of payment, with the total."""
     paid = [line for line in doc.lines if line.kind is not RemittanceLineKind.REDIRECTED]
     if paid:
         w.heading("What we paid for")
@@ -134,6 +149,9 @@ def render_remittance(doc: RemittanceAdvice, *, large_print: bool = False) -> by
         if doc.expenses:
             w.para("Expenses pay back actual costs. They are not a fee, and not earnings for benefits.")
 
+
+def _remittance_redirected(w: Writer, doc: RemittanceAdvice, large_print: bool) -> None:
+    """Fees the participant asked to be paid to a group, shown apart from what they were paid."""
     redirected = [line for line in doc.lines if line.kind is RemittanceLineKind.REDIRECTED]
     if redirected:
         w.heading("Paid to a group at your request")
@@ -152,16 +170,6 @@ def render_remittance(doc: RemittanceAdvice, *, large_print: bool = False) -> by
                 rows,
                 totals=["", Text("Total paid to groups", bold=True), total],
             )
-
-    _contact(w, doc.organisation)
-    meta = Meta(
-        title=f"Remittance advice {doc.run_reference}: {doc.payee.name}",
-        author=doc.organisation.name,
-        subject=f"Payment of {money(doc.total_paid)} on {long_date(doc.payment_date)} from {doc.organisation.name}",
-        header=doc.organisation.name,
-        footer=f"Remittance advice {doc.run_reference}",
-    )
-    return _build(w, meta)
 
 
 def _what_for(w: Writer, line: RemittanceLine, *, group: bool = False) -> list:
@@ -318,7 +326,7 @@ def _statement_table(w: Writer, section: StatementSection, start, end) -> None:
     if not section.lines:
         w.para("Nothing happened on this account in this period.")
     large = w.look.large_print
-    rows = []
+    rows: list[list[Cell]] = []
     for line in section.lines:
         what = (Text(f"{ENTRY_LABELS[line.kind]}: ", bold=True, new_line=True), Text(line.description))
         amount = f"{plain(line.memo_amount)}\nnot paid" if line.memo_amount else signed(line.amount)
@@ -671,7 +679,6 @@ def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = Fals
     """Render a payment run for finance staff: per payee totals, counts and benefit-check flags."""
     w = _writer(large_print, wide=True)
     w.title(f"Payment run {doc.run_reference}")
-    flagged = doc.flagged
     w.facts(
         [
             ("Status", doc.status),
@@ -679,7 +686,7 @@ def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = Fals
             ("Prepared", f"{long_date(doc.prepared_on)} by {doc.prepared_by}"),
             ("Payees", f"{len(doc.payees):,}"),
             ("Items", f"{doc.item_count:,}"),
-            ("Payees with a benefit check to look at", f"{len(flagged):,}"),
+            ("Payees with a benefit check to look at", f"{len(doc.flagged):,}"),
             ("Fees", money(doc.fees)),
             ("Expenses", money(doc.expenses)),
             ("Adjustments", money_signed(doc.adjustments)),
@@ -687,6 +694,21 @@ def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = Fals
         ],
         label_share=0.35,
     )
+    _run_payees(w, doc)
+    _run_benefit_checks(w, doc)
+    meta = Meta(
+        title=f"Payment run {doc.run_reference}",
+        author=doc.organisation.name,
+        subject=f"Payment run report: {count(len(doc.payees), 'payee')}, {money(doc.total)}, paid "
+        f"{long_date(doc.payment_date)}",
+        header=doc.organisation.name,
+        footer=f"Payment run {doc.run_reference}",
+    )
+    return _build(w, meta, wide=True)
+
+
+def _run_payees(w: Writer, doc: PaymentRunReport) -> None:
+    """One row per payee: reference, account, counts and money, and how their benefit check came out."""
     w.heading("Payees")
     columns = [
         Column("Payee", 0.65),
@@ -699,26 +721,8 @@ def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = Fals
         Column("Total", numeric=True),
         Column("Benefit check", sized=True),
     ]
-    rows = []
-    for p in doc.payees:
-        check = "OK"
-        if p.flags:
-            worst = max(p.flags, key=lambda f: f.outcome is FlagOutcome.BREACH).outcome
-            check = FLAG_OUTCOME_LABELS[worst] + ("\noverride" if all(f.override_reason for f in p.flags) else "")
-        rows.append(
-            [
-                Text(p.payee.name + (" (group)" if p.payee.is_group else "")),
-                Text(p.payee.reference),
-                f"…{p.account_last_four}" if p.account_last_four else "none",
-                f"{p.items:,}",
-                money(p.fees),
-                money(p.expenses),
-                money_signed(p.adjustments),
-                money(p.total),
-                check,
-            ]
-        )
-    totals = [
+    rows: list[list[Cell]] = [_run_payee_row(p) for p in doc.payees]
+    totals: list[Cell] = [
         Text("Total", bold=True),
         "",
         "",
@@ -731,42 +735,55 @@ def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = Fals
     ]
     w.table(columns, rows, totals=totals)
 
+
+def _run_payee_row(p: PaymentRunPayee) -> list[Cell]:
+    check = "OK"
+    if p.flags:
+        worst = max(p.flags, key=lambda f: f.outcome is FlagOutcome.BREACH).outcome
+        check = FLAG_OUTCOME_LABELS[worst] + ("\noverride" if all(f.override_reason for f in p.flags) else "")
+    return [
+        Text(p.payee.name + (" (group)" if p.payee.is_group else "")),
+        Text(p.payee.reference),
+        f"…{p.account_last_four}" if p.account_last_four else "none",
+        f"{p.items:,}",
+        money(p.fees),
+        money(p.expenses),
+        money_signed(p.adjustments),
+        money(p.total),
+        check,
+    ]
+
+
+def _run_benefit_checks(w: Writer, doc: PaymentRunReport) -> None:
+    """Every flagged benefit check, what it found and any override reason: each needs a decision."""
+    flagged = doc.flagged
     w.heading("Benefit checks to look at")
     if not flagged:
         w.para("No payment in this run takes anyone over a benefit limit.")
-    else:
-        w.para(
-            f"{count(len(flagged), 'payee')} would be affected if this run is paid on "
-            f"{long_date(doc.payment_date)}. Each needs a decision before the run is confirmed."
-        )
-        columns = [
-            Column("Payee", 0.2),
-            Column("Benefit", 0.15),
-            Column("Result", sized=True),
-            Column("What the check found", 0.4),
-            Column("Override reason", 0.25),
-        ]
-        rows = [
-            [
-                Text(p.payee.name),
-                Text(flag.benefit),
-                FLAG_OUTCOME_LABELS[flag.outcome],
-                Text(flag.message),
-                Text(flag.override_reason or "None recorded"),
-            ]
-            for p in flagged
-            for flag in p.flags
-        ]
-        w.table(columns, rows)
-    meta = Meta(
-        title=f"Payment run {doc.run_reference}",
-        author=doc.organisation.name,
-        subject=f"Payment run report: {count(len(doc.payees), 'payee')}, {money(doc.total)}, paid "
-        f"{long_date(doc.payment_date)}",
-        header=doc.organisation.name,
-        footer=f"Payment run {doc.run_reference}",
+        return
+    w.para(
+        f"{count(len(flagged), 'payee')} would be affected if this run is paid on "
+        f"{long_date(doc.payment_date)}. Each needs a decision before the run is confirmed."
     )
-    return _build(w, meta, wide=True)
+    columns = [
+        Column("Payee", 0.2),
+        Column("Benefit", 0.15),
+        Column("Result", sized=True),
+        Column("What the check found", 0.4),
+        Column("Override reason", 0.25),
+    ]
+    rows: list[list[Cell]] = [
+        [
+            Text(p.payee.name),
+            Text(flag.benefit),
+            FLAG_OUTCOME_LABELS[flag.outcome],
+            Text(flag.message),
+            Text(flag.override_reason or "None recorded"),
+        ]
+        for p in flagged
+        for flag in p.flags
+    ]
+    w.table(columns, rows)
 
 
 def _percent_used(line_budget: int, used: int) -> str:
@@ -793,39 +810,7 @@ def render_budget_report(doc: ProjectBudgetReport, *, large_print: bool = False)
     w.facts(facts, label_share=0.4)
     if doc.over_budget:
         w.para(f"The project is over budget by {money(-doc.remaining)}.", bold=True)
-    w.heading("By cost line")
-    columns = [
-        Column("Cost line"),
-        Column("Budget", numeric=True),
-        Column("Committed", numeric=True),
-        Column("Spent", numeric=True),
-        Column("Remaining", numeric=True),
-        Column("Used", numeric=True),
-    ]
-
-    def remaining(value: int) -> str:
-        return money(value) if value >= 0 else f"{money(value)}\nover budget"
-
-    rows = [
-        [
-            Text(line.name),
-            money(line.budget),
-            money(line.committed),
-            money(line.spent),
-            remaining(line.remaining),
-            _percent_used(line.budget, line.committed + line.spent),
-        ]
-        for line in doc.lines
-    ]
-    totals = [
-        Text("Total", bold=True),
-        money(doc.budget),
-        money(doc.committed),
-        money(doc.spent),
-        remaining(doc.remaining),
-        _percent_used(doc.budget, doc.committed + doc.spent),
-    ]
-    w.table(columns, rows, totals=totals)
+    _budget_lines(w, doc)
     w.para("Remaining is the budget less what is committed and what is spent.")
     for note in doc.notes:
         w.para(note)
@@ -840,3 +825,40 @@ def render_budget_report(doc: ProjectBudgetReport, *, large_print: bool = False)
         footer=f"Project budget, {long_date(doc.as_at)}",
     )
     return _build(w, meta, wide=True)
+
+
+def _remaining(value: int) -> str:
+    return money(value) if value >= 0 else f"{money(value)}\nover budget"
+
+
+def _budget_lines(w: Writer, doc: ProjectBudgetReport) -> None:
+    """Each cost line's budget, committed, spent and remaining, and how much of it is used."""
+    w.heading("By cost line")
+    columns = [
+        Column("Cost line"),
+        Column("Budget", numeric=True),
+        Column("Committed", numeric=True),
+        Column("Spent", numeric=True),
+        Column("Remaining", numeric=True),
+        Column("Used", numeric=True),
+    ]
+    rows: list[list[Cell]] = [
+        [
+            Text(line.name),
+            money(line.budget),
+            money(line.committed),
+            money(line.spent),
+            _remaining(line.remaining),
+            _percent_used(line.budget, line.committed + line.spent),
+        ]
+        for line in doc.lines
+    ]
+    totals: list[Cell] = [
+        Text("Total", bold=True),
+        money(doc.budget),
+        money(doc.committed),
+        money(doc.spent),
+        _remaining(doc.remaining),
+        _percent_used(doc.budget, doc.committed + doc.spent),
+    ]
+    w.table(columns, rows, totals=totals)

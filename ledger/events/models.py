@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ledger.db import Base, BigId
+from ledger.db import Base, BigId, UTCDateTime
 
 # What an event can be about. A record of one of these kinds is named by its id as text (a month as 2026-10).
 SUBJECTS = ("claim", "payment_run", "advance", "period", "participant", "group", "user", "api_token",
@@ -33,7 +33,7 @@ class Event(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     subject_type: Mapped[str] = mapped_column(String(24))
     subject_id: Mapped[str] = mapped_column(String(40))

@@ -54,13 +54,9 @@ def _clip(text: str | None) -> str | None:
     return None if text is None else text[:MAX_TEXT]
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def event_record(row) -> EventRecord:
     return EventRecord(
-        id=row.id, at=_aware(row.at), actor_user_id=row.actor_user_id, subject=row.subject_type,
+        id=row.id, at=row.at, actor_user_id=row.actor_user_id, subject=row.subject_type,
         subject_id=row.subject_id, action=row.action, before=row.from_status, after=row.to_status,
         reason=row.reason, note=row.note, details=row.details, participant_id=row.participant_id,
         claim_id=row.claim_id, payment_run_id=row.payment_run_id, entry_id=row.entry_id,

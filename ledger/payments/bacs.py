@@ -318,9 +318,34 @@ def write_standard18(
     Names are put into the Bacs character set and cut to 18 characters; references are put into the
     character set and must then fit in 18. Encode the result as ASCII.
     """
+    payments = list(payments)
+    processing_day = _check_file(originator, payments, payment_date, created_on, serial_number, label_width)
+    total = sum(payment.amount_pence for payment in payments)
+    sun = originator.service_user_number
+    serial = _number(serial_number, 6)
+    labels_before = [
+        f"VOL1{serial}{' ' * 31}{sun}{' ' * 32}1",
+        _header_1("HDR1", sun, serial, created_on, processing_day),
+        _header_2("HDR2"),
+        f"UHL1{julian(processing_day)}999999    00000000{WORK_CODE_DAILY}{_number(serial_number % 1000, 3)}{' ' * 40}",
+    ]
+    labels_after = [
+        _header_1("EOF1", sun, serial, created_on, processing_day),
+        _header_2("EOF2"),
+        f"UTL1{_number(total, 13)}{_number(total, 13)}{_number(1, 7)}{_number(len(payments), 7)}{' ' * 36}",
+    ]
+    lines = [label.ljust(label_width) for label in labels_before] + _data_records(originator, payments, serial)
+    lines += [label.ljust(label_width) for label in labels_after]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _check_file(
+    originator: Originator, payments: list[CreditPayment], payment_date: dt.date, created_on: dt.date,
+    serial_number: int, label_width: int,
+) -> dt.date:
+    """Refuse a file Bacs would reject, naming every problem at once; return the processing day."""
     problems: dict[str, str] = {}
     _check_originator(originator, problems)
-    payments = list(payments)
     if not payments:
         problems["payments"] = "a Bacs file needs at least one payment"
     elif len(payments) > MAX_PAYMENTS:
@@ -338,17 +363,14 @@ def write_standard18(
     processing_day = _check_dates(payment_date, created_on, problems)
     if problems or processing_day is None:
         raise _problems_error(problems)
+    return processing_day
 
-    sun = originator.service_user_number
-    serial = _number(serial_number, 6)
+
+def _data_records(originator: Originator, payments: list[CreditPayment], serial: str) -> list[str]:
+    """One credit record per payment, then the contra debiting the originator's account with the total."""
+    total = sum(payment.amount_pence for payment in payments)
     own_account = originator.sort_code + originator.account_number
     own_name = _text(bacs_name(originator.name), FIELD_LENGTH)
-    labels_before = [
-        f"VOL1{serial}{' ' * 31}{sun}{' ' * 32}1",
-        _header_1("HDR1", sun, serial, created_on, processing_day),
-        _header_2("HDR2"),
-        f"UHL1{julian(processing_day)}999999    00000000{WORK_CODE_DAILY}{_number(serial_number % 1000, 3)}{' ' * 40}",
-    ]
     records = [
         f"{p.sort_code}{p.account_number}0{CREDIT}{own_account}    {_number(p.amount_pence, 11)}{own_name}"
         f"{_text(p.reference_field, FIELD_LENGTH)}{_text(bacs_name(p.account_name), FIELD_LENGTH)}"
@@ -358,14 +380,7 @@ def write_standard18(
         f"{own_account}0{DEBIT_CONTRA}{own_account}    {_number(total, 11)}"
         f"{_text(f'PAYMENT RUN {serial}', FIELD_LENGTH)}{_text(CONTRA_REFERENCE, FIELD_LENGTH)}{own_name}"
     )
-    labels_after = [
-        _header_1("EOF1", sun, serial, created_on, processing_day),
-        _header_2("EOF2"),
-        f"UTL1{_number(total, 13)}{_number(total, 13)}{_number(1, 7)}{_number(len(payments), 7)}{' ' * 36}",
-    ]
-    lines = [label.ljust(label_width) for label in labels_before] + records
-    lines += [label.ljust(label_width) for label in labels_after]
-    return "\r\n".join(lines) + "\r\n"
+    return records
 
 
 # -- reading -----------------------------------------------------------------------------------------------
@@ -460,8 +475,33 @@ def parse_standard18(text: str) -> Standard18File:
     readers = _records(text)
     vol1, hdr1, hdr2, uhl1 = readers[:4]
     eof1, eof2, utl1 = readers[-3:]
-    data = readers[4:-3]
+    *credits, contra = readers[4:-3]
+    sun, serial, created_on, processing_day = _read_labels(vol1, hdr1, hdr2, uhl1, eof1, eof2)
+    originator, contra_pence = _read_contra(contra, sun)
+    payments = [_read_credit(reader, originator) for reader in credits]
+    debit_total, credit_total, debit_count, credit_count = _read_trailer(utl1, contra, contra_pence, payments)
+    return Standard18File(
+        service_user_number=sun,
+        serial_number=serial,
+        created_on=created_on,
+        processing_day=processing_day,
+        originator=originator,
+        payments=tuple(payments),
+        contra_pence=contra_pence,
+        debit_total_pence=debit_total,
+        credit_total_pence=credit_total,
+        debit_count=debit_count,
+        credit_count=credit_count,
+    )
 
+
+def _read_labels(
+    vol1: _Reader, hdr1: _Reader, hdr2: _Reader, uhl1: _Reader, eof1: _Reader, eof2: _Reader
+) -> tuple[str, str, dt.date, dt.date]:
+    """The volume, header and user header labels, agreeing with each other and repeated at the end.
+
+    Returns the service user number, the serial number, the creation date and the processing day.
+    """
     vol1.expect(1, 4, "VOL1", "label")
     serial = vol1.text(5, 10)
     sun = vol1.digits(42, 47, "service user number")
@@ -480,8 +520,11 @@ def parse_standard18(text: str) -> Standard18File:
     uhl1.expect(1, 4, "UHL1", "label")
     processing_day = uhl1.date(5, "processing day")
     uhl1.expect(29, 37, WORK_CODE_DAILY, "work code")
+    return sun, serial, created_on, processing_day
 
-    *credits, contra = data
+
+def _read_contra(contra: _Reader, sun: str) -> tuple[Originator, int]:
+    """The last data record: the contra debiting the originator's own account; who they are and the amount."""
     own_sort_code, own_account_number = _read_account(contra, 1)
     contra.expect(15, 17, f"0{DEBIT_CONTRA}", "account type and transaction code of the contra")
     if _read_account(contra, 18) != (own_sort_code, own_account_number):
@@ -492,25 +535,30 @@ def parse_standard18(text: str) -> Standard18File:
     if contra.text(65, 82).rstrip() != CONTRA_REFERENCE:
         raise contra.fail("the last data record should be the contra, with reference CONTRA")
     originator = Originator(sun, contra.bacs_field(83, 100, "originator's name"), own_sort_code, own_account_number)
+    return originator, contra_pence
 
-    payments = []
-    for reader in credits:
-        sort_code, account_number = _read_account(reader, 1)
-        reader.expect(15, 17, f"0{CREDIT}", "account type and transaction code (only credits are expected)")
-        if _read_account(reader, 18) != (own_sort_code, own_account_number):
-            raise reader.fail("the credit should come from the originator's account, as the contra does")
-        reader.blank(32, 35)
-        amount = int(reader.digits(36, 46, "amount"))
-        if amount <= 0:
-            raise reader.fail("a credit must be for more than zero")
-        reader.bacs_field(47, 64, "originator's name")
-        reference = reader.bacs_field(65, 82, "reference")
-        if reference == CONTRA_REFERENCE:
-            raise reader.fail("only one contra record is expected, at the end of the data records")
-        payments.append(
-            CreditPayment(sort_code, account_number, reader.bacs_field(83, 100, "account name"), amount, reference)
-        )
 
+def _read_credit(reader: _Reader, originator: Originator) -> CreditPayment:
+    """One credit record, from the originator's account, for more than zero."""
+    sort_code, account_number = _read_account(reader, 1)
+    reader.expect(15, 17, f"0{CREDIT}", "account type and transaction code (only credits are expected)")
+    if _read_account(reader, 18) != (originator.sort_code, originator.account_number):
+        raise reader.fail("the credit should come from the originator's account, as the contra does")
+    reader.blank(32, 35)
+    amount = int(reader.digits(36, 46, "amount"))
+    if amount <= 0:
+        raise reader.fail("a credit must be for more than zero")
+    reader.bacs_field(47, 64, "originator's name")
+    reference = reader.bacs_field(65, 82, "reference")
+    if reference == CONTRA_REFERENCE:
+        raise reader.fail("only one contra record is expected, at the end of the data records")
+    return CreditPayment(sort_code, account_number, reader.bacs_field(83, 100, "account name"), amount, reference)
+
+
+def _read_trailer(
+    utl1: _Reader, contra: _Reader, contra_pence: int, payments: list[CreditPayment]
+) -> tuple[int, int, int, int]:
+    """The user trailer's totals and counts, which must agree with the contra and the credits."""
     utl1.expect(1, 4, "UTL1", "label")
     debit_total = int(utl1.digits(5, 17, "debit total"))
     credit_total = int(utl1.digits(18, 30, "credit total"))
@@ -523,17 +571,4 @@ def parse_standard18(text: str) -> Standard18File:
         raise utl1.fail(f"the totals ({debit_total} debit, {credit_total} credit) should both be {total} pence")
     if (debit_count, credit_count) != (1, len(payments)):
         raise utl1.fail(f"the counts ({debit_count} debit, {credit_count} credit) should be 1 and {len(payments)}")
-
-    return Standard18File(
-        service_user_number=sun,
-        serial_number=serial,
-        created_on=created_on,
-        processing_day=processing_day,
-        originator=originator,
-        payments=tuple(payments),
-        contra_pence=contra_pence,
-        debit_total_pence=debit_total,
-        credit_total_pence=credit_total,
-        debit_count=debit_count,
-        credit_count=credit_count,
-    )
+    return debit_total, credit_total, debit_count, credit_count

@@ -14,7 +14,6 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -24,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ledger.db import Base, BigId
+from ledger.db import Base, BigId, UTCDateTime
 
 RUN_STATUSES = ("draft", "confirmed", "cancelled")
 PAYEE_KINDS = ("participant", "group")
@@ -50,14 +49,14 @@ class PaymentRun(Base):
     # Why the run went ahead although it affects someone's benefits, and who said so.
     override_reason: Mapped[str | None] = mapped_column(Text)
     override_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    override_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    override_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())
     confirmed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     bank_reference: Mapped[str | None] = mapped_column(String(100))
     cancelled_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     cancel_reason: Mapped[str | None] = mapped_column(Text)
 
 
@@ -138,4 +137,4 @@ class PaymentRunExclusion(Base):
     reason: Mapped[str] = mapped_column(String(16))
     message: Mapped[str] = mapped_column(Text)
     excluded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    excluded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    excluded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

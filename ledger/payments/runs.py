@@ -52,9 +52,9 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import CursorResult, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ledger.auth.models import User
@@ -149,12 +149,6 @@ def _is_date(value: Any) -> bool:
     return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
 
 
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment
-
-
 def _load_run(session: Session, run_id: int, *, fresh: bool = False) -> PaymentRun:
     query = select(PaymentRun).where(PaymentRun.id == run_id)
     if fresh:
@@ -175,7 +169,7 @@ def _user_name(session: Session, user_id: int | None) -> str:
 def _as_text_time(moment: dt.datetime | None) -> str:
     if moment is None:
         return "an unknown time"
-    return _aware(moment).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return moment.strftime("%Y-%m-%d %H:%M UTC")  # stored moments read back in UTC (UTCDateTime)
 
 
 def _not_draft(session: Session, run_id: int, doing: str) -> Conflict:
@@ -201,10 +195,11 @@ def _move_on(session: Session, run_id: int, action: str, **values: Any) -> str |
     lock makes the loser wait for the winner's commit, then find the status changed).
     """
     (before,) = RUN.statuses_allowing(action)
-    won = session.execute(
+    # An UPDATE's result is a CursorResult; Session.execute is typed with the general Result.
+    won = cast(CursorResult[Any], session.execute(
         update(_runs).where(_runs.c.id == run_id, _runs.c.status == before)
         .values(status=RUN.next_status(before, action), **values)
-    ).rowcount
+    )).rowcount
     return before if won == 1 else None
 
 
@@ -340,7 +335,7 @@ def _take_candidates(session: Session, cutoff_date: dt.date, paid_on: dt.date) -
     )
     if is_postgresql(session):
         query = query.with_for_update(skip_locked=True, of=_claims)
-    return session.execute(query).all()
+    return list(session.execute(query).all())
 
 
 def _payee_of(row) -> PayeeKey:
@@ -593,8 +588,8 @@ def _stale_rate_claims(session: Session, claim_ids: Iterable[int]) -> set[int]:
 def _payee_total(run: PaymentRun, key: PayeeKey, t: Mapping[str, Any], row: Any, check: BenefitCheck,
                  entry_id: int | None, stale: set[int]) -> PayeeTotal:
     kind, payee_id = key
-    set_at = _aware(row.bank_details_set_at) if row is not None else None
-    created_at = _aware(run.created_at)
+    set_at = row.bank_details_set_at if row is not None else None
+    created_at = run.created_at
     has_bank = row is not None and row.has_bank
     return PayeeTotal(
         payee_kind=kind, payee_id=payee_id, name=row.name if row is not None else f"{kind} {payee_id}",
@@ -633,7 +628,7 @@ def _summary(
     override = None
     if run.override_reason is not None:
         override = RunOverride(reason=run.override_reason, user_id=run.override_by_user_id,
-                               at=_aware(run.override_at).isoformat() if run.override_at else "")
+                               at=run.override_at.isoformat() if run.override_at else "")
     return PaymentRunSummary(
         id=run.id, reference=run.reference, status=run.status, cutoff_date=run.cutoff_date,
         requested_payment_date=run.requested_payment_date or run.payment_date, payment_date=run.payment_date,
@@ -642,10 +637,10 @@ def _summary(
         benefit_flags=sum(1 for p in payees if p.benefit_check.flagged),
         needs_override=tuple(_key(p.payee_kind, p.payee_id) for p in payees if p.benefit_check.action == "override"),
         payees=tuple(payees), left_out=_left_out(session, run.id), override=override,
-        created_by_user_id=run.created_by_user_id, created_at=_aware(run.created_at),
-        confirmed_by_user_id=run.confirmed_by_user_id, confirmed_at=_aware(run.confirmed_at),
+        created_by_user_id=run.created_by_user_id, created_at=run.created_at,
+        confirmed_by_user_id=run.confirmed_by_user_id, confirmed_at=run.confirmed_at,
         bank_reference=run.bank_reference, cancelled_by_user_id=run.cancelled_by_user_id,
-        cancelled_at=_aware(run.cancelled_at), cancel_reason=run.cancel_reason,
+        cancelled_at=run.cancelled_at, cancel_reason=run.cancel_reason,
     )
 
 
@@ -657,7 +652,7 @@ def list_payment_runs(session: Session, *, status: str | None = None, limit: int
     return [
         PaymentRunListItem(id=r.id, reference=r.reference, status=r.status, cutoff_date=r.cutoff_date,
                            payment_date=r.payment_date, total_pence=r.total_pence, item_count=r.item_count,
-                           payee_count=r.payee_count, created_at=_aware(r.created_at))
+                           payee_count=r.payee_count, created_at=r.created_at)
         for r in session.execute(query).scalars()
     ]
 

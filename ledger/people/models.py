@@ -15,7 +15,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     String,
@@ -24,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ledger.db import Base
+from ledger.db import Base, UTCDateTime
 
 PREFERRED_FORMATS = ("email", "post", "large_print", "easy_read")
 REWARD_CHOICES = ("paid_to_me", "paid_to_group", "time_credits", "decline")
@@ -36,7 +35,7 @@ class BankDetailsColumns:
     bank_details_encrypted: Mapped[str | None] = mapped_column(Text)
     bank_sort_code_last2: Mapped[str | None] = mapped_column(String(2))
     bank_account_last4: Mapped[str | None] = mapped_column(String(4))
-    bank_details_set_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    bank_details_set_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class UserLedGroup(BankDetailsColumns, Base):
@@ -52,7 +51,7 @@ class UserLedGroup(BankDetailsColumns, Base):
     postal_address: Mapped[str | None] = mapped_column(Text)
     charity_number: Mapped[str | None] = mapped_column(String(20))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
 class Participant(BankDetailsColumns, Base):
@@ -76,7 +75,7 @@ class Participant(BankDetailsColumns, Base):
     name: Mapped[str] = mapped_column(String(200))
     preferred_name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())
     phone: Mapped[str | None] = mapped_column(String(40))
     postal_address: Mapped[str | None] = mapped_column(Text)
     preferred_format: Mapped[str] = mapped_column(String(16), default="email", server_default="email")
@@ -84,7 +83,7 @@ class Participant(BankDetailsColumns, Base):
     default_reward: Mapped[str] = mapped_column(String(16), default="paid_to_me", server_default="paid_to_me")
     default_group_id: Mapped[int | None] = mapped_column(ForeignKey("user_led_groups.id"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
-    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # Optional, for the benefits evidence pack: a Fernet token only (``ledger.people.national_insurance``).
     national_insurance_number_encrypted: Mapped[str | None] = mapped_column(Text)
     national_insurance_number_masked: Mapped[str | None] = mapped_column(String(20))  # AB •• •• •• C
@@ -104,7 +103,7 @@ class BenefitDeclaration(Base):
     # A list shaped like the public calculator's "benefits" items; amounts and hours as decimal strings.
     benefits: Mapped[list] = mapped_column(JSON)
     circumstances: Mapped[str | None] = mapped_column(Text)
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())
     recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
@@ -124,7 +123,7 @@ class BankDetailChange(Base):
     group_id: Mapped[int | None] = mapped_column(ForeignKey("user_led_groups.id"), index=True)
     sort_code_last2: Mapped[str] = mapped_column(String(2))
     account_last4: Mapped[str] = mapped_column(String(4))
-    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     changed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
@@ -141,4 +140,4 @@ class PartnerOrganisation(Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     postal_address: Mapped[str | None] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())

@@ -380,7 +380,7 @@ def bank_detail_changes(
     if participant_id is not None:
         _load_participant(session, participant_id)
         where = BankDetailChange.participant_id == participant_id
-    else:
+    elif group_id is not None:
         _load_group(session, group_id)
         where = BankDetailChange.group_id == group_id
     rows = session.execute(
@@ -416,7 +416,8 @@ def bank_details_for_bank_file(
                 )
             )
             for row_id, token in rows:
-                found[(kind, row_id)] = cipher.decrypt(token)
+                if token is not None:  # the query asks only for rows that have bank details
+                    found[(kind, row_id)] = cipher.decrypt(token)
     return found
 
 
@@ -453,12 +454,12 @@ def declare_benefits(
     _load_participant(session, participant_id)
     clean = check_benefits(benefits)
     problems = checks.Problems()
-    declared_on = checks.date(problems, "declared_on", declared_on, required=True)
-    if declared_on is not None and declared_on > (today or dt.date.today()):
+    declared = checks.date(problems, "declared_on", declared_on, required=True)
+    if declared is not None and declared > (today or dt.date.today()):
         problems.add("declared_on", "Cannot be in the future.")
     note = checks.text(problems, "circumstances", circumstances, max_length=MAX_CIRCUMSTANCES)
     problems.raise_if_any()
-    row = BenefitDeclaration(participant_id=participant_id, declared_on=declared_on, benefits=clean,
+    row = BenefitDeclaration(participant_id=participant_id, declared_on=declared, benefits=clean,
                              circumstances=note, recorded_by_user_id=actor_user_id)
     session.add(row)
     session.flush()
@@ -519,7 +520,10 @@ def _load_group(session: Session, group_id: int) -> UserLedGroup:
     return row
 
 
-def _refuse_same_name(session: Session, model: type, name: str, what: str) -> None:
+_Named = type[Participant] | type[UserLedGroup] | type[PartnerOrganisation]
+
+
+def _refuse_same_name(session: Session, model: _Named, name: str, what: str) -> None:
     if session.execute(select(model.id).where(func.lower(model.name) == name.lower())).first():
         raise Conflict(f"There is already a {what} called {name}.", fields={"name": ["Already exists."]})
 

@@ -14,7 +14,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -25,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ledger.db import Base
+from ledger.db import Base, UTCDateTime
 
 ACTIVITY_KINDS = ("advisory_meeting", "interview_panel", "training_delivery", "writing", "review", "event", "other")
 REGIONS = ("london", "uk")
@@ -48,8 +47,8 @@ class Project(Base):
     project_manager_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     starts_on: Mapped[dt.date] = mapped_column(Date)
     ends_on: Mapped[dt.date | None] = mapped_column(Date)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class Activity(Base):
@@ -76,7 +75,7 @@ class Activity(Base):
     region: Mapped[str] = mapped_column(String(8))
     location: Mapped[str | None] = mapped_column(String(200))
     flat_fee_pence: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
@@ -95,7 +94,7 @@ class Attendance(Base):
     # Set only when the participant's time differed from the activity's duration (left early, stayed on).
     actual_minutes: Mapped[int | None] = mapped_column(Integer)
     with_supporter: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())
     recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
@@ -119,5 +118,5 @@ class ProjectBudgetLine(Base):
     amount_pence: Mapped[int] = mapped_column(BigInteger)
     # How the amount was reached, in words ("6 people x 4 meetings x 4 hours at £12.60"), when it was planned.
     basis: Mapped[str | None] = mapped_column(Text)
-    set_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    set_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     set_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -90,7 +90,7 @@ def _check_project(
     session: Session, values: Mapping[str, Any], problems: checks.Problems | None = None
 ) -> dict[str, Any]:
     problems = checks.Problems() if problems is None else problems
-    clean = {
+    clean: dict[str, Any] = {
         "name": checks.text(problems, "name", values.get("name"), max_length=200, required=True),
         "cost_centre": checks.text(problems, "cost_centre", values.get("cost_centre"), max_length=40, required=True),
         "budget_pence": checks.whole_number(problems, "budget_pence", values.get("budget_pence"), minimum=0,
@@ -223,12 +223,12 @@ def schedule_activity(
     """
     project = _load_project(session, project_code)
     problems = checks.Problems()
-    kind = checks.choice(problems, "kind", kind, ACTIVITY_KINDS)
-    occurs_on = checks.date(problems, "occurs_on", occurs_on, required=True)
+    checked_kind = checks.choice(problems, "kind", kind, ACTIVITY_KINDS)
+    activity_date = checks.date(problems, "occurs_on", occurs_on, required=True)
     row = Activity(
         project_id=project.id,
-        kind=kind,
-        occurs_on=occurs_on,
+        kind=checked_kind,
+        occurs_on=activity_date,
         duration_minutes=checks.whole_number(problems, "duration_minutes", duration_minutes, minimum=1,
                                              maximum=MAX_MINUTES, required=True),
         preparation_minutes=checks.whole_number(problems, "preparation_minutes", preparation_minutes, minimum=0,
@@ -240,14 +240,14 @@ def schedule_activity(
                                            maximum=MAX_FLAT_FEE_PENCE),
         created_by_user_id=actor_user_id,
     )
-    if occurs_on is not None and not (
-        project.starts_on <= occurs_on and (project.ends_on is None or occurs_on <= project.ends_on)
+    if activity_date is not None and not (
+        project.starts_on <= activity_date and (project.ends_on is None or activity_date <= project.ends_on)
     ):
         until = f" to {project.ends_on.isoformat()}" if project.ends_on else " onwards"
         problems.add("occurs_on", f"Project {project.code} runs from {project.starts_on.isoformat()}{until}.")
     problems.raise_if_any()
     if row.title is None:
-        row.title = f"{ACTIVITY_KIND_LABELS[kind]}, {occurs_on.isoformat()}"
+        row.title = f"{ACTIVITY_KIND_LABELS[row.kind]}, {row.occurs_on.isoformat()}"
     session.add(row)
     session.flush()
     return _activity_record(row, project.code)

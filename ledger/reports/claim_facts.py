@@ -34,10 +34,10 @@ def chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
 
 
 def day_of(moment: dt.datetime | None) -> dt.date | None:
-    """The UTC date of a timestamp (naive timestamps are UTC already)."""
+    """The UTC date of a timestamp (stored moments read back in UTC: ``ledger.db.UTCDateTime``)."""
     if moment is None:
         return None
-    return (moment.astimezone(dt.UTC) if moment.tzinfo else moment).date()
+    return moment.date()
 
 
 @dataclass(frozen=True, slots=True)

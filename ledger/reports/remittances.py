@@ -9,6 +9,8 @@ donations received, without saying who gave them.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -53,7 +55,9 @@ def _remittances(session: Session, run: PaymentRun, organisation: Organisation,
     rows = session.execute(items_query.order_by(PaymentRunItem.claim_id)).all()
     facts = claim_facts(session, [claim for _item, claim in rows])
     payees: dict[tuple[str, int], Payee] = {}
-    for kind, model, make in (("participant", Participant, participant_payee), ("group", UserLedGroup, group_payee)):
+    sources: tuple[tuple[str, Any, Callable[[Any], Payee]], ...] = (
+        ("participant", Participant, participant_payee), ("group", UserLedGroup, group_payee))
+    for kind, model, make in sources:
         ids = sorted({p.payee_id for p in payments if p.payee_kind == kind})
         for chunk in chunks(ids):
             payees.update(((kind, row.id), make(row)) for row in

@@ -30,15 +30,15 @@ def payment_run_report(session: Session, run_id: int, *, organisation: Organisat
     when it was confirmed), else those recorded when the payee's claims were approved.
     """
     summary = payment_run_summary(session, run_id)
-    run = session.get(PaymentRun, run_id)
+    run = session.get_one(PaymentRun, run_id)  # the summary has already refused a run that is not there
     last4 = {(p.payee_kind, p.payee_id): p.account_last4 for p in session.execute(
         select(Payment).where(Payment.run_id == run_id)).scalars()}
     claim_ids = sorted(cid for p in summary.payees for cid in p.claim_ids)
     claim_reasons: dict[int, str] = {}
     for chunk in chunks(claim_ids):
-        claim_reasons.update(session.execute(
+        claim_reasons.update((claim_id, reason) for claim_id, reason in session.execute(
             select(Claim.id, Claim.override_reason).where(Claim.id.in_(chunk), Claim.override_reason.is_not(None))
-        ).all())
+        ).all() if reason)
     payees = []
     for p in summary.payees:
         check = p.benefit_check

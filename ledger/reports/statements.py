@@ -138,7 +138,7 @@ def _statement_memos(session: Session, participant_id: int, start: dt.date, end:
         .order_by(Claim.id)
     ).scalars().all()
     facts = claim_facts(session, claims)
-    accrued = dict(session.execute(
+    accrued: dict[int | None, dt.date] = dict(session.execute(
         select(JournalEntry.id, JournalEntry.effective_date)
         .where(JournalEntry.id.in_([c.accrual_entry_id for c in claims if c.accrual_entry_id]))
     ).all()) if any(c.accrual_entry_id for c in claims) else {}
@@ -175,7 +175,8 @@ class _Describer:
         self.transfers: dict[int, tuple[TimeCreditTransfer, str | None]] = {}
         for chunk in chunks(entry_ids):
             claims = session.execute(select(Claim).where(Claim.accrual_entry_id.in_(chunk))).scalars().all()
-            self.claims.update((f.claim.accrual_entry_id, f) for f in claim_facts(session, claims).values())
+            self.claims.update((f.claim.accrual_entry_id, f) for f in claim_facts(session, claims).values()
+                               if f.claim.accrual_entry_id is not None)
             for entry_id, reference, last4 in session.execute(
                 select(Payment.entry_id, PaymentRun.reference, Payment.account_last4)
                 .join(PaymentRun, PaymentRun.id == Payment.run_id).where(Payment.entry_id.in_(chunk))

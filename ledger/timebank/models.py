@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ledger.db import Base, BigId
+from ledger.db import Base, BigId, UTCDateTime
 
 
 class TimeCreditTransfer(Base):
@@ -29,4 +29,4 @@ class TimeCreditTransfer(Base):
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     entry_id: Mapped[int] = mapped_column(BigId, ForeignKey("journal_entries.id"))
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())

@@ -152,14 +152,11 @@ def time_credit_history(session: Session, participant_id: int) -> TimeCreditHist
 
 
 def _record(row: TimeCreditTransfer, balance_minutes: int) -> TimeCreditTransferRecord:
-    created_at = row.created_at
-    if created_at is not None and created_at.tzinfo is None:
-        created_at = created_at.replace(tzinfo=dt.UTC)
     return TimeCreditTransferRecord(
         id=row.id, participant_id=row.participant_id, kind=row.kind, partner_id=row.partner_id,
         to_participant_id=row.to_participant_id, to_group_id=row.to_group_id, minutes=row.minutes,
         effective_date=row.effective_date, note=row.note, idempotency_key=row.idempotency_key,
-        entry_id=row.entry_id, created_by_user_id=row.created_by_user_id, created_at=created_at,
+        entry_id=row.entry_id, created_by_user_id=row.created_by_user_id, created_at=row.created_at,
         balance_minutes=balance_minutes,
     )
 
@@ -244,29 +241,11 @@ def _move(
     held = -balances[from_id]
 
     # Looked for after the lock: a twin request that got there first has committed by now.
-    existing = session.execute(
-        select(TimeCreditTransfer).where(TimeCreditTransfer.idempotency_key == idempotency_key)
-    ).scalar_one_or_none()
+    existing = _earlier_twin(session, idempotency_key, (participant_id, kind, target.get("partner_id"),
+                             target.get("to_participant_id"), target.get("to_group_id"), minutes, on, note))
     if existing is not None:
-        same = (existing.participant_id, existing.kind, existing.partner_id, existing.to_participant_id,
-                existing.to_group_id, existing.minutes, existing.effective_date, existing.note) == (
-            participant_id, kind, target.get("partner_id"), target.get("to_participant_id"),
-            target.get("to_group_id"), minutes, on, note)
-        if not same:
-            raise IdempotencyConflict(
-                f"The idempotency key {idempotency_key!r} was already used for a different movement "
-                f"({existing.id}); use a new key for a new movement.",
-                fields={"idempotency_key": ["reused with different content"]})
         return _record(existing, held)
-
-    if held - minutes < -overdraft_limit_minutes:
-        allowed = f" (the organisation allows going {_hours(overdraft_limit_minutes)} below zero)" \
-            if overdraft_limit_minutes else ""
-        raise InsufficientTimeCredits(
-            f"Participant {participant_id} holds {_hours(held)} of time credits: {_hours(minutes)} would take "
-            f"them to {_hours(held - minutes)}{allowed}. Nothing was moved.",
-            fields={"minutes": ["more than the balance allows"]})
-
+    _refuse_overdraft(participant_id, held, minutes, overdraft_limit_minutes)
     entry = post_entry(
         session,
         effective_date=on,
@@ -286,6 +265,34 @@ def _move(
     session.add(row)
     session.flush()
     return _record(row, held - minutes)
+
+
+def _earlier_twin(session: Session, idempotency_key: str, content: tuple) -> TimeCreditTransfer | None:
+    """The movement already made with this key, if any; the same key with different content is refused."""
+    existing = session.execute(
+        select(TimeCreditTransfer).where(TimeCreditTransfer.idempotency_key == idempotency_key)
+    ).scalar_one_or_none()
+    if existing is None:
+        return None
+    same = (existing.participant_id, existing.kind, existing.partner_id, existing.to_participant_id,
+            existing.to_group_id, existing.minutes, existing.effective_date, existing.note) == content
+    if not same:
+        raise IdempotencyConflict(
+            f"The idempotency key {idempotency_key!r} was already used for a different movement "
+            f"({existing.id}); use a new key for a new movement.",
+            fields={"idempotency_key": ["reused with different content"]})
+    return existing
+
+
+def _refuse_overdraft(participant_id: int, held: int, minutes: int, overdraft_limit_minutes: int) -> None:
+    """Refuse a movement that takes the participant further below zero than the organisation allows."""
+    if held - minutes < -overdraft_limit_minutes:
+        allowed = f" (the organisation allows going {_hours(overdraft_limit_minutes)} below zero)" \
+            if overdraft_limit_minutes else ""
+        raise InsufficientTimeCredits(
+            f"Participant {participant_id} holds {_hours(held)} of time credits: {_hours(minutes)} would take "
+            f"them to {_hours(held - minutes)}{allowed}. Nothing was moved.",
+            fields={"minutes": ["more than the balance allows"]})
 
 
 def spend_time_credits(

@@ -11,7 +11,7 @@ from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from ledger.auth import users
-from ledger.auth.access import current_actor, public, requires
+from ledger.auth.access import public, requires, signed_in_user
 from ledger.context import get_session, settings
 from ledger.web.login import SessionUser
 
@@ -83,7 +83,7 @@ def logout():
 @bp.route("/account/tokens", methods=["GET", "POST"])
 @requires("self")
 def tokens():
-    user = current_actor()
+    user = signed_in_user()
     form = TokenForm()
     new_token = None
     session = get_session()
@@ -100,7 +100,7 @@ def revoke_token(token_id: int):
     form = RevokeForm()
     if form.validate_on_submit():
         session = get_session()
-        users.revoke_token(session, current_actor().id, token_id)
+        users.revoke_token(session, signed_in_user().id, token_id)
         session.commit()
         flash("The token has been revoked; anything using it will stop working.", "info")
     return redirect(url_for("auth.tokens"))

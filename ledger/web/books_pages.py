@@ -27,7 +27,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from ledger.auth.access import current_actor, requires
+from ledger.auth.access import requires, signed_in_user
 from ledger.auth.models import User
 from ledger.auth.permissions import allowed
 from ledger.books import manual, posting, queries
@@ -84,7 +84,7 @@ class LockForm(FlaskForm):
 @bp.route("/")
 @requires("self")
 def home():
-    return render_template("home.html", user=current_actor())
+    return render_template("home.html", user=signed_in_user())
 
 
 @bp.route("/books/trial-balance")
@@ -120,7 +120,7 @@ def lock_period():
         flash("Choose a month to lock.", "error")
         return redirect(url_for("books.periods"))
     session = get_session()
-    month = posting.lock_period(session, form.month.data, actor_user_id=current_actor().id)
+    month = posting.lock_period(session, form.month.data, actor_user_id=signed_in_user().id)
     session.commit()
     flash(f"{month:%B %Y} is locked. Nothing more can be posted into it.", "info")
     return redirect(url_for("books.periods"))
@@ -147,8 +147,8 @@ def _manual_page(form: ManualEntryForm, *, problem: LedgerError | None = None, s
         rejects[reject[0]] = reject[1]
     return render_template(
         "manual_entries.html", form=form, problem=problem, waiting=waiting, recent=recent, names=names,
-        rejects=rejects, actor=current_actor(), errors=_error_list(form, problem),
-        can_post=allowed(current_actor().role_names, "books.post"),
+        rejects=rejects, actor=signed_in_user(), errors=_error_list(form, problem),
+        can_post=allowed(signed_in_user().role_names, "books.post"),
         threshold=settings().manual_entry_second_approval_above_pence,
     ), status
 
@@ -183,7 +183,7 @@ def post_manual_entry():
                                postings=tuple(lines))
     try:
         submitted = manual.submit_manual_entry(
-            session, draft, actor_user_id=current_actor().id,
+            session, draft, actor_user_id=signed_in_user().id,
             second_approval_above_pence=settings().manual_entry_second_approval_above_pence,
             time_credit_floor_minutes=settings().time_credit_overdraft_minutes)
     except _SHOWN_ON_THE_FORM as error:
@@ -259,7 +259,7 @@ def approve_manual_entry(manual_entry_id: int):
         return _manual_page(_blank_form(), status=400)
     session = get_session()
     try:
-        record = manual.approve_manual_entry(session, manual_entry_id, actor_user_id=current_actor().id,
+        record = manual.approve_manual_entry(session, manual_entry_id, actor_user_id=signed_in_user().id,
                                              time_credit_floor_minutes=settings().time_credit_overdraft_minutes)
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()
@@ -277,7 +277,7 @@ def reject_manual_entry(manual_entry_id: int):
         return _manual_page(_blank_form(), reject=(manual_entry_id, form), status=400)
     session = get_session()
     try:
-        manual.reject_manual_entry(session, manual_entry_id, actor_user_id=current_actor().id,
+        manual.reject_manual_entry(session, manual_entry_id, actor_user_id=signed_in_user().id,
                                    reason=form.reason.data)
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()

@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ledger.auth.access import current_actor, requires
+from ledger.auth.access import requires, signed_in_user
 from ledger.claims import services as claims
 from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
@@ -130,7 +130,7 @@ def approve_claim(claim_id: int):
     form = ApproveForm()
     if not form.validate_on_submit():
         return _claim_page(claim_id, approve=form, status=400)
-    session, user = get_session(), current_actor()
+    session, user = get_session(), signed_in_user()
     try:
         outcome = claims.approve_claim(session, claim_id, actor_user_id=user.id,
                                        actor_participant_id=user.participant_id, rules=settings().claim_rules,
@@ -152,7 +152,7 @@ def reject_claim(claim_id: int):
         return _claim_page(claim_id, reject=form, status=400)
     session = get_session()
     try:
-        claims.reject_claim(session, claim_id, reason=form.reason.data, actor_user_id=current_actor().id,
+        claims.reject_claim(session, claim_id, reason=form.reason.data, actor_user_id=signed_in_user().id,
                             today=todays_date(), rules=settings().claim_rules)
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()
@@ -170,7 +170,7 @@ def return_claim(claim_id: int):
         return _claim_page(claim_id, return_=form, status=400)
     session = get_session()
     try:
-        claims.return_claim(session, claim_id, reason=form.reason.data, actor_user_id=current_actor().id)
+        claims.return_claim(session, claim_id, reason=form.reason.data, actor_user_id=signed_in_user().id)
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()
         return _claim_page(claim_id, return_=form, problem=error, status=error.status)
@@ -187,7 +187,7 @@ def draft_mileage_top_up(claim_id: int):
         return _claim_page(claim_id, status=400)
     session = get_session()
     try:
-        record, _ = claims.draft_mileage_top_up(session, claim_id, actor_user_id=current_actor().id)
+        record, _ = claims.draft_mileage_top_up(session, claim_id, actor_user_id=signed_in_user().id)
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()
         return _claim_page(claim_id, problem=error, status=error.status)
@@ -235,7 +235,7 @@ def draft_payment_run():
     configured = settings()
     try:
         summary = runs.draft_payment_run(session, cutoff_date=form.cutoff_date.data,
-                                         payment_date=form.payment_date.data, actor_user_id=current_actor().id,
+                                         payment_date=form.payment_date.data, actor_user_id=signed_in_user().id,
                                          rulebook=configured.rulebook, settings=configured.policy,
                                          today=todays_date())
     except _SHOWN_ON_THE_FORM as error:
@@ -304,7 +304,7 @@ def confirm_payment_run(run_id: int):
         return _run_page(run_id, confirm=form, status=400)
     session = get_session()
     try:
-        summary = runs.confirm_payment_run(session, run_id, actor_user_id=current_actor().id,
+        summary = runs.confirm_payment_run(session, run_id, actor_user_id=signed_in_user().id,
                                            bank_reference=form.bank_reference.data,
                                            override_reason=form.override_reason.data or None)
     except _SHOWN_ON_THE_FORM as error:
@@ -324,7 +324,7 @@ def cancel_payment_run(run_id: int):
         return _run_page(run_id, cancel=form, status=400)
     session = get_session()
     try:
-        summary = runs.cancel_payment_run(session, run_id, actor_user_id=current_actor().id, reason=form.reason.data)
+        summary = runs.cancel_payment_run(session, run_id, actor_user_id=signed_in_user().id, reason=form.reason.data)
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()
         return _run_page(run_id, cancel=form, problem=error, status=error.status)
@@ -372,7 +372,7 @@ def _evidence_page(participant_id: int, *, form: EvidencePackForm | None = None,
     if form is None:
         today, signatory = todays_date(), settings().signatory
         form = EvidencePackForm(formdata=None, start=today - dt.timedelta(days=EVIDENCE_DAYS), end=today,
-                                signed_by=signatory.name or current_actor().display_name,
+                                signed_by=signatory.name or signed_in_user().display_name,
                                 role=signatory.role or "Finance officer",
                                 large_print=record.preferred_format == "large_print")
     return render_template("finance/evidence_pack.html", participant=record, form=form, problem=problem,
@@ -414,7 +414,7 @@ def save_national_insurance_number(participant_id: int):
     try:
         record = people.update_participant(
             session, participant_id, {"national_insurance_number": ni_form.national_insurance_number.data},
-            today=todays_date(), cipher=settings().bank_cipher, actor_user_id=current_actor().id)
+            today=todays_date(), cipher=settings().bank_cipher, actor_user_id=signed_in_user().id)
     except ValidationError as error:
         session.rollback()
         return _evidence_page(participant_id, ni_form=ni_form, problem=error, status=error.status)

@@ -18,7 +18,7 @@ from wtforms import DateField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
-from ledger.auth.access import current_actor, requires
+from ledger.auth.access import requires, signed_in_user
 from ledger.claims import services as claims
 from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
@@ -116,7 +116,7 @@ class ConfirmChoiceForm(FlaskForm):
 
 def _own_participant_id() -> int:
     """The signed-in user's participant record, or NotFound when their sign-in is not linked to one."""
-    participant_id = current_actor().participant_id
+    participant_id = signed_in_user().participant_id
     if participant_id is None:
         raise NotFound("Your sign-in is not linked to a participant record, so there is no money of yours to "
                        "show. If you take part in projects, ask the finance team to link it.")
@@ -224,7 +224,7 @@ def record_choice(claim_id: int):
                                           today=todays_date(), for_participant_id=participant_id)
             return _page("participant/confirm_choice.html", people.get_participant(session, participant_id),
                          claim=record, form=ConfirmChoiceForm(formdata=None), chosen=form, check=check)
-        record = claims.record_choice(session, claim_id, **values, actor_user_id=current_actor().id,
+        record = claims.record_choice(session, claim_id, **values, actor_user_id=signed_in_user().id,
                                       for_participant_id=participant_id, rules=settings().claim_rules,
                                       today=todays_date())
     except (ValidationError, Conflict, NotFound) as error:

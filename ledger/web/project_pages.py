@@ -16,7 +16,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from ledger.auth.access import current_actor, requires
+from ledger.auth.access import requires, signed_in_user
 from ledger.auth.permissions import allowed
 from ledger.books import queries
 from ledger.claims import services as claims
@@ -81,7 +81,7 @@ def list_projects():
          "fees": _books_balance(session, p.accounts.fees), "expenses": _books_balance(session, p.accounts.expenses)}
         for p in projects.list_projects(session)
     ]
-    return render_template("projects/list.html", rows=rows, today=today, me=current_actor().id)
+    return render_template("projects/list.html", rows=rows, today=today, me=signed_in_user().id)
 
 
 @bp.route("/projects/<code>")
@@ -95,7 +95,7 @@ def _project_page(code: str, *, form: ActivityForm | None = None, problem: Ledge
     session = get_session()
     record = projects.get_project(session, code)
     activities = projects.list_activities(session, record.code)
-    user = current_actor()
+    user = signed_in_user()
     return render_template(
         "projects/project.html", project=record, today=todays_date(),
         budget=project_budget_report(session, record.code, organisation=settings().organisation,
@@ -121,7 +121,7 @@ def schedule_activity(code: str):
             duration_minutes=form.duration_minutes.data, preparation_minutes=form.preparation_minutes.data or 0,
             region=form.region.data, title=form.title.data or None, location=form.location.data or None,
             flat_fee_pence=pounds_to_pence(form.flat_fee.data) if form.flat_fee.data else None,
-            actor_user_id=current_actor().id)
+            actor_user_id=signed_in_user().id)
     except ValidationError as error:
         session.rollback()
         return _project_page(code, form=form, problem=error, status=error.status)
@@ -154,7 +154,7 @@ def _activity_page(activity_id: int, *, form: AttendanceForm | None = None, prob
                    status: int = 200):
     session = get_session()
     record = projects.get_activity(session, activity_id)
-    user = current_actor()
+    user = signed_in_user()
     if form is None:
         form = AttendanceForm(formdata=None)
     form.participant_id.choices = _participant_choices(session)
@@ -186,7 +186,7 @@ def record_attendance(activity_id: int):
         record = projects.record_attendance(session, activity_id, form.participant_id.data,
                                             actual_minutes=form.actual_minutes.data,
                                             with_supporter=form.with_supporter.data,
-                                            actor_user_id=current_actor().id, today=todays_date())
+                                            actor_user_id=signed_in_user().id, today=todays_date())
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()
         return _activity_page(activity_id, form=form, problem=error, status=error.status)
@@ -203,7 +203,7 @@ def draft_fee(activity_id: int, participant_id: int):
     session = get_session()
     try:
         record, _created = claims.draft_fee_claim(session, activity_id=activity_id, participant_id=participant_id,
-                                                  actor_user_id=current_actor().id, rules=settings().claim_rules)
+                                                  actor_user_id=signed_in_user().id, rules=settings().claim_rules)
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()
         return _activity_page(activity_id, problem=error, status=error.status)
@@ -217,7 +217,7 @@ def draft_fee(activity_id: int, participant_id: int):
 def submit_claim(activity_id: int, claim_id: int):
     if not ActionForm().validate_on_submit():
         return _activity_page(activity_id, status=400)
-    session, user = get_session(), current_actor()
+    session, user = get_session(), signed_in_user()
     try:
         record = claims.submit_claim(session, claim_id, actor_user_id=user.id,
                                      actor_participant_id=user.participant_id)

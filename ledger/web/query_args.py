@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import overload
 
 from flask import request
 
 from ledger.errors import ValidationError
+
+
+@overload
+def date_arg(name: str, default: dt.date) -> dt.date: ...
+
+
+@overload
+def date_arg(name: str, default: None) -> dt.date | None: ...
 
 
 def date_arg(name: str, default: dt.date | None) -> dt.date | None:

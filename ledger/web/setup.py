@@ -73,62 +73,29 @@ def init_app(app: Flask) -> None:
     app.extensions["csrf"] = csrf
     login.init_app(app)
     app.before_request(check_before_view)
+    _template_words(app)
+    app.register_blueprint(auth_pages.bp)
+    app.register_blueprint(books_pages.bp)
+    app.register_blueprint(participant_pages.bp)
+    app.register_blueprint(finance_pages.bp)
+    app.register_blueprint(project_pages.bp)
+    _error_handlers(app)
 
+
+def _template_words(app: Flask) -> None:
+    """What every template can use: the acting user, the navigation, the labels and the formatting."""
     app.jinja_env.globals.update(current_actor=current_actor, nav_links=nav_links,
                                  amount_in_unit=formatting.amount_in_unit, who_to_ask=who_to_ask)
     app.jinja_env.globals.update(LABEL_GLOBALS)
     app.jinja_env.filters.update(long_date=formatting.long_date, money=formatting.money,
                                  hours=formatting.hours)
 
-    app.register_blueprint(auth_pages.bp)
-    app.register_blueprint(books_pages.bp)
-    app.register_blueprint(participant_pages.bp)
-    app.register_blueprint(finance_pages.bp)
-    app.register_blueprint(project_pages.bp)
 
-    def wants_json() -> bool:
-        return request.path.startswith("/api/")
-
-    @app.errorhandler(LedgerError)
-    def _ledger_error(error: LedgerError):
-        if wants_json():
-            response = jsonify(error.to_dict())
-            response.status_code = error.status
-            if isinstance(error, AuthenticationRequired):
-                response.headers["WWW-Authenticate"] = "Bearer"
-            return response
-        if isinstance(error, AuthenticationRequired):
-            return redirect(url_for("auth.login", next=request.full_path))
-        return render_template("error.html", message=error.message, status=error.status), error.status
-
-    @app.errorhandler(CSRFError)
-    def _csrf_error(error: CSRFError):
-        flash("Your form had expired. Please try again.", "error")
-        return render_template("error.html", message=error.description, status=400), 400
-
-    @app.errorhandler(422)
-    def _unprocessable(error: HTTPException):
-        # webargs/marshmallow validation: report each bad field as a 400 in the one error shape.
-        messages = getattr(error, "data", {}).get("messages", {})
-        fields: dict[str, list[str]] = {}
-        for _location, errors in messages.items():
-            for name, found in _flatten(errors).items():
-                fields.setdefault(name, []).extend(found)
-        names = ", ".join(sorted(str(k) for k in fields)) or "the request"
-        body = {"error": {"code": "validation_error", "message": f"Please correct: {names}.", "fields": fields}}
-        return jsonify(body), 400
-
-    def _http_error(error: HTTPException):
-        if wants_json():
-            body = {"error": {"code": error.name.lower().replace(" ", "_"), "message": error.description}}
-            # webargs refusing the body as a whole (not JSON at all) says so in ``data.messages``.
-            messages = (getattr(error, "data", None) or {}).get("messages") or {}
-            said = [str(m) for found in messages.values() if isinstance(found, list | tuple) for m in found]
-            if said:
-                body["error"]["message"] = " ".join(said)
-            return jsonify(body), error.code
-        return render_template("error.html", message=error.description, status=error.code), error.code
-
+def _error_handlers(app: Flask) -> None:
+    """One answer per kind of error: the JSON error shape for the API, a page for everyone else."""
+    app.register_error_handler(LedgerError, _ledger_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(422, _unprocessable)
     # Registered per status code: flask-smorest's Api, set up after this, registers its own handler
     # for HTTPException, which would otherwise answer page visitors (a mistyped URL) with bare JSON.
     # Code-specific handlers win over class handlers, and CSRFError's (a 400 subclass) over both.
@@ -136,11 +103,57 @@ def init_app(app: Flask) -> None:
     for code in default_exceptions:
         if code != 422:
             app.register_error_handler(code, _http_error)
+    app.register_error_handler(Exception, _unexpected)
 
-    @app.errorhandler(Exception)
-    def _unexpected(error: Exception):
-        log.exception("unexpected error")
-        message = "Something went wrong on our side. Nothing was changed; please try again."
-        if wants_json():
-            return jsonify({"error": {"code": "internal_error", "message": message}}), 500
-        return render_template("error.html", message=message, status=500), 500
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _ledger_error(error: LedgerError):
+    if _wants_json():
+        response = jsonify(error.to_dict())
+        response.status_code = error.status
+        if isinstance(error, AuthenticationRequired):
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    if isinstance(error, AuthenticationRequired):
+        return redirect(url_for("auth.login", next=request.full_path))
+    return render_template("error.html", message=error.message, status=error.status), error.status
+
+
+def _csrf_error(error: CSRFError):
+    flash("Your form had expired. Please try again.", "error")
+    return render_template("error.html", message=error.description, status=400), 400
+
+
+def _unprocessable(error: HTTPException):
+    # webargs/marshmallow validation: report each bad field as a 400 in the one error shape.
+    messages = getattr(error, "data", {}).get("messages", {})
+    fields: dict[str, list[str]] = {}
+    for _location, errors in messages.items():
+        for name, found in _flatten(errors).items():
+            fields.setdefault(name, []).extend(found)
+    names = ", ".join(sorted(str(k) for k in fields)) or "the request"
+    body = {"error": {"code": "validation_error", "message": f"Please correct: {names}.", "fields": fields}}
+    return jsonify(body), 400
+
+
+def _http_error(error: HTTPException):
+    if _wants_json():
+        body = {"error": {"code": error.name.lower().replace(" ", "_"), "message": error.description}}
+        # webargs refusing the body as a whole (not JSON at all) says so in ``data.messages``.
+        messages = (getattr(error, "data", None) or {}).get("messages") or {}
+        said = [str(m) for found in messages.values() if isinstance(found, list | tuple) for m in found]
+        if said:
+            body["error"]["message"] = " ".join(said)
+        return jsonify(body), error.code
+    return render_template("error.html", message=error.description, status=error.code), error.code
+
+
+def _unexpected(error: Exception):
+    log.exception("unexpected error")
+    message = "Something went wrong on our side. Nothing was changed; please try again."
+    if _wants_json():
+        return jsonify({"error": {"code": "internal_error", "message": message}}), 500
+    return render_template("error.html", message=message, status=500), 500
