@@ -7,6 +7,7 @@ encryption key for bank details, so a forgotten setting cannot leak sessions or 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -26,6 +27,35 @@ OPTIONAL_TEXT_SETTINGS = ("ORGANISATION_CHARITY_NUMBER", "EVIDENCE_SIGNATORY_NAM
 
 def default_sqlite_url(instance_path: str) -> str:
     return "sqlite:///" + str(Path(instance_path) / "ledger.sqlite3")
+
+
+#: Settings no environment changes: cookies, CSRF and the API's description.
+FIXED_SETTINGS: dict = {
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "API_TITLE": "Co-production payments ledger",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+}
+
+
+def _organisation_settings(env: Mapping[str, str]) -> dict:
+    """Who the organisation is, as printed on letters and statements, and who else a person can ask."""
+    return {
+        "ORGANISATION_NAME": env.get("ORGANISATION_NAME", "Demo Council Adult Social Care"),
+        # Printed on letters and statements: lines separated by ";".
+        "ORGANISATION_ADDRESS": env.get("ORGANISATION_ADDRESS", "Town Hall;Upper Street;London N1 2UD"),
+        "ORGANISATION_CONTACT": env.get("ORGANISATION_CONTACT",
+                                        "Co-production payments team;020 7946 0000;payments@council.example"),
+        **{name: env.get(name) or None for name in OPTIONAL_TEXT_SETTINGS},
+        # Who else a participant (and finance) can ask when a benefit check relies on a figure not verified:
+        # independent welfare-rights advice, named on the choice pages beside the organisation's contact.
+        "WELFARE_RIGHTS_ADVICE": env.get("WELFARE_RIGHTS_ADVICE",
+                                         "Citizens Advice, 0800 144 8848, citizensadvice.org.uk"),
+    }
 
 
 def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
@@ -52,16 +82,7 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "BACS_ORIGINATOR_NAME": env.get("BACS_ORIGINATOR_NAME", "DEMO COUNCIL"),
         "BACS_ORIGINATOR_SORT_CODE": env.get("BACS_ORIGINATOR_SORT_CODE", "200000"),
         "BACS_ORIGINATOR_ACCOUNT": env.get("BACS_ORIGINATOR_ACCOUNT", "12345678"),
-        "ORGANISATION_NAME": env.get("ORGANISATION_NAME", "Demo Council Adult Social Care"),
-        # Printed on letters and statements: lines separated by ";".
-        "ORGANISATION_ADDRESS": env.get("ORGANISATION_ADDRESS", "Town Hall;Upper Street;London N1 2UD"),
-        "ORGANISATION_CONTACT": env.get("ORGANISATION_CONTACT",
-                                        "Co-production payments team;020 7946 0000;payments@council.example"),
-        **{name: env.get(name) or None for name in OPTIONAL_TEXT_SETTINGS},
-        # Who else a participant (and finance) can ask when a benefit check relies on a figure not verified:
-        # independent welfare-rights advice, named on the choice pages beside the organisation's contact.
-        "WELFARE_RIGHTS_ADVICE": env.get("WELFARE_RIGHTS_ADVICE",
-                                         "Citizens Advice, 0800 144 8848, citizensadvice.org.uk"),
+        **_organisation_settings(env),
         # The organisation's chosen basis for hourly fees: real_living_wage, national_living_wage, organisation.
         "PAY_BASIS": env.get("PAY_BASIS", "real_living_wage"),
         # The day the app takes as today (an ISO date), for a demonstration of a past month or a test; unset in
@@ -75,14 +96,7 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "PUBLIC_API_RATE_LIMIT": int(env.get("PUBLIC_API_RATE_LIMIT", "60")),
         "PUBLIC_API_RATE_WINDOW_SECONDS": int(env.get("PUBLIC_API_RATE_WINDOW_SECONDS", "60")),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        "WTF_CSRF_TIME_LIMIT": None,
-        "API_TITLE": "Co-production payments ledger",
-        "API_VERSION": "v1",
-        "OPENAPI_VERSION": "3.0.3",
-        "OPENAPI_URL_PREFIX": "/api/v1",
-        "OPENAPI_JSON_PATH": "openapi.json",
+        **FIXED_SETTINGS,
     }
     if overrides:
         settings.update(overrides)
