@@ -403,7 +403,8 @@ def _aware(moment: dt.datetime | None) -> dt.datetime | None: ...
 
 
 def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    """A moment without a zone is UTC; a moment that is always there stays typed as always there."""
+    """A moment without a zone is UTC. The overloads keep a moment that is always there (when it was proposed)
+    from reading as one that may be missing."""
     return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 

@@ -213,7 +213,7 @@ def claim_records(session: Session, claims: Sequence[Claim]) -> list[ClaimRecord
     part_claims: dict[int, list[int]] = {}
     for part_id, whole_id in session.execute(
             select(Claim.id, Claim.part_of_claim_id).where(Claim.part_of_claim_id.in_(ids)).order_by(Claim.id)):
-        if whole_id is not None:  # always: only parts are selected, but the column allows a claim that is none
+        if whole_id is not None:  # always, as only parts are selected; the column itself may be empty
             part_claims.setdefault(whole_id, []).append(part_id)
     approvers: dict[int, list[int]] = {}
     for claim_id, user_id in session.execute(
