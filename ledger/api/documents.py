@@ -19,7 +19,7 @@ from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ledger.auth.access import current_actor, requires, signed_in_user
+from ledger.auth.access import requires, signed_in_user
 from ledger.auth.permissions import allowed
 from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
@@ -263,7 +263,7 @@ def evidence_pack_pdf(args, participant_id):
 def default_signatory(staff: bool) -> tuple[str, str]:
     """Who signs by default: the organisation's named officer, else the finance user asking, else the team."""
     signatory, organisation = settings().signatory, _organisation()
-    return (signatory.name or (current_actor().display_name if staff else "Finance team"),
+    return (signatory.name or (signed_in_user().display_name if staff else "Finance team"),
             signatory.role or ("Finance officer" if staff else organisation.name))
 
 

@@ -36,8 +36,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, cast, overload
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -319,10 +320,11 @@ def _locked(session: Session, manual_entry_id: int) -> ManualEntry:
 
 def _move(session: Session, row: ManualEntry, action: str, after: str, actor_user_id: int, **values) -> None:
     """Change the status only from one that allows the action, so two decisions at once cannot both win."""
-    changed = session.execute(
+    # An UPDATE's result is a CursorResult; Session.execute is typed with the general Result.
+    changed = cast(CursorResult[Any], session.execute(
         update(_manual).where(_manual.c.id == row.id, _manual.c.status.in_(MANUAL_ENTRY.statuses_allowing(action)))
         .values(status=after, decided_by_user_id=actor_user_id, decided_at=dt.datetime.now(dt.UTC), **values)
-    ).rowcount
+    )).rowcount
     if changed != 1:
         raise Conflict("Someone else decided this manual journal entry meanwhile; reload to see what they did.")
     session.expire(row)
@@ -392,7 +394,17 @@ def _by_key(session: Session, key: str) -> ManualEntry | None:
     return session.execute(select(ManualEntry).where(ManualEntry.idempotency_key == key)).scalar_one_or_none()
 
 
+@overload
+def _aware(moment: dt.datetime) -> dt.datetime: ...
+
+
+@overload
+def _aware(moment: dt.datetime | None) -> dt.datetime | None: ...
+
+
 def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    """A moment without a zone is UTC. The overloads keep a moment that is always there (when it was proposed)
+    from reading as one that may be missing."""
     return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 

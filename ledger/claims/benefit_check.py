@@ -118,9 +118,11 @@ def payments_around(
     for claim, worked in rows:
         if claim.id in excluded:
             continue
-        received = claim.paid_on if claim.status not in workflow.OWED else expected_payment_date
-        if claim.status in workflow.OWED and claim.payable_from is not None:
-            received = max(received, claim.payable_from)  # a part paid later is received then, not now
+        received: dt.date | None = claim.paid_on
+        if claim.status in workflow.OWED:
+            received = expected_payment_date
+            if claim.payable_from is not None:
+                received = max(expected_payment_date, claim.payable_from)  # a part paid later is received then
         if received is None or not since <= received <= until:
             continue
         if claim.status in workflow.OWED:

@@ -44,9 +44,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import replace as dataclass_replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -121,6 +121,7 @@ _MILES = re.compile(r"^\d{1,6}(\.\d{1,2})?$")
 # and approve it only with a reason.
 FLAT_FEE_BELOW_MINIMUM = ("refuse", "override")
 MIN_OVERRIDE_REASON = 10
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +213,8 @@ def claim_records(session: Session, claims: Sequence[Claim]) -> list[ClaimRecord
     part_claims: dict[int, list[int]] = {}
     for part_id, whole_id in session.execute(
             select(Claim.id, Claim.part_of_claim_id).where(Claim.part_of_claim_id.in_(ids)).order_by(Claim.id)):
-        part_claims.setdefault(whole_id, []).append(part_id)
+        if whole_id is not None:  # always, as only parts are selected; the column itself may be empty
+            part_claims.setdefault(whole_id, []).append(part_id)
     approvers: dict[int, list[int]] = {}
     for claim_id, user_id in session.execute(
         select(ClaimApproval.claim_id, ClaimApproval.user_id).where(ClaimApproval.claim_id.in_(ids))
@@ -239,7 +241,7 @@ def claim_records(session: Session, claims: Sequence[Claim]) -> list[ClaimRecord
             top_up_claim_ids=tuple(top_ups.get(c.id, ([], 0))[0]), topped_up_pence=top_ups.get(c.id, ([], 0))[1],
             rest=c.rest, rest_pence=c.rest_pence, later_on=c.later_on, payable_from=c.payable_from,
             part_of_claim_id=c.part_of_claim_id, part_claim_ids=tuple(part_claims.get(c.id, ())),
-            parts=_parts_of(c, groups.get(c.group_id)) if c.kind == "fee" else (),
+            parts=_parts_of(c, None if c.group_id is None else groups.get(c.group_id)) if c.kind == "fee" else (),
         )
         for c in claims
     ]
@@ -313,11 +315,11 @@ def _activity(session: Session, activity_id: int) -> Activity:
 def _project_for(session: Session, project_code: str | None, activity: Activity | None) -> Project:
     """The project a claim is for: the activity's, or the one named (which must agree with the activity)."""
     if activity is not None:
-        project = session.get(Project, activity.project_id)
-        if project_code and normalise_code(project_code) != project.code:
-            raise ValidationError(f"Activity {activity.id} belongs to project {project.code}, not {project_code}.",
+        of_activity = session.get_one(Project, activity.project_id)
+        if project_code and normalise_code(project_code) != of_activity.code:
+            raise ValidationError(f"Activity {activity.id} belongs to project {of_activity.code}, not {project_code}.",
                                   fields={"project_code": ["Does not match the activity's project."]})
-        return project
+        return of_activity
     if not project_code:
         raise ValidationError("Say which project (or activity) the claim is for.",
                               fields={"project_code": ["Give a project code or an activity id."]})
@@ -822,9 +824,10 @@ def _checked_choice(session: Session, claim: Claim, *, choice: Any, amount: Any,
 
 
 def _chosen_parts(session: Session, claim: Claim, chosen: _Chosen) -> tuple[ClaimPart, ...]:
-    group = session.get(UserLedGroup, chosen.group_id).name if chosen.group_id is not None else None
+    group = session.get_one(UserLedGroup, chosen.group_id).name if chosen.group_id is not None else None
     return fee_parts(choice=chosen.choice, offered_pence=claim.offered_pence,
-                     amount_pence=chosen.amount_pence if chosen.choice == "take_less" else claim.offered_pence,
+                     # only taking less sets an amount; fee_parts reads it for nothing else
+                     amount_pence=claim.offered_pence if chosen.amount_pence is None else chosen.amount_pence,
                      worked_minutes=claim.worked_minutes, time_minutes=chosen.rest_minutes, rest=chosen.rest,
                      rest_pence=chosen.rest_pence, group_id=chosen.group_id, group=group, later_on=chosen.later_on)
 
@@ -912,7 +915,7 @@ def preview_choice(
     received = earliest_payment_date(today)
     action, policy = _check_as(session, claim, probe, rules, received)
     later_action = later_policy = None
-    if chosen.rest == "later":
+    if chosen.later_on is not None:  # the rest is paid later (only then is there a day for it)
         rest_probe = Claim(kind="fee", choice="take", offered_pence=chosen.rest_pence, amount_pence=chosen.rest_pence,
                            time_minutes=0, participant_id=claim.participant_id)
         later_action, later_policy = _check_as(session, claim, rest_probe, rules,
@@ -986,8 +989,8 @@ def _rate_today(session: Session, claim: Claim, rules: ClaimRules, today: dt.dat
     """
     if claim.rate_pence is None or claim.activity_id is None:
         return [], None
-    activity = session.get(Activity, claim.activity_id)
-    participant = session.get(Participant, claim.participant_id)
+    activity = session.get_one(Activity, claim.activity_id)
+    participant = session.get_one(Participant, claim.participant_id)
     try:
         rate = pay.hourly_rate(rules.rulebook, activity.occurs_on, basis=rules.pay_basis, region=activity.region,
                                date_of_birth=participant.date_of_birth)
@@ -1153,13 +1156,21 @@ def _accrual_date(session: Session, claim: Claim, today: dt.date) -> dt.date:
     """Accrue on the activity's date, or today if that month is locked (a correction of an earlier month)."""
     if claim.activity_id is None:
         return today
-    day = session.get(Activity, claim.activity_id).occurs_on
+    day = session.get_one(Activity, claim.activity_id).occurs_on
     return today if session.get(LockedPeriod, day.replace(day=1)) is not None else day
+
+
+def _recorded_with_choice(value: _T | None, claim: Claim, what: str) -> _T:
+    """A detail the participant's choice always records (the group a fee is given to, what is left of a fee
+    taken in part): without it the claim is broken, and nothing is posted for it."""
+    if value is None:
+        raise LookupError(f"Claim {claim.id} has no {what}, which recording its choice always sets.")
+    return value
 
 
 def _accrue(session: Session, claim: Claim, today: dt.date, actor: int | None) -> int | None:
     """Post what approving the claim owes; None for a declined fee, which owes nothing."""
-    project = project_accounts(session.get(Project, claim.project_id).code)
+    project = project_accounts(session.get_one(Project, claim.project_id).code)
     person = participant_accounts(claim.participant_id)
     advance = None
     if claim.kind == "time_credit" or claim.choice == "time_credits":
@@ -1183,7 +1194,8 @@ def _accrue(session: Session, claim: Claim, today: dt.date, actor: int | None) -
         return None
     else:
         kind = "fee_redirected" if claim.choice == "redirect" else "fee_approved"
-        payee = group_accounts(claim.group_id).owed if claim.choice == "redirect" else person.owed
+        payee = (group_accounts(_recorded_with_choice(claim.group_id, claim, "group")).owed
+                 if claim.choice == "redirect" else person.owed)
         postings = [PostingLine(project.fees, claim.amount_pence, "GBP"),
                     PostingLine(payee, -claim.amount_pence, "GBP",
                                 kind=PostingKind.REDIRECTED if claim.choice == "redirect" else PostingKind.FEE)]
@@ -1209,14 +1221,15 @@ def _accrue_split(session: Session, claim: Claim, today: dt.date, actor: int | N
     later is a claim of its own (drafted and submitted now, approved on its own benefit check). The part for
     a group is a claim of its own too, accrued in this same entry, so that a payment run pays the group.
     """
-    project = project_accounts(session.get(Project, claim.project_id).code)
+    project = project_accounts(session.get_one(Project, claim.project_id).code)
     person = participant_accounts(claim.participant_id)
     day = _accrual_date(session, claim, today)
-    given = claim.rest_pence if claim.rest == "redirect" else 0
+    given = _recorded_with_choice(claim.rest_pence, claim, "rest of the fee") if claim.rest == "redirect" else 0
     postings = [PostingLine(project.fees, claim.amount_pence + given, "GBP"),
                 PostingLine(person.owed, -claim.amount_pence, "GBP", kind=PostingKind.FEE)]
     if given:
-        postings.append(PostingLine(group_accounts(claim.group_id).owed, -given, "GBP", kind=PostingKind.REDIRECTED))
+        group = group_accounts(_recorded_with_choice(claim.group_id, claim, "group"))
+        postings.append(PostingLine(group.owed, -given, "GBP", kind=PostingKind.REDIRECTED))
     entry = post_entry(session, effective_date=day, description=claim.description, postings=postings,
                        idempotency_key=f"claim:{claim.id}:accrual", actor_user_id=actor,
                        kind="fee_redirected" if given else "fee_approved")
@@ -1236,13 +1249,14 @@ def _draft_part_claim(session: Session, claim: Claim, entry_id: int | None, acto
     """The claim for the rest of a fee: given to a group (approved with the fee, in its entry), or paid later
     (submitted for approval now, payable from the day asked for)."""
     given = claim.rest == "redirect"
-    group = session.get(UserLedGroup, claim.group_id).name if given else None
+    group = session.get_one(UserLedGroup, claim.group_id).name if given else None
+    rest_pence = _recorded_with_choice(claim.rest_pence, claim, "rest of the fee")
     part = Claim(
         participant_id=claim.participant_id, project_id=claim.project_id, activity_id=claim.activity_id,
         kind="fee", status="draft", idempotency_key=f"part:claim:{claim.id}:{claim.rest}",
         description=(f"{claim.description}: the rest, given to {group}" if given else
                      f"{claim.description}: the rest, paid on or after {claim.later_on:%d %B %Y}")[:500],
-        offered_pence=claim.rest_pence, amount_pence=claim.rest_pence, time_minutes=0,
+        offered_pence=rest_pence, amount_pence=rest_pence, time_minutes=0,
         choice="redirect" if given else "take", group_id=claim.group_id if given else None,
         choice_recorded_by_user_id=claim.choice_recorded_by_user_id, choice_recorded_at=claim.choice_recorded_at,
         assisted=claim.assisted, created_by_user_id=claim.created_by_user_id,
@@ -1251,7 +1265,7 @@ def _draft_part_claim(session: Session, claim: Claim, entry_id: int | None, acto
     )
     session.add(part)
     session.flush()
-    _event(session, part, "draft", None, actor, note=f"The rest of claim {claim.id}: {gbp(claim.rest_pence)} "
+    _event(session, part, "draft", None, actor, note=f"The rest of claim {claim.id}: {gbp(rest_pence)} "
            + (f"given to {group}" if given else f"paid on or after {claim.later_on:%d %B %Y}"))
     _transition(session, part, "submit", actor, note="Asked for by the participant's choice on claim "
                 f"{claim.id}")
@@ -1456,11 +1470,13 @@ def _reprice_open_claim(session: Session, claim: Claim, changes: Sequence[LineRe
     """Raise an open claim's mileage lines and totals to their new price; clear any first approval."""
     before = claim.offered_pence
     for change in changes:
-        session.get(ExpenseLine, change.line_id).amount_pence = change.due_pence
+        session.get_one(ExpenseLine, change.line_id).amount_pence = change.due_pence
     difference = sum(c.difference_pence for c in changes)
     claim.offered_pence += difference
     claim.amount_pence += difference
-    cleared = session.execute(delete(ClaimApproval).where(ClaimApproval.claim_id == claim.id)).rowcount
+    # A DELETE's result is a CursorResult; Session.execute is typed with the general Result.
+    cleared = cast(CursorResult[Any], session.execute(
+        delete(ClaimApproval).where(ClaimApproval.claim_id == claim.id))).rowcount
     _event(session, claim, "reprice", claim.status, actor,
            note=f"Mileage repriced. {why}: {_repriced_lines(changes)}. Total {gbp(before)} to "
                 f"{gbp(claim.offered_pence)}." + (" The first approval is cleared: what was approved has changed."
@@ -1634,7 +1650,8 @@ def _surplus_postings(session: Session, advance: Advance, how: str, surplus: int
     elif how == "netted":
         debit = PostingLine(person.owed, surplus, "GBP", kind=PostingKind.EXPENSE)
     else:
-        debit = PostingLine(project_accounts(session.get(Project, advance.project_id).code).expenses, surplus, "GBP")
+        debit = PostingLine(project_accounts(session.get_one(Project, advance.project_id).code).expenses, surplus,
+                            "GBP")
     kind = PostingKind.ADVANCE_SURPLUS_KEPT if how == "kept" else PostingKind.ADVANCE_REPAID
     return [debit, PostingLine(person.advance, -surplus, "GBP", kind=kind)]
 
@@ -1687,7 +1704,7 @@ def advance_record(session: Session, advance: Advance) -> AdvanceRecord:
     used = _used(session, advance) if settled else None
     return AdvanceRecord(
         id=advance.id, participant_id=advance.participant_id,
-        project_code=session.get(Project, advance.project_id).code, amount_pence=advance.amount_pence,
+        project_code=session.get_one(Project, advance.project_id).code, amount_pence=advance.amount_pence,
         paid_on=advance.paid_on, status=advance.status, paid_entry_id=advance.paid_entry_id,
         settlement_claim_id=advance.settlement_claim_id, settlement_entry_id=advance.settlement_entry_id,
         used_pence=used, surplus_pence=None if used is None else advance.amount_pence - used,

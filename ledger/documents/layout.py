@@ -11,6 +11,7 @@ import functools
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4, landscape
@@ -168,7 +169,7 @@ def _page_canvas(the_look: Look, meta: Meta) -> Callable[..., Canvas]:
     class PageCanvas(Canvas):
         """A canvas that holds pages back until the end, to print "Page X of Y" on each."""
 
-        def __init__(self, *args, **kwargs):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict] = []
 

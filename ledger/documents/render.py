@@ -444,7 +444,7 @@ def _annual_payments(w: Writer, doc: AnnualSummary) -> None:
         cols.append(Column("Expenses", numeric=True))
         if w.look.large_print:
             cols = [Column("Payment"), *cols[2:]]
-        rows = []
+        rows: list[list[Cell]] = []
         for line in doc.lines:
             figures = [money(line.fees)]
             if extra:
@@ -623,11 +623,11 @@ def _period_table(w: Writer, benefit: BenefitEvidence) -> None:
     columns = [Column(name.capitalize()), *(Column(title, numeric=True) for title, _ in figures)]
     if hours:
         columns.append(Column("Hours worked", numeric=True))
-    rows = []
+    rows: list[list[Cell]] = []
     for period in benefit.periods:
         extras = _period_extras(name, period)
         what = (Text(date_range(period.start, period.end)), *(Text(extra, new_line=True) for extra in extras))
-        row = [what, *(money(getattr(period, attribute)) for _, attribute in figures)]
+        row: list[Cell] = [what, *(money(getattr(period, attribute)) for _, attribute in figures)]
         if hours:
             row.append(duration(period.minutes_worked) if period.minutes_worked is not None else "")
         rows.append(row)
@@ -660,7 +660,7 @@ def _item_rows(w: Writer, items) -> None:
     else:
         columns = [Column("Date received", sized=True), Column("What for"), Column("Type", sized=True),
                    Column("Amount", numeric=True)]
-    rows = []
+    rows: list[list[Cell]] = []
     for item in items:
         kind = EVIDENCE_KIND_LABELS[item.kind]
         if large:

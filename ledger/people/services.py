@@ -238,10 +238,8 @@ def update_participant(
         raise ValidationError(f"These cannot be changed here: {', '.join(unknown)}.",
                               fields={k: ["Unknown field."] for k in unknown})
     row = _load_participant(session, participant_id)
-    if NI_FIELD in changes:  # checked first: a wrong number changes nothing
-        number = normalise_national_insurance_number(changes[NI_FIELD])
-        if cipher is None:
-            raise ConfigurationError("A National Insurance number needs the key that encrypts personal details.")
+    # checked first: a wrong number changes nothing
+    ni_change = _national_insurance_change(changes[NI_FIELD], cipher) if NI_FIELD in changes else None
     values = {field: getattr(row, field) for field in PARTICIPANT_FIELDS}
     values.update({k: v for k, v in changes.items() if k not in ("is_active", NI_FIELD)})
     if values["default_reward"] != "paid_to_group" and "default_group_id" not in changes:
@@ -255,10 +253,19 @@ def update_participant(
     for field, value in clean.items():
         setattr(row, field, value)
     row.updated_at = now or _utcnow()
-    if NI_FIELD in changes:
-        _store_national_insurance_number(session, row, cipher, number, actor_user_id, row.updated_at)
+    if ni_change is not None:
+        ni_cipher, number = ni_change
+        _store_national_insurance_number(session, row, ni_cipher, number, actor_user_id, row.updated_at)
     session.flush()
     return participant_record(row)
+
+
+def _national_insurance_change(value: object, cipher: BankCipher | None) -> tuple[BankCipher, str | None]:
+    """The number to keep (None to forget it) and the key to keep it with, refusing before anything changes."""
+    number = normalise_national_insurance_number(value)
+    if cipher is None:
+        raise ConfigurationError("A National Insurance number needs the key that encrypts personal details.")
+    return cipher, number
 
 
 def _store_national_insurance_number(session: Session, row: Participant, cipher: BankCipher, number: str | None,

@@ -165,7 +165,8 @@ def _periods(name: str, declared: Mapping[str, Any], start: dt.date, end: dt.dat
     return periods
 
 
-_EVIDENCE_OF = {  # what each kind of receipt in the books is to the letter
+# Keyed by the kind as the books store it (a plain string; a PostingKind is equal to and hashes as its value).
+_EVIDENCE_OF: dict[str, EvidenceKind] = {  # what each kind of receipt in the books is to the letter
     PostingKind.FEE: EvidenceKind.EARNINGS,
     PostingKind.FLAT_RATE_ALLOWANCE: EvidenceKind.EARNINGS,
     PostingKind.VOUCHER: EvidenceKind.EARNINGS,

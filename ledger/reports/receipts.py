@@ -25,8 +25,9 @@ from ledger.reports.claim_facts import claim_facts
 
 __all__ = ["ReceivedLine", "received_lines"]
 
-# What a receipt undoes when it comes back: an advance paid back undoes the advance.
-_UNDOES = {PostingKind.ADVANCE_REPAID: PostingKind.ADVANCE}
+# What a receipt undoes when it comes back: an advance paid back undoes the advance. Keyed by the kind as
+# a receipt carries it (a plain string; a PostingKind is equal to and hashes as its value).
+_UNDOES: dict[str, str] = {PostingKind.ADVANCE_REPAID: PostingKind.ADVANCE}
 
 
 @dataclass(frozen=True, slots=True)

@@ -231,6 +231,7 @@ def record_choice(claim_id: int):
         session.rollback()
         return _claim_page(claim_id, form=form, problem=_on_the_form(error, form), status=error.status)
     session.commit()
+    assert record.choice is not None  # record_choice always leaves the fee with a choice
     flash(f"Your choice is recorded: {CHOICE_FOR_YOU[record.choice].lower()}. You can change it until the fee "
           "is approved.", "info")
     return redirect(url_for("participant.claim", claim_id=claim_id))
