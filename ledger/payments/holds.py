@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from ledger.auth.models import User
@@ -89,13 +89,15 @@ def _names(session: Session, ids: Iterable[int], model: Any) -> dict[int, str]:
 
 
 def _records(session: Session, holds: Sequence[Hold]) -> list[HoldRecord]:
-    claim_people = dict(session.execute(
-        select(_claims.c.id, _claims.c.participant_id).where(_claims.c.id.in_([h.claim_id for h in holds if h.claim_id]))
-    ).all()) if any(h.claim_id for h in holds) else {}
-    people = _names(session, [h.payee_id for h in holds if h.payee_kind == "participant"] + list(claim_people.values()),
-                    Participant)
-    groups = _names(session, [h.payee_id for h in holds if h.payee_kind == "group"], UserLedGroup)
-    users = _names_of_users(session, [u for h in holds for u in (h.held_by_user_id, h.released_by_user_id) if u])
+    claim_ids = [h.claim_id for h in holds if h.claim_id]
+    claim_people: dict[int, int] = dict(session.execute(
+        select(_claims.c.id, _claims.c.participant_id).where(_claims.c.id.in_(claim_ids))
+    ).all()) if claim_ids else {}
+    people = _names(session, [h.payee_id for h in holds if h.payee_kind == "participant" and h.payee_id]
+                    + list(claim_people.values()), Participant)
+    groups = _names(session, [h.payee_id for h in holds if h.payee_kind == "group" and h.payee_id], UserLedGroup)
+    users = _names_of_users(session, [u for h in holds for u in (h.held_by_user_id, h.released_by_user_id)
+                                      if u is not None])
     records = []
     for h in holds:
         if h.claim_id is not None:
@@ -148,7 +150,8 @@ def create_hold(session: Session, *, actor_user_id: int | None, reason: str, cla
     session.flush()
     record_event(session, NewEvent(
         subject="hold", subject_id=hold.id, action="hold", actor_user_id=actor_user_id, before=None, after="held",
-        reason=reason, details={"claim_id": claim_id, "payee_kind": payee_kind, "payee_id": payee_id, **(details or {})},
+        reason=reason,
+        details={"claim_id": claim_id, "payee_kind": payee_kind, "payee_id": payee_id, **(details or {})},
         participant_id=participant_id, claim_id=claim_id))
     return hold
 
@@ -189,7 +192,7 @@ def list_holds(session: Session, *, status: str | None = "held", payee_kind: str
 
 
 def _in_force_for(session: Session, claim_ids: Sequence[int], payees: Sequence[tuple[str, int]]) -> list[Hold]:
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if claim_ids:
         conditions.append(Hold.claim_id.in_(sorted(set(claim_ids))))
     for kind in PAYEE_KINDS:

@@ -93,10 +93,24 @@ from policies.rulebook import Rulebook
 from policies.settings import PolicySettings
 
 __all__ = [
-    "MAX_BANK_REFERENCE", "MAX_DAYS_AHEAD", "MAX_REASON", "LeftOut", "PayeeTotal", "PaymentRunListItem",
-    "PaymentRunSummary", "RunOverride", "bacs_file", "bank_csv", "cancel_payment_run", "confirm_payment_run",
-    "draft_payment_run", "list_payment_runs", "payment_run_summary", "remove_payee_from_run",
-    "lock_run", "take_held_claims_out",
+    "MAX_BANK_REFERENCE",
+    "MAX_DAYS_AHEAD",
+    "MAX_REASON",
+    "LeftOut",
+    "PayeeTotal",
+    "PaymentRunListItem",
+    "PaymentRunSummary",
+    "RunOverride",
+    "bacs_file",
+    "bank_csv",
+    "cancel_payment_run",
+    "confirm_payment_run",
+    "draft_payment_run",
+    "list_payment_runs",
+    "lock_run",
+    "payment_run_summary",
+    "remove_payee_from_run",
+    "take_held_claims_out",
 ]
 
 #: A run is drafted at most this many days before its payment date (Bacs itself takes files 31 days ahead).

@@ -9,7 +9,7 @@ from sqlalchemy import select
 import ledger.models  # noqa: F401  (map every table before flushing)
 from ledger.claims.models import Claim
 from ledger.db import unit_of_work
-from ledger.errors import Conflict, NothingToPay, NotFound, ValidationError
+from ledger.errors import Conflict, NotFound, NothingToPay, ValidationError
 from ledger.events.models import Event
 from ledger.payments import hold_actions, holds, runs
 from ledger.payments.models import Hold
