@@ -33,6 +33,11 @@ as_user_option = click.option("--as-user", "as_user", required=True, metavar="EM
                               help="The finance user doing this (recorded on the run).")
 
 
+def finance_user(session: Session, email: str) -> int:
+    """The id of the active finance user with this email, or a usage error naming --as-user."""
+    return _finance_user(session, email)
+
+
 def _finance_user(session: Session, email: str) -> int:
     try:
         address = normalise_email(email)

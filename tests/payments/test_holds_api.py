@@ -101,3 +101,28 @@ def test_holds_need_finance(client, setup):
     response = client.post(f"/api/v1/claims/{setup['ids']['anns']}/hold", json={"reason": "x"},
                            headers=bearer(api_token_for(setup["app"], staff)))
     assert response.status_code == 403 and hold_count(setup) == 0
+
+
+def test_flask_ledger_holds_holds_and_releases_in_bulk_all_or_nothing(client, setup):
+    cli, ids = setup["app"].test_cli_runner(), setup["ids"]
+    as_fiona = ["--as-user", "fiona@example.org"]
+
+    refused = cli.invoke(args=["ledger", "holds", "hold", "--claim", str(ids["anns"]), "--claim", "999999",
+                               "--reason", "Audit sample", *as_fiona])
+    assert refused.exit_code == 1 and "There is no claim 999999. Nothing was held." in refused.output
+    assert hold_count(setup) == 0
+
+    held = cli.invoke(args=["ledger", "holds", "hold", "--claim", str(ids["anns"]), "--participant", str(ids["bob"]),
+                            "--reason", "Audit sample", *as_fiona])
+    assert held.exit_code == 0, held.output
+    assert f"claim {ids['anns']} (Ann Smith), held" in held.output and "participant" in held.output
+    listed = cli.invoke(args=["ledger", "holds", "list", *as_fiona])
+    assert listed.output.count("Audit sample") == 2
+    assert draft(client, setup).status_code == 409  # everything is held: nothing to pay
+
+    released = cli.invoke(args=["ledger", "holds", "release", "--claim", str(ids["anns"]), "--participant",
+                                str(ids["bob"]), "--note", "Sample checked", *as_fiona])
+    assert released.exit_code == 0 and released.output.count("Sample checked") == 2
+    assert cli.invoke(args=["ledger", "holds", "list", *as_fiona]).output == "No holds.\n"
+    nobody = cli.invoke(args=["ledger", "holds", "hold", "--reason", "x", *as_fiona])
+    assert nobody.exit_code == 2 and "Name at least one" in nobody.output
