@@ -25,10 +25,10 @@ from ledger.db import is_postgresql
 from ledger.errors import Conflict, NotFound, ValidationError
 from ledger.payments import holds, runs
 from ledger.payments.holds import HoldRecord
-from ledger.payments.models import PAYEE_KINDS, PaymentRun, PaymentRunItem
+from ledger.payments.models import PAYEE_KINDS, Hold, PaymentRun, PaymentRunItem
 from ledger.people.models import Participant, UserLedGroup
 
-__all__ = ["hold_claim", "hold_payee", "release_claim", "release_payee"]
+__all__ = ["HOLDABLE", "hold_claim", "hold_payee", "release_by_id", "release_claim", "release_payee"]
 
 #: A claim can be held while it can still be paid: open (not yet approved) or approved and unpaid.
 HOLDABLE = (*claim_workflow.OPEN, *claim_workflow.OWED)
@@ -105,7 +105,8 @@ def _check_payee(session: Session, payee_kind: str, payee_id: int) -> None:
                               fields={"payee_kind": ["invalid"]})
     model = Participant if payee_kind == "participant" else UserLedGroup
     if session.get(model, payee_id) is None:
-        raise NotFound(f"There is no {'participant' if payee_kind == 'participant' else 'group'} {payee_id}.")
+        raise NotFound(f"There is no {'participant' if payee_kind == 'participant' else 'group'} {payee_id}.",
+                       fields={"payee_id": [f"No {payee_kind} has this id."]})
 
 
 def hold_payee(session: Session, payee_kind: str, payee_id: int, *, actor_user_id: int | None,
@@ -139,3 +140,15 @@ def release_payee(session: Session, payee_kind: str, payee_id: int, *, actor_use
         raise Conflict(f"{payee_kind.capitalize()} {payee_id} is not on hold.", fields={"payee_id": ["not held"]})
     return holds.release_hold(session, hold, actor_user_id=actor_user_id, note=note,
                               participant_id=payee_id if payee_kind == "participant" else None)
+
+
+def release_by_id(session: Session, hold_id: int, *, actor_user_id: int | None, note: Any) -> HoldRecord:
+    """Release a hold named by its id (the holds page's button), whatever it holds."""
+    hold = session.get(Hold, hold_id)
+    if hold is None:
+        raise NotFound(f"There is no hold {hold_id}.")
+    participant = hold.payee_id if hold.payee_kind == "participant" else None
+    if hold.claim_id is not None:
+        claim = session.get(Claim, hold.claim_id)
+        participant = claim.participant_id if claim is not None else None
+    return holds.release_hold(session, hold, actor_user_id=actor_user_id, note=note, participant_id=participant)

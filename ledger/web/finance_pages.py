@@ -21,10 +21,10 @@ from ledger.auth.access import requires, signed_in_user
 from ledger.claims import services as claims
 from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
-from ledger.errors import Conflict, LedgerError, PermissionDenied, ValidationError
+from ledger.errors import Conflict, LedgerError, NotFound, PermissionDenied, ValidationError
 from ledger.formatting import money
 from ledger.labels import AFTER_APPROVAL
-from ledger.payments import runs
+from ledger.payments import hold_actions, holds, runs
 from ledger.people import services as people
 from ledger.reports import run_report
 from ledger.reports.evidence_pack import MAX_SIGNATORY, evidence_pack_letter
@@ -55,6 +55,16 @@ class RejectForm(FlaskForm):
 class ReturnForm(FlaskForm):
     reason = TextAreaField("What more is needed?", validators=[DataRequired(), Length(max=2000)])
     submit = SubmitField("Return for more information")
+
+
+class HoldForm(FlaskForm):
+    reason = TextAreaField("Why is it held?", validators=[DataRequired(), Length(max=holds.MAX_TEXT)])
+    submit = SubmitField("Hold this claim")
+
+
+class ReleaseForm(FlaskForm):
+    note = TextAreaField("Why is the hold released?", validators=[DataRequired(), Length(max=holds.MAX_TEXT)])
+    submit = SubmitField("Release the hold")
 
 
 class DraftRunForm(FlaskForm):
@@ -111,12 +121,17 @@ def claim(claim_id: int):
 
 def _claim_page(claim_id: int, *, problem: LedgerError | None = None, status: int = 200,
                 approve: ApproveForm | None = None, reject: RejectForm | None = None,
-                return_: ReturnForm | None = None):
+                return_: ReturnForm | None = None, hold: HoldForm | None = None, release: ReleaseForm | None = None):
     session = get_session()
     record = claims.get_claim(session, claim_id)
     preview, preview_problem = _preview(session, claim_id)
     return render_template(
         "finance/claim.html", claim=record, preview=preview, preview_problem=preview_problem, problem=problem,
+        holds=holds.list_holds(session, status=None, claim_id=claim_id),
+        payee_holds=holds.list_holds(session, payee_kind="participant", payee_id=record.participant_id),
+        holdable=record.status in hold_actions.HOLDABLE,
+        hold_form=hold or HoldForm(formdata=None, prefix="hold"),
+        release_form=release or ReleaseForm(formdata=None, prefix="release"),
         names=_names(session), approve_form=approve or ApproveForm(formdata=None),
         top_up_form=TopUpForm(formdata=None, prefix="top_up"),
         reject_form=reject or RejectForm(formdata=None, prefix="reject"),
@@ -176,6 +191,40 @@ def return_claim(claim_id: int):
         return _claim_page(claim_id, return_=form, problem=error, status=error.status)
     session.commit()
     flash(f"Claim {claim_id} is returned for more information.", "info")
+    return redirect(url_for("finance.claim", claim_id=claim_id))
+
+
+@bp.route("/claims/<int:claim_id>/hold", methods=["POST"])
+@requires("payments.manage")
+def hold_claim(claim_id: int):
+    form = HoldForm(prefix="hold")
+    if not form.validate_on_submit():
+        return _claim_page(claim_id, hold=form, status=400)
+    session = get_session()
+    try:
+        hold_actions.hold_claim(session, claim_id, actor_user_id=signed_in_user().id, reason=form.reason.data)
+    except (*_SHOWN_ON_THE_FORM, NotFound) as error:
+        session.rollback()
+        return _claim_page(claim_id, hold=form, problem=error, status=error.status)
+    session.commit()
+    flash(f"Claim {claim_id} is on hold: no payment run pays it until the hold is released.", "info")
+    return redirect(url_for("finance.claim", claim_id=claim_id))
+
+
+@bp.route("/claims/<int:claim_id>/release", methods=["POST"])
+@requires("payments.manage")
+def release_claim(claim_id: int):
+    form = ReleaseForm(prefix="release")
+    if not form.validate_on_submit():
+        return _claim_page(claim_id, release=form, status=400)
+    session = get_session()
+    try:
+        hold_actions.release_claim(session, claim_id, actor_user_id=signed_in_user().id, note=form.note.data)
+    except _SHOWN_ON_THE_FORM as error:
+        session.rollback()
+        return _claim_page(claim_id, release=form, problem=error, status=error.status)
+    session.commit()
+    flash(f"The hold on claim {claim_id} is released: the next payment run can pay it.", "info")
     return redirect(url_for("finance.claim", claim_id=claim_id))
 
 
