@@ -42,6 +42,9 @@ class PaymentRunConfirmInSchema(Schema):
     bank_reference = fields.Str(required=True, validate=validate.Length(1, runs.MAX_BANK_REFERENCE))
     override_reason = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=runs.MAX_REASON),
                                  metadata={"description": "Needed when a payee's benefit check requires an override."})
+    new_payment_date = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "Needed only when the Bacs submission day for the run's payment date has passed: a banking "
+                       "day far enough ahead for a file submitted today. The run moves to it."})
 
 
 class PaymentRunReasonInSchema(Schema):
@@ -244,7 +247,9 @@ def confirm_run(data, run_id):
     session = get_session()
     summary = runs.confirm_payment_run(session, run_id, actor_user_id=current_actor().id,
                                        bank_reference=data["bank_reference"],
-                                       override_reason=data["override_reason"])
+                                       override_reason=data["override_reason"], today=todays_date(),
+                                       new_payment_date=data["new_payment_date"],
+                                       second_approval_above_pence=settings().claim_rules.second_approval_above_pence)
     session.commit()
     return summary
 

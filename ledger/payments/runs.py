@@ -71,7 +71,7 @@ from ledger.errors import Conflict, NotFound, NothingToPay, PeriodLocked, Valida
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_event
 from ledger.organisation import BANK, open_organisation_accounts
-from ledger.payments import bacs, calendar, holds
+from ledger.payments import bacs, calendar, controls, holds
 from ledger.payments import bank_csv as csv_file
 from ledger.payments.benefit_check import RunFees, check_run_fees
 from ledger.payments.models import (
@@ -862,6 +862,26 @@ def _refuse_held(session: Session, run: PaymentRun) -> None:
                        fields={"claims": [str(c) for c in sorted(held)]})
 
 
+def _reschedule(session: Session, run: PaymentRun, moved_to: dt.date, actor: int | None) -> None:
+    """Move a late run to its new payment date (the Bacs file is made again with it), and say so."""
+    _refuse_locked_month(session, moved_to)
+    was = run.payment_date
+    run.payment_date = moved_to
+    _run_event(session, run, "reschedule", run.status, actor,
+               note=f"The Bacs submission day for {was.isoformat()} had passed: paid on {moved_to.isoformat()} "
+                    "instead.", details={"from": was.isoformat(), "to": moved_to.isoformat()})
+
+
+def _second_approval(session: Session, run: PaymentRun, totals: Mapping[PayeeKey, Any], threshold: int | None,
+                     actor: int | None) -> list[str]:
+    """The payees the confirmer second-approves (their total is over the threshold); refuse the same eyes."""
+    if threshold is None:
+        return []
+    needing = controls.needs_second_approver(session, totals, threshold)
+    controls.refuse_same_eyes(needing, actor=actor, drafted_by=run.created_by_user_id, threshold_pence=threshold)
+    return sorted(needing)
+
+
 def confirm_payment_run(
     session: Session,
     run_id: int,
@@ -869,6 +889,9 @@ def confirm_payment_run(
     actor_user_id: int | None,
     bank_reference: str,
     override_reason: str | None = None,
+    today: dt.date | None = None,
+    new_payment_date: Any = None,
+    second_approval_above_pence: int | None = None,
 ) -> PaymentRunSummary:
     """Record that the bank accepted the run: post one payment entry per payee and mark its claims paid.
 
@@ -876,9 +899,13 @@ def confirm_payment_run(
     when), and with ``ValidationError`` when a payee's benefit check needs an override reason and none is given.
     The entries are effective on the run's payment date, whenever it is confirmed (a run confirmed late is still
     money received on the payment date), so a payment date in a month locked since drafting is refused.
+    With ``today``, a run whose Bacs submission day has passed needs ``new_payment_date``; with
+    ``second_approval_above_pence``, a payee paid more than that needs a second pair of eyes
+    (``ledger.payments.controls``).
     """
     reference = _check_bank_reference(bank_reference)
-    _load_run(session, run_id)
+    drafted = _load_run(session, run_id)
+    moved_to = None if today is None else controls.rescheduled_date(drafted.payment_date, today, new_payment_date)
     now = _utcnow()
     before = _move_on(session, run_id, "confirm", confirmed_by_user_id=actor_user_id, confirmed_at=now,
                       bank_reference=reference)
@@ -888,7 +915,10 @@ def confirm_payment_run(
     if run.item_count == 0:
         raise NothingToPay(f"Payment run {run.reference} pays nobody: cancel it instead.")
     _refuse_held(session, run)
+    if moved_to is not None:
+        _reschedule(session, run, moved_to, actor_user_id)
     totals = _payee_totals(session, run.id)
+    second = _second_approval(session, run, totals, second_approval_above_pence, actor_user_id)
     _require_override(session, run, totals, override_reason, actor_user_id, now)
     _refuse_overpayment(session, totals)
     details = _payee_details(session, totals)
@@ -901,7 +931,8 @@ def confirm_payment_run(
             f"{run.item_count - len(paid)} claims in run {run.reference} are no longer approved (cancelled "
             "or reversed since drafting). Nothing was paid; cancel the run and draft it again.")
     _run_event(session, run, "confirm", before, actor_user_id, note=f"Bank reference {reference}",
-               details={"total_pence": run.total_pence, "payees": run.payee_count})
+               details={"total_pence": run.total_pence, "payees": run.payee_count,
+                        **({"second_approval": second} if second else {})})
     session.flush()
     return _summary(session, run, totals, details)
 

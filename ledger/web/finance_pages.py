@@ -24,7 +24,7 @@ from ledger.documents import render
 from ledger.errors import Conflict, LedgerError, NotFound, PermissionDenied, ValidationError
 from ledger.formatting import money
 from ledger.labels import AFTER_APPROVAL
-from ledger.payments import hold_actions, holds, runs
+from ledger.payments import calendar, hold_actions, holds, runs
 from ledger.people import services as people
 from ledger.reports import run_report
 from ledger.reports.evidence_pack import MAX_SIGNATORY, evidence_pack_letter
@@ -77,6 +77,7 @@ class ConfirmRunForm(FlaskForm):
     bank_reference = StringField("The bank's reference for the accepted submission",
                                  validators=[DataRequired(), Length(max=runs.MAX_BANK_REFERENCE)])
     override_reason = TextAreaField("Override reason", validators=[Optional(), Length(max=runs.MAX_REASON)])
+    new_payment_date = DateField("New payment date", validators=[Optional()])
     submit = SubmitField("Confirm the bank accepted this run")
 
 
@@ -304,8 +305,11 @@ def payment_run(run_id: int):
 
 def _run_page(run_id: int, *, problem: LedgerError | None = None, status: int = 200,
               confirm: ConfirmRunForm | None = None, cancel: CancelRunForm | None = None):
+    summary = runs.payment_run_summary(get_session(), run_id)
     return render_template(
-        "finance/payment_run.html", run=runs.payment_run_summary(get_session(), run_id), problem=problem,
+        "finance/payment_run.html", run=summary, problem=problem,
+        submission_passed=calendar.bacs_input_day(summary.payment_date) < todays_date(),
+        earliest_payment_date=calendar.earliest_payment_date(todays_date()),
         confirm_form=confirm or ConfirmRunForm(formdata=None),
         cancel_form=cancel or CancelRunForm(formdata=None, prefix="cancel"),
     ), status
@@ -355,7 +359,10 @@ def confirm_payment_run(run_id: int):
     try:
         summary = runs.confirm_payment_run(session, run_id, actor_user_id=signed_in_user().id,
                                            bank_reference=form.bank_reference.data,
-                                           override_reason=form.override_reason.data or None)
+                                           override_reason=form.override_reason.data or None, today=todays_date(),
+                                           new_payment_date=form.new_payment_date.data,
+                                           second_approval_above_pence=settings().claim_rules
+                                           .second_approval_above_pence)
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()
         return _run_page(run_id, confirm=form, problem=error, status=error.status)
