@@ -52,7 +52,8 @@ def rescheduled_date(payment_date: dt.date, today: dt.date, new_payment_date: An
     if new_payment_date is None:
         raise ValidationError(
             f"The Bacs file for payment on {payment_date:%d %B %Y} had to be submitted by {submit_by:%d %B %Y}, "
-            "which has passed. Give the new payment date: the day the bank will actually pay on.", fields={"new_payment_date": ["Required: the submission date has passed."]})
+            "which has passed. Give the new payment date: the day the bank will actually pay on.",
+            fields={"new_payment_date": ["Required: the submission date has passed."]})
     problem = _new_date_problem(new_payment_date, today)
     if problem:
         raise ValidationError(f"The new payment date cannot be used: {problem}",

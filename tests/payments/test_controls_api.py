@@ -8,7 +8,6 @@ import re
 from html import unescape
 
 import pytest
-
 from sqlalchemy import select
 
 from ledger.claims.models import Claim, ClaimApproval
