@@ -55,7 +55,7 @@ from ledger.books.kinds import PostingKind
 from ledger.books.models import JournalEntry, LockedPeriod
 from ledger.books.posting import load_entry, post_entry, reverse_entry
 from ledger.books.records import PostingLine
-from ledger.claims import workflow
+from ledger.claims import controls, workflow
 from ledger.claims.advance_workflow import ADVANCE, OUTSTANDING
 from ledger.claims.benefit_check import check_participant_payment, claim_as_payment, worked_on
 from ledger.claims.models import (
@@ -132,6 +132,9 @@ class ClaimRules:
     pay_basis: str = "real_living_wage"
     second_approval_above_pence: int = 50_000
     receipt_max_bytes: int = 5 * 1024 * 1024
+    # An expense line above this needs a receipt before approval; None (a caller without the setting) checks none.
+    # The app's setting, RECEIPT_REQUIRED_ABOVE_PENCE, is £25 unless set.
+    receipt_required_above_pence: int | None = None
     flat_fee_below_minimum: str = "refuse"  # one of FLAT_FEE_BELOW_MINIMUM
 
 
@@ -1114,6 +1117,8 @@ def approve_claim(
     """
     claim = _load(session, claim_id, lock=True)
     _check_approver(session, claim, actor_user_id, actor_participant_id)
+    if rules.receipt_required_above_pence is not None:
+        controls.refuse_missing_receipts(session, claim, rules.receipt_required_above_pence)
     action, policy = _benefit_check(session, claim, rules, earliest_payment_date(today))
     reason = (override_reason or "").strip()
     _check_benefit_setting(action, policy, reason)

@@ -140,6 +140,9 @@ def test_an_advance_settled_by_receipts_over_http(client, api):
                                                          "idempotency_key": "adv-1"})
     claim = post(client, api, "manager", "/claims/expense",
                  {**expense_body(api.world, amount="30.00"), "advance_id": advance.json["id"]}).json
+    client.post(f"{V1}/claims/{claim['id']}/lines/{claim['lines'][0]['id']}/receipts",  # over £25: one is needed
+                data={"file": (io.BytesIO(RECEIPT_PDF), "taxi.pdf")}, headers=api.headers("manager"),
+                content_type="multipart/form-data")
     post(client, api, "manager", f"/claims/{claim['id']}/submit")
     post(client, api, "finance", f"/claims/{claim['id']}/approve", {})
 
@@ -276,3 +279,27 @@ def test_a_reason_is_needed_to_reject_and_an_unknown_claim_is_not_found(client, 
     assert no_reason.status_code == 400 and "reason" in no_reason.json["error"]["fields"]
     assert unknown.status_code == 404 and get(client, api, "finance", "/claims/9999").status_code == 404
     assert app_footprint(app) == before
+
+
+def test_an_expense_line_over_the_receipt_amount_needs_a_receipt_before_approval(client, api, app):
+    claim = post(client, api, "manager", "/claims/expense", expense_body(api.world, amount="30.00")).json
+    post(client, api, "manager", f"/claims/{claim['id']}/submit")
+    line = claim["lines"][0]["id"]
+    before = app_footprint(app)
+
+    refused = post(client, api, "finance", f"/claims/{claim['id']}/approve", {})
+
+    assert refused.status_code == 409
+    assert refused.json["error"]["fields"] == {"receipts": [f"line {line}"]}
+    assert f"line {line}" in refused.json["error"]["message"] and "£25.00" in refused.json["error"]["message"]
+    assert app_footprint(app) == before
+    client.post(f"{V1}/claims/{claim['id']}/lines/{line}/receipts", data={"file": (io.BytesIO(RECEIPT_PDF), "r.pdf")},
+                headers=api.headers("manager"), content_type="multipart/form-data")
+    approved = post(client, api, "finance", f"/claims/{claim['id']}/approve", {})
+    assert approved.status_code == 200 and approved.json["claim"]["status"] == "approved", approved.json
+
+
+def test_an_expense_line_at_the_receipt_amount_needs_none(client, api):
+    claim = post(client, api, "manager", "/claims/expense", expense_body(api.world, amount="25.00")).json
+    post(client, api, "manager", f"/claims/{claim['id']}/submit")
+    assert post(client, api, "finance", f"/claims/{claim['id']}/approve", {}).status_code == 200
