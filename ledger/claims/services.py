@@ -930,10 +930,20 @@ def preview_choice(
 
 def submit_claim(
     session: Session, claim_id: int, *, actor_user_id: int | None, actor_participant_id: int | None = None,
+    confirm_duplicate: bool = False, duplicate_reason: str | None = None,
 ) -> ClaimRecord:
-    """Send a claim for approval; anyone but the participant themself submitting it marks it assisted."""
+    """Send a claim for approval; anyone but the participant themself submitting it marks it assisted.
+
+    A likely duplicate of a claim already submitted needs ``confirm_duplicate`` and a reason (see
+    ``ledger.claims.controls``), kept in the submit event.
+    """
     claim = _load(session, claim_id, lock=True)
-    _transition(session, claim, "submit", actor_user_id)
+    workflow.next_status(claim.status, "submit")  # a claim that cannot be submitted says so first
+    confirmed = controls.check_duplicates(session, claim, confirm_duplicate, duplicate_reason)
+    _transition(session, claim, "submit", actor_user_id,
+                reason=confirmed["duplicate_reason"] if confirmed else None,
+                note=f"Confirmed not a duplicate of claim(s) {', '.join(map(str, confirmed['duplicate_of']))}"
+                if confirmed else None, details=confirmed)
     claim.submitted_by_user_id = actor_user_id
     claim.submitted_at = _now()
     claim.assisted = claim.assisted or actor_participant_id != claim.participant_id

@@ -303,3 +303,34 @@ def test_an_expense_line_at_the_receipt_amount_needs_none(client, api):
     claim = post(client, api, "manager", "/claims/expense", expense_body(api.world, amount="25.00")).json
     post(client, api, "manager", f"/claims/{claim['id']}/submit")
     assert post(client, api, "finance", f"/claims/{claim['id']}/approve", {}).status_code == 200
+
+
+def test_a_likely_duplicate_needs_a_confirmation_with_a_reason(client, api, app):
+    body = expense_body(api.world, amount="12.50")
+    first = post(client, api, "manager", "/claims/expense", body).json
+    assert post(client, api, "manager", f"/claims/{first['id']}/submit").status_code == 200
+    second = post(client, api, "manager", "/claims/expense", {**body, "idempotency_key": "trip-2"}).json
+    before = app_footprint(app)
+
+    refused = post(client, api, "manager", f"/claims/{second['id']}/submit")
+    assert refused.status_code == 409
+    assert refused.json["error"]["fields"] == {"confirm_duplicate": [f"Likely duplicate of claim {first['id']}."]}
+    no_reason = post(client, api, "manager", f"/claims/{second['id']}/submit", {"confirm_duplicate": True})
+    assert no_reason.status_code == 400 and "duplicate_reason" in no_reason.json["error"]["fields"]
+    assert app_footprint(app) == before
+    assert get(client, api, "manager", f"/claims/{second['id']}").json["status"] == "draft"
+
+    confirmed = post(client, api, "manager", f"/claims/{second['id']}/submit",
+                     {"confirm_duplicate": True, "duplicate_reason": "Two train journeys that day, out and back"})
+    assert confirmed.status_code == 200 and confirmed.json["status"] == "submitted", confirmed.json
+    [event] = [e for e in confirmed.json["events"] if e["action"] == "submit"]
+    assert "Confirmed not a duplicate of claim(s) " + str(first["id"]) in event["note"]
+
+
+def test_a_claim_of_another_amount_is_not_a_duplicate(client, api):
+    body = expense_body(api.world, amount="12.50")
+    first = post(client, api, "manager", "/claims/expense", body).json
+    post(client, api, "manager", f"/claims/{first['id']}/submit")
+    other = post(client, api, "manager", "/claims/expense", {**expense_body(api.world, amount="12.60"),
+                                                               "idempotency_key": "trip-2"}).json
+    assert post(client, api, "manager", f"/claims/{other['id']}/submit").status_code == 200
