@@ -54,6 +54,9 @@ class PaymentRunReasonInSchema(Schema):
 class PaymentRunRemovePayeeInSchema(PaymentRunReasonInSchema):
     payee_kind = fields.Str(required=True, validate=validate.OneOf(PAYEE_KINDS))
     payee_id = fields.Int(required=True, strict=True, validate=validate.Range(min=1))
+    hold = fields.Bool(load_default=True, metadata={
+        "description": "Also hold the payee with the same reason (the default), so that they are not in the next "
+                       "draft until the hold is released; false lets their claims wait for the next run"})
 
 
 class PaymentRunListArgsSchema(Schema):
@@ -273,9 +276,9 @@ def cancel_run(data, run_id):
 @blp.response(200, PaymentRunSchema)
 @requires("payments.manage")
 def remove_payee(data, run_id):
-    """Take one payee out of a draft run (after a benefit flag, say); their claims wait for a later run."""
+    """Take one payee out of a draft run (after a benefit flag, say); held until released unless hold is false."""
     session = get_session()
     summary = runs.remove_payee_from_run(session, run_id, payee_kind=data["payee_kind"], payee_id=data["payee_id"],
-                                         actor_user_id=current_actor().id, reason=data["reason"])
+                                         actor_user_id=current_actor().id, reason=data["reason"], hold=data["hold"])
     session.commit()
     return summary

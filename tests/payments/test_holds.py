@@ -181,3 +181,25 @@ def test_a_hold_racing_a_draft_never_lets_the_held_claim_be_paid(session_factory
         claim = session.get(Claim, target)
         assert (claim.status, claim.paid_on) == ("approved", None)
 
+
+
+def test_a_hold_made_while_a_run_was_drafted_stops_the_run_being_confirmed(world, session):
+    """A payee held at the moment another transaction drafted them in: the run cannot be confirmed until they
+    are taken out of it or the hold is released (the hold is written directly, as the race leaves it)."""
+    ann, bob = world.participant("Ann Smith"), world.participant("Bob Jones")
+    world.claim(ann, 4000)
+    bobs = world.claim(bob, 3000)
+    run = world.draft()
+    holds.create_hold(session, actor_user_id=world.finance_id, reason="Fraud alert", payee_kind="participant",
+                      payee_id=bob)
+
+    savepoint = session.begin_nested()
+    with pytest.raises(Conflict) as refused:
+        world.confirm(run.id)
+    savepoint.rollback()
+    assert refused.value.fields == {"claims": [str(bobs)]} and "Fraud alert" in refused.value.message
+
+    runs.remove_payee_from_run(session, run.id, payee_kind="participant", payee_id=bob,
+                               actor_user_id=world.finance_id, reason="Held for the fraud alert")
+    assert world.confirm(run.id).total_pence == 4000
+    assert session.get(Claim, bobs).paid_on is None

@@ -126,3 +126,14 @@ def test_flask_ledger_holds_holds_and_releases_in_bulk_all_or_nothing(client, se
     assert cli.invoke(args=["ledger", "holds", "list", *as_fiona]).output == "No holds.\n"
     nobody = cli.invoke(args=["ledger", "holds", "hold", "--reason", "x", *as_fiona])
     assert nobody.exit_code == 2 and "Name at least one" in nobody.output
+
+
+def test_removing_a_payee_from_a_draft_holds_them_unless_told_not_to(client, setup):
+    ann, bob = setup["ids"]["ann"], setup["ids"]["bob"]
+    run = draft(client, setup).get_json()
+    url = f"/payment-runs/{run['id']}/remove-payee"
+    assert post(client, setup, url, {"payee_kind": "participant", "payee_id": ann, "reason": "Query"}).status_code == 200
+    assert post(client, setup, url, {"payee_kind": "participant", "payee_id": bob, "reason": "Wrong date",
+                                     "hold": False}).status_code == 200
+    listed = client.get("/api/v1/holds", headers=setup["auth"]).get_json()
+    assert [(h["payee_id"], h["reason"]) for h in listed] == [(ann, "Query")]
