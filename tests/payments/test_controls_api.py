@@ -95,3 +95,17 @@ def test_the_run_page_offers_a_new_payment_date_when_the_submission_day_has_pass
                        data={"bank_reference": "BACS-9", "new_payment_date": new_date.isoformat()})
     assert done.status_code == 200 and "is confirmed" in text_of(done)
     assert TODAY < LATE
+
+
+def test_flask_payments_confirm_takes_a_new_payment_date_when_the_file_is_late(setup):
+    cli, run = setup["app"].test_cli_runner(), str(setup["run"])
+    as_fiona = ["--as-user", "fiona@example.org"]
+
+    late = cli.invoke(args=["payments", "confirm", run, "--bank-reference", "BACS-9", *as_fiona])
+    assert late.exit_code == 1 and "has passed" in late.output
+
+    new_date = calendar.earliest_payment_date(LATE)
+    done = cli.invoke(args=["payments", "confirm", run, "--bank-reference", "BACS-9", "--new-payment-date",
+                            new_date.isoformat(), *as_fiona])
+    assert done.exit_code == 0, done.output
+    assert "confirmed" in done.output and f"payment date {new_date.isoformat()}" in done.output
