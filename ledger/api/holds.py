@@ -68,9 +68,8 @@ class Holds(MethodView):
     @requires("payments.manage")
     def get(self, args):
         """Holds, newest first: those in force unless ``status=released``."""
-        payee_id = args["payee_id"] if args["payee_kind"] else None
         return holds.list_holds(get_session(), status=args["status"], payee_kind=args["payee_kind"],
-                                payee_id=payee_id, claim_id=args["claim_id"])
+                                payee_id=args["payee_id"], claim_id=args["claim_id"])
 
 
 @blp.route("/claims/<int:claim_id>/hold", methods=["POST"])

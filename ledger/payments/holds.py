@@ -185,7 +185,9 @@ def list_holds(session: Session, *, status: str | None = "held", payee_kind: str
     if status is not None:
         query = query.where(Hold.status == status)
     if payee_kind is not None:
-        query = query.where(Hold.payee_kind == payee_kind, Hold.payee_id == payee_id)
+        query = query.where(Hold.payee_kind == payee_kind)
+    if payee_id is not None:
+        query = query.where(Hold.payee_id == payee_id)
     if claim_id is not None:
         query = query.where(Hold.claim_id == claim_id)
     return _records(session, list(session.execute(query).scalars()))

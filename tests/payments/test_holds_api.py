@@ -72,6 +72,8 @@ def test_holding_a_participant_and_a_group(client, setup):
     assert again.status_code == 409 and "already on hold" in again.get_json()["error"]["message"]
 
     assert post(client, setup, f"/groups/{group}/hold", {"reason": "Constitution query"}).status_code == 201
+    groups = client.get("/api/v1/holds?payee_kind=group", headers=setup["auth"]).get_json()
+    assert [(h["subject"], h["payee_id"], h["name"]) for h in groups] == [("group", group, "Voices Together")]
     assert post(client, setup, f"/groups/{group}/release", {"note": "Resolved"}).status_code == 200
     assert post(client, setup, f"/participants/{ann}/release", {"note": "Review closed"}).status_code == 200
 
