@@ -134,7 +134,8 @@ def test_removing_a_payee_from_a_draft_holds_them_unless_told_not_to(client, set
     ann, bob = setup["ids"]["ann"], setup["ids"]["bob"]
     run = draft(client, setup).get_json()
     url = f"/payment-runs/{run['id']}/remove-payee"
-    assert post(client, setup, url, {"payee_kind": "participant", "payee_id": ann, "reason": "Query"}).status_code == 200
+    held = post(client, setup, url, {"payee_kind": "participant", "payee_id": ann, "reason": "Query"})
+    assert held.status_code == 200
     assert post(client, setup, url, {"payee_kind": "participant", "payee_id": bob, "reason": "Wrong date",
                                      "hold": False}).status_code == 200
     listed = client.get("/api/v1/holds", headers=setup["auth"]).get_json()
