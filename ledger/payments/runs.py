@@ -992,12 +992,13 @@ def remove_payee_from_run(
     _release(session, run, claim_ids)
     name_row = _payee_rows(session, payee_kind, [payee_id]).get(payee_id)
     name = name_row.name if name_row is not None else f"{payee_kind} {payee_id}"
-    held = hold and holds.active_payee_hold(session, payee_kind, payee_id) is None
+    already = holds.active_payee_hold(session, payee_kind, payee_id) is not None
+    held = hold and not already
     if held:
         holds.create_hold(session, actor_user_id=actor_user_id, reason=reason, payee_kind=payee_kind,
                           payee_id=payee_id, participant_id=payee_id if payee_kind == "participant" else None,
                           details={"taken_out_of_run": run.reference})
-    waits = "is on hold until released" if held else "waits for a later run"
+    waits = "is on hold until released" if held or already else "waits for a later run"
     message = (f"{name} was taken out of the run by {_user_name(session, actor_user_id)}: {reason} "
                f"({_gbp(amount)} {waits}).")
     _store_exclusions(session, run, [_Exclusion(payee_kind, payee_id, name, amount, tuple(claim_ids), "removed",
