@@ -78,6 +78,8 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "MANUAL_ENTRY_SECOND_APPROVAL_ABOVE_PENCE": int(env.get("MANUAL_ENTRY_SECOND_APPROVAL_ABOVE_PENCE", "50000")),
         "TIME_CREDIT_OVERDRAFT_MINUTES": int(env.get("TIME_CREDIT_OVERDRAFT_MINUTES", "0")),
         "RECEIPT_MAX_BYTES": int(env.get("RECEIPT_MAX_BYTES", str(5 * 1024 * 1024))),
+        # Expense lines above this many pence need a receipt before the claim is approved (mileage excepted).
+        "RECEIPT_REQUIRED_ABOVE_PENCE": int(env.get("RECEIPT_REQUIRED_ABOVE_PENCE", "2500")),
         "BACS_SERVICE_USER_NUMBER": env.get("BACS_SERVICE_USER_NUMBER", "123456"),
         "BACS_ORIGINATOR_NAME": env.get("BACS_ORIGINATOR_NAME", "DEMO COUNCIL"),
         "BACS_ORIGINATOR_SORT_CODE": env.get("BACS_ORIGINATOR_SORT_CODE", "200000"),

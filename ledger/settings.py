@@ -118,6 +118,7 @@ def build_settings(config: Mapping[str, Any]) -> Settings:
             pay_basis=config.get("PAY_BASIS") or "real_living_wage",
             second_approval_above_pence=int(config["SECOND_APPROVAL_ABOVE_PENCE"]),
             receipt_max_bytes=int(config["RECEIPT_MAX_BYTES"]),
+            receipt_required_above_pence=_not_negative(config, "RECEIPT_REQUIRED_ABOVE_PENCE", 2500),
             flat_fee_below_minimum=_flat_fee_below_minimum(config),
         ),
         originator=Originator(

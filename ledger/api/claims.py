@@ -520,14 +520,24 @@ def preview_choice(data, claim_id):
                                    for_participant_id=only)
 
 
+class ClaimSubmitInSchema(Schema):
+    confirm_duplicate = fields.Bool(load_default=False, metadata={
+        "description": "True to submit a likely duplicate (same person, day, kind and amount as another claim)"})
+    duplicate_reason = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=500),
+                                  metadata={"description": "Why it is not a duplicate; needed with confirm_duplicate"})
+
+
 @blp.route("/claims/<int:claim_id>/submit", methods=["POST"])
 @blp.doc(security=_SECURITY)
+@blp.arguments(ClaimSubmitInSchema)
 @blp.response(200, ClaimSchema)
 @requires("claims.submit")
-def submit_claim(claim_id):
-    """Send a claim for approval (submitted by staff, it is marked assisted)."""
+def submit_claim(data, claim_id):
+    """Send a claim for approval (submitted by staff, it is marked assisted); a likely duplicate is a 409."""
     session, user = get_session(), current_actor()
-    record = services.submit_claim(session, claim_id, actor_user_id=user.id, actor_participant_id=user.participant_id)
+    record = services.submit_claim(session, claim_id, actor_user_id=user.id, actor_participant_id=user.participant_id,
+                                   confirm_duplicate=data["confirm_duplicate"],
+                                   duplicate_reason=data["duplicate_reason"])
     session.commit()
     return _shown(record, user)
 

@@ -42,6 +42,9 @@ class PaymentRunConfirmInSchema(Schema):
     bank_reference = fields.Str(required=True, validate=validate.Length(1, runs.MAX_BANK_REFERENCE))
     override_reason = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=runs.MAX_REASON),
                                  metadata={"description": "Needed when a payee's benefit check requires an override."})
+    new_payment_date = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "Needed only when the Bacs submission day for the run's payment date has passed: a banking "
+                       "day far enough ahead for a file submitted today. The run moves to it."})
 
 
 class PaymentRunReasonInSchema(Schema):
@@ -51,6 +54,9 @@ class PaymentRunReasonInSchema(Schema):
 class PaymentRunRemovePayeeInSchema(PaymentRunReasonInSchema):
     payee_kind = fields.Str(required=True, validate=validate.OneOf(PAYEE_KINDS))
     payee_id = fields.Int(required=True, strict=True, validate=validate.Range(min=1))
+    hold = fields.Bool(load_default=True, metadata={
+        "description": "Also hold the payee with the same reason (the default), so that they are not in the next "
+                       "draft until the hold is released; false lets their claims wait for the next run"})
 
 
 class PaymentRunListArgsSchema(Schema):
@@ -244,7 +250,9 @@ def confirm_run(data, run_id):
     session = get_session()
     summary = runs.confirm_payment_run(session, run_id, actor_user_id=current_actor().id,
                                        bank_reference=data["bank_reference"],
-                                       override_reason=data["override_reason"])
+                                       override_reason=data["override_reason"], today=todays_date(),
+                                       new_payment_date=data["new_payment_date"],
+                                       second_approval_above_pence=settings().claim_rules.second_approval_above_pence)
     session.commit()
     return summary
 
@@ -268,9 +276,9 @@ def cancel_run(data, run_id):
 @blp.response(200, PaymentRunSchema)
 @requires("payments.manage")
 def remove_payee(data, run_id):
-    """Take one payee out of a draft run (after a benefit flag, say); their claims wait for a later run."""
+    """Take one payee out of a draft run (after a benefit flag, say); held until released unless hold is false."""
     session = get_session()
     summary = runs.remove_payee_from_run(session, run_id, payee_kind=data["payee_kind"], payee_id=data["payee_id"],
-                                         actor_user_id=current_actor().id, reason=data["reason"])
+                                         actor_user_id=current_actor().id, reason=data["reason"], hold=data["hold"])
     session.commit()
     return summary

@@ -55,7 +55,7 @@ from ledger.books.kinds import PostingKind
 from ledger.books.models import JournalEntry, LockedPeriod
 from ledger.books.posting import load_entry, post_entry, reverse_entry
 from ledger.books.records import PostingLine
-from ledger.claims import workflow
+from ledger.claims import controls, workflow
 from ledger.claims.advance_workflow import ADVANCE, OUTSTANDING
 from ledger.claims.benefit_check import check_participant_payment, claim_as_payment, worked_on
 from ledger.claims.models import (
@@ -133,6 +133,9 @@ class ClaimRules:
     pay_basis: str = "real_living_wage"
     second_approval_above_pence: int = 50_000
     receipt_max_bytes: int = 5 * 1024 * 1024
+    # An expense line above this needs a receipt before approval; None (a caller without the setting) checks none.
+    # The app's setting, RECEIPT_REQUIRED_ABOVE_PENCE, is £25 unless set.
+    receipt_required_above_pence: int | None = None
     flat_fee_below_minimum: str = "refuse"  # one of FLAT_FEE_BELOW_MINIMUM
 
 
@@ -930,10 +933,20 @@ def preview_choice(
 
 def submit_claim(
     session: Session, claim_id: int, *, actor_user_id: int | None, actor_participant_id: int | None = None,
+    confirm_duplicate: bool = False, duplicate_reason: str | None = None,
 ) -> ClaimRecord:
-    """Send a claim for approval; anyone but the participant themself submitting it marks it assisted."""
+    """Send a claim for approval; anyone but the participant themself submitting it marks it assisted.
+
+    A likely duplicate of a claim already submitted needs ``confirm_duplicate`` and a reason (see
+    ``ledger.claims.controls``), kept in the submit event.
+    """
     claim = _load(session, claim_id, lock=True)
-    _transition(session, claim, "submit", actor_user_id)
+    workflow.next_status(claim.status, "submit")  # a claim that cannot be submitted says so first
+    confirmed = controls.check_duplicates(session, claim, confirm_duplicate, duplicate_reason)
+    _transition(session, claim, "submit", actor_user_id,
+                reason=confirmed["duplicate_reason"] if confirmed else None,
+                note=f"Confirmed not a duplicate of claim(s) {', '.join(map(str, confirmed['duplicate_of']))}"
+                if confirmed else None, details=confirmed)
     claim.submitted_by_user_id = actor_user_id
     claim.submitted_at = _now()
     claim.assisted = claim.assisted or actor_participant_id != claim.participant_id
@@ -1117,6 +1130,8 @@ def approve_claim(
     """
     claim = _load(session, claim_id, lock=True)
     _check_approver(session, claim, actor_user_id, actor_participant_id)
+    if rules.receipt_required_above_pence is not None:
+        controls.refuse_missing_receipts(session, claim, rules.receipt_required_above_pence)
     action, policy = _benefit_check(session, claim, rules, earliest_payment_date(today))
     reason = (override_reason or "").strip()
     _check_benefit_setting(action, policy, reason)

@@ -9,10 +9,14 @@ from __future__ import annotations
 from flask import Flask
 
 from ledger.cli.books import ledger_cli
+from ledger.cli.holds import holds_cli
 from ledger.cli.payments import payments_cli, timebank_cli
 from ledger.documents.cli import documents_cli
 
 COMMAND_GROUPS = (ledger_cli, payments_cli, timebank_cli, documents_cli)
+
+
+ledger_cli.add_command(holds_cli)
 
 
 def init_app(app: Flask) -> None:

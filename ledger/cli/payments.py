@@ -33,6 +33,11 @@ as_user_option = click.option("--as-user", "as_user", required=True, metavar="EM
                               help="The finance user doing this (recorded on the run).")
 
 
+def finance_user(session: Session, email: str) -> int:
+    """The id of the active finance user with this email, or a usage error naming --as-user."""
+    return _finance_user(session, email)
+
+
 def _finance_user(session: Session, email: str) -> int:
     try:
         address = normalise_email(email)
@@ -175,14 +180,20 @@ def csv_command(run_id: int, out: str, as_user: str):
 @click.argument("run_id", type=int)
 @click.option("--bank-reference", required=True, help="The bank's reference for the accepted submission.")
 @click.option("--override-reason", default=None, help="Needed when a payee's benefit check requires an override.")
+@click.option("--new-payment-date", type=_DATE, default=None,
+              help="Needed only when the Bacs submission day has passed (YYYY-MM-DD): the run moves to it.")
 @as_user_option
-def confirm_command(run_id: int, bank_reference: str, override_reason: str | None, as_user: str):
+def confirm_command(run_id: int, bank_reference: str, override_reason: str | None,
+                    new_payment_date: dt.datetime | None, as_user: str):
     """Confirm the bank accepted the run: post the payments and mark the claims paid (once only)."""
     try:
         with unit_of_work(session_factory()) as session:
             summary = runs.confirm_payment_run(session, run_id, actor_user_id=_finance_user(session, as_user),
                                                bank_reference=bank_reference,
-                                               override_reason=override_reason)
+                                               override_reason=override_reason, today=todays_date(),
+                                               new_payment_date=new_payment_date.date() if new_payment_date else None,
+                                               second_approval_above_pence=settings().claim_rules
+                                               .second_approval_above_pence)
     except LedgerError as error:
         raise _fail(error) from None
     click.echo(describe(summary))

@@ -15,6 +15,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -28,7 +29,8 @@ from ledger.db import Base, BigId, UTCDateTime
 RUN_STATUSES = ("draft", "confirmed", "cancelled")
 PAYEE_KINDS = ("participant", "group")
 # Why a payee's claims were left out of a run: they wait for a later one.
-EXCLUSION_REASONS = ("no_bank_details", "benefit_block", "removed")
+EXCLUSION_REASONS = ("no_bank_details", "benefit_block", "removed", "held")
+HOLD_STATUSES = ("held", "released")
 
 
 class PaymentRun(Base):
@@ -124,7 +126,7 @@ class PaymentRunExclusion(Base):
     __tablename__ = "payment_run_exclusions"
     __table_args__ = (
         CheckConstraint("payee_kind IN ('participant','group')", name="payee_kind"),
-        CheckConstraint("reason IN ('no_bank_details','benefit_block','removed')", name="reason"),
+        CheckConstraint("reason IN ('no_bank_details','benefit_block','removed','held')", name="reason"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,3 +140,33 @@ class PaymentRunExclusion(Base):
     message: Mapped[str] = mapped_column(Text)
     excluded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     excluded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Hold(Base):
+    """A claim, or every claim of one payee, kept out of payment runs until someone releases it, and why.
+
+    Its own record, not a claim status: the claim's workflow is unchanged, and the hold's history (who held,
+    why, who released, with what note) is kept whole for the auditor. ``status`` changes only through
+    ``ledger.payments.holds.HOLD``.
+    """
+
+    __tablename__ = "holds"
+    __table_args__ = (
+        CheckConstraint("status IN ('held','released')", name="status"),
+        CheckConstraint("(claim_id IS NOT NULL AND payee_kind IS NULL AND payee_id IS NULL) OR "
+                        "(claim_id IS NULL AND payee_kind IN ('participant','group') AND payee_id IS NOT NULL)",
+                        name="one_subject"),
+        Index("ix_holds_payee", "payee_kind", "payee_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(12), default="held")
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    payee_kind: Mapped[str | None] = mapped_column(String(12))
+    payee_id: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    held_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    held_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    released_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    released_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    release_note: Mapped[str | None] = mapped_column(Text)

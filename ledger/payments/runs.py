@@ -71,7 +71,7 @@ from ledger.errors import Conflict, NotFound, NothingToPay, PeriodLocked, Valida
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_event
 from ledger.organisation import BANK, open_organisation_accounts
-from ledger.payments import bacs, calendar
+from ledger.payments import bacs, calendar, controls, holds
 from ledger.payments import bank_csv as csv_file
 from ledger.payments.benefit_check import RunFees, check_run_fees
 from ledger.payments.models import (
@@ -93,9 +93,24 @@ from policies.rulebook import Rulebook
 from policies.settings import PolicySettings
 
 __all__ = [
-    "MAX_BANK_REFERENCE", "MAX_DAYS_AHEAD", "MAX_REASON", "LeftOut", "PayeeTotal", "PaymentRunListItem",
-    "PaymentRunSummary", "RunOverride", "bacs_file", "bank_csv", "cancel_payment_run", "confirm_payment_run",
-    "draft_payment_run", "list_payment_runs", "payment_run_summary", "remove_payee_from_run",
+    "MAX_BANK_REFERENCE",
+    "MAX_DAYS_AHEAD",
+    "MAX_REASON",
+    "LeftOut",
+    "PayeeTotal",
+    "PaymentRunListItem",
+    "PaymentRunSummary",
+    "RunOverride",
+    "bacs_file",
+    "bank_csv",
+    "cancel_payment_run",
+    "confirm_payment_run",
+    "draft_payment_run",
+    "list_payment_runs",
+    "lock_run",
+    "payment_run_summary",
+    "remove_payee_from_run",
+    "take_held_claims_out",
 ]
 
 #: A run is drafted at most this many days before its payment date (Bacs itself takes files 31 days ahead).
@@ -157,6 +172,12 @@ def _load_run(session: Session, run_id: int, *, fresh: bool = False) -> PaymentR
     if run is None:
         raise NotFound(f"There is no payment run {run_id}.")
     return run
+
+
+def lock_run(session: Session, run_id: int) -> None:
+    """Lock a run's row (PostgreSQL), before any claim in it: the order confirming takes its locks in."""
+    if is_postgresql(session):
+        session.execute(select(_runs.c.id).where(_runs.c.id == run_id).with_for_update())
 
 
 def _user_name(session: Session, user_id: int | None) -> str:
@@ -478,6 +499,31 @@ def _store_exclusions(session: Session, run: PaymentRun, left_out: Sequence[_Exc
         ])
 
 
+def _without_held(session: Session, rows: Sequence) -> tuple[list, dict[int, holds.HoldRecord]]:
+    """The candidate claims that are not held, and the hold in force on each that is."""
+    held = holds.holds_of_rows(session, [(r.id, *_payee_of(r)) for r in rows])
+    return [r for r in rows if r.id not in held], held
+
+
+def _held_exclusions(rows: Sequence, held: Mapping[int, holds.HoldRecord],
+                     details: Mapping[str, Mapping[int, Any]]) -> list[_Exclusion]:
+    """One exclusion per held payee, naming each hold: held claims wait until the hold is released."""
+    by_payee: dict[PayeeKey, list] = {}
+    for row in rows:
+        if row.id in held:
+            by_payee.setdefault(_payee_of(row), []).append(row)
+    found = []
+    for (kind, payee_id), claims in sorted(by_payee.items()):
+        detail = details[kind].get(payee_id)
+        name = detail.name if detail is not None else f"{kind} {payee_id}"
+        amount = sum(r.amount_pence for r in claims)
+        reasons = "; ".join(sorted({held[r.id].describe for r in claims}))
+        found.append(_Exclusion(kind, payee_id, name, amount, tuple(sorted(r.id for r in claims)), "held",
+                                f"{name}: {_gbp(amount)} is on hold ({reasons}); it waits until the hold is "
+                                "released."))
+    return found
+
+
 def draft_payment_run(
     session: Session,
     *,
@@ -504,10 +550,12 @@ def draft_payment_run(
             "are waiting (claims already in a draft run are not taken twice).",
             fields={"cutoff_date": ["nothing to pay"]},
         )
-    payees = _group_by_payee(rows)
-    details = _payee_details(session, payees)
+    payable, held = _without_held(session, rows)
+    payees = _group_by_payee(payable)
+    details = _payee_details(session, [*payees, *(_payee_of(r) for r in rows if r.id in held)])
     checked = _check_payable(session, payees, details, paid_on, rulebook, settings)
     plan = _plan_run(payees, details, checked, paid_on)
+    plan.left_out.extend(_held_exclusions(rows, held, details))
     if not plan.taking:
         listed = "; ".join(x.message for x in plan.left_out[:5])
         more = f" (and {len(plan.left_out) - 5} more)" if len(plan.left_out) > 5 else ""
@@ -804,6 +852,36 @@ def _post_payments(session: Session, run: PaymentRun, totals: Mapping[PayeeKey, 
     session.execute(insert(_payments), payments)
 
 
+def _refuse_held(session: Session, run: PaymentRun) -> None:
+    """A claim held while the run was being drafted is in it: refuse, so that a held claim is never paid."""
+    held = holds.held_in_run(session, run.id)
+    if held:
+        listed = "; ".join(sorted({h.describe for h in held.values()}))
+        raise Conflict(f"Payment run {run.reference} has claims on hold ({listed}). Take the payee out of the run "
+                       "or release the hold, then download the bank file again. Nothing was paid.",
+                       fields={"claims": [str(c) for c in sorted(held)]})
+
+
+def _reschedule(session: Session, run: PaymentRun, moved_to: dt.date, actor: int | None) -> None:
+    """Move a late run to its new payment date (the Bacs file is made again with it), and say so."""
+    _refuse_locked_month(session, moved_to)
+    was = run.payment_date
+    run.payment_date = moved_to
+    _run_event(session, run, "reschedule", run.status, actor,
+               note=f"The Bacs submission day for {was.isoformat()} had passed: paid on {moved_to.isoformat()} "
+                    "instead.", details={"from": was.isoformat(), "to": moved_to.isoformat()})
+
+
+def _second_approval(session: Session, run: PaymentRun, totals: Mapping[PayeeKey, Any], threshold: int | None,
+                     actor: int | None) -> list[str]:
+    """The payees the confirmer second-approves (their total is over the threshold); refuse the same eyes."""
+    if threshold is None:
+        return []
+    needing = controls.needs_second_approver(session, totals, threshold)
+    controls.refuse_same_eyes(needing, actor=actor, drafted_by=run.created_by_user_id, threshold_pence=threshold)
+    return sorted(needing)
+
+
 def confirm_payment_run(
     session: Session,
     run_id: int,
@@ -811,6 +889,9 @@ def confirm_payment_run(
     actor_user_id: int | None,
     bank_reference: str,
     override_reason: str | None = None,
+    today: dt.date | None = None,
+    new_payment_date: Any = None,
+    second_approval_above_pence: int | None = None,
 ) -> PaymentRunSummary:
     """Record that the bank accepted the run: post one payment entry per payee and mark its claims paid.
 
@@ -818,9 +899,13 @@ def confirm_payment_run(
     when), and with ``ValidationError`` when a payee's benefit check needs an override reason and none is given.
     The entries are effective on the run's payment date, whenever it is confirmed (a run confirmed late is still
     money received on the payment date), so a payment date in a month locked since drafting is refused.
+    With ``today``, a run whose Bacs submission day has passed needs ``new_payment_date``; with
+    ``second_approval_above_pence``, a payee paid more than that needs a second pair of eyes
+    (``ledger.payments.controls``).
     """
     reference = _check_bank_reference(bank_reference)
-    _load_run(session, run_id)
+    drafted = _load_run(session, run_id)
+    moved_to = None if today is None else controls.rescheduled_date(drafted.payment_date, today, new_payment_date)
     now = _utcnow()
     before = _move_on(session, run_id, "confirm", confirmed_by_user_id=actor_user_id, confirmed_at=now,
                       bank_reference=reference)
@@ -829,7 +914,11 @@ def confirm_payment_run(
     run = _load_run(session, run_id, fresh=True)
     if run.item_count == 0:
         raise NothingToPay(f"Payment run {run.reference} pays nobody: cancel it instead.")
+    _refuse_held(session, run)
+    if moved_to is not None:
+        _reschedule(session, run, moved_to, actor_user_id)
     totals = _payee_totals(session, run.id)
+    second = _second_approval(session, run, totals, second_approval_above_pence, actor_user_id)
     _require_override(session, run, totals, override_reason, actor_user_id, now)
     _refuse_overpayment(session, totals)
     details = _payee_details(session, totals)
@@ -842,7 +931,8 @@ def confirm_payment_run(
             f"{run.item_count - len(paid)} claims in run {run.reference} are no longer approved (cancelled "
             "or reversed since drafting). Nothing was paid; cancel the run and draft it again.")
     _run_event(session, run, "confirm", before, actor_user_id, note=f"Bank reference {reference}",
-               details={"total_pence": run.total_pence, "payees": run.payee_count})
+               details={"total_pence": run.total_pence, "payees": run.payee_count,
+                        **({"second_approval": second} if second else {})})
     session.flush()
     return _summary(session, run, totals, details)
 
@@ -873,8 +963,14 @@ def remove_payee_from_run(
     payee_id: int,
     actor_user_id: int | None,
     reason: str,
+    hold: bool = True,
 ) -> PaymentRunSummary:
-    """Take one payee out of a draft run; their claims go back to waiting for a later run."""
+    """Take one payee out of a draft run; their claims go back to waiting.
+
+    With ``hold`` (the default) the payee is also put on hold with the same reason, so that they do not drop
+    straight into the next draft: whoever took them out releases the hold, with a note, once the question is
+    settled. Without it their claims wait for the next run, as before.
+    """
     reason = _check_reason(reason, "reason", "why the payee is taken out of the run")
     if payee_kind not in PAYEE_KINDS:
         raise ValidationError(f"payee_kind must be one of {', '.join(PAYEE_KINDS)}.",
@@ -896,15 +992,55 @@ def remove_payee_from_run(
     _release(session, run, claim_ids)
     name_row = _payee_rows(session, payee_kind, [payee_id]).get(payee_id)
     name = name_row.name if name_row is not None else f"{payee_kind} {payee_id}"
+    already = holds.active_payee_hold(session, payee_kind, payee_id) is not None
+    held = hold and not already
+    if held:
+        holds.create_hold(session, actor_user_id=actor_user_id, reason=reason, payee_kind=payee_kind,
+                          payee_id=payee_id, participant_id=payee_id if payee_kind == "participant" else None,
+                          details={"taken_out_of_run": run.reference})
+    waits = "is on hold until released" if held or already else "waits for a later run"
     message = (f"{name} was taken out of the run by {_user_name(session, actor_user_id)}: {reason} "
-               f"({_gbp(amount)} waits for a later run).")
+               f"({_gbp(amount)} {waits}).")
     _store_exclusions(session, run, [_Exclusion(payee_kind, payee_id, name, amount, tuple(claim_ids), "removed",
                                                 message)], actor_user_id)
     _run_event(session, run, "remove_payee", before, actor_user_id, reason=reason, note=message,
-               details={"payee_kind": payee_kind, "payee_id": payee_id, "amount_pence": amount},
+               details={"payee_kind": payee_kind, "payee_id": payee_id, "amount_pence": amount, "held": held},
                participant_id=payee_id if payee_kind == "participant" else None)
     session.flush()
     return payment_run_summary(session, run_id)
+
+
+def take_held_claims_out(session: Session, run_id: int, claim_ids: Sequence[int], *, actor_user_id: int | None,
+                         hold: holds.HoldRecord) -> bool:
+    """Take claims just put on hold out of a draft run, listing them as held; False if the run is no longer a draft.
+
+    The guarded update locks the run first, so a confirmation of the same run waits for (or beats) the hold.
+    """
+    before = _move_on(session, run_id, "change")
+    if before is None:
+        return False
+    run = _load_run(session, run_id, fresh=True)
+    items = session.execute(
+        select(_items.c.claim_id, _items.c.payee_kind, _items.c.payee_id, _items.c.amount_pence)
+        .where(_items.c.run_id == run_id, _items.c.claim_id.in_(list(claim_ids))).order_by(_items.c.claim_id)
+    ).all()
+    if not items:
+        return True
+    _release(session, run, [i.claim_id for i in items])
+    by_payee: dict[PayeeKey, list] = {}
+    for item in items:
+        by_payee.setdefault((item.payee_kind, item.payee_id), []).append(item)
+    exclusions = [
+        _Exclusion(kind, pid, hold.name, sum(i.amount_pence for i in found), tuple(i.claim_id for i in found), "held",
+                   f"{hold.name}: {_gbp(sum(i.amount_pence for i in found))} taken out of the run because "
+                   f"{hold.describe}; it waits until the hold is released.")
+        for (kind, pid), found in sorted(by_payee.items())
+    ]
+    _store_exclusions(session, run, exclusions, actor_user_id)
+    _run_event(session, run, "hold_claims", before, actor_user_id, reason=hold.reason, note=exclusions[0].message,
+               details={"hold_id": hold.id, "claim_ids": [i.claim_id for i in items]})
+    session.flush()
+    return True
 
 
 def _release(session: Session, run: PaymentRun, claim_ids: Sequence[int]) -> None:

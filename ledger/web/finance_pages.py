@@ -21,10 +21,10 @@ from ledger.auth.access import requires, signed_in_user
 from ledger.claims import services as claims
 from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
-from ledger.errors import Conflict, LedgerError, PermissionDenied, ValidationError
+from ledger.errors import Conflict, LedgerError, NotFound, PermissionDenied, ValidationError
 from ledger.formatting import money
 from ledger.labels import AFTER_APPROVAL
-from ledger.payments import runs
+from ledger.payments import calendar, hold_actions, holds, runs
 from ledger.people import services as people
 from ledger.reports import run_report
 from ledger.reports.evidence_pack import MAX_SIGNATORY, evidence_pack_letter
@@ -57,6 +57,16 @@ class ReturnForm(FlaskForm):
     submit = SubmitField("Return for more information")
 
 
+class HoldForm(FlaskForm):
+    reason = TextAreaField("Why is it held?", validators=[DataRequired(), Length(max=holds.MAX_TEXT)])
+    submit = SubmitField("Hold this claim")
+
+
+class ReleaseForm(FlaskForm):
+    note = TextAreaField("Why is the hold released?", validators=[DataRequired(), Length(max=holds.MAX_TEXT)])
+    submit = SubmitField("Release the hold")
+
+
 class DraftRunForm(FlaskForm):
     cutoff_date = DateField("Pay claims for work done on or before", validators=[DataRequired()])
     payment_date = DateField("Day the money should arrive", validators=[DataRequired()])
@@ -67,6 +77,7 @@ class ConfirmRunForm(FlaskForm):
     bank_reference = StringField("The bank's reference for the accepted submission",
                                  validators=[DataRequired(), Length(max=runs.MAX_BANK_REFERENCE)])
     override_reason = TextAreaField("Override reason", validators=[Optional(), Length(max=runs.MAX_REASON)])
+    new_payment_date = DateField("New payment date", validators=[Optional()])
     submit = SubmitField("Confirm the bank accepted this run")
 
 
@@ -111,12 +122,17 @@ def claim(claim_id: int):
 
 def _claim_page(claim_id: int, *, problem: LedgerError | None = None, status: int = 200,
                 approve: ApproveForm | None = None, reject: RejectForm | None = None,
-                return_: ReturnForm | None = None):
+                return_: ReturnForm | None = None, hold: HoldForm | None = None, release: ReleaseForm | None = None):
     session = get_session()
     record = claims.get_claim(session, claim_id)
     preview, preview_problem = _preview(session, claim_id)
     return render_template(
         "finance/claim.html", claim=record, preview=preview, preview_problem=preview_problem, problem=problem,
+        holds=holds.list_holds(session, status=None, claim_id=claim_id),
+        payee_holds=holds.list_holds(session, payee_kind="participant", payee_id=record.participant_id),
+        holdable=record.status in hold_actions.HOLDABLE,
+        hold_form=hold or HoldForm(formdata=None, prefix="hold"),
+        release_form=release or ReleaseForm(formdata=None, prefix="release"),
         names=_names(session), approve_form=approve or ApproveForm(formdata=None),
         top_up_form=TopUpForm(formdata=None, prefix="top_up"),
         reject_form=reject or RejectForm(formdata=None, prefix="reject"),
@@ -176,6 +192,40 @@ def return_claim(claim_id: int):
         return _claim_page(claim_id, return_=form, problem=error, status=error.status)
     session.commit()
     flash(f"Claim {claim_id} is returned for more information.", "info")
+    return redirect(url_for("finance.claim", claim_id=claim_id))
+
+
+@bp.route("/claims/<int:claim_id>/hold", methods=["POST"])
+@requires("payments.manage")
+def hold_claim(claim_id: int):
+    form = HoldForm(prefix="hold")
+    if not form.validate_on_submit():
+        return _claim_page(claim_id, hold=form, status=400)
+    session = get_session()
+    try:
+        hold_actions.hold_claim(session, claim_id, actor_user_id=signed_in_user().id, reason=form.reason.data)
+    except (*_SHOWN_ON_THE_FORM, NotFound) as error:
+        session.rollback()
+        return _claim_page(claim_id, hold=form, problem=error, status=error.status)
+    session.commit()
+    flash(f"Claim {claim_id} is on hold: no payment run pays it until the hold is released.", "info")
+    return redirect(url_for("finance.claim", claim_id=claim_id))
+
+
+@bp.route("/claims/<int:claim_id>/release", methods=["POST"])
+@requires("payments.manage")
+def release_claim(claim_id: int):
+    form = ReleaseForm(prefix="release")
+    if not form.validate_on_submit():
+        return _claim_page(claim_id, release=form, status=400)
+    session = get_session()
+    try:
+        hold_actions.release_claim(session, claim_id, actor_user_id=signed_in_user().id, note=form.note.data)
+    except _SHOWN_ON_THE_FORM as error:
+        session.rollback()
+        return _claim_page(claim_id, release=form, problem=error, status=error.status)
+    session.commit()
+    flash(f"The hold on claim {claim_id} is released: the next payment run can pay it.", "info")
     return redirect(url_for("finance.claim", claim_id=claim_id))
 
 
@@ -255,8 +305,11 @@ def payment_run(run_id: int):
 
 def _run_page(run_id: int, *, problem: LedgerError | None = None, status: int = 200,
               confirm: ConfirmRunForm | None = None, cancel: CancelRunForm | None = None):
+    summary = runs.payment_run_summary(get_session(), run_id)
     return render_template(
-        "finance/payment_run.html", run=runs.payment_run_summary(get_session(), run_id), problem=problem,
+        "finance/payment_run.html", run=summary, problem=problem,
+        submission_passed=calendar.bacs_input_day(summary.payment_date) < todays_date(),
+        earliest_payment_date=calendar.earliest_payment_date(todays_date()),
         confirm_form=confirm or ConfirmRunForm(formdata=None),
         cancel_form=cancel or CancelRunForm(formdata=None, prefix="cancel"),
     ), status
@@ -306,7 +359,10 @@ def confirm_payment_run(run_id: int):
     try:
         summary = runs.confirm_payment_run(session, run_id, actor_user_id=signed_in_user().id,
                                            bank_reference=form.bank_reference.data,
-                                           override_reason=form.override_reason.data or None)
+                                           override_reason=form.override_reason.data or None, today=todays_date(),
+                                           new_payment_date=form.new_payment_date.data,
+                                           second_approval_above_pence=settings().claim_rules
+                                           .second_approval_above_pence)
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()
         return _run_page(run_id, confirm=form, problem=error, status=error.status)

@@ -12,7 +12,7 @@ import io
 
 from flask import Blueprint, flash, redirect, render_template, send_file, url_for
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
@@ -61,6 +61,14 @@ class ActionForm(FlaskForm):
     """A button that changes something: a CSRF token and nothing else."""
 
     submit = SubmitField()
+
+
+class SubmitClaimForm(FlaskForm):
+    """Submitting a claim; a likely duplicate is submitted only when confirmed, with a reason."""
+
+    confirm_duplicate = BooleanField("This is a separate claim, not a duplicate")
+    duplicate_reason = TextAreaField("Why is it not a duplicate?", validators=[Optional(), Length(max=500)])
+    submit = SubmitField("Submit for approval")
 
 
 def _books_balance(session, code: str) -> int | None:
@@ -151,7 +159,7 @@ def activity(activity_id: int):
 
 
 def _activity_page(activity_id: int, *, form: AttendanceForm | None = None, problem: LedgerError | None = None,
-                   status: int = 200):
+                   status: int = 200, duplicate: tuple[int, SubmitClaimForm] | None = None):
     session = get_session()
     record = projects.get_activity(session, activity_id)
     user = signed_in_user()
@@ -164,6 +172,9 @@ def _activity_page(activity_id: int, *, form: AttendanceForm | None = None, prob
         "projects/activity.html", activity=record, project=projects.get_project(session, record.project_code),
         attendance=projects.list_attendance(session, activity_id), fees=fees, form=form, problem=problem,
         action_form=ActionForm(formdata=None), today=todays_date(),
+        duplicate_claim_id=duplicate[0] if duplicate and problem and (
+            {"confirm_duplicate", "duplicate_reason"} & set(problem.fields)) else None,
+        duplicate_form=duplicate[1] if duplicate else None,
         may_write=allowed(user.role_names, "projects.write"),
         may_claim=allowed(user.role_names, "claims.submit"),
     ), status
@@ -215,15 +226,18 @@ def draft_fee(activity_id: int, participant_id: int):
 @bp.route("/activities/<int:activity_id>/claims/<int:claim_id>/submit", methods=["POST"])
 @requires("claims.submit")
 def submit_claim(activity_id: int, claim_id: int):
-    if not ActionForm().validate_on_submit():
-        return _activity_page(activity_id, status=400)
+    form = SubmitClaimForm()
+    if not form.validate_on_submit():
+        return _activity_page(activity_id, status=400, duplicate=(claim_id, form))
     session, user = get_session(), signed_in_user()
     try:
         record = claims.submit_claim(session, claim_id, actor_user_id=user.id,
-                                     actor_participant_id=user.participant_id)
+                                     actor_participant_id=user.participant_id,
+                                     confirm_duplicate=bool(form.confirm_duplicate.data),
+                                     duplicate_reason=form.duplicate_reason.data or None)
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()
-        return _activity_page(activity_id, problem=error, status=error.status)
+        return _activity_page(activity_id, problem=error, status=error.status, duplicate=(claim_id, form))
     session.commit()
     flash(f"Claim {record.id} is submitted for approval.", "info")
     return redirect(url_for("projects.activity", activity_id=activity_id))

@@ -140,6 +140,9 @@ def test_an_advance_settled_by_receipts_over_http(client, api):
                                                          "idempotency_key": "adv-1"})
     claim = post(client, api, "manager", "/claims/expense",
                  {**expense_body(api.world, amount="30.00"), "advance_id": advance.json["id"]}).json
+    client.post(f"{V1}/claims/{claim['id']}/lines/{claim['lines'][0]['id']}/receipts",  # over £25: one is needed
+                data={"file": (io.BytesIO(RECEIPT_PDF), "taxi.pdf")}, headers=api.headers("manager"),
+                content_type="multipart/form-data")
     post(client, api, "manager", f"/claims/{claim['id']}/submit")
     post(client, api, "finance", f"/claims/{claim['id']}/approve", {})
 
@@ -276,3 +279,58 @@ def test_a_reason_is_needed_to_reject_and_an_unknown_claim_is_not_found(client, 
     assert no_reason.status_code == 400 and "reason" in no_reason.json["error"]["fields"]
     assert unknown.status_code == 404 and get(client, api, "finance", "/claims/9999").status_code == 404
     assert app_footprint(app) == before
+
+
+def test_an_expense_line_over_the_receipt_amount_needs_a_receipt_before_approval(client, api, app):
+    claim = post(client, api, "manager", "/claims/expense", expense_body(api.world, amount="30.00")).json
+    post(client, api, "manager", f"/claims/{claim['id']}/submit")
+    line = claim["lines"][0]["id"]
+    before = app_footprint(app)
+
+    refused = post(client, api, "finance", f"/claims/{claim['id']}/approve", {})
+
+    assert refused.status_code == 409
+    assert refused.json["error"]["fields"] == {"receipts": [f"line {line}"]}
+    assert f"line {line}" in refused.json["error"]["message"] and "£25.00" in refused.json["error"]["message"]
+    assert app_footprint(app) == before
+    client.post(f"{V1}/claims/{claim['id']}/lines/{line}/receipts", data={"file": (io.BytesIO(RECEIPT_PDF), "r.pdf")},
+                headers=api.headers("manager"), content_type="multipart/form-data")
+    approved = post(client, api, "finance", f"/claims/{claim['id']}/approve", {})
+    assert approved.status_code == 200 and approved.json["claim"]["status"] == "approved", approved.json
+
+
+def test_an_expense_line_at_the_receipt_amount_needs_none(client, api):
+    claim = post(client, api, "manager", "/claims/expense", expense_body(api.world, amount="25.00")).json
+    post(client, api, "manager", f"/claims/{claim['id']}/submit")
+    assert post(client, api, "finance", f"/claims/{claim['id']}/approve", {}).status_code == 200
+
+
+def test_a_likely_duplicate_needs_a_confirmation_with_a_reason(client, api, app):
+    body = expense_body(api.world, amount="12.50")
+    first = post(client, api, "manager", "/claims/expense", body).json
+    assert post(client, api, "manager", f"/claims/{first['id']}/submit").status_code == 200
+    second = post(client, api, "manager", "/claims/expense", {**body, "idempotency_key": "trip-2"}).json
+    before = app_footprint(app)
+
+    refused = post(client, api, "manager", f"/claims/{second['id']}/submit")
+    assert refused.status_code == 409
+    assert refused.json["error"]["fields"] == {"confirm_duplicate": [f"Likely duplicate of claim {first['id']}."]}
+    no_reason = post(client, api, "manager", f"/claims/{second['id']}/submit", {"confirm_duplicate": True})
+    assert no_reason.status_code == 400 and "duplicate_reason" in no_reason.json["error"]["fields"]
+    assert app_footprint(app) == before
+    assert get(client, api, "manager", f"/claims/{second['id']}").json["status"] == "draft"
+
+    confirmed = post(client, api, "manager", f"/claims/{second['id']}/submit",
+                     {"confirm_duplicate": True, "duplicate_reason": "Two train journeys that day, out and back"})
+    assert confirmed.status_code == 200 and confirmed.json["status"] == "submitted", confirmed.json
+    [event] = [e for e in confirmed.json["events"] if e["action"] == "submit"]
+    assert "Confirmed not a duplicate of claim(s) " + str(first["id"]) in event["note"]
+
+
+def test_a_claim_of_another_amount_is_not_a_duplicate(client, api):
+    body = expense_body(api.world, amount="12.50")
+    first = post(client, api, "manager", "/claims/expense", body).json
+    post(client, api, "manager", f"/claims/{first['id']}/submit")
+    other = post(client, api, "manager", "/claims/expense", {**expense_body(api.world, amount="12.60"),
+                                                               "idempotency_key": "trip-2"}).json
+    assert post(client, api, "manager", f"/claims/{other['id']}/submit").status_code == 200

@@ -99,3 +99,31 @@ def test_project_pages_are_closed_to_participants(client, world):
 
     assert client.get("/projects").status_code == 403
     assert client.get(f"/activities/{world.activity_id}").status_code == 403
+
+
+def test_a_likely_duplicate_fee_is_submitted_only_when_confirmed_with_a_reason(app, manager, world):
+    from tests.factories import MEETING_DAY, RULES, make_activity
+
+    with database(app) as session:
+        ids = []
+        for title in ("Morning panel", "Afternoon panel"):  # the same day, length and fee: a likely duplicate
+            activity = make_activity(session, title=title, occurs_on=MEETING_DAY)
+            projects.record_attendance(session, activity.id, world.ann, today=MEETING_DAY)
+            record, _ = services.draft_fee_claim(session, activity_id=activity.id, participant_id=world.ann,
+                                                 actor_user_id=world.manager, rules=RULES)
+            ids.append((activity.id, record.id))
+        services.submit_claim(session, ids[0][1], actor_user_id=world.manager)
+    (activity_id, claim_id) = ids[1]
+    url = f"/activities/{activity_id}/claims/{claim_id}/submit"
+
+    refused = manager.post(url)
+    text = text_of(refused)
+    assert refused.status_code == 409
+    assert "Warning: this looks like a duplicate." in text and f"Likely duplicate of claim {ids[0][1]}." in text
+    assert "This is a separate claim, not a duplicate" in text
+    no_reason = manager.post(url, data={"confirm_duplicate": "y"})
+    assert no_reason.status_code == 400 and "Error: Required to confirm a likely duplicate." in text_of(no_reason)
+
+    done = manager.post(url, data={"confirm_duplicate": "y", "duplicate_reason": "Two separate panels that day"},
+                        follow_redirects=True)
+    assert f"Claim {claim_id} is submitted for approval." in text_of(done)
