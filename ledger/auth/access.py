@@ -14,7 +14,7 @@ from flask_login import current_user
 from ledger.auth import ratelimit
 from ledger.auth.models import User
 from ledger.auth.permissions import PERMISSIONS, allowed
-from ledger.auth.users import user_for_token
+from ledger.auth.users import use_token
 from ledger.context import get_session, session_factory, settings
 from ledger.db import unit_of_work
 from ledger.errors import AuthenticationRequired, NotFound, PermissionDenied, TooManyRequests
@@ -24,17 +24,33 @@ def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def current_actor() -> User | None:
-    """The user making this request, or None."""
+    """The user making this request, or None.
+
+    A bearer token is checked, and its use noted, in a short transaction of its own, so that the time of
+    use is kept even when the request itself writes nothing or fails. Why a token was refused (expired,
+    revoked, its user deactivated) is kept for the 401's message.
+    """
     if "actor" in g:
         return g.actor
     user = None
+    g.token_scope = None
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        user = user_for_token(get_session(), header[len("Bearer "):].strip())
+        try:
+            with unit_of_work(session_factory()) as session:
+                use = use_token(session, header[len("Bearer "):].strip())
+        except AuthenticationRequired as refusal:
+            g.token_problem = refusal.message
+        else:
+            user = get_session().get(User, use.user_id)
+            g.token_scope = use.scope
     elif not is_api_request() and current_user.is_authenticated:
-        user = get_session().get(User, int(current_user.get_id()))
-        if user is not None and not user.is_active:
+        user = get_session().get(User, current_user.user_id)
+        if user is not None and (not user.is_active or user.session_version != current_user.session_version):
             user = None
     g.actor = user
     return user
@@ -54,8 +70,11 @@ def check_permission(permission: str, own_participant: str | None, view_args: di
     if user is None:
         raise AuthenticationRequired(
             "Sign in first." if not is_api_request()
-            else "Send a valid API token in the Authorization header: 'Bearer <token>'."
+            else g.get("token_problem") or "Send a valid API token in the Authorization header: 'Bearer <token>'."
         )
+    if g.get("token_scope") == "read_only" and request.method not in READ_METHODS:
+        raise PermissionDenied("This API token is read-only: it may only read (GET). Use a token with the "
+                               "'role' scope to make changes.")
     roles = user.role_names
     if not allowed(roles, permission):
         if own_participant is None:

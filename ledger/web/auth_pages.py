@@ -67,7 +67,7 @@ def login():
         if user is None:
             flash("That email address and password do not match. Check them and try again.", "error")
             return render_template("login.html", form=form), 401
-        login_user(SessionUser(user.id))
+        login_user(SessionUser(user.id, user.session_version))
         return redirect(_safe_next(request.args.get("next")))
     return render_template("login.html", form=form)
 
