@@ -823,3 +823,25 @@ def pay_film_fee_by_hand(session: Session, world: ClaimsWorld, *, on: dt.date = 
 
 
 FILM_FEE_PAID = {"by a payment run": pay_film_fee_by_a_run, "by a manual journal entry": pay_film_fee_by_hand}
+
+
+# ---------------------------------------------------------------- users and access
+
+
+def invitation_path(url: str) -> str:
+    """The path of an invitation link (``/invitations/inv_...``), to open with the test client."""
+    return url[url.index("/invitations/"):]
+
+
+def invite_by_api(client: FlaskClient, admin_token: str, email: str, roles: Iterable[str] = ("finance",),
+                  name: str = "New Person") -> dict:
+    """Invite a user through the API and return its answer (the user and their one-time link)."""
+    answer = client.post("/api/v1/users", json={"email": email, "display_name": name, "roles": list(roles)},
+                         headers=bearer(admin_token))
+    assert answer.status_code == 201, answer.json
+    return answer.json
+
+
+def accept_invitation(client: FlaskClient, url: str, password: str = PASSWORD):
+    """Set a password through an invitation link, as the invitee does."""
+    return client.post(invitation_path(url), data={"password": password, "confirm": password})
