@@ -144,7 +144,8 @@ def test_the_last_administrator_keeps_the_admin_role(app, client, admin_id, admi
 
 
 def test_unknown_user_is_404(client, admin_token):
-    assert client.patch("/api/v1/users/999", json={"roles": ["finance"]}, headers=bearer(admin_token)).status_code == 404
+    missing = client.patch("/api/v1/users/999", json={"roles": ["finance"]}, headers=bearer(admin_token))
+    assert missing.status_code == 404
     assert client.post("/api/v1/users/999/deactivate", json={}, headers=bearer(admin_token)).status_code == 404
 
 
