@@ -18,6 +18,7 @@ from ledger.auth.users import use_token
 from ledger.context import get_session, session_factory, settings
 from ledger.db import unit_of_work
 from ledger.errors import AuthenticationRequired, NotFound, PermissionDenied, TooManyRequests
+from ledger.projects import assignments
 
 
 def is_api_request() -> bool:
@@ -56,6 +57,16 @@ def current_actor() -> User | None:
     return user
 
 
+def check_project_access(kind: str, value: object) -> None:
+    """For a record named in the request body: a project manager reaches only their assigned projects (404)."""
+    assignments.check_may_reach(get_session(), signed_in_user(), kind, value)
+
+
+def visible_project_ids() -> set[int] | None:
+    """The projects the acting user may see, or None for every project."""
+    return assignments.visible_project_ids(get_session(), signed_in_user())
+
+
 def signed_in_user() -> User:
     """The user a guarded view runs for; the guard has already turned everyone else away."""
     user = current_actor()
@@ -64,8 +75,13 @@ def signed_in_user() -> User:
     return user
 
 
-def check_permission(permission: str, own_participant: str | None, view_args: dict) -> User:
-    """Return the acting user if they may use a view guarded by ``permission``; raise otherwise."""
+def check_permission(permission: str, own_participant: str | None, view_args: dict,
+                     project: str | None = None) -> User:
+    """Return the acting user if they may use a view guarded by ``permission``; raise otherwise.
+
+    With ``project`` (the URL argument naming a project code, an activity or a claim), a project manager
+    reaches only records in the projects assigned to them; anything else answers 404.
+    """
     user = current_actor()
     if user is None:
         raise AuthenticationRequired(
@@ -82,15 +98,20 @@ def check_permission(permission: str, own_participant: str | None, view_args: di
         wanted = view_args.get(own_participant)
         if "participant" not in roles or user.participant_id is None or wanted != user.participant_id:
             raise NotFound("There is no such record, or it is not yours to see.")
+    if project is not None:
+        assignments.check_may_reach(get_session(), user, project, view_args.get(project))
     return user
 
 
-def requires(permission: str, *, own_participant: str | None = None):
+def requires(permission: str, *, own_participant: str | None = None, project: str | None = None):
     """Allow the view to users whose roles grant ``permission``.
 
     With ``own_participant="participant_id"``, a participant user may also reach the view when that
     URL argument is their own participant id; anyone else's id answers 404, not 403, so that
     participants cannot discover which records exist.
+
+    With ``project="code"`` (or ``"activity_id"``, ``"claim_id"``), a project manager may reach the view only
+    for records in the projects assigned to them; others answer 404 (``ledger.projects.assignments``).
     """
     if permission not in PERMISSIONS:
         raise KeyError(f"unknown permission {permission!r}")
@@ -98,11 +119,12 @@ def requires(permission: str, *, own_participant: str | None = None):
     def decorate(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            check_permission(permission, own_participant, kwargs)
+            check_permission(permission, own_participant, kwargs, project)
             return view(*args, **kwargs)
 
         wrapped.permission = permission
         wrapped.own_participant = own_participant
+        wrapped.project = project
         return wrapped
 
     return decorate
@@ -129,7 +151,8 @@ def check_before_view() -> None:
     permission = getattr(view, "permission", None)
     if permission is None or permission == "public":
         return
-    check_permission(permission, getattr(view, "own_participant", None), request.view_args or {})
+    check_permission(permission, getattr(view, "own_participant", None), request.view_args or {},
+                     getattr(view, "project", None))
 
 
 def public(view):

@@ -17,6 +17,7 @@ from ledger.cli.books import ledger_cli
 from ledger.context import session_factory
 from ledger.db import unit_of_work
 from ledger.errors import LedgerError, NotFound, PermissionDenied
+from ledger.projects import assignments
 
 
 def _user_by_email(session: Session, email: str) -> User:
@@ -83,5 +84,22 @@ def reactivate_user_command(email, reason, by_email):
             user = admin.reactivate_user(session, _user_by_email(session, email).id,
                                          actor_user_id=_actor(session, by_email), reason=reason)
             click.echo(f"Reactivated {user.email}.")
+    except LedgerError as error:
+        raise click.ClickException(error.message) from None
+
+
+@ledger_cli.command("assign-project")
+@click.argument("code")
+@click.argument("emails", nargs=-1, required=True)
+@click.option("--by", "by_email", required=True, help="Email address of the finance user or administrator assigning.")
+def assign_project_command(code, emails, by_email):
+    """Assign one or more project managers (by email) to a project, all or none."""
+    try:
+        with unit_of_work(session_factory()) as session:
+            actor = _user_by_email(session, by_email)
+            for email in emails:
+                managers = assignments.assign_manager(session, code, _user_by_email(session, email).id,
+                                                      actor_user_id=actor.id)
+            click.echo(f"{code.upper()} is managed by: {', '.join(m.email for m in managers)}.")
     except LedgerError as error:
         raise click.ClickException(error.message) from None
