@@ -113,9 +113,11 @@ def unassign_manager(session: Session, code: str, user_id: int, *, actor_user_id
     row = session.get(ProjectManager, (project.id, user_id))
     if row is None:
         raise NotFound(f"User {user_id} is not assigned to {project.code}.", fields={"user_id": ["not assigned"]})
+    manager = session.get(User, user_id)
     session.delete(row)
     session.flush()
-    _event(session, session.get(User, user_id), "unassign_project", actor_user_id, project)
+    if manager is not None:
+        _event(session, manager, "unassign_project", actor_user_id, project)
     return managers_of(session, project.code)
 
 
