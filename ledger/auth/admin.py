@@ -68,7 +68,7 @@ def invite_user(session: Session, *, email: str, display_name: str, roles: Itera
         raise Conflict(f"A user with email {email} already exists.", fields={"email": ["exists"]})
     user = User(email=email, display_name=display_name, is_active=False, participant_id=participant_id,
                 # Nobody knows this password: the invitee sets their own through the link.
-                password_hash=hash_password(secrets.token_urlsafe(32)), invited_by_user_id=actor_user_id)
+                password_hash=hash_password(secrets.token_urlsafe(32)))
     user.roles = [UserRole(role=r) for r in checked]
     session.add(user)
     session.flush()

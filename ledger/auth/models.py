@@ -33,9 +33,8 @@ class User(Base):
     # no longer signs anyone in, so deactivating a user ends their sessions at once.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # An invited user is inactive until they accept: only the invitation link's SHA-256 is kept.
-    invitation_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    invitation_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     invitation_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    invited_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     roles: Mapped[list[UserRole]] = relationship(

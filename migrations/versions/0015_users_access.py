@@ -5,8 +5,9 @@ Revises: 0011_national_insurance_numbers
 Create Date: 2026-12-01
 
 - ``users.session_version``: raised when a user is deactivated; older login cookies stop working.
-- ``users.invitation_token_hash`` / ``invitation_expires_at`` / ``invited_by_user_id``: an invited user is
-  inactive until they set a password through a one-time link; only the link's SHA-256 is kept.
+- ``users.invitation_token_hash`` / ``invitation_expires_at``: an invited user is inactive until they set a
+  password through a one-time link; only the link's SHA-256 is kept (unique index). Who invited them is in
+  the ``invite`` event.
 - ``users.deactivated_at``: when the user was last deactivated.
 - ``api_tokens.expires_at``: every token expires; tokens issued before this change expire 90 days from
   the upgrade, so none is left valid for ever.
@@ -14,7 +15,10 @@ Create Date: 2026-12-01
 - ``project_managers``: which project managers are assigned to which project, by whom and when. Every
   project's existing manager is carried over as its first assignment.
 
-SQLite cannot add constraints in place, so the changed tables are rebuilt with ``batch_alter_table``.
+The users table is never rebuilt: on SQLite that would drop it, and with it (ON DELETE CASCADE) every role
+and token. Its new columns are added in place (plain, nullable or with a default) on both backends. The
+api_tokens table, which nothing references, is rebuilt on SQLite (``batch_alter_table``) for its check
+constraint and NOT NULL expiry.
 """
 
 import datetime as dt
@@ -29,18 +33,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("session_version", sa.Integer(), server_default="0", nullable=False))
-        batch.add_column(sa.Column("invitation_token_hash", sa.String(64), nullable=True))
-        batch.add_column(sa.Column("invitation_expires_at", sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column("invited_by_user_id", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("deactivated_at", sa.DateTime(timezone=True), nullable=True))
-        batch.create_unique_constraint("uq_users_invitation_token_hash", ["invitation_token_hash"])
-        batch.create_foreign_key("fk_users_invited_by_user_id_users", "users", ["invited_by_user_id"], ["id"])
+    op.add_column("users", sa.Column("session_version", sa.Integer(), server_default="0", nullable=False))
+    op.add_column("users", sa.Column("invitation_token_hash", sa.String(64), nullable=True))
+    op.add_column("users", sa.Column("invitation_expires_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("users", sa.Column("deactivated_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_index(op.f("ix_users_invitation_token_hash"), "users", ["invitation_token_hash"], unique=True)
     with op.batch_alter_table("api_tokens") as batch:
         batch.add_column(sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("scope", sa.String(16), server_default="role", nullable=False))
-        batch.create_check_constraint("scope", "scope IN ('role','read_only')")
+        batch.create_check_constraint(op.f("ck_api_tokens_scope"), "scope IN ('role','read_only')")
     expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=90)
     op.get_bind().execute(sa.text("UPDATE api_tokens SET expires_at = :expires"), {"expires": expires})
     with op.batch_alter_table("api_tokens") as batch:
@@ -73,11 +74,6 @@ def downgrade() -> None:
         batch.drop_constraint("ck_api_tokens_scope", type_="check")
         batch.drop_column("scope")
         batch.drop_column("expires_at")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_constraint("fk_users_invited_by_user_id_users", type_="foreignkey")
-        batch.drop_constraint("uq_users_invitation_token_hash", type_="unique")
-        batch.drop_column("deactivated_at")
-        batch.drop_column("invited_by_user_id")
-        batch.drop_column("invitation_expires_at")
-        batch.drop_column("invitation_token_hash")
-        batch.drop_column("session_version")
+    op.drop_index(op.f("ix_users_invitation_token_hash"), table_name="users")
+    for column in ("deactivated_at", "invitation_expires_at", "invitation_token_hash", "session_version"):
+        op.execute(f"ALTER TABLE users DROP COLUMN {column}")
