@@ -50,6 +50,7 @@ from ledger.payments import runs
 from ledger.people import services as people
 from ledger.people.accounts import participant_accounts
 from ledger.people.bank import BankCipher
+from ledger.projects import assignments
 from ledger.projects import services as projects
 from ledger.projects.accounts import project_accounts
 from ledger.reports.organisation import Organisation
@@ -238,11 +239,14 @@ class ClaimsWorld:
 
 
 def claims_world(session: Session) -> ClaimsWorld:
-    """A project with three meetings on ``MEETING_DAY`` that three participants attended, and staff users."""
+    """A project with three meetings on ``MEETING_DAY`` that three participants attended, and staff users.
+
+    The project manager (Pam) manages the project, so is assigned to it and sees it.
+    """
     finance = make_finance_user(session, "fin@example.org", display_name="Fin")
     finance2 = make_finance_user(session, "fin2@example.org", display_name="Fin Two")
     manager = make_user(session, "pm@example.org", ["project_manager"], display_name="Pam")
-    make_project(session, PROJECT)
+    make_project(session, PROJECT, project_manager_user_id=manager.id)  # Pam manages it, so is assigned to it
     activity = make_activity(session, title="Advisory group").id
     london = make_activity(session, region="london", title="Advisory group, London").id
     flat = make_activity(session, title="Film shoot", flat_fee_pence=15_000).id
@@ -823,3 +827,31 @@ def pay_film_fee_by_hand(session: Session, world: ClaimsWorld, *, on: dt.date = 
 
 
 FILM_FEE_PAID = {"by a payment run": pay_film_fee_by_a_run, "by a manual journal entry": pay_film_fee_by_hand}
+
+
+# ---------------------------------------------------------------- users and access
+
+
+def invitation_path(url: str) -> str:
+    """The path of an invitation link (``/invitations/inv_...``), to open with the test client."""
+    return url[url.index("/invitations/"):]
+
+
+def invite_by_api(client: FlaskClient, admin_token: str, email: str, roles: Iterable[str] = ("finance",),
+                  name: str = "New Person") -> dict:
+    """Invite a user through the API and return its answer (the user and their one-time link)."""
+    answer = client.post("/api/v1/users", json={"email": email, "display_name": name, "roles": list(roles)},
+                         headers=bearer(admin_token))
+    assert answer.status_code == 201, answer.json
+    return answer.json
+
+
+def accept_invitation(client: FlaskClient, url: str, password: str = PASSWORD):
+    """Set a password through an invitation link, as the invitee does."""
+    return client.post(invitation_path(url), data={"password": password, "confirm": password})
+
+
+def assign_project(app: Flask, code: str, manager_id: int, *, by: int) -> None:
+    """Assign a project manager to a project, as finance or an administrator (``by``) does."""
+    with database(app) as session:
+        assignments.assign_manager(session, code, manager_id, actor_user_id=by)

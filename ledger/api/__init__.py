@@ -5,7 +5,19 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from ledger.api import books, claims, documents, holds, payments, people, policy_check, projects, timebank, tokens
+from ledger.api import (
+    books,
+    claims,
+    documents,
+    holds,
+    payments,
+    people,
+    policy_check,
+    projects,
+    timebank,
+    tokens,
+    users,
+)
 
 
 def init_app(app: Flask) -> None:
@@ -16,7 +28,6 @@ def init_app(app: Flask) -> None:
     csrf = app.extensions["csrf"]
 
     for blueprint in (books.blp, tokens.blp, policy_check.blp, people.blp, projects.blp, claims.blp, holds.blp,
-                      payments.blp,
-                      timebank.blp, documents.blp):
+                      payments.blp, timebank.blp, documents.blp, users.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

@@ -23,7 +23,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, post_dump, post_load, validate, validates_schema
 from werkzeug.datastructures import FileStorage
 
-from ledger.auth.access import current_actor, requires
+from ledger.auth.access import check_project_access, current_actor, requires, visible_project_ids
 from ledger.auth.models import User
 from ledger.auth.permissions import allowed
 from ledger.claims import services
@@ -65,6 +65,12 @@ def _listed_participant(user: User, asked: int | None) -> int | None:
     if only is not None and asked not in (None, only):
         raise NotFound("There is no such record, or it is not yours to see.")
     return asked if only is None else only
+
+
+def _check_project_or_activity(data: dict) -> None:
+    """A project manager claims only in their assigned projects (404 for any other)."""
+    check_project_access("code", data.get("project_code"))
+    check_project_access("activity_id", data.get("activity_id"))
 
 
 def _shown(record: ClaimRecord, user: User) -> ClaimRecord:
@@ -395,6 +401,7 @@ class AdvanceSchema(Schema):
 def draft_fee(data):
     """Draft the fee for an attendance: hours × the living-wage rate for the date and place, or a flat fee."""
     session, user = get_session(), current_actor()
+    check_project_access("activity_id", data["activity_id"])
     record, created = services.draft_fee_claim(session, **data, actor_user_id=user.id, rules=settings().claim_rules)
     session.commit()
     return _shown(record, user), 201 if created else 200
@@ -409,6 +416,7 @@ def draft_fee(data):
 def create_expense_claim(data):
     """Claim expenses: one or more lines, mileage priced at HMRC rates across the tax year."""
     session, user = get_session(), current_actor()
+    _check_project_or_activity(data)
     record, created = services.create_expense_claim(session, **data, actor_user_id=user.id,
                                                     rules=settings().claim_rules)
     session.commit()
@@ -424,6 +432,7 @@ def create_expense_claim(data):
 def award_time_credits(data):
     """Claim time credits for time given: one hour, one credit."""
     session, user = get_session(), current_actor()
+    _check_project_or_activity(data)
     record, created = services.award_time_credits(session, **data, actor_user_id=user.id)
     session.commit()
     return _shown(record, user), 201 if created else 200
@@ -441,14 +450,15 @@ def list_claims(args):
     """Claims, newest first (a participant sees only their own)."""
     user = current_actor()
     records = services.list_claims(get_session(), participant_id=_listed_participant(user, args["participant_id"]),
-                                   status=args["status"], project_code=args["project_code"], limit=args["limit"])
+                                   status=args["status"], project_code=args["project_code"], limit=args["limit"],
+                                   only_project_ids=visible_project_ids())
     return [_shown(r, user) for r in records]
 
 
 @blp.route("/claims/<int:claim_id>", methods=["GET"])
 @blp.doc(security=_SECURITY)
 @blp.response(200, ClaimSchema)
-@requires("self")
+@requires("self", project="claim_id")
 def get_claim(claim_id):
     """One claim with its lines, receipts and history (a participant may read their own)."""
     user = current_actor()
@@ -458,7 +468,7 @@ def get_claim(claim_id):
 @blp.route("/claims/<int:claim_id>/receipts/<int:receipt_id>", methods=["GET"])
 @blp.doc(security=_SECURITY, responses={"200": {"description": "The receipt file, as uploaded.", "content": {
     "application/pdf": {}, "image/jpeg": {}, "image/png": {}}}})
-@requires("self")
+@requires("self", project="claim_id")
 def download_receipt(claim_id, receipt_id):
     """A receipt file, byte for byte (a participant may fetch their own)."""
     record, data = services.receipt_file(get_session(), claim_id, receipt_id,
@@ -477,7 +487,7 @@ def download_receipt(claim_id, receipt_id):
 @blp.doc(security=_SECURITY, requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}, "required": ["file"]}}}})
 @blp.response(201, ReceiptSchema)
-@requires("claims.submit")
+@requires("claims.submit", project="claim_id")
 def upload_receipt(claim_id, line_id):
     """Attach a receipt (PDF, JPEG or PNG, judged by its content; size-limited) to an expense line."""
     session, rules = get_session(), settings().claim_rules
@@ -493,7 +503,7 @@ def upload_receipt(claim_id, line_id):
 @blp.doc(security=_SECURITY)
 @blp.arguments(ChoiceInSchema)
 @blp.response(200, ClaimSchema)
-@requires("self")
+@requires("self", project="claim_id")
 def record_choice(data, claim_id):
     """Record the participant's choice for a fee: take, take_less (the rest declined, as time credits, to a
     group or paid later), decline, redirect or time_credits."""
@@ -509,7 +519,7 @@ def record_choice(data, claim_id):
 @blp.doc(security=_SECURITY)
 @blp.arguments(ChoiceInSchema)
 @blp.response(200, ChoicePreviewSchema)
-@requires("self")
+@requires("self", project="claim_id")
 def preview_choice(data, claim_id):
     """The benefit check of a choice (the same body as /choice), without recording it."""
     user = current_actor()
@@ -531,7 +541,7 @@ class ClaimSubmitInSchema(Schema):
 @blp.doc(security=_SECURITY)
 @blp.arguments(ClaimSubmitInSchema)
 @blp.response(200, ClaimSchema)
-@requires("claims.submit")
+@requires("claims.submit", project="claim_id")
 def submit_claim(data, claim_id):
     """Send a claim for approval (submitted by staff, it is marked assisted); a likely duplicate is a 409."""
     session, user = get_session(), current_actor()
@@ -598,7 +608,7 @@ def return_claim(data, claim_id):
 @blp.doc(security=_SECURITY)
 @blp.arguments(CancelInSchema)
 @blp.response(200, ClaimSchema)
-@requires("claims.submit")
+@requires("claims.submit", project="claim_id")
 def cancel_claim(data, claim_id):
     """Cancel a claim before payment (an approved one, finance only, has its accrual reversed); later mileage is
     repriced."""

@@ -295,7 +295,7 @@ def payment_run_report_pdf(run_id):
 @blp.route("/projects/<code>/budget-report.pdf")
 @blp.doc(security=_SECURITY, responses=_PDF)
 @blp.arguments(AsAtArgsSchema, location="query")
-@requires("reports.read")
+@requires("reports.read", project="code")
 def budget_report_pdf(args, code):
     """A project's budget against what is committed and spent, by cost line."""
     as_at = args["as_at"] or todays_date()

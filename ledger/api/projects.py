@@ -11,10 +11,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from ledger.auth.access import current_actor, requires
+from ledger.auth.access import current_actor, requires, visible_project_ids
 from ledger.context import get_session, settings, todays_date
 from ledger.formatting import pounds
-from ledger.projects import services
+from ledger.projects import assignments, services
 from ledger.projects.budget import LINE_KINDS
 from ledger.projects.models import ACTIVITY_KINDS, REGIONS
 
@@ -130,7 +130,8 @@ class Projects(MethodView):
     @requires("projects.read")
     def get(self, args):
         """Every project, by code (or those of one project manager)."""
-        return services.list_projects(get_session(), project_manager_user_id=args["project_manager_user_id"])
+        return services.list_projects(get_session(), project_manager_user_id=args["project_manager_user_id"],
+                                      only_ids=visible_project_ids())
 
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(ProjectInSchema)
@@ -139,7 +140,7 @@ class Projects(MethodView):
     def post(self, data):
         """Record a project with its budget; its fees and expenses accounts are opened at the same time."""
         session = get_session()
-        record = services.create_project(session, **data)
+        record = services.create_project(session, **data, actor_user_id=current_actor().id)
         session.commit()
         return record
 
@@ -148,7 +149,7 @@ class Projects(MethodView):
 class ProjectView(MethodView):
     @blp.doc(security=[{"bearer": []}])
     @blp.response(200, ProjectSchema)
-    @requires("projects.read")
+    @requires("projects.read", project="code")
     def get(self, code):
         """One project."""
         return services.get_project(get_session(), code)
@@ -156,11 +157,11 @@ class ProjectView(MethodView):
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(ProjectChangesSchema)
     @blp.response(200, ProjectSchema)
-    @requires("projects.write")
+    @requires("projects.write", project="code")
     def patch(self, data, code):
         """Change a project's name, cost centre, budget, manager or dates (never its code)."""
         session = get_session()
-        record = services.update_project(session, code, data)
+        record = services.update_project(session, code, data, actor_user_id=current_actor().id)
         session.commit()
         return record
 
@@ -173,7 +174,7 @@ class Activities(MethodView):
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(ActivityListArgsSchema, location="query")
     @blp.response(200, ActivitySchema(many=True))
-    @requires("projects.read")
+    @requires("projects.read", project="code")
     def get(self, args, code):
         """A project's activities by date, optionally between two dates."""
         return services.list_activities(get_session(), code, start=args["start"], end=args["end"])
@@ -181,7 +182,7 @@ class Activities(MethodView):
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(ActivityInSchema)
     @blp.response(201, ActivitySchema)
-    @requires("projects.write")
+    @requires("projects.write", project="code")
     def post(self, data, code):
         """Schedule an activity in a project."""
         session = get_session()
@@ -193,7 +194,7 @@ class Activities(MethodView):
 @blp.route("/activities/<int:activity_id>")
 @blp.doc(security=[{"bearer": []}])
 @blp.response(200, ActivitySchema)
-@requires("projects.read")
+@requires("projects.read", project="activity_id")
 def get_activity(activity_id):
     """One activity."""
     return services.get_activity(get_session(), activity_id)
@@ -203,7 +204,7 @@ def get_activity(activity_id):
 class AttendanceList(MethodView):
     @blp.doc(security=[{"bearer": []}])
     @blp.response(200, AttendanceSchema(many=True))
-    @requires("projects.read")
+    @requires("projects.read", project="activity_id")
     def get(self, activity_id):
         """Who attended an activity."""
         return services.list_attendance(get_session(), activity_id)
@@ -211,7 +212,7 @@ class AttendanceList(MethodView):
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(AttendanceInSchema)
     @blp.response(201, AttendanceSchema)
-    @requires("projects.write")
+    @requires("projects.write", project="activity_id")
     def post(self, data, activity_id):
         """Record that a participant attended (once per activity)."""
         session = get_session()
@@ -318,7 +319,7 @@ class Budget(MethodView):
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(BudgetArgsSchema, location="query")
     @blp.response(200, BudgetPositionSchema)
-    @requires("reports.read")
+    @requires("reports.read", project="code")
     def get(self, args, code):
         """The budget against what is committed (approved, not yet paid) and spent (paid), by cost line."""
         return services.budget_position(get_session(), code, as_at=args["as_at"] or todays_date())
@@ -326,7 +327,7 @@ class Budget(MethodView):
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(BudgetLinesInSchema)
     @blp.response(200, BudgetPlanSchema)
-    @requires("projects.write")
+    @requires("projects.write", project="code")
     def put(self, data, code):
         """Set the project's cost lines; its budget becomes their total."""
         session = get_session()
@@ -339,7 +340,7 @@ class Budget(MethodView):
 @blp.doc(security=[{"bearer": []}])
 @blp.arguments(BudgetPlanInSchema)
 @blp.response(200, BudgetPlanSchema)
-@requires("projects.write")
+@requires("projects.write", project="code")
 def plan_budget(data, code):
     """Plan the cost lines from participants x meetings x hours at the policy rate for the region, and store them.
 
@@ -354,3 +355,49 @@ def plan_budget(data, code):
         pay_basis=settings().pay_basis, actor_user_id=current_actor().id, **data)
     session.commit()
     return plan
+
+
+# ---------------------------------------------------------------- project managers assigned
+
+
+class ManagerSchema(Schema):
+    user_id = fields.Int(attribute="id")
+    display_name = fields.Str()
+    email = fields.Str()
+
+
+class ManagerInSchema(Schema):
+    user_id = fields.Int(required=True, strict=True)
+
+
+@blp.route("/projects/<code>/managers")
+class Managers(MethodView):
+    @blp.doc(security=[{"bearer": []}])
+    @blp.response(200, ManagerSchema(many=True))
+    @requires("projects.read", project="code")
+    def get(self, code):
+        """The project managers assigned to a project: they, finance and administrators see it."""
+        return assignments.managers_of(get_session(), code)
+
+    @blp.doc(security=[{"bearer": []}])
+    @blp.arguments(ManagerInSchema)
+    @blp.response(201, ManagerSchema(many=True))
+    @requires("projects.assign")
+    def post(self, data, code):
+        """Assign a project manager to the project (finance or an administrator; never to yourself)."""
+        session = get_session()
+        managers = assignments.assign_manager(session, code, data["user_id"], actor_user_id=current_actor().id)
+        session.commit()
+        return managers
+
+
+@blp.route("/projects/<code>/managers/<int:user_id>", methods=["DELETE"])
+@blp.doc(security=[{"bearer": []}])
+@blp.response(200, ManagerSchema(many=True))
+@requires("projects.assign")
+def unassign_manager(code, user_id):
+    """Take a project manager off the project; they stop seeing it at once."""
+    session = get_session()
+    managers = assignments.unassign_manager(session, code, user_id, actor_user_id=current_actor().id)
+    session.commit()
+    return managers

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from ledger.auth import users
 from ledger.auth.access import current_actor, requires
+from ledger.auth.models import TOKEN_SCOPES
 from ledger.context import get_session
 
 blp = Blueprint("tokens_api", __name__, url_prefix="/api/v1", description="Your API tokens")
@@ -15,6 +16,11 @@ blp = Blueprint("tokens_api", __name__, url_prefix="/api/v1", description="Your 
 
 class TokenInSchema(Schema):
     name = fields.Str(required=True, validate=validate.Length(1, 100))
+    scope = fields.Str(load_default="role", validate=validate.OneOf(TOKEN_SCOPES), metadata={
+        "description": "role: acts with your roles at the time of use; read_only: may only read (GET)."})
+    expires_in_days = fields.Int(strict=True, load_default=users.DEFAULT_TOKEN_DAYS,
+                                 validate=validate.Range(1, users.MAX_TOKEN_DAYS),
+                                 metadata={"description": "How long the token works: 1 to 366 days (default 90)."})
 
 
 class TokenSchema(Schema):
@@ -24,11 +30,15 @@ class TokenSchema(Schema):
     created_at = fields.DateTime()
     last_used_at = fields.DateTime(allow_none=True)
     revoked_at = fields.DateTime(allow_none=True)
+    expires_at = fields.DateTime()
+    scope = fields.Str()
 
 
 class IssuedTokenSchema(Schema):
     id = fields.Int()
     name = fields.Str()
+    scope = fields.Str()
+    expires_at = fields.DateTime()
     token = fields.Str(metadata={"description": "Shown once; only its hash is stored."})
 
 
@@ -48,7 +58,8 @@ class Tokens(MethodView):
     def post(self, data):
         """Issue a new token."""
         session = get_session()
-        issued = users.issue_token(session, current_actor().id, data["name"])
+        issued = users.issue_token(session, current_actor().id, data["name"], scope=data["scope"],
+                                   expires_in_days=data["expires_in_days"])
         session.commit()
         return issued
 

@@ -14,30 +14,57 @@ from flask_login import current_user
 from ledger.auth import ratelimit
 from ledger.auth.models import User
 from ledger.auth.permissions import PERMISSIONS, allowed
-from ledger.auth.users import user_for_token
+from ledger.auth.users import use_token
 from ledger.context import get_session, session_factory, settings
 from ledger.db import unit_of_work
 from ledger.errors import AuthenticationRequired, NotFound, PermissionDenied, TooManyRequests
+from ledger.projects import assignments
 
 
 def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def current_actor() -> User | None:
-    """The user making this request, or None."""
+    """The user making this request, or None.
+
+    A bearer token is checked, and its use noted, in a short transaction of its own, so that the time of
+    use is kept even when the request itself writes nothing or fails. Why a token was refused (expired,
+    revoked, its user deactivated) is kept for the 401's message.
+    """
     if "actor" in g:
         return g.actor
     user = None
+    g.token_scope = None
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        user = user_for_token(get_session(), header[len("Bearer "):].strip())
+        try:
+            with unit_of_work(session_factory()) as session:
+                use = use_token(session, header[len("Bearer "):].strip())
+        except AuthenticationRequired as refusal:
+            g.token_problem = refusal.message
+        else:
+            user = get_session().get(User, use.user_id)
+            g.token_scope = use.scope
     elif not is_api_request() and current_user.is_authenticated:
-        user = get_session().get(User, int(current_user.get_id()))
-        if user is not None and not user.is_active:
+        user = get_session().get(User, current_user.user_id)
+        if user is not None and (not user.is_active or user.session_version != current_user.session_version):
             user = None
     g.actor = user
     return user
+
+
+def check_project_access(kind: str, value: object) -> None:
+    """For a record named in the request body: a project manager reaches only their assigned projects (404)."""
+    assignments.check_may_reach(get_session(), signed_in_user(), kind, value)
+
+
+def visible_project_ids() -> set[int] | None:
+    """The projects the acting user may see, or None for every project."""
+    return assignments.visible_project_ids(get_session(), signed_in_user())
 
 
 def signed_in_user() -> User:
@@ -48,14 +75,22 @@ def signed_in_user() -> User:
     return user
 
 
-def check_permission(permission: str, own_participant: str | None, view_args: dict) -> User:
-    """Return the acting user if they may use a view guarded by ``permission``; raise otherwise."""
+def check_permission(permission: str, own_participant: str | None, view_args: dict,
+                     project: str | None = None) -> User:
+    """Return the acting user if they may use a view guarded by ``permission``; raise otherwise.
+
+    With ``project`` (the URL argument naming a project code, an activity or a claim), a project manager
+    reaches only records in the projects assigned to them; anything else answers 404.
+    """
     user = current_actor()
     if user is None:
         raise AuthenticationRequired(
             "Sign in first." if not is_api_request()
-            else "Send a valid API token in the Authorization header: 'Bearer <token>'."
+            else g.get("token_problem") or "Send a valid API token in the Authorization header: 'Bearer <token>'."
         )
+    if g.get("token_scope") == "read_only" and request.method not in READ_METHODS:
+        raise PermissionDenied("This API token is read-only: it may only read (GET). Use a token with the "
+                               "'role' scope to make changes.")
     roles = user.role_names
     if not allowed(roles, permission):
         if own_participant is None:
@@ -63,15 +98,20 @@ def check_permission(permission: str, own_participant: str | None, view_args: di
         wanted = view_args.get(own_participant)
         if "participant" not in roles or user.participant_id is None or wanted != user.participant_id:
             raise NotFound("There is no such record, or it is not yours to see.")
+    if project is not None:
+        assignments.check_may_reach(get_session(), user, project, view_args.get(project))
     return user
 
 
-def requires(permission: str, *, own_participant: str | None = None):
+def requires(permission: str, *, own_participant: str | None = None, project: str | None = None):
     """Allow the view to users whose roles grant ``permission``.
 
     With ``own_participant="participant_id"``, a participant user may also reach the view when that
     URL argument is their own participant id; anyone else's id answers 404, not 403, so that
     participants cannot discover which records exist.
+
+    With ``project="code"`` (or ``"activity_id"``, ``"claim_id"``), a project manager may reach the view only
+    for records in the projects assigned to them; others answer 404 (``ledger.projects.assignments``).
     """
     if permission not in PERMISSIONS:
         raise KeyError(f"unknown permission {permission!r}")
@@ -79,11 +119,12 @@ def requires(permission: str, *, own_participant: str | None = None):
     def decorate(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            check_permission(permission, own_participant, kwargs)
+            check_permission(permission, own_participant, kwargs, project)
             return view(*args, **kwargs)
 
         wrapped.permission = permission
         wrapped.own_participant = own_participant
+        wrapped.project = project
         return wrapped
 
     return decorate
@@ -110,7 +151,8 @@ def check_before_view() -> None:
     permission = getattr(view, "permission", None)
     if permission is None or permission == "public":
         return
-    check_permission(permission, getattr(view, "own_participant", None), request.view_args or {})
+    check_permission(permission, getattr(view, "own_participant", None), request.view_args or {},
+                     getattr(view, "project", None))
 
 
 def public(view):

@@ -29,6 +29,13 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+    # Raised on deactivation: every login cookie carries the version it was issued under, and an older one
+    # no longer signs anyone in, so deactivating a user ends their sessions at once.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # An invited user is inactive until they accept: only the invitation link's SHA-256 is kept.
+    invitation_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    invitation_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     roles: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", back_populates="user"
@@ -37,6 +44,13 @@ class User(Base):
     @property
     def role_names(self) -> frozenset[str]:
         return frozenset(r.role for r in self.roles)
+
+    @property
+    def status(self) -> str:
+        """``invited`` (not yet accepted), ``active`` or ``deactivated``: what the admin pages show."""
+        if self.invitation_token_hash is not None:
+            return "invited"
+        return "active" if self.is_active else "deactivated"
 
 
 class UserRole(Base):
@@ -50,10 +64,18 @@ class UserRole(Base):
     user: Mapped[User] = relationship(back_populates="roles")
 
 
+TOKEN_SCOPES = ("role", "read_only")
+
+
 class ApiToken(Base):
-    """A revocable bearer token; only its SHA-256 is stored, the token itself is shown once."""
+    """A revocable bearer token; only its SHA-256 is stored, the token itself is shown once.
+
+    ``scope``: ``role`` acts with the holder's roles at the time of use; ``read_only`` may only read
+    (GET and HEAD). Every token expires; ``last_used_at`` is written at most once a minute.
+    """
 
     __tablename__ = "api_tokens"
+    __table_args__ = (CheckConstraint("scope IN ('role','read_only')", name="scope"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -63,6 +85,22 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    scope: Mapped[str] = mapped_column(String(16), default="role", server_default="role")
+
+
+class ProjectManager(Base):
+    """A project manager assigned to a project: they see and act on only the projects assigned to them.
+
+    Assigned by an administrator or finance, never by the project manager themselves.
+    """
+
+    __tablename__ = "project_managers"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    assigned_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
 class RateLimitCounter(Base):

@@ -17,6 +17,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "participants.directory": frozenset({"admin", "finance", "project_manager"}),
     "projects.read": frozenset({"admin", "finance", "project_manager"}),
     "projects.write": frozenset({"finance", "project_manager"}),
+    # Which project managers may see and act on a project: never the project manager themselves.
+    "projects.assign": frozenset({"admin", "finance"}),
     "claims.submit": frozenset({"finance", "project_manager"}),
     "claims.approve": frozenset({"finance"}),
     "payments.manage": frozenset({"finance"}),

@@ -9,18 +9,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.auth import ratelimit
-from ledger.auth.models import ROLES, ApiToken, User, UserRole
+from ledger.auth.models import ROLES, TOKEN_SCOPES, ApiToken, User, UserRole
 from ledger.auth.passwords import hash_password, needs_rehash, verify_password
-from ledger.errors import Conflict, NotFound, TooManyRequests, ValidationError
+from ledger.errors import AuthenticationRequired, Conflict, NotFound, TooManyRequests, ValidationError
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_event
 from ledger.people.models import Participant
 
 TOKEN_PREFIX = "lgr_"
+DEFAULT_TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = 366
+# ``last_used_at`` is an audit trail, not a hit counter: one write a minute per token is enough.
+LAST_USED_EVERY = dt.timedelta(minutes=1)
 
 
 @cache
@@ -35,6 +39,16 @@ class IssuedToken:
     id: int
     name: str
     token: str  # shown once, never stored
+    scope: str = "role"
+    expires_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenUse:
+    """Who a bearer token acts for, and what it may do."""
+
+    user_id: int
+    scope: str
 
 
 def normalise_email(email: str) -> str:
@@ -56,8 +70,8 @@ def create_user(
 ) -> User:
     """Create a user with their roles (``actor_user_id``: the administrator creating them, if any)."""
     email = normalise_email(email)
-    roles = _checked_roles(roles)
-    _check_participant_link(session, roles, participant_id)
+    roles = checked_roles(roles)
+    check_participant_link(session, roles, participant_id)
     if not display_name or not display_name.strip():
         raise ValidationError("A display name is required.", fields={"display_name": ["required"]})
     if session.execute(select(User.id).where(User.email == email)).first():
@@ -78,14 +92,14 @@ def _user_event(session: Session, user: User, action: str, actor: int | None, *,
                                    participant_id=user.participant_id))
 
 
-def _checked_roles(roles: Iterable[str]) -> list[str]:
+def checked_roles(roles: Iterable[str]) -> list[str]:
     roles = sorted(set(roles))
     if not roles or any(r not in ROLES for r in roles):
         raise ValidationError(f"Roles must be some of {', '.join(ROLES)}.", fields={"roles": ["invalid"]})
     return roles
 
 
-def _check_participant_link(
+def check_participant_link(
     session: Session, roles: list[str], participant_id: int | None, user_id: int | None = None
 ) -> None:
     """A participant user is linked to one existing participant record that no other user holds."""
@@ -105,16 +119,39 @@ def _check_participant_link(
                        fields={"participant_id": ["taken"]})
 
 
-def set_roles(session: Session, user_id: int, roles: Iterable[str], *, actor_user_id: int | None = None) -> User:
-    """Replace a user's roles; the change (from which roles to which) is recorded."""
+def set_roles(session: Session, user_id: int, roles: Iterable[str], *, actor_user_id: int | None = None,
+              reason: str | None = None) -> User:
+    """Replace a user's roles; the change (from which roles to which, by whom, why) is recorded.
+
+    Taking the admin role from the last active administrator is refused: nobody could then manage users.
+    """
     user = get_user(session, user_id)
-    roles = _checked_roles(roles)
-    _check_participant_link(session, roles, user.participant_id, user.id)
+    roles = checked_roles(roles)
+    check_participant_link(session, roles, user.participant_id, user.id)
     before = sorted(user.role_names)
+    if "admin" in before and "admin" not in roles and user.is_active:
+        check_not_last_admin(session, user, "take the admin role from")
     user.roles = [UserRole(role=r) for r in roles]
     session.flush()
-    _user_event(session, user, "set_roles", actor_user_id, details={"from": before, "to": roles})
+    record_event(session, NewEvent(subject="user", subject_id=user.id, action="set_roles", actor_user_id=actor_user_id,
+                                   before=",".join(before), after=",".join(roles), reason=_reason(reason),
+                                   details={"from": before, "to": roles}, participant_id=user.participant_id))
     return user
+
+
+def _reason(reason: str | None) -> str | None:
+    return (reason or "").strip() or None
+
+
+def check_not_last_admin(session: Session, user: User, doing: str) -> None:
+    """Refuse a change that would leave no active administrator."""
+    others = session.execute(
+        select(func.count()).select_from(User).join(UserRole)
+        .where(UserRole.role == "admin", User.is_active.is_(True), User.id != user.id)
+    ).scalar_one()
+    if others == 0:
+        raise Conflict(f"You cannot {doing} the last active administrator. Make someone else an administrator first.",
+                       fields={"roles": ["last admin"]})
 
 
 def get_user(session: Session, user_id: int) -> User:
@@ -155,24 +192,55 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, user_id: int, name: str, *, actor_user_id: int | None = None) -> IssuedToken:
+def issue_token(session: Session, user_id: int, name: str, *, actor_user_id: int | None = None,
+                scope: str = "role", expires_in_days: int = DEFAULT_TOKEN_DAYS) -> IssuedToken:
+    """Issue a token that expires after ``expires_in_days`` (at most a year) with ``scope`` role or read_only."""
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationError("Give the token a name of 1 to 100 characters, saying what uses it.",
                               fields={"name": ["invalid"]})
-    get_user(session, user_id)
+    if scope not in TOKEN_SCOPES:
+        raise ValidationError("The scope must be 'role' (your roles) or 'read_only' (reading only).",
+                              fields={"scope": ["invalid"]})
+    if isinstance(expires_in_days, bool) or not isinstance(expires_in_days, int) \
+            or not 1 <= expires_in_days <= MAX_TOKEN_DAYS:
+        raise ValidationError(f"A token lasts from 1 to {MAX_TOKEN_DAYS} days.",
+                              fields={"expires_in_days": ["out of range"]})
+    user = get_user(session, user_id)
+    if not user.is_active:
+        raise Conflict("A deactivated user cannot be given an API token.", fields={"user_id": ["inactive"]})
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user_id, name=name, token_hash=_token_hash(token), prefix=token[:12])
+    expires_at = _now() + dt.timedelta(days=expires_in_days)
+    row = ApiToken(user_id=user_id, name=name, token_hash=_token_hash(token), prefix=token[:12], scope=scope,
+                   expires_at=expires_at)
     session.add(row)
     session.flush()
     _token_event(session, row, "issue", actor_user_id if actor_user_id is not None else user_id)
-    return IssuedToken(id=row.id, name=name, token=token)
+    return IssuedToken(id=row.id, name=name, token=token, scope=scope, expires_at=expires_at)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def _token_event(session: Session, row: ApiToken, action: str, actor: int | None) -> None:
     record_event(session, NewEvent(subject="api_token", subject_id=row.id, action=action, actor_user_id=actor,
                                    after="revoked" if row.revoked_at else "active",
-                                   details={"user_id": row.user_id, "name": row.name, "prefix": row.prefix}))
+                                   details={"user_id": row.user_id, "name": row.name, "prefix": row.prefix,
+                                            "scope": row.scope, "expires_at": row.expires_at.isoformat()}))
+
+
+def revoke_every_token(session: Session, user_id: int, *, actor_user_id: int | None) -> int:
+    """Revoke all of a user's live tokens (on deactivation); return how many."""
+    rows = session.execute(
+        select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+    ).scalars().all()
+    for row in rows:
+        row.revoked_at = _now()
+    session.flush()
+    for row in rows:
+        _token_event(session, row, "revoke", actor_user_id)
+    return len(rows)
 
 
 def revoke_token(session: Session, user_id: int, token_id: int) -> ApiToken:
@@ -193,14 +261,34 @@ def list_tokens(session: Session, user_id: int) -> list[ApiToken]:
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    if not token or not token.startswith(TOKEN_PREFIX):
+    """The active user a live, unexpired token belongs to, or None."""
+    try:
+        return session.get(User, use_token(session, token, record_use=False).user_id)
+    except AuthenticationRequired:
         return None
-    row = session.execute(
-        select(ApiToken).where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None))
-    ).scalar_one_or_none()
+
+
+def use_token(session: Session, token: str, *, record_use: bool = True, now: dt.datetime | None = None) -> TokenUse:
+    """Check a bearer token and note when it was last used (at most one write a minute).
+
+    Raises ``AuthenticationRequired`` saying why: unknown or revoked, expired, or its user deactivated.
+    """
+    now = now or _now()
+    row = None
+    if token and token.startswith(TOKEN_PREFIX):
+        row = session.execute(
+            select(ApiToken).where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None))
+        ).scalar_one_or_none()
     if row is None:
-        return None
+        raise AuthenticationRequired("This API token is not valid or has been revoked. Create a new one on "
+                                     "your tokens page.")
+    if row.expires_at <= now:
+        raise AuthenticationRequired(f"This API token expired on {row.expires_at:%d %B %Y at %H:%M} UTC. "
+                                     "Create a new one on your tokens page.")
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
-        return None
-    return user
+        raise AuthenticationRequired("The user this API token belongs to has been deactivated.")
+    if record_use and (row.last_used_at is None or now - row.last_used_at >= LAST_USED_EVERY):
+        row.last_used_at = now
+        session.flush()
+    return TokenUse(user_id=user.id, scope=row.scope)

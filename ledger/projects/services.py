@@ -20,11 +20,12 @@ from ledger.auth.models import User
 from ledger.books.models import JournalEntry
 from ledger.books.posting import MAX_ABS_AMOUNT
 from ledger.claims.models import Advance, Claim, ExpenseLine
-from ledger.errors import Conflict, NotFound, ValidationError
+from ledger.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ledger.formatting import money
 from ledger.labels import ACTIVITY_KIND_LABELS
 from ledger.people import checks
 from ledger.people.models import Participant
+from ledger.projects import assignments
 from ledger.projects.accounts import open_project_accounts, project_accounts
 from ledger.projects.budget import (
     EXPENSE_CATEGORY_LINE,
@@ -122,8 +123,14 @@ def create_project(
     starts_on: dt.date,
     ends_on: dt.date | None = None,
     project_manager_user_id: int | None = None,
+    actor_user_id: int | None = None,
 ) -> ProjectRecord:
-    """Record a project with its budget, and open its fees and expenses accounts."""
+    """Record a project with its budget, and open its fees and expenses accounts.
+
+    Finance or an administrator sets a project up: a project manager may not create one and so assign it
+    to themselves. The named manager is assigned to the project (``ledger.projects.assignments``).
+    """
+    _check_may_set_up(session, actor_user_id)
     normalised = normalise_code(code)
     problems = checks.Problems()
     if not _CODE.match(normalised):
@@ -136,13 +143,28 @@ def create_project(
     row = Project(code=normalised, **clean)
     checks.add_unique(session, row, message=f"There is already a project {normalised}.", field="code")
     open_project_accounts(session, row.code)
+    assignments.sync_lead_manager(session, row.id, row.project_manager_user_id, actor_user_id=actor_user_id)
     return project_record(row)
 
 
+def _check_may_set_up(session: Session, actor_user_id: int | None) -> None:
+    actor = session.get(User, actor_user_id) if actor_user_id is not None else None
+    if actor is not None and assignments.limited_to_assigned(actor.role_names):
+        raise PermissionDenied("Finance or an administrator sets up projects and assigns their managers; a "
+                               "project manager cannot assign a project to themselves.",
+                               fields={"project_manager_user_id": ["not yours to set"]})
+
+
 def update_project(
-    session: Session, code: str, changes: Mapping[str, Any], *, now: dt.datetime | None = None
+    session: Session, code: str, changes: Mapping[str, Any], *, now: dt.datetime | None = None,
+    actor_user_id: int | None = None,
 ) -> ProjectRecord:
-    """Change a project's name, cost centre, budget, manager or dates; its code never changes."""
+    """Change a project's name, cost centre, budget, manager or dates; its code never changes.
+
+    Only finance or an administrator changes the manager (who is then assigned to the project).
+    """
+    if "project_manager_user_id" in changes:
+        _check_may_set_up(session, actor_user_id)
     unknown = sorted(set(changes) - set(UPDATABLE_PROJECT_FIELDS))
     if unknown:
         raise ValidationError(f"These cannot be changed here: {', '.join(unknown)}.",
@@ -167,6 +189,7 @@ def update_project(
         setattr(row, field, value)
     row.updated_at = now or _utcnow()
     session.flush()
+    assignments.sync_lead_manager(session, row.id, row.project_manager_user_id, actor_user_id=actor_user_id)
     return project_record(row)
 
 
@@ -174,8 +197,12 @@ def get_project(session: Session, code: str) -> ProjectRecord:
     return project_record(_load_project(session, code))
 
 
-def list_projects(session: Session, *, project_manager_user_id: int | None = None) -> list[ProjectRecord]:
+def list_projects(session: Session, *, project_manager_user_id: int | None = None,
+                  only_ids: set[int] | None = None) -> list[ProjectRecord]:
+    """Every project by code; ``only_ids``: only these (a project manager's assigned projects)."""
     query = select(Project).order_by(Project.code)
+    if only_ids is not None:
+        query = query.where(Project.id.in_(sorted(only_ids)))
     if project_manager_user_id is not None:
         query = query.where(Project.project_manager_user_id == project_manager_user_id)
     return [project_record(r) for r in session.execute(query).scalars()]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms import EmailField, IntegerField, PasswordField, RadioField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange
 
 from ledger.auth import users
 from ledger.auth.access import public, requires, signed_in_user
@@ -26,6 +28,13 @@ class LoginForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField("What will use this token?", validators=[DataRequired(), Length(max=100)])
+    scope = RadioField("What may it do?", default="role", choices=[
+        SelectChoice("role", "Whatever your roles allow when it is used"),
+        SelectChoice("read_only", "Read only: look things up, change nothing")])
+    expires_in_days = IntegerField(
+        f"Days until it stops working (1 to {users.MAX_TOKEN_DAYS})", default=users.DEFAULT_TOKEN_DAYS,
+        validators=[DataRequired(message="Enter a number of days."),
+                    NumberRange(1, users.MAX_TOKEN_DAYS, message=f"Enter 1 to {users.MAX_TOKEN_DAYS} days.")])
     submit = SubmitField("Create token")
 
 
@@ -67,7 +76,7 @@ def login():
         if user is None:
             flash("That email address and password do not match. Check them and try again.", "error")
             return render_template("login.html", form=form), 401
-        login_user(SessionUser(user.id))
+        login_user(SessionUser(user.id, user.session_version))
         return redirect(_safe_next(request.args.get("next")))
     return render_template("login.html", form=form)
 
@@ -87,11 +96,16 @@ def tokens():
     form = TokenForm()
     new_token = None
     session = get_session()
+    status = 200
     if form.validate_on_submit():
-        new_token = users.issue_token(session, user.id, form.name.data)
+        new_token = users.issue_token(session, user.id, form.name.data, scope=form.scope.data,
+                                      expires_in_days=form.expires_in_days.data)
         session.commit()
+    elif form.is_submitted():
+        status = 400
     return render_template("tokens.html", form=form, new_token=new_token, revoke_form=RevokeForm(),
-                           tokens=users.list_tokens(session, user.id))
+                           tokens=users.list_tokens(session, user.id),
+                           now=dt.datetime.now(dt.UTC)), status
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])

@@ -16,7 +16,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from ledger.auth.access import requires, signed_in_user
+from ledger.auth.access import requires, signed_in_user, visible_project_ids
 from ledger.auth.permissions import allowed
 from ledger.books import queries
 from ledger.claims import services as claims
@@ -25,6 +25,7 @@ from ledger.documents import render
 from ledger.errors import Conflict, LedgerError, NotFound, ValidationError
 from ledger.labels import ACTIVITY_KIND_LABELS, REGION_LABELS
 from ledger.people import services as people
+from ledger.projects import assignments
 from ledger.projects import services as projects
 from ledger.projects.models import ACTIVITY_KINDS
 from ledger.reports.budget_report import project_budget_report
@@ -57,6 +58,12 @@ class AttendanceForm(FlaskForm):
     submit = SubmitField("Record attendance")
 
 
+class ManagerForm(FlaskForm):
+    user_id = SelectField("Project manager to assign", coerce=int,
+                          validators=[DataRequired(message="Choose a project manager.")])
+    submit = SubmitField("Assign to this project")
+
+
 class ActionForm(FlaskForm):
     """A button that changes something: a CSRF token and nothing else."""
 
@@ -87,19 +94,19 @@ def list_projects():
     rows = [
         {"project": p, "budget": project_budget_report(session, p.code, organisation=organisation, as_at=today),
          "fees": _books_balance(session, p.accounts.fees), "expenses": _books_balance(session, p.accounts.expenses)}
-        for p in projects.list_projects(session)
+        for p in projects.list_projects(session, only_ids=visible_project_ids())
     ]
     return render_template("projects/list.html", rows=rows, today=today, me=signed_in_user().id)
 
 
 @bp.route("/projects/<code>")
-@requires("projects.read")
+@requires("projects.read", project="code")
 def project(code: str):
     return _project_page(code)
 
 
 def _project_page(code: str, *, form: ActivityForm | None = None, problem: LedgerError | None = None,
-                  status: int = 200):
+                  status: int = 200, manager_form: ManagerForm | None = None):
     session = get_session()
     record = projects.get_project(session, code)
     activities = projects.list_activities(session, record.code)
@@ -113,11 +120,54 @@ def _project_page(code: str, *, form: ActivityForm | None = None, problem: Ledge
         attended={a.id: len(projects.list_attendance(session, a.id)) for a in activities},
         form=form or ActivityForm(formdata=None, occurs_on=todays_date()), problem=problem,
         may_write=allowed(user.role_names, "projects.write"), may_read_books=allowed(user.role_names, "books.read"),
+        **_managers_section(session, record.code, user, manager_form),
     ), status
 
 
+def _managers_section(session, code: str, user, form: ManagerForm | None) -> dict:
+    """Who manages the project, and for finance and administrators the form to assign another."""
+    may_assign = allowed(user.role_names, "projects.assign")
+    if form is None:
+        form = ManagerForm(formdata=None)
+    if may_assign:
+        form.user_id.choices = [SelectChoice(u.id, f"{u.display_name} ({u.email})")
+                                for u in assignments.assignable_managers(session, code, actor_user_id=user.id)]
+    return {"managers": assignments.managers_of(session, code), "may_assign": may_assign, "manager_form": form,
+            "remove_form": ActionForm(formdata=None)}
+
+
+@bp.route("/projects/<code>/managers", methods=["POST"])
+@requires("projects.assign")
+def assign_manager(code: str):
+    form = ManagerForm()
+    session = get_session()
+    form.user_id.choices = [SelectChoice(u.id, u.display_name) for u in assignments.assignable_managers(
+        session, code, actor_user_id=signed_in_user().id)]
+    if not form.validate_on_submit():
+        return _project_page(code, manager_form=form, status=400)
+    try:
+        assignments.assign_manager(session, code, form.user_id.data, actor_user_id=signed_in_user().id)
+    except _SHOWN_ON_THE_FORM as error:
+        session.rollback()
+        return _project_page(code, manager_form=form, problem=error, status=error.status)
+    session.commit()
+    flash("The project manager is assigned: they can now see and work on this project.", "info")
+    return redirect(url_for("projects.project", code=code))
+
+
+@bp.route("/projects/<code>/managers/<int:user_id>/remove", methods=["POST"])
+@requires("projects.assign")
+def unassign_manager(code: str, user_id: int):
+    if ActionForm().validate_on_submit():
+        session = get_session()
+        assignments.unassign_manager(session, code, user_id, actor_user_id=signed_in_user().id)
+        session.commit()
+        flash("The project manager is taken off the project and no longer sees it.", "info")
+    return redirect(url_for("projects.project", code=code))
+
+
 @bp.route("/projects/<code>/activities", methods=["POST"])
-@requires("projects.write")
+@requires("projects.write", project="code")
 def schedule_activity(code: str):
     form = ActivityForm()
     if not form.validate_on_submit():
@@ -139,7 +189,7 @@ def schedule_activity(code: str):
 
 
 @bp.route("/projects/<code>/budget-report.pdf")
-@requires("reports.read")
+@requires("reports.read", project="code")
 def budget_report(code: str):
     as_at = todays_date()
     doc = project_budget_report(get_session(), code, as_at=as_at, organisation=settings().organisation)
@@ -153,7 +203,7 @@ def budget_report(code: str):
 
 
 @bp.route("/activities/<int:activity_id>")
-@requires("projects.read")
+@requires("projects.read", project="activity_id")
 def activity(activity_id: int):
     return _activity_page(activity_id)
 
@@ -186,7 +236,7 @@ def _participant_choices(session) -> list[SelectChoice]:
 
 
 @bp.route("/activities/<int:activity_id>/attendance", methods=["POST"])
-@requires("projects.write")
+@requires("projects.write", project="activity_id")
 def record_attendance(activity_id: int):
     session = get_session()
     form = AttendanceForm()
@@ -207,7 +257,7 @@ def record_attendance(activity_id: int):
 
 
 @bp.route("/activities/<int:activity_id>/participants/<int:participant_id>/fee", methods=["POST"])
-@requires("claims.submit")
+@requires("claims.submit", project="activity_id")
 def draft_fee(activity_id: int, participant_id: int):
     if not ActionForm().validate_on_submit():
         return _activity_page(activity_id, status=400)
@@ -224,7 +274,7 @@ def draft_fee(activity_id: int, participant_id: int):
 
 
 @bp.route("/activities/<int:activity_id>/claims/<int:claim_id>/submit", methods=["POST"])
-@requires("claims.submit")
+@requires("claims.submit", project="claim_id")
 def submit_claim(activity_id: int, claim_id: int):
     form = SubmitClaimForm()
     if not form.validate_on_submit():

@@ -13,7 +13,16 @@ from ledger.auth.access import check_before_view, current_actor
 from ledger.auth.permissions import allowed
 from ledger.context import settings
 from ledger.errors import AuthenticationRequired, LedgerError
-from ledger.web import auth_pages, books_pages, finance_pages, holds_pages, login, participant_pages, project_pages
+from ledger.web import (
+    admin_pages,
+    auth_pages,
+    books_pages,
+    finance_pages,
+    holds_pages,
+    login,
+    participant_pages,
+    project_pages,
+)
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +38,7 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("Holds", "holds.holds_page", "payments.manage"),
     ("Evidence packs", "finance.evidence_packs", "documents.finance"),
     ("Projects", "projects.list_projects", "projects.read"),
+    ("Users", "admin.users_list", "users.manage"),
 ]
 
 
@@ -76,6 +86,7 @@ def init_app(app: Flask) -> None:
     app.before_request(check_before_view)
     _template_words(app)
     app.register_blueprint(auth_pages.bp)
+    app.register_blueprint(admin_pages.bp)
     app.register_blueprint(books_pages.bp)
     app.register_blueprint(participant_pages.bp)
     app.register_blueprint(finance_pages.bp)

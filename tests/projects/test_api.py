@@ -9,10 +9,12 @@ from tests.factories import TODAY, add_user, api_token_for, bearer, database
 def test_a_project_manager_plans_a_project_and_records_attendance(app, client):
     pm_id = add_user(app, "pm@example.org", ["project_manager"])
     headers = bearer(api_token_for(app, pm_id))
+    finance = bearer(api_token_for(app, add_user(app, "fin@example.org", ["finance"])))
     with database(app) as session:
         ann = people.create_participant(session, name="Ann Example", email="ann@example.org", today=TODAY).id
 
-    created = client.post("/api/v1/projects", headers=headers, json={
+    # Finance sets the project up and names its manager, who is then assigned to it.
+    created = client.post("/api/v1/projects", headers=finance, json={
         "code": "adv-2025", "name": "Advisory group", "cost_centre": "ASC-104", "budget_pence": 1_250_000,
         "starts_on": "2025-04-01", "ends_on": "2026-03-31", "project_manager_user_id": pm_id,
     })

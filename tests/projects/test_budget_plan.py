@@ -23,6 +23,7 @@ from tests.factories import (
     RULES,
     add_user,
     api_token_for,
+    assign_project,
     bearer,
     database,
     make_finance_user,
@@ -203,6 +204,7 @@ def test_managers_set_plan_and_read_a_budget_over_http(app, client):
              "admin": add_user(app, "admin@example.org", ["admin"]),
              "participant": add_user(app, "ann.user@example.org", ["participant"], participant_id=ann)}
     tokens = {who: bearer(api_token_for(app, user_id, "budget tests")) for who, user_id in users.items()}
+    assign_project(app, "LDN", users["manager"], by=users["finance"])
 
     put = client.put("/api/v1/projects/ldn/budget", headers=tokens["finance"], json={"lines": [
         {"kind": "fees", "amount_pence": 100_000}, {"kind": "access", "name": "BSL interpreters",

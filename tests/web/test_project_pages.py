@@ -38,7 +38,7 @@ def test_projects_show_budget_against_spend(manager):
 
     assert page.status_code == 200
     text = text_of(page)
-    assert "GUIDE : Dementia guide £10,000.00 £0.00 £0.00 £10,000.00 £0.00 £0.00 3" in text
+    assert "GUIDE : Dementia guide You manage this project £10,000.00 £0.00 £0.00 £10,000.00 £0.00 £0.00 3" in text
 
 
 def test_a_project_manager_schedules_an_activity_and_records_attendance(app, manager, world):
