@@ -40,9 +40,11 @@ from ledger.books import posting, queries
 from ledger.books.kinds import PostingKind
 from ledger.books.models import AccountBalance, AccountDailyTotal, JournalEntry, LockedPeriod, Posting
 from ledger.books.records import Entry, PostingLine
+from ledger.claims import advances
 from ledger.claims import services as claims
 from ledger.claims.models import Claim
 from ledger.config import DEV_BANK_DETAILS_KEY
+from ledger.context import reload_settings
 from ledger.db import unit_of_work
 from ledger.events.models import Event
 from ledger.organisation import BANK, TIME_ISSUED, open_organisation_accounts
@@ -823,3 +825,21 @@ def pay_film_fee_by_hand(session: Session, world: ClaimsWorld, *, on: dt.date = 
 
 
 FILM_FEE_PAID = {"by a payment run": pay_film_fee_by_a_run, "by a manual journal entry": pay_film_fee_by_hand}
+
+
+# ---------------------------------------------------------------- advances through approval
+
+
+def set_today(app: Flask, day: dt.date) -> None:
+    """Make the app's today ``day`` (``LEDGER_TODAY``), so settlement dates and overdue listings are fixed."""
+    app.config["LEDGER_TODAY"] = day.isoformat()
+    reload_settings(app)
+
+
+def requested_advance(session: Session, world: ClaimsWorld, *, amount: str = "40.00", by: int | None = None,
+                      participant: int | None = None, settle_by: dt.date = TODAY + dt.timedelta(days=14),
+                      today: dt.date = TODAY):
+    """An advance asked for by the project manager (unless ``by``) for Ann (unless ``participant``)."""
+    return advances.request_advance(session, participant_id=participant or world.ann, project_code=world.project_code,
+                                    amount=amount, purpose="Train to the regional meeting", settle_by=settle_by,
+                                    today=today, actor_user_id=by or world.manager)
