@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from ledger.cli import advances  # noqa: F401  (adds ``ledger overdue-advances`` to the ledger group)
 from ledger.cli.books import ledger_cli
 from ledger.cli.payments import payments_cli, timebank_cli
 from ledger.documents.cli import documents_cli

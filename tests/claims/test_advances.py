@@ -228,3 +228,24 @@ def test_the_existing_pay_advance_still_pays_at_once(client, api):
                                                           "idempotency_key": "a-1"})
 
     assert response.status_code == 201 and response.json["status"] == "paid" and response.json["paid_entry_id"]
+
+
+def test_the_cli_lists_overdue_advances_for_finance(client, api, app):
+    cli = app.test_cli_runner()
+    assert cli.invoke(args=["ledger", "overdue-advances"]).output.strip() == "No advance is overdue on 2025-06-05."
+    advance = requested(client, api, settle_by=(TODAY + dt.timedelta(days=1)).isoformat())
+    post(client, api, "finance", f"/advances/{advance['id']}/approve")
+    post(client, api, "finance", f"/advances/{advance['id']}/mark-paid",
+         {"paid_by": "cheque", "reference": "CHQ 9", "paid_on": TODAY.isoformat()})
+    set_today(app, TODAY + dt.timedelta(days=4))
+
+    listed = cli.invoke(args=["ledger", "overdue-advances"])
+    as_csv = cli.invoke(args=["ledger", "overdue-advances", "--format", "csv"])
+
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.splitlines() == [
+        "1 overdue advance on 2025-06-09:",
+        f"  advance {advance['id']}: Ann Jones, project GUIDE, £40.00 paid 2025-06-05, receipts due 2025-06-06 "
+        "(3 days overdue): Train to the regional meeting"]
+    assert as_csv.output.splitlines()[1] == (f"{advance['id']},{api.world.ann},Ann Jones,GUIDE,40.00,2025-06-05,"
+                                             "2025-06-06,3,Train to the regional meeting")
