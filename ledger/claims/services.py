@@ -1621,6 +1621,9 @@ def settle_advance_surplus(
     ).scalar_one_or_none()
     if advance is None:
         raise NotFound(f"There is no advance {advance_id}.")
+    if advance.paid_entry_id is None:
+        raise Conflict(f"Advance {advance_id} is {ADVANCE.describe.get(advance.status, advance.status)}: nothing "
+                       "has been paid, so nothing is left to return or net off.", fields={"status": [advance.status]})
     if advance.status in OUTSTANDING and advance.settlement_claim_id is not None:
         raise Conflict(f"Advance {advance_id} is to be settled by claim {advance.settlement_claim_id}; approve, "
                        "reject or cancel that claim first.")

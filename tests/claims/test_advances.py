@@ -249,3 +249,14 @@ def test_the_cli_lists_overdue_advances_for_finance(client, api, app):
         "(3 days overdue): Train to the regional meeting"]
     assert as_csv.output.splitlines()[1] == (f"{advance['id']},{api.world.ann},Ann Jones,GUIDE,40.00,2025-06-05,"
                                              "2025-06-06,3,Train to the regional meeting")
+
+
+def test_an_unpaid_advance_has_no_surplus_to_return(client, api, app):
+    advance = requested(client, api)
+    before = app_footprint(app)
+
+    response = post(client, api, "finance", f"/advances/{advance['id']}/surplus", {"how": "returned",
+                                                                                  "on": TODAY.isoformat()})
+
+    assert response.status_code == 409 and response.json["error"]["fields"] == {"status": ["requested"]}
+    assert app_footprint(app) == before
