@@ -1,5 +1,6 @@
 """Finance's advances page: asked for, approved, paid and overdue advances, and the approve, reject and
-mark-paid actions (``ledger.claims.advances``); staff ask for an advance for a participant here too.
+mark-paid actions (``ledger.claims.advances``); staff ask for an advance for a participant here too, and a
+participant asks for their own at ``/my/advances``.
 
 Each form posts to a route that calls one service function and commits once. A refusal (bad input, someone
 approving their own, the wrong status) shows the page again with the message and nothing changed.
@@ -17,9 +18,12 @@ from ledger.auth.access import requires, signed_in_user
 from ledger.claims import advances
 from ledger.context import get_session, settings, todays_date
 from ledger.errors import Conflict, LedgerError, NotFound, PermissionDenied, ValidationError
+from ledger.formatting import money
 from ledger.people import services as people
 
 bp = Blueprint("advances", __name__, url_prefix="/finance/advances")
+# A participant's own advances, and asking for one for themself.
+own = Blueprint("my_advances", __name__, url_prefix="/my/advances")
 
 _SHOWN_ON_THE_FORM = (ValidationError, Conflict, PermissionDenied, NotFound)
 PAID_BY_CHOICES = [SelectChoice("cheque", "Cheque"), SelectChoice("cash", "Cash"), SelectChoice("card", "Card"),
@@ -32,6 +36,14 @@ class RequestAdvanceForm(FlaskForm):
     amount = StringField("Amount in pounds", validators=[DataRequired(), Length(max=12)])
     purpose = TextAreaField("What it is for", validators=[DataRequired(), Length(max=advances.MAX_PURPOSE)])
     settle_by = DateField("Receipts due by", validators=[DataRequired()])
+    submit = SubmitField("Ask for the advance")
+
+
+class MyAdvanceForm(FlaskForm):
+    project_code = StringField("Project code", validators=[DataRequired(), Length(max=32)])
+    amount = StringField("How much, in pounds", validators=[DataRequired(), Length(max=12)])
+    purpose = TextAreaField("What it is for", validators=[DataRequired(), Length(max=advances.MAX_PURPOSE)])
+    settle_by = DateField("When you will bring the receipts", validators=[DataRequired()])
     submit = SubmitField("Ask for the advance")
 
 
@@ -167,3 +179,52 @@ def mark_advance_paid(advance_id: int):
     session.commit()
     flash(f"Advance {advance_id} is marked paid and posted to the books.", "info")
     return redirect(url_for("advances.advance", advance_id=advance_id))
+
+
+# ---------------------------------------------------------------- a participant's own advances
+
+
+def _own_participant_id() -> int:
+    participant_id = signed_in_user().participant_id
+    if participant_id is None:
+        raise NotFound("Your sign-in is not linked to a participant record, so you cannot ask for an advance. "
+                       "Ask the finance team to link it.")
+    return participant_id
+
+
+def _my_page(form: MyAdvanceForm | None = None, problem: LedgerError | None = None, status: int = 200):
+    session = get_session()
+    participant_id = _own_participant_id()
+    participant = people.get_participant(session, participant_id)
+    return render_template(
+        "participant/advances.html", participant=participant, problem=problem,
+        large_print=participant.preferred_format == "large_print",
+        advances=advances.list_advances(session, today=todays_date(), participant_id=participant_id),
+        form=form or MyAdvanceForm(formdata=None),
+    ), status
+
+
+@own.route("")
+@requires("self")
+def my_advances():
+    return _my_page()
+
+
+@own.route("", methods=["POST"])
+@requires("self")
+def ask_for_my_advance():
+    form = MyAdvanceForm()
+    if not form.validate_on_submit():
+        return _my_page(form, status=400)
+    session = get_session()
+    try:
+        record = advances.request_advance(
+            session, participant_id=_own_participant_id(), project_code=form.project_code.data,
+            amount=form.amount.data, purpose=form.purpose.data, settle_by=form.settle_by.data, today=todays_date(),
+            actor_user_id=signed_in_user().id)
+    except _SHOWN_ON_THE_FORM as error:
+        session.rollback()
+        return _my_page(form, problem=error, status=error.status)
+    session.commit()
+    flash(f"You have asked for an advance of {money(record.amount_pence)}. Finance will let you know.", "info")
+    return redirect(url_for("my_advances.my_advances"))

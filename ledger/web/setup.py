@@ -24,6 +24,7 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("Locked periods", "books.periods", "books.read"),
     ("Manual journal entries", "books.manual_entries", "books.read"),
     ("My money", "participant.my_money", "self"),
+    ("My advances", "my_advances.my_advances", "self"),
     ("Claims to approve", "finance.claims_waiting", "claims.approve"),
     ("Payment runs", "finance.payment_runs", "payments.manage"),
     ("Advances", "advances.list_advances", "claims.approve"),
@@ -81,6 +82,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(finance_pages.bp)
     app.register_blueprint(project_pages.bp)
     app.register_blueprint(advance_pages.bp)
+    app.register_blueprint(advance_pages.own)
     _error_handlers(app)
 
 

@@ -116,3 +116,23 @@ def test_an_overdue_advance_is_listed_as_overdue(app, finance, world):
 
     overdue = page.get_data(as_text=True).split('id="overdue"')[1].split("</table>")[0]
     assert page.status_code == 200 and f"Advance {advance_id}" in overdue and "£40.00" in overdue
+
+
+def test_a_participant_asks_for_their_own_advance_and_sees_it(app, client, world):
+    assert sign_in(client, "sian@example.org").status_code == 302
+    before = app_footprint(app), advance_rows(app)
+    refused = client.post("/my/advances", data={"project_code": "GUIDE", "amount": "-3", "purpose": "Bus",
+                                                "settle_by": (TODAY + dt.timedelta(days=7)).isoformat()})
+    assert refused.status_code == 400 and "Error:" in text_of(refused)
+    assert (app_footprint(app), advance_rows(app)) == before
+
+    asked = client.post("/my/advances", data={"project_code": "GUIDE", "amount": "25.00", "purpose": "Bus to the "
+                        "film shoot", "settle_by": (TODAY + dt.timedelta(days=7)).isoformat()}, follow_redirects=True)
+
+    text = text_of(asked)
+    assert asked.status_code == 200 and "You have asked for an advance of £25.00" in text
+    assert "Bus to the film shoot GUIDE £25.00" in text and "Requested" in text
+    with database(app) as session:
+        (advance,) = session.query(Advance).all()
+        assert (advance.participant_id, advance.status) == (world.carer, "requested")
+    assert client.get("/finance/advances").status_code == 403
