@@ -260,3 +260,22 @@ def test_an_unpaid_advance_has_no_surplus_to_return(client, api, app):
 
     assert response.status_code == 409 and response.json["error"]["fields"] == {"status": ["requested"]}
     assert app_footprint(app) == before
+
+
+def test_the_cli_marks_an_approved_advance_paid_and_refuses_a_second_time(client, api, app):
+    advance = requested(client, api)
+    post(client, api, "finance", f"/advances/{advance['id']}/approve")
+    cli = app.test_cli_runner()
+    args = ["ledger", "mark-advance-paid", str(advance["id"]), "--by", "cheque", "--reference", "CHQ 77",
+            "--on", TODAY.isoformat(), "--as-user", "fin@example.org"]
+
+    paid = cli.invoke(args=args)
+    before = app_footprint(app)
+    again = cli.invoke(args=args)
+
+    assert paid.exit_code == 0, paid.output
+    assert paid.output.startswith(f"Advance {advance['id']}: £40.00 paid by cheque on 2025-06-05, reference CHQ 77")
+    assert again.exit_code == 1 and "paid and waiting for receipts, so it cannot pay" in again.output
+    assert app_footprint(app) == before
+    shown = client.get(f"{V1}/advances/{advance['id']}", headers=api.headers("finance")).json
+    assert (shown["status"], shown["paid_reference"]) == ("paid", "CHQ 77")
