@@ -40,9 +40,11 @@ from ledger.books import posting, queries
 from ledger.books.kinds import PostingKind
 from ledger.books.models import AccountBalance, AccountDailyTotal, JournalEntry, LockedPeriod, Posting
 from ledger.books.records import Entry, PostingLine
+from ledger.claims import advances
 from ledger.claims import services as claims
 from ledger.claims.models import Claim
 from ledger.config import DEV_BANK_DETAILS_KEY
+from ledger.context import reload_settings
 from ledger.db import unit_of_work
 from ledger.events.models import Event
 from ledger.organisation import BANK, TIME_ISSUED, open_organisation_accounts
@@ -855,3 +857,21 @@ def assign_project(app: Flask, code: str, manager_id: int, *, by: int) -> None:
     """Assign a project manager to a project, as finance or an administrator (``by``) does."""
     with database(app) as session:
         assignments.assign_manager(session, code, manager_id, actor_user_id=by)
+
+
+# ---------------------------------------------------------------- advances through approval
+
+
+def set_today(app: Flask, day: dt.date) -> None:
+    """Make the app's today ``day`` (``LEDGER_TODAY``), so settlement dates and overdue listings are fixed."""
+    app.config["LEDGER_TODAY"] = day.isoformat()
+    reload_settings(app)
+
+
+def requested_advance(session: Session, world: ClaimsWorld, *, amount: str = "40.00", by: int | None = None,
+                      participant: int | None = None, settle_by: dt.date = TODAY + dt.timedelta(days=14),
+                      today: dt.date = TODAY):
+    """An advance asked for by the project manager (unless ``by``) for Ann (unless ``participant``)."""
+    return advances.request_advance(session, participant_id=participant or world.ann, project_code=world.project_code,
+                                    amount=amount, purpose="Train to the regional meeting", settle_by=settle_by,
+                                    today=today, actor_user_id=by or world.manager)

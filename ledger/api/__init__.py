@@ -6,6 +6,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from ledger.api import (
+    advances,
     books,
     claims,
     documents,
@@ -28,6 +29,7 @@ def init_app(app: Flask) -> None:
     csrf = app.extensions["csrf"]
 
     for blueprint in (books.blp, tokens.blp, policy_check.blp, people.blp, projects.blp, claims.blp, holds.blp,
-                      payments.blp, timebank.blp, documents.blp, users.blp):
+                      payments.blp, timebank.blp, documents.blp, users.blp,
+                      advances.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

@@ -37,7 +37,9 @@ EXPENSE_CATEGORIES = (
     "public_transport", "taxi", "mileage", "accommodation", "meals", "replacement_care",
     "support_worker", "personal_assistant", "childcare", "other",
 )
-ADVANCE_STATUSES = ("paid", "settled")
+ADVANCE_STATUSES = ("requested", "approved", "rejected", "paid", "settled")
+# How an approved advance reached the participant when it was not paid by bank transfer from the ledger.
+ADVANCE_PAID_BY = ("transfer", "cheque", "cash", "card")
 
 
 class Claim(Base):
@@ -167,7 +169,7 @@ class Advance(Base):
     __tablename__ = "advances"
     __table_args__ = (
         CheckConstraint("amount_pence > 0", name="amount_positive"),
-        CheckConstraint("status IN ('paid','settled')", name="status"),
+        CheckConstraint("status IN ('requested','approved','rejected','paid','settled')", name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -175,10 +177,32 @@ class Advance(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"))
     amount_pence: Mapped[int] = mapped_column(BigInteger)
-    paid_on: Mapped[dt.date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(8), default="paid")
-    paid_entry_id: Mapped[int] = mapped_column(BigId, ForeignKey("journal_entries.id"))
+    # Empty until the advance is paid (an advance asked for first is requested, then approved, then paid).
+    paid_on: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="paid")
+    paid_entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"))
     settlement_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
     settlement_entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"))
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+    # Asked for before it is paid: what for, and the day by which receipts (or the money back) are due.
+    purpose: Mapped[str | None] = mapped_column(String(500))
+    settle_by: Mapped[dt.date | None] = mapped_column(Date)
+    requested_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    # Paid outside a payment run: by what (cheque, cash, card, transfer) and its number.
+    paid_by: Mapped[str | None] = mapped_column(String(16))
+    paid_reference: Mapped[str | None] = mapped_column(String(100))
+
+
+class AdvanceApproval(Base):
+    """One finance officer's approval of a requested advance (two different ones above the threshold)."""
+
+    __tablename__ = "advance_approvals"
+    __table_args__ = (UniqueConstraint("advance_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advance_id: Mapped[int] = mapped_column(ForeignKey("advances.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -284,12 +284,21 @@ class AdvanceRecord:
     participant_id: int
     project_code: str
     amount_pence: int
-    paid_on: dt.date
+    paid_on: dt.date | None  # None until paid (an advance asked for first)
     status: str
-    paid_entry_id: int
+    paid_entry_id: int | None
     settlement_claim_id: int | None
     settlement_entry_id: int | None
     # What the receipts used of the advance, and what is left to return or net off (None until settled).
     used_pence: int | None
     surplus_pence: int | None
     surplus_entry_id: int | None
+    # Asked for and approved before payment (None for an advance finance paid at once).
+    purpose: str | None = None
+    settle_by: dt.date | None = None
+    requested_by_user_id: int | None = None
+    rejection_reason: str | None = None
+    paid_by: str | None = None
+    paid_reference: str | None = None
+    approvals: int = 0
+    overdue: bool = False

@@ -63,6 +63,7 @@ from ledger.claims.models import (
     EXPENSE_CATEGORIES,
     RESTS,
     Advance,
+    AdvanceApproval,
     Claim,
     ClaimApproval,
     ExpenseLine,
@@ -1638,6 +1639,9 @@ def settle_advance_surplus(
     ).scalar_one_or_none()
     if advance is None:
         raise NotFound(f"There is no advance {advance_id}.")
+    if advance.paid_entry_id is None:
+        raise Conflict(f"Advance {advance_id} is {ADVANCE.describe.get(advance.status, advance.status)}: nothing "
+                       "has been paid, so nothing is left to return or net off.", fields={"status": [advance.status]})
     if advance.status in OUTSTANDING and advance.settlement_claim_id is not None:
         raise Conflict(f"Advance {advance_id} is to be settled by claim {advance.settlement_claim_id}; approve, "
                        "reject or cancel that claim first.")
@@ -1717,15 +1721,27 @@ def _used(session: Session, advance: Advance) -> int:
     return -sum(p.amount for p in load_entry(session, advance.settlement_entry_id).postings if p.account == account)
 
 
-def advance_record(session: Session, advance: Advance) -> AdvanceRecord:
+def advance_is_overdue(advance: Advance, today: dt.date | None) -> bool:
+    """Paid, past the day its receipts were due, and no expense claim has yet brought them in."""
+    return (today is not None and advance.settle_by is not None and advance.settle_by < today
+            and advance.status in OUTSTANDING and advance.settlement_claim_id is None)
+
+
+def advance_record(session: Session, advance: Advance, today: dt.date | None = None) -> AdvanceRecord:
+    """The advance as screens and the API show it; ``today`` says whether it is overdue."""
     settled = advance.settlement_entry_id is not None
     used = _used(session, advance) if settled else None
+    approvals = session.execute(select(func.count()).select_from(AdvanceApproval)
+                                .where(AdvanceApproval.advance_id == advance.id)).scalar_one()
     return AdvanceRecord(
         id=advance.id, participant_id=advance.participant_id,
         project_code=session.get_one(Project, advance.project_id).code, amount_pence=advance.amount_pence,
         paid_on=advance.paid_on, status=advance.status, paid_entry_id=advance.paid_entry_id,
         settlement_claim_id=advance.settlement_claim_id, settlement_entry_id=advance.settlement_entry_id,
         used_pence=used, surplus_pence=None if used is None else advance.amount_pence - used,
-        surplus_entry_id=_surplus_entry_id(session, advance),
+        surplus_entry_id=_surplus_entry_id(session, advance), purpose=advance.purpose, settle_by=advance.settle_by,
+        requested_by_user_id=advance.requested_by_user_id, rejection_reason=advance.rejection_reason,
+        paid_by=advance.paid_by, paid_reference=advance.paid_reference, approvals=approvals,
+        overdue=advance_is_overdue(advance, today),
     )
 

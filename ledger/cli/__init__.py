@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from ledger.cli import advances  # noqa: F401  (adds ``ledger overdue-advances`` to the ledger group)
 from ledger.cli import users as _users  # noqa: F401  (adds the user commands to ledger_cli)
 from ledger.cli.books import ledger_cli
 from ledger.cli.holds import holds_cli

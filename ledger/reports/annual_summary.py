@@ -58,8 +58,9 @@ def _payment_line(lines: list[ReceivedLine]) -> AnnualSummaryLine | None:
 
 def _advance_kept(session: Session, participant_id: int) -> dict[int, int]:
     """For each entry writing off what was left of an advance: the entry that paid that advance."""
-    advances = dict(session.execute(
-        select(Advance.id, Advance.paid_entry_id).where(Advance.participant_id == participant_id)).all())
+    advances = {advance_id: paid for advance_id, paid in session.execute(
+        select(Advance.id, Advance.paid_entry_id).where(Advance.participant_id == participant_id)).all()
+        if paid is not None}  # an advance asked for but not yet paid has nothing to write off
     keys = {f"advance:{advance_id}:surplus": paid for advance_id, paid in advances.items()}
     if not keys:
         return {}

@@ -15,6 +15,7 @@ from ledger.context import settings
 from ledger.errors import AuthenticationRequired, LedgerError
 from ledger.web import (
     admin_pages,
+    advance_pages,
     auth_pages,
     books_pages,
     finance_pages,
@@ -33,9 +34,11 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("Locked periods", "books.periods", "books.read"),
     ("Manual journal entries", "books.manual_entries", "books.read"),
     ("My money", "participant.my_money", "self"),
+    ("My advances", "my_advances.my_advances", "self"),
     ("Claims to approve", "finance.claims_waiting", "claims.approve"),
     ("Payment runs", "finance.payment_runs", "payments.manage"),
     ("Holds", "holds.holds_page", "payments.manage"),
+    ("Advances", "advances.list_advances", "claims.approve"),
     ("Evidence packs", "finance.evidence_packs", "documents.finance"),
     ("Projects", "projects.list_projects", "projects.read"),
     ("Users", "admin.users_list", "users.manage"),
@@ -92,6 +95,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(finance_pages.bp)
     app.register_blueprint(holds_pages.bp)
     app.register_blueprint(project_pages.bp)
+    app.register_blueprint(advance_pages.bp)
+    app.register_blueprint(advance_pages.own)
     _error_handlers(app)
 
 
