@@ -1411,6 +1411,32 @@ def mark_claims_paid(
     return [row.id for row in rows]
 
 
+def mark_claims_returned(
+    session: Session, *, payment_run_id: int, claim_ids: Sequence[int], actor_user_id: int | None, note: str,
+) -> list[int]:
+    """The ``payment_returned`` transition: the bank sent the payment back, so these paid claims are owed again.
+
+    One guarded ``UPDATE`` moves those still paid in this run back to approved and unpaid (out of the run), so
+    that a later run can pay them once the payee's bank details are changed; each is recorded in its history.
+    """
+    (paid,) = workflow.CLAIM.statuses_allowing("payment_returned")
+    owed = workflow.next_status(paid, "payment_returned")
+    claims = Claim.__table__
+    rows = session.execute(
+        update(claims)
+        .where(claims.c.id.in_(list(claim_ids)), claims.c.payment_run_id == payment_run_id, claims.c.status == paid)
+        .values(status=owed, paid_on=None, payment_run_id=None)
+        .returning(claims.c.id, claims.c.participant_id)
+    ).all()
+    record_events(session, (
+        NewEvent(subject="claim", subject_id=row.id, action="payment_returned", actor_user_id=actor_user_id,
+                 before=paid, after=owed, note=note, participant_id=row.participant_id, claim_id=row.id,
+                 payment_run_id=payment_run_id)
+        for row in rows
+    ))
+    return sorted(row.id for row in rows)
+
+
 # ---------------------------------------------------------------- mileage repriced after a claim stops counting
 
 

@@ -95,7 +95,8 @@ from policies.settings import PolicySettings
 __all__ = [
     "MAX_BANK_REFERENCE", "MAX_DAYS_AHEAD", "MAX_REASON", "LeftOut", "PayeeTotal", "PaymentRunListItem",
     "PaymentRunSummary", "RunOverride", "bacs_file", "bank_csv", "cancel_payment_run", "confirm_payment_run",
-    "draft_payment_run", "list_payment_runs", "payment_run_summary", "remove_payee_from_run",
+    "draft_payment_run", "gbp", "list_payment_runs", "paid_lines", "payee_totals", "payment_run_summary",
+    "remove_payee_from_run",
 ]
 
 #: A run is drafted at most this many days before its payment date (Bacs itself takes files 31 days ahead).
@@ -245,7 +246,8 @@ def _payee_rows(session: Session, kind: str, ids: Iterable[int]) -> dict[int, An
     for chunk in _chunks(sorted(set(ids))):
         for row in session.execute(
             select(model.id, model.name, model.bank_details_encrypted.is_not(None).label("has_bank"),
-                   model.bank_sort_code_last2, model.bank_account_last4, model.bank_details_set_at)
+                   model.bank_sort_code_last2, model.bank_account_last4, model.bank_details_set_at,
+                   model.bank_details_returned_on)
             .where(model.id.in_(chunk))
         ):
             found[row.id] = row
@@ -375,6 +377,15 @@ def _check_payable(
     return check_run_fees(session, fees, paid_on, rulebook, settings)
 
 
+def _returned_exclusion(payee: _Payee, name: str, returned_on: dt.date) -> _Exclusion:
+    """A payee whose last payment the bank sent back waits until their bank details are changed."""
+    return _Exclusion(
+        payee.kind, payee.payee_id, name, payee.amount_pence, tuple(sorted(payee.fee_claims + payee.expense_claims)),
+        "payment_returned",
+        f"{name}'s bank details are flagged: a payment was returned by the bank on {returned_on:%d %B %Y}. "
+        f"{_gbp(payee.amount_pence)} waits for a later run once their bank details are changed.")
+
+
 def _plan_run(
     payees: Mapping[PayeeKey, _Payee], details: Mapping[str, Mapping[int, Any]],
     checked: Mapping[int, BenefitCheck], paid_on: dt.date,
@@ -390,6 +401,9 @@ def _plan_run(
                 kind, payee_id, name, payee.amount_pence, tuple(sorted(payee.fee_claims + payee.expense_claims)),
                 "no_bank_details",
                 f"{name} has no bank details: {_gbp(payee.amount_pence)} waits for a later run once they are added."))
+            continue
+        if row.bank_details_returned_on is not None:
+            plan.left_out.append(_returned_exclusion(payee, name, row.bank_details_returned_on))
             continue
         check = checked.get(payee_id) if kind == "participant" else None
         if check is not None and check.required_action == "block" and payee.fee_claims:
@@ -773,6 +787,28 @@ def _refuse_overpayment(session: Session, totals: Mapping[PayeeKey, Mapping[str,
                        "since drafting; cancel the run and draft it again.")
 
 
+def _refuse_returned_details(session: Session, run: PaymentRun, totals: Mapping[PayeeKey, Any]) -> None:
+    """Never send money to bank details a payment was returned from since the run was drafted.
+
+    On PostgreSQL the payees' rows are share-locked: a return being recorded at this moment (which flags the
+    row) either commits first and is seen here, or waits until this confirmation has committed.
+    """
+    flagged: list[str] = []
+    for kind in PAYEE_KINDS:
+        model = Participant if kind == "participant" else UserLedGroup
+        ids = sorted(pid for k, pid in totals if k == kind)
+        for chunk in _chunks(ids):
+            query = select(model.id, model.bank_details_returned_on).where(model.id.in_(chunk))
+            if is_postgresql(session):
+                query = query.with_for_update(read=True)
+            flagged.extend(_key(kind, r.id) for r in session.execute(query) if r.bank_details_returned_on)
+    if flagged:
+        raise Conflict(
+            f"A payment to the bank details of {', '.join(flagged[:10])} was returned by the bank after run "
+            f"{run.reference} was drafted. Nothing was paid; remove them from the run (or cancel it and draft it "
+            "again) once the bank details are changed.", fields={"payees": flagged})
+
+
 def _paid_lines(kind: str, payee_id: int, totals: Mapping[str, Any]) -> list[PostingLine]:
     """What the payee is paid, by what it is: fees (a group's are fees redirected to it) and expenses apart."""
     owed = _owed_account(kind, payee_id)
@@ -830,6 +866,7 @@ def confirm_payment_run(
     if run.item_count == 0:
         raise NothingToPay(f"Payment run {run.reference} pays nobody: cancel it instead.")
     totals = _payee_totals(session, run.id)
+    _refuse_returned_details(session, run, totals)
     _require_override(session, run, totals, override_reason, actor_user_id, now)
     _refuse_overpayment(session, totals)
     details = _payee_details(session, totals)
@@ -919,3 +956,20 @@ def _release(session: Session, run: PaymentRun, claim_ids: Sequence[int]) -> Non
     run.item_count = len(left)
     run.total_pence = sum(r.amount_pence for r in left)
     run.payee_count = len({(r.payee_kind, r.payee_id) for r in left})
+
+
+# ---------------------------------------------------------------- for returned payments (ledger.payments.returns)
+
+
+def payee_totals(session: Session, run_id: int) -> dict[PayeeKey, dict[str, Any]]:
+    """Per payee, the run's fees and expenses in pence and its claim ids."""
+    return _payee_totals(session, run_id)
+
+
+def paid_lines(kind: str, payee_id: int, totals: Mapping[str, Any]) -> list[PostingLine]:
+    """The owed-account lines of a payee's payment entry, by what was paid."""
+    return _paid_lines(kind, payee_id, totals)
+
+
+def gbp(pence: int) -> str:
+    return _gbp(pence)
