@@ -10,6 +10,7 @@ from flask import Flask
 
 from ledger.cli.books import ledger_cli
 from ledger.cli.payments import payments_cli, timebank_cli
+from ledger.cli.returns import record_returns_command  # noqa: F401  (adds ``ledger record-returns``)
 from ledger.documents.cli import documents_cli
 
 COMMAND_GROUPS = (ledger_cli, payments_cli, timebank_cli, documents_cli)
