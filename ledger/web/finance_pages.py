@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ledger.auth.access import requires, signed_in_user
 from ledger.claims import services as claims
 from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
-from ledger.errors import Conflict, LedgerError, PermissionDenied, ValidationError
+from ledger.errors import Conflict, LedgerError, NotFound, PermissionDenied, ValidationError
 from ledger.formatting import money
 from ledger.labels import AFTER_APPROVAL
-from ledger.payments import runs
+from ledger.payments import returns, runs
 from ledger.people import services as people
 from ledger.reports import run_report
 from ledger.reports.evidence_pack import MAX_SIGNATORY, evidence_pack_letter
@@ -73,6 +75,24 @@ class ConfirmRunForm(FlaskForm):
 class CancelRunForm(FlaskForm):
     reason = TextAreaField("Why is the run cancelled?", validators=[DataRequired(), Length(max=runs.MAX_REASON)])
     submit = SubmitField("Cancel this run")
+
+
+RETURN_REASON_LABELS = {"account_closed": "The account is closed", "details_wrong": "The bank details are wrong",
+                        "other": "Another reason"}
+
+
+class PaymentReturnForm(FlaskForm):
+    payee_id = SelectField("Whose payment came back?", validators=[DataRequired()])
+    amount = StringField("Amount returned, in pounds", validators=[DataRequired(), Length(max=20)])
+    returned_on = DateField("Day the money came back", validators=[DataRequired()])
+    reason = RadioField("Why did the bank return it?", validators=[DataRequired()], choices=[
+        SelectChoice("account_closed", "The account is closed"),
+        SelectChoice("details_wrong", "The bank details are wrong"),
+        SelectChoice("other", "Another reason (say which below)")])
+    bank_reference = StringField("The bank's reference for the return",
+                                 validators=[DataRequired(), Length(max=returns.MAX_BANK_REFERENCE)])
+    note = TextAreaField("Note", validators=[Optional(), Length(max=returns.MAX_NOTE)])
+    submit = SubmitField("Record the returned payment")
 
 
 def _names(session) -> dict[str, dict[int, str]]:
@@ -254,12 +274,37 @@ def payment_run(run_id: int):
 
 
 def _run_page(run_id: int, *, problem: LedgerError | None = None, status: int = 200,
-              confirm: ConfirmRunForm | None = None, cancel: CancelRunForm | None = None):
+              confirm: ConfirmRunForm | None = None, cancel: CancelRunForm | None = None,
+              returned: PaymentReturnForm | None = None):
+    session = get_session()
+    run = runs.payment_run_summary(session, run_id)
+    done = returns.returns_of_run(session, run_id)
+    return_form = returned or PaymentReturnForm(formdata=None, returned_on=todays_date())
+    _payee_choices(return_form, run, done)
     return render_template(
-        "finance/payment_run.html", run=runs.payment_run_summary(get_session(), run_id), problem=problem,
+        "finance/payment_run.html", run=run, problem=problem, returns=done, return_form=return_form,
+        returned_payees={(r.payee_kind, r.payee_id) for r in done}, reason_labels=RETURN_REASON_LABELS,
         confirm_form=confirm or ConfirmRunForm(formdata=None),
         cancel_form=cancel or CancelRunForm(formdata=None, prefix="cancel"),
     ), status
+
+
+def _payee_choices(form: PaymentReturnForm, run: runs.PaymentRunSummary,
+                   done: list[returns.PaymentReturnRecord]) -> None:
+    """The payees of the run whose payment has not come back already, with what each was paid."""
+    gone = {(r.payee_kind, r.payee_id) for r in done}
+    form.payee_id.choices = [SelectChoice("", "Choose a payee")] + [
+        SelectChoice(f"{p.payee_kind}:{p.payee_id}", f"{p.name} ({p.reference}, {money(p.amount_pence)})")
+        for p in run.payees if (p.payee_kind, p.payee_id) not in gone]
+
+
+def _pence_typed(text: str | None) -> int | str:
+    """Pence from what was typed ("52.50", "£52.50"), or the text itself for the service to refuse by name."""
+    try:
+        pence = Decimal((text or "").strip().lstrip("£").replace(",", "")) * 100
+    except InvalidOperation:
+        return text or ""
+    return int(pence) if pence == pence.to_integral_value() else text or ""
 
 
 def _download(body: str, filename: str, mimetype: str) -> Response:
@@ -330,6 +375,32 @@ def cancel_payment_run(run_id: int):
         return _run_page(run_id, cancel=form, problem=error, status=error.status)
     session.commit()
     flash(f"Payment run {summary.reference} is cancelled; its claims wait for the next run.", "info")
+    return redirect(url_for("finance.payment_run", run_id=run_id))
+
+
+@bp.route("/payment-runs/<int:run_id>/returns", methods=["POST"])
+@requires("payments.manage")
+def record_payment_return(run_id: int):
+    form = PaymentReturnForm()
+    session = get_session()
+    _payee_choices(form, runs.payment_run_summary(session, run_id), returns.returns_of_run(session, run_id))
+    if not form.validate_on_submit():
+        return _run_page(run_id, returned=form, status=400)
+    kind, _, payee_id = form.payee_id.data.partition(":")
+    request_ = returns.ReturnRequest(
+        payee_kind=kind, payee_id=int(payee_id) if payee_id.isdigit() else payee_id,
+        amount_pence=_pence_typed(form.amount.data), returned_on=form.returned_on.data, reason=form.reason.data,
+        bank_reference=form.bank_reference.data, note=form.note.data or None)
+    try:
+        record = returns.record_payment_return(session, run_id, request_, actor_user_id=signed_in_user().id,
+                                               today=todays_date())
+    except (*_SHOWN_ON_THE_FORM, NotFound) as error:
+        session.rollback()
+        return _run_page(run_id, returned=form, problem=error, status=error.status)
+    session.commit()
+    flash(f"The payment of {money(record.amount_pence)} to {record.payee_kind} {record.payee_id} is recorded as "
+          "returned: it is owed again, their bank details are flagged and they are left out of payment runs until "
+          "the details are changed.", "info")
     return redirect(url_for("finance.payment_run", run_id=run_id))
 
 
