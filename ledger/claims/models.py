@@ -182,3 +182,34 @@ class Advance(Base):
     settlement_entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"))
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+
+
+class ClaimRecovery(Base):
+    """How a paid claim reversed since is recovered: netting agreed, a repayment, or a write-off.
+
+    ``how`` is ``netting`` (the participant agreed that what they owe back is taken off later payments: who
+    agreed, when and how that was recorded), ``repayment`` (money into the bank: amount, day, reference, the
+    entry) or ``write_off`` (a reason; asked for by one finance user and approved by another, when the entry is
+    posted). Rows are added, and a write-off is approved once; nothing else changes them.
+    """
+
+    __tablename__ = "claim_recoveries"
+    __table_args__ = (
+        CheckConstraint("how IN ('netting','repayment','write_off')", name="how"),
+        CheckConstraint("amount_pence IS NULL OR amount_pence > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    how: Mapped[str] = mapped_column(String(12))
+    amount_pence: Mapped[int | None] = mapped_column(BigInteger)
+    on_date: Mapped[dt.date] = mapped_column(Date)
+    reference: Mapped[str | None] = mapped_column(String(100))
+    agreed_how: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"))
+    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    approved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

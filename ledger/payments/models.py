@@ -28,7 +28,7 @@ from ledger.db import Base, BigId, UTCDateTime
 RUN_STATUSES = ("draft", "confirmed", "cancelled")
 PAYEE_KINDS = ("participant", "group")
 # Why a payee's claims were left out of a run: they wait for a later one.
-EXCLUSION_REASONS = ("no_bank_details", "benefit_block", "removed", "payment_returned")
+EXCLUSION_REASONS = ("no_bank_details", "benefit_block", "removed", "payment_returned", "owes_back")
 # Why the bank sent a payment back.
 RETURN_REASONS = ("account_closed", "details_wrong", "other")
 
@@ -126,7 +126,8 @@ class PaymentRunExclusion(Base):
     __tablename__ = "payment_run_exclusions"
     __table_args__ = (
         CheckConstraint("payee_kind IN ('participant','group')", name="payee_kind"),
-        CheckConstraint("reason IN ('no_bank_details','benefit_block','removed','payment_returned')", name="reason"),
+        CheckConstraint("reason IN ('no_bank_details','benefit_block','removed','payment_returned','owes_back')",
+                        name="reason"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

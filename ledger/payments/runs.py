@@ -64,6 +64,7 @@ from ledger.books.models import Account, AccountBalance, LockedPeriod
 from ledger.books.posting import post_entry
 from ledger.books.records import PostingLine
 from ledger.claims import workflow as claim_workflow
+from ledger.claims.corrections import netting_agreed_for, record_netting
 from ledger.claims.models import Claim, ExpenseLine
 from ledger.claims.services import mark_claims_paid
 from ledger.db import is_postgresql
@@ -386,16 +387,51 @@ def _returned_exclusion(payee: _Payee, name: str, returned_on: dt.date) -> _Excl
         f"{_gbp(payee.amount_pence)} waits for a later run once their bank details are changed.")
 
 
+def _owing_back(session: Session, payees: Mapping[PayeeKey, _Payee],
+                details: Mapping[str, Mapping[int, Any]]) -> dict[PayeeKey, str]:
+    """Payees who owe money back (a paid claim reversed) that this run cannot simply net off, and why.
+
+    The books say what is owed: less than the claims when a reversal left a debit. With the participant's
+    agreement recorded the run pays the claims less what is owed back; without it, or when they owe more than
+    the claims, they wait (nothing is taken from anyone's pay without their agreement).
+    """
+    keys = [key for key in payees if key[0] == "participant"]
+    owed = _owed_balances(session, [_owed_account(*key) for key in keys])
+    agreed = netting_agreed_for(session, [pid for _, pid in keys])
+    waiting: dict[PayeeKey, str] = {}
+    for key in keys:
+        available, payee = owed.get(_owed_account(*key), 0), payees[key]
+        if available >= payee.amount_pence:
+            continue
+        row = details[key[0]].get(key[1])
+        name = row.name if row is not None else f"participant {key[1]}"
+        back = payee.amount_pence - available
+        if key[1] not in agreed:
+            waiting[key] = (f"{name} owes {_gbp(back)} back on a claim reversed after payment, and has not agreed to "
+                            f"it being taken off this pay: {_gbp(payee.amount_pence)} waits until it is repaid, "
+                            "written off or their agreement to net it is recorded.")
+        elif available <= 0:
+            waiting[key] = (f"{name} owes {_gbp(back)} back, more than these claims ({_gbp(payee.amount_pence)}): "
+                            "they wait until a later run has more to net it against.")
+    return waiting
+
+
 def _plan_run(
     payees: Mapping[PayeeKey, _Payee], details: Mapping[str, Mapping[int, Any]],
-    checked: Mapping[int, BenefitCheck], paid_on: dt.date,
+    checked: Mapping[int, BenefitCheck], paid_on: dt.date, owing: Mapping[PayeeKey, str],
 ) -> _Plan:
-    """Which claims the run takes; payees without bank details, and fees the benefit setting blocks, wait."""
+    """Which claims the run takes; payees without bank details, owing money back, and fees the benefit setting
+    blocks, wait."""
     plan = _Plan()
     for key in sorted(payees):
         payee, (kind, payee_id) = payees[key], key
         row = details[kind].get(payee_id)
         name = row.name if row is not None else f"{kind} {payee_id}"
+        if key in owing:
+            plan.left_out.append(_Exclusion(kind, payee_id, name, payee.amount_pence,
+                                            tuple(sorted(payee.fee_claims + payee.expense_claims)), "owes_back",
+                                            owing[key]))
+            continue
         if row is None or not row.has_bank:
             plan.left_out.append(_Exclusion(
                 kind, payee_id, name, payee.amount_pence, tuple(sorted(payee.fee_claims + payee.expense_claims)),
@@ -520,8 +556,10 @@ def draft_payment_run(
         )
     payees = _group_by_payee(rows)
     details = _payee_details(session, payees)
-    checked = _check_payable(session, payees, details, paid_on, rulebook, settings)
-    plan = _plan_run(payees, details, checked, paid_on)
+    owing = _owing_back(session, payees, details)
+    checked = _check_payable(session, {k: p for k, p in payees.items() if k not in owing}, details, paid_on,
+                             rulebook, settings)
+    plan = _plan_run(payees, details, checked, paid_on, owing)
     if not plan.taking:
         listed = "; ".join(x.message for x in plan.left_out[:5])
         more = f" (and {len(plan.left_out) - 5} more)" if len(plan.left_out) > 5 else ""
@@ -530,7 +568,8 @@ def draft_payment_run(
 
     run = _open_run(session, cutoff_date=cutoff_date, paid_on=paid_on, requested=payment_date, today=today,
                     actor_user_id=actor_user_id)
-    totals = _write_items(session, run, rows, _claim_for_run(session, run, plan.taking))
+    totals = _net_of_owed_back(session, _write_items(session, run, rows, _claim_for_run(session, run, plan.taking)))
+    run.total_pence -= sum(t["netted"] for t in totals.values())
     _store_checks(session, run, payees, checked, plan)
     _store_exclusions(session, run, plan.left_out, actor_user_id)
     _run_event(session, run, "draft", None, actor_user_id,
@@ -614,7 +653,7 @@ def _payee_total(run: PaymentRun, key: PayeeKey, t: Mapping[str, Any], row: Any,
         bank_details_set_at=set_at,
         bank_details_changed_since_draft=bool(set_at and created_at and set_at > created_at),
         benefit_check=check, reference=_credit_reference(run.reference, kind, payee_id), entry_id=entry_id,
-        stale_rate_claim_ids=tuple(c for c in t["claims"] if c in stale),
+        stale_rate_claim_ids=tuple(c for c in t["claims"] if c in stale), netted_pence=t.get("netted", 0),
     )
 
 
@@ -627,6 +666,8 @@ def _summary(
     """The summary, from the totals and payee rows the caller has already read, if it has."""
     if totals is None:
         totals = _payee_totals(session, run.id)
+    if run.status == "draft" and not any("netted" in t for t in totals.values()):
+        totals = _net_of_owed_back(session, totals)  # what confirming would pay, netting agreed
     if details is None:
         details = _payee_details(session, totals)
     checks = _stored_checks(session, run.id)
@@ -681,7 +722,7 @@ def _bank_details(session: Session, run: PaymentRun, cipher: BankCipher):
             "so that a paid run cannot be sent to the bank twice.",
             fields={"status": [run.status]},
         )
-    totals = _payee_totals(session, run.id)
+    totals = _net_of_owed_back(session, _payee_totals(session, run.id))
     if not totals:
         raise NothingToPay(f"Payment run {run.reference} pays nobody: cancel it.")
     found = bank_details_for_bank_file(
@@ -694,7 +735,8 @@ def _bank_details(session: Session, run: PaymentRun, cipher: BankCipher):
         listed = ", ".join(f"{kind} {pid}" for kind, pid in missing[:10])
         raise Conflict(f"These payees no longer have bank details: {listed}. Remove them from the run first.",
                        fields={"payees": [_key(*k) for k in missing]})
-    return [(key, t["fee"] + t["expense"], found[key]) for key, t in sorted(totals.items())]
+    return [(key, t["fee"] + t["expense"], found[key]) for key, t in sorted(totals.items())
+            if t["fee"] + t["expense"] > 0]
 
 
 def bacs_file(
@@ -763,16 +805,37 @@ def _require_override(session: Session, run: PaymentRun, totals: Mapping[PayeeKe
                details={"payees": needing})
 
 
-def _owed_balances(session: Session, codes: Sequence[str]) -> dict[str, int]:
+def _owed_balances(session: Session, codes: Sequence[str], *, lock: bool = False) -> dict[str, int]:
     owed: dict[str, int] = {}
     for start in range(0, len(codes), _CHUNK):
-        for code, balance in session.execute(
-            select(Account.code, AccountBalance.balance)
-            .join(AccountBalance, AccountBalance.account_id == Account.id)
-            .where(Account.code.in_(codes[start:start + _CHUNK]))
-        ):
+        query = (select(Account.code, AccountBalance.balance)
+                 .join(AccountBalance, AccountBalance.account_id == Account.id)
+                 .where(Account.code.in_(codes[start:start + _CHUNK])))
+        if lock and is_postgresql(session):
+            query = query.with_for_update(of=AccountBalance)
+        for code, balance in session.execute(query):
             owed[code] = -balance  # a liability's balance is a credit: negative under debit-positive
     return owed
+
+
+def _net_of_owed_back(session: Session, totals: Mapping[PayeeKey, Mapping[str, Any]], *,
+                      lock: bool = False) -> dict[PayeeKey, dict[str, Any]]:
+    """The run's totals less what participants who agreed to netting owe back (fees first, then expenses).
+
+    What is owed back is read from the books (the owed account holds the claims less the reversed one); with
+    ``lock`` on PostgreSQL the balances are locked, so that a reversal posted at the same moment waits.
+    """
+    owed = _owed_balances(session, [_owed_account(*key) for key in totals], lock=lock)
+    agreed = netting_agreed_for(session, [pid for kind, pid in totals if kind == "participant"])
+    netted: dict[PayeeKey, dict[str, Any]] = {}
+    for key, t in totals.items():
+        t = {**t, "netted": 0}
+        back = t["fee"] + t["expense"] - owed.get(_owed_account(*key), 0)
+        if key[0] == "participant" and key[1] in agreed and 0 < back < t["fee"] + t["expense"]:
+            from_fee = min(back, t["fee"])
+            t["fee"], t["expense"], t["netted"] = t["fee"] - from_fee, t["expense"] - (back - from_fee), back
+        netted[key] = t
+    return netted
 
 
 def _refuse_overpayment(session: Session, totals: Mapping[PayeeKey, Mapping[str, Any]]) -> None:
@@ -825,6 +888,8 @@ def _post_payments(session: Session, run: PaymentRun, totals: Mapping[PayeeKey, 
     payments = []
     for (kind, payee_id), t in sorted(totals.items()):
         amount = t["fee"] + t["expense"]
+        if amount == 0:
+            continue  # everything this run owed them was netted against what they owe back
         entry = post_entry(
             session,
             effective_date=run.payment_date,
@@ -868,9 +933,14 @@ def confirm_payment_run(
     totals = _payee_totals(session, run.id)
     _refuse_returned_details(session, run, totals)
     _require_override(session, run, totals, override_reason, actor_user_id, now)
+    totals = _net_of_owed_back(session, totals, lock=True)
     _refuse_overpayment(session, totals)
     details = _payee_details(session, totals)
     _post_payments(session, run, totals, details, actor_user_id)
+    for (_, payee_id), t in sorted(totals.items()):
+        if t["netted"]:
+            record_netting(session, payee_id, t["netted"], on=run.payment_date, reference=run.reference,
+                           actor_user_id=actor_user_id)
     paid = mark_claims_paid(
         session, payment_run_id=run.id, paid_on=run.payment_date, actor_user_id=actor_user_id,
         note=f"Paid in payment run {run.reference} on {run.payment_date.isoformat()} (bank reference {reference}).")

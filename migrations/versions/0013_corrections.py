@@ -1,4 +1,4 @@
-"""Returned payments: a payee's payment the bank sent back, and the flag on their bank details.
+"""Corrections after payment: returned payments (and the flag on bank details), and recovering reversed claims.
 
 Revision ID: 0013_corrections
 Revises: 0011_national_insurance_numbers
@@ -9,6 +9,10 @@ Create Date: 2026-12-01
 - ``participants`` and ``user_led_groups`` gain ``bank_details_returned_on`` and
   ``bank_details_returned_reason``: set when a payment is returned, cleared when the bank details change.
   While set, the payee is left out of payment runs (``payment_run_exclusions.reason`` = ``payment_returned``).
+
+- ``claim_recoveries``: how a paid claim reversed since is recovered (netting agreed, a repayment, a
+  write-off asked for by one finance user and approved by another). A payee who owes money back with no
+  netting agreed is left out of runs (``payment_run_exclusions.reason`` = ``owes_back``).
 
 The exclusion reason's CHECK is replaced in place on PostgreSQL; SQLite rebuilds the table (``batch_alter_table``
 from its known definition, since SQLite keeps no names for CHECKs to drop).
@@ -23,7 +27,7 @@ branch_labels = None
 depends_on = None
 
 _OLD_REASONS = "reason IN ('no_bank_details','benefit_block','removed')"
-_NEW_REASONS = "reason IN ('no_bank_details','benefit_block','removed','payment_returned')"
+_NEW_REASONS = "reason IN ('no_bank_details','benefit_block','removed','payment_returned','owes_back')"
 _RETURN_REASONS = "reason IN ('account_closed','details_wrong','other')"
 
 
@@ -95,10 +99,50 @@ def upgrade() -> None:
         op.add_column(table, sa.Column("bank_details_returned_on", sa.Date(), nullable=True))
         op.add_column(table, sa.Column("bank_details_returned_reason", sa.String(length=16), nullable=True))
     _set_reasons(_NEW_REASONS)
+    _recoveries()
+
+
+def _recoveries() -> None:
+    big_id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+    op.create_table(
+        "claim_recoveries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("claim_id", sa.Integer(), nullable=False),
+        sa.Column("participant_id", sa.Integer(), nullable=False),
+        sa.Column("how", sa.String(length=12), nullable=False),
+        sa.Column("amount_pence", sa.BigInteger(), nullable=True),
+        sa.Column("on_date", sa.Date(), nullable=False),
+        sa.Column("reference", sa.String(length=100), nullable=True),
+        sa.Column("agreed_how", sa.String(length=20), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("entry_id", big_id, nullable=True),
+        sa.Column("recorded_by_user_id", sa.Integer(), nullable=True),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("approved_by_user_id", sa.Integer(), nullable=True),
+        sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("how IN ('netting','repayment','write_off')", name=op.f("ck_claim_recoveries_how")),
+        sa.CheckConstraint("amount_pence IS NULL OR amount_pence > 0",
+                           name=op.f("ck_claim_recoveries_amount_positive")),
+        sa.ForeignKeyConstraint(["claim_id"], ["claims.id"], name=op.f("fk_claim_recoveries_claim_id_claims")),
+        sa.ForeignKeyConstraint(["participant_id"], ["participants.id"],
+                                name=op.f("fk_claim_recoveries_participant_id_participants")),
+        sa.ForeignKeyConstraint(["entry_id"], ["journal_entries.id"],
+                                name=op.f("fk_claim_recoveries_entry_id_journal_entries")),
+        sa.ForeignKeyConstraint(["recorded_by_user_id"], ["users.id"],
+                                name=op.f("fk_claim_recoveries_recorded_by_user_id_users")),
+        sa.ForeignKeyConstraint(["approved_by_user_id"], ["users.id"],
+                                name=op.f("fk_claim_recoveries_approved_by_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_claim_recoveries")),
+    )
+    op.create_index(op.f("ix_claim_recoveries_claim_id"), "claim_recoveries", ["claim_id"])
+    op.create_index(op.f("ix_claim_recoveries_participant_id"), "claim_recoveries", ["participant_id"])
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM payment_run_exclusions WHERE reason = 'payment_returned'")
+    op.drop_index(op.f("ix_claim_recoveries_participant_id"), table_name="claim_recoveries")
+    op.drop_index(op.f("ix_claim_recoveries_claim_id"), table_name="claim_recoveries")
+    op.drop_table("claim_recoveries")
+    op.execute("DELETE FROM payment_run_exclusions WHERE reason IN ('payment_returned', 'owes_back')")
     _set_reasons(_OLD_REASONS)
     for table in ("user_led_groups", "participants"):
         op.execute(f"ALTER TABLE {table} DROP COLUMN bank_details_returned_reason")
