@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ledger.auth.access import requires, signed_in_user
+from ledger.claims import corrections
 from ledger.claims import services as claims
 from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
@@ -95,6 +96,47 @@ class PaymentReturnForm(FlaskForm):
     submit = SubmitField("Record the returned payment")
 
 
+class ReversePaidForm(FlaskForm):
+    reason = TextAreaField("Why is this paid claim reversed?", validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField("Reverse this paid claim")
+
+
+class NettingForm(FlaskForm):
+    agreed_on = DateField("Day the participant agreed", validators=[DataRequired()])
+    agreed_how = RadioField("How was the agreement given?", validators=[DataRequired()], choices=[
+        SelectChoice("in_writing", "In writing"), SelectChoice("email", "By email"),
+        SelectChoice("phone", "By phone"), SelectChoice("in_person", "In person")])
+    note = TextAreaField("What was agreed, and where it is kept", validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField("Record the agreement to net it off later payments")
+
+
+class RepaymentForm(FlaskForm):
+    amount = StringField("Amount repaid, in pounds", validators=[DataRequired(), Length(max=20)])
+    received_on = DateField("Day the money reached the bank", validators=[DataRequired()])
+    reference = StringField("Reference on the bank statement", validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField("Record the repayment")
+
+
+class WriteOffForm(FlaskForm):
+    reason = TextAreaField("Why should it be written off?", validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField("Ask for a write-off")
+
+
+class ApproveWriteOffForm(FlaskForm):
+    submit = SubmitField("Approve the write-off")
+
+
+#: The correction forms on a claim's page, by the prefix their fields carry.
+CORRECTION_FORMS = {"reverse": ReversePaidForm, "netting": NettingForm, "repay": RepaymentForm,
+                    "write_off": WriteOffForm, "approve_write_off": ApproveWriteOffForm}
+
+
+def _beside_fields(error: LedgerError, prefix: str) -> LedgerError:
+    """The service's refusal with its field names as the prefixed form names them, to show each beside its field."""
+    shown = type(error)(error.message, fields={f"{prefix}-{name}": v for name, v in (error.fields or {}).items()})
+    return shown
+
+
 def _names(session) -> dict[str, dict[int, str]]:
     """Participants' and groups' names by id, to show beside their claims."""
     return {
@@ -131,12 +173,16 @@ def claim(claim_id: int):
 
 def _claim_page(claim_id: int, *, problem: LedgerError | None = None, status: int = 200,
                 approve: ApproveForm | None = None, reject: RejectForm | None = None,
-                return_: ReturnForm | None = None):
+                return_: ReturnForm | None = None, correcting: tuple[str, FlaskForm] | None = None):
     session = get_session()
     record = claims.get_claim(session, claim_id)
     preview, preview_problem = _preview(session, claim_id)
+    fixes = {prefix: form(formdata=None, prefix=prefix) for prefix, form in CORRECTION_FORMS.items()}
+    if correcting is not None:
+        fixes[correcting[0]] = correcting[1]
     return render_template(
         "finance/claim.html", claim=record, preview=preview, preview_problem=preview_problem, problem=problem,
+        owed_back=corrections.owed_back(session, claim_id), fixes=fixes, today=todays_date(),
         names=_names(session), approve_form=approve or ApproveForm(formdata=None),
         top_up_form=TopUpForm(formdata=None, prefix="top_up"),
         reject_form=reject or RejectForm(formdata=None, prefix="reject"),
@@ -226,6 +272,67 @@ def receipt(claim_id: int, receipt_id: int):
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# ---------------------------------------------------------------- corrections after payment
+
+
+def _correct(claim_id: int, prefix: str, act, done: str):
+    """Validate the prefixed correction form, call the one service, commit once, and show the claim again."""
+    form = CORRECTION_FORMS[prefix](prefix=prefix)
+    if not form.validate_on_submit():
+        return _claim_page(claim_id, correcting=(prefix, form), status=400)
+    session = get_session()
+    try:
+        act(session, form, signed_in_user().id, todays_date())
+    except (*_SHOWN_ON_THE_FORM, NotFound) as error:
+        session.rollback()
+        return _claim_page(claim_id, correcting=(prefix, form), problem=_beside_fields(error, prefix),
+                           status=error.status)
+    session.commit()
+    flash(done, "info")
+    return redirect(url_for("finance.claim", claim_id=claim_id))
+
+
+@bp.route("/claims/<int:claim_id>/reversal", methods=["POST"])
+@requires("payments.manage")
+def reverse_paid_claim(claim_id: int):
+    return _correct(claim_id, "reverse", lambda session, form, actor, today: corrections.reverse_paid_claim(
+        session, claim_id, reason=form.reason.data, actor_user_id=actor, today=today),
+        f"Claim {claim_id} is reversed: the participant owes it back. Record how it is recovered below.")
+
+
+@bp.route("/claims/<int:claim_id>/recovery/netting", methods=["POST"])
+@requires("payments.manage")
+def agree_netting(claim_id: int):
+    return _correct(claim_id, "netting", lambda session, form, actor, today: corrections.agree_netting(
+        session, claim_id, agreed_on=form.agreed_on.data, agreed_how=form.agreed_how.data, note=form.note.data,
+        actor_user_id=actor, today=today),
+        "The agreement is recorded: the next payment run pays their later claims less what is owed back.")
+
+
+@bp.route("/claims/<int:claim_id>/recovery/repayment", methods=["POST"])
+@requires("payments.manage")
+def record_repayment(claim_id: int):
+    return _correct(claim_id, "repay", lambda session, form, actor, today: corrections.record_repayment(
+        session, claim_id, amount_pence=_pence_typed(form.amount.data), received_on=form.received_on.data,
+        reference=form.reference.data, actor_user_id=actor, today=today, rules=settings().claim_rules),
+        "The repayment is recorded and the benefit check re-run for the period of the payment.")
+
+
+@bp.route("/claims/<int:claim_id>/recovery/write-off", methods=["POST"])
+@requires("payments.manage")
+def request_write_off(claim_id: int):
+    return _correct(claim_id, "write_off", lambda session, form, actor, today: corrections.request_write_off(
+        session, claim_id, reason=form.reason.data, actor_user_id=actor, today=today),
+        "The write-off is asked for: a different finance user must approve it.")
+
+
+@bp.route("/claims/<int:claim_id>/write-off/approve", methods=["POST"])
+@requires("payments.manage")
+def approve_write_off(claim_id: int):
+    return _correct(claim_id, "approve_write_off", lambda session, form, actor, today: corrections.approve_write_off(
+        session, claim_id, actor_user_id=actor, today=today), "The write-off is approved and posted.")
 
 
 # ---------------------------------------------------------------- payment runs
