@@ -213,3 +213,24 @@ class ClaimRecovery(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     approved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class ClaimVersion(Base):
+    """One version of a claim's amendable fields: the first as drafted, then one per amendment (who, when, why).
+
+    ``changes`` names each field that changed with its old and new value; a redrafted fee's first version
+    names the rejected claim it replaces (``redraft_of_claim_id``). Rows are only ever added.
+    """
+
+    __tablename__ = "claim_versions"
+    __table_args__ = (UniqueConstraint("claim_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    values: Mapped[dict] = mapped_column(JSON)
+    changes: Mapped[dict] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    redraft_of_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    changed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -11,7 +11,8 @@
 Rejecting or cancelling an approved claim reverses its accrual. A claim needing a second approver stays
 ``submitted`` after the first approval. ``pay`` is the payment run's, when the bank has accepted it;
 ``payment_returned`` undoes it when the bank sends the payment back (the claim is owed again, for a later run).
-``reverse`` withdraws a paid claim (paid in error): its accrual is reversed, so the participant owes it back.
+``amend`` changes a submitted or returned claim (a new version; any first approval is cleared). ``reverse``
+withdraws a paid claim (paid in error): its accrual is reversed, so the participant owes it back.
 The status groups below are the only lists of claim statuses in the code.
 """
 
@@ -29,6 +30,8 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("approved", "pay"): "paid",
     ("paid", "payment_returned"): "approved",
     ("paid", "reverse"): "rejected",
+    ("submitted", "amend"): "submitted",
+    ("returned", "amend"): "returned",
     ("draft", "cancel"): "cancelled",
     ("submitted", "cancel"): "cancelled",
     ("returned", "cancel"): "cancelled",

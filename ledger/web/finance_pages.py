@@ -127,8 +127,9 @@ class ApproveWriteOffForm(FlaskForm):
 
 
 #: The correction forms on a claim's page, by the prefix their fields carry.
-CORRECTION_FORMS = {"reverse": ReversePaidForm, "netting": NettingForm, "repay": RepaymentForm,
-                    "write_off": WriteOffForm, "approve_write_off": ApproveWriteOffForm}
+CORRECTION_FORMS: dict[str, type[FlaskForm]] = {
+    "reverse": ReversePaidForm, "netting": NettingForm, "repay": RepaymentForm, "write_off": WriteOffForm,
+    "approve_write_off": ApproveWriteOffForm}
 
 
 def _beside_fields(error: LedgerError, prefix: str) -> LedgerError:

@@ -10,6 +10,8 @@ Create Date: 2026-12-01
   ``bank_details_returned_reason``: set when a payment is returned, cleared when the bank details change.
   While set, the payee is left out of payment runs (``payment_run_exclusions.reason`` = ``payment_returned``).
 
+- ``claim_versions``: each version of an amended claim's fields (who, when, why, what changed); a redrafted
+  rejected fee's first version names the claim it replaces.
 - ``claim_recoveries``: how a paid claim reversed since is recovered (netting agreed, a repayment, a
   write-off asked for by one finance user and approved by another). A payee who owes money back with no
   netting agreed is left out of runs (``payment_run_exclusions.reason`` = ``owes_back``).
@@ -100,6 +102,30 @@ def upgrade() -> None:
         op.add_column(table, sa.Column("bank_details_returned_reason", sa.String(length=16), nullable=True))
     _set_reasons(_NEW_REASONS)
     _recoveries()
+    _versions()
+
+
+def _versions() -> None:
+    op.create_table(
+        "claim_versions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("claim_id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("values", sa.JSON(), nullable=False),
+        sa.Column("changes", sa.JSON(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("redraft_of_claim_id", sa.Integer(), nullable=True),
+        sa.Column("changed_by_user_id", sa.Integer(), nullable=True),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["claim_id"], ["claims.id"], name=op.f("fk_claim_versions_claim_id_claims")),
+        sa.ForeignKeyConstraint(["redraft_of_claim_id"], ["claims.id"],
+                                name=op.f("fk_claim_versions_redraft_of_claim_id_claims")),
+        sa.ForeignKeyConstraint(["changed_by_user_id"], ["users.id"],
+                                name=op.f("fk_claim_versions_changed_by_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_claim_versions")),
+        sa.UniqueConstraint("claim_id", "version", name=op.f("uq_claim_versions_claim_id_version")),
+    )
+    op.create_index(op.f("ix_claim_versions_claim_id"), "claim_versions", ["claim_id"])
 
 
 def _recoveries() -> None:
@@ -139,6 +165,8 @@ def _recoveries() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_claim_versions_claim_id"), table_name="claim_versions")
+    op.drop_table("claim_versions")
     op.drop_index(op.f("ix_claim_recoveries_participant_id"), table_name="claim_recoveries")
     op.drop_index(op.f("ix_claim_recoveries_claim_id"), table_name="claim_recoveries")
     op.drop_table("claim_recoveries")
