@@ -705,3 +705,34 @@ def redraft_fee(claim_id):
 def claim_versions(claim_id):
     """Every version of the claim, with what changed, who changed it and why."""
     return services.claim_versions(get_session(), claim_id)
+
+
+class AttendanceCorrectionInSchema(Schema):
+    attended = fields.Bool(required=True)
+    minutes = fields.Int(load_default=None, strict=True, metadata={"description": "Minutes attended, if they did"})
+    reason = fields.Str(required=True, validate=validate.Length(3, 2000))
+
+
+class AttendanceCorrectionSchema(Schema):
+    activity_id = fields.Int()
+    participant_id = fields.Int()
+    attended = fields.Bool()
+    minutes = fields.Int(allow_none=True)
+    repriced_claim_ids = fields.List(fields.Int())
+    cancelled_claim_ids = fields.List(fields.Int())
+    flagged_claim_ids = fields.List(fields.Int(), metadata={"description": "Approved or paid: correct them"})
+
+
+@blp.route("/activities/<int:activity_id>/attendance/<int:participant_id>/correction", methods=["POST"])
+@blp.doc(security=_SECURITY)
+@blp.arguments(AttendanceCorrectionInSchema)
+@blp.response(200, AttendanceCorrectionSchema)
+@requires("claims.approve")
+def correct_attendance(data, activity_id, participant_id):
+    """Correct an attendance; open fees drafted from it are repriced (or cancelled), approved or paid ones flagged."""
+    session = get_session()
+    done = services.correct_attendance(session, activity_id, participant_id, attended=data["attended"],
+                                       minutes=data["minutes"], reason=data["reason"],
+                                       actor_user_id=current_actor().id, rules=settings().claim_rules)
+    session.commit()
+    return done

@@ -1419,7 +1419,7 @@ def amend_claim(session: Session, claim_id: int, *, reason: Any, actor_user_id: 
     claim = _load(session, claim_id, lock=True)
     why = _reason(reason, "Say why the claim is amended.")
     if not workflow.CLAIM.allows(claim.status, "amend"):
-        raise Conflict(f"Claim {claim_id} is {workflow.DESCRIBE[claim.status]}: only a submitted or returned claim "
+        raise Conflict(f"Claim {claim_id} is {workflow.DESCRIBE[claim.status]}: only a claim not yet approved "
                        "can be amended.", fields={"status": [claim.status]})
     wanted = _check_amendment(claim, description, worked_minutes)
     before = _values(claim)
@@ -1484,6 +1484,81 @@ def redraft_fee(session: Session, claim_id: int, *, actor_user_id: int | None, r
            details={"redraft_claim_id": claim.id})
     session.flush()
     return claim_record(session, claim)
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceCorrection:
+    """What correcting an attendance did to the fees drafted from it."""
+
+    activity_id: int
+    participant_id: int
+    attended: bool
+    minutes: int | None
+    repriced_claim_ids: tuple[int, ...]  # open fees that followed the correction
+    cancelled_claim_ids: tuple[int, ...]  # open fees for an attendance that did not happen
+    flagged_claim_ids: tuple[int, ...]  # approved or paid fees, flagged: correct them after payment
+
+
+def _fees_of_attendance(session: Session, activity_id: int, participant_id: int) -> list[Claim]:
+    return list(session.execute(
+        select(Claim).where(Claim.activity_id == activity_id, Claim.participant_id == participant_id,
+                            Claim.kind == "fee", Claim.status.in_((*workflow.OPEN, *workflow.DECIDED)))
+        .order_by(Claim.id).with_for_update()).scalars())
+
+
+def correct_attendance(session: Session, activity_id: int, participant_id: int, *, attended: Any, minutes: Any,
+                       reason: Any, actor_user_id: int | None, rules: ClaimRules) -> AttendanceCorrection:
+    """Correct an attendance (how long, or that it did not happen); the fees drafted from it follow.
+
+    Open fees (draft, submitted, returned) are priced again (or cancelled when there was no attendance), each
+    as a new version; approved or paid ones are never changed here: each is flagged, in its history, for
+    finance to correct (cancel, or reverse after payment, and redraft).
+    """
+    why = _reason(reason, "Say why the attendance is corrected.")
+    row = session.execute(select(Attendance).where(Attendance.activity_id == activity_id,
+                                                   Attendance.participant_id == participant_id)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"Participant {participant_id} is not recorded at activity {activity_id}.",
+                       fields={"participant_id": ["No attendance recorded."]})
+    if not isinstance(attended, bool):
+        raise ValidationError("Say whether they attended.", fields={"attended": ["true or false."]})
+    activity = _activity(session, activity_id)
+    if attended and (not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 24 * 60):
+        raise ValidationError("Give the minutes they attended, 1 to 1440.", fields={"minutes": ["1 to 1440."]})
+    fees = _fees_of_attendance(session, activity_id, participant_id)
+    repriced, cancelled, flagged = [], [], []
+    for claim in fees:
+        if claim.status in workflow.DECIDED:
+            _event(session, claim, "flagged_for_correction", claim.status, actor_user_id, reason=why,
+                   note="The attendance this fee was drafted from was corrected after approval: correct the fee.")
+            flagged.append(claim.id)
+        elif not attended:
+            _transition(session, claim, "cancel", actor_user_id, reason=f"Did not attend: {why}")
+            cancelled.append(claim.id)
+        elif claim.choice in ("take", "redirect", "decline", "time_credits") and claim.rest is None:
+            amend_claim(session, claim.id, reason=f"Attendance corrected: {why}", actor_user_id=actor_user_id,
+                        rules=rules, worked_minutes=minutes + (activity.preparation_minutes or 0))
+            repriced.append(claim.id)
+        else:
+            flagged.append(claim.id)
+    _record_attendance_change(session, row, attended, minutes, why, actor_user_id, activity.duration_minutes)
+    session.flush()
+    return AttendanceCorrection(activity_id, participant_id, attended, minutes if attended else None,
+                                tuple(repriced), tuple(cancelled), tuple(flagged))
+
+
+def _record_attendance_change(session: Session, row: Attendance, attended: bool, minutes: int | None, why: str,
+                              actor: int | None, duration: int) -> None:
+    before = row.actual_minutes or duration
+    record_event(session, NewEvent(
+        subject="participant", subject_id=row.participant_id, actor_user_id=actor, reason=why,
+        action="correct_attendance" if attended else "remove_attendance", participant_id=row.participant_id,
+        details={"activity_id": row.activity_id, "minutes_before": before, "minutes_after": minutes if attended
+                 else None}))
+    if attended:
+        row.actual_minutes = None if minutes == duration else minutes
+    else:
+        session.delete(row)
 
 
 @dataclass(frozen=True, slots=True)

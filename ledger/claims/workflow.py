@@ -30,6 +30,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("approved", "pay"): "paid",
     ("paid", "payment_returned"): "approved",
     ("paid", "reverse"): "rejected",
+    ("draft", "amend"): "draft",
     ("submitted", "amend"): "submitted",
     ("returned", "amend"): "returned",
     ("draft", "cancel"): "cancelled",

@@ -105,3 +105,27 @@ def test_amend_and_redraft_over_http(app, client):
     redraft = client.post(f"/api/v1/claims/{claim}/redraft", headers=auth)
     assert redraft.status_code == 201 and redraft.get_json()["status"] == "draft"
     assert client.post(f"/api/v1/claims/{claim}/redraft", headers=auth).status_code == 409
+
+
+def test_a_corrected_attendance_reprices_open_fees_and_flags_approved_ones(world, session):
+    open_fee = submitted_fee(session, world, world.ann)
+    approved = submitted_fee(session, world, world.ann, world.london_activity_id)
+    approve(session, world, approved)
+    before = services.get_claim(session, open_fee)
+
+    done = services.correct_attendance(session, world.activity_id, world.ann, attended=True, minutes=120,
+                                       reason="Left after two hours", actor_user_id=world.finance, rules=RULES)
+    assert (done.repriced_claim_ids, done.flagged_claim_ids) == ((open_fee,), ())
+    after = services.get_claim(session, open_fee)
+    assert after.worked_minutes == 180 and after.offered_pence == before.offered_pence * 180 // 240
+
+    flagged = services.correct_attendance(session, world.london_activity_id, world.ann, attended=False,
+                                          minutes=None, reason="Recorded at the wrong meeting",
+                                          actor_user_id=world.finance, rules=RULES)
+    assert flagged.flagged_claim_ids == (approved,)
+    assert "flagged_for_correction" in [e.action for e in services.get_claim(session, approved).events]
+    assert services.get_claim(session, approved).status == "approved"
+    with pytest.raises(ValidationError) as caught:
+        services.correct_attendance(session, world.activity_id, world.ann, attended=True, minutes=0,
+                                    reason="Oops", actor_user_id=world.finance, rules=RULES)
+    assert "minutes" in caught.value.fields
