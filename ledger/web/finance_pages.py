@@ -126,16 +126,28 @@ class ApproveWriteOffForm(FlaskForm):
     submit = SubmitField("Approve the write-off")
 
 
+class AmendForm(FlaskForm):
+    description = StringField("Description", validators=[Optional(), Length(max=500)])
+    hours = StringField("Time worked, in hours (fees only)", validators=[Optional(), Length(max=6)])
+    reason = TextAreaField("Why is it amended?", validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField("Save as a new version")
+
+
+class RedraftForm(FlaskForm):
+    submit = SubmitField("Redraft this fee")
+
+
 #: The correction forms on a claim's page, by the prefix their fields carry.
 CORRECTION_FORMS: dict[str, type[FlaskForm]] = {
     "reverse": ReversePaidForm, "netting": NettingForm, "repay": RepaymentForm, "write_off": WriteOffForm,
-    "approve_write_off": ApproveWriteOffForm}
+    "approve_write_off": ApproveWriteOffForm, "amend": AmendForm, "redraft": RedraftForm}
 
 
 def _beside_fields(error: LedgerError, prefix: str) -> LedgerError:
     """The service's refusal with its field names as the prefixed form names them, to show each beside its field."""
-    shown = type(error)(error.message, fields={f"{prefix}-{name}": v for name, v in (error.fields or {}).items()})
-    return shown
+    named = {"worked_minutes": "hours"}  # the service counts minutes; the form asks for hours
+    return type(error)(error.message, fields={f"{prefix}-{named.get(name, name)}": v
+                                              for name, v in (error.fields or {}).items()})
 
 
 def _names(session) -> dict[str, dict[int, str]]:
@@ -184,6 +196,7 @@ def _claim_page(claim_id: int, *, problem: LedgerError | None = None, status: in
     return render_template(
         "finance/claim.html", claim=record, preview=preview, preview_problem=preview_problem, problem=problem,
         owed_back=corrections.owed_back(session, claim_id), fixes=fixes, today=todays_date(),
+        versions=claims.claim_versions(session, claim_id),
         names=_names(session), approve_form=approve or ApproveForm(formdata=None),
         top_up_form=TopUpForm(formdata=None, prefix="top_up"),
         reject_form=reject or RejectForm(formdata=None, prefix="reject"),
@@ -293,6 +306,36 @@ def _correct(claim_id: int, prefix: str, act, done: str):
     session.commit()
     flash(done, "info")
     return redirect(url_for("finance.claim", claim_id=claim_id))
+
+
+def _minutes_typed(text: str | None) -> int | str | None:
+    """Whole minutes from hours typed ("2.5"), None when left empty, or the text for the service to refuse."""
+    value = (text or "").strip()
+    if not value:
+        return None
+    try:
+        minutes = Decimal(value) * 60
+    except InvalidOperation:
+        return value
+    return int(minutes) if minutes == minutes.to_integral_value() else value
+
+
+@bp.route("/claims/<int:claim_id>/amend", methods=["POST"])
+@requires("claims.approve")
+def amend_claim(claim_id: int):
+    return _correct(claim_id, "amend", lambda session, form, actor, today: claims.amend_claim(
+        session, claim_id, reason=form.reason.data, description=form.description.data or None,
+        worked_minutes=_minutes_typed(form.hours.data), actor_user_id=actor, rules=settings().claim_rules),
+        f"Claim {claim_id} is amended: a new version is kept in its history, and any first approval is cleared.")
+
+
+@bp.route("/claims/<int:claim_id>/redraft", methods=["POST"])
+@requires("claims.approve")
+def redraft_fee(claim_id: int):
+    made: list[int] = []
+    response = _correct(claim_id, "redraft", lambda session, form, actor, today: made.append(claims.redraft_fee(
+        session, claim_id, actor_user_id=actor, rules=settings().claim_rules).id), "The fee is redrafted.")
+    return redirect(url_for("finance.claim", claim_id=made[0])) if made else response
 
 
 @bp.route("/claims/<int:claim_id>/reversal", methods=["POST"])

@@ -62,3 +62,19 @@ def test_a_repayment_over_what_is_owed_is_refused_beside_the_amount(client, paid
     assert 'id="repay-amount-error"' in html and "At most £40.00." in unescape(html)
     with database(paid["app"]) as session:
         assert footprint(session) == before
+
+
+def test_finance_amends_a_submitted_fee_and_sees_the_versions(app, client):
+    from tests.factories import claims_world, submitted_fee
+
+    with database(app) as session:
+        world = claims_world(session)
+        claim = submitted_fee(session, world, world.ann)
+    assert sign_in(client, "fin@example.org").status_code == 302
+    refused = client.post(f"/finance/claims/{claim}/amend", data={"amend-hours": "0.001", "amend-reason": "Left"})
+    assert refused.status_code == 400 and 'id="amend-hours-error"' in refused.get_data(as_text=True)
+    done = client.post(f"/finance/claims/{claim}/amend", follow_redirects=True,
+                       data={"amend-hours": "3", "amend-reason": "She left an hour early"})
+    page = text_of(done)
+    assert done.status_code == 200 and "is amended" in page
+    assert "Versions" in page and "worked minutes: 240 → 180" in page and "She left an hour early" in page
