@@ -104,6 +104,8 @@ class PaymentRunPayeeSchema(Schema):
     entry_id = fields.Int(allow_none=True)
     stale_rate_claim_ids = fields.List(fields.Int(), metadata={
         "description": "Fees priced with a rate the rules file expects to have been replaced: check before paying"})
+    netted_pence = fields.Int(metadata={
+        "description": "What the participant owes back (a paid claim reversed), taken off this payment as they agreed"})
 
 
 class PaymentRunLeftOutSchema(Schema):
