@@ -9,6 +9,7 @@ from ledger.api import (
     advances,
     books,
     claims,
+    corrections,
     documents,
     holds,
     payments,
@@ -30,6 +31,6 @@ def init_app(app: Flask) -> None:
 
     for blueprint in (books.blp, tokens.blp, policy_check.blp, people.blp, projects.blp, claims.blp, holds.blp,
                       payments.blp, timebank.blp, documents.blp, users.blp,
-                      advances.blp):
+                      advances.blp, corrections.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

@@ -661,3 +661,98 @@ def settle_advance_surplus(data, advance_id):
                                              actor_user_id=current_actor().id, reason=data["reason"])
     session.commit()
     return record
+
+
+# ---------------------------------------------------------------- amending, redrafting, versions
+
+
+class ClaimAmendInSchema(Schema):
+    reason = fields.Str(required=True, validate=validate.Length(3, 2000))
+    description = fields.Str(load_default=None, validate=validate.Length(3, services.MAX_DESCRIPTION))
+    hours = fields.Str(load_default=None, validate=validate.Regexp(r"^\d{1,2}(\.\d{1,2})?$"),
+                       metadata={"description": "A fee's time worked, in hours as a decimal string", "example": "2.5"})
+
+    @post_load
+    def to_minutes(self, data, **kwargs):
+        hours = data.pop("hours")
+        if hours is not None and (Decimal(hours) * 60) % 1:
+            raise ValidationError("Hours must come to whole minutes.", field_name="hours")
+        data["worked_minutes"] = None if hours is None else int(Decimal(hours) * 60)
+        return data
+
+
+class ClaimVersionSchema(Schema):
+    version = fields.Int()
+    values = fields.Dict()
+    changes = fields.Dict(metadata={"description": "Each field changed: [old, new]"})
+    reason = fields.Str(allow_none=True)
+    redraft_of_claim_id = fields.Int(allow_none=True)
+    changed_by_user_id = fields.Int(allow_none=True)
+    changed_at = fields.DateTime()
+
+
+@blp.route("/claims/<int:claim_id>/amend", methods=["POST"])
+@blp.doc(security=_SECURITY)
+@blp.arguments(ClaimAmendInSchema)
+@blp.response(200, ClaimSchema)
+@requires("claims.approve")
+def amend_claim(data, claim_id):
+    """Amend a submitted or returned claim: a new version; any first approval is cleared."""
+    session, user = get_session(), current_actor()
+    record = services.amend_claim(session, claim_id, reason=data["reason"], description=data["description"],
+                                  worked_minutes=data["worked_minutes"], actor_user_id=user.id,
+                                  rules=settings().claim_rules)
+    session.commit()
+    return _shown(record, user)
+
+
+@blp.route("/claims/<int:claim_id>/redraft", methods=["POST"])
+@blp.doc(security=_SECURITY)
+@blp.response(201, ClaimSchema)
+@requires("claims.approve")
+def redraft_fee(claim_id):
+    """Redraft a rejected fee: a new draft for the same attendance, linked to the rejected one."""
+    session, user = get_session(), current_actor()
+    record = services.redraft_fee(session, claim_id, actor_user_id=user.id, rules=settings().claim_rules)
+    session.commit()
+    return _shown(record, user)
+
+
+@blp.route("/claims/<int:claim_id>/versions", methods=["GET"])
+@blp.doc(security=_SECURITY)
+@blp.response(200, ClaimVersionSchema(many=True))
+@requires("claims.approve")
+def claim_versions(claim_id):
+    """Every version of the claim, with what changed, who changed it and why."""
+    return services.claim_versions(get_session(), claim_id)
+
+
+class AttendanceCorrectionInSchema(Schema):
+    attended = fields.Bool(required=True)
+    minutes = fields.Int(load_default=None, strict=True, metadata={"description": "Minutes attended, if they did"})
+    reason = fields.Str(required=True, validate=validate.Length(3, 2000))
+
+
+class AttendanceCorrectionSchema(Schema):
+    activity_id = fields.Int()
+    participant_id = fields.Int()
+    attended = fields.Bool()
+    minutes = fields.Int(allow_none=True)
+    repriced_claim_ids = fields.List(fields.Int())
+    cancelled_claim_ids = fields.List(fields.Int())
+    flagged_claim_ids = fields.List(fields.Int(), metadata={"description": "Approved or paid: correct them"})
+
+
+@blp.route("/activities/<int:activity_id>/attendance/<int:participant_id>/correction", methods=["POST"])
+@blp.doc(security=_SECURITY)
+@blp.arguments(AttendanceCorrectionInSchema)
+@blp.response(200, AttendanceCorrectionSchema)
+@requires("claims.approve")
+def correct_attendance(data, activity_id, participant_id):
+    """Correct an attendance; open fees drafted from it are repriced (or cancelled), approved or paid ones flagged."""
+    session = get_session()
+    done = services.correct_attendance(session, activity_id, participant_id, attended=data["attended"],
+                                       minutes=data["minutes"], reason=data["reason"],
+                                       actor_user_id=current_actor().id, rules=settings().claim_rules)
+    session.commit()
+    return done

@@ -8,6 +8,8 @@ who confirmed it and when.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -16,8 +18,8 @@ from marshmallow import Schema, fields, validate
 from ledger.auth.access import current_actor, requires
 from ledger.context import get_session, settings, todays_date
 from ledger.formatting import pounds
-from ledger.payments import runs
-from ledger.payments.models import PAYEE_KINDS, RUN_STATUSES
+from ledger.payments import returns, runs
+from ledger.payments.models import PAYEE_KINDS, RETURN_REASONS, RUN_STATUSES
 
 blp = Blueprint("payments_api", __name__, url_prefix="/api/v1", description="Payment runs (finance)")
 
@@ -108,6 +110,8 @@ class PaymentRunPayeeSchema(Schema):
     entry_id = fields.Int(allow_none=True)
     stale_rate_claim_ids = fields.List(fields.Int(), metadata={
         "description": "Fees priced with a rate the rules file expects to have been replaced: check before paying"})
+    netted_pence = fields.Int(metadata={
+        "description": "What the participant owes back (a paid claim reversed), taken off this payment as they agreed"})
 
 
 class PaymentRunLeftOutSchema(Schema):
@@ -282,3 +286,69 @@ def remove_payee(data, run_id):
                                          actor_user_id=current_actor().id, reason=data["reason"], hold=data["hold"])
     session.commit()
     return summary
+
+
+# ---------------------------------------------------------------- returned payments
+
+
+class PaymentReturnInSchema(Schema):
+    payee_kind = fields.Str(load_default="participant", validate=validate.OneOf(PAYEE_KINDS))
+    payee_id = fields.Int(required=True, strict=True, validate=validate.Range(min=1))
+    amount = fields.Decimal(required=True, places=None, validate=validate.Range(min=Decimal("0.01")), metadata={
+        "description": "pounds, as a decimal string: the whole payment the bank sent back", "example": "52.50"})
+    returned_on = fields.Date(required=True, metadata={"description": "The day the money came back."})
+    reason = fields.Str(required=True, validate=validate.OneOf(RETURN_REASONS))
+    bank_reference = fields.Str(required=True, validate=validate.Length(1, returns.MAX_BANK_REFERENCE))
+    note = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=returns.MAX_NOTE),
+                      metadata={"description": "Required when the reason is other."})
+
+
+class PaymentReturnSchema(Schema):
+    id = fields.Int()
+    run_id = fields.Int()
+    run_reference = fields.Str()
+    payee_kind = fields.Str()
+    payee_id = fields.Int()
+    amount = _money("amount_pence")
+    amount_pence = fields.Int()
+    returned_on = fields.Date()
+    reason = fields.Str()
+    note = fields.Str(allow_none=True)
+    bank_reference = fields.Str()
+    entry_id = fields.Int(metadata={"description": "The payment_returned entry putting the money back as owed."})
+    claim_ids = fields.List(fields.Int())
+    recorded_by_user_id = fields.Int(allow_none=True)
+    recorded_at = fields.DateTime()
+
+
+def _pence(amount: Decimal) -> int | None:
+    """Whole pence, or None when the amount has fractions of a penny (refused, naming the field)."""
+    pence = amount * 100
+    return int(pence) if pence == pence.to_integral_value() else None
+
+
+@blp.route("/payment-runs/<int:run_id>/returns")
+class PaymentRunReturns(MethodView):
+    @blp.doc(security=_SECURITY)
+    @blp.response(200, PaymentReturnSchema(many=True))
+    @requires("payments.manage")
+    def get(self, run_id):
+        """The payments of a confirmed run that the bank sent back."""
+        return returns.returns_of_run(get_session(), run_id)
+
+    @blp.doc(security=_SECURITY)
+    @blp.arguments(PaymentReturnInSchema)
+    @blp.response(201, PaymentReturnSchema)
+    @requires("payments.manage")
+    def post(self, data, run_id):
+        """Record a payee's payment the bank returned: owed again, bank details flagged, left out of later runs."""
+        session = get_session()
+        pence = _pence(data["amount"])
+        request = returns.ReturnRequest(
+            payee_kind=data["payee_kind"], payee_id=data["payee_id"], amount_pence=pence if pence else "bad",
+            returned_on=data["returned_on"], reason=data["reason"], bank_reference=data["bank_reference"],
+            note=data["note"])
+        record = returns.record_payment_return(session, run_id, request, actor_user_id=current_actor().id,
+                                               today=todays_date())
+        session.commit()
+        return record

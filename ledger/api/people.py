@@ -28,6 +28,9 @@ class MaskedBankDetailsSchema(Schema):
     sort_code = fields.Str(metadata={"example": "**-**-56"})
     account_number = fields.Str(metadata={"example": "****1234"})
     set_at = fields.DateTime(allow_none=True)
+    returned_on = fields.Date(allow_none=True, metadata={
+        "description": "A payment to these details came back from the bank on this day: change them to pay again."})
+    returned_reason = fields.Str(allow_none=True, metadata={"description": "account_closed, details_wrong or other"})
 
 
 class BankDetailsInSchema(Schema):

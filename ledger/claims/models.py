@@ -206,3 +206,55 @@ class AdvanceApproval(Base):
     advance_id: Mapped[int] = mapped_column(ForeignKey("advances.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ClaimRecovery(Base):
+    """How a paid claim reversed since is recovered: netting agreed, a repayment, or a write-off.
+
+    ``how`` is ``netting`` (the participant agreed that what they owe back is taken off later payments: who
+    agreed, when and how that was recorded), ``repayment`` (money into the bank: amount, day, reference, the
+    entry) or ``write_off`` (a reason; asked for by one finance user and approved by another, when the entry is
+    posted). Rows are added, and a write-off is approved once; nothing else changes them.
+    """
+
+    __tablename__ = "claim_recoveries"
+    __table_args__ = (
+        CheckConstraint("how IN ('netting','repayment','write_off')", name="how"),
+        CheckConstraint("amount_pence IS NULL OR amount_pence > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    how: Mapped[str] = mapped_column(String(12))
+    amount_pence: Mapped[int | None] = mapped_column(BigInteger)
+    on_date: Mapped[dt.date] = mapped_column(Date)
+    reference: Mapped[str | None] = mapped_column(String(100))
+    agreed_how: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"))
+    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    approved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class ClaimVersion(Base):
+    """One version of a claim's amendable fields: the first as drafted, then one per amendment (who, when, why).
+
+    ``changes`` names each field that changed with its old and new value; a redrafted fee's first version
+    names the rejected claim it replaces (``redraft_of_claim_id``). Rows are only ever added.
+    """
+
+    __tablename__ = "claim_versions"
+    __table_args__ = (UniqueConstraint("claim_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    values: Mapped[dict] = mapped_column(JSON)
+    changes: Mapped[dict] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    redraft_of_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    changed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

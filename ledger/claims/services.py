@@ -66,6 +66,7 @@ from ledger.claims.models import (
     AdvanceApproval,
     Claim,
     ClaimApproval,
+    ClaimVersion,
     ExpenseLine,
     Receipt,
 )
@@ -1396,6 +1397,224 @@ def return_claim(session: Session, claim_id: int, *, reason: str, actor_user_id:
     return claim_record(session, claim)
 
 
+# ---------------------------------------------------------------- amending, and redrafting a rejected fee
+
+#: The fields a version keeps: what the participant and finance see and what the money is.
+VERSIONED = ("description", "worked_minutes", "rate_pence", "offered_pence", "amount_pence", "time_minutes")
+MAX_DESCRIPTION = 500
+MAX_WORKED_MINUTES = 24 * 60
+
+
+def _values(claim: Claim) -> dict[str, Any]:
+    return {name: getattr(claim, name) for name in VERSIONED}
+
+
+def _add_version(session: Session, claim: Claim, changes: dict, reason: str | None, actor: int | None, *,
+                 redraft_of: int | None = None) -> int:
+    """Keep the claim's fields as they now are as its next version; the first version is the claim as drafted."""
+    latest = session.execute(select(func.max(ClaimVersion.version)).where(ClaimVersion.claim_id == claim.id)
+                             ).scalar_one() or 0
+    session.add(ClaimVersion(claim_id=claim.id, version=latest + 1, values=_values(claim), changes=changes,
+                             reason=reason, redraft_of_claim_id=redraft_of, changed_by_user_id=actor,
+                             changed_at=_now()))
+    return latest + 1
+
+
+def _check_amendment(claim: Claim, description: Any, worked_minutes: Any) -> dict[str, Any]:
+    wanted: dict[str, Any] = {}
+    if description is not None:
+        text = description.strip() if isinstance(description, str) else ""
+        if not 3 <= len(text) <= MAX_DESCRIPTION:
+            raise ValidationError("The description must be 3 to 500 characters.",
+                                  fields={"description": ["3 to 500 characters."]})
+        wanted["description"] = text
+    if worked_minutes is not None:
+        if claim.kind != "fee":
+            raise ValidationError("Only a fee is paid for time.", fields={"worked_minutes": ["Fees only."]})
+        if not isinstance(worked_minutes, int) or isinstance(worked_minutes, bool) or \
+                not 1 <= worked_minutes <= MAX_WORKED_MINUTES:
+            raise ValidationError("Give the time worked in whole minutes, up to a day.",
+                                  fields={"worked_minutes": [f"1 to {MAX_WORKED_MINUTES} minutes."]})
+        if claim.choice not in ("take", "redirect", "decline", "time_credits") or claim.rest is not None:
+            raise Conflict("The participant took part of this fee: ask them to choose again after the time changes.",
+                           fields={"worked_minutes": ["part taken"]})
+        wanted["worked_minutes"] = worked_minutes
+    if not wanted:
+        raise ValidationError("Nothing to change: give a new description or time worked.",
+                              fields={"description": ["Nothing changed."]})
+    return wanted
+
+
+def amend_claim(session: Session, claim_id: int, *, reason: Any, actor_user_id: int | None, rules: ClaimRules,
+                description: Any = None, worked_minutes: Any = None) -> ClaimRecord:
+    """Amend a submitted or returned claim: a new version (the history keeps every one); a first approval is
+    cleared, since what was approved has changed. A fee's new time is priced again with the same rules."""
+    claim = _load(session, claim_id, lock=True)
+    why = _reason(reason, "Say why the claim is amended.")
+    if not workflow.CLAIM.allows(claim.status, "amend"):
+        raise Conflict(f"Claim {claim_id} is {workflow.DESCRIBE[claim.status]}: only a claim not yet approved "
+                       "can be amended.", fields={"status": [claim.status]})
+    wanted = _check_amendment(claim, description, worked_minutes)
+    before = _values(claim)
+    if not session.execute(select(ClaimVersion.id).where(ClaimVersion.claim_id == claim.id)).first():
+        session.add(ClaimVersion(claim_id=claim.id, version=1, values=before, changes={}, reason=None,
+                                 changed_by_user_id=claim.created_by_user_id, changed_at=claim.created_at))
+        session.flush()
+    if "description" in wanted:
+        claim.description = wanted["description"]
+    if "worked_minutes" in wanted:
+        _reprice_minutes(session, claim, wanted["worked_minutes"], rules)
+    changes = {name: [before[name], value] for name, value in _values(claim).items() if before[name] != value}
+    version = _add_version(session, claim, changes, why, actor_user_id)
+    session.execute(delete(ClaimApproval).where(ClaimApproval.claim_id == claim.id))
+    _transition(session, claim, "amend", actor_user_id, reason=why, note=f"Version {version}: "
+                + "; ".join(f"{name.replace('_', ' ')} {old} to {new}" for name, (old, new) in changes.items()),
+                details={"version": version, "changes": changes})
+    session.flush()
+    return claim_record(session, claim)
+
+
+def _reprice_minutes(session: Session, claim: Claim, minutes: int, rules: ClaimRules) -> None:
+    activity, participant = _activity(session, claim.activity_id or 0), _participant(session, claim.participant_id)
+    price = (_flat_fee if activity.flat_fee_pence else _by_the_hour)(activity, participant, minutes, rules)
+    claim.worked_minutes, claim.rate_pence, claim.offered_pence = minutes, price.rate_pence, price.offered_pence
+    _apply_choice(claim, claim.choice or "take", None, claim.group_id)
+
+
+def redraft_fee(session: Session, claim_id: int, *, actor_user_id: int | None, rules: ClaimRules) -> ClaimRecord:
+    """Redraft a rejected fee: a new draft for the same attendance, priced afresh, linked to the rejected one."""
+    rejected = _load(session, claim_id, lock=True)
+    if rejected.status != "rejected" or rejected.kind != "fee" or rejected.activity_id is None:
+        raise Conflict(f"Claim {claim_id} is not a rejected fee: only a rejected fee can be redrafted.",
+                       fields={"status": [rejected.status]})
+    if rejected.paid_on is not None:
+        raise Conflict(f"Claim {claim_id} was paid and reversed: recover what is owed back instead.",
+                       fields={"status": ["reversed after payment"]})
+    done = session.execute(select(ClaimVersion.claim_id).where(ClaimVersion.redraft_of_claim_id == claim_id)
+                           ).scalar_one_or_none()
+    if done is not None:
+        raise Conflict(f"Claim {claim_id} was already redrafted as claim {done}.", fields={"claim_id": [str(done)]})
+    activity, participant = _activity(session, rejected.activity_id), _participant(session, rejected.participant_id)
+    minutes = rejected.worked_minutes or activity.duration_minutes
+    price = (_flat_fee if activity.flat_fee_pence else _by_the_hour)(activity, participant, minutes, rules)
+    choice, group_id = default_choice(participant)
+    claim = Claim(
+        participant_id=rejected.participant_id, project_id=rejected.project_id, activity_id=rejected.activity_id,
+        kind="fee", status="draft", idempotency_key=f"{rejected.idempotency_key}:redraft-of:{rejected.id}"[:200],
+        description=rejected.description, worked_minutes=minutes, rate_pence=price.rate_pence,
+        rate_basis=price.basis[:120], offered_pence=price.offered_pence, assisted=False,
+        created_by_user_id=actor_user_id, choice_recorded_by_user_id=actor_user_id, choice_recorded_at=_now(),
+        legal_minimum_pence=price.legal_minimum_pence, minimum_note=price.minimum_note,
+        rate_stale_since=price.rate_stale_since, rate_warning=price.rate_warning)
+    _apply_choice(claim, choice, None, group_id)
+    session.add(claim)
+    session.flush()
+    _add_version(session, claim, {}, f"Redraft of rejected claim {rejected.id}", actor_user_id,
+                 redraft_of=rejected.id)
+    _event(session, claim, "draft", None, actor_user_id, note=f"Redrafted from rejected claim {rejected.id}",
+           details={"redraft_of_claim_id": rejected.id})
+    _event(session, rejected, "redrafted", rejected.status, actor_user_id, note=f"Redrafted as claim {claim.id}",
+           details={"redraft_claim_id": claim.id})
+    session.flush()
+    return claim_record(session, claim)
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceCorrection:
+    """What correcting an attendance did to the fees drafted from it."""
+
+    activity_id: int
+    participant_id: int
+    attended: bool
+    minutes: int | None
+    repriced_claim_ids: tuple[int, ...]  # open fees that followed the correction
+    cancelled_claim_ids: tuple[int, ...]  # open fees for an attendance that did not happen
+    flagged_claim_ids: tuple[int, ...]  # approved or paid fees, flagged: correct them after payment
+
+
+def _fees_of_attendance(session: Session, activity_id: int, participant_id: int) -> list[Claim]:
+    return list(session.execute(
+        select(Claim).where(Claim.activity_id == activity_id, Claim.participant_id == participant_id,
+                            Claim.kind == "fee", Claim.status.in_((*workflow.OPEN, *workflow.DECIDED)))
+        .order_by(Claim.id).with_for_update()).scalars())
+
+
+def correct_attendance(session: Session, activity_id: int, participant_id: int, *, attended: Any, minutes: Any,
+                       reason: Any, actor_user_id: int | None, rules: ClaimRules) -> AttendanceCorrection:
+    """Correct an attendance (how long, or that it did not happen); the fees drafted from it follow.
+
+    Open fees (draft, submitted, returned) are priced again (or cancelled when there was no attendance), each
+    as a new version; approved or paid ones are never changed here: each is flagged, in its history, for
+    finance to correct (cancel, or reverse after payment, and redraft).
+    """
+    why = _reason(reason, "Say why the attendance is corrected.")
+    row = session.execute(select(Attendance).where(Attendance.activity_id == activity_id,
+                                                   Attendance.participant_id == participant_id)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"Participant {participant_id} is not recorded at activity {activity_id}.",
+                       fields={"participant_id": ["No attendance recorded."]})
+    if not isinstance(attended, bool):
+        raise ValidationError("Say whether they attended.", fields={"attended": ["true or false."]})
+    activity = _activity(session, activity_id)
+    if attended and (not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 24 * 60):
+        raise ValidationError("Give the minutes they attended, 1 to 1440.", fields={"minutes": ["1 to 1440."]})
+    fees = _fees_of_attendance(session, activity_id, participant_id)
+    repriced, cancelled, flagged = [], [], []
+    for claim in fees:
+        if claim.status in workflow.DECIDED:
+            _event(session, claim, "flagged_for_correction", claim.status, actor_user_id, reason=why,
+                   note="The attendance this fee was drafted from was corrected after approval: correct the fee.")
+            flagged.append(claim.id)
+        elif not attended:
+            _transition(session, claim, "cancel", actor_user_id, reason=f"Did not attend: {why}")
+            cancelled.append(claim.id)
+        elif claim.choice in ("take", "redirect", "decline", "time_credits") and claim.rest is None:
+            amend_claim(session, claim.id, reason=f"Attendance corrected: {why}", actor_user_id=actor_user_id,
+                        rules=rules, worked_minutes=minutes + (activity.preparation_minutes or 0))
+            repriced.append(claim.id)
+        else:
+            flagged.append(claim.id)
+    _record_attendance_change(session, row, attended, minutes, why, actor_user_id, activity.duration_minutes)
+    session.flush()
+    return AttendanceCorrection(activity_id, participant_id, attended, minutes if attended else None,
+                                tuple(repriced), tuple(cancelled), tuple(flagged))
+
+
+def _record_attendance_change(session: Session, row: Attendance, attended: bool, minutes: int | None, why: str,
+                              actor: int | None, duration: int) -> None:
+    before = row.actual_minutes or duration
+    record_event(session, NewEvent(
+        subject="participant", subject_id=row.participant_id, actor_user_id=actor, reason=why,
+        action="correct_attendance" if attended else "remove_attendance", participant_id=row.participant_id,
+        details={"activity_id": row.activity_id, "minutes_before": before, "minutes_after": minutes if attended
+                 else None}))
+    if attended:
+        row.actual_minutes = None if minutes == duration else minutes
+    else:
+        session.delete(row)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimVersionRecord:
+    version: int
+    values: dict
+    changes: dict
+    reason: str | None
+    redraft_of_claim_id: int | None
+    changed_by_user_id: int | None
+    changed_at: dt.datetime
+
+
+def claim_versions(session: Session, claim_id: int) -> list[ClaimVersionRecord]:
+    """Every version of the claim, oldest first (none until it is first amended or when it is a redraft)."""
+    _load(session, claim_id)
+    return [ClaimVersionRecord(version=v.version, values=v.values, changes=v.changes, reason=v.reason,
+                               redraft_of_claim_id=v.redraft_of_claim_id, changed_by_user_id=v.changed_by_user_id,
+                               changed_at=v.changed_at)
+            for v in session.execute(select(ClaimVersion).where(ClaimVersion.claim_id == claim_id)
+                                     .order_by(ClaimVersion.version)).scalars()]
+
+
 def cancel_claim(
     session: Session, claim_id: int, *, actor_user_id: int | None, today: dt.date, rules: ClaimRules,
     reason: str | None = None, may_reverse: bool = True,
@@ -1442,6 +1661,32 @@ def mark_claims_paid(
         for row in rows
     ))
     return [row.id for row in rows]
+
+
+def mark_claims_returned(
+    session: Session, *, payment_run_id: int, claim_ids: Sequence[int], actor_user_id: int | None, note: str,
+) -> list[int]:
+    """The ``payment_returned`` transition: the bank sent the payment back, so these paid claims are owed again.
+
+    One guarded ``UPDATE`` moves those still paid in this run back to approved and unpaid (out of the run), so
+    that a later run can pay them once the payee's bank details are changed; each is recorded in its history.
+    """
+    (paid,) = workflow.CLAIM.statuses_allowing("payment_returned")
+    owed = workflow.next_status(paid, "payment_returned")
+    claims = Claim.__table__
+    rows = session.execute(
+        update(claims)
+        .where(claims.c.id.in_(list(claim_ids)), claims.c.payment_run_id == payment_run_id, claims.c.status == paid)
+        .values(status=owed, paid_on=None, payment_run_id=None)
+        .returning(claims.c.id, claims.c.participant_id)
+    ).all()
+    record_events(session, (
+        NewEvent(subject="claim", subject_id=row.id, action="payment_returned", actor_user_id=actor_user_id,
+                 before=paid, after=owed, note=note, participant_id=row.participant_id, claim_id=row.id,
+                 payment_run_id=payment_run_id)
+        for row in rows
+    ))
+    return sorted(row.id for row in rows)
 
 
 # ---------------------------------------------------------------- mileage repriced after a claim stops counting

@@ -9,7 +9,10 @@
     draft, submitted, returned, approved ──cancel──▶ cancelled
 
 Rejecting or cancelling an approved claim reverses its accrual. A claim needing a second approver stays
-``submitted`` after the first approval. ``pay`` is the payment run's, when the bank has accepted it.
+``submitted`` after the first approval. ``pay`` is the payment run's, when the bank has accepted it;
+``payment_returned`` undoes it when the bank sends the payment back (the claim is owed again, for a later run).
+``amend`` changes a submitted or returned claim (a new version; any first approval is cleared). ``reverse``
+withdraws a paid claim (paid in error): its accrual is reversed, so the participant owes it back.
 The status groups below are the only lists of claim statuses in the code.
 """
 
@@ -25,6 +28,11 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("approved", "reject"): "rejected",
     ("submitted", "return"): "returned",
     ("approved", "pay"): "paid",
+    ("paid", "payment_returned"): "approved",
+    ("paid", "reverse"): "rejected",
+    ("draft", "amend"): "draft",
+    ("submitted", "amend"): "submitted",
+    ("returned", "amend"): "returned",
     ("draft", "cancel"): "cancelled",
     ("submitted", "cancel"): "cancelled",
     ("returned", "cancel"): "cancelled",

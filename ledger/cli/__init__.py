@@ -13,6 +13,7 @@ from ledger.cli import users as _users  # noqa: F401  (adds the user commands to
 from ledger.cli.books import ledger_cli
 from ledger.cli.holds import holds_cli
 from ledger.cli.payments import payments_cli, timebank_cli
+from ledger.cli.returns import record_returns_command  # noqa: F401  (adds ``ledger record-returns``)
 from ledger.documents.cli import documents_cli
 
 COMMAND_GROUPS = (ledger_cli, payments_cli, timebank_cli, documents_cli)

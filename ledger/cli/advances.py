@@ -17,7 +17,7 @@ from ledger.claims import advances
 from ledger.claims.models import ADVANCE_PAID_BY
 from ledger.claims.records import AdvanceRecord
 from ledger.cli.books import ledger_cli
-from ledger.cli.payments import _DATE, _fail, _finance_user, as_user_option
+from ledger.cli.payments import _DATE, _fail, as_user_option, finance_user
 from ledger.context import session_factory, todays_date
 from ledger.db import unit_of_work
 from ledger.errors import LedgerError
@@ -70,7 +70,7 @@ def mark_advance_paid_command(advance_id: int, paid_by: str, reference: str, pai
     try:
         with unit_of_work(session_factory()) as session:
             record = advances.mark_advance_paid(session, advance_id, paid_by=paid_by, reference=reference,
-                                                paid_on=paid_on.date(), actor_user_id=_finance_user(session, as_user),
+                                                paid_on=paid_on.date(), actor_user_id=finance_user(session, as_user),
                                                 today=todays_date())
     except LedgerError as error:
         raise _fail(error) from None

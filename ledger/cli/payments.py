@@ -34,11 +34,7 @@ as_user_option = click.option("--as-user", "as_user", required=True, metavar="EM
 
 
 def finance_user(session: Session, email: str) -> int:
-    """The id of the active finance user with this email, or a usage error naming --as-user."""
-    return _finance_user(session, email)
-
-
-def _finance_user(session: Session, email: str) -> int:
+    """The id of the active finance user ``email``, or a BadParameter naming ``--as-user``."""
     try:
         address = normalise_email(email)
     except LedgerError as error:
@@ -116,7 +112,7 @@ def draft_command(cutoff: dt.datetime, payment_date: dt.datetime, as_user: str):
     try:
         with unit_of_work(session_factory()) as session:
             summary = runs.draft_payment_run(session, cutoff_date=cutoff.date(), payment_date=payment_date.date(),
-                                             actor_user_id=_finance_user(session, as_user),
+                                             actor_user_id=finance_user(session, as_user),
                                              rulebook=configured.rulebook, settings=configured.policy,
                                              today=todays_date())
     except LedgerError as error:
@@ -131,7 +127,7 @@ def show_command(run_id: int, as_user: str):
     """Show a run: per-payee totals, benefit flags, masked account numbers, what was left out."""
     try:
         with unit_of_work(session_factory()) as session:
-            _finance_user(session, as_user)
+            finance_user(session, as_user)
             summary = runs.payment_run_summary(session, run_id)
     except LedgerError as error:
         raise _fail(error) from None
@@ -146,7 +142,7 @@ def bacs_command(run_id: int, out: str, as_user: str):
     """Write a draft run's Bacs Standard 18 file (readable by you only)."""
     try:
         with unit_of_work(session_factory()) as session:
-            _finance_user(session, as_user)
+            finance_user(session, as_user)
             body = runs.bacs_file(session, run_id, settings().originator, settings().bank_cipher,
                                   created_on=todays_date())
             summary = runs.payment_run_summary(session, run_id)
@@ -166,7 +162,7 @@ def csv_command(run_id: int, out: str, as_user: str):
     """Write a draft run's bank-upload CSV (readable by you only)."""
     try:
         with unit_of_work(session_factory()) as session:
-            _finance_user(session, as_user)
+            finance_user(session, as_user)
             body = runs.bank_csv(session, run_id, settings().bank_cipher)
             summary = runs.payment_run_summary(session, run_id)
     except LedgerError as error:
@@ -188,7 +184,7 @@ def confirm_command(run_id: int, bank_reference: str, override_reason: str | Non
     """Confirm the bank accepted the run: post the payments and mark the claims paid (once only)."""
     try:
         with unit_of_work(session_factory()) as session:
-            summary = runs.confirm_payment_run(session, run_id, actor_user_id=_finance_user(session, as_user),
+            summary = runs.confirm_payment_run(session, run_id, actor_user_id=finance_user(session, as_user),
                                                bank_reference=bank_reference,
                                                override_reason=override_reason, today=todays_date(),
                                                new_payment_date=new_payment_date.date() if new_payment_date else None,
@@ -207,7 +203,7 @@ def cancel_command(run_id: int, reason: str, as_user: str):
     """Cancel a draft run; its claims wait for a later run."""
     try:
         with unit_of_work(session_factory()) as session:
-            summary = runs.cancel_payment_run(session, run_id, actor_user_id=_finance_user(session, as_user),
+            summary = runs.cancel_payment_run(session, run_id, actor_user_id=finance_user(session, as_user),
                                               reason=reason)
     except LedgerError as error:
         raise _fail(error) from None
@@ -221,7 +217,7 @@ def balance_command(participant_id: int, as_user: str):
     """Show a participant's time credits, in hours."""
     try:
         with unit_of_work(session_factory()) as session:
-            _finance_user(session, as_user)
+            finance_user(session, as_user)
             minutes = time_credit_balance(session, participant_id)
     except LedgerError as error:
         raise _fail(error) from None

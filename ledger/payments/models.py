@@ -29,8 +29,10 @@ from ledger.db import Base, BigId, UTCDateTime
 RUN_STATUSES = ("draft", "confirmed", "cancelled")
 PAYEE_KINDS = ("participant", "group")
 # Why a payee's claims were left out of a run: they wait for a later one.
-EXCLUSION_REASONS = ("no_bank_details", "benefit_block", "removed", "held")
+EXCLUSION_REASONS = ("no_bank_details", "benefit_block", "removed", "held", "payment_returned", "owes_back")
 HOLD_STATUSES = ("held", "released")
+# Why the bank sent a payment back.
+RETURN_REASONS = ("account_closed", "details_wrong", "other")
 
 
 class PaymentRun(Base):
@@ -126,7 +128,8 @@ class PaymentRunExclusion(Base):
     __tablename__ = "payment_run_exclusions"
     __table_args__ = (
         CheckConstraint("payee_kind IN ('participant','group')", name="payee_kind"),
-        CheckConstraint("reason IN ('no_bank_details','benefit_block','removed','held')", name="reason"),
+        CheckConstraint("reason IN ('no_bank_details','benefit_block','removed','held','payment_returned',"
+                        "'owes_back')", name="reason"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -170,3 +173,27 @@ class Hold(Base):
     released_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     released_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     release_note: Mapped[str | None] = mapped_column(Text)
+
+
+class PaymentReturn(Base):
+    """A payment the bank sent back (account closed, details wrong), and the entry putting it back as owed."""
+
+    __tablename__ = "payment_returns"
+    __table_args__ = (
+        CheckConstraint("reason IN ('account_closed','details_wrong','other')", name="reason"),
+        CheckConstraint("amount_pence > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("payment_runs.id"), index=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), unique=True)
+    payee_kind: Mapped[str] = mapped_column(String(12))
+    payee_id: Mapped[int] = mapped_column(Integer)
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    returned_on: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    bank_reference: Mapped[str] = mapped_column(String(100))
+    entry_id: Mapped[int] = mapped_column(BigId, ForeignKey("journal_entries.id"))
+    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

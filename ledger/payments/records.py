@@ -30,6 +30,8 @@ class PayeeTotal:
     entry_id: int | None = None  # the payment entry, once confirmed
     # Fees in this payment priced with a rate the rules file expects to have been replaced (see the claims).
     stale_rate_claim_ids: tuple[int, ...] = ()
+    # What the participant owes back (a paid claim reversed) taken off this payment, with their agreement.
+    netted_pence: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +44,7 @@ class LeftOut:
     amount_pence: int
     item_count: int
     claim_ids: tuple[int, ...]
-    reason: str  # no_bank_details | benefit_block | removed
+    reason: str  # no_bank_details | benefit_block | removed | payment_returned | owes_back
     message: str
 
 

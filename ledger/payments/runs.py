@@ -64,6 +64,7 @@ from ledger.books.models import Account, AccountBalance, LockedPeriod
 from ledger.books.posting import post_entry
 from ledger.books.records import PostingLine
 from ledger.claims import workflow as claim_workflow
+from ledger.claims.corrections import netting_agreed_for, record_netting
 from ledger.claims.models import Claim, ExpenseLine
 from ledger.claims.services import mark_claims_paid
 from ledger.db import is_postgresql
@@ -106,8 +107,11 @@ __all__ = [
     "cancel_payment_run",
     "confirm_payment_run",
     "draft_payment_run",
+    "gbp",
     "list_payment_runs",
     "lock_run",
+    "paid_lines",
+    "payee_totals",
     "payment_run_summary",
     "remove_payee_from_run",
     "take_held_claims_out",
@@ -266,7 +270,8 @@ def _payee_rows(session: Session, kind: str, ids: Iterable[int]) -> dict[int, An
     for chunk in _chunks(sorted(set(ids))):
         for row in session.execute(
             select(model.id, model.name, model.bank_details_encrypted.is_not(None).label("has_bank"),
-                   model.bank_sort_code_last2, model.bank_account_last4, model.bank_details_set_at)
+                   model.bank_sort_code_last2, model.bank_account_last4, model.bank_details_set_at,
+                   model.bank_details_returned_on)
             .where(model.id.in_(chunk))
         ):
             found[row.id] = row
@@ -396,21 +401,68 @@ def _check_payable(
     return check_run_fees(session, fees, paid_on, rulebook, settings)
 
 
+def _returned_exclusion(payee: _Payee, name: str, returned_on: dt.date) -> _Exclusion:
+    """A payee whose last payment the bank sent back waits until their bank details are changed."""
+    return _Exclusion(
+        payee.kind, payee.payee_id, name, payee.amount_pence, tuple(sorted(payee.fee_claims + payee.expense_claims)),
+        "payment_returned",
+        f"{name}'s bank details are flagged: a payment was returned by the bank on {returned_on:%d %B %Y}. "
+        f"{_gbp(payee.amount_pence)} waits for a later run once their bank details are changed.")
+
+
+def _owing_back(session: Session, payees: Mapping[PayeeKey, _Payee],
+                details: Mapping[str, Mapping[int, Any]]) -> dict[PayeeKey, str]:
+    """Payees who owe money back (a paid claim reversed) that this run cannot simply net off, and why.
+
+    The books say what is owed: less than the claims when a reversal left a debit. With the participant's
+    agreement recorded the run pays the claims less what is owed back; without it, or when they owe more than
+    the claims, they wait (nothing is taken from anyone's pay without their agreement).
+    """
+    keys = [key for key in payees if key[0] == "participant"]
+    owed = _owed_balances(session, [_owed_account(*key) for key in keys])
+    agreed = netting_agreed_for(session, [pid for _, pid in keys])
+    waiting: dict[PayeeKey, str] = {}
+    for key in keys:
+        available, payee = owed.get(_owed_account(*key), 0), payees[key]
+        if available >= payee.amount_pence:
+            continue
+        row = details[key[0]].get(key[1])
+        name = row.name if row is not None else f"participant {key[1]}"
+        back = payee.amount_pence - available
+        if key[1] not in agreed:
+            waiting[key] = (f"{name} owes {_gbp(back)} back on a claim reversed after payment, and has not agreed to "
+                            f"it being taken off this pay: {_gbp(payee.amount_pence)} waits until it is repaid, "
+                            "written off or their agreement to net it is recorded.")
+        elif available <= 0:
+            waiting[key] = (f"{name} owes {_gbp(back)} back, more than these claims ({_gbp(payee.amount_pence)}): "
+                            "they wait until a later run has more to net it against.")
+    return waiting
+
+
 def _plan_run(
     payees: Mapping[PayeeKey, _Payee], details: Mapping[str, Mapping[int, Any]],
-    checked: Mapping[int, BenefitCheck], paid_on: dt.date,
+    checked: Mapping[int, BenefitCheck], paid_on: dt.date, owing: Mapping[PayeeKey, str],
 ) -> _Plan:
-    """Which claims the run takes; payees without bank details, and fees the benefit setting blocks, wait."""
+    """Which claims the run takes; payees without bank details, owing money back, and fees the benefit setting
+    blocks, wait."""
     plan = _Plan()
     for key in sorted(payees):
         payee, (kind, payee_id) = payees[key], key
         row = details[kind].get(payee_id)
         name = row.name if row is not None else f"{kind} {payee_id}"
+        if key in owing:
+            plan.left_out.append(_Exclusion(kind, payee_id, name, payee.amount_pence,
+                                            tuple(sorted(payee.fee_claims + payee.expense_claims)), "owes_back",
+                                            owing[key]))
+            continue
         if row is None or not row.has_bank:
             plan.left_out.append(_Exclusion(
                 kind, payee_id, name, payee.amount_pence, tuple(sorted(payee.fee_claims + payee.expense_claims)),
                 "no_bank_details",
                 f"{name} has no bank details: {_gbp(payee.amount_pence)} waits for a later run once they are added."))
+            continue
+        if row.bank_details_returned_on is not None:
+            plan.left_out.append(_returned_exclusion(payee, name, row.bank_details_returned_on))
             continue
         check = checked.get(payee_id) if kind == "participant" else None
         if check is not None and check.required_action == "block" and payee.fee_claims:
@@ -553,8 +605,10 @@ def draft_payment_run(
     payable, held = _without_held(session, rows)
     payees = _group_by_payee(payable)
     details = _payee_details(session, [*payees, *(_payee_of(r) for r in rows if r.id in held)])
-    checked = _check_payable(session, payees, details, paid_on, rulebook, settings)
-    plan = _plan_run(payees, details, checked, paid_on)
+    owing = _owing_back(session, payees, details)
+    checked = _check_payable(session, {k: p for k, p in payees.items() if k not in owing}, details, paid_on,
+                             rulebook, settings)
+    plan = _plan_run(payees, details, checked, paid_on, owing)
     plan.left_out.extend(_held_exclusions(rows, held, details))
     if not plan.taking:
         listed = "; ".join(x.message for x in plan.left_out[:5])
@@ -564,7 +618,8 @@ def draft_payment_run(
 
     run = _open_run(session, cutoff_date=cutoff_date, paid_on=paid_on, requested=payment_date, today=today,
                     actor_user_id=actor_user_id)
-    totals = _write_items(session, run, rows, _claim_for_run(session, run, plan.taking))
+    totals = _net_of_owed_back(session, _write_items(session, run, rows, _claim_for_run(session, run, plan.taking)))
+    run.total_pence -= sum(t["netted"] for t in totals.values())
     _store_checks(session, run, payees, checked, plan)
     _store_exclusions(session, run, plan.left_out, actor_user_id)
     _run_event(session, run, "draft", None, actor_user_id,
@@ -648,7 +703,7 @@ def _payee_total(run: PaymentRun, key: PayeeKey, t: Mapping[str, Any], row: Any,
         bank_details_set_at=set_at,
         bank_details_changed_since_draft=bool(set_at and created_at and set_at > created_at),
         benefit_check=check, reference=_credit_reference(run.reference, kind, payee_id), entry_id=entry_id,
-        stale_rate_claim_ids=tuple(c for c in t["claims"] if c in stale),
+        stale_rate_claim_ids=tuple(c for c in t["claims"] if c in stale), netted_pence=t.get("netted", 0),
     )
 
 
@@ -661,6 +716,8 @@ def _summary(
     """The summary, from the totals and payee rows the caller has already read, if it has."""
     if totals is None:
         totals = _payee_totals(session, run.id)
+    if run.status == "draft" and not any("netted" in t for t in totals.values()):
+        totals = _net_of_owed_back(session, totals)  # what confirming would pay, netting agreed
     if details is None:
         details = _payee_details(session, totals)
     checks = _stored_checks(session, run.id)
@@ -715,7 +772,7 @@ def _bank_details(session: Session, run: PaymentRun, cipher: BankCipher):
             "so that a paid run cannot be sent to the bank twice.",
             fields={"status": [run.status]},
         )
-    totals = _payee_totals(session, run.id)
+    totals = _net_of_owed_back(session, _payee_totals(session, run.id))
     if not totals:
         raise NothingToPay(f"Payment run {run.reference} pays nobody: cancel it.")
     found = bank_details_for_bank_file(
@@ -728,7 +785,8 @@ def _bank_details(session: Session, run: PaymentRun, cipher: BankCipher):
         listed = ", ".join(f"{kind} {pid}" for kind, pid in missing[:10])
         raise Conflict(f"These payees no longer have bank details: {listed}. Remove them from the run first.",
                        fields={"payees": [_key(*k) for k in missing]})
-    return [(key, t["fee"] + t["expense"], found[key]) for key, t in sorted(totals.items())]
+    return [(key, t["fee"] + t["expense"], found[key]) for key, t in sorted(totals.items())
+            if t["fee"] + t["expense"] > 0]
 
 
 def bacs_file(
@@ -797,16 +855,37 @@ def _require_override(session: Session, run: PaymentRun, totals: Mapping[PayeeKe
                details={"payees": needing})
 
 
-def _owed_balances(session: Session, codes: Sequence[str]) -> dict[str, int]:
+def _owed_balances(session: Session, codes: Sequence[str], *, lock: bool = False) -> dict[str, int]:
     owed: dict[str, int] = {}
     for start in range(0, len(codes), _CHUNK):
-        for code, balance in session.execute(
-            select(Account.code, AccountBalance.balance)
-            .join(AccountBalance, AccountBalance.account_id == Account.id)
-            .where(Account.code.in_(codes[start:start + _CHUNK]))
-        ):
+        query = (select(Account.code, AccountBalance.balance)
+                 .join(AccountBalance, AccountBalance.account_id == Account.id)
+                 .where(Account.code.in_(codes[start:start + _CHUNK])))
+        if lock and is_postgresql(session):
+            query = query.with_for_update(of=AccountBalance)
+        for code, balance in session.execute(query):
             owed[code] = -balance  # a liability's balance is a credit: negative under debit-positive
     return owed
+
+
+def _net_of_owed_back(session: Session, totals: Mapping[PayeeKey, Mapping[str, Any]], *,
+                      lock: bool = False) -> dict[PayeeKey, dict[str, Any]]:
+    """The run's totals less what participants who agreed to netting owe back (fees first, then expenses).
+
+    What is owed back is read from the books (the owed account holds the claims less the reversed one); with
+    ``lock`` on PostgreSQL the balances are locked, so that a reversal posted at the same moment waits.
+    """
+    owed = _owed_balances(session, [_owed_account(*key) for key in totals], lock=lock)
+    agreed = netting_agreed_for(session, [pid for kind, pid in totals if kind == "participant"])
+    netted: dict[PayeeKey, dict[str, Any]] = {}
+    for key, t in totals.items():
+        t = {**t, "netted": 0}
+        back = t["fee"] + t["expense"] - owed.get(_owed_account(*key), 0)
+        if key[0] == "participant" and key[1] in agreed and 0 < back < t["fee"] + t["expense"]:
+            from_fee = min(back, t["fee"])
+            t["fee"], t["expense"], t["netted"] = t["fee"] - from_fee, t["expense"] - (back - from_fee), back
+        netted[key] = t
+    return netted
 
 
 def _refuse_overpayment(session: Session, totals: Mapping[PayeeKey, Mapping[str, Any]]) -> None:
@@ -819,6 +898,28 @@ def _refuse_overpayment(session: Session, totals: Mapping[PayeeKey, Mapping[str,
                            for (kind, pid), pay, have in short[:5])
         raise Conflict(f"The run pays more than the books say is owed: {listed}. Claims may have been reversed "
                        "since drafting; cancel the run and draft it again.")
+
+
+def _refuse_returned_details(session: Session, run: PaymentRun, totals: Mapping[PayeeKey, Any]) -> None:
+    """Never send money to bank details a payment was returned from since the run was drafted.
+
+    On PostgreSQL the payees' rows are share-locked: a return being recorded at this moment (which flags the
+    row) either commits first and is seen here, or waits until this confirmation has committed.
+    """
+    flagged: list[str] = []
+    for kind in PAYEE_KINDS:
+        model = Participant if kind == "participant" else UserLedGroup
+        ids = sorted(pid for k, pid in totals if k == kind)
+        for chunk in _chunks(ids):
+            query = select(model.id, model.bank_details_returned_on).where(model.id.in_(chunk))
+            if is_postgresql(session):
+                query = query.with_for_update(read=True)
+            flagged.extend(_key(kind, r.id) for r in session.execute(query) if r.bank_details_returned_on)
+    if flagged:
+        raise Conflict(
+            f"A payment to the bank details of {', '.join(flagged[:10])} was returned by the bank after run "
+            f"{run.reference} was drafted. Nothing was paid; remove them from the run (or cancel it and draft it "
+            "again) once the bank details are changed.", fields={"payees": flagged})
 
 
 def _paid_lines(kind: str, payee_id: int, totals: Mapping[str, Any]) -> list[PostingLine]:
@@ -837,6 +938,8 @@ def _post_payments(session: Session, run: PaymentRun, totals: Mapping[PayeeKey, 
     payments = []
     for (kind, payee_id), t in sorted(totals.items()):
         amount = t["fee"] + t["expense"]
+        if amount == 0:
+            continue  # everything this run owed them was netted against what they owe back
         entry = post_entry(
             session,
             effective_date=run.payment_date,
@@ -918,11 +1021,17 @@ def confirm_payment_run(
     if moved_to is not None:
         _reschedule(session, run, moved_to, actor_user_id)
     totals = _payee_totals(session, run.id)
+    _refuse_returned_details(session, run, totals)
     second = _second_approval(session, run, totals, second_approval_above_pence, actor_user_id)
     _require_override(session, run, totals, override_reason, actor_user_id, now)
+    totals = _net_of_owed_back(session, totals, lock=True)
     _refuse_overpayment(session, totals)
     details = _payee_details(session, totals)
     _post_payments(session, run, totals, details, actor_user_id)
+    for (_, payee_id), t in sorted(totals.items()):
+        if t["netted"]:
+            record_netting(session, payee_id, t["netted"], on=run.payment_date, reference=run.reference,
+                           actor_user_id=actor_user_id)
     paid = mark_claims_paid(
         session, payment_run_id=run.id, paid_on=run.payment_date, actor_user_id=actor_user_id,
         note=f"Paid in payment run {run.reference} on {run.payment_date.isoformat()} (bank reference {reference}).")
@@ -1055,3 +1164,20 @@ def _release(session: Session, run: PaymentRun, claim_ids: Sequence[int]) -> Non
     run.item_count = len(left)
     run.total_pence = sum(r.amount_pence for r in left)
     run.payee_count = len({(r.payee_kind, r.payee_id) for r in left})
+
+
+# ---------------------------------------------------------------- for returned payments (ledger.payments.returns)
+
+
+def payee_totals(session: Session, run_id: int) -> dict[PayeeKey, dict[str, Any]]:
+    """Per payee, the run's fees and expenses in pence and its claim ids."""
+    return _payee_totals(session, run_id)
+
+
+def paid_lines(kind: str, payee_id: int, totals: Mapping[str, Any]) -> list[PostingLine]:
+    """The owed-account lines of a payee's payment entry, by what was paid."""
+    return _paid_lines(kind, payee_id, totals)
+
+
+def gbp(pence: int) -> str:
+    return _gbp(pence)

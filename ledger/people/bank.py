@@ -41,6 +41,9 @@ class MaskedBankDetails:
     sort_code: str
     account_number: str
     set_at: dt.datetime | None = None
+    # A payment to these details came back from the bank on this day (account closed, details wrong, other).
+    returned_on: dt.date | None = None
+    returned_reason: str | None = None
 
 
 def mask_sort_code(last2: str) -> str:

@@ -36,6 +36,9 @@ class BankDetailsColumns:
     bank_sort_code_last2: Mapped[str | None] = mapped_column(String(2))
     bank_account_last4: Mapped[str | None] = mapped_column(String(4))
     bank_details_set_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # A payment to these details came back from the bank: the payee waits out of runs until they change.
+    bank_details_returned_on: Mapped[dt.date | None] = mapped_column(Date)
+    bank_details_returned_reason: Mapped[str | None] = mapped_column(String(16))
 
 
 class UserLedGroup(BankDetailsColumns, Base):

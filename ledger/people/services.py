@@ -93,6 +93,8 @@ def _masked(row: Participant | UserLedGroup) -> MaskedBankDetails | None:
         sort_code=mask_sort_code(row.bank_sort_code_last2 or ""),
         account_number=mask_account_number(row.bank_account_last4 or ""),
         set_at=row.bank_details_set_at,
+        returned_on=row.bank_details_returned_on,
+        returned_reason=row.bank_details_returned_reason,
     )
 
 
@@ -336,6 +338,23 @@ def _store_bank_details(session: Session, row: Participant | UserLedGroup, ciphe
         actor_user_id=actor_user_id, participant_id=row.id if participant else None,
         details={"sort_code": mask_sort_code(row.bank_sort_code_last2),
                  "account_number": mask_account_number(row.bank_account_last4)}), at=now)
+    _clear_returned_flag(session, row, actor_user_id, now)
+
+
+def _clear_returned_flag(session: Session, row: Participant | UserLedGroup, actor_user_id: int | None,
+                         now: dt.datetime) -> None:
+    """New bank details end the wait a returned payment started: the payee can be paid in runs again."""
+    if row.bank_details_returned_on is None:
+        return
+    participant = isinstance(row, Participant)
+    record_event(session, NewEvent(
+        subject="participant" if participant else "group", subject_id=row.id, action="clear_returned_flag",
+        actor_user_id=actor_user_id, participant_id=row.id if participant else None,
+        note=f"New bank details replace those a payment was returned from on {row.bank_details_returned_on:%d %B %Y}.",
+        details={"returned_on": row.bank_details_returned_on.isoformat(),
+                 "reason": row.bank_details_returned_reason}), at=now)
+    row.bank_details_returned_on = None
+    row.bank_details_returned_reason = None
 
 
 def set_bank_details(

@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ledger.auth.access import requires, signed_in_user
+from ledger.claims import corrections
 from ledger.claims import services as claims
 from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
 from ledger.errors import Conflict, LedgerError, NotFound, PermissionDenied, ValidationError
 from ledger.formatting import money
 from ledger.labels import AFTER_APPROVAL
-from ledger.payments import calendar, hold_actions, holds, runs
+from ledger.payments import calendar, hold_actions, holds, returns, runs
 from ledger.people import services as people
 from ledger.reports import run_report
 from ledger.reports.evidence_pack import MAX_SIGNATORY, evidence_pack_letter
@@ -86,6 +89,78 @@ class CancelRunForm(FlaskForm):
     submit = SubmitField("Cancel this run")
 
 
+RETURN_REASON_LABELS = {"account_closed": "The account is closed", "details_wrong": "The bank details are wrong",
+                        "other": "Another reason"}
+
+
+class PaymentReturnForm(FlaskForm):
+    payee_id = SelectField("Whose payment came back?", validators=[DataRequired()])
+    amount = StringField("Amount returned, in pounds", validators=[DataRequired(), Length(max=20)])
+    returned_on = DateField("Day the money came back", validators=[DataRequired()])
+    reason = RadioField("Why did the bank return it?", validators=[DataRequired()], choices=[
+        SelectChoice("account_closed", "The account is closed"),
+        SelectChoice("details_wrong", "The bank details are wrong"),
+        SelectChoice("other", "Another reason (say which below)")])
+    bank_reference = StringField("The bank's reference for the return",
+                                 validators=[DataRequired(), Length(max=returns.MAX_BANK_REFERENCE)])
+    note = TextAreaField("Note", validators=[Optional(), Length(max=returns.MAX_NOTE)])
+    submit = SubmitField("Record the returned payment")
+
+
+class ReversePaidForm(FlaskForm):
+    reason = TextAreaField("Why is this paid claim reversed?", validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField("Reverse this paid claim")
+
+
+class NettingForm(FlaskForm):
+    agreed_on = DateField("Day the participant agreed", validators=[DataRequired()])
+    agreed_how = RadioField("How was the agreement given?", validators=[DataRequired()], choices=[
+        SelectChoice("in_writing", "In writing"), SelectChoice("email", "By email"),
+        SelectChoice("phone", "By phone"), SelectChoice("in_person", "In person")])
+    note = TextAreaField("What was agreed, and where it is kept", validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField("Record the agreement to net it off later payments")
+
+
+class RepaymentForm(FlaskForm):
+    amount = StringField("Amount repaid, in pounds", validators=[DataRequired(), Length(max=20)])
+    received_on = DateField("Day the money reached the bank", validators=[DataRequired()])
+    reference = StringField("Reference on the bank statement", validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField("Record the repayment")
+
+
+class WriteOffForm(FlaskForm):
+    reason = TextAreaField("Why should it be written off?", validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField("Ask for a write-off")
+
+
+class ApproveWriteOffForm(FlaskForm):
+    submit = SubmitField("Approve the write-off")
+
+
+class AmendForm(FlaskForm):
+    description = StringField("Description", validators=[Optional(), Length(max=500)])
+    hours = StringField("Time worked, in hours (fees only)", validators=[Optional(), Length(max=6)])
+    reason = TextAreaField("Why is it amended?", validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField("Save as a new version")
+
+
+class RedraftForm(FlaskForm):
+    submit = SubmitField("Redraft this fee")
+
+
+#: The correction forms on a claim's page, by the prefix their fields carry.
+CORRECTION_FORMS: dict[str, type[FlaskForm]] = {
+    "reverse": ReversePaidForm, "netting": NettingForm, "repay": RepaymentForm, "write_off": WriteOffForm,
+    "approve_write_off": ApproveWriteOffForm, "amend": AmendForm, "redraft": RedraftForm}
+
+
+def _beside_fields(error: LedgerError, prefix: str) -> LedgerError:
+    """The service's refusal with its field names as the prefixed form names them, to show each beside its field."""
+    named = {"worked_minutes": "hours"}  # the service counts minutes; the form asks for hours
+    return type(error)(error.message, fields={f"{prefix}-{named.get(name, name)}": v
+                                              for name, v in (error.fields or {}).items()})
+
+
 def _names(session) -> dict[str, dict[int, str]]:
     """Participants' and groups' names by id, to show beside their claims."""
     return {
@@ -122,10 +197,14 @@ def claim(claim_id: int):
 
 def _claim_page(claim_id: int, *, problem: LedgerError | None = None, status: int = 200,
                 approve: ApproveForm | None = None, reject: RejectForm | None = None,
-                return_: ReturnForm | None = None, hold: HoldForm | None = None, release: ReleaseForm | None = None):
+                return_: ReturnForm | None = None, hold: HoldForm | None = None, release: ReleaseForm | None = None,
+                correcting: tuple[str, FlaskForm] | None = None):
     session = get_session()
     record = claims.get_claim(session, claim_id)
     preview, preview_problem = _preview(session, claim_id)
+    fixes = {prefix: form(formdata=None, prefix=prefix) for prefix, form in CORRECTION_FORMS.items()}
+    if correcting is not None:
+        fixes[correcting[0]] = correcting[1]
     return render_template(
         "finance/claim.html", claim=record, preview=preview, preview_problem=preview_problem, problem=problem,
         holds=holds.list_holds(session, status=None, claim_id=claim_id),
@@ -133,6 +212,8 @@ def _claim_page(claim_id: int, *, problem: LedgerError | None = None, status: in
         holdable=record.status in hold_actions.HOLDABLE,
         hold_form=hold or HoldForm(formdata=None, prefix="hold"),
         release_form=release or ReleaseForm(formdata=None, prefix="release"),
+        owed_back=corrections.owed_back(session, claim_id), fixes=fixes, today=todays_date(),
+        versions=claims.claim_versions(session, claim_id),
         names=_names(session), approve_form=approve or ApproveForm(formdata=None),
         top_up_form=TopUpForm(formdata=None, prefix="top_up"),
         reject_form=reject or RejectForm(formdata=None, prefix="reject"),
@@ -258,6 +339,97 @@ def receipt(claim_id: int, receipt_id: int):
     return response
 
 
+# ---------------------------------------------------------------- corrections after payment
+
+
+def _correct(claim_id: int, prefix: str, act, done: str):
+    """Validate the prefixed correction form, call the one service, commit once, and show the claim again."""
+    form = CORRECTION_FORMS[prefix](prefix=prefix)
+    if not form.validate_on_submit():
+        return _claim_page(claim_id, correcting=(prefix, form), status=400)
+    session = get_session()
+    try:
+        act(session, form, signed_in_user().id, todays_date())
+    except (*_SHOWN_ON_THE_FORM, NotFound) as error:
+        session.rollback()
+        return _claim_page(claim_id, correcting=(prefix, form), problem=_beside_fields(error, prefix),
+                           status=error.status)
+    session.commit()
+    flash(done, "info")
+    return redirect(url_for("finance.claim", claim_id=claim_id))
+
+
+def _minutes_typed(text: str | None) -> int | str | None:
+    """Whole minutes from hours typed ("2.5"), None when left empty, or the text for the service to refuse."""
+    value = (text or "").strip()
+    if not value:
+        return None
+    try:
+        minutes = Decimal(value) * 60
+    except InvalidOperation:
+        return value
+    return int(minutes) if minutes == minutes.to_integral_value() else value
+
+
+@bp.route("/claims/<int:claim_id>/amend", methods=["POST"])
+@requires("claims.approve")
+def amend_claim(claim_id: int):
+    return _correct(claim_id, "amend", lambda session, form, actor, today: claims.amend_claim(
+        session, claim_id, reason=form.reason.data, description=form.description.data or None,
+        worked_minutes=_minutes_typed(form.hours.data), actor_user_id=actor, rules=settings().claim_rules),
+        f"Claim {claim_id} is amended: a new version is kept in its history, and any first approval is cleared.")
+
+
+@bp.route("/claims/<int:claim_id>/redraft", methods=["POST"])
+@requires("claims.approve")
+def redraft_fee(claim_id: int):
+    made: list[int] = []
+    response = _correct(claim_id, "redraft", lambda session, form, actor, today: made.append(claims.redraft_fee(
+        session, claim_id, actor_user_id=actor, rules=settings().claim_rules).id), "The fee is redrafted.")
+    return redirect(url_for("finance.claim", claim_id=made[0])) if made else response
+
+
+@bp.route("/claims/<int:claim_id>/reversal", methods=["POST"])
+@requires("payments.manage")
+def reverse_paid_claim(claim_id: int):
+    return _correct(claim_id, "reverse", lambda session, form, actor, today: corrections.reverse_paid_claim(
+        session, claim_id, reason=form.reason.data, actor_user_id=actor, today=today),
+        f"Claim {claim_id} is reversed: the participant owes it back. Record how it is recovered below.")
+
+
+@bp.route("/claims/<int:claim_id>/recovery/netting", methods=["POST"])
+@requires("payments.manage")
+def agree_netting(claim_id: int):
+    return _correct(claim_id, "netting", lambda session, form, actor, today: corrections.agree_netting(
+        session, claim_id, agreed_on=form.agreed_on.data, agreed_how=form.agreed_how.data, note=form.note.data,
+        actor_user_id=actor, today=today),
+        "The agreement is recorded: the next payment run pays their later claims less what is owed back.")
+
+
+@bp.route("/claims/<int:claim_id>/recovery/repayment", methods=["POST"])
+@requires("payments.manage")
+def record_repayment(claim_id: int):
+    return _correct(claim_id, "repay", lambda session, form, actor, today: corrections.record_repayment(
+        session, claim_id, amount_pence=_pence_typed(form.amount.data), received_on=form.received_on.data,
+        reference=form.reference.data, actor_user_id=actor, today=today, rules=settings().claim_rules),
+        "The repayment is recorded and the benefit check re-run for the period of the payment.")
+
+
+@bp.route("/claims/<int:claim_id>/recovery/write-off", methods=["POST"])
+@requires("payments.manage")
+def request_write_off(claim_id: int):
+    return _correct(claim_id, "write_off", lambda session, form, actor, today: corrections.request_write_off(
+        session, claim_id, reason=form.reason.data, actor_user_id=actor, today=today),
+        "The write-off is asked for: a different finance user must approve it.")
+
+
+@bp.route("/claims/<int:claim_id>/write-off/approve", methods=["POST"])
+@requires("payments.manage")
+def approve_write_off(claim_id: int):
+    return _correct(claim_id, "approve_write_off", lambda session, form, actor, today: corrections.approve_write_off(
+        session, claim_id, actor_user_id=actor, today=today), "The write-off is approved and posted.")
+
+
 # ---------------------------------------------------------------- payment runs
 
 
@@ -304,15 +476,39 @@ def payment_run(run_id: int):
 
 
 def _run_page(run_id: int, *, problem: LedgerError | None = None, status: int = 200,
-              confirm: ConfirmRunForm | None = None, cancel: CancelRunForm | None = None):
-    summary = runs.payment_run_summary(get_session(), run_id)
+              confirm: ConfirmRunForm | None = None, cancel: CancelRunForm | None = None,
+              returned: PaymentReturnForm | None = None):
+    session = get_session()
+    run = runs.payment_run_summary(session, run_id)
+    done = returns.returns_of_run(session, run_id)
+    return_form = returned or PaymentReturnForm(formdata=None, returned_on=todays_date())
+    _payee_choices(return_form, run, done)
     return render_template(
-        "finance/payment_run.html", run=summary, problem=problem,
-        submission_passed=calendar.bacs_input_day(summary.payment_date) < todays_date(),
+        "finance/payment_run.html", run=run, problem=problem, returns=done, return_form=return_form,
+        returned_payees={(r.payee_kind, r.payee_id) for r in done}, reason_labels=RETURN_REASON_LABELS,
+        submission_passed=calendar.bacs_input_day(run.payment_date) < todays_date(),
         earliest_payment_date=calendar.earliest_payment_date(todays_date()),
         confirm_form=confirm or ConfirmRunForm(formdata=None),
         cancel_form=cancel or CancelRunForm(formdata=None, prefix="cancel"),
     ), status
+
+
+def _payee_choices(form: PaymentReturnForm, run: runs.PaymentRunSummary,
+                   done: list[returns.PaymentReturnRecord]) -> None:
+    """The payees of the run whose payment has not come back already, with what each was paid."""
+    gone = {(r.payee_kind, r.payee_id) for r in done}
+    form.payee_id.choices = [SelectChoice("", "Choose a payee")] + [
+        SelectChoice(f"{p.payee_kind}:{p.payee_id}", f"{p.name} ({p.reference}, {money(p.amount_pence)})")
+        for p in run.payees if (p.payee_kind, p.payee_id) not in gone]
+
+
+def _pence_typed(text: str | None) -> int | str:
+    """Pence from what was typed ("52.50", "£52.50"), or the text itself for the service to refuse by name."""
+    try:
+        pence = Decimal((text or "").strip().lstrip("£").replace(",", "")) * 100
+    except InvalidOperation:
+        return text or ""
+    return int(pence) if pence == pence.to_integral_value() else text or ""
 
 
 def _download(body: str, filename: str, mimetype: str) -> Response:
@@ -386,6 +582,32 @@ def cancel_payment_run(run_id: int):
         return _run_page(run_id, cancel=form, problem=error, status=error.status)
     session.commit()
     flash(f"Payment run {summary.reference} is cancelled; its claims wait for the next run.", "info")
+    return redirect(url_for("finance.payment_run", run_id=run_id))
+
+
+@bp.route("/payment-runs/<int:run_id>/returns", methods=["POST"])
+@requires("payments.manage")
+def record_payment_return(run_id: int):
+    form = PaymentReturnForm()
+    session = get_session()
+    _payee_choices(form, runs.payment_run_summary(session, run_id), returns.returns_of_run(session, run_id))
+    if not form.validate_on_submit():
+        return _run_page(run_id, returned=form, status=400)
+    kind, _, payee_id = form.payee_id.data.partition(":")
+    request_ = returns.ReturnRequest(
+        payee_kind=kind, payee_id=int(payee_id) if payee_id.isdigit() else payee_id,
+        amount_pence=_pence_typed(form.amount.data), returned_on=form.returned_on.data, reason=form.reason.data,
+        bank_reference=form.bank_reference.data, note=form.note.data or None)
+    try:
+        record = returns.record_payment_return(session, run_id, request_, actor_user_id=signed_in_user().id,
+                                               today=todays_date())
+    except (*_SHOWN_ON_THE_FORM, NotFound) as error:
+        session.rollback()
+        return _run_page(run_id, returned=form, problem=error, status=error.status)
+    session.commit()
+    flash(f"The payment of {money(record.amount_pence)} to {record.payee_kind} {record.payee_id} is recorded as "
+          "returned: it is owed again, their bank details are flagged and they are left out of payment runs until "
+          "the details are changed.", "info")
     return redirect(url_for("finance.payment_run", run_id=run_id))
 
 

@@ -25,6 +25,9 @@ def test_the_table_is_the_documented_lifecycle():
         ("approved", "reject"): "rejected", ("submitted", "return"): "returned", ("approved", "pay"): "paid",
         ("draft", "cancel"): "cancelled", ("submitted", "cancel"): "cancelled",
         ("returned", "cancel"): "cancelled", ("approved", "cancel"): "cancelled",
+        # corrections: an amendment keeps the status; a paid claim reversed, or its payment returned by the bank
+        ("draft", "amend"): "draft", ("submitted", "amend"): "submitted", ("returned", "amend"): "returned",
+        ("paid", "reverse"): "rejected", ("paid", "payment_returned"): "approved",
     }
     assert len(REFUSED) == len(STATUSES) * len(workflow.ACTIONS) - len(workflow.TRANSITIONS)
 

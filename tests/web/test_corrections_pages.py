@@ -1,0 +1,80 @@
+"""Finance's claim page: reversing a paid claim and recording a repayment, with refusals beside their field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from html import unescape
+
+import pytest
+
+from ledger.books import queries
+from ledger.context import reload_settings
+from tests.factories import PAY_ON, PaymentsWorld, add_user, database, footprint, sign_in
+
+LATER = PAY_ON + dt.timedelta(days=4)
+
+
+def text_of(response) -> str:
+    html = response.get_data(as_text=True)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+
+@pytest.fixture
+def paid(app, client):
+    app.config["LEDGER_TODAY"] = LATER.isoformat()
+    reload_settings(app)
+    with database(app) as session:
+        world = PaymentsWorld(session)
+        ann = world.participant("Ann Smith")
+        claim = world.claim(ann, 4000)
+        world.confirm(world.draft().id)
+    add_user(app, "fiona@example.org", ["finance"])
+    assert sign_in(client, "fiona@example.org").status_code == 302
+    return {"app": app, "ann": ann, "url": f"/finance/claims/{claim}"}
+
+
+def test_finance_reverses_a_paid_claim_and_records_the_repayment(client, paid):
+    assert "Correct after payment" in text_of(client.get(paid["url"]))
+    done = client.post(f"{paid['url']}/reversal", data={"reverse-reason": "Paid twice for one meeting"},
+                       follow_redirects=True)
+    page = text_of(done)
+    assert done.status_code == 200 and "the participant owes it back" in page
+    assert "Still owed back £40.00" in page and "Record a repayment" in page
+
+    repaid = client.post(f"{paid['url']}/recovery/repayment", follow_redirects=True, data={
+        "repay-amount": "40.00", "repay-received_on": LATER.isoformat(), "repay-reference": "BGC A SMITH"})
+    page = text_of(repaid)
+    assert "The repayment is recorded" in page and "Still owed back £0.00" in page and "BGC A SMITH" in page
+    with database(paid["app"]) as session:
+        assert queries.balance(session, f"owed:participant:{paid['ann']}") == 0
+        assert queries.trial_balance(session).totals["GBP"] == 0
+
+
+def test_a_repayment_over_what_is_owed_is_refused_beside_the_amount(client, paid):
+    client.post(f"{paid['url']}/reversal", data={"reverse-reason": "Paid twice for one meeting"})
+    with database(paid["app"]) as session:
+        before = footprint(session)
+    refused = client.post(f"{paid['url']}/recovery/repayment", data={
+        "repay-amount": "45.00", "repay-received_on": LATER.isoformat(), "repay-reference": "BGC"})
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert 'id="repay-amount-error"' in html and "At most £40.00." in unescape(html)
+    with database(paid["app"]) as session:
+        assert footprint(session) == before
+
+
+def test_finance_amends_a_submitted_fee_and_sees_the_versions(app, client):
+    from tests.factories import claims_world, submitted_fee
+
+    with database(app) as session:
+        world = claims_world(session)
+        claim = submitted_fee(session, world, world.ann)
+    assert sign_in(client, "fin@example.org").status_code == 302
+    refused = client.post(f"/finance/claims/{claim}/amend", data={"amend-hours": "0.001", "amend-reason": "Left"})
+    assert refused.status_code == 400 and 'id="amend-hours-error"' in refused.get_data(as_text=True)
+    done = client.post(f"/finance/claims/{claim}/amend", follow_redirects=True,
+                       data={"amend-hours": "3", "amend-reason": "She left an hour early"})
+    page = text_of(done)
+    assert done.status_code == 200 and "is amended" in page
+    assert "Versions" in page and "worked minutes: 240 → 180" in page and "She left an hour early" in page
