@@ -5,7 +5,18 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from ledger.api import books, claims, documents, payments, people, policy_check, projects, timebank, tokens
+from ledger.api import (
+    books,
+    claims,
+    documents,
+    events,
+    payments,
+    people,
+    policy_check,
+    projects,
+    timebank,
+    tokens,
+)
 
 
 def init_app(app: Flask) -> None:
@@ -16,6 +27,6 @@ def init_app(app: Flask) -> None:
     csrf = app.extensions["csrf"]
 
     for blueprint in (books.blp, tokens.blp, policy_check.blp, people.blp, projects.blp, claims.blp, payments.blp,
-                      timebank.blp, documents.blp):
+                      timebank.blp, documents.blp, events.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

@@ -21,6 +21,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "claims.approve": frozenset({"finance"}),
     "payments.manage": frozenset({"finance"}),
     "documents.finance": frozenset({"admin", "finance"}),
+    # The audit log: every event, with the names of the people and users involved.
+    "audit.read": frozenset({"admin", "finance"}),
     "reports.read": frozenset({"admin", "finance", "project_manager"}),
     # Anything a signed-in user may do for themselves (their own tokens, their own records).
     "self": frozenset({"admin", "finance", "project_manager", "participant"}),

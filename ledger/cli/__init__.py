@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from ledger.cli import audit  # noqa: F401  (adds events-csv and lock-month to the ledger group)
 from ledger.cli.books import ledger_cli
 from ledger.cli.payments import payments_cli, timebank_cli
 from ledger.documents.cli import documents_cli

@@ -13,7 +13,7 @@ from ledger.auth.access import check_before_view, current_actor
 from ledger.auth.permissions import allowed
 from ledger.context import settings
 from ledger.errors import AuthenticationRequired, LedgerError
-from ledger.web import auth_pages, books_pages, finance_pages, login, participant_pages, project_pages
+from ledger.web import audit_pages, auth_pages, books_pages, finance_pages, login, participant_pages, project_pages
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("Claims to approve", "finance.claims_waiting", "claims.approve"),
     ("Payment runs", "finance.payment_runs", "payments.manage"),
     ("Evidence packs", "finance.evidence_packs", "documents.finance"),
+    ("Audit log", "audit.audit_log", "audit.read"),
     ("Projects", "projects.list_projects", "projects.read"),
 ]
 
@@ -79,6 +80,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(participant_pages.bp)
     app.register_blueprint(finance_pages.bp)
     app.register_blueprint(project_pages.bp)
+    app.register_blueprint(audit_pages.bp)
     _error_handlers(app)
 
 
