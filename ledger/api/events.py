@@ -14,7 +14,7 @@ from ledger.events import audit
 
 blp = Blueprint("events_api", __name__, url_prefix="/api/v1", description="The audit log")
 
-_SECURITY = [{"bearer": []}]
+_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
 _FILTERS = [
     {"in": "query", "name": name, "schema": {"type": kind}, "description": text}
     for name, kind, text in (
