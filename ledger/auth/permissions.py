@@ -10,6 +10,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "books.read": frozenset({"admin", "finance"}),
     "books.post": frozenset({"finance"}),
     "books.lock": frozenset({"finance"}),
+    # Reopening a locked month: an admin asks, a second person (admin or finance, not the asker) decides.
+    "books.reopen": frozenset({"admin"}),
+    "books.reopen.decide": frozenset({"admin", "finance"}),
     "users.manage": frozenset({"admin"}),
     "participants.read": frozenset({"admin", "finance"}),
     "participants.write": frozenset({"finance"}),
