@@ -17,6 +17,7 @@ from ledger.api import (
     timebank,
     tokens,
 )
+from ledger.auth import idempotency
 
 
 def init_app(app: Flask) -> None:
@@ -30,3 +31,6 @@ def init_app(app: Flask) -> None:
                       timebank.blp, documents.blp, events.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
+    # Idempotency-Key on every API POST (after the permission check, which the web layer registered first).
+    app.before_request(idempotency.claim_key)
+    app.after_request(idempotency.remember_answer)
