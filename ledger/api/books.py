@@ -14,7 +14,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from ledger.auth.access import current_actor, requires
+from ledger.auth.access import current_actor, requires, signed_in_user
 from ledger.auth.models import User
 from ledger.books import manual, periods, posting, queries
 from ledger.books.kinds import POSTABLE_KINDS
@@ -430,7 +430,7 @@ class ReopenRequests(MethodView):
 
 def _decide(request_id: int, data: dict, *, approve: bool) -> dict:
     session = get_session()
-    decided = periods.decide_reopen(session, request_id, approve=approve, actor_user_id=current_actor().id,
+    decided = periods.decide_reopen(session, request_id, approve=approve, actor_user_id=signed_in_user().id,
                                     reason=data["reason"])
     session.commit()
     return _reopen_out(decided)

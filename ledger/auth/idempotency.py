@@ -22,9 +22,11 @@ import datetime as dt
 import hashlib
 import json
 import time
+from typing import cast
 
 from flask import Response, g, request
 from sqlalchemy import delete, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from ledger.auth.access import current_actor
@@ -141,8 +143,8 @@ def remember_answer(response: Response) -> Response:
     session = get_session()
     where = (IdempotentRequest.user_id == user_id, IdempotentRequest.key == key)
     if 200 <= response.status_code < 300 and not response.is_streamed:
-        done = session.execute(update(IdempotentRequest).where(*where).values(
-            response_status=response.status_code, response_body=_body_to_keep(response)))
+        done = cast(CursorResult, session.execute(update(IdempotentRequest).where(*where).values(
+            response_status=response.status_code, response_body=_body_to_keep(response))))
         if done.rowcount == 0:  # the view rolled back its own transaction, and the key with it
             session.add(IdempotentRequest(
                 user_id=user_id, key=key, method=request.method, path=request.path[:500], request_hash=fingerprint,
