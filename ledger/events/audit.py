@@ -199,7 +199,17 @@ def csv_line(values) -> str:
 
 
 def audit_csv(session: Session, filters: AuditFilters) -> Iterator[str]:
-    """The log as CSV lines (a header, then one line per event), people and users by name."""
+    """The log as CSV lines (a header, then one line per event), people and users by name.
+
+    The read transaction ends with the last line: a streamed download must not hold it open afterwards.
+    """
+    try:
+        yield from _csv_lines(session, filters)
+    finally:
+        session.rollback()
+
+
+def _csv_lines(session: Session, filters: AuditFilters) -> Iterator[str]:
     yield csv_line(CSV_COLUMNS)
     for event in audit_rows(session, filters):
         yield csv_line((
