@@ -11,6 +11,7 @@ from ledger.api import (
     claims,
     corrections,
     documents,
+    events,
     holds,
     payments,
     people,
@@ -20,6 +21,7 @@ from ledger.api import (
     tokens,
     users,
 )
+from ledger.auth import idempotency
 
 
 def init_app(app: Flask) -> None:
@@ -31,6 +33,9 @@ def init_app(app: Flask) -> None:
 
     for blueprint in (books.blp, tokens.blp, policy_check.blp, people.blp, projects.blp, claims.blp, holds.blp,
                       payments.blp, timebank.blp, documents.blp, users.blp,
-                      advances.blp, corrections.blp):
+                      advances.blp, corrections.blp, events.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
+    # Idempotency-Key on every API POST (after the permission check, which the web layer registered first).
+    app.before_request(idempotency.claim_key)
+    app.after_request(idempotency.remember_answer)

@@ -14,13 +14,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from ledger.auth.access import current_actor, requires
-from ledger.books import manual, posting, queries
+from ledger.auth.access import current_actor, requires, signed_in_user
+from ledger.auth.models import User
+from ledger.books import manual, periods, posting, queries
 from ledger.books.kinds import POSTABLE_KINDS
 from ledger.books.models import ACCOUNT_TYPES
 from ledger.books.records import PostingLine
 from ledger.books.units import UNITS
-from ledger.context import get_session, settings
+from ledger.context import get_session, settings, todays_date
 
 blp = Blueprint("books_api", __name__, url_prefix="/api/v1", description="The double-entry books")
 
@@ -156,13 +157,46 @@ class TrialBalanceSchema(Schema):
     totals = fields.Dict(keys=fields.Str(), values=fields.Int())
 
 
+_MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Use the form YYYY-MM.")
+
+
 class LockInSchema(Schema):
-    month = fields.Str(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$",
-                                                                error="Use the form YYYY-MM."))
+    month = fields.Str(required=True, validate=_MONTH)
+    # Why the month is closed: required (the service names the field when it is missing or blank).
+    reason = fields.Str(load_default=None, allow_none=True)
+
+
+class PersonSchema(Schema):
+    id = fields.Int()
+    name = fields.Str()
 
 
 class LockSchema(Schema):
     month = fields.Str()
+    locked_at = fields.DateTime(allow_none=True)
+    locked_by = fields.Nested(PersonSchema, allow_none=True)
+    reason = fields.Str(allow_none=True)
+
+
+class ReopenInSchema(Schema):
+    month = fields.Str(required=True, validate=_MONTH)
+    reason = fields.Str(load_default=None, allow_none=True)
+
+
+class DecisionInSchema(Schema):
+    reason = fields.Str(load_default=None, allow_none=True)
+
+
+class ReopenSchema(Schema):
+    id = fields.Int()
+    month = fields.Str()
+    status = fields.Str()
+    reason = fields.Str()
+    requested_by = fields.Nested(PersonSchema)
+    requested_at = fields.DateTime()
+    decided_by = fields.Nested(PersonSchema, allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    decision_reason = fields.Str(allow_none=True)
 
 
 @blp.route("/accounts")
@@ -326,23 +360,97 @@ def reverse_entry(data, entry_id):
     return posting.load_entry(session, entry.id)
 
 
+def _month(text: str) -> dt.date:
+    year, month = (int(x) for x in text.split("-"))
+    return dt.date(year, month, 1)
+
+
+def _person(user_id: int | None) -> dict | None:
+    if user_id is None:
+        return None
+    user = get_session().get(User, user_id)
+    return {"id": user_id, "name": user.display_name if user else ""}
+
+
+def _lock_out(lock: periods.LockRecord) -> dict:
+    return {"month": lock.month.strftime("%Y-%m"), "locked_at": lock.locked_at,
+            "locked_by": _person(lock.locked_by_user_id), "reason": lock.reason}
+
+
+def _reopen_out(request: periods.ReopenRecord) -> dict:
+    return {"id": request.id, "month": request.month.strftime("%Y-%m"), "status": request.status,
+            "reason": request.reason, "requested_by": _person(request.requested_by_user_id),
+            "requested_at": request.requested_at, "decided_by": _person(request.decided_by_user_id),
+            "decided_at": request.decided_at, "decision_reason": request.decision_reason}
+
+
 @blp.route("/periods/locks")
 class Locks(MethodView):
     @requires("books.read")
     @blp.doc(security=[{"bearer": []}])
     @blp.response(200, LockSchema(many=True))
     def get(self):
-        """Months locked against posting."""
-        return [{"month": m.strftime("%Y-%m")} for m in posting.locked_months(get_session())]
+        """Months locked against posting, oldest first, with who locked each, when and why."""
+        return [_lock_out(lock) for lock in periods.locks(get_session())]
 
     @requires("books.lock")
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(LockInSchema)
     @blp.response(201, LockSchema)
     def post(self, data):
-        """Lock a month: nothing can be posted into it afterwards."""
+        """Lock an ended month, the next in order, with a reason: nothing can be posted into it afterwards."""
         session = get_session()
-        year, month = (int(x) for x in data["month"].split("-"))
-        locked = posting.lock_period(session, dt.date(year, month, 1), actor_user_id=current_actor().id)
+        locked = periods.close_month(session, _month(data["month"]), reason=data["reason"],
+                                     actor_user_id=current_actor().id, today=todays_date())
         session.commit()
-        return {"month": locked.strftime("%Y-%m")}
+        return _lock_out(locked)
+
+
+@blp.route("/periods/reopen-requests")
+class ReopenRequests(MethodView):
+    @requires("books.read")
+    @blp.doc(security=[{"bearer": []}])
+    @blp.response(200, ReopenSchema(many=True))
+    def get(self):
+        """Every request to reopen a locked month, newest first."""
+        return [_reopen_out(r) for r in periods.reopen_requests(get_session())]
+
+    @requires("books.reopen")
+    @blp.doc(security=[{"bearer": []}])
+    @blp.arguments(ReopenInSchema)
+    @blp.response(201, ReopenSchema)
+    def post(self, data):
+        """An admin asks to reopen the latest locked month, with a reason; a second person must approve."""
+        session = get_session()
+        made = periods.request_reopen(session, _month(data["month"]), reason=data["reason"],
+                                      actor_user_id=current_actor().id)
+        session.commit()
+        return _reopen_out(made)
+
+
+def _decide(request_id: int, data: dict, *, approve: bool) -> dict:
+    session = get_session()
+    decided = periods.decide_reopen(session, request_id, approve=approve, actor_user_id=signed_in_user().id,
+                                    reason=data["reason"])
+    session.commit()
+    return _reopen_out(decided)
+
+
+@blp.route("/periods/reopen-requests/<int:request_id>/approve", methods=["POST"])
+@blp.doc(security=[{"bearer": []}])
+@blp.arguments(DecisionInSchema)
+@blp.response(200, ReopenSchema)
+@requires("books.reopen.decide")
+def approve_reopen(data, request_id):
+    """A second person (not the requester) approves: the month is unlocked."""
+    return _decide(request_id, data, approve=True)
+
+
+@blp.route("/periods/reopen-requests/<int:request_id>/reject", methods=["POST"])
+@blp.doc(security=[{"bearer": []}])
+@blp.arguments(DecisionInSchema)
+@blp.response(200, ReopenSchema)
+@requires("books.reopen.decide")
+def reject_reopen(data, request_id):
+    """A second person (not the requester) rejects, with a reason: the month stays locked."""
+    return _decide(request_id, data, approve=False)

@@ -227,7 +227,8 @@ def get_bacs_file(run_id):
     """The draft run's Bacs Standard 18 file (bank details in clear: handle with care)."""
     session = get_session()
     body = runs.bacs_file(session, run_id, settings().originator, settings().bank_cipher,
-                          created_on=todays_date())
+                          created_on=todays_date(), actor_user_id=current_actor().id)
+    session.commit()
     reference = runs.payment_run_summary(session, run_id).reference
     return _download(body, f"{reference}.bacs.txt", "text/plain")
 
@@ -239,7 +240,8 @@ def get_bacs_file(run_id):
 def get_bank_csv(run_id):
     """The draft run's bank-upload CSV, one row per payee (bank details in clear: handle with care)."""
     session = get_session()
-    body = runs.bank_csv(session, run_id, settings().bank_cipher)
+    body = runs.bank_csv(session, run_id, settings().bank_cipher, actor_user_id=current_actor().id)
+    session.commit()
     reference = runs.payment_run_summary(session, run_id).reference
     return _download(body, f"{reference}.csv", "text/csv")
 

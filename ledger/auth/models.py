@@ -10,6 +10,8 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -111,3 +113,26 @@ class RateLimitCounter(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     window_start: Mapped[int] = mapped_column(Integer, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IdempotentRequest(Base):
+    """A POST sent with an ``Idempotency-Key`` header, and the answer it got, so a replay gets the same answer.
+
+    Keys are the caller's own: unique per user, so one user's key never blocks another's request. The row is
+    written in the request's transaction and its answer filled in once the change has committed; a request
+    that failed leaves no row (see ``ledger.auth.idempotency``).
+    """
+
+    __tablename__ = "idempotent_requests"
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_idempotent_requests_user_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(500))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    # Empty until the change has committed: a replay arriving in between waits, then is told to retry.
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

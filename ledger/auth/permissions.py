@@ -10,6 +10,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "books.read": frozenset({"admin", "finance"}),
     "books.post": frozenset({"finance"}),
     "books.lock": frozenset({"finance"}),
+    # Reopening a locked month: an admin asks, a second person (admin or finance, not the asker) decides.
+    "books.reopen": frozenset({"admin"}),
+    "books.reopen.decide": frozenset({"admin", "finance"}),
     "users.manage": frozenset({"admin"}),
     "participants.read": frozenset({"admin", "finance"}),
     "participants.write": frozenset({"finance"}),
@@ -23,6 +26,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "claims.approve": frozenset({"finance"}),
     "payments.manage": frozenset({"finance"}),
     "documents.finance": frozenset({"admin", "finance"}),
+    # The audit log: every event, with the names of the people and users involved.
+    "audit.read": frozenset({"admin", "finance"}),
     "reports.read": frozenset({"admin", "finance", "project_manager"}),
     # Anything a signed-in user may do for themselves (their own tokens, their own records).
     "self": frozenset({"admin", "finance", "project_manager", "participant"}),

@@ -122,6 +122,35 @@ class LockedPeriod(Base):
     month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     locked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     locked_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Why the month was closed (required since migration 0012; months locked before then have none).
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+#: A request to reopen a locked month: waiting for a second person, then approved (the month opens) or rejected.
+REOPEN_STATUSES = ("requested", "approved", "rejected")
+
+
+class PeriodReopenRequest(Base):
+    """An admin's request to reopen the latest locked month, and the second person's decision on it.
+
+    Written only by ``ledger.books.periods``; the month is unlocked only when a different user approves.
+    """
+
+    __tablename__ = "period_reopen_requests"
+    __table_args__ = (
+        CheckConstraint("status IN ('requested','approved','rejected')", name="status"),
+        Index("ix_period_reopen_requests_month", "month", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    decision_reason: Mapped[str | None] = mapped_column(Text)
 
 
 #: What a manual journal entry can be: posted at once, or waiting for a second finance user, then posted or rejected.

@@ -284,7 +284,7 @@ def post_entry(
     if problem is None:
         balances = _lock_balances(connection, _statements(session), accounts)
         problem = ((_mirror_problem(session, reverses_entry_id, postings) if reverses_entry_id is not None else None)
-                   or (_locked_month(effective_date) if rows[0].month_locked else None)
+                   or (_locked_month(session, effective_date) if rows[0].month_locked else None)
                    or _time_overdraft(connection, postings, accounts, balances, time_credit_floor_minutes))
     if problem is not None:
         # A replay of an entry posted before (say) the period was locked still returns the original.
@@ -297,12 +297,21 @@ def post_entry(
                   reverses_entry_id=reverses_entry_id)
 
 
-def _locked_month(effective_date: dt.date) -> PeriodLocked:
+def _locked_month(session: Session, effective_date: dt.date) -> PeriodLocked:
+    """The refusal, saying which month the books are open from (the first unlocked month after this one)."""
+    locked = set(locked_months(session))
+    open_month = month_start(effective_date)
+    while open_month in locked:
+        open_month = next_month(open_month)
     return PeriodLocked(
-        f"{effective_date:%B %Y} is locked: post into an open month instead "
-        f"(for a correction, date the reversal in the current month).",
+        f"{effective_date:%B %Y} is locked: post into an open month instead; the books are open from "
+        f"{open_month:%B %Y} (for a correction, date the reversal in an open month).",
         fields={"effective_date": ["locked period"]},
     )
+
+
+def next_month(month: dt.date) -> dt.date:
+    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def _lock_balances(connection, statements: _WriteStatements, accounts) -> dict[int, int] | None:

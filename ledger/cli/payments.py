@@ -142,9 +142,9 @@ def bacs_command(run_id: int, out: str, as_user: str):
     """Write a draft run's Bacs Standard 18 file (readable by you only)."""
     try:
         with unit_of_work(session_factory()) as session:
-            finance_user(session, as_user)
+            user_id = finance_user(session, as_user)
             body = runs.bacs_file(session, run_id, settings().originator, settings().bank_cipher,
-                                  created_on=todays_date())
+                                  created_on=todays_date(), actor_user_id=user_id)
             summary = runs.payment_run_summary(session, run_id)
     except LedgerError as error:
         raise _fail(error) from None
@@ -162,8 +162,8 @@ def csv_command(run_id: int, out: str, as_user: str):
     """Write a draft run's bank-upload CSV (readable by you only)."""
     try:
         with unit_of_work(session_factory()) as session:
-            finance_user(session, as_user)
-            body = runs.bank_csv(session, run_id, settings().bank_cipher)
+            user_id = finance_user(session, as_user)
+            body = runs.bank_csv(session, run_id, settings().bank_cipher, actor_user_id=user_id)
             summary = runs.payment_run_summary(session, run_id)
     except LedgerError as error:
         raise _fail(error) from None

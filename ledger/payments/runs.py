@@ -796,8 +796,12 @@ def bacs_file(
     cipher: BankCipher,
     *,
     created_on: dt.date | None = None,
+    actor_user_id: int | None = None,
 ) -> str:
-    """The run's Bacs Standard 18 file: one credit per payee, arriving on the payment date."""
+    """The run's Bacs Standard 18 file: one credit per payee, arriving on the payment date.
+
+    Bank details leave the system in clear here, so who took the file, and when, is an event.
+    """
     run = _load_run(session, run_id, fresh=True)
     credits = [
         bacs.CreditPayment(sort_code=d.sort_code, account_number=d.account_number, account_name=d.account_name,
@@ -805,19 +809,26 @@ def bacs_file(
                            roll_number=d.roll_number)
         for key, amount, d in _bank_details(session, run, cipher)
     ]
-    return bacs.write_standard18(originator, credits, payment_date=run.payment_date,
+    body = bacs.write_standard18(originator, credits, payment_date=run.payment_date,
                                  created_on=created_on or dt.date.today(), serial_number=run.id % 1_000_000 or 1)
+    _export_event(session, run, "export_bacs", actor_user_id, [c.amount_pence for c in credits])
+    return body
 
 
-def bank_csv(session: Session, run_id: int, cipher: BankCipher) -> str:
-    """The run's bank-upload CSV: one row per payee."""
+def _export_event(session: Session, run: PaymentRun, action: str, actor: int | None, amounts: list[int]) -> None:
+    _run_event(session, run, action, run.status, actor, details={"payees": len(amounts), "total_pence": sum(amounts)})
+
+
+def bank_csv(session: Session, run_id: int, cipher: BankCipher, *, actor_user_id: int | None = None) -> str:
+    """The run's bank-upload CSV: one row per payee (bank details in clear: taking it is an event)."""
     run = _load_run(session, run_id, fresh=True)
-    return csv_file.write_bank_csv(
-        csv_file.BankCsvRow(payee_name=d.account_name, sort_code=d.sort_code, account_number=d.account_number,
-                            amount_pence=amount, reference=_credit_reference(run.reference, *key),
-                            payment_date=run.payment_date)
-        for key, amount, d in _bank_details(session, run, cipher)
-    )
+    rows = [csv_file.BankCsvRow(payee_name=d.account_name, sort_code=d.sort_code, account_number=d.account_number,
+                                amount_pence=amount, reference=_credit_reference(run.reference, *key),
+                                payment_date=run.payment_date)
+            for key, amount, d in _bank_details(session, run, cipher)]
+    body = csv_file.write_bank_csv(rows)
+    _export_event(session, run, "export_bank_csv", actor_user_id, [r.amount_pence for r in rows])
+    return body
 
 
 # ---------------------------------------------------------------- confirming and cancelling

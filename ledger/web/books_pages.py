@@ -6,6 +6,7 @@ back with the service's message next to the field it names, and what was typed i
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal, InvalidOperation
 
@@ -31,6 +32,7 @@ from ledger.auth.access import requires, signed_in_user
 from ledger.auth.models import User
 from ledger.auth.permissions import allowed
 from ledger.books import manual, posting, queries
+from ledger.books import periods as periods_service
 from ledger.books.kinds import POSTABLE_KINDS
 from ledger.books.records import PostingLine
 from ledger.context import get_session, settings, todays_date
@@ -78,7 +80,20 @@ class RejectManualForm(FlaskForm):
 
 class LockForm(FlaskForm):
     month = MonthField("Month to lock", validators=[DataRequired()], format="%Y-%m")
+    reason = TextAreaField("Why the month is being closed", validators=[Length(max=periods_service.MAX_REASON)])
     submit = SubmitField("Lock this month")
+
+
+class ReopenForm(FlaskForm):
+    month = HiddenField()
+    reason = TextAreaField("Why the month must be reopened", validators=[Length(max=periods_service.MAX_REASON)])
+    submit = SubmitField("Ask to reopen this month")
+
+
+class ReopenDecisionForm(FlaskForm):
+    reason = TextAreaField("Reason (needed to reject)", validators=[Length(max=periods_service.MAX_REASON)])
+    approve = SubmitField("Approve: reopen the month")
+    reject = SubmitField("Reject: keep it locked")
 
 
 @bp.route("/")
@@ -104,12 +119,30 @@ def account_statement(code: str):
     return render_template("statement.html", stmt=stmt)
 
 
+def _user_names(session) -> dict[int, str]:
+    return {row.id: row.display_name for row in session.execute(select(User.id, User.display_name))}
+
+
+def _periods_page(problem: LedgerError | None = None, *, lock_form: LockForm | None = None,
+                  reopen_form: ReopenForm | None = None):
+    """The locked months (who, when, why), the lock form, and reopening: a request and a second person."""
+    session = get_session()
+    locks = periods_service.locks(session)
+    reopen_form = reopen_form or ReopenForm()
+    if locks and not reopen_form.month.data:
+        reopen_form.month.data = f"{locks[-1].month:%Y-%m}"
+    return render_template(
+        "periods.html", form=lock_form or LockForm(), locks=locks, locked=[lock.month for lock in locks],
+        next_month=periods_service.month_to_lock(session), today=todays_date(), problem=problem,
+        reopen_form=reopen_form, decision_form=ReopenDecisionForm(), requests=periods_service.reopen_requests(session),
+        names=_user_names(session), user=signed_in_user(), allowed=allowed,
+    ), 400 if problem else 200
+
+
 @bp.route("/books/periods", methods=["GET", "POST"])
 @requires("books.read")
 def periods():
-    form = LockForm()
-    session = get_session()
-    return render_template("periods.html", form=form, locked=posting.locked_months(session))
+    return _periods_page()
 
 
 @bp.route("/books/periods/lock", methods=["POST"])
@@ -117,12 +150,57 @@ def periods():
 def lock_period():
     form = LockForm()
     if not form.validate_on_submit():
-        flash("Choose a month to lock.", "error")
-        return redirect(url_for("books.periods"))
+        return _periods_page(ValidationError("Choose a month to lock.", fields={"month": ["Choose a month."]}),
+                             lock_form=form)
     session = get_session()
-    month = posting.lock_period(session, form.month.data, actor_user_id=signed_in_user().id)
+    try:
+        lock = periods_service.close_month(session, form.month.data, reason=form.reason.data,
+                                           actor_user_id=signed_in_user().id, today=todays_date())
+    except _SHOWN_ON_THE_FORM as problem:
+        session.rollback()
+        return _periods_page(problem, lock_form=form)
     session.commit()
-    flash(f"{month:%B %Y} is locked. Nothing more can be posted into it.", "info")
+    flash(f"{lock.month:%B %Y} is locked. Nothing more can be posted into it.", "info")
+    return redirect(url_for("books.periods"))
+
+
+@bp.route("/books/periods/reopen", methods=["POST"])
+@requires("books.reopen")
+def request_reopen():
+    form = ReopenForm()
+    session = get_session()
+    try:
+        if not form.validate_on_submit():
+            raise ValidationError("Keep the reason to 2000 characters.", fields={"reason": ["too long"]})
+        month = dt.date.fromisoformat(f"{form.month.data}-01") if form.month.data else None
+        if month is None:
+            raise ValidationError("No month is locked.", fields={"month": ["not locked"]})
+        made = periods_service.request_reopen(session, month, reason=form.reason.data,
+                                              actor_user_id=signed_in_user().id)
+    except (*_SHOWN_ON_THE_FORM, ValueError) as problem:
+        session.rollback()
+        shown = problem if isinstance(problem, LedgerError) else ValidationError("Choose a locked month.")
+        return _periods_page(shown, reopen_form=form)
+    session.commit()
+    flash(f"You asked to reopen {made.month:%B %Y}. It stays locked until a second person approves.", "info")
+    return redirect(url_for("books.periods"))
+
+
+@bp.route("/books/periods/reopen/<int:request_id>", methods=["POST"])
+@requires("books.reopen.decide")
+def decide_reopen(request_id: int):
+    form = ReopenDecisionForm()
+    session = get_session()
+    approve = bool(form.approve.data)
+    try:
+        decided = periods_service.decide_reopen(session, request_id, approve=approve,
+                                                actor_user_id=signed_in_user().id, reason=form.reason.data)
+    except _SHOWN_ON_THE_FORM as problem:
+        session.rollback()
+        return _periods_page(problem)
+    session.commit()
+    flash(f"{decided.month:%B %Y} is open again: entries can be posted into it." if approve
+          else f"The request was rejected: {decided.month:%B %Y} stays locked.", "info")
     return redirect(url_for("books.periods"))
 
 

@@ -523,7 +523,8 @@ def _download(body: str, filename: str, mimetype: str) -> Response:
 def bacs_file(run_id: int):
     session = get_session()
     body = runs.bacs_file(session, run_id, settings().originator, settings().bank_cipher,
-                          created_on=todays_date())
+                          created_on=todays_date(), actor_user_id=signed_in_user().id)
+    session.commit()
     return _download(body, f"{runs.payment_run_summary(session, run_id).reference}.bacs.txt", "text/plain")
 
 
@@ -531,7 +532,8 @@ def bacs_file(run_id: int):
 @requires("payments.manage")
 def bank_csv(run_id: int):
     session = get_session()
-    body = runs.bank_csv(session, run_id, settings().bank_cipher)
+    body = runs.bank_csv(session, run_id, settings().bank_cipher, actor_user_id=signed_in_user().id)
+    session.commit()
     return _download(body, f"{runs.payment_run_summary(session, run_id).reference}.csv", "text/csv")
 
 

@@ -16,6 +16,7 @@ from ledger.errors import AuthenticationRequired, LedgerError
 from ledger.web import (
     admin_pages,
     advance_pages,
+    audit_pages,
     auth_pages,
     books_pages,
     finance_pages,
@@ -40,6 +41,7 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("Holds", "holds.holds_page", "payments.manage"),
     ("Advances", "advances.list_advances", "claims.approve"),
     ("Evidence packs", "finance.evidence_packs", "documents.finance"),
+    ("Audit log", "audit.audit_log", "audit.read"),
     ("Projects", "projects.list_projects", "projects.read"),
     ("Users", "admin.users_list", "users.manage"),
 ]
@@ -97,6 +99,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(project_pages.bp)
     app.register_blueprint(advance_pages.bp)
     app.register_blueprint(advance_pages.own)
+    app.register_blueprint(audit_pages.bp)
     _error_handlers(app)
 
 

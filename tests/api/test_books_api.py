@@ -158,9 +158,9 @@ def test_posting_in_the_wrong_unit_for_the_account_is_refused(app, books):
 
 
 def test_posting_into_a_locked_month_is_refused(app, books):
-    locked = books.post("/periods/locks", {"month": "2025-04"})
+    locked = books.post("/periods/locks", {"month": "2025-04", "reason": "Reconciled"})
     assert locked.status_code == 201
-    assert books.get("/periods/locks").json == [{"month": "2025-04"}]
+    assert [(m["month"], m["reason"]) for m in books.get("/periods/locks").json] == [("2025-04", "Reconciled")]
     refused = books.post("/entries", fee(key="late-fee", date="2025-04-30"))
     assert refused.status_code == 409
     assert refused.json["error"]["code"] == "period_locked"
@@ -171,7 +171,7 @@ def test_posting_into_a_locked_month_is_refused(app, books):
 
 def test_replay_of_an_entry_posted_before_its_month_was_locked_still_returns_it(app, books):
     first = books.post("/entries", fee(date="2025-04-30")).json
-    books.post("/periods/locks", {"month": "2025-04"})
+    books.post("/periods/locks", {"month": "2025-04", "reason": "Reconciled"})
     again = books.post("/entries", fee(date="2025-04-30"))
     assert again.json["id"] == first["id"]
     _unchanged(app, books, entries=1, postings=2)
@@ -370,7 +370,7 @@ def test_reversing_an_unknown_entry_is_not_found(books):
 
 def test_reversal_into_a_locked_month_is_refused(app, may_and_june):
     books = may_and_june
-    books.post("/periods/locks", {"month": "2025-06"})
+    books.post("/periods/locks", {"month": "2025-06", "reason": "Reconciled"})
     entry_id = books.get("/accounts/bank/statement", start="2025-06-01", end="2025-06-30").json["lines"][0]["entry_id"]
     entries = entry_count(app)
     refused = books.post(f"/entries/{entry_id}/reversal", {"effective_date": "2025-06-20"})

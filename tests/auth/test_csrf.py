@@ -74,7 +74,8 @@ def test_locking_a_month_without_the_token_is_refused_and_locks_nothing(csrf_app
     assert client.post("/books/periods/lock", data={"month": "2025-04"}).status_code == 400
     assert _count(csrf_app, LockedPeriod) == 0
     token = csrf_token_in(client.get("/books/periods").get_data(as_text=True))
-    response = client.post("/books/periods/lock", data={"month": "2025-04", "csrf_token": token})
+    response = client.post("/books/periods/lock", data={"month": "2025-04", "reason": "Reconciled",
+                                                          "csrf_token": token})
     assert response.status_code == 302
     assert _count(csrf_app, LockedPeriod) == 1
 

@@ -183,3 +183,15 @@ def test_the_command_line_needs_a_finance_user(cli, setup):
     add_user(setup["app"], "pat@example.org", ["project_manager"])
     refused = cli.invoke(args=["payments", "show", "1", "--as-user", "pat@example.org"])
     assert refused.exit_code == 2 and "not a finance user" in refused.output
+
+
+def test_taking_the_bank_files_is_in_the_audit_log(client, setup):
+    run = draft(client, setup).get_json()
+    client.get(f"{URL}/{run['id']}/bacs", headers=setup["auth"])
+    client.get(f"{URL}/{run['id']}/bank.csv", headers=setup["auth"])
+
+    log = client.get("/api/v1/events", query_string={"run_id": run["id"]}, headers=setup["auth"]).get_json()
+    exports = [(e["action"], e["actor"]["name"], e["details"])
+               for e in log["events"] if e["action"].startswith("export")]
+    assert exports == [("export_bank_csv", "Fiona", {"payees": 1, "total_pence": 5250}),
+                       ("export_bacs", "Fiona", {"payees": 1, "total_pence": 5250})]

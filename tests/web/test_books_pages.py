@@ -119,6 +119,9 @@ def test_long_statement_links_to_its_next_page(app, finance, books):
     assert "Next page" not in text
 
 
+MAY = {"month": "2025-05", "reason": "May reconciled"}
+
+
 def test_periods_page_offers_the_lock_form(finance, books):
     page = finance.get("/books/periods")
     assert page.status_code == 200
@@ -130,7 +133,7 @@ def test_periods_page_offers_the_lock_form(finance, books):
 
 
 def test_locking_a_month_through_the_form(app, finance, books):
-    done = finance.post("/books/periods/lock", data={"month": "2025-05"}, follow_redirects=True)
+    done = finance.post("/books/periods/lock", data=MAY, follow_redirects=True)
     assert done.status_code == 200
     assert done.request.path == "/books/periods"
     text = text_of(done)
@@ -141,7 +144,7 @@ def test_locking_a_month_through_the_form(app, finance, books):
 
 
 def test_locked_month_takes_no_more_entries(app, finance, books):
-    finance.post("/books/periods/lock", data={"month": "2025-05"})
+    finance.post("/books/periods/lock", data=MAY)
     entries = entry_count(app)
     with database(app) as session, pytest.raises(PeriodLocked):
         posting.post_entry(session, effective_date=dt.date(2025, 5, 31), description="Late fee", idempotency_key="late",
@@ -158,8 +161,8 @@ def test_locking_without_a_proper_month_asks_for_one(app, finance, books, month)
 
 
 def test_locking_twice_is_harmless(app, finance, books):
-    finance.post("/books/periods/lock", data={"month": "2025-05"})
-    again = finance.post("/books/periods/lock", data={"month": "2025-05"}, follow_redirects=True)
+    finance.post("/books/periods/lock", data=MAY)
+    again = finance.post("/books/periods/lock", data=MAY, follow_redirects=True)
     assert "May 2025 is locked." in text_of(again)
     with database(app) as session:
         assert posting.locked_months(session) == [dt.date(2025, 5, 1)]

@@ -111,6 +111,7 @@ def test_finance_signs_in_reads_the_trial_balance_and_locks_a_month(finance_with
     page.wait_for_url(f"{base}/books/periods")
     expect(page.get_by_text("No month is locked yet.")).to_be_visible()
     page.get_by_label("Month to lock").fill("2025-04")
+    page.get_by_label("Why the month is being closed").fill("April reconciled and signed off")
     page.get_by_role("button", name="Lock this month").click()
 
     # The form posts and comes back to the same address: wait for what the new page says, not for the URL.
