@@ -366,13 +366,18 @@ def _claim_for_activity(year: _Year, activity: ActivityRecord, attendees: list[i
     return claim_count
 
 
+#: Some attendees come to two sessions of the same fee on one day: the project manager confirms each is its own.
+_SEPARATE_SESSION: dict[str, Any] = {"confirm_duplicate": True,
+                                     "duplicate_reason": "A separate session on the same day"}
+
+
 def _claims_for_attendee(year: _Year, activity: ActivityRecord, n: int, pid: int) -> list[int]:
     """The attendee's fee, and for every third attendee an expense claim (every sixth also drove)."""
     session, rng, manager = year.session, year.rng, year.manager
     fee, _ = claims.draft_fee_claim(
         session, activity_id=activity.id, participant_id=pid, actor_user_id=manager, rules=year.rules
     )
-    claims.submit_claim(session, fee.id, actor_user_id=manager)
+    claims.submit_claim(session, fee.id, actor_user_id=manager, **_SEPARATE_SESSION)
     if n % 3 != 0:
         return [fee.id]
     lines: list[dict[str, Any]] = [
@@ -402,7 +407,7 @@ def _claims_for_attendee(year: _Year, activity: ActivityRecord, n: int, pid: int
         idempotency_key=f"demo:{activity.id}:{pid}",
         rules=year.rules,
     )
-    claims.submit_claim(session, expense.id, actor_user_id=manager)
+    claims.submit_claim(session, expense.id, actor_user_id=manager, **_SEPARATE_SESSION)
     return [fee.id, expense.id]
 
 
