@@ -16,7 +16,7 @@ from ledger.people.accounts import participant_accounts
 from ledger.projects import services as projects
 from ledger.projects.budget import BudgetPlanLine
 from tests.documents.pdf import assert_in_order, font_sizes, text
-from tests.factories import JUNE, JUNE_PAY_DAY, PROJECT, MonthOfBooks, month_of_books
+from tests.factories import JUNE, JUNE_PAY_DAY, PROJECT, MonthOfBooks, assign_project, month_of_books
 
 PERIOD = f"start={JUNE[0]}&end={JUNE[1]}"
 
@@ -39,6 +39,7 @@ def api(app) -> Api:
         tokens = {who: issue_token(session, user_id, "documents tests").token for who, user_id in (
             ("finance", books.finance), ("manager", books.manager), ("ann", books.ann_user), ("bea", books.bea_user))}
         reference = session.get(PaymentRun, books.run_id).reference
+    assign_project(app, PROJECT, books.manager, by=books.finance)  # a manager sees only projects assigned to them
     return Api(books, tokens, reference)
 
 
