@@ -35,7 +35,9 @@ _RETURN_REASONS = "reason IN ('account_closed','details_wrong','other')"
 
 
 def _exclusions(check: str) -> sa.Table:
-    """payment_run_exclusions as 0006 made it, with ``check`` on its reason (SQLite rebuilds it from this)."""
+    """payment_run_exclusions as 0006 made it (0014 changed only its reason check), with ``check`` on its reason.
+
+    SQLite rebuilds the table from this definition."""
     return sa.Table(
         "payment_run_exclusions", sa.MetaData(),
         sa.Column("id", sa.Integer(), nullable=False),
