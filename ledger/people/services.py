@@ -262,6 +262,31 @@ def update_participant(
     return participant_record(row)
 
 
+def change_preferred_format(
+    session: Session,
+    participant_id: int,
+    preferred_format: str,
+    *,
+    actor_user_id: int | None,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> ParticipantRecord:
+    """Record how the participant wants their pages and documents (large print, easy read, email or post).
+
+    A participant changes this themselves, from their own pages, so the change is an event in the audit log
+    (who changed it, from what to what) as well as the new value on their record.
+    """
+    before = _load_participant(session, participant_id).preferred_format
+    record = update_participant(session, participant_id, {"preferred_format": preferred_format}, today=today,
+                                now=now, actor_user_id=actor_user_id)
+    if record.preferred_format != before:
+        record_event(session, NewEvent(
+            subject="participant", subject_id=participant_id, participant_id=participant_id,
+            actor_user_id=actor_user_id, action="change_preferred_format", before=before,
+            after=record.preferred_format), at=now)
+    return record
+
+
 def _national_insurance_change(value: object, cipher: BankCipher | None) -> tuple[BankCipher, str | None]:
     """The number to keep (None to forget it) and the key to keep it with, refusing before anything changes."""
     number = normalise_national_insurance_number(value)

@@ -20,6 +20,7 @@ from ledger.context import get_session, settings, todays_date
 from ledger.errors import Conflict, LedgerError, NotFound, PermissionDenied, ValidationError
 from ledger.formatting import money
 from ledger.people import services as people
+from ledger.web.date_inputs import DateInputsField
 
 bp = Blueprint("advances", __name__, url_prefix="/finance/advances")
 # A participant's own advances, and asking for one for themself.
@@ -43,7 +44,8 @@ class MyAdvanceForm(FlaskForm):
     project_code = StringField("Project code", validators=[DataRequired(), Length(max=32)])
     amount = StringField("How much, in pounds", validators=[DataRequired(), Length(max=12)])
     purpose = TextAreaField("What it is for", validators=[DataRequired(), Length(max=advances.MAX_PURPOSE)])
-    settle_by = DateField("When you will bring the receipts", validators=[DataRequired()])
+    settle_by = DateInputsField("When you will bring the receipts", validators=[
+        DataRequired(message="Give the day you will bring the receipts, for example 14 12 2026.")])
     submit = SubmitField("Ask for the advance")
 
 

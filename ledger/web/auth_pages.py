@@ -42,7 +42,7 @@ class RevokeForm(FlaskForm):
     submit = SubmitField("Revoke")
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Return ``target`` if it is a path on this site, else the home page.
 
     Browsers read a backslash as a slash and drop tabs and newlines, so ``/\\evil.example`` and
@@ -77,7 +77,7 @@ def login():
             flash("That email address and password do not match. Check them and try again.", "error")
             return render_template("login.html", form=form), 401
         login_user(SessionUser(user.id, user.session_version))
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     return render_template("login.html", form=form)
 
 

@@ -14,7 +14,7 @@ import re
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, SubmitField
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
@@ -30,10 +30,22 @@ from ledger.people import services as people
 from ledger.reports.evidence_pack import evidence_pack_letter
 from ledger.reports.statements import participant_statement
 from ledger.timebank import services as timebank
+from ledger.web.auth_pages import safe_next
+from ledger.web.date_inputs import DateInputsField
 from ledger.web.query_args import date_arg
 from policies.money import pounds_to_pence
 
 bp = Blueprint("participant", __name__, url_prefix="/my")
+#: What a participant changes about themselves (``/me/format``: how their pages and documents look).
+me = Blueprint("me", __name__, url_prefix="/me")
+
+#: A participant's preferred formats in their own words, for the switch on their pages.
+FORMAT_FOR_YOU = {
+    "email": "Standard print, letters by email",
+    "post": "Standard print, letters by post",
+    "large_print": "Large print: bigger text on these pages and in your letters",
+    "easy_read": "Easy read: short sentences, one idea at a time",
+}
 
 # How much of their history the "My money" page and the statement show by default.
 HISTORY_DAYS = 365
@@ -56,8 +68,7 @@ class ChoiceForm(FlaskForm):
     rest = RadioField("What should happen to the rest?", validators=[Optional()], validate_choice=False,
                       choices=[SelectChoice(value, label) for value, label in REST_FOR_YOU.items()])
     rest_group_id = SelectField("Which group should have the rest?", coerce=_optional_int, validate_choice=False)
-    later_on = DateField("From which day should we pay you the rest?", validators=[Optional()],
-                         format="%Y-%m-%d")
+    later_on = DateInputsField("From which day should we pay you the rest?", validators=[Optional()])
     group_id = SelectField("Which group should have the fee?", coerce=_optional_int, validate_choice=False)
     confirmed = HiddenField()
     submit = SubmitField("Continue")
@@ -114,6 +125,19 @@ class ConfirmChoiceForm(FlaskForm):
     submit = SubmitField("Yes, record my choice")
 
 
+class FormatForm(FlaskForm):
+    preferred_format = RadioField("How would you like your pages and letters?", validators=[
+                                  DataRequired(message="Choose how you would like your pages and letters.")],
+                                  choices=[SelectChoice(value, label) for value, label in FORMAT_FOR_YOU.items()])
+    next = HiddenField()
+    submit = SubmitField("Save how my pages look")
+
+
+def format_switch(participant, here: str) -> FormatForm:
+    """The switch on a participant's pages, set to their preferred format, coming back to ``here``."""
+    return FormatForm(formdata=None, prefix="format", preferred_format=participant.preferred_format, next=here)
+
+
 def _own_participant_id() -> int:
     """The signed-in user's participant record, or NotFound when their sign-in is not linked to one."""
     participant_id = signed_in_user().participant_id
@@ -125,7 +149,8 @@ def _own_participant_id() -> int:
 
 def _page(template: str, participant, status: int = 200, **context):
     return render_template(template, participant=participant,
-                           large_print=participant.preferred_format == "large_print", **context), status
+                           large_print=participant.preferred_format == "large_print",
+                           easy_read=participant.preferred_format == "easy_read", **context), status
 
 
 def _offer(form: ChoiceForm, record, session) -> None:
@@ -282,3 +307,20 @@ def evidence_pack_pdf():
                          download_name=f"benefits-evidence-{doc.participant.reference}-{start}-{end}.pdf", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@me.route("/format", methods=["POST"])
+@requires("self")
+def change_format():
+    """Record the participant's own choice of format, then show the page they were on in it."""
+    participant_id = _own_participant_id()
+    form = FormatForm(prefix="format")
+    if not form.validate_on_submit():
+        raise ValidationError("Choose how you would like your pages and letters (preferred format), then save.",
+                              fields={"format-preferred_format": list(form.preferred_format.errors) or ["Choose one."]})
+    session = get_session()
+    record = people.change_preferred_format(session, participant_id, form.preferred_format.data,
+                                            actor_user_id=signed_in_user().id, today=todays_date())
+    session.commit()
+    flash(f"Saved: {FORMAT_FOR_YOU[record.preferred_format].split(':')[0].lower()}.", "info")
+    return redirect(safe_next(form.next.data))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask import Flask, flash, get_flashed_messages, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from jinja2 import pass_context
 from werkzeug.exceptions import HTTPException, default_exceptions
+from wtforms import Form
 
 from ledger import formatting, labels
 from ledger.auth.access import check_before_view, current_actor
@@ -16,6 +18,7 @@ from ledger.errors import AuthenticationRequired, LedgerError
 from ledger.web import (
     admin_pages,
     advance_pages,
+    assets,
     audit_pages,
     auth_pages,
     books_pages,
@@ -47,10 +50,33 @@ NAV_LINKS: list[tuple[str, str, str]] = [
 ]
 
 
+#: A participant's own pages: in the menu only for a sign-in linked to a participant (no "My money" for staff).
+OWN_PAGES = frozenset({"participant.my_money", "my_advances.my_advances"})
+
+
 def nav_links(user) -> list[dict]:
+    """The menu for this user's roles, the current page marked (``aria-current="page"``)."""
     roles = user.role_names
-    return [{"label": label, "url": url_for(endpoint)} for label, endpoint, permission in NAV_LINKS
-            if allowed(roles, permission)]
+    linked = getattr(user, "participant_id", None) is not None
+    here = request.endpoint if request else None
+    return [{"label": label, "url": url_for(endpoint), "current": endpoint == here}
+            for label, endpoint, permission in NAV_LINKS
+            if allowed(roles, permission) and (linked or endpoint not in OWN_PAGES)]
+
+
+@pass_context
+def page_has_errors(context) -> bool:
+    """Whether the page shows a problem (its title then starts "Error: "): a refusal passed as ``problem``, a
+    form in the page with errors, or a message flashed as an error."""
+    if isinstance(context.get("problem"), LedgerError):
+        return True
+    values = list(context.get_all().values())
+    forms = [v for v in values if isinstance(v, Form)] + [
+        f for v in values if isinstance(v, list | tuple) for f in v if isinstance(f, Form)]
+    if any(form.errors for form in forms):
+        return True
+    flashed: list[tuple[str, str]] = get_flashed_messages(with_categories=True)  # type: ignore[assignment]
+    return any(category == "error" for category, _ in flashed)
 
 
 def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
@@ -77,6 +103,12 @@ LABEL_GLOBALS = {
 }
 
 
+#: The colour of each claim status's tag (``status_tag(text, status_colours.get(status))``): grey before a
+#: decision, blue waiting, green paid, red refused; the words always say it too.
+STATUS_COLOURS = {"draft": "grey", "submitted": "blue", "returned": "orange", "approved": "turquoise",
+                  "paid": "green", "rejected": "red", "cancelled": "grey"}
+
+
 def who_to_ask() -> tuple[str, str, str]:
     """Who a person can ask when a benefit check relies on a figure not verified: the organisation (its name
     and contact) and independent welfare-rights advice. The participant's and finance's pages name the same."""
@@ -90,10 +122,12 @@ def init_app(app: Flask) -> None:
     login.init_app(app)
     app.before_request(check_before_view)
     _template_words(app)
+    assets.init_app(app)
     app.register_blueprint(auth_pages.bp)
     app.register_blueprint(admin_pages.bp)
     app.register_blueprint(books_pages.bp)
     app.register_blueprint(participant_pages.bp)
+    app.register_blueprint(participant_pages.me)
     app.register_blueprint(finance_pages.bp)
     app.register_blueprint(holds_pages.bp)
     app.register_blueprint(project_pages.bp)
@@ -106,8 +140,10 @@ def init_app(app: Flask) -> None:
 def _template_words(app: Flask) -> None:
     """What every template can use: the acting user, the navigation, the labels and the formatting."""
     app.jinja_env.globals.update(current_actor=current_actor, nav_links=nav_links,
-                                 amount_in_unit=formatting.amount_in_unit, who_to_ask=who_to_ask)
-    app.jinja_env.globals.update(LABEL_GLOBALS)
+                                 amount_in_unit=formatting.amount_in_unit, who_to_ask=who_to_ask,
+                                 page_has_errors=page_has_errors,
+                                 format_switch=participant_pages.format_switch)
+    app.jinja_env.globals.update(LABEL_GLOBALS, status_colours=STATUS_COLOURS)
     app.jinja_env.filters.update(long_date=formatting.long_date, money=formatting.money,
                                  hours=formatting.hours)
 

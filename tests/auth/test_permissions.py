@@ -10,7 +10,7 @@ from ledger.auth.permissions import PERMISSIONS
 from tests.factories import add_user, api_token_for, bearer, participant_of, sign_in
 
 # Endpoints that are not ours to guard: static files and the OpenAPI document flask-smorest serves.
-NOT_OURS = ("static",)
+NOT_OURS = ("static", "assets.static")  # the app's static files and the built design system
 NOT_OURS_PREFIXES = ("api-docs.",)
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")

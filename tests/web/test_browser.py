@@ -22,6 +22,7 @@ from ledger.books.records import PostingLine
 from ledger.db import make_engine
 from ledger.migrate import upgrade
 from tests.factories import PASSWORD, add_user, claims_world, database, draft_fee
+from tests.web.browser import check_page, main_menu
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -90,6 +91,7 @@ def test_finance_signs_in_reads_the_trial_balance_and_locks_a_month(finance_with
     page.goto(f"{base}/books/trial-balance")
     expect(page).to_have_url(re.compile(rf"^{re.escape(base)}/login\?next="))
     expect(page.locator("html")).to_have_attribute("lang", "en-GB")
+    check_page(page, "finance")
     page.get_by_label("Email address").fill("fin@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -98,6 +100,12 @@ def test_finance_signs_in_reads_the_trial_balance_and_locks_a_month(finance_with
     expect(page.get_by_role("heading", level=1)).to_have_text("Trial balance")
     expect(page.get_by_role("cell", name="£45.00", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="owed:ann")).to_be_visible()
+    check_page(page, "finance")
+    # The design system's script ran (a module from /assets/, no inline script) and marked the current page.
+    expect(page.locator("body")).to_have_class(re.compile(r"\bgovuk-frontend-supported\b"))
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Trial balance")).to_have_attribute(
+        "aria-current", "page")
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="My money")).to_have_count(0)
 
     # The first Tab reaches the skip link, which takes keyboard users past the menu.
     page.keyboard.press("Tab")
@@ -110,6 +118,7 @@ def test_finance_signs_in_reads_the_trial_balance_and_locks_a_month(finance_with
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Locked periods").click()
     page.wait_for_url(f"{base}/books/periods")
     expect(page.get_by_text("No month is locked yet.")).to_be_visible()
+    check_page(page, "finance")
     page.get_by_label("Month to lock").fill("2025-04")
     page.get_by_label("Why the month is being closed").fill("April reconciled and signed off")
     page.get_by_role("button", name="Lock this month").click()
@@ -118,10 +127,12 @@ def test_finance_signs_in_reads_the_trial_balance_and_locks_a_month(finance_with
     expect(page.get_by_role("status")).to_have_text("April 2025 is locked. Nothing more can be posted into it.")
     expect(page.get_by_role("listitem").filter(has_text="April 2025")).to_have_count(1)
     expect(page).to_have_url(f"{base}/books/periods")
+    check_page(page, "finance")
 
     page.get_by_role("button", name="Sign out Fin").click()
     page.wait_for_url(f"{base}/login")
     expect(page.get_by_role("status")).to_have_text("You have signed out.")
+    check_page(page, "finance")
     with database(app) as session:
         assert posting.locked_months(session) == [dt.date(2025, 4, 1)]
 
@@ -146,17 +157,33 @@ def test_a_participant_chooses_time_credits_for_a_fee(carer_with_a_fee, page):
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My money").click()
     page.wait_for_url(f"{base}/my/money")
+    expect(page.get_by_role("heading", level=1)).to_have_text("My money")
+    check_page(page, "participant")
     page.get_by_role("link", name="Fee for Advisory group on 04 June 2025", exact=True).click()
     page.wait_for_url(f"{base}/my/claims/{claim_id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fee for Advisory group on 04 June 2025")
+    check_page(page, "participant")
     page.get_by_label("Time credits instead: 4 hours").check()
     page.get_by_role("button", name="Continue").click()
 
     # The claim page has a heading of its own: wait for the check page's, not for any heading.
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your choice")
+    check_page(page, "participant")
     page.get_by_role("button", name="Yes, record my choice").click()
     page.wait_for_url(f"{base}/my/claims/{claim_id}")
     expect(page.get_by_role("status").first).to_have_text(re.compile(r"^Your choice is recorded: time credits"))
     expect(page.locator("#claim-choice")).to_have_text("Time credits instead")
+    check_page(page, "participant")
+
+    # She switches her own pages to large print: the text grows to at least 24 px.
+    page.get_by_text("Change how your pages and letters look").click()
+    page.get_by_label("Large print: bigger text on these pages and in your letters").check()
+    page.get_by_role("button", name="Save how my pages look").click()
+    expect(page.get_by_role("status").first).to_have_text("Saved: large print.")
+    expect(page.locator("html")).to_have_class(re.compile(r"\bapp-large-print\b"))
+    body_text = page.locator("p.govuk-body").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert body_text >= 24
+    check_page(page, "participant")
 
 
 @pytest.fixture
@@ -180,8 +207,10 @@ def test_finance_posts_a_manual_entry_and_sees_a_refusal_beside_its_field(financ
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Manual journal entries").click()
+    check_page(page, "finance")
+    main_menu(page).get_by_role("link", name="Manual journal entries").click()
     page.wait_for_url(f"{base}/books/manual-entries")
+    check_page(page, "finance")
 
     page.get_by_label("Description").fill("Fee for the film shoot, paid by cheque")
     page.get_by_label("Why is this posted by hand?").fill("Paid by cheque at the event")
@@ -199,7 +228,9 @@ def test_finance_posts_a_manual_entry_and_sees_a_refusal_beside_its_field(financ
     expect(page.get_by_role("alert")).to_contain_text("no payment run would pay")
     expect(page.locator("#lines-1-account-error")).to_contain_text("no payment run would pay")
     expect(page.locator("#lines-1-account")).to_have_attribute("aria-invalid", "true")
+    expect(page).to_have_title(re.compile(r"^Error: "))
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    check_page(page, "finance")
     shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)  # SCREENSHOT_DIR=... to look at them
     page.screenshot(path=str(shots / f"manual-refused-{width}.png"), full_page=True)
 
@@ -215,6 +246,7 @@ def test_finance_posts_a_manual_entry_and_sees_a_refusal_beside_its_field(financ
     expect(page.get_by_role("status")).to_have_text(re.compile(r"^Entry \d+ is posted\.$"))
     expect(page.get_by_role("listitem").filter(has_text="Reason: Paid by cheque at the event")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    check_page(page, "finance")
     page.screenshot(path=str(shots / f"manual-posted-{width}.png"), full_page=True)
 
 
@@ -248,19 +280,22 @@ def test_a_second_finance_user_approves_a_large_manual_entry(finance_with_a_char
     expect(page.get_by_role("status")).to_contain_text("is waiting for a second finance user")
     expect(page.get_by_text("so a different finance user must approve it")).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("^Approve and post"))).to_have_count(0)
+    check_page(page, "finance")
 
-    page.get_by_role("button", name=re.compile("^Sign out")).click()
+    main_menu(page).get_by_role("button", name=re.compile("^Sign out")).click()
     _sign_in_as(page, base, "second@example.org")
     page.goto(f"{base}/books/manual-entries")
     expect(page.get_by_role("heading", name=re.compile("Fee for the conference"))).to_be_visible()
     page.screenshot(path=str(Path(os.environ.get("SCREENSHOT_DIR") or tmp_path) / "manual-waiting-320.png"),
                     full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    check_page(page, "finance")
     page.get_by_role("button", name=re.compile("^Approve and post manual entry")).click()
 
     approved = re.compile(r"^Manual entry \d+ is approved: entry \d+ is posted\.$")
     expect(page.get_by_role("status")).to_have_text(approved)
     expect(page.get_by_text("No manual entry is waiting for approval.")).to_be_visible()
+    check_page(page, "finance")
 
 
 SHOTS = Path(os.environ.get("SCREENSHOTS_DIR", "/tmp/fee-choice-shots"))
@@ -281,16 +316,21 @@ def test_a_participant_takes_part_of_a_fee_and_the_rest_later(carer_with_a_fee, 
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/")
     page.goto(f"{base}/my/claims/{claim_id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fee for Advisory group on 04 June 2025")
 
     amount = page.get_by_label("How much would you like, in pounds?")
-    expect(amount).to_be_hidden()
+    expect(amount).to_be_hidden()  # the design system's script hides what an option needs until it is chosen
+    check_page(page, "participant")
     page.get_by_label("Take less: you say how much").check()
     expect(amount).to_be_visible()
     amount.fill("20.00")
-    later = page.get_by_label("From which day should we pay you the rest?")
+    later = page.get_by_role("group", name="From which day should we pay you the rest?")
     expect(later).to_be_hidden()
     page.get_by_label("Pay me the rest later, on a day I choose").check()
-    later.fill("2025-06-23")
+    later.get_by_label("Day").fill("23")
+    later.get_by_label("Month").fill("6")
+    later.get_by_label("Year").fill("2025")
+    check_page(page, "participant")
     for width, name in ((320, "narrow"), (1280, "desktop")):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(SHOTS / f"choice-{name}.png"), full_page=True)
@@ -300,12 +340,14 @@ def test_a_participant_takes_part_of_a_fee_and_the_rest_later(carer_with_a_fee, 
     expect(page.locator("#choice-summary")).to_contain_text(
         "The rest, £30.40, will be paid to you on or after 23 June 2025.")
     expect(page.locator("#choice-check")).to_contain_text("We checked your choice: it does not affect your benefits.")
+    check_page(page, "participant")
     for width, name in ((320, "narrow"), (1280, "desktop")):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(SHOTS / f"check-{name}.png"), full_page=True)
     page.get_by_role("button", name="Yes, record my choice").click()
     page.wait_for_url(f"{base}/my/claims/{claim_id}")
     expect(page.locator("#claim-parts")).to_contain_text("Paid to you later: £30.40, on or after 23 June 2025")
+    check_page(page, "participant")
 
 
 def test_the_choice_page_refuses_too_much_next_to_the_field_in_a_browser(carer_with_a_fee, page):
@@ -317,6 +359,8 @@ def test_the_choice_page_refuses_too_much_next_to_the_field_in_a_browser(carer_w
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/")
     page.goto(f"{base}/my/claims/{claim_id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fee for Advisory group on 04 June 2025")
+    check_page(page, "participant")
 
     page.get_by_label("Take less: you say how much").check()
     page.get_by_label("How much would you like, in pounds?").fill("60.00")
@@ -325,6 +369,13 @@ def test_the_choice_page_refuses_too_much_next_to_the_field_in_a_browser(carer_w
     expect(page.get_by_role("alert")).to_contain_text("There is a problem")
     expect(page.locator("#amount-error")).to_contain_text("The amount must be less than the fee of £50.40.")
     expect(page.get_by_label("How much would you like, in pounds?")).to_have_value("60.00")
+    # The error summary takes the focus (the design system's script), its link goes to the field, and the
+    # page's title says there is an error.
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+    expect(page.get_by_role("link", name=re.compile("The amount must be less than the fee"))).to_have_attribute(
+        "href", "#amount")
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    check_page(page, "participant")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 320, "height": 900})
     page.screenshot(path=str(SHOTS / "error-narrow.png"), full_page=True)
@@ -358,6 +409,7 @@ def test_finance_sees_the_parts_and_the_same_uncertainty_in_a_browser(live_app, 
     expect(page.locator("#claim-parts")).to_contain_text("Paid to the participant: £20.00")
     expect(page.locator("#claim-parts")).to_contain_text("Given to a group: £30.40 to Voices Together")
     expect(page.locator("#unverified")).to_contain_text(WHO_TO_ASK)
+    check_page(page, "finance")
     SHOTS.mkdir(parents=True, exist_ok=True)
     for width, name in ((320, "narrow"), (1280, "desktop")):
         page.set_viewport_size({"width": width, "height": 900})

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from ledger.context import reload_settings
 from tests.factories import PASSWORD, PAY_ON, PaymentsWorld, add_user, database
+from tests.web.browser import check_page
 from tests.web.test_browser import live_app, page  # noqa: F401  (the browser and the served app)
 
 pytestmark = pytest.mark.browser
@@ -29,6 +30,7 @@ def shoot(page, name: str, tmp_path: Path) -> None:  # noqa: F811
             > document.documentElement.clientWidth).map(e => e.tagName + '.' + e.className + '#' + e.id).slice(0, 5)""")
         assert overflow <= 1 or width > 320, f"{name} scrolls sideways at 320 px by {overflow} px: {widest}"
     page.set_viewport_size({"width": 1280, "height": 900})
+    check_page(page, "finance")
 
 
 @pytest.fixture
@@ -58,6 +60,7 @@ def test_finance_records_a_returned_payment_then_reverses_a_claim(paid_run, page
     sign_in(page, base)
     page.goto(f"{base}/finance/payment-runs/{paid_run['run']}")
     expect(page.get_by_role("heading", name="Record a returned payment")).to_be_visible()
+    check_page(page, "finance")
     page.get_by_label("Whose payment came back?").select_option(index=1)
     page.get_by_label("Amount returned, in pounds").fill("39.00")
     page.get_by_label("The account is closed").check()
@@ -76,12 +79,15 @@ def test_finance_reverses_a_paid_claim_and_asks_for_a_write_off(paid_run, page, 
     base = paid_run["base"]
     sign_in(page, base)
     page.goto(f"{base}/finance/claims/{paid_run['claim']}")
+    expect(page.get_by_label("Why is this paid claim reversed?")).to_be_visible()
+    check_page(page, "finance")
     page.get_by_label("Why is this paid claim reversed?").fill("Paid twice for the same meeting")
     page.get_by_role("button", name="Reverse this paid claim").click()
     expect(page.locator("#owed-back-amount")).to_have_text("£40.00")
     page.get_by_role("button", name="Record the repayment").click()
-    expect(page.locator(".error-summary")).to_be_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     shoot(page, "claim-owed-back", tmp_path)
     page.get_by_label("Why should it be written off?").fill("Ann has moved abroad")
     page.get_by_role("button", name="Ask for a write-off").click()
     expect(page.get_by_text("a different finance user must approve it").first).to_be_visible()
+    check_page(page, "finance")

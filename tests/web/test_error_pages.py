@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ledger.auth.access import public
@@ -12,8 +14,8 @@ from tests.factories import add_user, sign_in
 def _is_friendly_page(response) -> str:
     assert response.content_type.startswith("text/html")
     html = response.get_data(as_text=True)
-    assert '<html lang="en-GB">' in html
-    assert '<a class="skip" href="#main">Skip to main content</a>' in html
+    assert '<html lang="en-GB" class="govuk-template">' in html
+    assert re.search(r'<a href="#main" class="govuk-skip-link"[^>]*>Skip to main content</a>', html)
     assert 'href="/">Go to the home page</a>' in html
     assert "Traceback" not in html
     return html
@@ -23,7 +25,7 @@ def test_unknown_address_gets_a_friendly_not_found_page(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     html = _is_friendly_page(response)
-    assert "<h1>Not found</h1>" in html
+    assert "<h1 class=\"govuk-heading-l\">Not found</h1>" in html
 
 
 def test_page_not_for_your_role_gets_a_friendly_not_allowed_page(app, client):
@@ -32,7 +34,7 @@ def test_page_not_for_your_role_gets_a_friendly_not_allowed_page(app, client):
     response = client.get("/books/trial-balance")
     assert response.status_code == 403
     html = _is_friendly_page(response)
-    assert "<h1>Not allowed</h1>" in html
+    assert "<h1 class=\"govuk-heading-l\">Not allowed</h1>" in html
     assert "Your role does not allow this." in html
     assert "Sign out Pm" in html  # still signed in, with the menu
 
@@ -49,7 +51,7 @@ def test_too_many_sign_in_attempts_gets_a_please_wait_page(app, client):
     sign_in(client, "fin@example.org", "wrong password!")
     response = sign_in(client, "fin@example.org", "wrong password!")
     assert response.status_code == 429
-    assert "<h1>Please wait</h1>" in _is_friendly_page(response)
+    assert "<h1 class=\"govuk-heading-l\">Please wait</h1>" in _is_friendly_page(response)
 
 
 def test_unexpected_failure_gets_a_calm_page_that_says_nothing_changed(app, client, caplog):

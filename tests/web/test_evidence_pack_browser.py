@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from ledger.context import reload_settings
 from tests.factories import PASSWORD, TODAY, claims_world, database
+from tests.web.browser import check_page
 from tests.web.test_browser import live_app, page  # noqa: F401  (the browser and the served app)
 
 pytestmark = pytest.mark.browser
@@ -30,6 +31,7 @@ def siân_served(live_app):  # noqa: F811
 
 def _fits(page) -> None:  # noqa: F811
     assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+    check_page(page, "finance")
 
 
 def test_finance_makes_an_evidence_pack_at_320_px(live_app, siân_served, page, tmp_path):  # noqa: F811
@@ -40,7 +42,10 @@ def test_finance_makes_an_evidence_pack_at_320_px(live_app, siân_served, page, 
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/")
+    check_page(page, "finance")
     page.goto(f"{base}/finance/evidence-packs")
+    expect(page.get_by_role("link", name="Make an evidence pack for Siân Evans")).to_be_visible()
+    check_page(page, "finance")
     page.get_by_role("link", name="Make an evidence pack for Siân Evans").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Benefits evidence pack for Siân Evans")
     _fits(page)
@@ -52,6 +57,7 @@ def test_finance_makes_an_evidence_pack_at_320_px(live_app, siân_served, page, 
     page.get_by_role("button", name="Save the National Insurance number").click()
     expect(page.get_by_role("status")).to_contain_text("The National Insurance number is saved (AB •• •• •• C)")
     expect(page.locator("#ni-now")).to_have_text("On record: AB •• •• •• C")
+    _fits(page)
 
     page.get_by_label("Last day the letter covers").fill("2020-01-01")
     page.get_by_role("button", name="Download the evidence pack (PDF)").click()

@@ -78,8 +78,8 @@ def test_bad_input_on_the_page_is_a_400_with_the_error_by_the_field(app, client,
 
     assert response.status_code == 400 and response.mimetype == "text/html"
     html = response.get_data(as_text=True)
-    summary = re.search(r'class="error-summary".*?</div>', html, re.S).group(0)
-    by_the_field = re.search(rf'id="{field}-error">(.*?)</p>', html, re.S).group(1)
+    summary = re.search(r'class="govuk-error-summary".*?</ul>', html, re.S).group(0)
+    by_the_field = re.search(rf'id="{field}-error"[^>]*>(.*?)</p>', html, re.S).group(1)
     assert message in unescape(summary) and message in unescape(by_the_field)
     assert f'aria-describedby="{field}-hint {field}-error"' in html or f'aria-describedby="{field}-error"' in html
 

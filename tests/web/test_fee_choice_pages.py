@@ -93,8 +93,8 @@ def test_an_amount_she_cannot_take_is_refused_next_to_the_field(app, carer, fees
 
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    error = re.search(r'<p class="field-error" id="amount-error">(.*?)</p>', html, re.S)
-    assert error is not None and message in unescape(" ".join(error.group(1).split()))
+    error = re.search(r'<p id="amount-error" class="govuk-error-message">(.*?)</p>', html, re.S)
+    assert error is not None and message in unescape(" ".join(re.sub(r"<[^>]+>", "", error.group(1)).split()))
     assert 'href="#amount"' in html and "There is a problem" in text_of(response)
     assert 'aria-describedby="amount-hint amount-error"' in html
     with database(app) as session:
@@ -107,7 +107,7 @@ def test_a_day_for_the_rest_in_the_same_benefit_week_is_refused_next_to_the_fiel
 
     assert response.status_code == 400
     html = unescape(response.get_data(as_text=True))
-    error = re.search(r'<p class="field-error" id="later_on-error">(.*?)</p>', html, re.S)
+    error = re.search(r'<p id="later_on-error" class="govuk-error-message">(.*?)</p>', html, re.S)
     assert error is not None and "Must be after 15 June 2025" in error.group(1)
 
 

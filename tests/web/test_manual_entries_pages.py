@@ -100,7 +100,7 @@ def test_a_refusal_is_shown_next_to_its_field_and_nothing_is_written(app, financ
     assert written(app) == before
     assert 'id="error-summary-title"' in html
     assert '<a href="#lines-1-account">' in html  # the summary links to the field
-    error = re.search(r'<p class="field-error" id="lines-1-account-error">(.*?)</p>', html, flags=re.S)
+    error = re.search(r'<p id="lines-1-account-error" class="govuk-error-message">(.*?)</p>', html, flags=re.S)
     assert error and "no payment run would pay" in unescape(error.group(1))
     assert 'aria-invalid="true"' in html
     assert 'value="Fee for the film shoot, paid by cheque"' in html  # what was typed is kept

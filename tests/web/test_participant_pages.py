@@ -8,7 +8,8 @@ from html import unescape
 import pytest
 
 from ledger.claims import services
-from ledger.people.services import update_participant
+from ledger.events.writer import events_of
+from ledger.people.services import get_participant, update_participant
 from tests.factories import ClaimsWorld, add_user, claims_world, csrf_token_in, database, draft_fee, sign_in
 
 
@@ -132,7 +133,37 @@ def test_large_print_participants_get_large_print_pages(app, carer, world):
     with database(app) as session:
         update_participant(session, world.carer, {"preferred_format": "large_print"})
 
-    assert '<body class="large-print">' in carer.get("/my/money").get_data(as_text=True)
+    html = carer.get("/my/money").get_data(as_text=True)
+    assert '<html lang="en-GB" class="govuk-template app-large-print">' in html  # the design system's rem sizes x1.5
+    assert '<body class="govuk-template__body large-print">' in html
+
+
+def test_a_participant_switches_her_pages_to_easy_read_herself(app, carer, fees, world):
+    page = carer.get(f"/my/claims/{fees['carer']}").get_data(as_text=True)
+    # the switch is on her page, set to what she has now (email)
+    assert re.search(r'<input[^>]*name="format-preferred_format"[^>]*value="email" checked', page)
+
+    response = carer.post("/me/format", data={
+        "format-csrf_token": csrf_token_in(page), "format-preferred_format": "easy_read",
+        "format-next": f"/my/claims/{fees['carer']}"})
+
+    assert response.status_code == 302 and response.headers["Location"] == f"/my/claims/{fees['carer']}"
+    again = carer.get(f"/my/claims/{fees['carer']}").get_data(as_text=True)
+    assert 'class="govuk-template app-easy-read"' in again and "Saved: easy read." in again
+    with database(app) as session:
+        assert get_participant(session, world.carer).preferred_format == "easy_read"
+        changes = [(e.action, e.before, e.after, e.actor_user_id)
+                   for e in events_of(session, "participant", world.carer) if e.action == "change_preferred_format"]
+        assert changes == [("change_preferred_format", "email", "easy_read", world.carer_user)]
+
+
+def test_a_format_that_does_not_exist_is_refused_naming_the_field(carer, fees):
+    page = carer.get("/my/money").get_data(as_text=True)
+    response = carer.post("/me/format", data={"format-csrf_token": csrf_token_in(page),
+                                              "format-preferred_format": "braille", "format-next": "/my/money"})
+
+    assert response.status_code == 400
+    assert "Choose how you would like your pages and letters (preferred format)" in text_of(response)
 
 
 def test_a_participant_downloads_their_statement(carer, fees):

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, add_user
+from tests.web.browser import check_page, main_menu
 from tests.web.test_browser import live_app, page  # noqa: F401  (the browser fixtures)
 
 pytestmark = pytest.mark.browser
@@ -34,16 +35,18 @@ def _sign_in(tab, base: str, email: str, password: str = PASSWORD) -> None:
     tab.get_by_label("Password").fill(password)
     tab.get_by_role("button", name="Sign in").click()
     expect(tab.get_by_role("button", name=re.compile("Sign out"))).to_be_visible()
+    check_page(tab, "signed in")
 
 
 def test_invite_accept_sign_in_and_deactivation_signs_out_at_once(live_app, page):  # noqa: F811
     base = live_app.config["BASE_URL"]
     add_user(live_app, "admin@example.org", ["admin"])
     _sign_in(page, base, "admin@example.org")
-    page.get_by_role("link", name="Users").first.click()
+    main_menu(page).get_by_role("link", name="Users").first.click()
     page.wait_for_url(f"{base}/admin/users")
     page.get_by_role("button", name="Invite").click()
     expect(page.get_by_role("alert")).to_contain_text("Choose at least one role.")
+    check_page(page, "admin")
     _shoot(page, "admin-users-errors")
     page.get_by_label("Email address").fill("pat@example.org")
     page.get_by_label("Name", exact=True).fill("Pat Manager")
@@ -51,12 +54,14 @@ def test_invite_accept_sign_in_and_deactivation_signs_out_at_once(live_app, page
     page.get_by_role("button", name="Invite").click()
     link = page.locator("#invitation-link")
     expect(link).to_contain_text("/invitations/inv_")
+    check_page(page, "admin")
     _shoot(page, "admin-users")
     invitation = link.inner_text()
 
     invitee = page.context.browser.new_context().new_page()
     invitee.goto(invitation)
     expect(invitee.get_by_role("heading", name="Welcome, Pat Manager")).to_be_visible()
+    check_page(invitee, "manager")
     invitee.get_by_label("Choose a password").fill("a brand new passphrase")
     invitee.get_by_label("Type the password again").fill("a brand new passphrase")
     invitee.get_by_role("button", name="Set my password").click()
@@ -64,16 +69,20 @@ def test_invite_accept_sign_in_and_deactivation_signs_out_at_once(live_app, page
     _sign_in(invitee, base, "pat@example.org", "a brand new passphrase")
     invitee.goto(f"{base}/projects")
     expect(invitee.get_by_role("heading", name="Projects")).to_be_visible()
+    check_page(invitee, "manager")
 
     page.get_by_role("link", name="Pat Manager").click()
     expect(page.get_by_role("heading", name="Pat Manager")).to_be_visible()
+    check_page(page, "admin")
     _shoot(page, "admin-user")
     page.get_by_label("Reason (kept in the audit log)").fill("Left the organisation")
     page.get_by_role("button", name="Deactivate Pat Manager").click()
     expect(page.get_by_role("status").first).to_contain_text("Pat Manager is deactivated")
     expect(page.get_by_role("button", name="Reactivate Pat Manager")).to_be_visible()
+    check_page(page, "admin")
     _shoot(page, "admin-user-deactivated")
 
     invitee.goto(f"{base}/projects")
     invitee.wait_for_url(re.compile(r"/login"))
     expect(invitee.get_by_role("button", name="Sign in")).to_be_visible()
+    check_page(invitee, "manager")

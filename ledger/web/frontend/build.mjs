@@ -1,0 +1,29 @@
+// Build the pages' styles and scripts into ./build (gitignored), which Flask serves at /assets/.
+//
+// Run by `make` after `npm ci`: the GOV.UK Frontend Sass is compiled with the organisation's system font
+// (no GDS Transport @font-face, no crown), and the design system's ES module is copied beside our init.
+import { compile } from "sass";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..", "..");
+const out = join(here, "build");
+const govuk = join(root, "node_modules", "govuk-frontend", "dist", "govuk");
+mkdirSync(out, { recursive: true });
+
+const css = compile(join(here, "application.scss"), {
+  loadPaths: [join(root, "node_modules")],
+  style: "compressed",
+  quietDeps: true,
+  silenceDeprecations: ["import"],
+});
+if (css.css.includes("GDS Transport")) {
+  throw new Error("the compiled CSS names GDS Transport: the font must not be served");
+}
+writeFileSync(join(out, "application.css"), css.css);
+copyFileSync(join(govuk, "govuk-frontend.min.js"), join(out, "govuk-frontend.min.js"));
+copyFileSync(join(govuk, "govuk-frontend.min.js.map"), join(out, "govuk-frontend.min.js.map"));
+copyFileSync(join(here, "application.js"), join(out, "application.js"));
+console.log(`built ${out}: application.css (${css.css.length} bytes), application.js, govuk-frontend.min.js`);
