@@ -8,6 +8,7 @@ from typing import overload
 from flask import request
 
 from ledger.errors import ValidationError
+from ledger.web.dates import date_from_parts, parts_typed
 
 
 @overload
@@ -19,7 +20,14 @@ def date_arg(name: str, default: None) -> dt.date | None: ...
 
 
 def date_arg(name: str, default: dt.date | None) -> dt.date | None:
-    """The ISO date in ``?name=``, or ``default`` when it is absent."""
+    """The date in ``?name-day=&name-month=&name-year=`` (the three boxes) or the ISO date in ``?name=``;
+    ``default`` when it is absent."""
+    typed = parts_typed(request.args, name)
+    if typed is not None and any(part.strip() for part in typed):
+        try:
+            return date_from_parts(*typed)
+        except ValueError as error:
+            raise ValidationError(str(error), fields={name: [str(error)]}) from None
     raw = request.args.get(name)
     if not raw:
         return default
