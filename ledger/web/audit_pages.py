@@ -26,7 +26,7 @@ _FILTER_FIELDS = {
     "participant_id": SelectField("Person", choices=[SelectChoice("", "Anyone")]),
     "claim_id": StringField("Claim number"),
     "run_id": StringField("Payment run number"),
-    "user_id": SelectField("Done by (user)", choices=[SelectChoice("", "Anyone")]),
+    "user_id": SelectField("Done by", choices=[SelectChoice("", "Anyone")]),
     "kind": SelectField("What happened", choices=[
         SelectChoice("", "Anything"), *(SelectChoice(s, s.replace("_", " ")) for s in SUBJECTS)]),
     "from": StringField("From"),

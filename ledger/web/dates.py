@@ -68,7 +68,7 @@ class DayMonthYearField(DateField):
 
     def pre_validate(self, form):
         # A date typed wrong keeps its own message: DataRequired would otherwise replace it with "enter a date".
-        if self.process_errors:
+        if self.parts is not None and self.process_errors:
             raise StopValidation()
 
     def shown_parts(self) -> tuple[str, str, str]:

@@ -76,7 +76,8 @@ LABEL_GLOBALS = {
     "part_for_you": labels.PART_FOR_YOU, "part_labels": labels.PART_LABELS, "rest_for_you": labels.REST_FOR_YOU,
     "expense_category_labels": labels.EXPENSE_CATEGORY_LABELS, "action_labels": labels.ACTION_LABELS,
     "activity_kind_labels": labels.ACTIVITY_KIND_LABELS, "region_labels": labels.REGION_LABELS,
-    "status_tags": status_tags.STATUS_TAGS,
+    "status_tags": status_tags.STATUS_TAGS, "pay_basis_labels": labels.PAY_BASIS_LABELS,
+    "flag_outcome_labels": labels.FLAG_OUTCOME_LABELS,
 }
 
 

@@ -11,10 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from ledger.claims import advances, services
+from ledger.labels import PAY_BASIS_LABELS
 from ledger.organisation import open_organisation_accounts
 from ledger.payments.models import Hold
 from ledger.projects.models import Activity
 from ledger.reports.finance_dashboard import finance_dashboard
+from policies.pay import BASES
 from tests.factories import (
     PAY_ON,
     RULES,
@@ -126,6 +128,10 @@ def test_claim_page_names_people_and_puts_the_benefit_check_in_a_card(finance, w
     assert 'class="govuk-summary-card" id="benefit-check"' in html and "Carer&#39;s Allowance" in html
     history = text_of(finance.get(f"/finance/claims/{world['carer_claim']}")).split("History", 1)[1]
     assert "Pam" in history and "(participant " not in history
+
+
+def test_every_pay_basis_has_words_on_the_claim_page():
+    assert set(PAY_BASIS_LABELS) == set(BASES)
 
 
 def test_holding_a_payee_picked_by_name(app, finance, world):
