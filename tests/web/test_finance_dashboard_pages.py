@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ledger.claims import advances, services
 from ledger.labels import PAY_BASIS_LABELS
 from ledger.organisation import open_organisation_accounts
+from ledger.payments import returns
 from ledger.payments.models import Hold
 from ledger.projects.models import Activity
 from ledger.reports.finance_dashboard import finance_dashboard
@@ -83,6 +84,20 @@ def test_dashboard_shows_a_draft_run_due_at_the_bank(app):
     assert [r.reference for r in near.draft_runs] == [run.reference] and near.draft_runs[0].total_pence == 4000
     assert (early.runs_due, [r.id for r in near.runs_due]) == ((), [run.id])
     assert not near.runs_due[0].submission_passed and late.draft_runs[0].submission_passed
+
+
+def test_dashboard_counts_a_returned_payment_until_it_is_paid_again(app):
+    with database(app) as session:
+        payments = PaymentsWorld(session)
+        ann = payments.participant("Ann Smith")
+        payments.claim(ann, 4000)
+        run = payments.confirm(payments.draft().id)
+        assert finance_dashboard(session, today=PAY_ON).returns_not_repaid == 0
+        returns.record_payment_return(session, run.id, returns.ReturnRequest(
+            payee_kind="participant", payee_id=ann, amount_pence=4000, returned_on=PAY_ON, reason="account_closed",
+            bank_reference="RTN-1"), actor_user_id=payments.finance_id, today=PAY_ON)
+        figures = finance_dashboard(session, today=PAY_ON)
+    assert (figures.returns_not_repaid, figures.returns_not_repaid_pence, figures.claims_to_pay) == (1, 4000, 1)
 
 
 @pytest.fixture
