@@ -15,6 +15,7 @@ from ledger.labels import PAY_BASIS_LABELS
 from ledger.organisation import open_organisation_accounts
 from ledger.payments import returns
 from ledger.payments.models import Hold
+from ledger.projects import services as projects
 from ledger.projects.models import Activity
 from ledger.reports.finance_dashboard import finance_dashboard
 from policies.pay import BASES
@@ -176,3 +177,23 @@ def test_manager_schedules_an_activity_in_hours_and_minutes(app, client, world):
     with database(app) as session:
         made = session.execute(select(Activity).order_by(Activity.id.desc()).limit(1)).scalar_one()
         assert (made.occurs_on, made.duration_minutes, made.preparation_minutes) == (dt.date(2025, 7, 1), 150, 45)
+
+
+def test_finance_sets_up_a_project_and_a_manager_may_not(app, client, world):
+    form = {"code": "mh-voices", "name": "Mental health voices", "cost_centre": "CC-4410", "budget": "12000",
+            "starts_on-day": "1", "starts_on-month": "9", "starts_on-year": "2025",
+            "project_manager_user_id": str(world["world"].manager)}
+    assert sign_in(client, "pm@example.org").status_code == 302
+    assert client.post("/projects/new", data=form).status_code == 403
+    client.post("/logout")
+    assert sign_in(client, "fin@example.org").status_code == 302
+    page = client.get("/projects/new").get_data(as_text=True)
+    assert f'<option value="{world["world"].manager}">Pam</option>' in page
+    refused = client.post("/projects/new", data={**form, "budget": "twelve"})
+    assert refused.status_code == 400 and "Pounds and pence, like 12000" in text_of(refused)
+    made = client.post("/projects/new", data=form)
+    assert made.status_code == 302 and made.headers["Location"].endswith("/projects/MH-VOICES")
+    with database(app) as session:
+        record = projects.get_project(session, "MH-VOICES")
+    assert (record.budget_pence, record.starts_on, record.project_manager_user_id) == (
+        1_200_000, dt.date(2025, 9, 1), world["world"].manager)
