@@ -31,6 +31,7 @@ __all__ = [
     "FLAG_OUTCOME_LABELS",
     "PART_FOR_YOU",
     "PART_LABELS",
+    "PAY_BASIS_LABELS",
     "POSTING_KIND_LABELS",
     "REGION_LABELS",
     "REST_FOR_YOU",
@@ -138,6 +139,9 @@ ACTIVITY_KIND_LABELS = {
 }
 # Where an hourly fee's living wage comes from; also the order they are offered in.
 REGION_LABELS = {"uk": "Outside London (UK living wage)", "london": "London (London living wage)"}
+# The pay basis a fee by the hour was priced on (``policies.pay.BASES``), as the first word of ``rate_basis``.
+PAY_BASIS_LABELS = {"real_living_wage": "the Real Living Wage", "national_living_wage": "the National Living Wage",
+                    "organisation": "the organisation's own rate"}
 
 
 # --- documents -------------------------------------------------------------------------------------------

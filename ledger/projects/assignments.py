@@ -145,6 +145,13 @@ def _event(session: Session, manager: User, action: str, actor: int | None, proj
                                    details={"project_id": project.id, "project_code": project.code}))
 
 
+def project_managers(session: Session) -> list[User]:
+    """Every active user with the project manager role, by name: who a new project can be given to."""
+    users = session.execute(
+        select(User).where(User.is_active.is_(True)).order_by(User.display_name, User.id)).scalars()
+    return [u for u in users if "project_manager" in u.role_names]
+
+
 def assignable_managers(session: Session, code: str, *, actor_user_id: int) -> list[User]:
     """Active project managers not yet on the project, other than the person assigning."""
     on_project = {u.id for u in managers_of(session, code)}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, PasswordField, SelectMultipleField, StringField, SubmitField
+from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -19,6 +19,7 @@ from ledger.auth.models import ROLES
 from ledger.auth.passwords import MIN_LENGTH
 from ledger.context import get_session
 from ledger.errors import Conflict, LedgerError, NotFound, ValidationError
+from ledger.people import services as people
 
 bp = Blueprint("admin", __name__)
 
@@ -32,6 +33,10 @@ class RolesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
 def _role_choices() -> list[SelectChoice]:
     return [SelectChoice(r, ROLE_LABELS[r]) for r in ROLES]
 
@@ -41,7 +46,8 @@ class InviteForm(FlaskForm):
                                                     Length(max=254)])
     display_name = StringField("Name", validators=[DataRequired(message="Enter their name."), Length(max=200)])
     roles = RolesField("Roles", choices=_role_choices(), validators=[DataRequired(message="Choose at least one role.")])
-    participant_id = IntegerField("Participant record number (participants only)", validators=[Optional()])
+    participant_id = SelectField("Their participant record (participants only)", coerce=_optional_int,
+                                 validate_choice=False, validators=[Optional()])
     submit = SubmitField("Invite")
 
 
@@ -66,9 +72,13 @@ class AcceptForm(FlaskForm):
 
 def _users_page(*, form: InviteForm | None = None, problem: LedgerError | None = None, invitation=None,
                 status: int = 200):
-    return render_template("admin/users.html", users=admin.list_users(get_session()),
-                           form=form or InviteForm(formdata=None), problem=problem, invitation=invitation,
-                           role_labels=ROLE_LABELS), status
+    session = get_session()
+    form = form or InviteForm(formdata=None)
+    # Participants by name: an administrator links a login to a person they know, not to a record number.
+    form.participant_id.choices = [SelectChoice("", "Not a participant")] + [
+        SelectChoice(p.id, p.name) for p in people.list_participants(session)]
+    return render_template("admin/users.html", users=admin.list_users(session), form=form, problem=problem,
+                           invitation=invitation, role_labels=ROLE_LABELS), status
 
 
 @bp.route("/admin/users", methods=["GET"])
@@ -103,6 +113,7 @@ def _user_page(user_id: int, *, roles_form: RolesForm | None = None, problem: Le
     user = users.get_user(session, user_id)
     return render_template(
         "admin/user.html", user=user, me=signed_in_user(), problem=problem, invitation=invitation,
+        participant=people.get_participant(session, user.participant_id) if user.participant_id else None,
         roles_form=roles_form or RolesForm(formdata=None, roles=sorted(user.role_names)),
         reason_form=ReasonForm(formdata=None, prefix="access"), tokens=users.list_tokens(session, user.id),
         role_labels=ROLE_LABELS,

@@ -6,6 +6,8 @@ refused here is refused there with the same message; the page shows it beside th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from wtforms import Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -15,6 +17,7 @@ from ledger.context import get_session
 from ledger.errors import ValidationError
 from ledger.events import audit
 from ledger.events.models import SUBJECTS
+from ledger.web.dates import date_from_parts, parts_typed
 
 bp = Blueprint("audit", __name__, url_prefix="/finance")
 
@@ -23,11 +26,11 @@ _FILTER_FIELDS = {
     "participant_id": SelectField("Person", choices=[SelectChoice("", "Anyone")]),
     "claim_id": StringField("Claim number"),
     "run_id": StringField("Payment run number"),
-    "user_id": SelectField("Done by (user)", choices=[SelectChoice("", "Anyone")]),
+    "user_id": SelectField("Done by", choices=[SelectChoice("", "Anyone")]),
     "kind": SelectField("What happened", choices=[
         SelectChoice("", "Anything"), *(SelectChoice(s, s.replace("_", " ")) for s in SUBJECTS)]),
-    "from": StringField("From (YYYY-MM-DD)"),
-    "to": StringField("To (YYYY-MM-DD)"),
+    "from": StringField("From"),
+    "to": StringField("To"),
 }
 AuditFilterForm = type("AuditFilterForm", (Form,), dict(_FILTER_FIELDS))
 
@@ -44,7 +47,23 @@ def _form(session) -> Form:
 
 
 def _query_without(*names: str) -> dict[str, str]:
-    return {k: v for k, v in request.args.items() if k not in names and v}
+    return {k: v for k, v in _with_dates(request.args).items() if k not in names and v}
+
+
+def _with_dates(args: Mapping[str, str]) -> dict[str, str]:
+    """The query string with ``from`` and ``to`` typed as three boxes each turned into the ISO dates the audit
+    filters read (an ISO ``from=2025-04-01`` still works); a date that is not real is refused by its field."""
+    found = {k: v for k, v in args.items() if not k.endswith(("-day", "-month", "-year"))}
+    for name in ("from", "to"):
+        typed = parts_typed(args, name)
+        if typed is None or not any(part.strip() for part in typed):
+            continue
+        try:
+            day = date_from_parts(*typed, what="The " + ("first" if name == "from" else "last") + " day")
+        except ValueError as error:
+            raise ValidationError(str(error), fields={name: [str(error)]}) from None
+        found[name] = day.isoformat()
+    return found
 
 
 @bp.route("/audit-log")
@@ -53,19 +72,19 @@ def audit_log():
     session = get_session()
     form = _form(session)
     try:
-        filters = audit.parse_filters(request.args)
+        filters = audit.parse_filters(_with_dates(request.args))
         page = audit.audit_page(session, filters, cursor=request.args.get("cursor"))
     except ValidationError as problem:
         return render_template("finance/audit_log.html", form=form, problem=problem, page=None,
-                               query={}), 400
+                               query={}, shown=(None, None)), 400
     return render_template("finance/audit_log.html", form=form, problem=None, page=page,
-                           query=_query_without("cursor"))
+                           query=_query_without("cursor"), shown=(filters.date_from, filters.date_to))
 
 
 @bp.route("/audit-log.csv")
 @requires("audit.read")
 def audit_log_csv():
-    filters = audit.parse_filters(request.args)
+    filters = audit.parse_filters(_with_dates(request.args))
     response = Response(stream_with_context(audit.audit_csv(get_session(), filters)), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
     response.headers["Cache-Control"] = "no-store"

@@ -15,10 +15,11 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from ledger.auth import admin as user_admin
 from ledger.auth.access import requires, signed_in_user
 from ledger.claims import corrections
 from ledger.claims import services as claims
@@ -29,8 +30,11 @@ from ledger.formatting import money
 from ledger.labels import AFTER_APPROVAL
 from ledger.payments import calendar, hold_actions, holds, returns, runs
 from ledger.people import services as people
-from ledger.reports import run_report
+from ledger.projects import services as projects
+from ledger.reports import finance_dashboard, run_report
 from ledger.reports.evidence_pack import MAX_SIGNATORY, evidence_pack_letter
+from ledger.web import claims_queue
+from ledger.web.dates import DayMonthYearField
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 
@@ -71,8 +75,8 @@ class ReleaseForm(FlaskForm):
 
 
 class DraftRunForm(FlaskForm):
-    cutoff_date = DateField("Pay claims for work done on or before", validators=[DataRequired()])
-    payment_date = DateField("Day the money should arrive", validators=[DataRequired()])
+    cutoff_date = DayMonthYearField("Pay claims for work done on or before", validators=[DataRequired()])
+    payment_date = DayMonthYearField("Day the money should arrive", validators=[DataRequired()])
     submit = SubmitField("Draft the payment run")
 
 
@@ -80,7 +84,7 @@ class ConfirmRunForm(FlaskForm):
     bank_reference = StringField("The bank's reference for the accepted submission",
                                  validators=[DataRequired(), Length(max=runs.MAX_BANK_REFERENCE)])
     override_reason = TextAreaField("Override reason", validators=[Optional(), Length(max=runs.MAX_REASON)])
-    new_payment_date = DateField("New payment date", validators=[Optional()])
+    new_payment_date = DayMonthYearField("New payment date", validators=[Optional()])
     submit = SubmitField("Confirm the bank accepted this run")
 
 
@@ -96,7 +100,7 @@ RETURN_REASON_LABELS = {"account_closed": "The account is closed", "details_wron
 class PaymentReturnForm(FlaskForm):
     payee_id = SelectField("Whose payment came back?", validators=[DataRequired()])
     amount = StringField("Amount returned, in pounds", validators=[DataRequired(), Length(max=20)])
-    returned_on = DateField("Day the money came back", validators=[DataRequired()])
+    returned_on = DayMonthYearField("Day the money came back", validators=[DataRequired()])
     reason = RadioField("Why did the bank return it?", validators=[DataRequired()], choices=[
         SelectChoice("account_closed", "The account is closed"),
         SelectChoice("details_wrong", "The bank details are wrong"),
@@ -113,7 +117,7 @@ class ReversePaidForm(FlaskForm):
 
 
 class NettingForm(FlaskForm):
-    agreed_on = DateField("Day the participant agreed", validators=[DataRequired()])
+    agreed_on = DayMonthYearField("Day the participant agreed", validators=[DataRequired()])
     agreed_how = RadioField("How was the agreement given?", validators=[DataRequired()], choices=[
         SelectChoice("in_writing", "In writing"), SelectChoice("email", "By email"),
         SelectChoice("phone", "By phone"), SelectChoice("in_person", "In person")])
@@ -123,7 +127,7 @@ class NettingForm(FlaskForm):
 
 class RepaymentForm(FlaskForm):
     amount = StringField("Amount repaid, in pounds", validators=[DataRequired(), Length(max=20)])
-    received_on = DateField("Day the money reached the bank", validators=[DataRequired()])
+    received_on = DayMonthYearField("Day the money reached the bank", validators=[DataRequired()])
     reference = StringField("Reference on the bank statement", validators=[DataRequired(), Length(max=100)])
     submit = SubmitField("Record the repayment")
 
@@ -162,10 +166,11 @@ def _beside_fields(error: LedgerError, prefix: str) -> LedgerError:
 
 
 def _names(session) -> dict[str, dict[int, str]]:
-    """Participants' and groups' names by id, to show beside their claims."""
+    """Participants', groups' and users' names by id, to show people by name beside their claims."""
     return {
         "participant": {p.id: p.name for p in people.list_participants(session, include_inactive=True)},
         "group": {g.id: g.name for g in people.list_groups(session, include_inactive=True)},
+        "user": {u.id: u.display_name for u in user_admin.list_users(session)},
     }
 
 
@@ -184,9 +189,26 @@ def _preview(session, claim_id: int):
 @requires("claims.approve")
 def claims_waiting():
     session = get_session()
-    waiting = claims.list_claims(session, status="submitted", limit=200)
-    return render_template("finance/claims.html", claims=waiting, names=_names(session),
-                           previews={c.id: _preview(session, c.id) for c in waiting})
+    form = claims_queue.filter_form(request.args, ((p.code, p.name) for p in projects.list_projects(session)))
+    if not form.validate():
+        return render_template("finance/claims.html", form=form, claims=[], names=_names(session), previews={},
+                               filters=claims_queue.QueueFilters()), 400
+    filters, names = claims_queue.filters_of(form), _names(session)
+    found = claims.list_claims(session, status=filters.status, project_code=filters.project_code,
+                               limit=1000 if filters.person else 200)
+    found = claims_queue.of_people(found, claims_queue.people_named(session, filters.person))
+    previews = {c.id: _preview(session, c.id) for c in found}
+    return render_template("finance/claims.html", form=form, filters=filters, names=names, previews=previews,
+                           claims=claims_queue.with_benefit_flag(found, previews, filters.benefit_flag))
+
+
+@bp.route("")
+@requires("claims.approve")
+def dashboard():
+    session = get_session()
+    return render_template("finance/dashboard.html", today=todays_date(),
+                           due_within=finance_dashboard.BACS_DUE_WITHIN_DAYS,
+                           figures=finance_dashboard.finance_dashboard(session, today=todays_date()))
 
 
 @bp.route("/claims/<int:claim_id>")
@@ -485,6 +507,7 @@ def _run_page(run_id: int, *, problem: LedgerError | None = None, status: int = 
     _payee_choices(return_form, run, done)
     return render_template(
         "finance/payment_run.html", run=run, problem=problem, returns=done, return_form=return_form,
+        payee_names=_payee_names(run), names=_names(session),
         returned_payees={(r.payee_kind, r.payee_id) for r in done}, reason_labels=RETURN_REASON_LABELS,
         submission_passed=calendar.bacs_input_day(run.payment_date) < todays_date(),
         earliest_payment_date=calendar.earliest_payment_date(todays_date()),
@@ -500,6 +523,11 @@ def _payee_choices(form: PaymentReturnForm, run: runs.PaymentRunSummary,
     form.payee_id.choices = [SelectChoice("", "Choose a payee")] + [
         SelectChoice(f"{p.payee_kind}:{p.payee_id}", f"{p.name} ({p.reference}, {money(p.amount_pence)})")
         for p in run.payees if (p.payee_kind, p.payee_id) not in gone]
+
+
+def _payee_names(run: runs.PaymentRunSummary) -> dict[tuple[str, int], str]:
+    """The run's payees' names by (kind, id), to name them rather than number them."""
+    return {(p.payee_kind, p.payee_id): p.name for p in run.payees}
 
 
 def _pence_typed(text: str | None) -> int | str:
@@ -592,7 +620,8 @@ def cancel_payment_run(run_id: int):
 def record_payment_return(run_id: int):
     form = PaymentReturnForm()
     session = get_session()
-    _payee_choices(form, runs.payment_run_summary(session, run_id), returns.returns_of_run(session, run_id))
+    run = runs.payment_run_summary(session, run_id)
+    _payee_choices(form, run, returns.returns_of_run(session, run_id))
     if not form.validate_on_submit():
         return _run_page(run_id, returned=form, status=400)
     kind, _, payee_id = form.payee_id.data.partition(":")
@@ -607,7 +636,8 @@ def record_payment_return(run_id: int):
         session.rollback()
         return _run_page(run_id, returned=form, problem=error, status=error.status)
     session.commit()
-    flash(f"The payment of {money(record.amount_pence)} to {record.payee_kind} {record.payee_id} is recorded as "
+    flash(f"The payment of {money(record.amount_pence)} to {_payee_names(run)[record.payee_kind, record.payee_id]} is "
+          "recorded as "
           "returned: it is owed again, their bank details are flagged and they are left out of payment runs until "
           "the details are changed.", "info")
     return redirect(url_for("finance.payment_run", run_id=run_id))
@@ -622,9 +652,9 @@ class EvidencePackForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = DateField("First day the letter covers",
+    start = DayMonthYearField("First day the letter covers",
                       validators=[DataRequired("Enter the first day as a date, for example 2025-06-01.")])
-    end = DateField("Last day the letter covers",
+    end = DayMonthYearField("Last day the letter covers",
                     validators=[DataRequired("Enter the last day as a date, for example 2025-06-30.")])
     signed_by = StringField("Signed by (the officer's name)", validators=[DataRequired("Enter who signs the letter."),
                                                                           Length(max=MAX_SIGNATORY)])

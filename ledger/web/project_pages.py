@@ -12,9 +12,9 @@ import io
 
 from flask import Blueprint, flash, redirect, render_template, send_file, url_for
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ledger.auth.access import requires, signed_in_user, visible_project_ids
 from ledger.auth.permissions import allowed
@@ -22,13 +22,15 @@ from ledger.books import queries
 from ledger.claims import services as claims
 from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
-from ledger.errors import Conflict, LedgerError, NotFound, ValidationError
+from ledger.errors import Conflict, LedgerError, NotFound, PermissionDenied, ValidationError
 from ledger.labels import ACTIVITY_KIND_LABELS, REGION_LABELS
 from ledger.people import services as people
 from ledger.projects import assignments
 from ledger.projects import services as projects
 from ledger.projects.models import ACTIVITY_KINDS
 from ledger.reports.budget_report import project_budget_report
+from ledger.web import durations
+from ledger.web.dates import DayMonthYearField
 from policies.money import pounds_to_pence
 
 bp = Blueprint("projects", __name__)
@@ -39,21 +41,43 @@ _SHOWN_ON_THE_FORM = (ValidationError, Conflict, NotFound)
 class ActivityForm(FlaskForm):
     kind = SelectField("Kind of activity", choices=[SelectChoice(k, ACTIVITY_KIND_LABELS[k]) for k in ACTIVITY_KINDS])
     title = StringField("Title", validators=[Optional(), Length(max=200)])
-    occurs_on = DateField("Date", validators=[DataRequired()])
-    duration_minutes = IntegerField("Length, in minutes", validators=[DataRequired(), NumberRange(min=1)])
-    preparation_minutes = IntegerField("Preparation time paid, in minutes", default=0,
-                                       validators=[Optional(), NumberRange(min=0)])
+    occurs_on = DayMonthYearField("Date", validators=[DataRequired("Enter the day of the activity.")])
+    duration_hours = durations.hours_field("Hours")
+    duration_minutes = durations.minutes_field("Minutes")
+    preparation_hours = durations.hours_field("Preparation hours")
+    preparation_minutes = durations.minutes_field("Preparation minutes")
     region = SelectField("Where it is paid from", choices=[SelectChoice(k, v) for k, v in REGION_LABELS.items()])
     location = StringField("Place", validators=[Optional(), Length(max=200)])
     flat_fee = StringField("Flat fee in pounds, if not paid by the hour", validators=[
         Optional(), Regexp(r"^\d{1,7}(\.\d{1,2})?$", message="Pounds and pence, like 150 or 150.00.")])
     submit = SubmitField("Schedule the activity")
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        return durations.require_length(self, "duration_hours", "duration_minutes",
+                                        "Enter how long the activity lasts, in hours and minutes.") and valid
+
+
+class NewProjectForm(FlaskForm):
+    code = StringField("Project code", validators=[DataRequired("Enter a short code for the project."),
+                                                   Length(max=32)])
+    name = StringField("Project name", validators=[DataRequired("Enter the project's name."), Length(max=200)])
+    cost_centre = StringField("Cost centre", validators=[DataRequired("Enter the cost centre it is charged to."),
+                                                         Length(max=64)])
+    budget = StringField("Co-production budget, in pounds", validators=[
+        DataRequired("Enter the budget, for example 12000."),
+        Regexp(r"^\d{1,9}(\.\d{1,2})?$", message="Pounds and pence, like 12000 or 12000.00.")])
+    starts_on = DayMonthYearField("Start date", validators=[DataRequired("Enter the day the project starts.")])
+    ends_on = DayMonthYearField("End date (optional)", validators=[Optional()])
+    project_manager_user_id = SelectField("Project manager (optional)", coerce=lambda v: int(v) if v else None,
+                                          validate_choice=False, validators=[Optional()])
+    submit = SubmitField("Create the project")
+
 
 class AttendanceForm(FlaskForm):
     participant_id = SelectField("Who attended", coerce=int)
-    actual_minutes = IntegerField("Minutes attended, if not the whole activity",
-                                  validators=[Optional(), NumberRange(min=1)])
+    actual_hours = durations.hours_field("Hours attended")
+    actual_minutes = durations.minutes_field("Minutes attended")
     with_supporter = BooleanField("Came with a supporter or personal assistant")
     submit = SubmitField("Record attendance")
 
@@ -96,7 +120,43 @@ def list_projects():
          "fees": _books_balance(session, p.accounts.fees), "expenses": _books_balance(session, p.accounts.expenses)}
         for p in projects.list_projects(session, only_ids=visible_project_ids())
     ]
-    return render_template("projects/list.html", rows=rows, today=today, me=signed_in_user().id)
+    return render_template("projects/list.html", rows=rows, today=today, me=signed_in_user().id,
+                           may_set_up=allowed(signed_in_user().role_names, "projects.assign"))
+
+
+def _new_project_page(form: NewProjectForm, *, problem: LedgerError | None = None, status: int = 200):
+    """The form to set a project up, offering the active project managers by name."""
+    form.project_manager_user_id.choices = [SelectChoice("", "Nobody yet")] + [
+        SelectChoice(u.id, u.display_name) for u in assignments.project_managers(get_session())]
+    return render_template("projects/new.html", form=form, problem=problem), status
+
+
+@bp.route("/projects/new")
+@requires("projects.assign")
+def new_project():
+    return _new_project_page(NewProjectForm(formdata=None, starts_on=todays_date()))
+
+
+@bp.route("/projects/new", methods=["POST"])
+@requires("projects.assign")
+def create_project():
+    form = NewProjectForm()
+    if not form.validate_on_submit():
+        return _new_project_page(form, status=400)
+    session = get_session()
+    try:
+        record = projects.create_project(
+            session, code=form.code.data, name=form.name.data, cost_centre=form.cost_centre.data,
+            budget_pence=pounds_to_pence(form.budget.data), starts_on=form.starts_on.data,
+            ends_on=form.ends_on.data, project_manager_user_id=form.project_manager_user_id.data,
+            actor_user_id=signed_in_user().id)
+    except (*_SHOWN_ON_THE_FORM, PermissionDenied) as error:
+        session.rollback()
+        return _new_project_page(form, problem=error, status=error.status)
+    session.commit()
+    flash(f"Project {record.code} is set up, with its fees and expenses accounts. Schedule its first activity below.",
+          "info")
+    return redirect(url_for("projects.project", code=record.code))
 
 
 @bp.route("/projects/<code>")
@@ -176,7 +236,9 @@ def schedule_activity(code: str):
     try:
         activity = projects.schedule_activity(
             session, code, kind=form.kind.data, occurs_on=form.occurs_on.data,
-            duration_minutes=form.duration_minutes.data, preparation_minutes=form.preparation_minutes.data or 0,
+            duration_minutes=durations.total_minutes(form.duration_hours.data, form.duration_minutes.data) or 0,
+            preparation_minutes=durations.total_minutes(form.preparation_hours.data,
+                                                        form.preparation_minutes.data) or 0,
             region=form.region.data, title=form.title.data or None, location=form.location.data or None,
             flat_fee_pence=pounds_to_pence(form.flat_fee.data) if form.flat_fee.data else None,
             actor_user_id=signed_in_user().id)
@@ -245,7 +307,8 @@ def record_attendance(activity_id: int):
         return _activity_page(activity_id, form=form, status=400)
     try:
         record = projects.record_attendance(session, activity_id, form.participant_id.data,
-                                            actual_minutes=form.actual_minutes.data,
+                                            actual_minutes=durations.total_minutes(form.actual_hours.data,
+                                                                                   form.actual_minutes.data) or None,
                                             with_supporter=form.with_supporter.data,
                                             actor_user_id=signed_in_user().id, today=todays_date())
     except _SHOWN_ON_THE_FORM as error:

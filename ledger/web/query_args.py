@@ -8,6 +8,7 @@ from typing import overload
 from flask import request
 
 from ledger.errors import ValidationError
+from ledger.web.dates import date_from_parts, parts_typed
 
 
 @overload
@@ -19,15 +20,15 @@ def date_arg(name: str, default: None) -> dt.date | None: ...
 
 
 def date_arg(name: str, default: dt.date | None) -> dt.date | None:
-    """The ISO date in ``?name=`` or in the three fields ``?name-day=&name-month=&name-year=`` (the design
-    system's date input), or ``default`` when it is absent."""
+    """The date in ``?name-day=&name-month=&name-year=`` (the three boxes) or the ISO date in ``?name=``;
+    ``default`` when it is absent."""
+    typed = parts_typed(request.args, name)
+    if typed is not None and any(part.strip() for part in typed):
+        try:
+            return date_from_parts(*typed)
+        except ValueError as error:
+            raise ValidationError(str(error), fields={name: [str(error)]}) from None
     raw = request.args.get(name)
-    parts = [request.args.get(f"{name}-{part}", "").strip() for part in ("year", "month", "day")]
-    if not raw and any(parts):
-        if not all(p.isdigit() for p in parts):
-            raise ValidationError(f"The {name} date must have a day, a month and a year in numbers, like 14 12 2026.",
-                                  fields={name: ["invalid"]})
-        raw = f"{int(parts[0]):04d}-{int(parts[1]):02d}-{int(parts[2]):02d}"
     if not raw:
         return default
     try:

@@ -27,6 +27,7 @@ from ledger.web import (
     login,
     participant_pages,
     project_pages,
+    status_tags,
 )
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 # Links on the home page and in the menu: (label, endpoint, permission). Parts of the app add theirs.
 NAV_LINKS: list[tuple[str, str, str]] = [
+    ("Finance dashboard", "finance.dashboard", "claims.approve"),
     ("Trial balance", "books.trial_balance", "books.read"),
     ("Locked periods", "books.periods", "books.read"),
     ("Manual journal entries", "books.manual_entries", "books.read"),
@@ -100,6 +102,8 @@ LABEL_GLOBALS = {
     "part_for_you": labels.PART_FOR_YOU, "part_labels": labels.PART_LABELS, "rest_for_you": labels.REST_FOR_YOU,
     "expense_category_labels": labels.EXPENSE_CATEGORY_LABELS, "action_labels": labels.ACTION_LABELS,
     "activity_kind_labels": labels.ACTIVITY_KIND_LABELS, "region_labels": labels.REGION_LABELS,
+    "status_tags": status_tags.STATUS_TAGS, "pay_basis_labels": labels.PAY_BASIS_LABELS,
+    "flag_outcome_labels": labels.FLAG_OUTCOME_LABELS,
 }
 
 

@@ -229,7 +229,7 @@ def test_invite_form_with_no_role_says_so_beside_the_field(app, client, admin_id
     assert page.status_code == 400
     html = page.get_data(as_text=True)
     assert '<a href="#roles">Roles: Choose at least one role.</a>' in html
-    assert 'id="roles-error">Error: Choose at least one role.' in html
+    assert 'id="roles-error"><span class="govuk-visually-hidden">Error:</span> Choose at least one role.' in html
     with database(app) as session:
         assert session.execute(select(User.email)).scalars().all() == ["admin@example.org"]
 

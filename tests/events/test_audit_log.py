@@ -195,8 +195,8 @@ def test_the_page_pages_on_with_the_cursor(app, client, log):
     assert 'rel="next"' in html and "kind=period" in html.split('rel="next"')[0].rsplit("<a", 1)[1]
     link = html.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
     second = client.get(link).get_data(as_text=True)
-    assert html.count("<h2>Period ") == 50
-    assert second.count("<h2>Period ") == 58 - 50  # 55 + 3 period events, 50 on the first page
+    assert html.count('<h2 class="govuk-heading-s">Period ') == 50
+    assert second.count('<h2 class="govuk-heading-s">Period ') == 58 - 50  # 55 + 3 period events, 50 on the first page
     assert "Period x4:" in second and "Period x5:" not in second and 'rel="next"' not in second
 
 

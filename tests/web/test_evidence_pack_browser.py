@@ -59,7 +59,9 @@ def test_finance_makes_an_evidence_pack_at_320_px(live_app, siân_served, page, 
     expect(page.locator("#ni-now")).to_have_text("On record: AB •• •• •• C")
     _fits(page)
 
-    page.get_by_label("Last day the letter covers").fill("2020-01-01")
+    last_day = page.get_by_role("group", name="Last day the letter covers")  # day, month and year boxes
+    for box, typed in (("Day", "1"), ("Month", "1"), ("Year", "2020")):
+        last_day.get_by_label(box).fill(typed)
     page.get_by_role("button", name="Download the evidence pack (PDF)").click()
     expect(page.locator("#end-error")).to_have_text("Error: The last day must not be before the first day.")
     _fits(page)
