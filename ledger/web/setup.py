@@ -19,9 +19,13 @@ from ledger.web import (
     audit_pages,
     auth_pages,
     books_pages,
+    circumstance_pages,
     finance_pages,
     holds_pages,
     login,
+    my_details,
+    my_expenses,
+    my_pages,
     participant_pages,
     project_pages,
 )
@@ -34,6 +38,7 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("Trial balance", "books.trial_balance", "books.read"),
     ("Locked periods", "books.periods", "books.read"),
     ("Manual journal entries", "books.manual_entries", "books.read"),
+    ("My tasks", "my.home", "self"),
     ("My money", "participant.my_money", "self"),
     ("My advances", "my_advances.my_advances", "self"),
     ("Claims to approve", "finance.claims_waiting", "claims.approve"),
@@ -41,6 +46,7 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("Holds", "holds.holds_page", "payments.manage"),
     ("Advances", "advances.list_advances", "claims.approve"),
     ("Evidence packs", "finance.evidence_packs", "documents.finance"),
+    ("Changes to review", "circumstances.reports", "participants.write"),
     ("Audit log", "audit.audit_log", "audit.read"),
     ("Projects", "projects.list_projects", "projects.read"),
     ("Users", "admin.users_list", "users.manage"),
@@ -84,6 +90,11 @@ def who_to_ask() -> tuple[str, str, str]:
     return (current.organisation.name, ", ".join(current.organisation.contact), current.welfare_rights_advice)
 
 
+def named_contact():
+    """The organisation's named person for benefit questions (``ORGANISATION_CONTACT_*``), for "who to contact"."""
+    return settings().named_contact
+
+
 def init_app(app: Flask) -> None:
     csrf = CSRFProtect(app)
     app.extensions["csrf"] = csrf
@@ -100,13 +111,16 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(advance_pages.bp)
     app.register_blueprint(advance_pages.own)
     app.register_blueprint(audit_pages.bp)
+    for journeys in (my_pages.bp, my_expenses.bp, my_details.bp, circumstance_pages.bp):
+        app.register_blueprint(journeys)
     _error_handlers(app)
 
 
 def _template_words(app: Flask) -> None:
     """What every template can use: the acting user, the navigation, the labels and the formatting."""
     app.jinja_env.globals.update(current_actor=current_actor, nav_links=nav_links,
-                                 amount_in_unit=formatting.amount_in_unit, who_to_ask=who_to_ask)
+                                 amount_in_unit=formatting.amount_in_unit, who_to_ask=who_to_ask,
+                                 named_contact=named_contact)
     app.jinja_env.globals.update(LABEL_GLOBALS)
     app.jinja_env.filters.update(long_date=formatting.long_date, money=formatting.money,
                                  hours=formatting.hours)
