@@ -87,14 +87,16 @@ def _lines_form_class(count: int) -> type[_LinesForm]:
     """A form with ``count`` groups of questions, named ``line1_amount`` and so on, so each error has its field."""
     fields: dict[str, object] = {"count": count}
     for n in range(1, count + 1):
-        fields[f"line{n}_category"] = SelectField("What kind of expense?", choices=KINDS)
-        fields[f"line{n}_description"] = StringField("What was it?", validators=[
+        which = f" (expense {n})" if count > 1 else ""  # so each message in the error summary is its own
+        fields[f"line{n}_category"] = SelectField(f"What kind of expense?{which}", choices=KINDS)
+        fields[f"line{n}_description"] = StringField(f"What was it?{which}", validators=[
             DataRequired(message="Say what the expense was, like \"bus to the town hall\"."), Length(max=500)])
         for part in ("day", "month", "year"):
-            fields[f"line{n}_{part}"] = StringField(part.capitalize())
-        fields[f"line{n}_amount"] = StringField("Amount, in pounds", validators=[
+            fields[f"line{n}_{part}"] = StringField(part.capitalize() if part != "day" or not which
+                                                    else f"Day{which}")
+        fields[f"line{n}_amount"] = StringField(f"Amount, in pounds{which}", validators=[
             DataRequired(message="Say how much it cost, like 4.50.")])
-        fields[f"line{n}_receipt"] = FileField("Photo or PDF of the receipt",
+        fields[f"line{n}_receipt"] = FileField(f"Photo or PDF of the receipt{which}",
                                                render_kw={"accept": "image/*,application/pdf"})
     return type(f"LinesForm{count}", (_LinesForm,), fields)
 

@@ -285,3 +285,22 @@ def test_time_credits_are_spent_at_a_partner_and_given_to_a_person(app, sian, wo
                                                      "key": "k2"})
     assert given.status_code == 302
     assert "You have 1 hour of time credits" in text_of(sian.get("/my/time-credits"))
+
+
+def test_every_benefit_warning_a_participant_sees_names_who_to_contact(app, sian, world):
+    with database(app) as session:
+        paid = submitted_fee(session, world, world.carer, world.flat_fee_activity_id)
+        approve(session, world, paid, override_reason="Checked with Siân")
+        fee = draft_fee(session, world, world.carer)
+
+    page = sian.get(f"/my/claims/{fee}")
+
+    text = text_of(page)
+    assert "Carer's Allowance" in text
+    said = text[text.index("You would lose all of your Carer's Allowance"):].replace(" ,", ",").replace(" .", ".")
+    assert ("Who to contact about your benefits At Demo Council Adult Social Care: Priya Shah, Co-production "
+            "payments officer, phone 020 7946 0000, email payments@council.example.") in said
+    assert 'href="tel:02079460000"' in page.get_data(as_text=True)
+    assert "Free, independent advice on benefits: Citizens Advice, 0800 144 8848, citizensadvice.org.uk." in text
+    # no warning, no box: the approved £150 alone is under the limit
+    assert "Who to contact about your benefits" not in text_of(sian.get(f"/my/claims/{paid}"))
