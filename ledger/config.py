@@ -51,6 +51,11 @@ def _organisation_settings(env: Mapping[str, str]) -> dict:
         "ORGANISATION_CONTACT": env.get("ORGANISATION_CONTACT",
                                         "Co-production payments team;020 7946 0000;payments@council.example"),
         **{name: env.get(name) or None for name in OPTIONAL_TEXT_SETTINGS},
+        # The named person a participant can ask about a benefit warning ("who to contact"), beside every one.
+        "ORGANISATION_CONTACT_NAME": env.get("ORGANISATION_CONTACT_NAME", "Priya Shah"),
+        "ORGANISATION_CONTACT_ROLE": env.get("ORGANISATION_CONTACT_ROLE", "Co-production payments officer"),
+        "ORGANISATION_CONTACT_PHONE": env.get("ORGANISATION_CONTACT_PHONE", "020 7946 0000"),
+        "ORGANISATION_CONTACT_EMAIL": env.get("ORGANISATION_CONTACT_EMAIL", "payments@council.example"),
         # Who else a participant (and finance) can ask when a benefit check relies on a figure not verified:
         # independent welfare-rights advice, named on the choice pages beside the organisation's contact.
         "WELFARE_RIGHTS_ADVICE": env.get("WELFARE_RIGHTS_ADVICE",

@@ -18,6 +18,7 @@ from ledger.auth.users import create_user
 from ledger.books.posting import count_entries, lock_period, post_entry
 from ledger.books.records import PostingLine
 from ledger.claims import services as claims
+from ledger.demo_tasks import NEWCOMER, leave_tasks_for_participants
 from ledger.errors import LedgerError
 from ledger.organisation import BANK, FUNDING, open_organisation_accounts
 from ledger.payments import runs
@@ -36,6 +37,7 @@ DEMO_USERS = (
     ("finance2@demo.example", "Grace Second-Approver", ("finance",), "demo-finance2-2026"),
     ("manager@demo.example", "Priya Project-Manager", ("project_manager",), "demo-manager-2026"),
     ("participant@demo.example", "Siân Evans", ("participant",), "demo-participant-2026"),
+    NEWCOMER,  # no bank details yet: created with the tasks left at the end of the year (ledger.demo_tasks)
 )
 
 LOGIN_HELP = "Demo users (email / password):\n" + "\n".join(
@@ -186,6 +188,8 @@ def load_demo(
     _pay_monthly_runs(year)
     _spend_time_credits(year, participant_ids, partners)
     _lock_old_months(year)
+    leave_tasks_for_participants(session, today=today, participant_id=participant_ids[0], finance=year.finance,
+                                 manager=year.manager, rules=year.rules)
     year.summary.entries = count_entries(session)
     return year.summary
 
@@ -297,7 +301,7 @@ def _enrol_participant(year: _Year, i: int, name: str, groups: list[int]) -> int
 
 def _create_participant_login(year: _Year, participant_id: int) -> None:
     for email, name, roles, password in DEMO_USERS:
-        if "participant" in roles:
+        if email == "participant@demo.example":
             create_user(
                 year.session,
                 email=email,

@@ -36,6 +36,16 @@ class Signatory:
 
 
 @dataclass(frozen=True, slots=True)
+class NamedContact:
+    """The organisation's named person for questions about benefits, shown beside every benefit warning."""
+
+    name: str | None = None
+    role: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class LoginLimits:
     """How many wrong passwords, in how long, before sign-in waits."""
 
@@ -71,6 +81,8 @@ class Settings:
     fixed_today: dt.date | None = None  # LEDGER_TODAY: the day taken as today, for a demonstration or a test
     # A manual journal entry with more than this in pounds of debits waits for a second finance user.
     manual_entry_second_approval_above_pence: int = 50_000
+    # ORGANISATION_CONTACT_NAME, _ROLE, _PHONE, _EMAIL: who a participant asks about a benefit warning.
+    named_contact: NamedContact = NamedContact()
 
     @property
     def pay_basis(self) -> str:
@@ -141,9 +153,17 @@ def build_settings(config: Mapping[str, Any]) -> Settings:
         fixed_today=_fixed_today(config.get("LEDGER_TODAY")),
         manual_entry_second_approval_above_pence=_not_negative(config, "MANUAL_ENTRY_SECOND_APPROVAL_ABOVE_PENCE",
                                                                50_000),
+        named_contact=_named_contact(config),
         welfare_rights_advice=(config.get("WELFARE_RIGHTS_ADVICE") or "").strip()
         or "Citizens Advice, 0800 144 8848, citizensadvice.org.uk",
     )
+
+
+def _named_contact(config: Mapping[str, Any]) -> NamedContact:
+    """The named contact; each part left out when blank (the organisation's general contact is shown then)."""
+    def part(name: str) -> str | None:
+        return str(config.get(f"ORGANISATION_CONTACT_{name}") or "").strip() or None
+    return NamedContact(name=part("NAME"), role=part("ROLE"), phone=part("PHONE"), email=part("EMAIL"))
 
 
 def _not_negative(config: Mapping[str, Any], name: str, default: int) -> int:

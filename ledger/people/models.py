@@ -144,3 +144,37 @@ class PartnerOrganisation(Base):
     postal_address: Mapped[str | None] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+
+
+CIRCUMSTANCE_CHANGES = ("started", "stopped", "other")
+REPORT_STATUSES = ("waiting", "accepted", "not_accepted")
+
+
+class CircumstanceReport(Base):
+    """A change in benefits or circumstances a participant told us about, waiting for finance to review.
+
+    A report is not a declaration: the benefit check keeps using the declaration in force until finance
+    accepts the report, which records a new declaration (``ledger.people.circumstances``). Append-only in
+    meaning: a report is reviewed once, and its review is an event.
+    """
+
+    __tablename__ = "circumstance_reports"
+    __table_args__ = (
+        CheckConstraint("change IN ('started','stopped','other')", name="change"),
+        CheckConstraint("status IN ('waiting','accepted','not_accepted')", name="status"),
+        Index("ix_circumstance_reports_status", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    change: Mapped[str] = mapped_column(String(16))
+    benefit: Mapped[str | None] = mapped_column(String(40))  # a benefit name, for "started" and "stopped"
+    changed_on: Mapped[dt.date] = mapped_column(Date)
+    details: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="waiting", server_default="waiting")
+    reported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    reported_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    reviewed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    review_note: Mapped[str | None] = mapped_column(Text)
+    declaration_id: Mapped[int | None] = mapped_column(ForeignKey("benefit_declarations.id"))

@@ -22,9 +22,13 @@ from ledger.web import (
     audit_pages,
     auth_pages,
     books_pages,
+    circumstance_pages,
     finance_pages,
     holds_pages,
     login,
+    my_details,
+    my_expenses,
+    my_pages,
     participant_pages,
     project_pages,
     status_tags,
@@ -39,6 +43,7 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("Trial balance", "books.trial_balance", "books.read"),
     ("Locked periods", "books.periods", "books.read"),
     ("Manual journal entries", "books.manual_entries", "books.read"),
+    ("My tasks", "my.home", "self"),
     ("My money", "participant.my_money", "self"),
     ("My advances", "my_advances.my_advances", "self"),
     ("Claims to approve", "finance.claims_waiting", "claims.approve"),
@@ -46,6 +51,7 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("Holds", "holds.holds_page", "payments.manage"),
     ("Advances", "advances.list_advances", "claims.approve"),
     ("Evidence packs", "finance.evidence_packs", "documents.finance"),
+    ("Changes to review", "circumstances.reports", "participants.write"),
     ("Audit log", "audit.audit_log", "audit.read"),
     ("Projects", "projects.list_projects", "projects.read"),
     ("Users", "admin.users_list", "users.manage"),
@@ -53,7 +59,7 @@ NAV_LINKS: list[tuple[str, str, str]] = [
 
 
 #: A participant's own pages: in the menu only for a sign-in linked to a participant (no "My money" for staff).
-OWN_PAGES = frozenset({"participant.my_money", "my_advances.my_advances"})
+OWN_PAGES = frozenset({"my.home", "participant.my_money", "my_advances.my_advances"})
 
 
 def nav_links(user) -> list[dict]:
@@ -120,6 +126,11 @@ def who_to_ask() -> tuple[str, str, str]:
     return (current.organisation.name, ", ".join(current.organisation.contact), current.welfare_rights_advice)
 
 
+def named_contact():
+    """The organisation's named person for benefit questions (``ORGANISATION_CONTACT_*``), for "who to contact"."""
+    return settings().named_contact
+
+
 def init_app(app: Flask) -> None:
     csrf = CSRFProtect(app)
     app.extensions["csrf"] = csrf
@@ -138,6 +149,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(advance_pages.bp)
     app.register_blueprint(advance_pages.own)
     app.register_blueprint(audit_pages.bp)
+    for journeys in (my_pages.bp, my_expenses.bp, my_details.bp, circumstance_pages.bp):
+        app.register_blueprint(journeys)
     _error_handlers(app)
 
 
@@ -146,7 +159,8 @@ def _template_words(app: Flask) -> None:
     app.jinja_env.globals.update(current_actor=current_actor, nav_links=nav_links,
                                  amount_in_unit=formatting.amount_in_unit, who_to_ask=who_to_ask,
                                  page_has_errors=page_has_errors,
-                                 format_switch=participant_pages.format_switch)
+                                 format_switch=participant_pages.format_switch,
+                                 named_contact=named_contact)
     app.jinja_env.globals.update(LABEL_GLOBALS, status_colours=STATUS_COLOURS)
     app.jinja_env.filters.update(long_date=formatting.long_date, money=formatting.money,
                                  hours=formatting.hours)

@@ -1,0 +1,188 @@
+"""A participant claims their own expenses: what for, the expenses with a receipt each, check, sent.
+
+1. *What is it for?* (``/my/expenses/new``): the activity, and how many things they are claiming for. A GET
+   form, so the back button and a bookmark work and nothing is written.
+2. *Your expenses* (``/new/lines``): one group of questions per expense (kind, what it was, the day, the
+   amount, a photo or PDF of the receipt; ``accept="image/*,application/pdf"`` makes a phone offer its
+   camera). The claim, its lines and its receipts are kept as a draft in one transaction, or not at all.
+3. *Check your answers* (``/<id>/check``): the draft as kept, and the button that sends it for approval.
+4. *Sent* (``/<id>/submitted``): a confirmation panel, and when the money could arrive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, redirect, request, url_for
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from ledger.auth.access import requires, signed_in_user
+from ledger.claims import services as claims
+from ledger.claims.models import EXPENSE_CATEGORIES
+from ledger.claims.own_expenses import ReceiptUpload, activities_to_claim_for, claim_own_expenses
+from ledger.context import get_session, settings, todays_date
+from ledger.labels import EXPENSE_CATEGORY_LABELS
+from ledger.people import services as people
+from ledger.reports.participant_home import expected_payments
+from ledger.web.own import act, new_request_key, on_the_form, own_participant_id, participant_page
+
+bp = Blueprint("my_expenses", __name__, url_prefix="/my/expenses")
+
+MAX_LINES = 5
+#: Kinds a participant claims here: everything but mileage, which is priced from miles (finance records it).
+KINDS = [SelectChoice(k, EXPENSE_CATEGORY_LABELS.get(k, k)) for k in EXPENSE_CATEGORIES if k != "mileage"]
+
+
+class StartForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form: it only chooses what the next page asks
+
+    activity_id = RadioField("What are you claiming expenses for?", coerce=int,
+                             validators=[DataRequired(message="Choose the activity you are claiming for.")])
+    lines = RadioField("How many things are you claiming for?", coerce=int, default=1,
+                       choices=[SelectChoice(n, f"{n}") for n in range(1, MAX_LINES + 1)],
+                       validators=[DataRequired(message="Choose how many things you are claiming for.")])
+    submit = SubmitField("Continue")
+
+
+def _date_of(form: FlaskForm, n: int) -> dt.date | None:
+    """The day of line ``n`` from its three boxes, or None with the problem on the day box."""
+    parts = [(getattr(form, f"line{n}_{p}").data or "").strip() for p in ("day", "month", "year")]
+    try:
+        return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
+    except ValueError:
+        day = getattr(form, f"line{n}_day")
+        day.errors = [*day.errors, "Give the date as numbers, for example 27 3 2026." if any(parts)
+                      else "Give the date of the expense."]
+        return None
+
+
+class _LinesForm(FlaskForm):
+    count = 1
+    key = HiddenField()
+    submit = SubmitField("Continue")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        self.dates = [_date_of(self, n) for n in range(1, self.count + 1)]
+        return valid and None not in self.dates
+
+    def service_lines(self) -> tuple[list[dict], list[ReceiptUpload | None]]:
+        lines, receipts = [], []
+        for n in range(1, self.count + 1):
+            lines.append({"category": self[f"line{n}_category"].data, "incurred_on": self.dates[n - 1],
+                          "description": self[f"line{n}_description"].data,
+                          "amount": (self[f"line{n}_amount"].data or "").strip().lstrip("£")})
+            upload = self[f"line{n}_receipt"].data
+            receipts.append(ReceiptUpload(upload.filename or "receipt", upload.read())
+                            if upload and upload.filename else None)
+        return lines, receipts
+
+
+def _lines_form_class(count: int) -> type[_LinesForm]:
+    """A form with ``count`` groups of questions, named ``line1_amount`` and so on, so each error has its field."""
+    fields: dict[str, object] = {"count": count}
+    for n in range(1, count + 1):
+        which = f" (expense {n})" if count > 1 else ""  # so each message in the error summary is its own
+        fields[f"line{n}_category"] = SelectField(f"What kind of expense?{which}", choices=KINDS)
+        fields[f"line{n}_description"] = StringField(f"What was it?{which}", validators=[
+            DataRequired(message="Say what the expense was, like \"bus to the town hall\"."), Length(max=500)])
+        for part in ("day", "month", "year"):
+            fields[f"line{n}_{part}"] = StringField(part.capitalize() if part != "day" or not which
+                                                    else f"Day{which}")
+        fields[f"line{n}_amount"] = StringField(f"Amount, in pounds{which}", validators=[
+            DataRequired(message="Say how much it cost, like 4.50.")])
+        fields[f"line{n}_receipt"] = FileField(f"Photo or PDF of the receipt{which}",
+                                               render_kw={"accept": "image/*,application/pdf"})
+    return type(f"LinesForm{count}", (_LinesForm,), fields)
+
+
+LINES_FORMS = {n: _lines_form_class(n) for n in range(1, MAX_LINES + 1)}
+
+
+def _service_names(count: int) -> dict[str, str]:
+    names = {}
+    for n in range(1, count + 1):
+        for service, form in (("category", "category"), ("description", "description"), ("incurred_on", "day"),
+                              ("amount", "amount"), ("receipt", "receipt")):
+            names[f"lines.{n - 1}.{service}"] = f"line{n}_{form}"
+    return names
+
+
+def _start_form(formdata=None) -> StartForm:
+    form = StartForm(formdata=formdata)
+    form.activity_id.choices = [
+        SelectChoice(a.id, f"{a.title}, {a.occurs_on.day} {a.occurs_on:%B %Y}")
+        for a in activities_to_claim_for(get_session(), own_participant_id(), todays_date())]
+    return form
+
+
+def _participant():
+    return people.get_participant(get_session(), own_participant_id())
+
+
+@bp.route("/new")
+@requires("self")
+def start():
+    return participant_page("my/expense_start.html", _participant(), form=_start_form())
+
+
+@bp.route("/new/lines", methods=["GET", "POST"])
+@requires("self")
+def lines():
+    start_form = _start_form(request.args)
+    if not start_form.validate():
+        return participant_page("my/expense_start.html", _participant(), status=400, form=start_form)
+    count = start_form.lines.data
+    form = LINES_FORMS[count]() if request.method == "POST" else LINES_FORMS[count](formdata=None,
+                                                                                    key=new_request_key())
+    activity = next(c.label for c in start_form.activity_id.choices if c.value == start_form.activity_id.data)
+    page = {"form": form, "start": start_form, "activity": activity, "count": count,
+            "threshold": settings().claim_rules.receipt_required_above_pence or 0}
+    if request.method == "GET":
+        return participant_page("my/expense_lines.html", _participant(), **page)
+    if not form.validate_on_submit():
+        return participant_page("my/expense_lines.html", _participant(), status=400, **page)
+    lines_in, receipts = form.service_lines()
+    record, problem = act(lambda: claim_own_expenses(
+        get_session(), participant_id=own_participant_id(), activity_id=start_form.activity_id.data,
+        lines=lines_in, receipts=receipts, idempotency_key=f"my-expenses:{form.key.data}",
+        actor_user_id=signed_in_user().id, rules=settings().claim_rules, today=todays_date()))
+    if problem is not None or record is None:
+        return participant_page("my/expense_lines.html", _participant(), status=getattr(problem, "status", 400),
+                                problem=on_the_form(problem, _service_names(count), form) if problem else None, **page)
+    return redirect(url_for("my_expenses.check", claim_id=record.id))
+
+
+class SendForm(FlaskForm):
+    submit = SubmitField("Send the claim")
+
+
+@bp.route("/<int:claim_id>/check", methods=["GET", "POST"])
+@requires("self")
+def check(claim_id: int):
+    """Check your answers; the button sends the claim for approval."""
+    participant_id = own_participant_id()
+    session = get_session()
+    record = claims.get_claim(session, claim_id, for_participant_id=participant_id)
+    form = SendForm()
+    problem = None
+    if request.method == "POST" and form.validate_on_submit():
+        sent, problem = act(lambda: claims.submit_claim(get_session(), claim_id, actor_user_id=signed_in_user().id,
+                                                        actor_participant_id=participant_id))
+        if sent is not None:
+            return redirect(url_for("my_expenses.submitted", claim_id=claim_id))
+    return participant_page("my/expense_check.html", _participant(), status=problem.status if problem else 200,
+                            claim=record, form=form, problem=problem)
+
+
+@bp.route("/<int:claim_id>/submitted")
+@requires("self")
+def submitted(claim_id: int):
+    record = claims.get_claim(get_session(), claim_id, for_participant_id=own_participant_id())
+    expected = expected_payments(get_session(), [record], todays_date())[record.id]
+    return participant_page("my/expense_submitted.html", _participant(), claim=record, expected=expected)
