@@ -7,13 +7,18 @@ emptied, now has a debit balance: what they owe back. Nothing is taken from them
 - **netting** — the participant agreed (who, when, and how it was recorded: in writing, by email, by phone, in
   person) that what they owe is taken off later payments. The next payment run then pays their later claims
   less what is owed back (the owed account nets them; ``ledger.payments.runs``). Without an agreement, a
-  payee who owes money back is left out of runs (reason ``owes_back``) until it is recovered another way;
+  payee who owes money back is left out of runs (reason ``owes_back``) until it is recovered another way.
+  What was netted came back from the original payment, and the later payment counts in full as received
+  (``ledger.claims.received``), so the benefit check is re-run for both periods;
 - **repayment** — money into the bank (amount, day, the bank's reference): Dr ``bank:main``, Cr what they are
   owed, kind ``claim_repaid``, key ``claim:<id>:repayment:<n>``. Money that came back is no longer received,
-  so the benefit check is re-run for the period of the original payment and recorded on the event;
+  so the benefit check is re-run for the period of the original payment;
 - **write-off** — a reason, asked for by one finance user and approved by a different one; approving posts
   Dr the project's cost account, Cr what they are owed, kind ``claim_written_off``, key
-  ``claim:<id>:write-off``. The participant keeps the money, so it stays received.
+  ``claim:<id>:write-off``. The participant keeps the money, so it stays received for good: the benefit
+  check is re-run for the period it was paid in.
+
+Every re-check is stored and flagged for finance when it shows a problem (``ledger.claims.rechecks``).
 
 What is still owed back on a claim is its amount less what repayments and approved write-offs recovered, and
 never more than the owed account's debit balance (netting in a run reduces that balance). Every change is an
@@ -29,19 +34,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.benefit_checks import BenefitCheck
 from ledger.books.posting import load_entry, post_entry, reverse_entry
 from ledger.books.records import PostingLine
 from ledger.claims import workflow
-from ledger.claims.benefit_check import check_participant_payment
 from ledger.claims.models import Claim, ClaimRecovery
+from ledger.claims.rechecks import Recheck, recheck_periods, rechecks_for
 from ledger.claims.services import ClaimRules
 from ledger.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_event
 from ledger.organisation import BANK, open_organisation_accounts
 from ledger.people.accounts import participant_accounts
-from policies.payments import Payment, PaymentKind
 
 AGREED_HOW = ("in_writing", "email", "phone", "in_person")
 MAX_TEXT = 500
@@ -76,6 +79,7 @@ class OwedBack:
     netting_agreed: bool
     write_off_waiting: bool
     recoveries: tuple[RecoveryRecord, ...]
+    rechecks: tuple[Recheck, ...] = ()  # the benefit check re-run after each recovery
 
 
 def _now() -> dt.datetime:
@@ -181,7 +185,7 @@ def owed_back(session: Session, claim_id: int) -> OwedBack:
         claim_id=claim.id, participant_id=claim.participant_id, status=claim.status, reversed_pence=reversed_pence,
         owed_back_pence=still, netting_agreed=any(r.how == "netting" and r.amount_pence is None for r in rows),
         write_off_waiting=any(r.how == "write_off" and r.approved_at is None for r in rows),
-        recoveries=tuple(_recovery_record(r) for r in rows))
+        recoveries=tuple(_recovery_record(r) for r in rows), rechecks=tuple(rechecks_for(session, claim_id)))
 
 
 def _reversed_after_payment(session: Session, claim: Claim) -> bool:
@@ -243,15 +247,6 @@ def _owed_line(claim: Claim, pence: int) -> PostingLine:
                        kind="expense" if claim.kind == "expense" else "fee")
 
 
-def _recheck(session: Session, claim: Claim, rules: ClaimRules, on: dt.date) -> dict:
-    """The benefit check re-run for the period of the original payment, now that money came back."""
-    proposed = Payment(received_on=on, amount_pence=0, kind=PaymentKind.FEE)
-    decision = check_participant_payment(session, rules.rulebook, rules.policy, claim.participant_id, proposed)
-    if decision is None:
-        return BenefitCheck.not_checked("no_benefits_declared").to_json()
-    return BenefitCheck.from_decision(decision, rules.policy).to_json()
-
-
 def record_repayment(session: Session, claim_id: int, *, amount_pence: Any, received_on: Any, reference: Any,
                      actor_user_id: int | None, today: dt.date, rules: ClaimRules) -> OwedBack:
     """Record money the participant paid back into the bank against a reversed paid claim."""
@@ -268,11 +263,11 @@ def record_repayment(session: Session, claim_id: int, *, amount_pence: Any, rece
     session.add(ClaimRecovery(claim_id=claim.id, participant_id=claim.participant_id, how="repayment",
                               amount_pence=pence, on_date=day, reference=ref, entry_id=entry.id,
                               recorded_by_user_id=actor_user_id, recorded_at=_now()))
-    session.flush()
-    check = _recheck(session, claim, rules, claim.paid_on or day)
+    rechecked = recheck_periods(session, claim, cause="repayment", days=[claim.paid_on or day],
+                                rulebook=rules.rulebook, policy=rules.policy, actor_user_id=actor_user_id)
     _event(session, claim, "repaid", claim.status, actor_user_id, entry_id=entry.id,
            note=f"{_gbp(pence)} repaid on {day:%d %B %Y} (reference {ref}); the benefit check was re-run.",
-           details={"amount_pence": pence, "reference": ref, "benefit_check": check})
+           details={"amount_pence": pence, "reference": ref, "benefit_check": rechecked[0].benefit_check})
     return owed_back(session, claim.id)
 
 
@@ -294,8 +289,12 @@ def request_write_off(session: Session, claim_id: int, *, reason: Any, actor_use
     return owed_back(session, claim.id)
 
 
-def approve_write_off(session: Session, claim_id: int, *, actor_user_id: int, today: dt.date) -> OwedBack:
-    """A second finance user approves the write-off: the organisation bears the cost; the person keeps it."""
+def approve_write_off(session: Session, claim_id: int, *, actor_user_id: int, today: dt.date,
+                      rules: ClaimRules | None = None) -> OwedBack:
+    """A second finance user approves the write-off: the organisation bears the cost; the person keeps it.
+
+    With ``rules`` the benefit check is re-run for the period the claim was paid in, since the money stays.
+    """
     claim, state = _owing(session, claim_id)
     row = session.execute(select(ClaimRecovery).where(
         ClaimRecovery.claim_id == claim.id, ClaimRecovery.how == "write_off", ClaimRecovery.approved_at.is_(None))
@@ -316,6 +315,9 @@ def approve_write_off(session: Session, claim_id: int, *, actor_user_id: int, to
     _event(session, claim, "write_off_approved", claim.status, actor_user_id, entry_id=entry.id, reason=row.note,
            note=f"{_gbp(pence)} written off; asked for by user {row.recorded_by_user_id}.",
            details={"amount_pence": pence, "requested_by_user_id": row.recorded_by_user_id})
+    if rules is not None:
+        recheck_periods(session, claim, cause="write_off", days=[claim.paid_on or today], rulebook=rules.rulebook,
+                        policy=rules.policy, actor_user_id=actor_user_id)
     session.flush()
     return owed_back(session, claim.id)
 
@@ -330,11 +332,15 @@ def netting_agreed_for(session: Session, participant_ids: list[int]) -> set[int]
 
 
 def record_netting(session: Session, participant_id: int, pence: int, *, on: dt.date, reference: str,
-                   actor_user_id: int | None) -> None:
-    """What a payment run took off a payment, set against the participant's reversed claims, oldest first."""
+                   actor_user_id: int | None, rules: ClaimRules | None = None) -> None:
+    """What a payment run took off a payment, set against the participant's reversed claims, oldest first.
+
+    With ``rules`` the benefit check is re-run for each claim netted: the period it was paid in (the money
+    came back from it) and the period of this payment (which counts in full).
+    """
     claims = session.execute(select(Claim).where(
         Claim.participant_id == participant_id, Claim.status == "rejected", Claim.paid_on.is_not(None),
-        Claim.reversal_entry_id.is_not(None)).order_by(Claim.id)).scalars()
+        Claim.reversal_entry_id.is_not(None)).order_by(Claim.id)).scalars().all()
     left = pence
     for claim in claims:
         owing = max(0, claim.amount_pence - _recovered(_recoveries(session, claim.id)))
@@ -347,6 +353,9 @@ def record_netting(session: Session, participant_id: int, pence: int, *, on: dt.
         _event(session, claim, "netted", claim.status, actor_user_id,
                note=f"{_gbp(taken)} taken off the payment in {reference} on {on:%d %B %Y}, as agreed.",
                details={"amount_pence": taken, "reference": reference})
+        if rules is not None:
+            recheck_periods(session, claim, cause="netting", days=[claim.paid_on or on, on], rulebook=rules.rulebook,
+                            policy=rules.policy, actor_user_id=actor_user_id)
         left -= taken
         if left == 0:
             break

@@ -66,7 +66,7 @@ from ledger.books.records import PostingLine
 from ledger.claims import workflow as claim_workflow
 from ledger.claims.corrections import netting_agreed_for, record_netting
 from ledger.claims.models import Claim, ExpenseLine
-from ledger.claims.services import mark_claims_paid
+from ledger.claims.services import ClaimRules, mark_claims_paid
 from ledger.db import is_postgresql
 from ledger.errors import Conflict, NotFound, NothingToPay, PeriodLocked, ValidationError
 from ledger.events.records import NewEvent
@@ -1006,6 +1006,7 @@ def confirm_payment_run(
     today: dt.date | None = None,
     new_payment_date: Any = None,
     second_approval_above_pence: int | None = None,
+    rules: ClaimRules | None = None,
 ) -> PaymentRunSummary:
     """Record that the bank accepted the run: post one payment entry per payee and mark its claims paid.
 
@@ -1015,7 +1016,8 @@ def confirm_payment_run(
     money received on the payment date), so a payment date in a month locked since drafting is refused.
     With ``today``, a run whose Bacs submission day has passed needs ``new_payment_date``; with
     ``second_approval_above_pence``, a payee paid more than that needs a second pair of eyes
-    (``ledger.payments.controls``).
+    (``ledger.payments.controls``). With ``rules``, what is netted off a payment re-runs the benefit check for
+    the periods it changes (``ledger.claims.rechecks``).
     """
     reference = _check_bank_reference(bank_reference)
     drafted = _load_run(session, run_id)
@@ -1039,10 +1041,6 @@ def confirm_payment_run(
     _refuse_overpayment(session, totals)
     details = _payee_details(session, totals)
     _post_payments(session, run, totals, details, actor_user_id)
-    for (_, payee_id), t in sorted(totals.items()):
-        if t["netted"]:
-            record_netting(session, payee_id, t["netted"], on=run.payment_date, reference=run.reference,
-                           actor_user_id=actor_user_id)
     paid = mark_claims_paid(
         session, payment_run_id=run.id, paid_on=run.payment_date, actor_user_id=actor_user_id,
         note=f"Paid in payment run {run.reference} on {run.payment_date.isoformat()} (bank reference {reference}).")
@@ -1050,11 +1048,22 @@ def confirm_payment_run(
         raise Conflict(
             f"{run.item_count - len(paid)} claims in run {run.reference} are no longer approved (cancelled "
             "or reversed since drafting). Nothing was paid; cancel the run and draft it again.")
+    _record_netting(session, run, totals, actor_user_id, rules)
     _run_event(session, run, "confirm", before, actor_user_id, note=f"Bank reference {reference}",
                details={"total_pence": run.total_pence, "payees": run.payee_count,
                         **({"second_approval": second} if second else {})})
     session.flush()
     return _summary(session, run, totals, details)
+
+
+def _record_netting(session: Session, run: PaymentRun, totals: Mapping[PayeeKey, Mapping[str, Any]],
+                    actor_user_id: int | None, rules: ClaimRules | None) -> None:
+    """What was netted off each payee, set against their reversed claims: after the claims are marked paid, so
+    that the benefit re-checks it causes count each claim once (from the books, not as still owed)."""
+    for (_, payee_id), t in sorted(totals.items()):
+        if t["netted"]:
+            record_netting(session, payee_id, t["netted"], on=run.payment_date, reference=run.reference,
+                           actor_user_id=actor_user_id, rules=rules)
 
 
 def cancel_payment_run(session: Session, run_id: int, *, actor_user_id: int | None, reason: str) -> PaymentRunSummary:

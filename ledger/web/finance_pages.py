@@ -20,7 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ledger.auth.access import requires, signed_in_user
-from ledger.claims import corrections
+from ledger.claims import corrections, rechecks
 from ledger.claims import services as claims
 from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
@@ -186,7 +186,8 @@ def claims_waiting():
     session = get_session()
     waiting = claims.list_claims(session, status="submitted", limit=200)
     return render_template("finance/claims.html", claims=waiting, names=_names(session),
-                           previews={c.id: _preview(session, c.id) for c in waiting})
+                           previews={c.id: _preview(session, c.id) for c in waiting},
+                           flagged=rechecks.flagged_participants(session))
 
 
 @bp.route("/claims/<int:claim_id>")
@@ -427,7 +428,8 @@ def request_write_off(claim_id: int):
 @requires("payments.manage")
 def approve_write_off(claim_id: int):
     return _correct(claim_id, "approve_write_off", lambda session, form, actor, today: corrections.approve_write_off(
-        session, claim_id, actor_user_id=actor, today=today), "The write-off is approved and posted.")
+        session, claim_id, actor_user_id=actor, today=today, rules=settings().claim_rules),
+        "The write-off is approved and posted.")
 
 
 # ---------------------------------------------------------------- payment runs
@@ -560,7 +562,7 @@ def confirm_payment_run(run_id: int):
                                            override_reason=form.override_reason.data or None, today=todays_date(),
                                            new_payment_date=form.new_payment_date.data,
                                            second_approval_above_pence=settings().claim_rules
-                                           .second_approval_above_pence)
+                                           .second_approval_above_pence, rules=settings().claim_rules)
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()
         return _run_page(run_id, confirm=form, problem=error, status=error.status)
