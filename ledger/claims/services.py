@@ -1364,13 +1364,91 @@ def _add_version(session: Session, claim: Claim, changes: dict, reason: str | No
     """Keep the claim's fields as they now are as its next version; the first version is the claim as drafted."""
     latest = session.execute(select(func.max(ClaimVersion.version)).where(ClaimVersion.claim_id == claim.id)
                              ).scalar_one() or 0
-    session.add(ClaimVersion(claim_id=claim.id, version=latest + 1, values=_values(claim), changes=changes,
-                             reason=reason, redraft_of_claim_id=redraft_of, changed_by_user_id=actor,
-                             changed_at=_now()))
+    values = _values(claim) | _line_values(session, claim)
+    session.add(ClaimVersion(claim_id=claim.id, version=latest + 1, values=values, changes=changes, reason=reason,
+                             redraft_of_claim_id=redraft_of, changed_by_user_id=actor, changed_at=_now()))
     return latest + 1
 
 
-def _check_amendment(claim: Claim, description: Any, worked_minutes: Any) -> dict[str, Any]:
+def _amendment_note(version: int, changes: dict[str, Any]) -> str:
+    """What an amendment changed, in the claim's history: each field, and each expense line, old to new."""
+    said = [f"{name.replace('_', ' ')} {old} to {new}" for name, (old, new) in
+            ((n, v) for n, v in changes.items() if n != "lines")]
+    for line in changes.get("lines", []):
+        said.append(f"line {line['line_id']}: "
+                    + ", ".join(f"{k.replace('_', ' ')} {o} to {n}" for k, (o, n) in line["changed"].items()))
+    return f"Version {version}: " + "; ".join(said)
+
+
+def _line_values(session: Session, claim: Claim) -> dict[str, Any]:
+    """An expense claim's lines as a version keeps them (receipts stay with the line, by its id)."""
+    if claim.kind != "expense":
+        return {}
+    rows = session.execute(select(ExpenseLine).where(ExpenseLine.claim_id == claim.id).order_by(ExpenseLine.id))
+    return {"lines": [{"line_id": r.id, "category": r.category, "description": r.description,
+                       "amount_pence": r.amount_pence} for r in rows.scalars()]}
+
+
+def _check_line_changes(session: Session, claim: Claim, lines: Any) -> list[tuple[ExpenseLine, dict[str, Any]]]:
+    """Each change to an expense line checked before anything is changed; the field named as ``lines.<n>.*``."""
+    if claim.kind != "expense":
+        raise ValidationError("Only an expense claim has lines.", fields={"lines": ["Expense claims only."]})
+    if not isinstance(lines, list) or not 1 <= len(lines) <= MAX_LINES:
+        raise ValidationError(f"Give 1 to {MAX_LINES} line changes.", fields={"lines": [f"1 to {MAX_LINES}."]})
+    mine = {r.id: r for r in session.execute(select(ExpenseLine).where(ExpenseLine.claim_id == claim.id)
+                                             .with_for_update()).scalars()}
+    checked: list[tuple[ExpenseLine, dict[str, Any]]] = []
+    for index, change in enumerate(lines):
+        field = f"lines.{index}"
+        line_id = change.get("line_id") if isinstance(change, dict) else None
+        row = mine.get(line_id) if isinstance(line_id, int) and not isinstance(line_id, bool) else None
+        if row is None or any(row is done for done, _ in checked):
+            raise ValidationError(f"{field}.line_id: not a line of claim {claim.id} (or named twice).",
+                                  fields={f"{field}.line_id": [f"One of {', '.join(map(str, sorted(mine)))}."]})
+        checked.append((row, _checked_line(row, change, field)))
+    return checked
+
+
+def _checked_line(row: ExpenseLine, change: dict, field: str) -> dict[str, Any]:
+    wanted: dict[str, Any] = {}
+    category, text, amount = change.get("category"), change.get("description"), change.get("amount")
+    if row.category == "mileage" and (amount is not None or category not in (None, "mileage")):
+        raise ValidationError(f"{field}: a mileage line is priced from its miles; only its description changes.",
+                              fields={f"{field}.amount": ["Mileage is priced from the miles."]})
+    if category is not None:
+        if category not in EXPENSE_CATEGORIES or category == "mileage":
+            kinds = ", ".join(k for k in EXPENSE_CATEGORIES if k != "mileage")
+            raise ValidationError(f"{field}.category must be one of the kinds of expense (not mileage).",
+                                  fields={f"{field}.category": [f"One of {kinds}."]})
+        wanted["category"] = category
+    if text is not None:
+        words = text.strip() if isinstance(text, str) else ""
+        if not words or len(words) > 500:
+            raise ValidationError(f"{field}.description: say what the expense was (up to 500 characters).",
+                                  fields={f"{field}.description": ["Required, up to 500 characters."]})
+        wanted["description"] = words
+    if amount is not None:
+        wanted["amount_pence"] = pence_from(amount, f"{field}.amount", maximum=MAX_LINE_PENCE)
+    return wanted
+
+
+def _change_lines(session: Session, claim: Claim, checked: list[tuple[ExpenseLine, dict[str, Any]]]) -> list[dict]:
+    """Change the lines in place and the claim's total with them; what changed on each, old and new."""
+    said = []
+    for row, wanted in checked:
+        changed = {name: [getattr(row, name), value] for name, value in wanted.items() if getattr(row, name) != value}
+        for name, (_old, value) in changed.items():
+            setattr(row, name, value)
+        if changed:
+            said.append({"line_id": row.id, "changed": changed})
+    session.flush()
+    total = session.execute(select(func.sum(ExpenseLine.amount_pence)).where(ExpenseLine.claim_id == claim.id)
+                            ).scalar_one()
+    claim.offered_pence = claim.amount_pence = int(total)
+    return said
+
+
+def _check_amendment(claim: Claim, description: Any, worked_minutes: Any, lines: bool = False) -> dict[str, Any]:
     wanted: dict[str, Any] = {}
     if description is not None:
         text = description.strip() if isinstance(description, str) else ""
@@ -1389,23 +1467,29 @@ def _check_amendment(claim: Claim, description: Any, worked_minutes: Any) -> dic
             raise Conflict("The participant took part of this fee: ask them to choose again after the time changes.",
                            fields={"worked_minutes": ["part taken"]})
         wanted["worked_minutes"] = worked_minutes
-    if not wanted:
-        raise ValidationError("Nothing to change: give a new description or time worked.",
+    if not wanted and not lines:
+        raise ValidationError("Nothing to change: give a new description, time worked or expense lines.",
                               fields={"description": ["Nothing changed."]})
     return wanted
 
 
 def amend_claim(session: Session, claim_id: int, *, reason: Any, actor_user_id: int | None, rules: ClaimRules,
-                description: Any = None, worked_minutes: Any = None) -> ClaimRecord:
+                description: Any = None, worked_minutes: Any = None, lines: Any = None) -> ClaimRecord:
     """Amend a submitted or returned claim: a new version (the history keeps every one); a first approval is
-    cleared, since what was approved has changed. A fee's new time is priced again with the same rules."""
+    cleared, since what was approved has changed. A fee's new time is priced again with the same rules.
+
+    An expense claim's ``lines`` are changed in place (``[{line_id, amount?, category?, description?}]``), so
+    their receipts stay attached to them; the claim's total follows. A mileage line is priced from its miles,
+    so its amount and kind are not typed in: draw up a new claim for different miles.
+    """
     claim = _load(session, claim_id, lock=True)
     why = reason_given(reason, "Say why the claim is amended.")
     if not workflow.CLAIM.allows(claim.status, "amend"):
         raise Conflict(f"Claim {claim_id} is {workflow.DESCRIBE[claim.status]}: only a claim not yet approved "
                        "can be amended.", fields={"status": [claim.status]})
-    wanted = _check_amendment(claim, description, worked_minutes)
-    before = _values(claim)
+    wanted = _check_amendment(claim, description, worked_minutes, lines is not None)
+    line_changes = _check_line_changes(session, claim, lines) if lines is not None else []
+    before = _values(claim) | _line_values(session, claim)
     if not session.execute(select(ClaimVersion.id).where(ClaimVersion.claim_id == claim.id)).first():
         session.add(ClaimVersion(claim_id=claim.id, version=1, values=before, changes={}, reason=None,
                                  changed_by_user_id=claim.created_by_user_id, changed_at=claim.created_at))
@@ -1414,11 +1498,14 @@ def amend_claim(session: Session, claim_id: int, *, reason: Any, actor_user_id: 
         claim.description = wanted["description"]
     if "worked_minutes" in wanted:
         _reprice_minutes(session, claim, wanted["worked_minutes"], rules)
-    changes = {name: [before[name], value] for name, value in _values(claim).items() if before[name] != value}
+    lines_changed = _change_lines(session, claim, line_changes) if line_changes else []
+    changes: dict[str, Any] = {name: [before[name], value] for name, value in _values(claim).items()
+                               if before[name] != value}
+    if lines_changed:
+        changes["lines"] = lines_changed
     version = _add_version(session, claim, changes, why, actor_user_id)
     session.execute(delete(ClaimApproval).where(ClaimApproval.claim_id == claim.id))
-    _transition(session, claim, "amend", actor_user_id, reason=why, note=f"Version {version}: "
-                + "; ".join(f"{name.replace('_', ' ')} {old} to {new}" for name, (old, new) in changes.items()),
+    _transition(session, claim, "amend", actor_user_id, reason=why, note=_amendment_note(version, changes),
                 details={"version": version, "changes": changes})
     session.flush()
     return claim_record(session, claim)
