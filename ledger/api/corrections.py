@@ -89,6 +89,7 @@ class FlaggedParticipantSchema(Schema):
 class OwedBackSchema(Schema):
     claim_id = fields.Int()
     participant_id = fields.Int()
+    group_id = fields.Int(allow_none=True, metadata={"description": "A fee given to this group: the group owes it"})
     status = fields.Str()
     reversed = _money("reversed_pence")
     reversed_pence = fields.Int()

@@ -416,20 +416,24 @@ def _owing_back(session: Session, payees: Mapping[PayeeKey, _Payee],
 
     The books say what is owed: less than the claims when a reversal left a debit. With the participant's
     agreement recorded the run pays the claims less what is owed back; without it, or when they owe more than
-    the claims, they wait (nothing is taken from anyone's pay without their agreement).
+    the claims, they wait (nothing is taken from anyone's pay without their agreement). A user-led group that
+    owes a reversed fee back always waits: groups are not netted.
     """
-    keys = [key for key in payees if key[0] == "participant"]
+    keys = list(payees)
     owed = _owed_balances(session, [_owed_account(*key) for key in keys])
-    agreed = netting_agreed_for(session, [pid for _, pid in keys])
+    agreed = netting_agreed_for(session, [pid for kind, pid in keys if kind == "participant"])
     waiting: dict[PayeeKey, str] = {}
     for key in keys:
         available, payee = owed.get(_owed_account(*key), 0), payees[key]
         if available >= payee.amount_pence:
             continue
         row = details[key[0]].get(key[1])
-        name = row.name if row is not None else f"participant {key[1]}"
+        name = row.name if row is not None else f"{key[0]} {key[1]}"
         back = payee.amount_pence - available
-        if key[1] not in agreed:
+        if key[0] == "group":  # a fee given to the group was reversed: never netted (ledger.claims.corrections)
+            waiting[key] = (f"{name} owes {_gbp(back)} back on a fee given to it and reversed after payment: "
+                            f"{_gbp(payee.amount_pence)} waits until the group repays it or it is written off.")
+        elif key[1] not in agreed:
             waiting[key] = (f"{name} owes {_gbp(back)} back on a claim reversed after payment, and has not agreed to "
                             f"it being taken off this pay: {_gbp(payee.amount_pence)} waits until it is repaid, "
                             "written off or their agreement to net it is recorded.")
