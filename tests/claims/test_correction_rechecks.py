@@ -17,10 +17,21 @@ import ledger.models  # noqa: F401  (map every table before flushing)
 from ledger.claims import corrections, rechecks
 from ledger.claims.benefit_check import received_payments
 from ledger.claims.models import BenefitRecheck
+from ledger.context import reload_settings
 from ledger.events.models import Event
 from ledger.people import services as people
 from ledger.reports.receipts import received_lines
-from tests.factories import PAY_ON, RULES, TODAY, PaymentsWorld, make_finance_user
+from tests.factories import (
+    PAY_ON,
+    RULES,
+    TODAY,
+    PaymentsWorld,
+    add_user,
+    api_token_for,
+    bearer,
+    database,
+    make_finance_user,
+)
 
 NEXT_RUN = PAY_ON + dt.timedelta(days=7)
 LATER = PAY_ON + dt.timedelta(days=2)
@@ -102,3 +113,21 @@ def test_a_clean_re_check_later_clears_the_flag(world, session):
                                  actor_user_id=world.finance_id, today=LATER, rules=RULES)
     assert rechecks.flagged_participants(session) == []
     assert session.execute(select(func.count()).select_from(BenefitRecheck)).scalar_one() == 2
+
+
+def test_a_write_off_approved_over_http_shows_the_re_check_and_flags_her(app, client):
+    app.config["LEDGER_TODAY"] = LATER.isoformat()
+    reload_settings(app)
+    with database(app) as session:
+        world = PaymentsWorld(session)
+        ann, claim = reversed_fee(world, session, 25_000)
+        corrections.request_write_off(session, claim, reason="Not worth pursuing", actor_user_id=world.finance_id,
+                                      today=LATER)
+    auth = bearer(api_token_for(app, add_user(app, "second@example.org", ["finance"])))
+    approved = client.post(f"/api/v1/claims/{claim}/write-off/approve", headers=auth)
+    assert approved.status_code == 200, approved.get_json()
+    [check] = approved.get_json()["rechecks"]
+    assert (check["cause"], check["period_of"], check["outcome"], check["needs_finance"]) == (
+        "write_off", PAY_ON.isoformat(), "breach", True)
+    flagged = client.get("/api/v1/benefit-rechecks/flagged", headers=auth).get_json()
+    assert [(f["participant_id"], f["name"], f["claim_id"]) for f in flagged] == [(ann, "Ann Smith", claim)]
