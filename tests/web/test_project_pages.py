@@ -169,3 +169,31 @@ def test_a_project_manager_corrects_an_attendance_and_the_drafted_fee_follows(ap
     with database(app) as session:
         assert services.get_claim(session, int(before[0])).status == "cancelled"
         assert world.ann not in [a.participant_id for a in projects.list_attendance(session, world.activity_id)]
+
+
+def test_attendances_are_corrected_in_bulk_from_a_file_all_or_nothing(app, runner, world, tmp_path):
+    from tests.factories import add_user, draft_fee, footprint
+
+    add_user(app, "fiona@example.org", ["finance"])
+    with database(app) as session:
+        claim = draft_fee(session, world, world.ann, world.activity_id)
+        before = services.get_claim(session, claim).worked_minutes
+        whole = projects.get_activity(session, world.activity_id).duration_minutes
+        unchanged = footprint(session)
+    path = tmp_path / "corrections.csv"
+    header = "activity_id,participant_id,attended,minutes,reason\n"
+    path.write_text(header + f"{world.activity_id},{world.ann},yes,60,Left at the break\n"
+                    f"{world.activity_id},{world.ann},maybe,,Unsure\n", encoding="utf-8")
+    refused = runner.invoke(args=["ledger", "correct-attendance", str(path), "--as-user", "fiona@example.org"])
+    assert refused.exit_code == 1 and "Row 3 (attended)" in refused.output and "Nothing was corrected" in refused.output
+    with database(app) as session:
+        assert footprint(session) == unchanged
+
+    path.write_text(header + f"{world.activity_id},{world.ann},yes,60,Left at the break\n", encoding="utf-8")
+    done = runner.invoke(args=["ledger", "correct-attendance", str(path), "--as-user", "fiona@example.org"])
+    assert done.exit_code == 0, done.output
+    assert f"attended 60 minutes; repriced [{claim}]" in done.output
+    with database(app) as session:
+        assert services.get_claim(session, claim).worked_minutes == before - (whole - 60)
+    listed = runner.invoke(args=["ledger", "benefit-rechecks", "--as-user", "fiona@example.org"])
+    assert listed.exit_code == 0 and "No re-check shows a problem." in listed.output
