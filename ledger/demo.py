@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ledger.auth.users import create_user
 from ledger.books.posting import count_entries, lock_period, post_entry
 from ledger.books.records import PostingLine
+from ledger.claims import corrections
 from ledger.claims import services as claims
 from ledger.demo_tasks import NEWCOMER, leave_tasks_for_participants
 from ledger.errors import LedgerError
@@ -186,6 +187,7 @@ def load_demo(
     year.summary.claims = sum(_claim_for_activity(year, activity, attendees) for activity, attendees in activities)
     _correct_a_mistake(year)
     _pay_monthly_runs(year)
+    _correct_after_payment(year)
     _spend_time_credits(year, participant_ids, partners)
     _lock_old_months(year)
     leave_tasks_for_participants(session, today=today, participant_id=participant_ids[0], finance=year.finance,
@@ -475,6 +477,20 @@ def _correct_a_mistake(year: _Year) -> None:
             today=year.today, rules=year.rules,
             reason="Attendance recorded against the wrong person",
         )
+
+
+def _correct_after_payment(year: _Year) -> None:
+    """One fee paid in error, reversed and repaid in full: the benefit check re-run for the week it was paid."""
+    paid = [c for c in claims.list_claims(year.session, status="paid", limit=50)
+            if c.is_fee and c.choice == "take" and c.paid_on is not None and c.paid_on <= year.today]
+    if not paid:
+        return
+    claim = paid[0]
+    corrections.reverse_paid_claim(year.session, claim.id, reason="Paid twice: the same meeting was claimed again",
+                                   actor_user_id=year.finance, today=year.today)
+    corrections.record_repayment(year.session, claim.id, amount_pence=claim.amount_pence, received_on=year.today,
+                                 reference=f"BGC REFUND {claim.id}", actor_user_id=year.finance, today=year.today,
+                                 rules=year.rules)
 
 
 def _next_month(month: dt.date) -> dt.date:

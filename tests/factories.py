@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from html import unescape
 
 from cryptography.fernet import Fernet
 from flask import Flask
@@ -359,6 +360,38 @@ class PaymentsWorld:
     def confirm(self, run_id: int, **kwargs) -> runs.PaymentRunSummary:
         kwargs.setdefault("bank_reference", "BACS-ACCEPTED-1")
         return runs.confirm_payment_run(self.session, run_id, actor_user_id=self.finance_id, **kwargs)
+
+
+@dataclass(frozen=True)
+class PaidOnAPage:
+    """Ann's £40 fee paid in a confirmed run, in the app's own database, and finance (Fiona) signed in."""
+
+    app: Flask
+    ann: int
+    claim: int
+    run: int
+    today: dt.date
+
+
+def paid_and_signed_in(app: Flask, client: FlaskClient, *, today: dt.date, pence: int = 4000) -> PaidOnAPage:
+    """The world of finance's correction pages: one fee paid by a run, and a finance user signed in."""
+    app.config["LEDGER_TODAY"] = today.isoformat()
+    reload_settings(app)
+    with database(app) as session:
+        world = PaymentsWorld(session)
+        ann = world.participant("Ann Smith")
+        claim = world.claim(ann, pence)
+        run = world.draft()
+        world.confirm(run.id)
+    add_user(app, "fiona@example.org", ["finance"])
+    assert sign_in(client, "fiona@example.org").status_code == 302
+    return PaidOnAPage(app, ann, claim, run.id, today)
+
+
+def text_of(response) -> str:
+    """A page's words without its markup, spaces collapsed: what a person reads."""
+    html = response.get_data(as_text=True)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
 
 
 def approved_claim(session: Session, participant_id: int, pence: int, *, kind: str = "fee",

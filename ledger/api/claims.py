@@ -666,8 +666,19 @@ def settle_advance_surplus(data, advance_id):
 # ---------------------------------------------------------------- amending, redrafting, versions
 
 
+class ExpenseLineAmendInSchema(Schema):
+    line_id = fields.Int(required=True, metadata={"description": "A line of this claim (its receipts stay with it)"})
+    amount = fields.Str(load_default=None, validate=validate.Regexp(r"^\d{1,7}(\.\d{1,2})?$"),
+                        metadata={"description": "New amount in pounds; not for mileage", "example": "18.40"})
+    category = fields.Str(load_default=None, validate=validate.OneOf([k for k in EXPENSE_CATEGORIES if k != "mileage"]))
+    description = fields.Str(load_default=None, validate=validate.Length(1, 500))
+
+
 class ClaimAmendInSchema(Schema):
     reason = fields.Str(required=True, validate=validate.Length(3, 2000))
+    lines = fields.List(fields.Nested(ExpenseLineAmendInSchema), load_default=None,
+                        validate=validate.Length(1, services.MAX_LINES),
+                        metadata={"description": "An expense claim's lines to change, in place"})
     description = fields.Str(load_default=None, validate=validate.Length(3, services.MAX_DESCRIPTION))
     hours = fields.Str(load_default=None, validate=validate.Regexp(r"^\d{1,2}(\.\d{1,2})?$"),
                        metadata={"description": "A fee's time worked, in hours as a decimal string", "example": "2.5"})
@@ -701,7 +712,7 @@ def amend_claim(data, claim_id):
     session, user = get_session(), current_actor()
     record = services.amend_claim(session, claim_id, reason=data["reason"], description=data["description"],
                                   worked_minutes=data["worked_minutes"], actor_user_id=user.id,
-                                  rules=settings().claim_rules)
+                                  rules=settings().claim_rules, lines=data["lines"])
     session.commit()
     return _shown(record, user)
 

@@ -16,7 +16,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ledger.auth.access import current_actor, requires
-from ledger.claims import corrections
+from ledger.claims import corrections, rechecks
 from ledger.context import get_session, settings, todays_date
 from ledger.errors import ValidationError
 from ledger.formatting import pounds
@@ -64,9 +64,32 @@ class OwedBackRecoverySchema(Schema):
     approved_at = fields.DateTime(allow_none=True)
 
 
+class BenefitRecheckSchema(Schema):
+    id = fields.Int()
+    claim_id = fields.Int()
+    participant_id = fields.Int()
+    cause = fields.Str(metadata={"description": "repayment | netting | write_off"})
+    period_of = fields.Date(metadata={"description": "a day inside the benefit period re-checked"})
+    outcome = fields.Str()
+    needs_finance = fields.Bool(metadata={"description": "a warning or a breach: finance must follow it up"})
+    benefit_check = fields.Dict()
+    recorded_by_user_id = fields.Int(allow_none=True)
+    recorded_at = fields.DateTime()
+
+
+class FlaggedParticipantSchema(Schema):
+    participant_id = fields.Int()
+    name = fields.Str()
+    claim_id = fields.Int()
+    outcome = fields.Str()
+    period_of = fields.Date()
+    recorded_at = fields.DateTime()
+
+
 class OwedBackSchema(Schema):
     claim_id = fields.Int()
     participant_id = fields.Int()
+    group_id = fields.Int(allow_none=True, metadata={"description": "A fee given to this group: the group owes it"})
     status = fields.Str()
     reversed = _money("reversed_pence")
     reversed_pence = fields.Int()
@@ -75,6 +98,7 @@ class OwedBackSchema(Schema):
     netting_agreed = fields.Bool()
     write_off_waiting = fields.Bool()
     recoveries = fields.List(fields.Nested(OwedBackRecoverySchema))
+    rechecks = fields.List(fields.Nested(BenefitRecheckSchema))
 
 
 def _require(data: dict, *names: str) -> None:
@@ -104,6 +128,15 @@ def reverse_claim(data, claim_id):
 def owed_back(claim_id):
     """What is still owed back on a reversed paid claim, and every recovery recorded."""
     return corrections.owed_back(get_session(), claim_id)
+
+
+@blp.route("/benefit-rechecks/flagged", methods=["GET"])
+@blp.doc(security=_SECURITY)
+@blp.response(200, FlaggedParticipantSchema(many=True))
+@requires("payments.manage")
+def flagged_rechecks():
+    """Participants whose latest benefit re-check after a correction shows a warning or a breach."""
+    return rechecks.flagged_participants(get_session())
 
 
 @blp.route("/claims/<int:claim_id>/recovery", methods=["POST"])
@@ -138,6 +171,7 @@ def recover(data, claim_id):
 def approve_write_off(claim_id):
     """Approve a write-off another finance user asked for: the organisation bears the cost."""
     session = get_session()
-    state = corrections.approve_write_off(session, claim_id, actor_user_id=current_actor().id, today=todays_date())
+    state = corrections.approve_write_off(session, claim_id, actor_user_id=current_actor().id, today=todays_date(),
+                                          rules=settings().claim_rules)
     session.commit()
     return state

@@ -258,7 +258,8 @@ def confirm_run(data, run_id):
                                        bank_reference=data["bank_reference"],
                                        override_reason=data["override_reason"], today=todays_date(),
                                        new_payment_date=data["new_payment_date"],
-                                       second_approval_above_pence=settings().claim_rules.second_approval_above_pence)
+                                       second_approval_above_pence=settings().claim_rules.second_approval_above_pence,
+                                       rules=settings().claim_rules)
     session.commit()
     return summary
 

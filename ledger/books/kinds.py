@@ -75,6 +75,7 @@ SYSTEM_ENTRY_KINDS: frozenset[str] = frozenset({
     "fee_approved", "fee_redirected", "expense_approved", "time_credits_awarded", "advance_paid",
     "advance_surplus_returned", "advance_surplus_netted", "advance_surplus_kept", "payment",
     "payment_returned", "time_credits_spent", "time_credits_given", "claim_repaid", "claim_written_off",
+    "claim_reversed",
 })
 #: Idempotency-key namespaces the system uses (claims, runs, advances, the time bank, reversals).
 SYSTEM_KEY_PREFIXES: tuple[str, ...] = ("claim:", "payment-run:", "advance:", "time-credits:", "reversal-of:", "demo:")

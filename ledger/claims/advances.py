@@ -24,20 +24,12 @@ from sqlalchemy.orm import Session
 from ledger.books.kinds import PostingKind
 from ledger.books.posting import post_entry
 from ledger.books.records import PostingLine
+from ledger.claims.advance_events import move_advance, record_advance_event
 from ledger.claims.advance_workflow import ADVANCE, OUTSTANDING
+from ledger.claims.inputs import MAX_LINE_PENCE, find_activity, find_participant, pence_from, project_for, reason_given
 from ledger.claims.models import ADVANCE_PAID_BY, ADVANCE_STATUSES, Advance, AdvanceApproval
 from ledger.claims.records import AdvanceRecord
-from ledger.claims.services import (
-    MAX_LINE_PENCE,
-    _activity,
-    _advance_event,
-    _advance_transition,
-    _participant,
-    _pence_from,
-    _project_for,
-    _reason,
-    advance_record,
-)
+from ledger.claims.services import advance_record
 from ledger.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ledger.organisation import BANK, open_organisation_accounts
 from ledger.people.accounts import participant_accounts
@@ -80,17 +72,17 @@ def request_advance(
     today: dt.date, actor_user_id: int, activity_id: int | None = None,
 ) -> AdvanceRecord:
     """Ask for an advance (for oneself, or for a participant); nothing is paid until finance approves it."""
-    amount_pence = _pence_from(amount, "amount", maximum=MAX_LINE_PENCE)
+    amount_pence = pence_from(amount, "amount", maximum=MAX_LINE_PENCE)
     text, due = _purpose(purpose), _settle_by(settle_by, today)
-    _participant(session, participant_id)
-    activity = _activity(session, activity_id) if activity_id is not None else None
-    project = _project_for(session, project_code, activity)
+    find_participant(session, participant_id)
+    activity = find_activity(session, activity_id) if activity_id is not None else None
+    project = project_for(session, project_code, activity)
     advance = Advance(participant_id=participant_id, project_id=project.id, activity_id=activity_id,
                       amount_pence=amount_pence, status="requested", purpose=text, settle_by=due,
                       requested_by_user_id=actor_user_id, created_by_user_id=actor_user_id)
     session.add(advance)
     session.flush()
-    _advance_event(session, advance, "request", None, actor_user_id,
+    record_advance_event(session, advance, "request", None, actor_user_id,
                    note=f"{_gbp(amount_pence)} asked for in advance for project {project.code}: {text}; "
                         f"receipts due by {due:%d %B %Y}")
     return advance_record(session, advance, today)
@@ -140,11 +132,11 @@ def approve_advance(
     session.flush()
     needed = approvals_needed(advance, second_approval_above_pence)
     if len(_approvals(session, advance)) < needed:
-        _advance_event(session, advance, "approve", advance.status, actor_user_id,
+        record_advance_event(session, advance, "approve", advance.status, actor_user_id,
                        note=f"First of two approvals (advances over {_gbp(second_approval_above_pence)} need two)")
     else:
         advance.decided_at = _now()
-        _advance_transition(session, advance, "approve", actor_user_id,
+        move_advance(session, advance, "approve", actor_user_id,
                             note=f"{_gbp(advance.amount_pence)} approved, to be paid")
     session.flush()
     return advance_record(session, advance, today), needed
@@ -153,11 +145,11 @@ def approve_advance(
 def reject_advance(session: Session, advance_id: int, *, reason: Any, actor_user_id: int,
                    today: dt.date) -> AdvanceRecord:
     """Turn down a requested (or approved, unpaid) advance, saying why; nothing was paid, so nothing is posted."""
-    text = _reason(reason, "Say why the advance is rejected (at least 3 characters), so the person can act on it.")
+    text = reason_given(reason, "Say why the advance is rejected (at least 3 characters), so the person can act on it.")
     advance = _load(session, advance_id)
     advance.rejection_reason = text
     advance.decided_at = _now()
-    _advance_transition(session, advance, "reject", actor_user_id, reason=text)
+    move_advance(session, advance, "reject", actor_user_id, reason=text)
     session.flush()
     return advance_record(session, advance, today)
 
@@ -195,7 +187,7 @@ def mark_advance_paid(
     )
     advance.paid_on, advance.paid_entry_id = paid_on, entry.id
     advance.paid_by, advance.paid_reference = how, text
-    _advance_transition(session, advance, "pay", actor_user_id, entry_id=entry.id,
+    move_advance(session, advance, "pay", actor_user_id, entry_id=entry.id,
                         note=f"{_gbp(advance.amount_pence)} paid by {how}, reference {text}")
     session.flush()
     return advance_record(session, advance, today)

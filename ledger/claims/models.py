@@ -258,3 +258,31 @@ class ClaimVersion(Base):
     redraft_of_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
     changed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class BenefitRecheck(Base):
+    """The benefit check re-run for a period a correction after payment changed, as it came out then.
+
+    A reversed paid claim recovered by a repayment or by netting takes money back from the period it was paid
+    in (and netting counts the later payment in full in its own period); a write-off leaves it received for
+    good. Each recovery re-runs the check for those periods and keeps the answer here (``cause`` says which
+    recovery, ``period_of`` a day inside the period checked). ``needs_finance`` is set when the answer is a
+    warning or a breach: finance must talk to the participant. Rows are only ever added.
+    """
+
+    __tablename__ = "benefit_rechecks"
+    __table_args__ = (
+        CheckConstraint("cause IN ('repayment','netting','write_off')", name="cause"),
+        Index("ix_benefit_rechecks_participant_id", "participant_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    cause: Mapped[str] = mapped_column(String(12))
+    period_of: Mapped[dt.date] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(24))
+    needs_finance: Mapped[bool] = mapped_column(Boolean)
+    benefit_check: Mapped[dict] = mapped_column(JSON)
+    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -10,21 +10,29 @@ Also received, without the bank: what is left of an advance when it is written o
 so it counts when written off), and time credits. Payments posted before kinds were recorded that paid fees
 and expenses in one posting (``mixed``) are split by the claims the run paid.
 
+**Netting.** When a run takes what a participant owes back (a reversed paid claim) off a later payment, the
+bank pays them less, but they earned the later claims in full and paid the reversed one back out of them.
+So, as with a repayment, the netted amount *comes back* (a negative receipt of the reversed claim's kind, on
+the run's day, which readers take off the earlier receipt it undoes) and the later payment counts *in full*
+(the netted amount added to the run's payment, split fees first as the run nets). Counting the cash alone
+would leave the reversed payment received and the later claims short; counting the claims alone would count
+the netted money twice.
+
 The benefit check, the statement, the annual summary and the evidence pack all read this.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ledger.books.kinds import BANK_ACCOUNTS, PostingKind
 from ledger.books.models import Account, JournalEntry, Posting
-from ledger.claims.models import Claim
-from ledger.payments.models import Payment, PaymentRunItem
+from ledger.claims.models import Claim, ClaimRecovery
+from ledger.payments.models import Payment, PaymentRun, PaymentRunItem
 from ledger.people.accounts import participant_accounts
 
 _TIME_SPENT = ("time_credits_spent", "time_credits_given")
@@ -83,7 +91,73 @@ def received_by(session: Session, participant_id: int, start: dt.date, end: dt.d
             continue
         found.append(Received(on=r.effective_date, kind=r.kind, amount=amount, entry_id=r.entry_id,
                               description=r.description))
+    return _with_netting(found, _netted(session, participant_id, start, end))
+
+
+def _claim_kind(kind: str) -> str:
+    return PostingKind.EXPENSE if kind == "expense" else PostingKind.FEE
+
+
+def _netted(session: Session, participant_id: int, start: dt.date, end: dt.date) -> list[Received]:
+    """What runs took off the participant's payments: money back (negative) then the part it was taken off."""
+    rows = session.execute(
+        select(ClaimRecovery.on_date, ClaimRecovery.reference, ClaimRecovery.amount_pence, Claim.kind, Claim.id)
+        .join(Claim, Claim.id == ClaimRecovery.claim_id)
+        .where(ClaimRecovery.participant_id == participant_id, ClaimRecovery.how == "netting",
+               ClaimRecovery.amount_pence.is_not(None), ClaimRecovery.on_date.between(start, end))
+        .order_by(ClaimRecovery.on_date, ClaimRecovery.id)
+    ).all()
+    found: list[Received] = []
+    runs: dict[tuple[dt.date, str], int] = {}
+    for on, reference, amount, kind, claim_id in rows:
+        pence, reference = int(amount or 0), reference or ""
+        found.append(Received(on=on, kind=_claim_kind(kind), amount=-pence, entry_id=0,
+                              description=f"Claim {claim_id} paid back out of payment run {reference}"))
+        runs[(on, reference)] = runs.get((on, reference), 0) + pence
+    for (on, reference), pence in runs.items():
+        found.extend(_netted_from(session, participant_id, on, reference, pence))
     return found
+
+
+def _netted_from(session: Session, participant_id: int, on: dt.date, reference: str, pence: int) -> list[Received]:
+    """The part of a run's payment that was netted, as the run took it: from fees first, then expenses."""
+    rows = session.execute(
+        select(Payment.entry_id, Claim.kind, PaymentRunItem.amount_pence)
+        .join(PaymentRun, PaymentRun.id == Payment.run_id)
+        .join(PaymentRunItem, and_(PaymentRunItem.run_id == Payment.run_id, PaymentRunItem.payee_kind == "participant",
+                                   PaymentRunItem.payee_id == participant_id))
+        .join(Claim, Claim.id == PaymentRunItem.claim_id)
+        .where(PaymentRun.reference == reference, Payment.payee_kind == "participant",
+               Payment.payee_id == participant_id)
+    ).all()
+    if not rows:
+        return []
+    entry_id = rows[0].entry_id
+    fees = sum(r.amount_pence for r in rows if _claim_kind(r.kind) == PostingKind.FEE)
+    from_fee = min(pence, fees)
+    parts = ((PostingKind.FEE, from_fee), (PostingKind.EXPENSE, pence - from_fee))
+    return [Received(on=on, kind=kind, amount=part, entry_id=entry_id, description="")
+            for kind, part in parts if part]
+
+
+def _with_netting(found: list[Received], netted: list[Received]) -> list[Received]:
+    """Each netting's money back placed before that day's receipts, and the netted part added to its payment."""
+    if not netted:
+        return found
+    merged = list(found)
+    for item in netted:
+        if item.amount < 0:
+            at = next((i for i, r in enumerate(merged) if r.on >= item.on and r.amount >= 0), len(merged))
+            merged.insert(at, item)
+            continue
+        found_at: int | None
+        found_at = next((i for i, r in enumerate(merged) if r.entry_id == item.entry_id and r.kind == item.kind),
+                        None)
+        if found_at is None:
+            merged.append(replace(item, description=f"Taken off payment entry {item.entry_id} to pay back"))
+        else:
+            merged[found_at] = replace(merged[found_at], amount=merged[found_at].amount + item.amount)
+    return merged
 
 
 def _split_mixed(session: Session, entry_id: int, on: dt.date, amount: int, description: str) -> list[Received]:

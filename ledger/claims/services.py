@@ -56,8 +56,17 @@ from ledger.books.models import JournalEntry, LockedPeriod
 from ledger.books.posting import load_entry, post_entry, reverse_entry
 from ledger.books.records import PostingLine
 from ledger.claims import controls, workflow
+from ledger.claims.advance_events import move_advance, record_advance_event
 from ledger.claims.advance_workflow import ADVANCE, OUTSTANDING
 from ledger.claims.benefit_check import check_participant_payment, claim_as_payment, worked_on
+from ledger.claims.inputs import (
+    MAX_LINE_PENCE,
+    find_activity,
+    find_participant,
+    pence_from,
+    project_for,
+    reason_given,
+)
 from ledger.claims.models import (
     CHOICES,
     EXPENSE_CATEGORIES,
@@ -111,13 +120,11 @@ from policies.tax import tax_year_of
 
 # Anything above these is a typo, not a claim.
 MAX_CLAIM_PENCE = 1_000_000  # £10,000
-MAX_LINE_PENCE = 500_000  # £5,000
 MAX_TIME_MINUTES = 100 * 60
 MAX_MILES = Decimal(2000)
 MAX_LINES = 50
 MAX_KEY = 150
 RECEIPT_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
-_POUNDS = re.compile(r"^[+-]?\d{1,9}(\.\d{1,2})?$")
 _MILES = re.compile(r"^\d{1,6}(\.\d{1,2})?$")
 # What the organisation does with a flat fee below the legal minimum: refuse to draft it, or draft it flagged
 # and approve it only with a reason.
@@ -306,37 +313,6 @@ def _transition(session: Session, claim: Claim, action: str, actor: int | None, 
 # ---------------------------------------------------------------- creating claims
 
 
-def _participant(session: Session, participant_id: int) -> Participant:
-    participant = session.get(Participant, participant_id)
-    if participant is None:
-        raise NotFound(f"There is no participant {participant_id}.", fields={"participant_id": ["Unknown."]})
-    return participant
-
-
-def _activity(session: Session, activity_id: int) -> Activity:
-    activity = session.get(Activity, activity_id)
-    if activity is None:
-        raise NotFound(f"There is no activity {activity_id}.", fields={"activity_id": ["Unknown."]})
-    return activity
-
-
-def _project_for(session: Session, project_code: str | None, activity: Activity | None) -> Project:
-    """The project a claim is for: the activity's, or the one named (which must agree with the activity)."""
-    if activity is not None:
-        of_activity = session.get_one(Project, activity.project_id)
-        if project_code and normalise_code(project_code) != of_activity.code:
-            raise ValidationError(f"Activity {activity.id} belongs to project {of_activity.code}, not {project_code}.",
-                                  fields={"project_code": ["Does not match the activity's project."]})
-        return of_activity
-    if not project_code:
-        raise ValidationError("Say which project (or activity) the claim is for.",
-                              fields={"project_code": ["Give a project code or an activity id."]})
-    project = session.execute(select(Project).where(Project.code == normalise_code(project_code))).scalar_one_or_none()
-    if project is None:
-        raise NotFound(f"There is no project {project_code!r}.", fields={"project_code": ["Unknown."]})
-    return project
-
-
 def _check_key(idempotency_key: Any) -> str:
     if not isinstance(idempotency_key, str) or not idempotency_key.strip() or len(idempotency_key) > MAX_KEY:
         raise ValidationError(f"An idempotency key (1 to {MAX_KEY} characters) is required, so that sending the "
@@ -454,8 +430,8 @@ def draft_fee_claim(
     A flat fee below the legal minimum is refused or flagged (``rules.flat_fee_below_minimum``); a stale
     rate is flagged.
     """
-    activity = _activity(session, activity_id)
-    participant = _participant(session, participant_id)
+    activity = find_activity(session, activity_id)
+    participant = find_participant(session, participant_id)
     attendance = session.execute(
         select(Attendance).where(Attendance.activity_id == activity_id, Attendance.participant_id == participant_id)
     ).scalar_one_or_none()
@@ -483,25 +459,6 @@ def draft_fee_claim(
                note=f"Drafted from attendance; participant's standing choice: {choice}"
                + (f". Pay rules: {warnings}" if warnings else ""))
     return claim_record(session, claim), created
-
-
-def _pence_from(value: Any, field: str, *, maximum: int) -> int:
-    """Pounds (a decimal string such as "12.50", or whole pounds as an int) in pence: more than 0, at most max."""
-    if value is None or isinstance(value, bool | float) or not isinstance(value, str | int | Decimal):
-        raise ValidationError(f"{field}: give the amount in pounds as a string, like \"12.50\".",
-                              fields={field: ["Pounds as a decimal string, like \"12.50\"."]})
-    text = str(value).strip()
-    if not _POUNDS.match(text):
-        raise ValidationError(f"{field}: {text[:20]!r} is not an amount in pounds and pence.",
-                              fields={field: ["Pounds and pence, at most two decimal places, like \"12.50\"."]})
-    pence = int(Decimal(text) * 100)
-    if pence <= 0:
-        raise ValidationError(f"{field}: the amount must be more than zero.", fields={field: ["Must be more than 0."]})
-    if pence > maximum:
-        raise ValidationError(f"{field}: £{Decimal(pence) / 100:.2f} is more than the £{Decimal(maximum) / 100:.2f} "
-                              "allowed; check the amount.",
-                              fields={field: [f"At most £{Decimal(maximum) / 100:.2f}."]})
-    return pence
 
 
 def _miles_from(value: Any, field: str) -> Decimal:
@@ -539,7 +496,7 @@ def _expense_lines(session: Session, participant_id: int, lines: Sequence[Any], 
             raise ValidationError(f"{field}.incurred_on: give the date of the expense.",
                                   fields={f"{field}.incurred_on": ["Required: a date."]})
         if category != "mileage":
-            amount = _pence_from(line.get("amount"), f"{field}.amount", maximum=MAX_LINE_PENCE)
+            amount = pence_from(line.get("amount"), f"{field}.amount", maximum=MAX_LINE_PENCE)
             rows.append(ExpenseLine(category=category, description=description, incurred_on=incurred_on,
                                     amount_pence=amount))
             continue
@@ -572,9 +529,9 @@ def create_expense_claim(
     mileage, ``{..., miles, vehicle}``; ``incurred_on`` defaults to the activity's date. ``advance_id``
     names an advance these receipts settle when the claim is approved.
     """
-    participant = _participant(session, participant_id)
-    activity = _activity(session, activity_id) if activity_id is not None else None
-    project = _project_for(session, project_code, activity)
+    participant = find_participant(session, participant_id)
+    activity = find_activity(session, activity_id) if activity_id is not None else None
+    project = project_for(session, project_code, activity)
     key = _check_key(idempotency_key)
     rows = _expense_lines(session, participant_id, lines, rules, activity.occurs_on if activity else None)
     total = sum(r.amount_pence for r in rows)
@@ -615,12 +572,12 @@ def award_time_credits(
     project_code: str | None = None, activity_id: int | None = None, description: str | None = None,
 ) -> tuple[ClaimRecord, bool]:
     """A claim for time credits: one hour given earns one credit (kept in minutes)."""
-    _participant(session, participant_id)
+    find_participant(session, participant_id)
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 < minutes <= MAX_TIME_MINUTES:
         raise ValidationError(f"Time credits must be more than 0 and at most {MAX_TIME_MINUTES // 60} hours.",
                               fields={"hours": [f"More than 0 and at most {MAX_TIME_MINUTES // 60}."]})
-    activity = _activity(session, activity_id) if activity_id is not None else None
-    project = _project_for(session, project_code, activity)
+    activity = find_activity(session, activity_id) if activity_id is not None else None
+    project = project_for(session, project_code, activity)
     key = _check_key(idempotency_key)
     claim = Claim(
         participant_id=participant_id, project_id=project.id, activity_id=activity_id, kind="time_credit",
@@ -823,7 +780,7 @@ def _checked_choice(session: Session, claim: Claim, *, choice: Any, amount: Any,
     if amount is None or amount == "":
         raise ValidationError("Say how much of the fee to take.",
                               fields={"amount": ["Required to take less: an amount in pounds, like 20.00."]})
-    amount_pence = _pence_from(amount, "amount", maximum=MAX_CLAIM_PENCE)
+    amount_pence = pence_from(amount, "amount", maximum=MAX_CLAIM_PENCE)
     if amount_pence >= claim.offered_pence:
         raise ValidationError(f"Taking less needs an amount below the {gbp(claim.offered_pence)} offered.",
                               fields={"amount": [f"Must be less than the fee offered ({gbp(claim.offered_pence)})."]})
@@ -1223,7 +1180,7 @@ def _accrue(session: Session, claim: Claim, today: dt.date, actor: int | None) -
                        postings=postings, idempotency_key=f"claim:{claim.id}:accrual", actor_user_id=actor, kind=kind)
     if advance is not None:
         advance.settlement_entry_id = entry.id
-        _advance_transition(session, advance, "settle", actor, entry_id=entry.id,
+        move_advance(session, advance, "settle", actor, entry_id=entry.id,
                             note=f"Settled by the receipts of claim {claim.id}")
     return entry.id
 
@@ -1352,16 +1309,9 @@ def _undo(session: Session, claim: Claim, today: dt.date, actor: int | None, why
             claim.amount_pence = claim.offered_pence  # undo the advance's share taken off at approval
     if advance is not None:
         if advance.status not in OUTSTANDING:
-            _advance_transition(session, advance, "reopen", actor, note=f"{why}: claim {claim.id}")
+            move_advance(session, advance, "reopen", actor, note=f"{why}: claim {claim.id}")
         advance.settlement_claim_id = None
         advance.settlement_entry_id = None
-
-
-def _reason(reason: Any, message: str) -> str:
-    text = reason.strip() if isinstance(reason, str) else ""
-    if len(text) < 3:
-        raise ValidationError(message, fields={"reason": ["Required."]})
-    return text
 
 
 def reject_claim(
@@ -1371,7 +1321,7 @@ def reject_claim(
 
     Later mileage its miles pushed into HMRC's lower band is repriced or flagged (``_reprice_mileage_after``).
     """
-    reason = _reason(reason, "Give the reason for rejecting the claim; the participant will see it.")
+    reason = reason_given(reason, "Give the reason for rejecting the claim; the participant will see it.")
     claim = _load(session, claim_id, lock=True)
     if claim.payment_run_id is not None:
         raise Conflict(f"Claim {claim_id} is in payment run {claim.payment_run_id}; cancel that run first.")
@@ -1388,7 +1338,7 @@ def reject_claim(
 
 def return_claim(session: Session, claim_id: int, *, reason: str, actor_user_id: int) -> ClaimRecord:
     """Send a submitted claim back for more information; any first approval is cleared."""
-    reason = _reason(reason, "Say what more information is needed.")
+    reason = reason_given(reason, "Say what more information is needed.")
     claim = _load(session, claim_id, lock=True)
     _transition(session, claim, "return", actor_user_id, reason=reason)
     claim.reason = reason
@@ -1414,13 +1364,91 @@ def _add_version(session: Session, claim: Claim, changes: dict, reason: str | No
     """Keep the claim's fields as they now are as its next version; the first version is the claim as drafted."""
     latest = session.execute(select(func.max(ClaimVersion.version)).where(ClaimVersion.claim_id == claim.id)
                              ).scalar_one() or 0
-    session.add(ClaimVersion(claim_id=claim.id, version=latest + 1, values=_values(claim), changes=changes,
-                             reason=reason, redraft_of_claim_id=redraft_of, changed_by_user_id=actor,
-                             changed_at=_now()))
+    values = _values(claim) | _line_values(session, claim)
+    session.add(ClaimVersion(claim_id=claim.id, version=latest + 1, values=values, changes=changes, reason=reason,
+                             redraft_of_claim_id=redraft_of, changed_by_user_id=actor, changed_at=_now()))
     return latest + 1
 
 
-def _check_amendment(claim: Claim, description: Any, worked_minutes: Any) -> dict[str, Any]:
+def _amendment_note(version: int, changes: dict[str, Any]) -> str:
+    """What an amendment changed, in the claim's history: each field, and each expense line, old to new."""
+    said = [f"{name.replace('_', ' ')} {old} to {new}" for name, (old, new) in
+            ((n, v) for n, v in changes.items() if n != "lines")]
+    for line in changes.get("lines", []):
+        said.append(f"line {line['line_id']}: "
+                    + ", ".join(f"{k.replace('_', ' ')} {o} to {n}" for k, (o, n) in line["changed"].items()))
+    return f"Version {version}: " + "; ".join(said)
+
+
+def _line_values(session: Session, claim: Claim) -> dict[str, Any]:
+    """An expense claim's lines as a version keeps them (receipts stay with the line, by its id)."""
+    if claim.kind != "expense":
+        return {}
+    rows = session.execute(select(ExpenseLine).where(ExpenseLine.claim_id == claim.id).order_by(ExpenseLine.id))
+    return {"lines": [{"line_id": r.id, "category": r.category, "description": r.description,
+                       "amount_pence": r.amount_pence} for r in rows.scalars()]}
+
+
+def _check_line_changes(session: Session, claim: Claim, lines: Any) -> list[tuple[ExpenseLine, dict[str, Any]]]:
+    """Each change to an expense line checked before anything is changed; the field named as ``lines.<n>.*``."""
+    if claim.kind != "expense":
+        raise ValidationError("Only an expense claim has lines.", fields={"lines": ["Expense claims only."]})
+    if not isinstance(lines, list) or not 1 <= len(lines) <= MAX_LINES:
+        raise ValidationError(f"Give 1 to {MAX_LINES} line changes.", fields={"lines": [f"1 to {MAX_LINES}."]})
+    mine = {r.id: r for r in session.execute(select(ExpenseLine).where(ExpenseLine.claim_id == claim.id)
+                                             .with_for_update()).scalars()}
+    checked: list[tuple[ExpenseLine, dict[str, Any]]] = []
+    for index, change in enumerate(lines):
+        field = f"lines.{index}"
+        line_id = change.get("line_id") if isinstance(change, dict) else None
+        row = mine.get(line_id) if isinstance(line_id, int) and not isinstance(line_id, bool) else None
+        if row is None or any(row is done for done, _ in checked):
+            raise ValidationError(f"{field}.line_id: not a line of claim {claim.id} (or named twice).",
+                                  fields={f"{field}.line_id": [f"One of {', '.join(map(str, sorted(mine)))}."]})
+        checked.append((row, _checked_line(row, change, field)))
+    return checked
+
+
+def _checked_line(row: ExpenseLine, change: dict, field: str) -> dict[str, Any]:
+    wanted: dict[str, Any] = {}
+    category, text, amount = change.get("category"), change.get("description"), change.get("amount")
+    if row.category == "mileage" and (amount is not None or category not in (None, "mileage")):
+        raise ValidationError(f"{field}: a mileage line is priced from its miles; only its description changes.",
+                              fields={f"{field}.amount": ["Mileage is priced from the miles."]})
+    if category is not None:
+        if category not in EXPENSE_CATEGORIES or category == "mileage":
+            kinds = ", ".join(k for k in EXPENSE_CATEGORIES if k != "mileage")
+            raise ValidationError(f"{field}.category must be one of the kinds of expense (not mileage).",
+                                  fields={f"{field}.category": [f"One of {kinds}."]})
+        wanted["category"] = category
+    if text is not None:
+        words = text.strip() if isinstance(text, str) else ""
+        if not words or len(words) > 500:
+            raise ValidationError(f"{field}.description: say what the expense was (up to 500 characters).",
+                                  fields={f"{field}.description": ["Required, up to 500 characters."]})
+        wanted["description"] = words
+    if amount is not None:
+        wanted["amount_pence"] = pence_from(amount, f"{field}.amount", maximum=MAX_LINE_PENCE)
+    return wanted
+
+
+def _change_lines(session: Session, claim: Claim, checked: list[tuple[ExpenseLine, dict[str, Any]]]) -> list[dict]:
+    """Change the lines in place and the claim's total with them; what changed on each, old and new."""
+    said = []
+    for row, wanted in checked:
+        changed = {name: [getattr(row, name), value] for name, value in wanted.items() if getattr(row, name) != value}
+        for name, (_old, value) in changed.items():
+            setattr(row, name, value)
+        if changed:
+            said.append({"line_id": row.id, "changed": changed})
+    session.flush()
+    total = session.execute(select(func.sum(ExpenseLine.amount_pence)).where(ExpenseLine.claim_id == claim.id)
+                            ).scalar_one()
+    claim.offered_pence = claim.amount_pence = int(total)
+    return said
+
+
+def _check_amendment(claim: Claim, description: Any, worked_minutes: Any, lines: bool = False) -> dict[str, Any]:
     wanted: dict[str, Any] = {}
     if description is not None:
         text = description.strip() if isinstance(description, str) else ""
@@ -1439,23 +1467,29 @@ def _check_amendment(claim: Claim, description: Any, worked_minutes: Any) -> dic
             raise Conflict("The participant took part of this fee: ask them to choose again after the time changes.",
                            fields={"worked_minutes": ["part taken"]})
         wanted["worked_minutes"] = worked_minutes
-    if not wanted:
-        raise ValidationError("Nothing to change: give a new description or time worked.",
+    if not wanted and not lines:
+        raise ValidationError("Nothing to change: give a new description, time worked or expense lines.",
                               fields={"description": ["Nothing changed."]})
     return wanted
 
 
 def amend_claim(session: Session, claim_id: int, *, reason: Any, actor_user_id: int | None, rules: ClaimRules,
-                description: Any = None, worked_minutes: Any = None) -> ClaimRecord:
+                description: Any = None, worked_minutes: Any = None, lines: Any = None) -> ClaimRecord:
     """Amend a submitted or returned claim: a new version (the history keeps every one); a first approval is
-    cleared, since what was approved has changed. A fee's new time is priced again with the same rules."""
+    cleared, since what was approved has changed. A fee's new time is priced again with the same rules.
+
+    An expense claim's ``lines`` are changed in place (``[{line_id, amount?, category?, description?}]``), so
+    their receipts stay attached to them; the claim's total follows. A mileage line is priced from its miles,
+    so its amount and kind are not typed in: draw up a new claim for different miles.
+    """
     claim = _load(session, claim_id, lock=True)
-    why = _reason(reason, "Say why the claim is amended.")
+    why = reason_given(reason, "Say why the claim is amended.")
     if not workflow.CLAIM.allows(claim.status, "amend"):
         raise Conflict(f"Claim {claim_id} is {workflow.DESCRIBE[claim.status]}: only a claim not yet approved "
                        "can be amended.", fields={"status": [claim.status]})
-    wanted = _check_amendment(claim, description, worked_minutes)
-    before = _values(claim)
+    wanted = _check_amendment(claim, description, worked_minutes, lines is not None)
+    line_changes = _check_line_changes(session, claim, lines) if lines is not None else []
+    before = _values(claim) | _line_values(session, claim)
     if not session.execute(select(ClaimVersion.id).where(ClaimVersion.claim_id == claim.id)).first():
         session.add(ClaimVersion(claim_id=claim.id, version=1, values=before, changes={}, reason=None,
                                  changed_by_user_id=claim.created_by_user_id, changed_at=claim.created_at))
@@ -1464,18 +1498,22 @@ def amend_claim(session: Session, claim_id: int, *, reason: Any, actor_user_id: 
         claim.description = wanted["description"]
     if "worked_minutes" in wanted:
         _reprice_minutes(session, claim, wanted["worked_minutes"], rules)
-    changes = {name: [before[name], value] for name, value in _values(claim).items() if before[name] != value}
+    lines_changed = _change_lines(session, claim, line_changes) if line_changes else []
+    changes: dict[str, Any] = {name: [before[name], value] for name, value in _values(claim).items()
+                               if before[name] != value}
+    if lines_changed:
+        changes["lines"] = lines_changed
     version = _add_version(session, claim, changes, why, actor_user_id)
     session.execute(delete(ClaimApproval).where(ClaimApproval.claim_id == claim.id))
-    _transition(session, claim, "amend", actor_user_id, reason=why, note=f"Version {version}: "
-                + "; ".join(f"{name.replace('_', ' ')} {old} to {new}" for name, (old, new) in changes.items()),
+    _transition(session, claim, "amend", actor_user_id, reason=why, note=_amendment_note(version, changes),
                 details={"version": version, "changes": changes})
     session.flush()
     return claim_record(session, claim)
 
 
 def _reprice_minutes(session: Session, claim: Claim, minutes: int, rules: ClaimRules) -> None:
-    activity, participant = _activity(session, claim.activity_id or 0), _participant(session, claim.participant_id)
+    activity = find_activity(session, claim.activity_id or 0)
+    participant = find_participant(session, claim.participant_id)
     price = (_flat_fee if activity.flat_fee_pence else _by_the_hour)(activity, participant, minutes, rules)
     claim.worked_minutes, claim.rate_pence, claim.offered_pence = minutes, price.rate_pence, price.offered_pence
     _apply_choice(claim, claim.choice or "take", None, claim.group_id)
@@ -1494,7 +1532,8 @@ def redraft_fee(session: Session, claim_id: int, *, actor_user_id: int | None, r
                            ).scalar_one_or_none()
     if done is not None:
         raise Conflict(f"Claim {claim_id} was already redrafted as claim {done}.", fields={"claim_id": [str(done)]})
-    activity, participant = _activity(session, rejected.activity_id), _participant(session, rejected.participant_id)
+    activity = find_activity(session, rejected.activity_id)
+    participant = find_participant(session, rejected.participant_id)
     minutes = rejected.worked_minutes or activity.duration_minutes
     price = (_flat_fee if activity.flat_fee_pence else _by_the_hour)(activity, participant, minutes, rules)
     choice, group_id = default_choice(participant)
@@ -1547,7 +1586,7 @@ def correct_attendance(session: Session, activity_id: int, participant_id: int, 
     as a new version; approved or paid ones are never changed here: each is flagged, in its history, for
     finance to correct (cancel, or reverse after payment, and redraft).
     """
-    why = _reason(reason, "Say why the attendance is corrected.")
+    why = reason_given(reason, "Say why the attendance is corrected.")
     row = session.execute(select(Attendance).where(Attendance.activity_id == activity_id,
                                                    Attendance.participant_id == participant_id)).scalar_one_or_none()
     if row is None:
@@ -1555,7 +1594,7 @@ def correct_attendance(session: Session, activity_id: int, participant_id: int, 
                        fields={"participant_id": ["No attendance recorded."]})
     if not isinstance(attended, bool):
         raise ValidationError("Say whether they attended.", fields={"attended": ["true or false."]})
-    activity = _activity(session, activity_id)
+    activity = find_activity(session, activity_id)
     if attended and (not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 24 * 60):
         raise ValidationError("Give the minutes they attended, 1 to 1440.", fields={"minutes": ["1 to 1440."]})
     fees = _fees_of_attendance(session, activity_id, participant_id)
@@ -1816,10 +1855,10 @@ def pay_advance(
     idempotency_key: str, actor_user_id: int | None, activity_id: int | None = None,
 ) -> AdvanceRecord:
     """Pay expenses in advance to someone who cannot wait for reimbursement (settled by receipts later)."""
-    _participant(session, participant_id)
-    activity = _activity(session, activity_id) if activity_id is not None else None
-    project = _project_for(session, project_code, activity)
-    pence = _pence_from(amount, "amount", maximum=MAX_LINE_PENCE)
+    find_participant(session, participant_id)
+    activity = find_activity(session, activity_id) if activity_id is not None else None
+    project = project_for(session, project_code, activity)
+    pence = pence_from(amount, "amount", maximum=MAX_LINE_PENCE)
     key = _check_key(idempotency_key)
     open_organisation_accounts(session)
     entry = post_entry(
@@ -1836,25 +1875,9 @@ def pay_advance(
                           created_by_user_id=actor_user_id)
         session.add(advance)
         session.flush()
-        _advance_event(session, advance, "pay", None, actor_user_id, entry_id=entry.id,
+        record_advance_event(session, advance, "pay", None, actor_user_id, entry_id=entry.id,
                        note=f"£{Decimal(pence) / 100:.2f} paid in advance for project {project.code}")
     return advance_record(session, advance)
-
-
-def _advance_event(session: Session, advance: Advance, action: str, before: str | None, actor: int | None, *,
-                   note: str | None = None, entry_id: int | None = None, reason: str | None = None) -> None:
-    record_event(session, NewEvent(
-        subject="advance", subject_id=advance.id, action=action, actor_user_id=actor, before=before,
-        after=advance.status, note=note, reason=reason, participant_id=advance.participant_id,
-        claim_id=advance.settlement_claim_id, entry_id=entry_id))
-
-
-def _advance_transition(session: Session, advance: Advance, action: str, actor: int | None, *,
-                        note: str | None = None, entry_id: int | None = None, reason: str | None = None) -> None:
-    """Move the advance on through its one transition table, and record it."""
-    before = advance.status
-    advance.status = ADVANCE.next_status(before, action)
-    _advance_event(session, advance, action, before, actor, note=note, entry_id=entry_id, reason=reason)
 
 
 SURPLUS_SETTLED = ("returned", "netted", "kept")
@@ -1878,7 +1901,7 @@ def settle_advance_surplus(
                               "'kept' (written off: the participant keeps it).",
                               fields={"how": ["One of returned, netted, kept."]})
     if how == "kept":
-        reason = _reason(reason, "Say why the participant keeps what is left of the advance.")
+        reason = reason_given(reason, "Say why the participant keeps what is left of the advance.")
     advance = session.execute(
         select(Advance).where(Advance.id == advance_id).with_for_update().execution_options(populate_existing=True)
     ).scalar_one_or_none()
@@ -1902,7 +1925,7 @@ def settle_advance_surplus(
                        idempotency_key=_surplus_key(advance),
                        postings=_surplus_postings(session, advance, how, surplus),
                        actor_user_id=actor_user_id, kind=f"advance_surplus_{how}")
-    _advance_transition(session, advance, "settle" if advance.status in OUTSTANDING else "clear_surplus", actor_user_id,
+    move_advance(session, advance, "settle" if advance.status in OUTSTANDING else "clear_surplus", actor_user_id,
                         entry_id=entry.id, note=f"£{Decimal(surplus) / 100:.2f} left of the advance {how}",
                         reason=reason if how == "kept" else None)
     session.flush()

@@ -50,21 +50,28 @@ def _each(claims, participants, groups):
     yield from (("group", i) for i in groups)
 
 
+def _act_on_all(claims, participants, groups, as_user: str, *, on_claim, on_payee, undone: str) -> None:
+    """Act on every claim and payee named in one transaction, as the finance user named; print each hold."""
+    try:
+        with unit_of_work(session_factory()) as session:
+            actor = finance_user(session, as_user)
+            done = [on_claim(session, i, actor) if kind == "claim" else on_payee(session, kind, i, actor)
+                    for kind, i in _each(claims, participants, groups)]
+    except LedgerError as error:
+        raise click.ClickException(f"{error.message} {undone}") from None
+    click.echo("\n".join(describe_hold(r) for r in done))
+
+
 @holds_cli.command("hold")
 @_with_targets
 @click.option("--reason", required=True, help="Why the money is held (kept in the audit trail).")
 @as_user_option
 def hold_command(claims, participants, groups, reason: str, as_user: str):
     """Hold claims and payees: none is paid until released. All or nothing."""
-    try:
-        with unit_of_work(session_factory()) as session:
-            actor = finance_user(session, as_user)
-            done = [hold_actions.hold_claim(session, i, actor_user_id=actor, reason=reason) if kind == "claim"
-                    else hold_actions.hold_payee(session, kind, i, actor_user_id=actor, reason=reason)
-                    for kind, i in _each(claims, participants, groups)]
-    except LedgerError as error:
-        raise click.ClickException(f"{error.message} Nothing was held.") from None
-    click.echo("\n".join(describe_hold(r) for r in done))
+    _act_on_all(claims, participants, groups, as_user, undone="Nothing was held.",
+                on_claim=lambda s, i, actor: hold_actions.hold_claim(s, i, actor_user_id=actor, reason=reason),
+                on_payee=lambda s, kind, i, actor: hold_actions.hold_payee(s, kind, i, actor_user_id=actor,
+                                                                           reason=reason))
 
 
 @holds_cli.command("release")
@@ -73,15 +80,10 @@ def hold_command(claims, participants, groups, reason: str, as_user: str):
 @as_user_option
 def release_command(claims, participants, groups, note: str, as_user: str):
     """Release holds on claims and payees. All or nothing."""
-    try:
-        with unit_of_work(session_factory()) as session:
-            actor = finance_user(session, as_user)
-            done = [hold_actions.release_claim(session, i, actor_user_id=actor, note=note) if kind == "claim"
-                    else hold_actions.release_payee(session, kind, i, actor_user_id=actor, note=note)
-                    for kind, i in _each(claims, participants, groups)]
-    except LedgerError as error:
-        raise click.ClickException(f"{error.message} Nothing was released.") from None
-    click.echo("\n".join(describe_hold(r) for r in done))
+    _act_on_all(claims, participants, groups, as_user, undone="Nothing was released.",
+                on_claim=lambda s, i, actor: hold_actions.release_claim(s, i, actor_user_id=actor, note=note),
+                on_payee=lambda s, kind, i, actor: hold_actions.release_payee(s, kind, i, actor_user_id=actor,
+                                                                              note=note))
 
 
 @holds_cli.command("list")

@@ -189,7 +189,7 @@ def confirm_command(run_id: int, bank_reference: str, override_reason: str | Non
                                                override_reason=override_reason, today=todays_date(),
                                                new_payment_date=new_payment_date.date() if new_payment_date else None,
                                                second_approval_above_pence=settings().claim_rules
-                                               .second_approval_above_pence)
+                                               .second_approval_above_pence, rules=settings().claim_rules)
     except LedgerError as error:
         raise _fail(error) from None
     click.echo(describe(summary))

@@ -58,19 +58,25 @@ def invite_user_command(email, display_name, roles, participant_id, by_email, si
     click.echo(f"{site.rstrip('/')}/invitations/{invitation.token}")
 
 
+def _change_user(email: str, reason: str | None, by_email: str | None, change, said: str) -> None:
+    """Deactivate or reactivate the user with this email, as the administrator named; print what was done."""
+    try:
+        with unit_of_work(session_factory()) as session:
+            user = change(session, _user_by_email(session, email).id, actor_user_id=_actor(session, by_email),
+                          reason=reason)
+            click.echo(said.format(email=user.email))
+    except LedgerError as error:
+        raise click.ClickException(error.message) from None
+
+
 @ledger_cli.command("deactivate-user")
 @click.argument("email")
 @click.option("--reason", default=None, help="Why, for the audit log.")
 @click.option("--by", "by_email", default=None, help="Email address of the administrator doing this.")
 def deactivate_user_command(email, reason, by_email):
     """Deactivate a user: their sessions end and every API token of theirs is revoked at once."""
-    try:
-        with unit_of_work(session_factory()) as session:
-            user = admin.deactivate_user(session, _user_by_email(session, email).id,
-                                         actor_user_id=_actor(session, by_email), reason=reason)
-            click.echo(f"Deactivated {user.email}: signed out everywhere, API tokens revoked.")
-    except LedgerError as error:
-        raise click.ClickException(error.message) from None
+    _change_user(email, reason, by_email, admin.deactivate_user,
+                 "Deactivated {email}: signed out everywhere, API tokens revoked.")
 
 
 @ledger_cli.command("reactivate-user")
@@ -79,13 +85,7 @@ def deactivate_user_command(email, reason, by_email):
 @click.option("--by", "by_email", default=None, help="Email address of the administrator doing this.")
 def reactivate_user_command(email, reason, by_email):
     """Let a deactivated user sign in again (their old API tokens stay revoked)."""
-    try:
-        with unit_of_work(session_factory()) as session:
-            user = admin.reactivate_user(session, _user_by_email(session, email).id,
-                                         actor_user_id=_actor(session, by_email), reason=reason)
-            click.echo(f"Reactivated {user.email}.")
-    except LedgerError as error:
-        raise click.ClickException(error.message) from None
+    _change_user(email, reason, by_email, admin.reactivate_user, "Reactivated {email}.")
 
 
 @ledger_cli.command("assign-project")

@@ -66,7 +66,7 @@ from ledger.books.records import PostingLine
 from ledger.claims import workflow as claim_workflow
 from ledger.claims.corrections import netting_agreed_for, record_netting
 from ledger.claims.models import Claim, ExpenseLine
-from ledger.claims.services import mark_claims_paid
+from ledger.claims.services import ClaimRules, mark_claims_paid
 from ledger.db import is_postgresql
 from ledger.errors import Conflict, NotFound, NothingToPay, PeriodLocked, ValidationError
 from ledger.events.records import NewEvent
@@ -416,20 +416,24 @@ def _owing_back(session: Session, payees: Mapping[PayeeKey, _Payee],
 
     The books say what is owed: less than the claims when a reversal left a debit. With the participant's
     agreement recorded the run pays the claims less what is owed back; without it, or when they owe more than
-    the claims, they wait (nothing is taken from anyone's pay without their agreement).
+    the claims, they wait (nothing is taken from anyone's pay without their agreement). A user-led group that
+    owes a reversed fee back always waits: groups are not netted.
     """
-    keys = [key for key in payees if key[0] == "participant"]
+    keys = list(payees)
     owed = _owed_balances(session, [_owed_account(*key) for key in keys])
-    agreed = netting_agreed_for(session, [pid for _, pid in keys])
+    agreed = netting_agreed_for(session, [pid for kind, pid in keys if kind == "participant"])
     waiting: dict[PayeeKey, str] = {}
     for key in keys:
         available, payee = owed.get(_owed_account(*key), 0), payees[key]
         if available >= payee.amount_pence:
             continue
         row = details[key[0]].get(key[1])
-        name = row.name if row is not None else f"participant {key[1]}"
+        name = row.name if row is not None else f"{key[0]} {key[1]}"
         back = payee.amount_pence - available
-        if key[1] not in agreed:
+        if key[0] == "group":  # a fee given to the group was reversed: never netted (ledger.claims.corrections)
+            waiting[key] = (f"{name} owes {_gbp(back)} back on a fee given to it and reversed after payment: "
+                            f"{_gbp(payee.amount_pence)} waits until the group repays it or it is written off.")
+        elif key[1] not in agreed:
             waiting[key] = (f"{name} owes {_gbp(back)} back on a claim reversed after payment, and has not agreed to "
                             f"it being taken off this pay: {_gbp(payee.amount_pence)} waits until it is repaid, "
                             "written off or their agreement to net it is recorded.")
@@ -1006,6 +1010,7 @@ def confirm_payment_run(
     today: dt.date | None = None,
     new_payment_date: Any = None,
     second_approval_above_pence: int | None = None,
+    rules: ClaimRules | None = None,
 ) -> PaymentRunSummary:
     """Record that the bank accepted the run: post one payment entry per payee and mark its claims paid.
 
@@ -1015,7 +1020,8 @@ def confirm_payment_run(
     money received on the payment date), so a payment date in a month locked since drafting is refused.
     With ``today``, a run whose Bacs submission day has passed needs ``new_payment_date``; with
     ``second_approval_above_pence``, a payee paid more than that needs a second pair of eyes
-    (``ledger.payments.controls``).
+    (``ledger.payments.controls``). With ``rules``, what is netted off a payment re-runs the benefit check for
+    the periods it changes (``ledger.claims.rechecks``).
     """
     reference = _check_bank_reference(bank_reference)
     drafted = _load_run(session, run_id)
@@ -1039,10 +1045,6 @@ def confirm_payment_run(
     _refuse_overpayment(session, totals)
     details = _payee_details(session, totals)
     _post_payments(session, run, totals, details, actor_user_id)
-    for (_, payee_id), t in sorted(totals.items()):
-        if t["netted"]:
-            record_netting(session, payee_id, t["netted"], on=run.payment_date, reference=run.reference,
-                           actor_user_id=actor_user_id)
     paid = mark_claims_paid(
         session, payment_run_id=run.id, paid_on=run.payment_date, actor_user_id=actor_user_id,
         note=f"Paid in payment run {run.reference} on {run.payment_date.isoformat()} (bank reference {reference}).")
@@ -1050,11 +1052,22 @@ def confirm_payment_run(
         raise Conflict(
             f"{run.item_count - len(paid)} claims in run {run.reference} are no longer approved (cancelled "
             "or reversed since drafting). Nothing was paid; cancel the run and draft it again.")
+    _record_netting(session, run, totals, actor_user_id, rules)
     _run_event(session, run, "confirm", before, actor_user_id, note=f"Bank reference {reference}",
                details={"total_pence": run.total_pence, "payees": run.payee_count,
                         **({"second_approval": second} if second else {})})
     session.flush()
     return _summary(session, run, totals, details)
+
+
+def _record_netting(session: Session, run: PaymentRun, totals: Mapping[PayeeKey, Mapping[str, Any]],
+                    actor_user_id: int | None, rules: ClaimRules | None) -> None:
+    """What was netted off each payee, set against their reversed claims: after the claims are marked paid, so
+    that the benefit re-checks it causes count each claim once (from the books, not as still owed)."""
+    for (_, payee_id), t in sorted(totals.items()):
+        if t["netted"]:
+            record_netting(session, payee_id, t["netted"], on=run.payment_date, reference=run.reference,
+                           actor_user_id=actor_user_id, rules=rules)
 
 
 def cancel_payment_run(session: Session, run_id: int, *, actor_user_id: int | None, reason: str) -> PaymentRunSummary:

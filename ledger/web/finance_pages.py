@@ -21,13 +21,13 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ledger.auth import admin as user_admin
 from ledger.auth.access import requires, signed_in_user
-from ledger.claims import corrections
+from ledger.claims import corrections, rechecks
 from ledger.claims import services as claims
 from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
 from ledger.errors import Conflict, LedgerError, NotFound, PermissionDenied, ValidationError
 from ledger.formatting import money
-from ledger.labels import AFTER_APPROVAL
+from ledger.labels import AFTER_APPROVAL, EXPENSE_CATEGORY_LABELS
 from ledger.payments import calendar, hold_actions, holds, returns, runs
 from ledger.people import services as people
 from ledger.projects import services as projects
@@ -148,6 +148,19 @@ class AmendForm(FlaskForm):
     submit = SubmitField("Save as a new version")
 
 
+class LineAmendForm(FlaskForm):
+    """One expense line changed in place (its receipts stay with it); the claim's total follows."""
+
+    line_id = SelectField("Which line", coerce=int, validate_choice=False,
+                          validators=[DataRequired(message="Choose the line to change.")])
+    amount = StringField("New amount in pounds", validators=[Optional(), Length(max=12)])
+    category = SelectField("New kind of expense", validators=[Optional()], choices=[SelectChoice("", "Keep it")] + [
+        SelectChoice(k, v) for k, v in EXPENSE_CATEGORY_LABELS.items() if k != "mileage"])
+    description = StringField("New description", validators=[Optional(), Length(max=500)])
+    reason = TextAreaField("Why is it amended?", validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField("Save the line as a new version")
+
+
 class RedraftForm(FlaskForm):
     submit = SubmitField("Redraft this fee")
 
@@ -155,13 +168,14 @@ class RedraftForm(FlaskForm):
 #: The correction forms on a claim's page, by the prefix their fields carry.
 CORRECTION_FORMS: dict[str, type[FlaskForm]] = {
     "reverse": ReversePaidForm, "netting": NettingForm, "repay": RepaymentForm, "write_off": WriteOffForm,
-    "approve_write_off": ApproveWriteOffForm, "amend": AmendForm, "redraft": RedraftForm}
+    "approve_write_off": ApproveWriteOffForm, "amend": AmendForm, "redraft": RedraftForm, "line": LineAmendForm}
 
 
 def _beside_fields(error: LedgerError, prefix: str) -> LedgerError:
     """The service's refusal with its field names as the prefixed form names them, to show each beside its field."""
     named = {"worked_minutes": "hours"}  # the service counts minutes; the form asks for hours
-    return type(error)(error.message, fields={f"{prefix}-{named.get(name, name)}": v
+    # The line form changes one line: the service's "lines.0.amount" is its "amount".
+    return type(error)(error.message, fields={f"{prefix}-{named.get(name, name.removeprefix('lines.0.'))}": v
                                               for name, v in (error.fields or {}).items()})
 
 
@@ -192,14 +206,15 @@ def claims_waiting():
     form = claims_queue.filter_form(request.args, ((p.code, p.name) for p in projects.list_projects(session)))
     if not form.validate():
         return render_template("finance/claims.html", form=form, claims=[], names=_names(session), previews={},
-                               filters=claims_queue.QueueFilters()), 400
+                               filters=claims_queue.QueueFilters(), flagged=rechecks.flagged_participants(session)), 400
     filters, names = claims_queue.filters_of(form), _names(session)
     found = claims.list_claims(session, status=filters.status, project_code=filters.project_code,
                                limit=1000 if filters.person else 200)
     found = claims_queue.of_people(found, claims_queue.people_named(session, filters.person))
     previews = {c.id: _preview(session, c.id) for c in found}
     return render_template("finance/claims.html", form=form, filters=filters, names=names, previews=previews,
-                           claims=claims_queue.with_benefit_flag(found, previews, filters.benefit_flag))
+                           claims=claims_queue.with_benefit_flag(found, previews, filters.benefit_flag),
+                           flagged=rechecks.flagged_participants(session))
 
 
 @bp.route("")
@@ -227,6 +242,8 @@ def _claim_page(claim_id: int, *, problem: LedgerError | None = None, status: in
     fixes = {prefix: form(formdata=None, prefix=prefix) for prefix, form in CORRECTION_FORMS.items()}
     if correcting is not None:
         fixes[correcting[0]] = correcting[1]
+    fixes["line"].line_id.choices = [SelectChoice(str(line.id), f"{line.description}: {money(line.amount_pence)}")
+                                     for line in record.lines]
     return render_template(
         "finance/claim.html", claim=record, preview=preview, preview_problem=preview_problem, problem=problem,
         holds=holds.list_holds(session, status=None, claim_id=claim_id),
@@ -402,6 +419,17 @@ def amend_claim(claim_id: int):
         f"Claim {claim_id} is amended: a new version is kept in its history, and any first approval is cleared.")
 
 
+@bp.route("/claims/<int:claim_id>/lines/amend", methods=["POST"])
+@requires("claims.approve")
+def amend_expense_line(claim_id: int):
+    return _correct(claim_id, "line", lambda session, form, actor, today: claims.amend_claim(
+        session, claim_id, reason=form.reason.data, actor_user_id=actor, rules=settings().claim_rules,
+        lines=[{"line_id": form.line_id.data, "amount": (form.amount.data or "").strip() or None,
+                "category": form.category.data or None, "description": form.description.data or None}]),
+        f"Claim {claim_id}'s line is amended: a new version is kept in its history, and any first approval is "
+        "cleared.")
+
+
 @bp.route("/claims/<int:claim_id>/redraft", methods=["POST"])
 @requires("claims.approve")
 def redraft_fee(claim_id: int):
@@ -449,7 +477,8 @@ def request_write_off(claim_id: int):
 @requires("payments.manage")
 def approve_write_off(claim_id: int):
     return _correct(claim_id, "approve_write_off", lambda session, form, actor, today: corrections.approve_write_off(
-        session, claim_id, actor_user_id=actor, today=today), "The write-off is approved and posted.")
+        session, claim_id, actor_user_id=actor, today=today, rules=settings().claim_rules),
+        "The write-off is approved and posted.")
 
 
 # ---------------------------------------------------------------- payment runs
@@ -588,7 +617,7 @@ def confirm_payment_run(run_id: int):
                                            override_reason=form.override_reason.data or None, today=todays_date(),
                                            new_payment_date=form.new_payment_date.data,
                                            second_approval_above_pence=settings().claim_rules
-                                           .second_approval_above_pence)
+                                           .second_approval_above_pence, rules=settings().claim_rules)
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()
         return _run_page(run_id, confirm=form, problem=error, status=error.status)

@@ -12,9 +12,18 @@ import io
 
 from flask import Blueprint, flash, redirect, render_template, send_file, url_for
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from ledger.auth.access import requires, signed_in_user, visible_project_ids
 from ledger.auth.permissions import allowed
@@ -80,6 +89,18 @@ class AttendanceForm(FlaskForm):
     actual_minutes = durations.minutes_field("Minutes attended")
     with_supporter = BooleanField("Came with a supporter or personal assistant")
     submit = SubmitField("Record attendance")
+
+
+class CorrectAttendanceForm(FlaskForm):
+    """Correcting an attendance already recorded: the fees drafted from it follow (``correct_attendance``)."""
+
+    participant_id = SelectField("Whose attendance", coerce=int)
+    attended = RadioField("Did they attend?",
+                          choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No: they did not come")],
+                          validators=[DataRequired(message="Say whether they attended.")])
+    minutes = IntegerField("Minutes they attended", validators=[Optional(), NumberRange(min=1, max=24 * 60)])
+    reason = TextAreaField("Why is it corrected?", validators=[DataRequired(), Length(min=3, max=500)])
+    submit = SubmitField("Correct the attendance")
 
 
 class ManagerForm(FlaskForm):
@@ -271,18 +292,23 @@ def activity(activity_id: int):
 
 
 def _activity_page(activity_id: int, *, form: AttendanceForm | None = None, problem: LedgerError | None = None,
-                   status: int = 200, duplicate: tuple[int, SubmitClaimForm] | None = None):
+                   status: int = 200, duplicate: tuple[int, SubmitClaimForm] | None = None,
+                   correct: CorrectAttendanceForm | None = None):
     session = get_session()
     record = projects.get_activity(session, activity_id)
     user = signed_in_user()
     if form is None:
         form = AttendanceForm(formdata=None)
     form.participant_id.choices = _participant_choices(session)
+    attendance = projects.list_attendance(session, activity_id)
+    if correct is None:
+        correct = CorrectAttendanceForm(formdata=None, prefix="correct")
+    correct.participant_id.choices = _attendee_choices(attendance)
     fees = {c.participant_id: c for c in claims.list_claims(session, project_code=record.project_code, limit=1000)
             if c.activity_id == activity_id and c.is_fee}
     return render_template(
         "projects/activity.html", activity=record, project=projects.get_project(session, record.project_code),
-        attendance=projects.list_attendance(session, activity_id), fees=fees, form=form, problem=problem,
+        attendance=attendance, fees=fees, form=form, problem=problem, correct=correct,
         action_form=ActionForm(formdata=None), today=todays_date(),
         duplicate_claim_id=duplicate[0] if duplicate and problem and (
             {"confirm_duplicate", "duplicate_reason"} & set(problem.fields)) else None,
@@ -290,6 +316,10 @@ def _activity_page(activity_id: int, *, form: AttendanceForm | None = None, prob
         may_write=allowed(user.role_names, "projects.write"),
         may_claim=allowed(user.role_names, "claims.submit"),
     ), status
+
+
+def _attendee_choices(attendance) -> list[SelectChoice]:
+    return [SelectChoice(str(a.participant_id), a.participant_name) for a in attendance]
 
 
 def _participant_choices(session) -> list[SelectChoice]:
@@ -317,6 +347,37 @@ def record_attendance(activity_id: int):
     session.commit()
     flash(f"{record.participant_name}'s attendance is recorded.", "info")
     return redirect(url_for("projects.activity", activity_id=activity_id))
+
+
+@bp.route("/activities/<int:activity_id>/attendance/correction", methods=["POST"])
+@requires("projects.write", project="activity_id")
+def correct_attendance(activity_id: int):
+    """Correct who attended or for how long, with a reason: open fees drafted from it are priced again."""
+    session = get_session()
+    form = CorrectAttendanceForm(prefix="correct")
+    form.participant_id.choices = _attendee_choices(projects.list_attendance(session, activity_id))
+    if not form.validate_on_submit():
+        return _activity_page(activity_id, correct=form, status=400)
+    try:
+        done = claims.correct_attendance(session, activity_id, form.participant_id.data,
+                                         attended=form.attended.data == "yes", minutes=form.minutes.data,
+                                         reason=form.reason.data, actor_user_id=signed_in_user().id,
+                                         rules=settings().claim_rules)
+    except _SHOWN_ON_THE_FORM as error:
+        session.rollback()
+        beside = type(error)(error.message, fields={f"correct-{k}": v for k, v in (error.fields or {}).items()})
+        return _activity_page(activity_id, correct=form, problem=beside, status=error.status)
+    session.commit()
+    flash(_said_of(done), "info")
+    return redirect(url_for("projects.activity", activity_id=activity_id))
+
+
+def _said_of(done: claims.AttendanceCorrection) -> str:
+    parts = ["The attendance is corrected."]
+    parts += [f"Claim {c} is priced again." for c in done.repriced_claim_ids]
+    parts += [f"Claim {c} is cancelled: they did not attend." for c in done.cancelled_claim_ids]
+    parts += [f"Claim {c} is already approved or paid: finance must correct it." for c in done.flagged_claim_ids]
+    return " ".join(parts)
 
 
 @bp.route("/activities/<int:activity_id>/participants/<int:participant_id>/fee", methods=["POST"])

@@ -13,6 +13,7 @@ from ledger.claims import services
 from ledger.claims.models import ClaimApproval
 from ledger.errors import Conflict, ValidationError
 from tests.factories import (
+    RECEIPT_PDF,
     RULES,
     TODAY,
     add_user,
@@ -22,7 +23,9 @@ from tests.factories import (
     claims_world,
     database,
     footprint,
+    sign_in,
     submitted_fee,
+    text_of,
 )
 
 
@@ -129,3 +132,80 @@ def test_a_corrected_attendance_reprices_open_fees_and_flags_approved_ones(world
         services.correct_attendance(session, world.activity_id, world.ann, attended=True, minutes=0,
                                     reason="Oops", actor_user_id=world.finance, rules=RULES)
     assert "minutes" in caught.value.fields
+
+
+def _expense_with_a_receipt(session, world) -> tuple[int, int, int]:
+    """Ann's submitted expenses: a £18.40 taxi with its receipt, and 10 miles by car."""
+    record, _ = services.create_expense_claim(
+        session, participant_id=world.ann, activity_id=world.activity_id, idempotency_key="amend-lines",
+        lines=[{"category": "taxi", "description": "Taxi home", "amount": "18.40"},
+               {"category": "mileage", "description": "Drive there", "miles": "10", "vehicle": "car"}],
+        actor_user_id=world.manager, rules=RULES)
+    taxi, mileage = record.lines
+    services.add_receipt(session, record.id, taxi.id, filename="taxi.pdf", data=RECEIPT_PDF,
+                         actor_user_id=world.manager, max_bytes=10_000)
+    services.submit_claim(session, record.id, actor_user_id=world.manager)
+    return record.id, taxi.id, mileage.id
+
+
+def test_an_expense_line_is_amended_in_place_keeping_its_receipt_and_every_version(world, session):
+    claim, taxi, _mileage = _expense_with_a_receipt(session, world)
+    total = services.get_claim(session, claim).amount_pence
+
+    amended = services.amend_claim(session, claim, reason="The receipt says £16.20, and it was a bus",
+                                   actor_user_id=world.finance, rules=RULES, lines=[
+                                       {"line_id": taxi, "amount": "16.20", "category": "public_transport",
+                                        "description": "Bus home"}])
+    line = next(x for x in amended.lines if x.id == taxi)
+    assert (line.amount_pence, line.category, line.description) == (1620, "public_transport", "Bus home")
+    assert [r.filename for r in line.receipts] == ["taxi.pdf"]
+    assert amended.amount_pence == amended.offered_pence == total - 220
+    first, second = services.claim_versions(session, claim)
+    assert first.values["lines"][0] == {"line_id": taxi, "category": "taxi", "description": "Taxi home",
+                                        "amount_pence": 1840}
+    assert second.values["lines"][0]["amount_pence"] == 1620 and second.values["amount_pence"] == total - 220
+    assert second.changes["lines"] == [{"line_id": taxi, "changed": {
+        "category": ["taxi", "public_transport"], "description": ["Taxi home", "Bus home"],
+        "amount_pence": [1840, 1620]}}]
+    assert second.changes["amount_pence"] == [total, total - 220]
+    assert (second.changed_by_user_id, second.reason) == (world.finance, "The receipt says £16.20, and it was a bus")
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"line_id": 999_999, "amount": "1.00"}, "lines.0.line_id"),
+    ({"line_id": "taxi", "amount": "0.00"}, "lines.0.amount"),
+    ({"line_id": "taxi", "category": "rocket"}, "lines.0.category"),
+    ({"line_id": "taxi", "description": "  "}, "lines.0.description"),
+    ({"line_id": "mileage", "amount": "9.00"}, "lines.0.amount"),
+])
+def test_a_bad_line_change_names_the_field_and_changes_nothing(world, session, change, field):
+    claim, taxi, mileage = _expense_with_a_receipt(session, world)
+    change = {**change, "line_id": {"taxi": taxi, "mileage": mileage}.get(change["line_id"], change["line_id"])}
+    before = footprint(session)
+    with pytest.raises(ValidationError) as refused:
+        services.amend_claim(session, claim, reason="Because", actor_user_id=world.finance, rules=RULES,
+                             lines=[change])
+    assert field in refused.value.fields
+    assert footprint(session) == before
+
+
+def test_expense_lines_amended_over_http_and_on_the_claim_page(app, client):
+    with database(app) as session:
+        world = claims_world(session)
+        claim, taxi, _mileage = _expense_with_a_receipt(session, world)
+    auth = bearer(api_token_for(app, add_user(app, "fiona@example.org", ["finance"])))
+    amended = client.post(f"/api/v1/claims/{claim}/amend", headers=auth,
+                          json={"reason": "Receipt says less", "lines": [{"line_id": taxi, "amount": "17.00"}]})
+    assert amended.status_code == 200, amended.get_json()
+    assert next(x for x in amended.get_json()["lines"] if x["id"] == taxi)["amount_pence"] == 1700
+    bad = client.post(f"/api/v1/claims/{claim}/amend", headers=auth,
+                      json={"reason": "Receipt says less", "lines": [{"line_id": taxi, "amount": "-1"}]})
+    assert bad.status_code == 400 and "lines.0.amount" in bad.get_json()["error"]["fields"]
+
+    assert sign_in(client, "fiona@example.org").status_code == 302
+    page = client.post(f"/finance/claims/{claim}/lines/amend", follow_redirects=True, data={
+        "line-line_id": str(taxi), "line-amount": "15.50", "line-reason": "Checked the receipt again"})
+    assert page.status_code == 200 and "line is amended" in text_of(page) and "£15.50" in text_of(page)
+    refused = client.post(f"/finance/claims/{claim}/lines/amend", data={
+        "line-line_id": str(taxi), "line-amount": "lots", "line-reason": "Checked"})
+    assert refused.status_code == 400 and 'id="line-amount-error"' in refused.get_data(as_text=True)

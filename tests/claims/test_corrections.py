@@ -171,3 +171,36 @@ def test_a_reversal_racing_a_later_runs_confirmation_never_overpays(session_fact
             assert results[1] == "confirmed" and paid == [6000]  # paid before the reversal; the debt stands
             assert owes(session, ann) == 4000
         assert queries.trial_balance(session).totals["GBP"] == 0
+
+
+def test_a_fee_given_to_a_group_is_reversed_and_the_group_owes_it_back(world, session):
+    ann, carers = world.participant("Ann Smith"), world.group("Carers Voice")
+    given = world.claim(ann, 5000, group_id=carers)
+    world.confirm(world.draft().id)
+    group_owed = f"owed:group:{carers}"
+    assert queries.balance(session, group_owed) == 0
+
+    state = corrections.reverse_paid_claim(session, given, reason="The group was paid for a meeting it missed",
+                                           actor_user_id=world.finance_id, today=LATER)
+    assert (state.status, state.owed_back_pence, state.group_id) == ("rejected", 5000, carers)
+    assert queries.balance(session, group_owed) == 5000 and owes(session, ann) == 0  # the group owes, not Ann
+    with pytest.raises(Conflict) as refused:
+        corrections.agree_netting(session, given, agreed_on=LATER, agreed_how="email", note="Ann agreed",
+                                  actor_user_id=world.finance_id, today=LATER)
+    assert "how" in refused.value.fields
+
+    world.claim(ann, 2000, group_id=carers)  # a later fee for the group waits while it owes
+    world.claim(world.participant("Bob Jones"), 1000)
+    [left] = world.draft(pay_on=NEXT_RUN).left_out
+    assert (left.payee_kind, left.payee_id, left.reason) == ("group", carers, "owes_back")
+
+    state = corrections.record_repayment(session, given, amount_pence=2000, received_on=LATER, reference="CHQ 1",
+                                         actor_user_id=world.finance_id, today=LATER, rules=RULES)
+    assert state.owed_back_pence == 3000 and state.rechecks == ()  # not Ann's income: nothing to re-check
+    corrections.request_write_off(session, given, reason="The group has closed", actor_user_id=world.finance_id,
+                                  today=LATER)
+    second = make_finance_user(session, "second@example.org").id
+    state = corrections.approve_write_off(session, given, actor_user_id=second, today=LATER, rules=RULES)
+    assert state.owed_back_pence == 0 and queries.balance(session, group_owed) == -2000  # owed the later fee
+    assert queries.balance(session, BANK) == -5000 + 2000
+    assert queries.trial_balance(session).totals["GBP"] == 0

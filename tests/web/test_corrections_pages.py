@@ -3,35 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from html import unescape
 
 import pytest
 
 from ledger.books import queries
-from ledger.context import reload_settings
-from tests.factories import PAY_ON, PaymentsWorld, add_user, database, footprint, sign_in
+from tests.factories import PAY_ON, database, footprint, paid_and_signed_in, sign_in, text_of
 
 LATER = PAY_ON + dt.timedelta(days=4)
 
 
-def text_of(response) -> str:
-    html = response.get_data(as_text=True)
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
-
-
 @pytest.fixture
 def paid(app, client):
-    app.config["LEDGER_TODAY"] = LATER.isoformat()
-    reload_settings(app)
-    with database(app) as session:
-        world = PaymentsWorld(session)
-        ann = world.participant("Ann Smith")
-        claim = world.claim(ann, 4000)
-        world.confirm(world.draft().id)
-    add_user(app, "fiona@example.org", ["finance"])
-    assert sign_in(client, "fiona@example.org").status_code == 302
-    return {"app": app, "ann": ann, "url": f"/finance/claims/{claim}"}
+    paid = paid_and_signed_in(app, client, today=LATER)
+    return {"app": paid.app, "ann": paid.ann, "url": f"/finance/claims/{paid.claim}"}
 
 
 def test_finance_reverses_a_paid_claim_and_records_the_repayment(client, paid):
@@ -46,6 +31,8 @@ def test_finance_reverses_a_paid_claim_and_records_the_repayment(client, paid):
         "repay-amount": "40.00", "repay-received_on": LATER.isoformat(), "repay-reference": "BGC A SMITH"})
     page = text_of(repaid)
     assert "The repayment is recorded" in page and "Still owed back £0.00" in page and "BGC A SMITH" in page
+    assert ("Benefit check re-run after each recovery After Period around Outcome Finance "
+            f"Repayment {PAY_ON:%-d %B %Y} No benefits declared Nothing to do") in page
     with database(paid["app"]) as session:
         assert queries.balance(session, f"owed:participant:{paid['ann']}") == 0
         assert queries.trial_balance(session).totals["GBP"] == 0

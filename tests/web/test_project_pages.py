@@ -127,3 +127,73 @@ def test_a_likely_duplicate_fee_is_submitted_only_when_confirmed_with_a_reason(a
     done = manager.post(url, data={"confirm_duplicate": "y", "duplicate_reason": "Two separate panels that day"},
                         follow_redirects=True)
     assert f"Claim {claim_id} is submitted for approval." in text_of(done)
+
+
+def test_a_project_manager_corrects_an_attendance_and_the_drafted_fee_follows(app, manager, world):
+    from tests.factories import footprint
+
+    url = f"/activities/{world.activity_id}"
+    drafted = manager.post(f"{url}/participants/{world.ann}/fee", follow_redirects=True)
+    [before] = re.findall(r"Claim (\d+): Draft, (£[\d.,]+)", text_of(drafted))
+    assert "Correct an attendance" in text_of(drafted)
+
+    with database(app) as session:
+        unchanged = footprint(session)
+        first = services.get_claim(session, int(before[0]))
+        whole = projects.get_activity(session, world.activity_id).duration_minutes
+    refused = manager.post(f"{url}/attendance/correction", data={
+        "correct-participant_id": str(world.ann), "correct-attended": "yes", "correct-reason": "Left early"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and 'id="correct-minutes-error"' in html and "1 to 1440" in html
+    no_reason = manager.post(f"{url}/attendance/correction", data={
+        "correct-participant_id": str(world.ann), "correct-attended": "yes", "correct-minutes": "60"})
+    assert no_reason.status_code == 400 and 'id="correct-reason-error"' in no_reason.get_data(as_text=True)
+    with database(app) as session:
+        assert footprint(session) == unchanged
+
+    corrected = manager.post(f"{url}/attendance/correction", follow_redirects=True, data={
+        "correct-participant_id": str(world.ann), "correct-attended": "yes", "correct-minutes": "60",
+        "correct-reason": "Left at the break"})
+    page = text_of(corrected)
+    assert f"The attendance is corrected. Claim {before[0]} is priced again." in page
+    assert "Ann Jones 1 hour (part of the activity)" in page
+    with database(app) as session:
+        claim = services.get_claim(session, int(before[0]))
+        assert (claim.status, claim.worked_minutes) == ("draft", first.worked_minutes - (whole - 60))
+        assert 0 < claim.amount_pence < first.amount_pence
+        assert len(services.claim_versions(session, claim.id)) == 2
+
+    gone = manager.post(f"{url}/attendance/correction", follow_redirects=True, data={
+        "correct-participant_id": str(world.ann), "correct-attended": "no", "correct-reason": "Not there at all"})
+    assert f"Claim {before[0]} is cancelled: they did not attend." in text_of(gone)
+    with database(app) as session:
+        assert services.get_claim(session, int(before[0])).status == "cancelled"
+        assert world.ann not in [a.participant_id for a in projects.list_attendance(session, world.activity_id)]
+
+
+def test_attendances_are_corrected_in_bulk_from_a_file_all_or_nothing(app, runner, world, tmp_path):
+    from tests.factories import add_user, draft_fee, footprint
+
+    add_user(app, "fiona@example.org", ["finance"])
+    with database(app) as session:
+        claim = draft_fee(session, world, world.ann, world.activity_id)
+        before = services.get_claim(session, claim).worked_minutes
+        whole = projects.get_activity(session, world.activity_id).duration_minutes
+        unchanged = footprint(session)
+    path = tmp_path / "corrections.csv"
+    header = "activity_id,participant_id,attended,minutes,reason\n"
+    path.write_text(header + f"{world.activity_id},{world.ann},yes,60,Left at the break\n"
+                    f"{world.activity_id},{world.ann},maybe,,Unsure\n", encoding="utf-8")
+    refused = runner.invoke(args=["ledger", "correct-attendance", str(path), "--as-user", "fiona@example.org"])
+    assert refused.exit_code == 1 and "Row 3 (attended)" in refused.output and "Nothing was corrected" in refused.output
+    with database(app) as session:
+        assert footprint(session) == unchanged
+
+    path.write_text(header + f"{world.activity_id},{world.ann},yes,60,Left at the break\n", encoding="utf-8")
+    done = runner.invoke(args=["ledger", "correct-attendance", str(path), "--as-user", "fiona@example.org"])
+    assert done.exit_code == 0, done.output
+    assert f"attended 60 minutes; repriced [{claim}]" in done.output
+    with database(app) as session:
+        assert services.get_claim(session, claim).worked_minutes == before - (whole - 60)
+    listed = runner.invoke(args=["ledger", "benefit-rechecks", "--as-user", "fiona@example.org"])
+    assert listed.exit_code == 0 and "No re-check shows a problem." in listed.output

@@ -3,36 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from html import unescape
 
 import pytest
 
 from ledger.books import queries
-from ledger.context import reload_settings
-from tests.factories import PAY_ON, PaymentsWorld, add_user, database, footprint, sign_in
+from tests.factories import PAY_ON, database, footprint, paid_and_signed_in, text_of
 
 LATER = PAY_ON + dt.timedelta(days=4)
 
 
-def text_of(response) -> str:
-    html = response.get_data(as_text=True)
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
-
-
 @pytest.fixture
 def paid(app, client):
-    app.config["LEDGER_TODAY"] = LATER.isoformat()
-    reload_settings(app)
-    with database(app) as session:
-        world = PaymentsWorld(session)
-        ann = world.participant("Ann Smith")
-        world.claim(ann, 4000)
-        run = world.draft()
-        world.confirm(run.id)
-    add_user(app, "fiona@example.org", ["finance"])
-    assert sign_in(client, "fiona@example.org").status_code == 302
-    return {"app": app, "run": run.id, "ann": ann, "url": f"/finance/payment-runs/{run.id}"}
+    paid = paid_and_signed_in(app, client, today=LATER)
+    return {"app": paid.app, "run": paid.run, "ann": paid.ann, "url": f"/finance/payment-runs/{paid.run}"}
 
 
 def form(paid, **changes):
