@@ -137,18 +137,34 @@ def _meeting_key(meeting: MeetingInput, seen: dict[str, int]) -> str:
     return base if seen[base] == 1 else f"{base}#{seen[base]}"
 
 
+def _lower(name: str) -> str:
+    """A name inside a sentence: 'Childcare' -> 'childcare', but 'BSL interpreters' stays."""
+    return name if name[1:2].isupper() else name[0].lower() + name[1:]
+
+
+def _day(on: dt.date) -> str:
+    return f"{on.day} {on:%B %Y}"
+
+
 def _announced(rule: Parameter | None, priced_on: dt.date) -> bool:
     return rule is not None and rule.effective_from > priced_on
 
 
 def _notes(rule: Parameter | None, on: dt.date, priced_on: dt.date) -> tuple[str, ...]:
+    """What to check about the figure a line rests on, in a sentence a project manager can act on."""
     if rule is None:
         return ()
     notes = []
     if _announced(rule, priced_on):
-        notes.append(f"Announced rate: in force from {rule.effective_from:%d %B %Y}, after this plan was priced.")
-    if (caveat := rule.caveat(on)) is not None:
-        notes.append(caveat)
+        notes.append(f"Announced rate: in force from {_day(rule.effective_from)}, after this plan was priced.")
+    if rule.key.startswith("budget.") and not rule.is_reliable_on(on):
+        notes.append(f"{rule.key} is a planning default, not a researched figure: enter your own rate if you "
+                     "know it.")
+    elif rule.is_stale_on(on) or rule.is_stale_on(priced_on):
+        notes.append(f"{rule.key} (£{rule.decimal}) may be out of date after {_day(rule.stale_after or on)}: a newer "
+                     "rate is expected, so lines priced at it may be too low.")
+    elif not rule.is_reliable_on(on):
+        notes.append(caveat if (caveat := rule.caveat(on)) else f"Check {rule.key}.")
     return tuple(notes)
 
 
@@ -170,12 +186,12 @@ def _fee_line(plan: PlanInput, role: tuple[RoleInput, int], meeting: MeetingInpu
         minimum = pay.legal_minimum(rulebook, on)
     except PolicyError as error:
         problems.setdefault(f"{where}.on", []).append(
-            f"No pay rate is known for {on:%d %B %Y} ({error}). Give the role its own fee, or add the rate to "
+            f"No pay rate is known for {_day(on)} ({error}). Give the role its own fee, or add the rate to "
             "the organisation's rules file.")
         return None
     if rate.per_unit < minimum.decimal:
         problems.setdefault(f"roles.{plan.role_index(the_role.role)}.hourly_rate_pence", []).append(
-            f"{gbp(rate.pence)} an hour is below the legal minimum of £{minimum.decimal} on {on:%d %B %Y}.")
+            f"{gbp(rate.pence)} an hour is below the legal minimum of £{minimum.decimal} on {_day(on)}.")
         return None
     hours = meeting.hours + meeting.preparation_hours
     each = pay.fee_pence(hours, rate.per_unit)
@@ -208,11 +224,11 @@ def _item_line(item: ItemInput, on: dt.date, key: str, where_text: str, plan: Pl
         rate = _item_rate(item, kind, plan, on, rulebook, pay_basis)
     except PolicyError as error:
         problems.setdefault(f"{field}.rate_pence", []).append(
-            f"The rules hold no figure for {kind.name.lower()} on {on:%d %B %Y} ({error}): enter the rate.")
+            f"The rules hold no figure for {_lower(kind.name)} on {_day(on)} ({error}): enter the rate.")
         return None
     if rate is None:
         problems.setdefault(f"{field}.rate_pence", []).append(
-            f"Enter the cost of {kind.name.lower()} per {kind.unit}: the rules hold no figure for it.")
+            f"Enter the cost of {_lower(kind.name)} per {kind.unit}: the rules hold no figure for it.")
         return None
     each = round_to_penny(item.quantity * rate.per_unit * HUNDRED)
     name = item.description or kind.name

@@ -48,11 +48,17 @@ class PricedLine:
         return f"{self.count} x ({each} = {gbp(self.each_pence)})"
 
     @property
+    def to_check(self) -> bool:
+        """Whether the figure the line rests on needs checking (see the plan's ``checks``)."""
+        return any(not note.startswith("Announced") for note in self.notes)
+
+    @property
     def source(self) -> str:
         """Where the rate came from: the rule and the date it is in force from, or the manager."""
         if self.rule_key is None:
             return "" if self.section == "contingency" else "Rate entered by the project manager"
-        return f"{self.rule_key}, in force from {self.rule_from:%d %B %Y}"
+        assert self.rule_from is not None
+        return f"{self.rule_key}, in force from {self.rule_from.day} {self.rule_from:%B %Y}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +78,16 @@ class PricedPlan:
     @property
     def announced_lines(self) -> int:
         return sum(1 for line in self.lines if line.announced)
+
+    @property
+    def time_credit_hours_text(self) -> str:
+        return f"{self.time_credit_hours.normalize():f}"
+
+    @property
+    def checks(self) -> tuple[str, ...]:
+        """Each thing to check about the figures the lines rest on, once (announced rates are marked on lines)."""
+        found = dict.fromkeys(note for line in self.lines for note in line.notes if not note.startswith("Announced"))
+        return tuple(found)
 
     def section_total(self, section: str) -> int:
         return sum(line.amount_pence for line in self.lines if line.section == section)
