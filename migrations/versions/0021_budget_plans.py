@@ -14,6 +14,33 @@ branch_labels = None
 depends_on = None
 
 
+# A saved version is never overwritten: its lines never change or go, and of the version itself only its status
+# (and who approved it, when) may move. Any other change is refused by the database, as for events.
+FROZEN = "project_id, number, label, inputs, region, priced_on, contingency_percent, time_credit_hours, total_pence"
+MESSAGE = "saved budget versions are never overwritten: save a new version instead"
+PG_REFUSE = f"""
+CREATE FUNCTION ledger_refuse_budget_version_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '{MESSAGE}' USING ERRCODE = 'restrict_violation';
+END $$;
+"""
+
+
+def _guard_versions() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(PG_REFUSE)
+        op.execute("CREATE TRIGGER budget_version_lines_frozen BEFORE UPDATE OR DELETE ON budget_version_lines "
+                   "FOR EACH ROW EXECUTE FUNCTION ledger_refuse_budget_version_change()")
+        op.execute(f"CREATE TRIGGER budget_versions_frozen BEFORE UPDATE OF {FROZEN} ON budget_versions "
+                   "FOR EACH ROW EXECUTE FUNCTION ledger_refuse_budget_version_change()")
+        return
+    for action in ("UPDATE", "DELETE"):
+        op.execute(f"CREATE TRIGGER budget_version_lines_no_{action.lower()} BEFORE {action} ON budget_version_lines "
+                   f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END")
+    op.execute(f"CREATE TRIGGER budget_versions_frozen BEFORE UPDATE OF {FROZEN} ON budget_versions "
+               f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END")
+
+
 def upgrade() -> None:
     op.create_table(
         "budget_versions",
@@ -71,9 +98,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_budget_version_lines")),
         sa.UniqueConstraint("version_id", "position", name=op.f("uq_budget_version_lines_version_id_position")),
     )
+    _guard_versions()
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS budget_versions_frozen ON budget_versions")
+        op.execute("DROP TRIGGER IF EXISTS budget_version_lines_frozen ON budget_version_lines")
+        op.execute("DROP FUNCTION IF EXISTS ledger_refuse_budget_version_change()")
+    else:
+        for name in ("budget_versions_frozen", "budget_version_lines_no_update", "budget_version_lines_no_delete"):
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
     op.drop_table("budget_version_lines")
     op.drop_index(op.f("ix_budget_versions_project_id"), table_name="budget_versions")
     op.drop_table("budget_versions")

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import DBAPIError
 
 from ledger.budgets import services
-from ledger.budgets.models import BudgetVersion
+from ledger.budgets.models import BudgetVersion, BudgetVersionLine
 from ledger.claims import services as claims
 from ledger.errors import Conflict, ValidationError
 from ledger.events.writer import events_of
@@ -71,6 +72,18 @@ def test_versions_are_kept_compared_line_by_line_and_one_approved_as_the_baselin
     assert {line.kind: line.amount_pence for line in plan.lines} == {
         "fees": 5 * 5040, "travel_expenses": 5000, "contingency": 0}
     assert plan.budget_pence == 30_200
+
+
+def test_the_database_refuses_to_overwrite_a_saved_version(session):
+    code = make_project(session).code
+    services.save_budget_version(session, code, _plan(), label=None, actor_user_id=None, **PRICING)
+    session.commit()
+    for change in (update(BudgetVersionLine).values(amount_pence=1), delete(BudgetVersionLine),
+                   update(BudgetVersion).values(total_pence=1)):
+        with pytest.raises(DBAPIError, match="never overwritten"):
+            session.execute(change)
+        session.rollback()
+    session.execute(update(BudgetVersion).values(status="baseline"))  # only the status moves (by the workflow)
 
 
 def test_a_bad_plan_saves_nothing(session):
