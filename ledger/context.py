@@ -15,8 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.db import make_engine, make_session_factory
 from ledger.settings import Settings, build_settings
+from policies.budget_rates import load_planning_defaults, with_planning_defaults
+from policies.rulebook import Rulebook
 
 _SETTINGS = "ledger.settings"
+_PLANNER_RULES = "ledger.planner_rulebook"
 
 
 def init_app(app: Flask) -> None:
@@ -65,3 +68,12 @@ def _close_session(_exc=None) -> None:
     if session is not None:
         session.rollback()
         session.close()
+
+
+def planner_rulebook() -> Rulebook:
+    """The rules with the budget planner's dated planning defaults beside them, built once per app."""
+    found = current_app.extensions.get(_PLANNER_RULES)
+    if found is None or found[0] is not settings().rulebook:
+        found = (settings().rulebook, with_planning_defaults(settings().rulebook, load_planning_defaults()))
+        current_app.extensions[_PLANNER_RULES] = found
+    return found[1]

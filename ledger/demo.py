@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ledger.auth.users import create_user
 from ledger.books.posting import count_entries, lock_period, post_entry
 from ledger.books.records import PostingLine
+from ledger.budgets import services as budgets
 from ledger.claims import corrections
 from ledger.claims import services as claims
 from ledger.demo_tasks import NEWCOMER, leave_tasks_for_participants
@@ -28,6 +29,7 @@ from ledger.people.bank import BankCipher
 from ledger.projects import services as projects
 from ledger.projects.records import ActivityRecord
 from ledger.timebank import services as timebank
+from policies.budget_rates import load_planning_defaults, with_planning_defaults
 from policies.rulebook import Rulebook
 from policies.settings import PolicySettings
 
@@ -192,6 +194,7 @@ def load_demo(
     _lock_old_months(year)
     leave_tasks_for_participants(session, today=today, participant_id=participant_ids[0], finance=year.finance,
                                  manager=year.manager, rules=year.rules)
+    _plan_a_budget(year)
     year.summary.entries = count_entries(session)
     return year.summary
 
@@ -550,3 +553,40 @@ def _lock_old_months(year: _Year) -> None:
     while month < (year.today.replace(day=1) - dt.timedelta(days=62)).replace(day=1):
         lock_period(year.session, month, actor_user_id=year.finance)
         month = _next_month(month)
+
+
+def _demo_plan(year: _Year, *, bsl: bool) -> dict[str, Any]:
+    """Four sessions over the next four months: a co-chair, members, travel, support and access."""
+    first = _next_month(year.today)
+    meetings = [{"title": "Peer researchers' session", "on": (first + dt.timedelta(days=9 + 28 * i)).isoformat(),
+                 "hours": "3", "preparation_hours": "1"} for i in range(3)]
+    meetings.append({"title": "Findings event", "month": _next_month(_next_month(first)).strftime("%Y-%m"),
+                     "hours": "4", "preparation_hours": "2"})
+    items: list[dict[str, Any]] = [
+        {"kind": "travel_uk", "count": 5}, {"kind": "travel_rural", "count": 2},
+        {"kind": "mileage", "count": 1, "quantity": "36"}, {"kind": "meals", "count": 9},
+        {"kind": "personal_assistant", "count": 1, "quantity": "4"},
+        {"kind": "accessible_venue", "rate_pence": 18_000},
+    ]
+    if bsl:
+        items.append({"kind": "bsl_interpreter", "count": 2, "quantity": "4", "rate_pence": 4_500})
+    return {"region": "uk", "roles": [{"role": "member"}, {"role": "co_chair", "hourly_rate_pence": 2_000}],
+            "meetings": meetings, "each_meeting": {"people": {"member": 7, "co_chair": 1}, "items": items},
+            "project_items": [{"kind": "easy_read", "count": 1, "rate_pence": 45_000}] if bsl else [],
+            "contingency_percent": "10", "time_credit_hours": "60"}
+
+
+def _plan_a_budget(year: _Year) -> None:
+    """A project not yet started, planned for a funding bid: version 1 approved as the baseline, version 2 a draft."""
+    session = year.session
+    projects.create_project(session, code="PEER", name="Peer research on housing (planned)", cost_centre="CC-HSG-310",
+                            budget_pence=0, starts_on=_next_month(year.today), project_manager_user_id=year.manager)
+    pricing: dict[str, Any] = {"rulebook": with_planning_defaults(year.rulebook, load_planning_defaults()),
+               "pay_basis": year.rules.pay_basis, "today": year.today, "actor_user_id": year.manager}
+    try:
+        budgets.save_budget_version(session, "PEER", _demo_plan(year, bsl=False), label="Funding bid", **pricing)
+        budgets.approve_budget_baseline(session, "PEER", 1, actor_user_id=year.manager)
+        budgets.save_budget_version(session, "PEER", _demo_plan(year, bsl=True), label="With BSL and easy read",
+                                    **pricing)
+    except LedgerError as error:  # the rules hold no pay rate yet for the months ahead
+        year.summary.notes.append(f"The PEER budget plan was not priced: {error.message}")

@@ -8,6 +8,7 @@ from flask_smorest import Api
 from ledger.api import (
     advances,
     books,
+    budgets,
     circumstances,
     claims,
     corrections,
@@ -34,7 +35,7 @@ def init_app(app: Flask) -> None:
 
     for blueprint in (books.blp, tokens.blp, policy_check.blp, people.blp, projects.blp, claims.blp, holds.blp,
                       payments.blp, timebank.blp, documents.blp, users.blp,
-                      advances.blp, corrections.blp, events.blp, circumstances.blp):
+                      advances.blp, corrections.blp, events.blp, circumstances.blp, budgets.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
     # Idempotency-Key on every API POST (after the permission check, which the web layer registered first).

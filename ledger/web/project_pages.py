@@ -14,7 +14,6 @@ from flask import Blueprint, flash, redirect, render_template, send_file, url_fo
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     RadioField,
     SelectField,

@@ -22,6 +22,7 @@ from ledger.web import (
     audit_pages,
     auth_pages,
     books_pages,
+    budget_pages,
     circumstance_pages,
     finance_pages,
     holds_pages,
@@ -146,6 +147,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(finance_pages.bp)
     app.register_blueprint(holds_pages.bp)
     app.register_blueprint(project_pages.bp)
+    app.register_blueprint(budget_pages.bp)
     app.register_blueprint(advance_pages.bp)
     app.register_blueprint(advance_pages.own)
     app.register_blueprint(audit_pages.bp)
