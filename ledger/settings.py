@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.claims.services import FLAT_FEE_BELOW_MINIMUM, ClaimRules
 from ledger.errors import ConfigurationError
+from ledger.outbox.sending import MailSettings
 from ledger.payments.bacs import Originator
 from ledger.people.bank import BankCipher
 from ledger.reports.organisation import Organisation, organisation_from_config
@@ -71,6 +72,8 @@ class Settings:
     fixed_today: dt.date | None = None  # LEDGER_TODAY: the day taken as today, for a demonstration or a test
     # A manual journal entry with more than this in pounds of debits waits for a second finance user.
     manual_entry_second_approval_above_pence: int = 50_000
+    # SMTP_* and MAIL_FROM: how the outbox worker sends email.
+    mail: MailSettings = field(default_factory=MailSettings)
 
     @property
     def pay_basis(self) -> str:
@@ -143,7 +146,20 @@ def build_settings(config: Mapping[str, Any]) -> Settings:
                                                                50_000),
         welfare_rights_advice=(config.get("WELFARE_RIGHTS_ADVICE") or "").strip()
         or "Citizens Advice, 0800 144 8848, citizensadvice.org.uk",
+        mail=_mail(config),
     )
+
+
+def _mail(config: Mapping[str, Any]) -> MailSettings:
+    """The SMTP settings; a port that is not a number, or STARTTLS neither true nor false, stops the app."""
+    port, starttls = str(config.get("SMTP_PORT") or "587"), str(config.get("SMTP_STARTTLS") or "true").lower()
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigurationError(f"SMTP_PORT must be a port number such as 587, not {port!r}.")
+    if starttls not in ("true", "false"):
+        raise ConfigurationError(f"SMTP_STARTTLS must be true or false, not {starttls!r}.")
+    return MailSettings(host=config.get("SMTP_HOST") or None, port=int(port),
+                        username=config.get("SMTP_USERNAME") or None, password=config.get("SMTP_PASSWORD") or None,
+                        starttls=starttls == "true", mail_from=config.get("MAIL_FROM") or "payments@localhost")
 
 
 def _not_negative(config: Mapping[str, Any], name: str, default: int) -> int:
