@@ -43,7 +43,7 @@ DEMO_USERS = (
 DEMO_PERSONAS = (
     (1, "carer@demo.example", "demo-carer-2026", "a carer on Carer's Allowance (email)"),
     (2, "universal-credit@demo.example", "demo-uc-2026", "a Universal Credit claimant (post)"),
-    (5, "esa@demo.example", "demo-esa-2026", "an ESA claimant (email)"),
+    (15, "esa@demo.example", "demo-esa-2026", "an ESA claimant (email)"),
     (9, "easy-read@demo.example", "demo-easy-read-2026", "an easy-read reader"),
     (3, "large-print@demo.example", "demo-large-print-2026", "a large-print reader"),
 )
@@ -553,7 +553,7 @@ def _leave_work_waiting(year: _Year, participant_ids: list[int]) -> None:
     for place in (1, 2):
         claims.submit_claim(session, fees[participant_ids[place]], actor_user_id=manager, **_SEPARATE_SESSION)
     expense, _ = claims.create_expense_claim(
-        session, participant_id=participant_ids[5], activity_id=activity.id, actor_user_id=manager,
+        session, participant_id=participant_ids[15], activity_id=activity.id, actor_user_id=manager,
         lines=[{"category": "public_transport", "description": "Train to the training day", "amount": "18.40",
                 "incurred_on": day}], idempotency_key=f"demo:waiting:{activity.id}", rules=year.rules)
     claims.submit_claim(session, expense.id, actor_user_id=manager, **_SEPARATE_SESSION)

@@ -34,11 +34,13 @@ def send_email_command(once: bool, batch: int):
     while True:
         report = send_due_messages(session_factory(), lambda: SmtpTransport(mail), organisation=organisation,
                                    mail=mail, batch=batch)
-        if report.sent or report.retried or report.failed or once:
-            click.echo(f"Sent {report.sent}; {report.retried} to try again later; {report.failed} given up.")
+        busy = report.sent or report.retried or report.failed or report.dropped
+        if busy or once:
+            click.echo(f"Sent {report.sent}; {report.retried} to try again later; {report.failed} given up; "
+                       f"{report.dropped} no longer true, not sent.")
         if once:
             return
-        if not (report.sent or report.retried or report.failed):
+        if not busy:
             time.sleep(POLL_SECONDS)
 
 

@@ -16,14 +16,14 @@ from ledger.db import Base, BigId, UTCDateTime
 #: What a message says: a remittance advice (with its PDF), a fee waiting for the person's decision, a claim
 #: sent back to them.
 MESSAGE_KINDS = ("remittance", "fee_decision", "claim_returned")
-MESSAGE_STATUSES = ("pending", "sending", "sent", "failed")
+MESSAGE_STATUSES = ("pending", "sending", "sent", "failed", "dropped")
 
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         CheckConstraint("kind IN ('remittance','fee_decision','claim_returned')", name="kind"),
-        CheckConstraint("status IN ('pending','sending','sent','failed')", name="status"),
+        CheckConstraint("status IN ('pending','sending','sent','failed','dropped')", name="status"),
         # What the worker asks for: the messages due to be (re)tried, in order.
         Index("ix_outbox_messages_status_next_attempt_at", "status", "next_attempt_at"),
     )

@@ -17,8 +17,10 @@ sends it again. If the first worker died after 2 but before 3, the person gets t
 copies carry the same Message-ID, so their mail system (which drops or threads a Message-ID it has already
 delivered) and anyone reading the log can tell it is one message sent again, not a second message. A message is
 never lost: it leaves ``sending`` only by being marked sent, put back to ``pending`` for a later try (a
-temporary failure, with a growing wait), or ``failed`` (the relay refused it for good, or
-``MAX_ATTEMPTS`` tries failed). The lease must be longer than one send takes (``LEASE_SECONDS``).
+temporary failure, with a growing wait), ``failed`` (the relay refused it for good, or
+``MAX_ATTEMPTS`` tries failed) or ``dropped`` (no longer true when its turn came, and so not sent: a fee
+"waiting for your decision" that was decided before the worker got to it). The lease must be longer than one
+send takes (``LEASE_SECONDS``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from typing import Any, Protocol, cast
 from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger.claims import workflow as claim_workflow
+from ledger.claims.models import Claim
 from ledger.db import is_postgresql, unit_of_work
 from ledger.documents.render import remittance_filename, render_remittance
 from ledger.errors import LedgerError
@@ -50,7 +54,7 @@ from ledger.reports.organisation import Organisation
 from ledger.reports.remittances import remittance_advice
 
 __all__ = ["MailSettings", "SendReport", "SmtpTransport", "claim_due_messages", "email_for", "mark_outcome",
-           "send_due_messages"]
+           "send_due_messages", "still_true"]
 
 LEASE_SECONDS = 300
 MAX_ATTEMPTS = 6
@@ -111,6 +115,7 @@ class SendReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    dropped: int = 0  # no longer true when their turn came (a fee already decided): not sent
 
 
 def _due(now: dt.datetime):
@@ -181,15 +186,27 @@ def _permanent(error: Exception) -> bool:
     return isinstance(error, smtplib.SMTPResponseException) and 500 <= error.smtp_code < 600
 
 
+def still_true(session: Session, row: OutboxMessage) -> bool:
+    """Whether the message still says something true: a fee "waiting for your decision" must still be open."""
+    if row.kind != "fee_decision" or row.claim_id is None:
+        return True
+    claim = session.get(Claim, row.claim_id)
+    return claim is not None and claim.status in claim_workflow.OPEN
+
+
 def mark_outcome(session: Session, message_id: int, attempt: int, *, now: dt.datetime,
-                 error: Exception | None = None) -> str | None:
-    """Record how sending went, if this worker still holds the message (``attempt``); return the new status."""
+                 error: Exception | None = None, dropped: bool = False) -> str | None:
+    """Record how sending went, if this worker still holds the message (``attempt``); return the new status.
+
+    ``dropped``: it was not sent because it is no longer true (``still_true``)."""
     row = session.get(OutboxMessage, message_id, populate_existing=True, with_for_update=True)
     if row is None or row.status != "sending" or row.attempts != attempt:
         return None  # its lease ran out and another worker has it now
     before = row.status
     values: dict[str, Any] = {"lease_until": None}
-    if error is None:
+    if dropped:
+        action = "drop"
+    elif error is None:
         action, values["sent_at"], values["last_error"] = "sent", now, None
     else:
         gives_up = _permanent(error) or row.attempts >= MAX_ATTEMPTS
@@ -224,7 +241,7 @@ def send_due_messages(factory: sessionmaker[Session], make_transport: Callable[[
     with unit_of_work(factory) as session:
         claimed: Sequence[tuple[int, int]] = [(row.id, row.attempts) for row in claim_due_messages(
             session, now=clock(), batch=batch, domain=mail.domain, lease_seconds=lease_seconds)]
-    counts = {"sent": 0, "pending": 0, "failed": 0}
+    counts = {"sent": 0, "pending": 0, "failed": 0, "dropped": 0}
     with _transport(make_transport) as transport:
         for message_id, attempt in claimed:
             error: Exception | None = None
@@ -232,12 +249,15 @@ def send_due_messages(factory: sessionmaker[Session], make_transport: Callable[[
                 with unit_of_work(factory) as session:
                     row = session.get(OutboxMessage, message_id)
                     assert row is not None
-                    email = email_for(session, row, organisation=organisation, mail=mail)
-                transport.send(email)
+                    needed = still_true(session, row)
+                    email = email_for(session, row, organisation=organisation, mail=mail) if needed else None
+                if email is not None:
+                    transport.send(email)
             except (smtplib.SMTPException, OSError, LedgerError) as failure:
                 error = failure
             with unit_of_work(factory) as session:
-                status = mark_outcome(session, message_id, attempt, now=clock(), error=error)
+                status = mark_outcome(session, message_id, attempt, now=clock(), error=error, dropped=not needed)
             if status in counts:
                 counts[status] += 1
-    return SendReport(sent=counts["sent"], retried=counts["pending"], failed=counts["failed"])
+    return SendReport(sent=counts["sent"], retried=counts["pending"], failed=counts["failed"],
+                      dropped=counts["dropped"])

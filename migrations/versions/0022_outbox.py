@@ -5,8 +5,8 @@ Revises: 0012_audit_close_idempotency
 Create Date: 2026-12-01
 
 - ``outbox_messages``: one email to send (remittance advice, a fee waiting for a decision, a claim returned),
-  its status (pending -> sending -> sent | failed), attempts, when to try next, the lease of the worker
-  sending it and its Message-ID (unique, fixed before the first attempt).
+  its status (pending -> sending -> sent | failed, or dropped when no longer true), attempts, when to try
+  next, the lease of the worker sending it and its Message-ID (unique, fixed before the first attempt).
 
 A new table: created and dropped in place on SQLite and PostgreSQL alike.
 """
@@ -44,7 +44,8 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.CheckConstraint("kind IN ('remittance','fee_decision','claim_returned')",
                            name=op.f("ck_outbox_messages_kind")),
-        sa.CheckConstraint("status IN ('pending','sending','sent','failed')", name=op.f("ck_outbox_messages_status")),
+        sa.CheckConstraint("status IN ('pending','sending','sent','failed','dropped')",
+                           name=op.f("ck_outbox_messages_status")),
         sa.ForeignKeyConstraint(["participant_id"], ["participants.id"],
                                 name=op.f("fk_outbox_messages_participant_id_participants")),
         sa.ForeignKeyConstraint(["claim_id"], ["claims.id"], name=op.f("fk_outbox_messages_claim_id_claims")),

@@ -24,7 +24,17 @@ from ledger.outbox.sending import SmtpTransport, send_due_messages
 from ledger.people import services as people
 from ledger.reports.organisation import Organisation
 from ledger.reports.print_pack import print_pack
-from tests.factories import CIPHER, PaymentsWorld, all_at_once, claims_world, make_participant, submitted_fee
+from tests.factories import (
+    CIPHER,
+    RULES,
+    TODAY,
+    PaymentsWorld,
+    all_at_once,
+    claims_world,
+    draft_fee,
+    make_participant,
+    submitted_fee,
+)
 
 ORGANISATION = Organisation(name="Demo Council", contact=("Payments team", "020 7946 0000", "pay@council.example"))
 
@@ -95,9 +105,14 @@ def test_a_drafted_fee_and_a_returned_claim_email_the_participant(session, sessi
     world = claims_world(session)
     claim_id = submitted_fee(session, world, world.carer)  # Siân prefers email
     claims.return_claim(session, claim_id, reason="Please add your preparation time.", actor_user_id=world.finance)
+    cancelled = draft_fee(session, world, world.teen)  # decided before the worker gets to it: not true any more
+    claims.cancel_claim(session, cancelled, actor_user_id=world.finance, today=TODAY, rules=RULES)
     session.commit()
 
-    assert _send(session_factory, mail).sent == 2
+    report = _send(session_factory, mail)
+
+    assert (report.sent, report.dropped) == (2, 1)
+    assert [m["To"] for m in mailbox.messages] == ["sian@example.org", "sian@example.org"]
 
     decision, returned = mailbox.to("sian@example.org")
     assert decision["Subject"] == "A fee needs your decision – Demo Council"
