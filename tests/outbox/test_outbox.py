@@ -15,12 +15,14 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from ledger import create_app
 from ledger.claims import services as claims
 from ledger.db import unit_of_work
 from ledger.documents.print_pack import render_print_pack
+from ledger.errors import ConfigurationError
 from ledger.outbox import sending
 from ledger.outbox.models import OutboxMessage
-from ledger.outbox.sending import SmtpTransport, send_due_messages
+from ledger.outbox.sending import MailSettings, SmtpTransport, send_due_messages
 from ledger.people import services as people
 from ledger.reports.organisation import Organisation
 from ledger.reports.print_pack import print_pack
@@ -35,6 +37,7 @@ from tests.factories import (
     make_participant,
     submitted_fee,
 )
+from tests.web.test_configuration import production
 
 ORGANISATION = Organisation(name="Demo Council", contact=("Payments team", "020 7946 0000", "pay@council.example"))
 
@@ -170,3 +173,16 @@ def test_two_workers_never_send_one_message_twice(session_factory, smtp_server):
     ids = [m["Message-ID"] for m in mailbox.messages]
     assert len(ids) == len(set(ids)) == 8
     assert {r.status for r in _rows(session_factory)} == {"sent"}
+
+
+def test_the_smtp_settings_come_from_the_environment_and_a_bad_port_stops_the_app():
+    app = create_app(production(SMTP_HOST="smtp.council.example", SMTP_PORT="2525", SMTP_USERNAME="ledger",
+                                SMTP_PASSWORD="secret", SMTP_STARTTLS="false", MAIL_FROM="pay@council.example"))
+    try:
+        assert app.extensions["ledger.settings"].mail == MailSettings(
+            host="smtp.council.example", port=2525, username="ledger", password="secret", starttls=False,
+            mail_from="pay@council.example")
+    finally:
+        app.extensions["engine"].dispose()
+    with pytest.raises(ConfigurationError, match="SMTP_PORT must be a port number"):
+        create_app(production(SMTP_PORT="twenty-five"))
