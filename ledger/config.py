@@ -63,6 +63,18 @@ def _organisation_settings(env: Mapping[str, str]) -> dict:
     }
 
 
+def _mail_settings(env: Mapping[str, str]) -> dict:
+    """The SMTP relay the outbox worker (``ledger send-email``) sends through, and the sender's address."""
+    return {
+        "SMTP_HOST": env.get("SMTP_HOST") or None,
+        "SMTP_PORT": env.get("SMTP_PORT", "587"),
+        "SMTP_USERNAME": env.get("SMTP_USERNAME") or None,
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": env.get("SMTP_STARTTLS", "true"),
+        "MAIL_FROM": env.get("MAIL_FROM", "payments@council.example"),
+    }
+
+
 def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the app's settings: environment first, then explicit overrides (tests)."""
     env = os.environ
@@ -90,6 +102,7 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "BACS_ORIGINATOR_SORT_CODE": env.get("BACS_ORIGINATOR_SORT_CODE", "200000"),
         "BACS_ORIGINATOR_ACCOUNT": env.get("BACS_ORIGINATOR_ACCOUNT", "12345678"),
         **_organisation_settings(env),
+        **_mail_settings(env),
         # The organisation's chosen basis for hourly fees: real_living_wage, national_living_wage, organisation.
         "PAY_BASIS": env.get("PAY_BASIS", "real_living_wage"),
         # The day the app takes as today (an ISO date), for a demonstration of a past month or a test; unset in

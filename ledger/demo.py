@@ -43,8 +43,20 @@ DEMO_USERS = (
     NEWCOMER,  # no bank details yet: created with the tasks left at the end of the year (ledger.demo_tasks)
 )
 
+#: Participant logins that show each benefit and format at work: (participant's place in NAMES, email, password,
+#: who they are). Their benefits and preferred format follow from their place (BENEFIT_MIX, the formats cycle).
+DEMO_PERSONAS = (
+    (1, "carer@demo.example", "demo-carer-2026", "a carer on Carer's Allowance (email)"),
+    (2, "universal-credit@demo.example", "demo-uc-2026", "a Universal Credit claimant (post)"),
+    (15, "esa@demo.example", "demo-esa-2026", "an ESA claimant (email)"),
+    (9, "easy-read@demo.example", "demo-easy-read-2026", "an easy-read reader"),
+    (3, "large-print@demo.example", "demo-large-print-2026", "a large-print reader"),
+)
+
 LOGIN_HELP = "Demo users (email / password):\n" + "\n".join(
     f"  {roles[0]:<16} {email:<28} {password}" for email, _name, roles, password in DEMO_USERS
+) + "\nParticipants to sign in as:\n" + "\n".join(
+    f"  {who:<38} {email:<32} {password}" for _i, email, password, who in DEMO_PERSONAS
 )
 
 NAMES = (
@@ -183,6 +195,7 @@ def load_demo(
     participant_ids = [_enrol_participant(year, i, name, groups) for i, name in enumerate(NAMES)]
     year.summary.participants = len(participant_ids)
     _create_participant_login(year, participant_ids[0])
+    _create_persona_logins(year, participant_ids)
     activities = [activity for project in PROJECTS for activity in _run_project(year, *project, participant_ids)]
     year.summary.projects = len(PROJECTS)
     year.summary.activities = len(activities)
@@ -191,6 +204,7 @@ def load_demo(
     _pay_monthly_runs(year)
     _correct_after_payment(year)
     _spend_time_credits(year, participant_ids, partners)
+    _leave_work_waiting(year, participant_ids)
     _lock_old_months(year)
     leave_tasks_for_participants(session, today=today, participant_id=participant_ids[0], finance=year.finance,
                                  manager=year.manager, rules=year.rules)
@@ -315,6 +329,13 @@ def _create_participant_login(year: _Year, participant_id: int) -> None:
                 roles=roles,
                 participant_id=participant_id,
             )
+
+
+def _create_persona_logins(year: _Year, participant_ids: list[int]) -> None:
+    """A login for each persona, so that every benefit warning and format can be seen as the participant."""
+    for place, email, password, _who in DEMO_PERSONAS:
+        create_user(year.session, email=email, display_name=NAMES[place], password=password,
+                    roles=("participant",), participant_id=participant_ids[place])
 
 
 def _run_project(
@@ -527,6 +548,39 @@ def _pay_monthly_runs(year: _Year) -> None:
         except LedgerError as error:
             year.summary.notes.append(f"Payment run for {month:%B %Y}: {error.message}")
         month = next_month
+
+
+def _last_weekday_before(day: dt.date) -> dt.date:
+    day -= dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def _leave_work_waiting(year: _Year, participant_ids: list[int]) -> None:
+    """This week's training day (a £220 flat fee): fees waiting for the personas' choices, and claims waiting
+    for approval, so that every benefit warning can be seen: over the Carer's Allowance limit, Universal Credit
+    reduced, over ESA's permitted-work limit."""
+    session, manager = year.session, year.manager
+    day = _last_weekday_before(year.today)
+    activity = projects.schedule_activity(
+        session, "TRAIN", kind="training_delivery", occurs_on=day, duration_minutes=360, preparation_minutes=60,
+        region="london", title=f"Safeguarding training day ({day:%d %B})", location="Town Hall",
+        flat_fee_pence=22_000)
+    people_waiting = [participant_ids[0], *(participant_ids[place] for place, *_rest in DEMO_PERSONAS)]
+    for pid in people_waiting:
+        projects.record_attendance(session, activity.id, pid, today=day)
+    fees = {pid: claims.draft_fee_claim(session, activity_id=activity.id, participant_id=pid, actor_user_id=manager,
+                                        rules=year.rules)[0].id for pid in people_waiting}
+    # The carer and the Universal Credit claimant have chosen (their standing choice): waiting for approval.
+    for place in (1, 2):
+        claims.submit_claim(session, fees[participant_ids[place]], actor_user_id=manager, **_SEPARATE_SESSION)
+    expense, _ = claims.create_expense_claim(
+        session, participant_id=participant_ids[15], activity_id=activity.id, actor_user_id=manager,
+        lines=[{"category": "public_transport", "description": "Train to the training day", "amount": "18.40",
+                "incurred_on": day}], idempotency_key=f"demo:waiting:{activity.id}", rules=year.rules)
+    claims.submit_claim(session, expense.id, actor_user_id=manager, **_SEPARATE_SESSION)
+    year.summary.claims += len(fees) + 1
 
 
 def _spend_time_credits(year: _Year, participant_ids: list[int], partners: list[int]) -> None:

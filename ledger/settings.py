@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.claims.services import FLAT_FEE_BELOW_MINIMUM, ClaimRules
 from ledger.errors import ConfigurationError
+from ledger.outbox.sending import MailSettings
 from ledger.payments.bacs import Originator
 from ledger.people.bank import BankCipher
 from ledger.reports.organisation import Organisation, organisation_from_config
@@ -83,6 +84,8 @@ class Settings:
     manual_entry_second_approval_above_pence: int = 50_000
     # ORGANISATION_CONTACT_NAME, _ROLE, _PHONE, _EMAIL: who a participant asks about a benefit warning.
     named_contact: NamedContact = NamedContact()
+    # SMTP_* and MAIL_FROM: how the outbox worker sends email.
+    mail: MailSettings = field(default_factory=MailSettings)
 
     @property
     def pay_basis(self) -> str:
@@ -156,6 +159,7 @@ def build_settings(config: Mapping[str, Any]) -> Settings:
         named_contact=_named_contact(config),
         welfare_rights_advice=(config.get("WELFARE_RIGHTS_ADVICE") or "").strip()
         or "Citizens Advice, 0800 144 8848, citizensadvice.org.uk",
+        mail=_mail(config),
     )
 
 
@@ -164,6 +168,18 @@ def _named_contact(config: Mapping[str, Any]) -> NamedContact:
     def part(name: str) -> str | None:
         return str(config.get(f"ORGANISATION_CONTACT_{name}") or "").strip() or None
     return NamedContact(name=part("NAME"), role=part("ROLE"), phone=part("PHONE"), email=part("EMAIL"))
+
+
+def _mail(config: Mapping[str, Any]) -> MailSettings:
+    """The SMTP settings; a port that is not a number, or STARTTLS neither true nor false, stops the app."""
+    port, starttls = str(config.get("SMTP_PORT") or "587"), str(config.get("SMTP_STARTTLS") or "true").lower()
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigurationError(f"SMTP_PORT must be a port number such as 587, not {port!r}.")
+    if starttls not in ("true", "false"):
+        raise ConfigurationError(f"SMTP_STARTTLS must be true or false, not {starttls!r}.")
+    return MailSettings(host=config.get("SMTP_HOST") or None, port=int(port),
+                        username=config.get("SMTP_USERNAME") or None, password=config.get("SMTP_PASSWORD") or None,
+                        starttls=starttls == "true", mail_from=config.get("MAIL_FROM") or "payments@localhost")
 
 
 def _not_negative(config: Mapping[str, Any], name: str, default: int) -> int:

@@ -23,12 +23,14 @@ from ledger.auth.access import requires, signed_in_user
 from ledger.auth.permissions import allowed
 from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
+from ledger.documents.print_pack import render_print_pack
 from ledger.errors import NotFound
 from ledger.formatting import decimal_hours, pounds
 from ledger.people.models import Participant
 from ledger.reports.annual_summary import annual_summary
 from ledger.reports.budget_report import project_budget_report
 from ledger.reports.evidence_pack import evidence_pack_letter
+from ledger.reports.print_pack import print_pack
 from ledger.reports.records import ParticipantStatement, StatementSection, Unit
 from ledger.reports.remittances import remittance_advice
 from ledger.reports.run_report import payment_run_report
@@ -290,6 +292,15 @@ def payment_run_report_pdf(run_id):
     """A payment run for finance and auditors: payees, totals, account last four digits and benefit flags."""
     doc = payment_run_report(get_session(), run_id, organisation=_organisation())
     return _pdf(render.render_payment_run_report(doc), f"payment-run-{doc.run_reference}.pdf")
+
+
+@blp.route("/payment-runs/<int:run_id>/print-pack.pdf")
+@blp.doc(security=_SECURITY, responses=_PDF)
+@requires("documents.finance")
+def print_pack_pdf(run_id):
+    """A confirmed run's letters to post: a cover sheet, then each remittance advice of a payee not emailed."""
+    pack = print_pack(get_session(), run_id, organisation=_organisation())
+    return _pdf(render_print_pack(pack), f"print-pack-{pack.run_reference}.pdf")
 
 
 @blp.route("/projects/<code>/budget-report.pdf")

@@ -103,6 +103,7 @@ from ledger.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ledger.events.records import NewEvent
 from ledger.events.writer import events_of_claims, record_event, record_events
 from ledger.organisation import BANK, TIME_ISSUED, open_organisation_accounts
+from ledger.outbox.queue import queue_claim_returned, queue_fee_decision
 from ledger.payments.calendar import earliest_payment_date, next_payment_date
 from ledger.people.accounts import group_accounts, participant_accounts
 from ledger.people.models import Participant, UserLedGroup
@@ -458,6 +459,7 @@ def draft_fee_claim(
         _event(session, claim, "draft", None, actor_user_id,
                note=f"Drafted from attendance; participant's standing choice: {choice}"
                + (f". Pay rules: {warnings}" if warnings else ""))
+        queue_fee_decision(session, claim, actor_user_id=actor_user_id)  # in this transaction: never lost
     return claim_record(session, claim), created
 
 
@@ -1343,6 +1345,7 @@ def return_claim(session: Session, claim_id: int, *, reason: str, actor_user_id:
     _transition(session, claim, "return", actor_user_id, reason=reason)
     claim.reason = reason
     session.execute(delete(ClaimApproval).where(ClaimApproval.claim_id == claim.id))
+    queue_claim_returned(session, claim, reason=reason, actor_user_id=actor_user_id)
     session.flush()
     return claim_record(session, claim)
 

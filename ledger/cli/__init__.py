@@ -12,6 +12,7 @@ from ledger.cli import (
     advances,  # noqa: F401  (adds ``ledger overdue-advances`` to the ledger group)
     audit,  # noqa: F401  (adds events-csv and lock-month to the ledger group)
     corrections,  # noqa: F401  (adds correct-attendance and benefit-rechecks to the ledger group)
+    outbox,  # noqa: F401  (adds send-email and print-pack to the ledger group)
 )
 from ledger.cli import users as _users  # noqa: F401  (adds the user commands to ledger_cli)
 from ledger.cli.books import ledger_cli

@@ -350,3 +350,37 @@ class TextBlock(Flowable):
                 text.textOut(chunk)
             baseline -= self.leading
         self.canv.drawText(text)
+
+
+class WindowAddress(Flowable):
+    """The address, placed on the page where a windowed C5 or DL envelope shows it.
+
+    The window of the common UK C5 and DL envelopes sits 20 mm from the left edge and 45 mm from the top of an
+    A4 sheet folded to fit, and is about 90 × 45 mm; the address is drawn inside it (25 mm in, 50 mm down), at
+    absolute page positions whatever the page's margins, in at most six lines cut to the window's width.
+    """
+
+    LEFT, TOP, WIDTH, HEIGHT = 25 * 72 / 25.4, 50 * 72 / 25.4, 85 * 72 / 25.4, 38 * 72 / 25.4
+    MAX_LINES = 6
+
+    def __init__(self, lines: Sequence[str], size: float, leading: float, page_height: float, top_margin: float):
+        super().__init__()
+        self.address_lines = [fonts.clean(line) for line in lines][: self.MAX_LINES]
+        self.size, self.leading = size, leading
+        self.page_height, self.top_margin = page_height, top_margin
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        # From the top of the frame (a fresh page) to the foot of the window.
+        self.width = available_width
+        self.height = max(self.TOP + self.HEIGHT - self.top_margin, self.leading)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        origin_x, origin_y = self.canv.absolutePosition(0, 0)
+        y = self.page_height - self.TOP - self.size - origin_y
+        for line in self.address_lines:
+            text = line
+            while text and fonts.text_width(text, self.size) > self.WIDTH:
+                text = text[:-1]
+            fonts.draw_text(self.canv, self.LEFT - origin_x, y, text, self.size)
+            y -= self.leading

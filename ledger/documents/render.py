@@ -11,7 +11,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
-from ledger.documents.flowables import Cell, Column, Text
+from reportlab.lib.pagesizes import A4
+
+from ledger.documents.flowables import Cell, Column, Text, WindowAddress
 from ledger.documents.layout import Meta, Writer, build_pdf, frame_width, look
 from ledger.formatting import (
     count,
@@ -45,6 +47,7 @@ from ledger.reports.records import (
 )
 
 __all__ = [
+    "remittance_body",
     "remittance_filename",
     "render_annual_summary",
     "render_budget_report",
@@ -98,11 +101,25 @@ _PAID_COLUMNS = (
 )
 
 
-def render_remittance(doc: RemittanceAdvice, *, large_print: bool = False) -> bytes:
-    """Render the remittance advice for one payee in one payment run."""
+def render_remittance(doc: RemittanceAdvice, *, large_print: bool = False, windowed: bool = False) -> bytes:
+    """Render the remittance advice for one payee in one payment run.
+
+    ``windowed``: the address where a C5 or DL window envelope shows it, for posting (the print pack).
+    """
     w = _writer(large_print)
+    if windowed:
+        lk = w.look
+        w.add(WindowAddress((doc.payee.name, *doc.payee.address), lk.body, lk.body * 1.2, A4[1],
+                            lk.margin + lk.header * 1.2))
+    else:
+        _addressee(w, doc.payee)
+    remittance_body(w, doc, large_print)
+    return _build(w, remittance_meta(doc))
+
+
+def remittance_body(w: Writer, doc: RemittanceAdvice, large_print: bool) -> None:
+    """Everything in a remittance advice below the address (the print pack puts the address in the window)."""
     you = "your group" if doc.payee.is_group else "you"
-    _addressee(w, doc.payee)
     w.title("Remittance advice")
     w.para(f"We paid {you} {money(doc.total_paid)} on {long_date(doc.payment_date)}.", bold=True)
     w.facts(
@@ -116,14 +133,16 @@ def render_remittance(doc: RemittanceAdvice, *, large_print: bool = False) -> by
     _remittance_paid(w, doc, large_print)
     _remittance_redirected(w, doc, large_print)
     _contact(w, doc.organisation)
-    meta = Meta(
+
+
+def remittance_meta(doc: RemittanceAdvice) -> Meta:
+    return Meta(
         title=f"Remittance advice {doc.run_reference}: {doc.payee.name}",
         author=doc.organisation.name,
         subject=f"Payment of {money(doc.total_paid)} on {long_date(doc.payment_date)} from {doc.organisation.name}",
         header=doc.organisation.name,
         footer=f"Remittance advice {doc.run_reference}",
     )
-    return _build(w, meta)
 
 
 def _remittance_paid(w: Writer, doc: RemittanceAdvice, large_print: bool) -> None:

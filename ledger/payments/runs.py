@@ -72,6 +72,7 @@ from ledger.errors import Conflict, NotFound, NothingToPay, PeriodLocked, Valida
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_event
 from ledger.organisation import BANK, open_organisation_accounts
+from ledger.outbox.queue import queue_remittances
 from ledger.payments import bacs, calendar, controls, holds
 from ledger.payments import bank_csv as csv_file
 from ledger.payments.benefit_check import RunFees, check_run_fees
@@ -1000,6 +1001,14 @@ def _second_approval(session: Session, run: PaymentRun, totals: Mapping[PayeeKey
     return sorted(needing)
 
 
+def _queue_remittances(session: Session, run: PaymentRun, totals: Mapping[PayeeKey, Mapping[str, Any]],
+                       actor: int | None) -> None:
+    """Email each paid participant who prefers email their remittance advice, once this commits (the outbox)."""
+    paid = {pid: t["fee"] + t["expense"] for (kind, pid), t in totals.items() if kind == "participant"}
+    queue_remittances(session, run.id, {pid: pence for pid, pence in paid.items() if pence},
+                      run_reference=run.reference, payment_date=run.payment_date, actor_user_id=actor)
+
+
 def confirm_payment_run(
     session: Session,
     run_id: int,
@@ -1056,6 +1065,7 @@ def confirm_payment_run(
     _run_event(session, run, "confirm", before, actor_user_id, note=f"Bank reference {reference}",
                details={"total_pence": run.total_pence, "payees": run.payee_count,
                         **({"second_approval": second} if second else {})})
+    _queue_remittances(session, run, totals, actor_user_id)
     session.flush()
     return _summary(session, run, totals, details)
 

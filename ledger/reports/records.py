@@ -629,3 +629,35 @@ class ProjectBudgetReport:
     @property
     def over_budget(self) -> bool:
         return self.remaining < 0
+
+
+@dataclass(frozen=True, slots=True)
+class PostedLetter:
+    """One payee's remittance advice in a print pack, and how it is printed."""
+
+    advice: RemittanceAdvice
+    large_print: bool
+    format_label: str  # "Post", "Large print", "Easy read", "Post (group)"
+
+    @property
+    def can_be_posted(self) -> bool:
+        return bool(self.advice.payee.address)
+
+
+@dataclass(frozen=True, slots=True)
+class PrintPack:
+    """The letters to post for one confirmed payment run (everyone not told by email)."""
+
+    organisation: Organisation
+    run_reference: str
+    payment_date: dt.date | None
+    letters: tuple[PostedLetter, ...]
+    emailed: int  # how many payees were emailed instead
+
+    @property
+    def to_post(self) -> tuple[PostedLetter, ...]:
+        return tuple(letter for letter in self.letters if letter.can_be_posted)
+
+    @property
+    def without_address(self) -> tuple[PostedLetter, ...]:
+        return tuple(letter for letter in self.letters if not letter.can_be_posted)

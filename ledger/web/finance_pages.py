@@ -25,6 +25,7 @@ from ledger.claims import corrections, rechecks
 from ledger.claims import services as claims
 from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
+from ledger.documents.print_pack import render_print_pack
 from ledger.errors import Conflict, LedgerError, NotFound, PermissionDenied, ValidationError
 from ledger.formatting import money
 from ledger.labels import AFTER_APPROVAL, EXPENSE_CATEGORY_LABELS
@@ -32,6 +33,7 @@ from ledger.payments import calendar, hold_actions, holds, returns, runs
 from ledger.people import services as people
 from ledger.projects import services as projects
 from ledger.reports import finance_dashboard, run_report
+from ledger.reports import print_pack as posted_letters
 from ledger.reports.evidence_pack import MAX_SIGNATORY, evidence_pack_letter
 from ledger.web import claims_queue
 from ledger.web.dates import DayMonthYearField
@@ -600,6 +602,17 @@ def payment_run_report(run_id: int):
     doc = run_report.payment_run_report(get_session(), run_id, organisation=settings().organisation)
     response = send_file(io.BytesIO(render.render_payment_run_report(doc)), mimetype="application/pdf",
                          download_name=f"payment-run-{doc.run_reference}.pdf", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/payment-runs/<int:run_id>/print-pack.pdf")
+@requires("documents.finance")
+def print_pack(run_id: int):
+    """The letters to post for a confirmed run: everyone paid who is not told by email."""
+    pack = posted_letters.print_pack(get_session(), run_id, organisation=settings().organisation)
+    response = send_file(io.BytesIO(render_print_pack(pack)), mimetype="application/pdf",
+                         download_name=f"print-pack-{pack.run_reference}.pdf", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -149,6 +149,10 @@ def test_finance_reports_are_for_finance_and_budget_reports_for_managers(client,
                     [f"Payment run {api.run_reference}", "Total to pay", "£183.80"])
     assert client.get(url, headers=api.headers("ann")).status_code == 403
     assert client.get(url, headers=api.headers("manager")).status_code == 403
+    pack = f"/api/v1/payment-runs/{api.books.run_id}/print-pack.pdf"
+    assert_in_order(_pdf(client.get(pack, headers=api.headers("finance"))),
+                    [f"Letters to post: payment run {api.run_reference}", "Told by email instead"])
+    assert client.get(pack, headers=api.headers("ann")).status_code == 403
     budget = f"/api/v1/projects/{PROJECT}/budget-report.pdf?as_at=2025-06-30"
     assert_in_order(_pdf(client.get(budget, headers=api.headers("manager"))),
                     ["Project budget: Dementia guide", "By cost line", "Fees", "£300.00"])

@@ -133,6 +133,9 @@ def test_finance_drafts_downloads_and_confirms_a_payment_run(app, finance, over_
     with database(app) as session:
         assert services.get_claim(session, over_the_limit).status == "paid"
     assert finance.get(f"/finance/payment-runs/{run.id}/report.pdf").data.startswith(b"%PDF")
+    assert "Letters to post (PDF)" in text
+    pack = finance.get(f"/finance/payment-runs/{run.id}/print-pack.pdf")
+    assert pack.status_code == 200 and pack.data.startswith(b"%PDF")
 
 
 def test_a_cancelled_run_gives_its_claims_back(app, finance, over_the_limit):
