@@ -1,7 +1,7 @@
 """Changes in benefits or circumstances a participant reports, for finance to review.
 
 Revision ID: 0019_participant_details
-Revises: 0012_audit_close_idempotency
+Revises: 0018_correction_rechecks
 Create Date: 2026-12-01
 
 - ``circumstance_reports``: what changed (a benefit started or stopped, or something else), from when, in
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019_participant_details"
-down_revision = "0012_audit_close_idempotency"
+down_revision = "0018_correction_rechecks"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """The email outbox: messages written with the change that causes them, sent later by ``ledger send-email``.
 
 Revision ID: 0022_outbox
-Revises: 0012_audit_close_idempotency
+Revises: 0021_budget_plans
 Create Date: 2026-12-01
 
 - ``outbox_messages``: one email to send (remittance advice, a fee waiting for a decision, a claim returned),
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022_outbox"
-down_revision = "0012_audit_close_idempotency"
+down_revision = "0021_budget_plans"
 branch_labels = None
 depends_on = None
 
