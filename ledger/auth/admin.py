@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ledger.auth import users
 from ledger.auth.models import User, UserRole
 from ledger.auth.passwords import hash_password
+from ledger.db import utcnow
 from ledger.errors import Conflict, NotFound, ValidationError
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_event
@@ -38,9 +39,6 @@ class Invitation:
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _event(session: Session, user: User, action: str, actor: int | None, *, before: str | None = None,
@@ -81,7 +79,7 @@ def invite_user(session: Session, *, email: str, display_name: str, roles: Itera
 def _new_link(user: User, now: dt.datetime | None) -> Invitation:
     token = INVITATION_PREFIX + secrets.token_urlsafe(32)
     user.invitation_token_hash = _hash(token)
-    user.invitation_expires_at = (now or _now()) + dt.timedelta(days=INVITATION_DAYS)
+    user.invitation_expires_at = (now or utcnow()) + dt.timedelta(days=INVITATION_DAYS)
     return Invitation(user=user, token=token, expires_at=user.invitation_expires_at)
 
 
@@ -108,7 +106,7 @@ def invited_user(session: Session, token: str, *, now: dt.datetime | None = None
     if user is None:
         raise NotFound("This invitation link is not valid or has already been used. Ask an administrator for "
                        "a new one.")
-    if user.invitation_expires_at is None or user.invitation_expires_at <= (now or _now()):
+    if user.invitation_expires_at is None or user.invitation_expires_at <= (now or utcnow()):
         raise NotFound("This invitation link has expired. Ask an administrator for a new one.")
     return user
 
@@ -140,7 +138,7 @@ def deactivate_user(session: Session, user_id: int, *, actor_user_id: int | None
     user.invitation_token_hash = None
     user.invitation_expires_at = None
     user.session_version += 1
-    user.deactivated_at = now or _now()
+    user.deactivated_at = now or utcnow()
     session.flush()
     revoked = users.revoke_every_token(session, user.id, actor_user_id=actor_user_id)
     _event(session, user, "deactivate", actor_user_id, before=before, after="deactivated", reason=reason,

@@ -18,7 +18,6 @@ arrives in that instant waits briefly for it.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import time
@@ -33,6 +32,7 @@ from ledger.auth.access import current_actor
 from ledger.auth.models import IdempotentRequest
 from ledger.books.kinds import is_reserved_key
 from ledger.context import get_session
+from ledger.db import utcnow
 from ledger.errors import Conflict, ValidationError
 
 HEADER = "Idempotency-Key"
@@ -110,7 +110,7 @@ def claim_key():
     try:
         with session.begin_nested():
             session.add(IdempotentRequest(user_id=actor.id, key=key, method=request.method, path=request.path[:500],
-                                          request_hash=fingerprint, created_at=dt.datetime.now(dt.UTC)))
+                                          request_hash=fingerprint, created_at=utcnow()))
     except IntegrityError:
         # Another request with this key committed first (PostgreSQL waited for it): answer as it did.
         session.rollback()
@@ -149,7 +149,7 @@ def remember_answer(response: Response) -> Response:
             session.add(IdempotentRequest(
                 user_id=user_id, key=key, method=request.method, path=request.path[:500], request_hash=fingerprint,
                 response_status=response.status_code, response_body=_body_to_keep(response),
-                created_at=dt.datetime.now(dt.UTC)))
+                created_at=utcnow()))
         session.commit()
         return response
     session.rollback()

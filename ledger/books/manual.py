@@ -36,7 +36,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast, overload
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -46,6 +46,7 @@ from ledger.books import posting
 from ledger.books.kinds import is_reserved_key, is_reserved_kind
 from ledger.books.models import JournalEntry, ManualEntry
 from ledger.books.records import Entry, PostingLine
+from ledger.db import utcnow
 from ledger.errors import Conflict, IdempotencyConflict, NotFound, PermissionDenied, ValidationError
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_event
@@ -253,7 +254,7 @@ def _insert(session: Session, draft: ManualDraft, actor_user_id: int, size: int,
         "effective_date": draft.effective_date, "description": draft.description, "reason": draft.reason,
         "kind": draft.kind, "postings": [_line_json(p) for p in draft.postings], "gbp_debits_pence": size,
         "needs_second_user": needs_second_user, "proposed_by_user_id": actor_user_id,
-        "proposed_at": dt.datetime.now(dt.UTC), "entry_id": entry_id,
+        "proposed_at": utcnow(), "entry_id": entry_id,
     }).scalar()
     if new_id is None:  # the same key was submitted meanwhile (and queued on the unique index)
         raise IdempotencyConflict(f"The idempotency key {draft.idempotency_key!r} was just used by another "
@@ -323,7 +324,7 @@ def _move(session: Session, row: ManualEntry, action: str, after: str, actor_use
     # An UPDATE's result is a CursorResult; Session.execute is typed with the general Result.
     changed = cast(CursorResult[Any], session.execute(
         update(_manual).where(_manual.c.id == row.id, _manual.c.status.in_(MANUAL_ENTRY.statuses_allowing(action)))
-        .values(status=after, decided_by_user_id=actor_user_id, decided_at=dt.datetime.now(dt.UTC), **values)
+        .values(status=after, decided_by_user_id=actor_user_id, decided_at=utcnow(), **values)
     )).rowcount
     if changed != 1:
         raise Conflict("Someone else decided this manual journal entry meanwhile; reload to see what they did.")
@@ -394,20 +395,6 @@ def _by_key(session: Session, key: str) -> ManualEntry | None:
     return session.execute(select(ManualEntry).where(ManualEntry.idempotency_key == key)).scalar_one_or_none()
 
 
-@overload
-def _aware(moment: dt.datetime) -> dt.datetime: ...
-
-
-@overload
-def _aware(moment: dt.datetime | None) -> dt.datetime | None: ...
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    """A moment without a zone is UTC. The overloads keep a moment that is always there (when it was proposed)
-    from reading as one that may be missing."""
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def _line_json(p: PostingLine) -> dict:
     return {"account": p.account, "amount": p.amount, "unit": p.unit, "memo": p.memo, "kind": p.kind}
 
@@ -418,6 +405,6 @@ def _record(row: ManualEntry) -> ManualEntryRecord:
         reason=row.reason, kind=row.kind, idempotency_key=row.idempotency_key,
         postings=_draft_of(row).postings, gbp_debits_pence=row.gbp_debits_pence,
         needs_second_user=bool(row.needs_second_user), proposed_by=row.proposed_by_user_id,
-        proposed_at=_aware(row.proposed_at), decided_by=row.decided_by_user_id, decided_at=_aware(row.decided_at),
+        proposed_at=row.proposed_at, decided_by=row.decided_by_user_id, decided_at=row.decided_at,
         rejection_reason=row.rejection_reason, entry_id=row.entry_id,
     )

@@ -38,6 +38,7 @@ from ledger.claims.services import (
     _reason,
     advance_record,
 )
+from ledger.db import utcnow
 from ledger.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ledger.organisation import BANK, open_organisation_accounts
 from ledger.people.accounts import participant_accounts
@@ -45,9 +46,6 @@ from ledger.people.accounts import participant_accounts
 MAX_PURPOSE = 500
 MAX_REFERENCE = 100
 
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _gbp(pence: int) -> str:
@@ -136,14 +134,14 @@ def approve_advance(
     """
     advance = _load(session, advance_id)
     _check_approver(session, advance, actor_user_id, actor_participant_id)
-    session.add(AdvanceApproval(advance_id=advance.id, user_id=actor_user_id, approved_at=_now()))
+    session.add(AdvanceApproval(advance_id=advance.id, user_id=actor_user_id, approved_at=utcnow()))
     session.flush()
     needed = approvals_needed(advance, second_approval_above_pence)
     if len(_approvals(session, advance)) < needed:
         _advance_event(session, advance, "approve", advance.status, actor_user_id,
                        note=f"First of two approvals (advances over {_gbp(second_approval_above_pence)} need two)")
     else:
-        advance.decided_at = _now()
+        advance.decided_at = utcnow()
         _advance_transition(session, advance, "approve", actor_user_id,
                             note=f"{_gbp(advance.amount_pence)} approved, to be paid")
     session.flush()
@@ -156,7 +154,7 @@ def reject_advance(session: Session, advance_id: int, *, reason: Any, actor_user
     text = _reason(reason, "Say why the advance is rejected (at least 3 characters), so the person can act on it.")
     advance = _load(session, advance_id)
     advance.rejection_reason = text
-    advance.decided_at = _now()
+    advance.decided_at = utcnow()
     _advance_transition(session, advance, "reject", actor_user_id, reason=text)
     session.flush()
     return advance_record(session, advance, today)

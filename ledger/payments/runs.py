@@ -67,7 +67,7 @@ from ledger.claims import workflow as claim_workflow
 from ledger.claims.corrections import netting_agreed_for, record_netting
 from ledger.claims.models import Claim, ExpenseLine
 from ledger.claims.services import mark_claims_paid
-from ledger.db import is_postgresql
+from ledger.db import is_postgresql, utcnow
 from ledger.errors import Conflict, NotFound, NothingToPay, PeriodLocked, ValidationError
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_event
@@ -137,9 +137,6 @@ PayeeKey = tuple[str, int]
 
 # ---------------------------------------------------------------- helpers
 
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _chunks(values: Sequence[int], size: int = _CHUNK) -> Iterator[Sequence[int]]:
@@ -483,7 +480,7 @@ def _open_run(session: Session, *, cutoff_date: dt.date, paid_on: dt.date, reque
     run = PaymentRun(
         reference=f"DRAFT-{uuid.uuid4().hex[:12]}", status="draft", cutoff_date=cutoff_date, payment_date=paid_on,
         requested_payment_date=requested, benefit_checked_on=today, total_pence=0, item_count=0, payee_count=0,
-        created_by_user_id=actor_user_id, created_at=_utcnow(),
+        created_by_user_id=actor_user_id, created_at=utcnow(),
     )
     session.add(run)
     session.flush()
@@ -542,7 +539,7 @@ def _store_checks(session: Session, run: PaymentRun, payees: Mapping[PayeeKey, _
 
 def _store_exclusions(session: Session, run: PaymentRun, left_out: Sequence[_Exclusion], actor: int | None) -> None:
     if left_out:
-        now = _utcnow()
+        now = utcnow()
         session.execute(insert(_exclusions), [
             {"run_id": run.id, "payee_kind": x.payee_kind, "payee_id": x.payee_id, "name": x.name[:200],
              "amount_pence": x.amount_pence, "claim_ids": list(x.claim_ids), "reason": x.reason,
@@ -1020,7 +1017,7 @@ def confirm_payment_run(
     reference = _check_bank_reference(bank_reference)
     drafted = _load_run(session, run_id)
     moved_to = None if today is None else controls.rescheduled_date(drafted.payment_date, today, new_payment_date)
-    now = _utcnow()
+    now = utcnow()
     before = _move_on(session, run_id, "confirm", confirmed_by_user_id=actor_user_id, confirmed_at=now,
                       bank_reference=reference)
     if before is None:
@@ -1061,7 +1058,7 @@ def cancel_payment_run(session: Session, run_id: int, *, actor_user_id: int | No
     """Cancel a draft run: its claims go back to waiting for a later run."""
     reason = _check_reason(reason, "reason", "why the run is cancelled")
     _load_run(session, run_id)
-    before = _move_on(session, run_id, "cancel", cancelled_by_user_id=actor_user_id, cancelled_at=_utcnow(),
+    before = _move_on(session, run_id, "cancel", cancelled_by_user_id=actor_user_id, cancelled_at=utcnow(),
                       cancel_reason=reason)
     if before is None:
         raise _not_draft(session, run_id, "cancelled")
