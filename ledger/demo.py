@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ledger.auth.users import create_user
 from ledger.books.posting import count_entries, lock_period, post_entry
 from ledger.books.records import PostingLine
+from ledger.claims import advances
 from ledger.claims import services as claims
 from ledger.errors import LedgerError
 from ledger.organisation import BANK, FUNDING, open_organisation_accounts
@@ -186,6 +187,7 @@ def load_demo(
     _pay_monthly_runs(year)
     _spend_time_credits(year, participant_ids, partners)
     _lock_old_months(year)
+    _approve_an_advance_for_the_next_run(year, participant_ids[0])
     year.summary.entries = count_entries(session)
     return year.summary
 
@@ -504,6 +506,19 @@ def _pay_monthly_runs(year: _Year) -> None:
         except LedgerError as error:
             year.summary.notes.append(f"Payment run for {month:%B %Y}: {error.message}")
         month = next_month
+
+
+def _approve_an_advance_for_the_next_run(year: _Year, participant_id: int) -> None:
+    """An advance asked for and approved this week: the next payment run pays it by bank transfer."""
+    try:
+        asked = advances.request_advance(
+            year.session, participant_id=participant_id, project_code=PROJECTS[0][0], amount="45.00",
+            purpose="Train tickets to the regional advisory meeting", settle_by=year.today + dt.timedelta(days=21),
+            today=year.today, actor_user_id=year.manager, request_key="demo:advance-for-next-run")
+        advances.approve_advance(year.session, asked.id, actor_user_id=year.finance, actor_participant_id=None,
+                                 second_approval_above_pence=year.rules.second_approval_above_pence, today=year.today)
+    except LedgerError as error:
+        year.summary.notes.append(f"Advance for the next run: {error.message}")
 
 
 def _spend_time_credits(year: _Year, participant_ids: list[int], partners: list[int]) -> None:

@@ -2,6 +2,10 @@
 
 Every change is an event saying who did it, the state before and after, and the reason where one is given,
 so that an auditor can see who could do what, and when that changed.
+
+Someone invited and deactivated before they accepted has no password of their own: reactivating them makes
+them invited again (not active with a password nobody knows), and a new invitation link (the old one stays
+void) lets them set one and get in.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from ledger.auth.passwords import hash_password
 from ledger.db import utcnow
 from ledger.errors import Conflict, NotFound, ValidationError
 from ledger.events.records import NewEvent
-from ledger.events.writer import record_event
+from ledger.events.writer import events_of, record_event
 
 INVITATION_DAYS = 7
 INVITATION_PREFIX = "inv_"
@@ -83,15 +87,30 @@ def _new_link(user: User, now: dt.datetime | None) -> Invitation:
     return Invitation(user=user, token=token, expires_at=user.invitation_expires_at)
 
 
+def never_accepted(session: Session, user: User) -> bool:
+    """True for someone invited who has never set their password through an invitation link."""
+    actions = {event.action for event in events_of(session, "user", user.id)}
+    return "invite" in actions and "accept_invitation" not in actions
+
+
 def renew_invitation(session: Session, user_id: int, *, actor_user_id: int | None,
                      now: dt.datetime | None = None) -> Invitation:
-    """A fresh link for someone who has not yet accepted; the old link stops working."""
+    """A fresh link for someone who has not yet accepted; the old link stops working.
+
+    Someone reactivated before they ever accepted (who so has no password of their own) is invited again
+    the same way, and stays unable to sign in until they accept.
+    """
     user = users.get_user(session, user_id)
-    if user.status != "invited":
+    before = user.status
+    if before == "deactivated":
+        raise Conflict(f"{user.display_name} is deactivated: reactivate them first.",
+                       fields={"user_id": ["deactivated"]})
+    if before != "invited" and not never_accepted(session, user):
         raise Conflict(f"{user.display_name} has already accepted their invitation.", fields={"user_id": ["accepted"]})
+    user.is_active = False
     invitation = _new_link(user, now)
     session.flush()
-    _event(session, user, "renew_invitation", actor_user_id, before="invited", after="invited",
+    _event(session, user, "renew_invitation", actor_user_id, before=before, after="invited",
            details={"expires_at": invitation.expires_at.isoformat()})
     return invitation
 
@@ -148,12 +167,19 @@ def deactivate_user(session: Session, user_id: int, *, actor_user_id: int | None
 
 def reactivate_user(session: Session, user_id: int, *, actor_user_id: int | None,
                     reason: str | None = None) -> User:
-    """Let a deactivated user sign in again with their old password; their old tokens stay revoked."""
+    """Let a deactivated user sign in again with their old password; their old tokens stay revoked.
+
+    Someone who never accepted their invitation has no password of their own: they become invited again
+    (still unable to sign in), and the administrator makes them a new invitation link.
+    """
     user = users.get_user(session, user_id)
     if user.status != "deactivated":
         raise Conflict(f"{user.display_name} is not deactivated.", fields={"user_id": [user.status]})
-    user.is_active = True
+    if never_accepted(session, user):
+        _new_link(user, None)  # its secret is never shown: the administrator makes a new link to pass on
+    else:
+        user.is_active = True
     session.flush()
-    _event(session, user, "reactivate", actor_user_id, before="deactivated", after="active", reason=reason,
+    _event(session, user, "reactivate", actor_user_id, before="deactivated", after=user.status, reason=reason,
            details={"roles": sorted(user.role_names)})
     return user

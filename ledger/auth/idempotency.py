@@ -1,4 +1,7 @@
-"""Idempotency over HTTP: a POST sent again with the same ``Idempotency-Key`` gets the first answer, once.
+"""Idempotency over HTTP: a POST or DELETE sent again with the same ``Idempotency-Key`` gets the first answer.
+
+Every API request that changes state is a POST or a DELETE (revoking a token, unassigning a project manager);
+both take the header, with the same rules. A DELETE of another target (another path) with a used key is a 409.
 
 A caller who lost an answer (a timeout, a dropped connection) sends the request again with the same key:
 
@@ -41,6 +44,8 @@ MAX_KEY = 200
 WAIT_SECONDS = 10.0
 # Answers holding a secret shown once (a new API token) are stored without it: a replay says it was issued.
 _SECRET_FIELDS = ("token",)
+#: The methods that change state over the API.
+CHANGING_METHODS = ("POST", "DELETE")
 
 
 def _fingerprint() -> str:
@@ -96,8 +101,8 @@ def _replay(user_id: int, key: str, fingerprint: str) -> Response | None:
 
 
 def claim_key():
-    """Before an API POST with the header: replay, refuse, or take the key in the request's transaction."""
-    if request.method != "POST" or not request.path.startswith("/api/") or HEADER not in request.headers:
+    """Before an API POST or DELETE with the header: replay, refuse, or take the key in the request's transaction."""
+    if request.method not in CHANGING_METHODS or not request.path.startswith("/api/") or HEADER not in request.headers:
         return None
     actor = current_actor()
     if actor is None:

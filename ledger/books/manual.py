@@ -11,8 +11,14 @@ entry a person types goes through here first, so that a manual entry cannot bypa
   anywhere, or when its description starts with "Payment run" (how runs describe their entries). A
   description that merely mentions a run later on ("Paid by cheque: missed by payment run PR-7") is allowed;
 - it may not leave a participant or a group **owed money no payment run will pay**: per account, its postings
-  to ``owed:participant:*`` / ``owed:group:*`` must not add up to a credit. Debits are allowed, and a payment by
-  hand that credits and debits what is owed in the same entry nets to zero and is allowed;
+  to ``owed:participant:*`` / ``owed:group:*`` must not add up to a credit;
+- nor may it **pay what an approved claim owes** outside the claim: per account, those postings must not add
+  up to a debit either. Money owed there is owed by claims; a debit by hand would pay it while the claim stays
+  approved and payable, so the next payment run would pay it again (or be refused for paying more than the
+  books say is owed) and the claim's history would never say it was paid. An auditor wants one record of each
+  payment of a claim, with the claim marked paid through its own transition table: that is the payment run
+  (or, for a claim a run cannot pay, reversing the claim). A fee recorded and paid by hand in the same entry
+  (credit and debit of what is owed, netting to zero) involves no claim and is still allowed;
 - time credits never go below zero (or the organisation's overdraft): ``post_entry`` enforces it for every
   writer; the caller passes the configured overdraft;
 - above the configured amount (the sum of its debits in pounds, more than
@@ -158,21 +164,32 @@ def _check_not_a_run(draft: ManualDraft) -> None:
 
 
 def owed_credit_refusal(postings: Sequence[PostingLine]) -> ValidationError | None:
-    """The refusal for lines that, per account, leave a participant or group owed more: no run would pay it."""
+    """The refusal for lines that, per account, change what a participant or group is owed.
+
+    A net credit leaves them owed money no run would pay; a net debit pays what a claim owes while the claim
+    stays payable (see the module's docstring): both are refused; a net zero (a fee paid by hand) is not.
+    """
     net: dict[str, int] = defaultdict(int)
-    first: dict[str, int] = {}
+    first_credit: dict[str, int] = {}
+    first_debit: dict[str, int] = {}
     for i, p in enumerate(postings):
         if isinstance(p.account, str) and p.account.startswith(OWED_ACCOUNTS):
             net[p.account] += p.amount
-            if p.amount < 0:
-                first.setdefault(p.account, i)
+            (first_credit if p.amount < 0 else first_debit).setdefault(p.account, i)
     for code in sorted(net):
         if net[code] < 0:
-            i = first[code]
+            i = first_credit[code]
             return ValidationError(
                 f"Posting {i + 1} makes {code} owed {_pounds(-net[code])} more, which no payment run would pay. "
                 "Owed money comes from an approved claim; a payment by hand debits what is owed in the same "
                 "entry.", fields={f"postings.{i}.account": ["leaves a person owed money no run will pay"]})
+        if net[code] > 0:
+            i = first_debit[code]
+            return ValidationError(
+                f"Posting {i + 1} pays {_pounds(net[code])} of what {code} is owed by hand. That money is owed by "
+                "approved claims, which would stay payable and be paid again by the next payment run: pay the "
+                "claims in a payment run (or reverse a claim that should not be paid) instead.",
+                fields={f"postings.{i}.account": ["pays what a claim owes outside the claim"]})
     return None
 
 

@@ -1834,12 +1834,12 @@ def pay_advance(
                           created_by_user_id=actor_user_id)
         session.add(advance)
         session.flush()
-        _advance_event(session, advance, "pay", None, actor_user_id, entry_id=entry.id,
+        advance_event(session, advance, "pay", None, actor_user_id, entry_id=entry.id,
                        note=f"£{Decimal(pence) / 100:.2f} paid in advance for project {project.code}")
     return advance_record(session, advance)
 
 
-def _advance_event(session: Session, advance: Advance, action: str, before: str | None, actor: int | None, *,
+def advance_event(session: Session, advance: Advance, action: str, before: str | None, actor: int | None, *,
                    note: str | None = None, entry_id: int | None = None, reason: str | None = None) -> None:
     record_event(session, NewEvent(
         subject="advance", subject_id=advance.id, action=action, actor_user_id=actor, before=before,
@@ -1852,7 +1852,7 @@ def _advance_transition(session: Session, advance: Advance, action: str, actor: 
     """Move the advance on through its one transition table, and record it."""
     before = advance.status
     advance.status = ADVANCE.next_status(before, action)
-    _advance_event(session, advance, action, before, actor, note=note, entry_id=entry_id, reason=reason)
+    advance_event(session, advance, action, before, actor, note=note, entry_id=entry_id, reason=reason)
 
 
 SURPLUS_SETTLED = ("returned", "netted", "kept")
@@ -1985,6 +1985,6 @@ def advance_record(session: Session, advance: Advance, today: dt.date | None = N
         surplus_entry_id=_surplus_entry_id(session, advance), purpose=advance.purpose, settle_by=advance.settle_by,
         requested_by_user_id=advance.requested_by_user_id, rejection_reason=advance.rejection_reason,
         paid_by=advance.paid_by, paid_reference=advance.paid_reference, approvals=approvals,
-        overdue=advance_is_overdue(advance, today),
+        overdue=advance_is_overdue(advance, today), payment_run_id=advance.payment_run_id,
     )
 

@@ -295,11 +295,16 @@ def get_participant(session: Session, participant_id: int) -> ParticipantRecord:
 
 
 def list_participants(
-    session: Session, *, include_inactive: bool = False, search: str | None = None
+    session: Session, *, include_inactive: bool = False, search: str | None = None, within: Any = None,
 ) -> list[ParticipantSummary]:
-    """The participant directory, by name; ``search`` matches part of a name or preferred name."""
+    """The participant directory, by name; ``search`` matches part of a name or preferred name.
+
+    ``within`` (a query of participant ids) limits it, as a project manager's directory is limited.
+    """
     query = select(Participant.id, Participant.name, Participant.preferred_name, Participant.preferred_format,
                    Participant.is_active).order_by(func.lower(Participant.name), Participant.id)
+    if within is not None:
+        query = query.where(Participant.id.in_(within))
     if not include_inactive:
         query = query.where(Participant.is_active)
     if search and search.strip():
