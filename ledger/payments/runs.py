@@ -1024,6 +1024,19 @@ def _post_payments(session: Session, run: PaymentRun, totals: Mapping[PayeeKey, 
     return entries
 
 
+def _pay(session: Session, run: PaymentRun, totals: Mapping[PayeeKey, Mapping[str, Any]],
+         details: Mapping[str, Mapping[int, Any]], actor: int | None) -> None:
+    """Post each payee's payment, move the run's advances to paid and record what was netted off."""
+    entries = _post_payments(session, run, totals, details, actor)
+    run_advances.pay_advances(session, run_id=run.id, run_reference=run.reference, paid_on=run.payment_date,
+                              entries=entries, references={pid: _credit_reference(run.reference, "participant", pid)
+                                                           for pid in entries}, actor_user_id=actor)
+    for (_, payee_id), t in sorted(totals.items()):
+        if t["netted"]:
+            record_netting(session, payee_id, t["netted"], on=run.payment_date, reference=run.reference,
+                           actor_user_id=actor)
+
+
 def _refuse_held(session: Session, run: PaymentRun) -> None:
     """A claim held while the run was being drafted is in it: refuse, so that a held claim is never paid."""
     held = holds.held_in_run(session, run.id)
@@ -1137,14 +1150,7 @@ def confirm_payment_run(
     totals = _net_of_owed_back(session, totals, lock=True)
     _refuse_overpayment(session, totals)
     details = _payee_details(session, totals)
-    entries = _post_payments(session, run, totals, details, actor_user_id)
-    run_advances.pay_advances(session, run_id=run.id, run_reference=run.reference, paid_on=run.payment_date,
-                              entries=entries, references={pid: _credit_reference(run.reference, "participant", pid)
-                                                           for pid in entries}, actor_user_id=actor_user_id)
-    for (_, payee_id), t in sorted(totals.items()):
-        if t["netted"]:
-            record_netting(session, payee_id, t["netted"], on=run.payment_date, reference=run.reference,
-                           actor_user_id=actor_user_id)
+    _pay(session, run, totals, details, actor_user_id)
     paid = mark_claims_paid(
         session, payment_run_id=run.id, paid_on=run.payment_date, actor_user_id=actor_user_id,
         note=f"Paid in payment run {run.reference} on {run.payment_date.isoformat()} (bank reference {reference}).")
