@@ -220,8 +220,8 @@ def test_the_older_lock_period_command_keeps_its_name_and_applies_the_same_rules
     assert bare.exit_code == 2 and "--reason" in bare.output
     anonymous = runner.invoke(args=["ledger", "lock-period", "2025-04", "--reason", "Reconciled"])
     assert anonymous.exit_code == 2 and "--as-user" in anonymous.output
-    gap = runner.invoke(args=["ledger", "lock-period", "2025-05", "--reason", "x", "--as-user", "fin@example.org"])
-    assert gap.exit_code == 1 and "April 2025" in gap.output
+    early = runner.invoke(args=["ledger", "lock-period", "2025-06", "--reason", "x", "--as-user", "fin@example.org"])
+    assert early.exit_code == 1 and "has not ended yet" in early.output
     assert _locked(app) == []
 
     done = runner.invoke(args=["ledger", "lock-period", "2025-04", "--reason", "Reconciled", "--as-user",
