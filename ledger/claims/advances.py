@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ledger.books.kinds import PostingKind
@@ -87,11 +88,9 @@ def request_advance(
     With ``request_key``, asking again with the same key answers with the advance already asked for.
     """
     key = _request_key(request_key)
-    if key is not None:
-        earlier = session.execute(select(Advance).where(Advance.requested_by_user_id == actor_user_id,
-                                                        Advance.request_key == key)).scalar_one_or_none()
-        if earlier is not None:
-            return advance_record(session, earlier, today)
+    earlier = _asked_before(session, actor_user_id, key)
+    if earlier is not None:
+        return advance_record(session, earlier, today)
     amount_pence = _pence_from(amount, "amount", maximum=MAX_LINE_PENCE)
     text, due = _purpose(purpose), _settle_by(settle_by, today)
     _participant(session, participant_id)
@@ -100,8 +99,15 @@ def request_advance(
     advance = Advance(participant_id=participant_id, project_id=project.id, activity_id=activity_id,
                       amount_pence=amount_pence, status="requested", purpose=text, settle_by=due,
                       requested_by_user_id=actor_user_id, created_by_user_id=actor_user_id, request_key=key)
-    session.add(advance)
-    session.flush()
+    try:
+        with session.begin_nested():  # the same form sent twice at the same moment: the second waits, then finds it
+            session.add(advance)
+            session.flush()
+    except IntegrityError:
+        earlier = _asked_before(session, actor_user_id, key)
+        if earlier is None:
+            raise
+        return advance_record(session, earlier, today)
     advance_event(session, advance, "request", None, actor_user_id,
                    note=f"{_gbp(amount_pence)} asked for in advance for project {project.code}: {text}; "
                         f"receipts due by {due:%d %B %Y}")
@@ -115,6 +121,13 @@ def _request_key(value: Any) -> str | None:
         raise ValidationError(f"The request key must be text of at most {MAX_REQUEST_KEY} characters.",
                               fields={"request_key": [f"At most {MAX_REQUEST_KEY} printable characters."]})
     return value
+
+
+def _asked_before(session: Session, actor_user_id: int, key: str | None) -> Advance | None:
+    if key is None:
+        return None
+    return session.execute(select(Advance).where(Advance.requested_by_user_id == actor_user_id,
+                                                 Advance.request_key == key)).scalar_one_or_none()
 
 
 def _refuse_in_run(advance: Advance, doing: str) -> None:

@@ -15,9 +15,12 @@ from ledger.errors import Conflict, NothingToPay
 from ledger.events.writer import events_of
 from ledger.payments import bacs, holds, runs
 from ledger.payments.models import Payment
+from ledger.reports.records import RemittanceLineKind
+from ledger.reports.remittances import remittance_advice
 from policies.settings import DEFAULT_SETTINGS
 from tests.factories import (
     CIPHER,
+    ORGANISATION,
     PAY_ON,
     PROJECT,
     RULEBOOK,
@@ -83,6 +86,10 @@ def test_an_approved_advance_is_paid_in_the_run_with_the_payees_claims_in_one_en
     assert [(e.action, e.before, e.after) for e in events_of(session, "advance", advance_id)][-1] == (
         "pay", "approved", "paid")
     assert session.execute(select(func.sum(Payment.amount_pence))).scalar_one() == 7000
+    advice = remittance_advice(session, run.id, "participant", ann, organisation=ORGANISATION)
+    assert advice.total_paid == 7000 == sum(line.amount for line in advice.lines)
+    assert [(line.kind, line.amount) for line in advice.lines if line.kind is RemittanceLineKind.ADJUSTMENT] == [
+        (RemittanceLineKind.ADJUSTMENT, 4000)]
 
 
 def test_an_advance_alone_is_paid_and_a_held_payees_or_one_without_bank_details_waits(world, session):
