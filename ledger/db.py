@@ -46,6 +46,11 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return None if value is None else as_utc(value)
 
 
+def utcnow() -> dt.datetime:
+    """Now, aware in UTC: the one clock every stored moment is taken from (``UTCDateTime`` reads back the same)."""
+    return dt.datetime.now(dt.UTC)
+
+
 def as_utc(moment: dt.datetime) -> dt.datetime:
     """The same moment in UTC; a naive value is one the database wrote in UTC."""
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)

@@ -18,7 +18,7 @@ from ledger.auth.users import create_user
 from ledger.books.posting import count_entries, lock_period, post_entry
 from ledger.books.records import PostingLine
 from ledger.budgets import services as budgets
-from ledger.claims import corrections
+from ledger.claims import advances, corrections
 from ledger.claims import services as claims
 from ledger.demo_tasks import NEWCOMER, leave_tasks_for_participants
 from ledger.errors import LedgerError
@@ -209,6 +209,7 @@ def load_demo(
     leave_tasks_for_participants(session, today=today, participant_id=participant_ids[0], finance=year.finance,
                                  manager=year.manager, rules=year.rules)
     _plan_a_budget(year)
+    _approve_an_advance_for_the_next_run(year, participant_ids[0])
     year.summary.entries = count_entries(session)
     return year.summary
 
@@ -581,6 +582,19 @@ def _leave_work_waiting(year: _Year, participant_ids: list[int]) -> None:
                 "incurred_on": day}], idempotency_key=f"demo:waiting:{activity.id}", rules=year.rules)
     claims.submit_claim(session, expense.id, actor_user_id=manager, **_SEPARATE_SESSION)
     year.summary.claims += len(fees) + 1
+
+
+def _approve_an_advance_for_the_next_run(year: _Year, participant_id: int) -> None:
+    """An advance asked for and approved this week: the next payment run pays it by bank transfer."""
+    try:
+        asked = advances.request_advance(
+            year.session, participant_id=participant_id, project_code=PROJECTS[0][0], amount="45.00",
+            purpose="Train tickets to the regional advisory meeting", settle_by=year.today + dt.timedelta(days=21),
+            today=year.today, actor_user_id=year.manager, request_key="demo:advance-for-next-run")
+        advances.approve_advance(year.session, asked.id, actor_user_id=year.finance, actor_participant_id=None,
+                                 second_approval_above_pence=year.rules.second_approval_above_pence, today=year.today)
+    except LedgerError as error:
+        year.summary.notes.append(f"Advance for the next run: {error.message}")
 
 
 def _spend_time_credits(year: _Year, participant_ids: list[int], partners: list[int]) -> None:

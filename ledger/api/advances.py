@@ -62,6 +62,8 @@ class AdvanceDetailSchema(AdvanceSchema):
     paid_reference = fields.Str(allow_none=True)
     approvals = fields.Int()
     overdue = fields.Bool()
+    payment_run_id = fields.Int(allow_none=True,
+                                metadata={"description": "The payment run paying it by bank transfer."})
 
 
 class AdvanceApprovalSchema(Schema):

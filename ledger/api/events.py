@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Response, request, stream_with_context
 from flask_smorest import Blueprint
 
-from ledger.auth.access import requires
+from ledger.auth.access import current_actor, requires
 from ledger.context import get_session
 from ledger.events import audit
 
@@ -51,7 +51,7 @@ def list_events():
 def events_csv():
     """Every matching event as CSV, streamed."""
     filters = audit.parse_filters(request.args)
-    lines = audit.audit_csv(get_session(), filters)
+    lines = audit.recorded_audit_csv(get_session(), filters, via="api", actor_user_id=current_actor().id)
     response = Response(stream_with_context(lines), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
     response.headers["Cache-Control"] = "no-store"

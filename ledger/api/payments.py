@@ -49,6 +49,12 @@ class PaymentRunConfirmInSchema(Schema):
                        "day far enough ahead for a file submitted today. The run moves to it."})
 
 
+class PaymentRunRescheduleInSchema(Schema):
+    new_payment_date = fields.Date(required=True, metadata={
+        "description": "A banking day far enough ahead for a Bacs file submitted today; the run moves to it before "
+                       "its file is made."})
+
+
 class PaymentRunReasonInSchema(Schema):
     reason = fields.Str(required=True, validate=validate.Length(1, runs.MAX_REASON))
 
@@ -112,6 +118,8 @@ class PaymentRunPayeeSchema(Schema):
         "description": "Fees priced with a rate the rules file expects to have been replaced: check before paying"})
     netted_pence = fields.Int(metadata={
         "description": "What the participant owes back (a paid claim reversed), taken off this payment as they agreed"})
+    advance_pence = fields.Int(metadata={"description": "Approved advances paid with this payment (in amount)"})
+    advance_ids = fields.List(fields.Int())
 
 
 class PaymentRunLeftOutSchema(Schema):
@@ -260,6 +268,20 @@ def confirm_run(data, run_id):
                                        new_payment_date=data["new_payment_date"],
                                        second_approval_above_pence=settings().claim_rules.second_approval_above_pence,
                                        rules=settings().claim_rules)
+    session.commit()
+    return summary
+
+
+@blp.route("/payment-runs/<int:run_id>/reschedule", methods=["POST"])
+@blp.doc(security=_SECURITY)
+@blp.arguments(PaymentRunRescheduleInSchema)
+@blp.response(200, PaymentRunSchema)
+@requires("payments.manage")
+def reschedule_run(data, run_id):
+    """Move a draft run past its Bacs submission day to a new payment date, before its file is downloaded."""
+    session = get_session()
+    summary = runs.reschedule_payment_run(session, run_id, new_payment_date=data["new_payment_date"],
+                                          today=todays_date(), actor_user_id=current_actor().id)
     session.commit()
     return summary
 

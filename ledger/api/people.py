@@ -16,6 +16,7 @@ from ledger.auth.access import current_actor, requires
 from ledger.context import get_session, settings, todays_date
 from ledger.people import services
 from ledger.people.models import PREFERRED_FORMATS, REWARD_CHOICES
+from ledger.projects import assignments
 
 blp = Blueprint("people_api", __name__, url_prefix="/api/v1",
                 description="Participants, user-led groups and partner organisations")
@@ -192,8 +193,8 @@ class Participants(MethodView):
     @requires("participants.directory")
     def get(self, args):
         """The participant directory: names and preferred formats."""
-        return services.list_participants(get_session(), include_inactive=args["include_inactive"],
-                                          search=args["search"])
+        return assignments.participant_directory(get_session(), current_actor(),
+                                                 include_inactive=args["include_inactive"], search=args["search"])
 
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(ParticipantInSchema)

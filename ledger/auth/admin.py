@@ -2,6 +2,10 @@
 
 Every change is an event saying who did it, the state before and after, and the reason where one is given,
 so that an auditor can see who could do what, and when that changed.
+
+Someone invited and deactivated before they accepted has no password of their own: reactivating them makes
+them invited again (not active with a password nobody knows), and a new invitation link (the old one stays
+void) lets them set one and get in.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from sqlalchemy.orm import Session
 from ledger.auth import users
 from ledger.auth.models import User, UserRole
 from ledger.auth.passwords import hash_password
+from ledger.db import utcnow
 from ledger.errors import Conflict, NotFound, ValidationError
 from ledger.events.records import NewEvent
-from ledger.events.writer import record_event
+from ledger.events.writer import events_of, record_event
 
 INVITATION_DAYS = 7
 INVITATION_PREFIX = "inv_"
@@ -38,9 +43,6 @@ class Invitation:
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _event(session: Session, user: User, action: str, actor: int | None, *, before: str | None = None,
@@ -81,19 +83,34 @@ def invite_user(session: Session, *, email: str, display_name: str, roles: Itera
 def _new_link(user: User, now: dt.datetime | None) -> Invitation:
     token = INVITATION_PREFIX + secrets.token_urlsafe(32)
     user.invitation_token_hash = _hash(token)
-    user.invitation_expires_at = (now or _now()) + dt.timedelta(days=INVITATION_DAYS)
+    user.invitation_expires_at = (now or utcnow()) + dt.timedelta(days=INVITATION_DAYS)
     return Invitation(user=user, token=token, expires_at=user.invitation_expires_at)
+
+
+def never_accepted(session: Session, user: User) -> bool:
+    """True for someone invited who has never set their password through an invitation link."""
+    actions = {event.action for event in events_of(session, "user", user.id)}
+    return "invite" in actions and "accept_invitation" not in actions
 
 
 def renew_invitation(session: Session, user_id: int, *, actor_user_id: int | None,
                      now: dt.datetime | None = None) -> Invitation:
-    """A fresh link for someone who has not yet accepted; the old link stops working."""
+    """A fresh link for someone who has not yet accepted; the old link stops working.
+
+    Someone reactivated before they ever accepted (who so has no password of their own) is invited again
+    the same way, and stays unable to sign in until they accept.
+    """
     user = users.get_user(session, user_id)
-    if user.status != "invited":
+    before = user.status
+    if before == "deactivated":
+        raise Conflict(f"{user.display_name} is deactivated: reactivate them first.",
+                       fields={"user_id": ["deactivated"]})
+    if before != "invited" and not never_accepted(session, user):
         raise Conflict(f"{user.display_name} has already accepted their invitation.", fields={"user_id": ["accepted"]})
+    user.is_active = False
     invitation = _new_link(user, now)
     session.flush()
-    _event(session, user, "renew_invitation", actor_user_id, before="invited", after="invited",
+    _event(session, user, "renew_invitation", actor_user_id, before=before, after="invited",
            details={"expires_at": invitation.expires_at.isoformat()})
     return invitation
 
@@ -108,7 +125,7 @@ def invited_user(session: Session, token: str, *, now: dt.datetime | None = None
     if user is None:
         raise NotFound("This invitation link is not valid or has already been used. Ask an administrator for "
                        "a new one.")
-    if user.invitation_expires_at is None or user.invitation_expires_at <= (now or _now()):
+    if user.invitation_expires_at is None or user.invitation_expires_at <= (now or utcnow()):
         raise NotFound("This invitation link has expired. Ask an administrator for a new one.")
     return user
 
@@ -140,7 +157,7 @@ def deactivate_user(session: Session, user_id: int, *, actor_user_id: int | None
     user.invitation_token_hash = None
     user.invitation_expires_at = None
     user.session_version += 1
-    user.deactivated_at = now or _now()
+    user.deactivated_at = now or utcnow()
     session.flush()
     revoked = users.revoke_every_token(session, user.id, actor_user_id=actor_user_id)
     _event(session, user, "deactivate", actor_user_id, before=before, after="deactivated", reason=reason,
@@ -150,12 +167,19 @@ def deactivate_user(session: Session, user_id: int, *, actor_user_id: int | None
 
 def reactivate_user(session: Session, user_id: int, *, actor_user_id: int | None,
                     reason: str | None = None) -> User:
-    """Let a deactivated user sign in again with their old password; their old tokens stay revoked."""
+    """Let a deactivated user sign in again with their old password; their old tokens stay revoked.
+
+    Someone who never accepted their invitation has no password of their own: they become invited again
+    (still unable to sign in), and the administrator makes them a new invitation link.
+    """
     user = users.get_user(session, user_id)
     if user.status != "deactivated":
         raise Conflict(f"{user.display_name} is not deactivated.", fields={"user_id": [user.status]})
-    user.is_active = True
+    if never_accepted(session, user):
+        _new_link(user, None)  # its secret is never shown: the administrator makes a new link to pass on
+    else:
+        user.is_active = True
     session.flush()
-    _event(session, user, "reactivate", actor_user_id, before="deactivated", after="active", reason=reason,
+    _event(session, user, "reactivate", actor_user_id, before="deactivated", after=user.status, reason=reason,
            details={"roles": sorted(user.role_names)})
     return user

@@ -1,4 +1,7 @@
-"""Idempotency over HTTP: a POST sent again with the same ``Idempotency-Key`` gets the first answer, once.
+"""Idempotency over HTTP: a POST or DELETE sent again with the same ``Idempotency-Key`` gets the first answer.
+
+Every API request that changes state is a POST or a DELETE (revoking a token, unassigning a project manager);
+both take the header, with the same rules. A DELETE of another target (another path) with a used key is a 409.
 
 A caller who lost an answer (a timeout, a dropped connection) sends the request again with the same key:
 
@@ -18,7 +21,6 @@ arrives in that instant waits briefly for it.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import time
@@ -33,6 +35,7 @@ from ledger.auth.access import current_actor
 from ledger.auth.models import IdempotentRequest
 from ledger.books.kinds import is_reserved_key
 from ledger.context import get_session
+from ledger.db import utcnow
 from ledger.errors import Conflict, ValidationError
 
 HEADER = "Idempotency-Key"
@@ -41,6 +44,8 @@ MAX_KEY = 200
 WAIT_SECONDS = 10.0
 # Answers holding a secret shown once (a new API token) are stored without it: a replay says it was issued.
 _SECRET_FIELDS = ("token",)
+#: The methods that change state over the API.
+CHANGING_METHODS = ("POST", "DELETE")
 
 
 def _fingerprint() -> str:
@@ -96,8 +101,8 @@ def _replay(user_id: int, key: str, fingerprint: str) -> Response | None:
 
 
 def claim_key():
-    """Before an API POST with the header: replay, refuse, or take the key in the request's transaction."""
-    if request.method != "POST" or not request.path.startswith("/api/") or HEADER not in request.headers:
+    """Before an API POST or DELETE with the header: replay, refuse, or take the key in the request's transaction."""
+    if request.method not in CHANGING_METHODS or not request.path.startswith("/api/") or HEADER not in request.headers:
         return None
     actor = current_actor()
     if actor is None:
@@ -110,7 +115,7 @@ def claim_key():
     try:
         with session.begin_nested():
             session.add(IdempotentRequest(user_id=actor.id, key=key, method=request.method, path=request.path[:500],
-                                          request_hash=fingerprint, created_at=dt.datetime.now(dt.UTC)))
+                                          request_hash=fingerprint, created_at=utcnow()))
     except IntegrityError:
         # Another request with this key committed first (PostgreSQL waited for it): answer as it did.
         session.rollback()
@@ -149,7 +154,7 @@ def remember_answer(response: Response) -> Response:
             session.add(IdempotentRequest(
                 user_id=user_id, key=key, method=request.method, path=request.path[:500], request_hash=fingerprint,
                 response_status=response.status_code, response_body=_body_to_keep(response),
-                created_at=dt.datetime.now(dt.UTC)))
+                created_at=utcnow()))
         session.commit()
         return response
     session.rollback()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ledger.auth import ratelimit
 from ledger.auth.models import ROLES, TOKEN_SCOPES, ApiToken, User, UserRole
 from ledger.auth.passwords import hash_password, needs_rehash, verify_password
+from ledger.db import utcnow
 from ledger.errors import AuthenticationRequired, Conflict, NotFound, TooManyRequests, ValidationError
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_event
@@ -210,7 +211,7 @@ def issue_token(session: Session, user_id: int, name: str, *, actor_user_id: int
     if not user.is_active:
         raise Conflict("A deactivated user cannot be given an API token.", fields={"user_id": ["inactive"]})
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    expires_at = _now() + dt.timedelta(days=expires_in_days)
+    expires_at = utcnow() + dt.timedelta(days=expires_in_days)
     row = ApiToken(user_id=user_id, name=name, token_hash=_token_hash(token), prefix=token[:12], scope=scope,
                    expires_at=expires_at)
     session.add(row)
@@ -218,9 +219,6 @@ def issue_token(session: Session, user_id: int, name: str, *, actor_user_id: int
     _token_event(session, row, "issue", actor_user_id if actor_user_id is not None else user_id)
     return IssuedToken(id=row.id, name=name, token=token, scope=scope, expires_at=expires_at)
 
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _token_event(session: Session, row: ApiToken, action: str, actor: int | None) -> None:
@@ -236,7 +234,7 @@ def revoke_every_token(session: Session, user_id: int, *, actor_user_id: int | N
         select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
     ).scalars().all()
     for row in rows:
-        row.revoked_at = _now()
+        row.revoked_at = utcnow()
     session.flush()
     for row in rows:
         _token_event(session, row, "revoke", actor_user_id)
@@ -248,7 +246,7 @@ def revoke_token(session: Session, user_id: int, token_id: int) -> ApiToken:
     if row is None or row.user_id != user_id:
         raise NotFound(f"You have no API token {token_id}.")
     if row.revoked_at is None:
-        row.revoked_at = dt.datetime.now(dt.UTC)
+        row.revoked_at = utcnow()
         session.flush()
         _token_event(session, row, "revoke", user_id)
     return row
@@ -273,7 +271,7 @@ def use_token(session: Session, token: str, *, record_use: bool = True, now: dt.
 
     Raises ``AuthenticationRequired`` saying why: unknown or revoked, expired, or its user deactivated.
     """
-    now = now or _now()
+    now = now or utcnow()
     row = None
     if token and token.startswith(TOKEN_PREFIX):
         row = session.execute(

@@ -11,8 +11,14 @@ entry a person types goes through here first, so that a manual entry cannot bypa
   anywhere, or when its description starts with "Payment run" (how runs describe their entries). A
   description that merely mentions a run later on ("Paid by cheque: missed by payment run PR-7") is allowed;
 - it may not leave a participant or a group **owed money no payment run will pay**: per account, its postings
-  to ``owed:participant:*`` / ``owed:group:*`` must not add up to a credit. Debits are allowed, and a payment by
-  hand that credits and debits what is owed in the same entry nets to zero and is allowed;
+  to ``owed:participant:*`` / ``owed:group:*`` must not add up to a credit;
+- nor may it **pay what an approved claim owes** outside the claim: per account, those postings must not add
+  up to a debit either. Money owed there is owed by claims; a debit by hand would pay it while the claim stays
+  approved and payable, so the next payment run would pay it again (or be refused for paying more than the
+  books say is owed) and the claim's history would never say it was paid. An auditor wants one record of each
+  payment of a claim, with the claim marked paid through its own transition table: that is the payment run
+  (or, for a claim a run cannot pay, reversing the claim). A fee recorded and paid by hand in the same entry
+  (credit and debit of what is owed, netting to zero) involves no claim and is still allowed;
 - time credits never go below zero (or the organisation's overdraft): ``post_entry`` enforces it for every
   writer; the caller passes the configured overdraft;
 - above the configured amount (the sum of its debits in pounds, more than
@@ -36,7 +42,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast, overload
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -46,6 +52,7 @@ from ledger.books import posting
 from ledger.books.kinds import is_reserved_key, is_reserved_kind
 from ledger.books.models import JournalEntry, ManualEntry
 from ledger.books.records import Entry, PostingLine
+from ledger.db import utcnow
 from ledger.errors import Conflict, IdempotencyConflict, NotFound, PermissionDenied, ValidationError
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_event
@@ -157,21 +164,32 @@ def _check_not_a_run(draft: ManualDraft) -> None:
 
 
 def owed_credit_refusal(postings: Sequence[PostingLine]) -> ValidationError | None:
-    """The refusal for lines that, per account, leave a participant or group owed more: no run would pay it."""
+    """The refusal for lines that, per account, change what a participant or group is owed.
+
+    A net credit leaves them owed money no run would pay; a net debit pays what a claim owes while the claim
+    stays payable (see the module's docstring): both are refused; a net zero (a fee paid by hand) is not.
+    """
     net: dict[str, int] = defaultdict(int)
-    first: dict[str, int] = {}
+    first_credit: dict[str, int] = {}
+    first_debit: dict[str, int] = {}
     for i, p in enumerate(postings):
         if isinstance(p.account, str) and p.account.startswith(OWED_ACCOUNTS):
             net[p.account] += p.amount
-            if p.amount < 0:
-                first.setdefault(p.account, i)
+            (first_credit if p.amount < 0 else first_debit).setdefault(p.account, i)
     for code in sorted(net):
         if net[code] < 0:
-            i = first[code]
+            i = first_credit[code]
             return ValidationError(
                 f"Posting {i + 1} makes {code} owed {_pounds(-net[code])} more, which no payment run would pay. "
                 "Owed money comes from an approved claim; a payment by hand debits what is owed in the same "
                 "entry.", fields={f"postings.{i}.account": ["leaves a person owed money no run will pay"]})
+        if net[code] > 0:
+            i = first_debit[code]
+            return ValidationError(
+                f"Posting {i + 1} pays {_pounds(net[code])} of what {code} is owed by hand. That money is owed by "
+                "approved claims, which would stay payable and be paid again by the next payment run: pay the "
+                "claims in a payment run (or reverse a claim that should not be paid) instead.",
+                fields={f"postings.{i}.account": ["pays what a claim owes outside the claim"]})
     return None
 
 
@@ -253,7 +271,7 @@ def _insert(session: Session, draft: ManualDraft, actor_user_id: int, size: int,
         "effective_date": draft.effective_date, "description": draft.description, "reason": draft.reason,
         "kind": draft.kind, "postings": [_line_json(p) for p in draft.postings], "gbp_debits_pence": size,
         "needs_second_user": needs_second_user, "proposed_by_user_id": actor_user_id,
-        "proposed_at": dt.datetime.now(dt.UTC), "entry_id": entry_id,
+        "proposed_at": utcnow(), "entry_id": entry_id,
     }).scalar()
     if new_id is None:  # the same key was submitted meanwhile (and queued on the unique index)
         raise IdempotencyConflict(f"The idempotency key {draft.idempotency_key!r} was just used by another "
@@ -323,7 +341,7 @@ def _move(session: Session, row: ManualEntry, action: str, after: str, actor_use
     # An UPDATE's result is a CursorResult; Session.execute is typed with the general Result.
     changed = cast(CursorResult[Any], session.execute(
         update(_manual).where(_manual.c.id == row.id, _manual.c.status.in_(MANUAL_ENTRY.statuses_allowing(action)))
-        .values(status=after, decided_by_user_id=actor_user_id, decided_at=dt.datetime.now(dt.UTC), **values)
+        .values(status=after, decided_by_user_id=actor_user_id, decided_at=utcnow(), **values)
     )).rowcount
     if changed != 1:
         raise Conflict("Someone else decided this manual journal entry meanwhile; reload to see what they did.")
@@ -394,20 +412,6 @@ def _by_key(session: Session, key: str) -> ManualEntry | None:
     return session.execute(select(ManualEntry).where(ManualEntry.idempotency_key == key)).scalar_one_or_none()
 
 
-@overload
-def _aware(moment: dt.datetime) -> dt.datetime: ...
-
-
-@overload
-def _aware(moment: dt.datetime | None) -> dt.datetime | None: ...
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    """A moment without a zone is UTC. The overloads keep a moment that is always there (when it was proposed)
-    from reading as one that may be missing."""
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def _line_json(p: PostingLine) -> dict:
     return {"account": p.account, "amount": p.amount, "unit": p.unit, "memo": p.memo, "kind": p.kind}
 
@@ -418,6 +422,6 @@ def _record(row: ManualEntry) -> ManualEntryRecord:
         reason=row.reason, kind=row.kind, idempotency_key=row.idempotency_key,
         postings=_draft_of(row).postings, gbp_debits_pence=row.gbp_debits_pence,
         needs_second_user=bool(row.needs_second_user), proposed_by=row.proposed_by_user_id,
-        proposed_at=_aware(row.proposed_at), decided_by=row.decided_by_user_id, decided_at=_aware(row.decided_at),
+        proposed_at=row.proposed_at, decided_by=row.decided_by_user_id, decided_at=row.decided_at,
         rejection_reason=row.rejection_reason, entry_id=row.entry_id,
     )

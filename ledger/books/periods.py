@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ledger.books.models import LockedPeriod, PeriodReopenRequest
 from ledger.books.posting import locked_months, month_start, next_month
+from ledger.db import utcnow
 from ledger.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_event
@@ -55,9 +56,6 @@ class ReopenRecord:
     decision_reason: str | None
 
 
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
 
 def _reason(reason: str | None, field: str = "reason") -> str:
     text = (reason or "").strip()
@@ -90,7 +88,7 @@ def close_month(session: Session, month: dt.date, *, reason: str | None, actor_u
     if expected is not None and month != expected:
         raise ValidationError(f"Months are locked in order: lock {expected:%B %Y} next, not {month:%B %Y}.",
                               fields={"month": ["out of order"]})
-    row = LockedPeriod(month=month, locked_at=_utcnow(), locked_by_user_id=actor_user_id, reason=why)
+    row = LockedPeriod(month=month, locked_at=utcnow(), locked_by_user_id=actor_user_id, reason=why)
     session.add(row)
     session.flush()
     record_event(session, NewEvent(subject="period", subject_id=f"{month:%Y-%m}", action="lock",
@@ -131,7 +129,7 @@ def request_reopen(session: Session, month: dt.date, *, reason: str | None, acto
         raise Conflict(f"A request to reopen {month:%B %Y} is already waiting for a second person.",
                        fields={"month": ["already requested"]})
     row = PeriodReopenRequest(month=month, status="requested", reason=why, requested_by_user_id=actor_user_id,
-                              requested_at=_utcnow())
+                              requested_at=utcnow())
     session.add(row)
     session.flush()
     record_event(session, NewEvent(subject="period", subject_id=f"{month:%Y-%m}", action="reopen_request",
@@ -159,7 +157,7 @@ def decide_reopen(session: Session, request_id: int, *, approve: bool, actor_use
     row = _waiting_request(session, request_id, actor_user_id, action)
     why = ((reason or "").strip()[:MAX_REASON] or None) if approve else _reason(reason)
     row.status = REOPEN_WORKFLOW.next_status(row.status, action)
-    row.decided_by_user_id, row.decided_at, row.decision_reason = actor_user_id, _utcnow(), why
+    row.decided_by_user_id, row.decided_at, row.decision_reason = actor_user_id, utcnow(), why
     month_id = f"{row.month:%Y-%m}"
     if approve:
         lock = session.get(LockedPeriod, row.month)

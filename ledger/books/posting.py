@@ -41,6 +41,7 @@ from ledger.books.models import (
 )
 from ledger.books.records import AccountInfo, Entry, PostedLine, PostingLine
 from ledger.books.units import UNITS
+from ledger.db import utcnow
 from ledger.errors import (
     AlreadyReversed,
     ClosedAccount,
@@ -66,9 +67,6 @@ _postings = Posting.__table__
 _balances = AccountBalance.__table__
 _accounts = Account.__table__
 
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -117,7 +115,7 @@ def close_account(session: Session, code: str) -> AccountInfo:
     if balance != 0:
         raise Conflict(f"Account {code} still has a balance of {balance} {account.unit} minor units.")
     account.is_open = False
-    account.closed_at = _utcnow()
+    account.closed_at = utcnow()
     session.flush()
     return _info(account)
 
@@ -331,7 +329,7 @@ def _write(session: Session, connection, accounts, *, effective_date: dt.date, d
            postings: Sequence[PostingLine], idempotency_key: str, actor_user_id: int | None, kind: str,
            reverses_entry_id: int | None) -> Entry:
     """Insert the entry (or find the one this key posted meanwhile) and its postings."""
-    now = _utcnow()
+    now = utcnow()
     statements = _statements(session)
     entry_id = connection.execute(statements.insert_entry, {
         "effective_date": effective_date, "recorded_at": now, "description": description, "kind": kind,
@@ -518,7 +516,7 @@ def lock_period(session: Session, month: dt.date, *, actor_user_id: int | None =
     """Lock a month: nothing can be posted into it afterwards. Locking twice is harmless."""
     month = month_start(month)
     if session.get(LockedPeriod, month) is None:
-        session.add(LockedPeriod(month=month, locked_at=_utcnow(), locked_by_user_id=actor_user_id))
+        session.add(LockedPeriod(month=month, locked_at=utcnow(), locked_by_user_id=actor_user_id))
         session.flush()
         record_event(session, NewEvent(subject="period", subject_id=f"{month:%Y-%m}", action="lock",
                                        actor_user_id=actor_user_id, before="open", after="locked"))

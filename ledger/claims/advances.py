@@ -3,10 +3,14 @@
 An advance is requested by a participant for themself or by staff for them (amount, purpose, project, and
 the day by which the receipts are due, after today). Finance approves it: never the person who asked for
 it or the person it pays, and above the second-approval amount two different finance officers (the status
-moves on at the second). Or finance rejects it with a reason. An approved advance is then marked paid by
-another method (cheque, cash, card or a transfer made outside the ledger) with its reference and date,
-which posts the ``advance_paid`` entry (advance account debited, bank credited), once, by its idempotency
-key. ``ledger.claims.services.pay_advance`` still pays one at once for finance (that advance starts paid).
+moves on at the second). Or finance rejects it with a reason. An approved advance is then paid by bank
+transfer in the next payment run (``ledger.payments.run_advances``), or marked paid by another method
+(cheque, cash, card or a transfer made outside the ledger) with its reference and date, which posts the
+``advance_paid`` entry (advance account debited, bank credited), once, by its idempotency key.
+``ledger.claims.services.pay_advance`` still pays one at once for finance (that advance starts paid).
+While a draft run holds an approved advance it can be neither marked paid another way nor rejected: the run
+would pay it too. A request may carry the caller's key: the same person asking again with the same key
+(a page form sent twice, a retried call) gets the advance the first request made, not a second one.
 
 An advance is overdue when it is paid, its settlement date has passed and no expense claim has brought its
 receipts in yet.
@@ -19,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ledger.books.kinds import PostingKind
@@ -30,16 +35,15 @@ from ledger.claims.inputs import MAX_LINE_PENCE, find_activity, find_participant
 from ledger.claims.models import ADVANCE_PAID_BY, ADVANCE_STATUSES, Advance, AdvanceApproval
 from ledger.claims.records import AdvanceRecord
 from ledger.claims.services import advance_record
+from ledger.db import utcnow
 from ledger.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ledger.organisation import BANK, open_organisation_accounts
 from ledger.people.accounts import participant_accounts
 
 MAX_PURPOSE = 500
 MAX_REFERENCE = 100
+MAX_REQUEST_KEY = 200
 
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _gbp(pence: int) -> str:
@@ -69,9 +73,16 @@ def _settle_by(value: Any, today: dt.date) -> dt.date:
 
 def request_advance(
     session: Session, *, participant_id: int, project_code: str | None, amount: Any, purpose: Any, settle_by: Any,
-    today: dt.date, actor_user_id: int, activity_id: int | None = None,
+    today: dt.date, actor_user_id: int, activity_id: int | None = None, request_key: str | None = None,
 ) -> AdvanceRecord:
-    """Ask for an advance (for oneself, or for a participant); nothing is paid until finance approves it."""
+    """Ask for an advance (for oneself, or for a participant); nothing is paid until finance approves it.
+
+    With ``request_key``, asking again with the same key answers with the advance already asked for.
+    """
+    key = _request_key(request_key)
+    earlier = _asked_before(session, actor_user_id, key)
+    if earlier is not None:
+        return advance_record(session, earlier, today)
     amount_pence = pence_from(amount, "amount", maximum=MAX_LINE_PENCE)
     text, due = _purpose(purpose), _settle_by(settle_by, today)
     find_participant(session, participant_id)
@@ -79,13 +90,44 @@ def request_advance(
     project = project_for(session, project_code, activity)
     advance = Advance(participant_id=participant_id, project_id=project.id, activity_id=activity_id,
                       amount_pence=amount_pence, status="requested", purpose=text, settle_by=due,
-                      requested_by_user_id=actor_user_id, created_by_user_id=actor_user_id)
-    session.add(advance)
-    session.flush()
+                      requested_by_user_id=actor_user_id, created_by_user_id=actor_user_id, request_key=key)
+    try:
+        with session.begin_nested():  # the same form sent twice at the same moment: the second waits, then finds it
+            session.add(advance)
+            session.flush()
+    except IntegrityError:
+        earlier = _asked_before(session, actor_user_id, key)
+        if earlier is None:
+            raise
+        return advance_record(session, earlier, today)
     record_advance_event(session, advance, "request", None, actor_user_id,
                    note=f"{_gbp(amount_pence)} asked for in advance for project {project.code}: {text}; "
                         f"receipts due by {due:%d %B %Y}")
     return advance_record(session, advance, today)
+
+
+def _request_key(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > MAX_REQUEST_KEY or not value.isprintable():
+        raise ValidationError(f"The request key must be text of at most {MAX_REQUEST_KEY} characters.",
+                              fields={"request_key": [f"At most {MAX_REQUEST_KEY} printable characters."]})
+    return value
+
+
+def _asked_before(session: Session, actor_user_id: int, key: str | None) -> Advance | None:
+    if key is None:
+        return None
+    return session.execute(select(Advance).where(Advance.requested_by_user_id == actor_user_id,
+                                                 Advance.request_key == key)).scalar_one_or_none()
+
+
+def _refuse_in_run(advance: Advance, doing: str) -> None:
+    """An advance a draft run is paying cannot be paid, or turned down, any other way meanwhile."""
+    if advance.payment_run_id is not None and advance.status == "approved":
+        raise Conflict(f"Advance {advance.id} is in draft payment run {advance.payment_run_id}, which will pay it: "
+                       f"it cannot be {doing}. Take the participant out of the run (or cancel the run) first.",
+                       fields={"payment_run_id": [str(advance.payment_run_id)]})
 
 
 def _load(session: Session, advance_id: int) -> Advance:
@@ -128,14 +170,14 @@ def approve_advance(
     """
     advance = _load(session, advance_id)
     _check_approver(session, advance, actor_user_id, actor_participant_id)
-    session.add(AdvanceApproval(advance_id=advance.id, user_id=actor_user_id, approved_at=_now()))
+    session.add(AdvanceApproval(advance_id=advance.id, user_id=actor_user_id, approved_at=utcnow()))
     session.flush()
     needed = approvals_needed(advance, second_approval_above_pence)
     if len(_approvals(session, advance)) < needed:
         record_advance_event(session, advance, "approve", advance.status, actor_user_id,
                        note=f"First of two approvals (advances over {_gbp(second_approval_above_pence)} need two)")
     else:
-        advance.decided_at = _now()
+        advance.decided_at = utcnow()
         move_advance(session, advance, "approve", actor_user_id,
                             note=f"{_gbp(advance.amount_pence)} approved, to be paid")
     session.flush()
@@ -147,8 +189,9 @@ def reject_advance(session: Session, advance_id: int, *, reason: Any, actor_user
     """Turn down a requested (or approved, unpaid) advance, saying why; nothing was paid, so nothing is posted."""
     text = reason_given(reason, "Say why the advance is rejected (at least 3 characters), so the person can act on it.")
     advance = _load(session, advance_id)
+    _refuse_in_run(advance, "rejected")
     advance.rejection_reason = text
-    advance.decided_at = _now()
+    advance.decided_at = utcnow()
     move_advance(session, advance, "reject", actor_user_id, reason=text)
     session.flush()
     return advance_record(session, advance, today)
@@ -175,6 +218,7 @@ def mark_advance_paid(
         raise ValidationError("Give the day the advance was paid: today or earlier (YYYY-MM-DD).",
                               fields={"paid_on": ["Required: today or earlier."]})
     advance = _load(session, advance_id)
+    _refuse_in_run(advance, "marked paid by another method")
     ADVANCE.next_status(advance.status, "pay")
     open_organisation_accounts(session)
     entry = post_entry(

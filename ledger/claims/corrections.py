@@ -50,6 +50,7 @@ from ledger.claims import workflow
 from ledger.claims.models import Claim, ClaimRecovery
 from ledger.claims.rechecks import Recheck, recheck_periods, rechecks_for
 from ledger.claims.services import ClaimRules
+from ledger.db import utcnow
 from ledger.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_event
@@ -92,9 +93,6 @@ class OwedBack:
     rechecks: tuple[Recheck, ...] = ()  # the benefit check re-run after each recovery
     group_id: int | None = None  # a fee given to this user-led group: the group owes it back
 
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _text(value: Any, field: str, *, most: int = MAX_TEXT, least: int = 1) -> str:
@@ -263,7 +261,7 @@ def agree_netting(session: Session, claim_id: int, *, agreed_on: Any, agreed_how
     text = _text(note, "note", least=3)
     session.add(ClaimRecovery(claim_id=claim.id, participant_id=claim.participant_id, how="netting", on_date=day,
                               agreed_how=agreed_how, note=text, recorded_by_user_id=actor_user_id,
-                              recorded_at=_now()))
+                              recorded_at=utcnow()))
     _event(session, claim, "netting_agreed", claim.status, actor_user_id, note=(
         f"The participant agreed on {day:%d %B %Y} ({agreed_how.replace('_', ' ')}) that "
         f"{_gbp(state.owed_back_pence)} is taken off later payments: {text}"),
@@ -303,7 +301,7 @@ def record_repayment(session: Session, claim_id: int, *, amount_pence: Any, rece
                        idempotency_key=f"claim:{claim.id}:repayment:{count}")
     session.add(ClaimRecovery(claim_id=claim.id, participant_id=claim.participant_id, how="repayment",
                               amount_pence=pence, on_date=day, reference=ref, entry_id=entry.id,
-                              recorded_by_user_id=actor_user_id, recorded_at=_now()))
+                              recorded_by_user_id=actor_user_id, recorded_at=utcnow()))
     session.flush()
     rechecked = [] if _given_to_group(claim) else recheck_periods(
         session, claim, cause="repayment", days=[claim.paid_on or day], rulebook=rules.rulebook, policy=rules.policy,
@@ -326,7 +324,7 @@ def request_write_off(session: Session, claim_id: int, *, reason: Any, actor_use
     why = _text(reason, "reason", least=3)
     session.add(ClaimRecovery(claim_id=claim.id, participant_id=claim.participant_id, how="write_off",
                               amount_pence=state.owed_back_pence, on_date=today, note=why,
-                              recorded_by_user_id=actor_user_id, recorded_at=_now()))
+                              recorded_by_user_id=actor_user_id, recorded_at=utcnow()))
     _event(session, claim, "write_off_requested", claim.status, actor_user_id, reason=why,
            note=f"Write-off of {_gbp(state.owed_back_pence)} asked for; a second finance user must approve it.",
            details={"amount_pence": state.owed_back_pence})
@@ -355,7 +353,7 @@ def approve_write_off(session: Session, claim_id: int, *, actor_user_id: int, to
                        description=f"Written off: claim {claim.id} ({row.note})"[:500],
                        postings=[PostingLine(cost, pence, "GBP"), _owed_line(claim, pence)],
                        idempotency_key=f"claim:{claim.id}:write-off")
-    row.entry_id, row.approved_by_user_id, row.approved_at = entry.id, actor_user_id, _now()
+    row.entry_id, row.approved_by_user_id, row.approved_at = entry.id, actor_user_id, utcnow()
     _event(session, claim, "write_off_approved", claim.status, actor_user_id, entry_id=entry.id, reason=row.note,
            note=f"{_gbp(pence)} written off; asked for by user {row.recorded_by_user_id}.",
            details={"amount_pence": pence, "requested_by_user_id": row.recorded_by_user_id})
@@ -394,7 +392,7 @@ def record_netting(session: Session, participant_id: int, pence: int, *, on: dt.
             continue
         session.add(ClaimRecovery(claim_id=claim.id, participant_id=participant_id, how="netting",
                                   amount_pence=taken, on_date=on, reference=reference[:MAX_REFERENCE],
-                                  recorded_by_user_id=actor_user_id, recorded_at=_now()))
+                                  recorded_by_user_id=actor_user_id, recorded_at=utcnow()))
         _event(session, claim, "netted", claim.status, actor_user_id,
                note=f"{_gbp(taken)} taken off the payment in {reference} on {on:%d %B %Y}, as agreed.",
                details={"amount_pence": taken, "reference": reference})

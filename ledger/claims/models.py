@@ -170,6 +170,7 @@ class Advance(Base):
     __table_args__ = (
         CheckConstraint("amount_pence > 0", name="amount_positive"),
         CheckConstraint("status IN ('requested','approved','rejected','paid','settled')", name="status"),
+        UniqueConstraint("requested_by_user_id", "request_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -194,6 +195,10 @@ class Advance(Base):
     # Paid outside a payment run: by what (cheque, cash, card, transfer) and its number.
     paid_by: Mapped[str | None] = mapped_column(String(16))
     paid_reference: Mapped[str | None] = mapped_column(String(100))
+    # The live (draft or confirmed) payment run paying it, if it is paid by bank transfer in one.
+    payment_run_id: Mapped[int | None] = mapped_column(ForeignKey("payment_runs.id"), index=True)
+    # A caller's key for the request (a page form sent twice asks once), unique per person asking.
+    request_key: Mapped[str | None] = mapped_column(String(200))
 
 
 class AdvanceApproval(Base):

@@ -302,3 +302,5 @@ class AdvanceRecord:
     paid_reference: str | None = None
     approvals: int = 0
     overdue: bool = False
+    # The payment run paying (or that paid) it by bank transfer, if any.
+    payment_run_id: int | None = None

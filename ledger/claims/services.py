@@ -99,6 +99,7 @@ from ledger.claims.records import (
     fee_parts,
     share_of_minutes,
 )
+from ledger.db import utcnow
 from ledger.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ledger.events.records import NewEvent
 from ledger.events.writer import events_of_claims, record_event, record_events
@@ -148,9 +149,6 @@ class ClaimRules:
     receipt_required_above_pence: int | None = None
     flat_fee_below_minimum: str = "refuse"  # one of FLAT_FEE_BELOW_MINIMUM
 
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 # ---------------------------------------------------------------- reading
@@ -448,7 +446,7 @@ def draft_fee_claim(
         description=f"Fee for {activity.title} on {activity.occurs_on:%d %B %Y}"[:500],
         worked_minutes=minutes, rate_pence=price.rate_pence, rate_basis=price.basis[:120],
         offered_pence=price.offered_pence, assisted=False, created_by_user_id=actor_user_id,
-        choice_recorded_by_user_id=actor_user_id, choice_recorded_at=_now(),
+        choice_recorded_by_user_id=actor_user_id, choice_recorded_at=utcnow(),
         legal_minimum_pence=price.legal_minimum_pence, minimum_note=price.minimum_note,
         rate_stale_since=price.rate_stale_since, rate_warning=price.rate_warning,
     )
@@ -829,14 +827,14 @@ def record_choice(
     the two are not counted together). A change of mind on a submitted fee clears any first approval: what
     was approved is no longer what would be paid. The history event records the parts, who chose and when.
     """
-    today = today or _now().date()
+    today = today or utcnow().date()
     claim = _load(session, claim_id, lock=True, for_participant_id=for_participant_id)
     chosen = _checked_choice(session, claim, choice=choice, amount=amount, rest=rest, group_id=group_id,
                              later_on=later_on, rules=rules, today=today)
     parts = _chosen_parts(session, claim, chosen)
     _apply_choice(claim, chosen)
     claim.choice_recorded_by_user_id = actor_user_id
-    claim.choice_recorded_at = _now()
+    claim.choice_recorded_at = utcnow()
     session.execute(delete(ClaimApproval).where(ClaimApproval.claim_id == claim.id))
     _event(session, claim, "choose", claim.status, actor_user_id,
            note=f"Participant's choice: {chosen.choice}"
@@ -912,7 +910,7 @@ def submit_claim(
                 note=f"Confirmed not a duplicate of claim(s) {', '.join(map(str, confirmed['duplicate_of']))}"
                 if confirmed else None, details=confirmed)
     claim.submitted_by_user_id = actor_user_id
-    claim.submitted_at = _now()
+    claim.submitted_at = utcnow()
     claim.assisted = claim.assisted or actor_participant_id != claim.participant_id
     session.flush()
     return claim_record(session, claim)
@@ -1106,7 +1104,7 @@ def approve_claim(
     if action == "override":
         claim.override_reason = reason
     note, details = _record_pay_check(claim, checked, minimum_reason)
-    session.add(ClaimApproval(claim_id=claim.id, user_id=actor_user_id, approved_at=_now()))
+    session.add(ClaimApproval(claim_id=claim.id, user_id=actor_user_id, approved_at=utcnow()))
     session.flush()
     approvals, needed = _approvals(session, claim), _approvals_needed(claim, rules)
     if approvals < needed:
@@ -1115,7 +1113,7 @@ def approve_claim(
         _event(session, claim, "approve", claim.status, actor_user_id,
                note=first + (f". {note}" if note else ""), details=details)
     else:
-        claim.decided_at = _now()
+        claim.decided_at = utcnow()
         claim.accrual_entry_id = _accrue(session, claim, today, actor_user_id)
         _transition(session, claim, "approve", actor_user_id, reason=reason if action == "override" else None,
                     entry_id=claim.accrual_entry_id, note=note, details=details)
@@ -1240,7 +1238,7 @@ def _draft_part_claim(session: Session, claim: Claim, entry_id: int | None, acto
         choice_recorded_by_user_id=claim.choice_recorded_by_user_id, choice_recorded_at=claim.choice_recorded_at,
         assisted=claim.assisted, created_by_user_id=claim.created_by_user_id,
         submitted_by_user_id=claim.choice_recorded_by_user_id,
-        submitted_at=_now(), part_of_claim_id=claim.id, payable_from=None if given else claim.later_on,
+        submitted_at=utcnow(), part_of_claim_id=claim.id, payable_from=None if given else claim.later_on,
     )
     session.add(part)
     session.flush()
@@ -1249,7 +1247,7 @@ def _draft_part_claim(session: Session, claim: Claim, entry_id: int | None, acto
     _transition(session, part, "submit", actor, note="Asked for by the participant's choice on claim "
                 f"{claim.id}")
     if given:
-        part.decided_at, part.accrual_entry_id = _now(), entry_id
+        part.decided_at, part.accrual_entry_id = utcnow(), entry_id
         _transition(session, part, "approve", actor, entry_id=entry_id,
                     note=f"Approved with claim {claim.id}, in the same entry")
     return part
@@ -1330,7 +1328,7 @@ def reject_claim(
     _refuse_part_alone(claim)
     _transition(session, claim, "reject", actor_user_id, reason=reason)
     claim.reason = reason
-    claim.decided_at = _now()
+    claim.decided_at = utcnow()
     _undo(session, claim, today, actor_user_id, "Rejected")
     _undo_parts(session, claim, today, actor_user_id, "Rejected", "reject")
     _reprice_mileage_after(session, claim, rules, actor_user_id, "rejected")
@@ -1369,7 +1367,7 @@ def _add_version(session: Session, claim: Claim, changes: dict, reason: str | No
                              ).scalar_one() or 0
     values = _values(claim) | _line_values(session, claim)
     session.add(ClaimVersion(claim_id=claim.id, version=latest + 1, values=values, changes=changes, reason=reason,
-                             redraft_of_claim_id=redraft_of, changed_by_user_id=actor, changed_at=_now()))
+                             redraft_of_claim_id=redraft_of, changed_by_user_id=actor, changed_at=utcnow()))
     return latest + 1
 
 
@@ -1545,7 +1543,7 @@ def redraft_fee(session: Session, claim_id: int, *, actor_user_id: int | None, r
         kind="fee", status="draft", idempotency_key=f"{rejected.idempotency_key}:redraft-of:{rejected.id}"[:200],
         description=rejected.description, worked_minutes=minutes, rate_pence=price.rate_pence,
         rate_basis=price.basis[:120], offered_pence=price.offered_pence, assisted=False,
-        created_by_user_id=actor_user_id, choice_recorded_by_user_id=actor_user_id, choice_recorded_at=_now(),
+        created_by_user_id=actor_user_id, choice_recorded_by_user_id=actor_user_id, choice_recorded_at=utcnow(),
         legal_minimum_pence=price.legal_minimum_pence, minimum_note=price.minimum_note,
         rate_stale_since=price.rate_stale_since, rate_warning=price.rate_warning)
     _apply_choice(claim, choice, None, group_id)
@@ -1830,7 +1828,7 @@ def draft_mileage_top_up(session: Session, claim_id: int, *, actor_user_id: int 
         raise Conflict(f"Nothing is owed on claim {claim_id} for repriced mileage.",
                        fields={"repricing_owed": ["Nothing owed."]})
     day = max((line.incurred_on for line in session.execute(
-        select(ExpenseLine).where(ExpenseLine.claim_id == claim.id)).scalars()), default=_now().date())
+        select(ExpenseLine).where(ExpenseLine.claim_id == claim.id)).scalars()), default=utcnow().date())
     top_up = Claim(
         participant_id=claim.participant_id, project_id=claim.project_id, activity_id=claim.activity_id,
         kind="expense", status="draft", idempotency_key=f"top-up:claim:{claim.id}:{len(earlier) + 1}",
@@ -2013,6 +2011,6 @@ def advance_record(session: Session, advance: Advance, today: dt.date | None = N
         surplus_entry_id=_surplus_entry_id(session, advance), purpose=advance.purpose, settle_by=advance.settle_by,
         requested_by_user_id=advance.requested_by_user_id, rejection_reason=advance.rejection_reason,
         paid_by=advance.paid_by, paid_reference=advance.paid_reference, approvals=approvals,
-        overdue=advance_is_overdue(advance, today),
+        overdue=advance_is_overdue(advance, today), payment_run_id=advance.payment_run_id,
     )
 

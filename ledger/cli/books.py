@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from ledger import demo
+from ledger.auth.models import User
 from ledger.auth.users import create_user
 from ledger.books.export import export_journal
-from ledger.books.posting import count_entries, lock_period
+from ledger.books.posting import count_entries
 from ledger.books.verify import verify_books
 from ledger.context import engine, session_factory, settings, todays_date
 from ledger.db import unit_of_work
 from ledger.errors import LedgerError
+from ledger.events.audit import record_export
 from ledger.migrate import upgrade
 
 ledger_cli = AppGroup("ledger", help="Set up, check and export the books.")
@@ -78,28 +80,21 @@ def verify_command():
 @click.option("--format", "fmt", type=click.Choice(["hledger", "beancount"]), required=True)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), default="-",
               help="File to write (default: standard output).")
-def export_command(fmt: str, out: str):
-    """Write the whole journal for hledger or beancount, to cross-check every balance."""
+@click.option("--as-user", "as_user", default=None, help="The email of the user taking the export (recorded).")
+def export_command(fmt: str, out: str, as_user: str | None):
+    """Write the whole journal for hledger or beancount, to cross-check every balance (the export is an event)."""
 
     with unit_of_work(session_factory()) as session, click.open_file(out, "w", encoding="utf-8") as stream:
+        user = None
+        if as_user:
+            user = session.execute(select(User).where(User.email == as_user.strip().lower())).scalar_one_or_none()
+            if user is None or not user.is_active:
+                raise click.BadParameter("No active user has that email.", param_hint="--as-user")
         count = export_journal(session, fmt, stream)
+        record_export(session, what=f"journal_{fmt}", via="cli", actor_user_id=user.id if user else None, rows=count,
+                      filters={"format": fmt})
     if out != "-":
         click.echo(f"Wrote {count} entries to {out}.")
-
-
-@ledger_cli.command("lock-period")
-@click.argument("month")
-def lock_period_command(month: str):
-    """Lock a month (YYYY-MM) so that nothing more can be posted into it."""
-
-    try:
-        year, mon = (int(x) for x in month.split("-"))
-        first = dt.date(year, mon, 1)
-    except ValueError:
-        raise click.BadParameter("Use the form YYYY-MM, for example 2025-06.") from None
-    with unit_of_work(session_factory()) as session:
-        lock_period(session, first)
-    click.echo(f"{first:%B %Y} is locked.")
 
 
 @ledger_cli.command("create-user")

@@ -195,6 +195,22 @@ def confirm_command(run_id: int, bank_reference: str, override_reason: str | Non
     click.echo(describe(summary))
 
 
+@payments_cli.command("reschedule")
+@click.argument("run_id", type=int)
+@click.option("--new-payment-date", type=_DATE, required=True,
+              help="The day the bank will pay on (YYYY-MM-DD), when the Bacs submission day has passed.")
+@as_user_option
+def reschedule_command(run_id: int, new_payment_date: dt.datetime, as_user: str):
+    """Move a draft run past its Bacs submission day to a new payment date, before writing its Bacs file."""
+    try:
+        with unit_of_work(session_factory()) as session:
+            summary = runs.reschedule_payment_run(session, run_id, new_payment_date=new_payment_date.date(),
+                                                  today=todays_date(), actor_user_id=finance_user(session, as_user))
+    except LedgerError as error:
+        raise _fail(error) from None
+    click.echo(describe(summary))
+
+
 @payments_cli.command("cancel")
 @click.argument("run_id", type=int)
 @click.option("--reason", required=True)

@@ -5,6 +5,9 @@ the page, ``GET /api/v1/events`` and ``flask ledger events-csv`` all answer thro
 ``audit_rows`` here, so the three never disagree. Pages run newest first by event id (ids only grow, and
 two events written in one transaction share a moment), so a keyset cursor on the id never skips or repeats
 a row however many events are written while someone pages through.
+
+Taking a copy of the log, or of the journal, is itself an event (subject ``export``: who, what, with which
+filter, how many rows, through the page, the API or the CLI), so the auditor can see who took data out.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
@@ -24,6 +28,8 @@ from sqlalchemy.orm import Session, aliased
 from ledger.auth.models import User
 from ledger.errors import ValidationError
 from ledger.events.models import SUBJECTS, Event
+from ledger.events.records import NewEvent
+from ledger.events.writer import record_event
 from ledger.people.models import Participant
 
 DEFAULT_LIMIT = 50
@@ -207,6 +213,35 @@ def audit_csv(session: Session, filters: AuditFilters) -> Iterator[str]:
         yield from _csv_lines(session, filters)
     finally:
         session.rollback()
+
+
+def record_export(session: Session, *, what: str, via: str, actor_user_id: int | None, rows: int,
+                  filters: Mapping[str, Any] | None = None) -> None:
+    """Record that someone took a copy of the log or the journal: what, through what, which filter, how many rows."""
+    kept = {name: (value.isoformat() if isinstance(value, dt.date) else value)
+            for name, value in (filters or {}).items() if value is not None}
+    record_event(session, NewEvent(subject="export", subject_id=what, action="download", actor_user_id=actor_user_id,
+                                   note=f"{rows} rows of the {what.replace('_', ' ')} taken through the {via}",
+                                   details={"what": what, "via": via, "filters": kept, "rows": rows}))
+
+
+def recorded_audit_csv(session: Session, filters: AuditFilters, *, via: str,
+                       actor_user_id: int | None) -> Iterator[str]:
+    """The audit CSV, streamed, then the export event for it, committed.
+
+    A streamed download ends after the route has returned, so it is its own unit of work: the rows are read
+    (and the read transaction ended), then the export is recorded and committed with the number of rows that
+    actually went out, even when the download is stopped part way.
+    """
+    rows = -1  # the header is not a row
+    try:
+        for line in audit_csv(session, filters):
+            rows += 1
+            yield line
+    finally:
+        record_export(session, what="audit_csv", via=via, actor_user_id=actor_user_id, rows=max(rows, 0),
+                      filters=asdict(filters))
+        session.commit()
 
 
 def _csv_lines(session: Session, filters: AuditFilters) -> Iterator[str]:

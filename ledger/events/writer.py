@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from ledger.db import utcnow
 from ledger.errors import ValidationError
 from ledger.events.models import SUBJECTS, Event
 from ledger.events.records import EventRecord, NewEvent
@@ -22,13 +23,10 @@ _events = Event.__table__
 MAX_TEXT = 2000
 
 
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
 
 def record_events(session: Session, events: Iterable[NewEvent], *, at: dt.datetime | None = None) -> int:
     """Write events (all at the same moment), in the caller's transaction; return how many."""
-    moment = at or _utcnow()
+    moment = at or utcnow()
     rows = []
     for event in events:
         if event.subject not in SUBJECTS:

@@ -8,7 +8,8 @@
   that splitting a claim into parts under the threshold does not avoid it. When a payee's total is above
   the threshold and some of their claims in the run had only one approver, the run must be confirmed by a
   second finance user: someone who neither drafted the run nor approved any of those claims. Who that was
-  is recorded in the confirmation event.
+  is recorded in the confirmation event. A payee's approved advances in the run count with their claims,
+  and an advance with one approver is treated as a claim with one.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.claims.models import ClaimApproval
+from ledger.claims.models import AdvanceApproval, ClaimApproval
 from ledger.errors import Conflict, ValidationError
 from ledger.payments import calendar
 
@@ -29,6 +30,7 @@ __all__ = ["MAX_DAYS_AHEAD", "needs_second_approver", "refuse_same_eyes", "resch
 MAX_DAYS_AHEAD = 60
 
 _approvals = ClaimApproval.__table__
+_advance_approvals = AdvanceApproval.__table__
 
 
 def _is_date(value: Any) -> bool:
@@ -81,7 +83,7 @@ def needs_second_approver(session: Session, totals: Mapping[tuple[str, int], Map
 
     A payee appears only if at least one of their claims in the run had fewer than two approvers.
     """
-    over = {key: t for key, t in totals.items() if t["fee"] + t["expense"] > threshold_pence}
+    over = {key: t for key, t in totals.items() if t["fee"] + t["expense"] + t.get("advance", 0) > threshold_pence}
     if not over:
         return {}
     claim_ids = sorted(c for t in over.values() for c in t["claims"])
@@ -90,11 +92,25 @@ def needs_second_approver(session: Session, totals: Mapping[tuple[str, int], Map
         select(_approvals.c.claim_id, _approvals.c.user_id).where(_approvals.c.claim_id.in_(claim_ids))
     ):
         approvers.setdefault(claim_id, set()).add(user_id)
+    advance_approvers = _advance_approvers(session, sorted(a for t in over.values() for a in t.get("advances", ())))
     found: dict[str, set[int]] = {}
     for (kind, payee_id), t in sorted(over.items()):
-        single = [c for c in t["claims"] if len(approvers.get(c, ())) < 2]
+        single = [approvers.get(c, set()) for c in t["claims"] if len(approvers.get(c, ())) < 2]
+        single += [advance_approvers.get(a, set()) for a in t.get("advances", ())
+                   if len(advance_approvers.get(a, ())) < 2]
         if single:
-            found[f"{kind}:{payee_id}"] = {u for c in single for u in approvers.get(c, ())}
+            found[f"{kind}:{payee_id}"] = {u for users in single for u in users}
+    return found
+
+
+def _advance_approvers(session: Session, advance_ids: list[int]) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = {}
+    if advance_ids:
+        for advance_id, user_id in session.execute(
+            select(_advance_approvals.c.advance_id, _advance_approvals.c.user_id)
+            .where(_advance_approvals.c.advance_id.in_(advance_ids))
+        ):
+            found.setdefault(advance_id, set()).add(user_id)
     return found
 
 

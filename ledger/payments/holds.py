@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ledger.auth.models import User
 from ledger.claims.models import Claim
+from ledger.db import utcnow
 from ledger.errors import Conflict, NotFound, ValidationError
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_event
@@ -65,9 +66,6 @@ class HoldRecord:
         what = f"claim {self.claim_id}" if self.claim_id is not None else f"every claim of {self.name}"
         return f"{what} held by {self.held_by} on {self.held_at:%d %B %Y}: {self.reason}"
 
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def check_text(value: Any, field: str, what: str) -> str:
@@ -145,7 +143,7 @@ def create_hold(session: Session, *, actor_user_id: int | None, reason: str, cla
                 participant_id: int | None = None, details: dict | None = None) -> Hold:
     """Write the hold and its event. The caller has checked that the claim or payee exists and is not held."""
     hold = Hold(status="held", claim_id=claim_id, payee_kind=payee_kind, payee_id=payee_id, reason=reason,
-                held_by_user_id=actor_user_id, held_at=_utcnow())
+                held_by_user_id=actor_user_id, held_at=utcnow())
     session.add(hold)
     session.flush()
     record_event(session, NewEvent(
@@ -164,7 +162,7 @@ def release_hold(session: Session, hold: Hold, *, actor_user_id: int | None, not
     won = cast(CursorResult[Any], session.execute(
         update(_holds).where(_holds.c.id == hold.id, _holds.c.status == before)
         .values(status=HOLD.next_status(before, "release"), released_by_user_id=actor_user_id,
-                released_at=_utcnow(), release_note=text))).rowcount
+                released_at=utcnow(), release_note=text))).rowcount
     record = record_of(session, hold.id)
     if won != 1:
         raise Conflict(f"This hold was already released by {record.released_by} "

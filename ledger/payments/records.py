@@ -32,6 +32,9 @@ class PayeeTotal:
     stale_rate_claim_ids: tuple[int, ...] = ()
     # What the participant owes back (a paid claim reversed) taken off this payment, with their agreement.
     netted_pence: int = 0
+    # Approved advances paid with this payment (in ``amount_pence``), and their ids.
+    advance_pence: int = 0
+    advance_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from ledger.books.posting import post_entry
 from ledger.books.records import PostingLine
 from ledger.claims.services import mark_claims_returned
-from ledger.db import is_postgresql
+from ledger.db import is_postgresql, utcnow
 from ledger.errors import Conflict, NotFound, ValidationError
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_event
@@ -196,7 +196,7 @@ def record_payment_return(session: Session, run_id: int, request: ReturnRequest,
         amount_pence=payment.amount_pence, returned_on=request.returned_on, reason=request.reason,
         note=request.note.strip() if isinstance(request.note, str) and request.note.strip() else None,
         bank_reference=request.bank_reference.strip(), entry_id=entry_id, recorded_by_user_id=actor_user_id,
-        recorded_at=dt.datetime.now(dt.UTC))
+        recorded_at=utcnow())
     session.add(row)
     session.flush()
     record_event(session, NewEvent(

@@ -67,13 +67,13 @@ from ledger.claims import workflow as claim_workflow
 from ledger.claims.corrections import netting_agreed_for, record_netting
 from ledger.claims.models import Claim, ExpenseLine
 from ledger.claims.services import ClaimRules, mark_claims_paid
-from ledger.db import is_postgresql
+from ledger.db import is_postgresql, utcnow
 from ledger.errors import Conflict, NotFound, NothingToPay, PeriodLocked, ValidationError
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_event
 from ledger.organisation import BANK, open_organisation_accounts
 from ledger.outbox.queue import queue_remittances
-from ledger.payments import bacs, calendar, controls, holds
+from ledger.payments import bacs, calendar, controls, holds, run_advances
 from ledger.payments import bank_csv as csv_file
 from ledger.payments.benefit_check import RunFees, check_run_fees
 from ledger.payments.models import (
@@ -115,6 +115,7 @@ __all__ = [
     "payee_totals",
     "payment_run_summary",
     "remove_payee_from_run",
+    "reschedule_payment_run",
     "take_held_claims_out",
 ]
 
@@ -139,9 +140,6 @@ PayeeKey = tuple[str, int]
 # ---------------------------------------------------------------- helpers
 
 
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
 
 def _chunks(values: Sequence[int], size: int = _CHUNK) -> Iterator[Sequence[int]]:
     for start in range(0, len(values), size):
@@ -159,6 +157,11 @@ def _owed_account(kind: str, payee_id: int) -> str:
 def _credit_reference(run_reference: str, kind: str, payee_id: int) -> str:
     """What the payee sees on their bank statement: the run and who they are to us, e.g. 'PR000012 P345'."""
     return f"{run_reference} {'P' if kind == 'participant' else 'G'}{payee_id}"
+
+
+def _amount(t: Mapping[str, Any]) -> int:
+    """What a payee's line of the run pays: their fees, expenses and approved advances."""
+    return t["fee"] + t["expense"] + t.get("advance", 0)
 
 
 def _gbp(pence: int) -> str:
@@ -321,6 +324,7 @@ class _Plan:
     taking: list[int] = field(default_factory=list)
     left_out: list[_Exclusion] = field(default_factory=list)
     held_fee_pence: dict[int, int] = field(default_factory=dict)  # participant id -> fees held back (block)
+    advances: list[run_advances.RunAdvance] = field(default_factory=list)
 
 
 def _check_draft_dates(cutoff_date: Any, payment_date: Any, today: dt.date) -> None:
@@ -488,7 +492,7 @@ def _open_run(session: Session, *, cutoff_date: dt.date, paid_on: dt.date, reque
     run = PaymentRun(
         reference=f"DRAFT-{uuid.uuid4().hex[:12]}", status="draft", cutoff_date=cutoff_date, payment_date=paid_on,
         requested_payment_date=requested, benefit_checked_on=today, total_pence=0, item_count=0, payee_count=0,
-        created_by_user_id=actor_user_id, created_at=_utcnow(),
+        created_by_user_id=actor_user_id, created_at=utcnow(),
     )
     session.add(run)
     session.flush()
@@ -526,7 +530,8 @@ def _write_items(session: Session, run: PaymentRun, rows: Sequence, taken: set[i
         t = totals.setdefault((kind, payee_id), {"fee": 0, "expense": 0, "claims": []})
         t["fee" if row.kind == "fee" else "expense"] += row.amount_pence
         t["claims"].append(claim_id)
-    session.execute(insert(_items), items)
+    if items:
+        session.execute(insert(_items), items)
     run.total_pence = sum(i["amount_pence"] for i in items)
     run.item_count = len(items)
     run.payee_count = len(totals)
@@ -547,7 +552,7 @@ def _store_checks(session: Session, run: PaymentRun, payees: Mapping[PayeeKey, _
 
 def _store_exclusions(session: Session, run: PaymentRun, left_out: Sequence[_Exclusion], actor: int | None) -> None:
     if left_out:
-        now = _utcnow()
+        now = utcnow()
         session.execute(insert(_exclusions), [
             {"run_id": run.id, "payee_kind": x.payee_kind, "payee_id": x.payee_id, "name": x.name[:200],
              "amount_pence": x.amount_pence, "claim_ids": list(x.claim_ids), "reason": x.reason,
@@ -581,6 +586,39 @@ def _held_exclusions(rows: Sequence, held: Mapping[int, holds.HoldRecord],
     return found
 
 
+def _plan_advances(session: Session, plan: _Plan, advances: Sequence[run_advances.RunAdvance],
+                   details: Mapping[str, Mapping[int, Any]], owing: Mapping[PayeeKey, str]) -> None:
+    """Which approved advances the run pays; one whose participant cannot be paid now waits, listed with why."""
+    held = run_advances.held_participants(session, [a.participant_id for a in advances])
+    for pid, found in sorted(run_advances.by_participant(advances).items()):
+        row = details["participant"].get(pid)
+        name = row.name if row is not None else f"participant {pid}"
+        amount = sum(a.amount_pence for a in found)
+        what = f"approved advance{'s' if len(found) > 1 else ''} {', '.join(str(a.id) for a in found)}"
+        if row is None or not row.has_bank:
+            reason, why = "no_bank_details", "they have no bank details"
+        elif row.bank_details_returned_on is not None:
+            reason, why = "payment_returned", "a payment to their bank details was returned"
+        elif pid in held:
+            reason, why = "held", "they are on hold as a payee"
+        elif ("participant", pid) in owing:
+            reason, why = "owes_back", "they owe money back on a claim reversed after payment"
+        else:
+            plan.advances.extend(found)
+            continue
+        plan.left_out.append(_Exclusion("participant", pid, name, amount, (), reason,
+                                        f"{name}: {what} ({_gbp(amount)}) wait for a later run: {why}."))
+
+
+def _add_advances(session: Session, run: PaymentRun, totals: dict[PayeeKey, dict[str, Any]],
+                  wanted: Sequence[run_advances.RunAdvance]) -> None:
+    """Take the planned advances for the run (any paid or rejected meanwhile is skipped) and count them in."""
+    taken = run_advances.take(session, run.id, wanted)
+    run_advances.merge_into(totals, taken)
+    run.total_pence += sum(a.amount_pence for a in taken)
+    run.payee_count = len(totals)
+
+
 def draft_payment_run(
     session: Session,
     *,
@@ -601,21 +639,24 @@ def draft_payment_run(
     paid_on = calendar.next_payment_date(payment_date)
     _refuse_locked_month(session, paid_on)
     rows = _take_candidates(session, cutoff_date, paid_on)
-    if not rows:
+    advances = run_advances.candidates(session)
+    if not rows and not advances:
         raise NothingToPay(
             f"There is nothing to pay: no approved, unpaid claims dated on or before {cutoff_date.isoformat()} "
-            "are waiting (claims already in a draft run are not taken twice).",
+            "and no approved advances are waiting (those already in a draft run are not taken twice).",
             fields={"cutoff_date": ["nothing to pay"]},
         )
     payable, held = _without_held(session, rows)
     payees = _group_by_payee(payable)
-    details = _payee_details(session, [*payees, *(_payee_of(r) for r in rows if r.id in held)])
+    details = _payee_details(session, [*payees, *(_payee_of(r) for r in rows if r.id in held),
+                                       *(("participant", a.participant_id) for a in advances)])
     owing = _owing_back(session, payees, details)
     checked = _check_payable(session, {k: p for k, p in payees.items() if k not in owing}, details, paid_on,
                              rulebook, settings)
     plan = _plan_run(payees, details, checked, paid_on, owing)
     plan.left_out.extend(_held_exclusions(rows, held, details))
-    if not plan.taking:
+    _plan_advances(session, plan, advances, details, owing)
+    if not plan.taking and not plan.advances:
         listed = "; ".join(x.message for x in plan.left_out[:5])
         more = f" (and {len(plan.left_out) - 5} more)" if len(plan.left_out) > 5 else ""
         raise NothingToPay(f"There is nothing that can be paid: {listed}{more}",
@@ -623,14 +664,18 @@ def draft_payment_run(
 
     run = _open_run(session, cutoff_date=cutoff_date, paid_on=paid_on, requested=payment_date, today=today,
                     actor_user_id=actor_user_id)
-    totals = _net_of_owed_back(session, _write_items(session, run, rows, _claim_for_run(session, run, plan.taking)))
+    totals = _write_items(session, run, rows, _claim_for_run(session, run, plan.taking))
+    _add_advances(session, run, totals, plan.advances)
+    totals = _net_of_owed_back(session, totals)
     run.total_pence -= sum(t["netted"] for t in totals.values())
     _store_checks(session, run, payees, checked, plan)
     _store_exclusions(session, run, plan.left_out, actor_user_id)
+    paying = [a for t in totals.values() for a in t["advances"]]
     _run_event(session, run, "draft", None, actor_user_id,
-               note=f"{run.payee_count} payees, {run.item_count} claims, {_gbp(run.total_pence)}, paid on "
-                    f"{paid_on.isoformat()}",
-               details={"total_pence": run.total_pence, "left_out": len(plan.left_out)})
+               note=f"{run.payee_count} payees, {run.item_count} claims, {len(paying)} advances, "
+                    f"{_gbp(run.total_pence)}, paid on {paid_on.isoformat()}",
+               details={"total_pence": run.total_pence, "left_out": len(plan.left_out),
+                        **({"advances": paying} if paying else {})})
     session.flush()
     return _summary(session, run, totals, details)
 
@@ -650,6 +695,7 @@ def _payee_totals(session: Session, run_id: int) -> dict[PayeeKey, dict[str, Any
         t = totals.setdefault((r.payee_kind, r.payee_id), {"fee": 0, "expense": 0, "claims": []})
         t["fee" if r.kind == "fee" else "expense"] += r.amount_pence
         t["claims"].append(r.claim_id)
+    run_advances.merge_into(totals, run_advances.advances_in_run(session, run_id))
     return totals
 
 
@@ -701,7 +747,7 @@ def _payee_total(run: PaymentRun, key: PayeeKey, t: Mapping[str, Any], row: Any,
     has_bank = row is not None and row.has_bank
     return PayeeTotal(
         payee_kind=kind, payee_id=payee_id, name=row.name if row is not None else f"{kind} {payee_id}",
-        amount_pence=t["fee"] + t["expense"], fee_pence=t["fee"], expense_pence=t["expense"],
+        amount_pence=_amount(t), fee_pence=t["fee"], expense_pence=t["expense"],
         item_count=len(t["claims"]), claim_ids=tuple(t["claims"]),
         sort_code=mask_sort_code(row.bank_sort_code_last2) if has_bank else None,
         account_number=mask_account_number(row.bank_account_last4) if has_bank else None,
@@ -709,6 +755,7 @@ def _payee_total(run: PaymentRun, key: PayeeKey, t: Mapping[str, Any], row: Any,
         bank_details_changed_since_draft=bool(set_at and created_at and set_at > created_at),
         benefit_check=check, reference=_credit_reference(run.reference, kind, payee_id), entry_id=entry_id,
         stale_rate_claim_ids=tuple(c for c in t["claims"] if c in stale), netted_pence=t.get("netted", 0),
+        advance_pence=t.get("advance", 0), advance_ids=tuple(t.get("advances", ())),
     )
 
 
@@ -790,8 +837,7 @@ def _bank_details(session: Session, run: PaymentRun, cipher: BankCipher):
         listed = ", ".join(f"{kind} {pid}" for kind, pid in missing[:10])
         raise Conflict(f"These payees no longer have bank details: {listed}. Remove them from the run first.",
                        fields={"payees": [_key(*k) for k in missing]})
-    return [(key, t["fee"] + t["expense"], found[key]) for key, t in sorted(totals.items())
-            if t["fee"] + t["expense"] > 0]
+    return [(key, _amount(t), found[key]) for key, t in sorted(totals.items()) if _amount(t) > 0]
 
 
 def bacs_file(
@@ -808,6 +854,8 @@ def bacs_file(
     Bank details leave the system in clear here, so who took the file, and when, is an event.
     """
     run = _load_run(session, run_id, fresh=True)
+    if RUN.allows(run.status, "confirm"):
+        _refuse_late_file(run, created_on or dt.date.today())
     credits = [
         bacs.CreditPayment(sort_code=d.sort_code, account_number=d.account_number, account_name=d.account_name,
                            amount_pence=amount, reference=_credit_reference(run.reference, *key),
@@ -908,7 +956,7 @@ def _refuse_overpayment(session: Session, totals: Mapping[PayeeKey, Mapping[str,
     """Never pay anyone more than the books say they are owed (a claim reversed since the draft, say)."""
     owed = _owed_balances(session, [_owed_account(*key) for key in totals])
     short = [(key, t["fee"] + t["expense"], owed.get(_owed_account(*key), 0)) for key, t in sorted(totals.items())
-             if t["fee"] + t["expense"] > owed.get(_owed_account(*key), 0)]
+             if t["fee"] + t["expense"] > max(owed.get(_owed_account(*key), 0), 0)]
     if short:
         listed = "; ".join(f"{kind} {pid} is owed {_gbp(have)} but the run pays {_gbp(pay)}"
                            for (kind, pid), pay, have in short[:5])
@@ -942,18 +990,24 @@ def _paid_lines(kind: str, payee_id: int, totals: Mapping[str, Any]) -> list[Pos
     """What the payee is paid, by what it is: fees (a group's are fees redirected to it) and expenses apart."""
     owed = _owed_account(kind, payee_id)
     fee_kind = PostingKind.FEE if kind == "participant" else PostingKind.REDIRECTED
-    return [PostingLine(owed, pence, "GBP", kind=posting_kind)
-            for pence, posting_kind in ((totals["fee"], fee_kind), (totals["expense"], PostingKind.EXPENSE))
-            if pence]
+    lines = [PostingLine(owed, pence, "GBP", kind=posting_kind)
+             for pence, posting_kind in ((totals["fee"], fee_kind), (totals["expense"], PostingKind.EXPENSE))
+             if pence]
+    if totals.get("advance"):
+        lines.append(PostingLine(participant_accounts(payee_id).advance, totals["advance"], "GBP",
+                                 kind=PostingKind.ADVANCE))
+    return lines
 
 
 def _post_payments(session: Session, run: PaymentRun, totals: Mapping[PayeeKey, Mapping[str, Any]],
-                   details: Mapping[str, Mapping[int, Any]], actor: int | None) -> None:
-    """One balanced entry per payee (Dr what they are owed, Cr the bank), and the payment row that names it."""
+                   details: Mapping[str, Mapping[int, Any]], actor: int | None) -> dict[int, int]:
+    """One balanced entry per payee (Dr what they are owed and their advances, Cr the bank), and the payment
+    row that names it. Returns each participant's entry id."""
     open_organisation_accounts(session)  # the bank account, on a fresh install
     payments = []
+    entries: dict[int, int] = {}
     for (kind, payee_id), t in sorted(totals.items()):
-        amount = t["fee"] + t["expense"]
+        amount = _amount(t)
         if amount == 0:
             continue  # everything this run owed them was netted against what they owe back
         entry = post_entry(
@@ -968,12 +1022,33 @@ def _post_payments(session: Session, run: PaymentRun, totals: Mapping[PayeeKey, 
         payments.append({"run_id": run.id, "payee_kind": kind, "payee_id": payee_id, "amount_pence": amount,
                          "account_last4": getattr(details[kind].get(payee_id), "bank_account_last4", None),
                          "entry_id": entry.id})
-    session.execute(insert(_payments), payments)
+        if kind == "participant":
+            entries[payee_id] = entry.id
+    if payments:
+        session.execute(insert(_payments), payments)
+    return entries
+
+
+def _pay(session: Session, run: PaymentRun, totals: Mapping[PayeeKey, Mapping[str, Any]],
+         details: Mapping[str, Mapping[int, Any]], actor: int | None) -> None:
+    """Post each payee's payment and move the run's advances to paid (what was netted off is recorded after
+    the claims are marked paid, by ``_record_netting``)."""
+    entries = _post_payments(session, run, totals, details, actor)
+    run_advances.pay_advances(session, run_id=run.id, run_reference=run.reference, paid_on=run.payment_date,
+                              entries=entries, references={pid: _credit_reference(run.reference, "participant", pid)
+                                                           for pid in entries}, actor_user_id=actor)
 
 
 def _refuse_held(session: Session, run: PaymentRun) -> None:
     """A claim held while the run was being drafted is in it: refuse, so that a held claim is never paid."""
     held = holds.held_in_run(session, run.id)
+    paying = run_advances.advances_in_run(session, run.id)
+    on_hold = run_advances.held_participants(session, [a.participant_id for a in paying])
+    if on_hold:
+        raise Conflict(f"Payment run {run.reference} pays approved advances to participants now on hold "
+                       f"({', '.join(f'participant {pid}' for pid in sorted(on_hold))}). Take them out of the run "
+                       "or release the hold, then download the bank file again. Nothing was paid.",
+                       fields={"payees": [f"participant:{pid}" for pid in sorted(on_hold)]})
     if held:
         listed = "; ".join(sorted({h.describe for h in held.values()}))
         raise Conflict(f"Payment run {run.reference} has claims on hold ({listed}). Take the payee out of the run "
@@ -989,6 +1064,40 @@ def _reschedule(session: Session, run: PaymentRun, moved_to: dt.date, actor: int
     _run_event(session, run, "reschedule", run.status, actor,
                note=f"The Bacs submission day for {was.isoformat()} had passed: paid on {moved_to.isoformat()} "
                     "instead.", details={"from": was.isoformat(), "to": moved_to.isoformat()})
+
+
+def reschedule_payment_run(session: Session, run_id: int, *, new_payment_date: Any, today: dt.date,
+                           actor_user_id: int | None) -> PaymentRunSummary:
+    """Move a draft run whose Bacs submission day has passed to a new payment date, before its file is made.
+
+    The bank file is made from the run's payment date, and ``bacs_file`` refuses to make one for a date whose
+    submission day has passed: choosing the new date first means the file finance downloads carries it. The
+    change is an event (from, to, who). Refused with ``ValidationError`` naming ``new_payment_date`` when the
+    date is missing or unusable, or when the run's own date can still be met.
+    """
+    if new_payment_date is None:
+        raise ValidationError("Give the new payment date: the day the bank will actually pay on.",
+                              fields={"new_payment_date": ["Required."]})
+    drafted = _load_run(session, run_id)
+    moved_to = controls.rescheduled_date(drafted.payment_date, today, new_payment_date)
+    before = _move_on(session, run_id, "change")
+    if before is None:
+        raise _not_draft(session, run_id, "rescheduled")
+    run = _load_run(session, run_id, fresh=True)
+    if moved_to is not None:
+        _reschedule(session, run, moved_to, actor_user_id)
+    session.flush()
+    return payment_run_summary(session, run_id)
+
+
+def _refuse_late_file(run: PaymentRun, today: dt.date) -> None:
+    """A Bacs file for a payment date whose submission day has passed would carry a day the bank cannot pay on."""
+    submit_by = calendar.bacs_input_day(run.payment_date)
+    if submit_by < today:
+        raise ValidationError(
+            f"The Bacs file for payment on {run.payment_date:%d %B %Y} had to be submitted by {submit_by:%d %B %Y}, "
+            "which has passed. Choose the new payment date for the run first; the file then carries it.",
+            fields={"new_payment_date": ["Required before the Bacs file is made: the submission date has passed."]})
 
 
 def _second_approval(session: Session, run: PaymentRun, totals: Mapping[PayeeKey, Any], threshold: int | None,
@@ -1035,13 +1144,13 @@ def confirm_payment_run(
     reference = _check_bank_reference(bank_reference)
     drafted = _load_run(session, run_id)
     moved_to = None if today is None else controls.rescheduled_date(drafted.payment_date, today, new_payment_date)
-    now = _utcnow()
+    now = utcnow()
     before = _move_on(session, run_id, "confirm", confirmed_by_user_id=actor_user_id, confirmed_at=now,
                       bank_reference=reference)
     if before is None:
         raise _not_draft(session, run_id, "confirmed again")
     run = _load_run(session, run_id, fresh=True)
-    if run.item_count == 0:
+    if run.item_count == 0 and not run_advances.advances_in_run(session, run.id):
         raise NothingToPay(f"Payment run {run.reference} pays nobody: cancel it instead.")
     _refuse_held(session, run)
     if moved_to is not None:
@@ -1053,7 +1162,7 @@ def confirm_payment_run(
     totals = _net_of_owed_back(session, totals, lock=True)
     _refuse_overpayment(session, totals)
     details = _payee_details(session, totals)
-    _post_payments(session, run, totals, details, actor_user_id)
+    _pay(session, run, totals, details, actor_user_id)
     paid = mark_claims_paid(
         session, payment_run_id=run.id, paid_on=run.payment_date, actor_user_id=actor_user_id,
         note=f"Paid in payment run {run.reference} on {run.payment_date.isoformat()} (bank reference {reference}).")
@@ -1084,7 +1193,7 @@ def cancel_payment_run(session: Session, run_id: int, *, actor_user_id: int | No
     """Cancel a draft run: its claims go back to waiting for a later run."""
     reason = _check_reason(reason, "reason", "why the run is cancelled")
     _load_run(session, run_id)
-    before = _move_on(session, run_id, "cancel", cancelled_by_user_id=actor_user_id, cancelled_at=_utcnow(),
+    before = _move_on(session, run_id, "cancel", cancelled_by_user_id=actor_user_id, cancelled_at=utcnow(),
                       cancel_reason=reason)
     if before is None:
         raise _not_draft(session, run_id, "cancelled")
@@ -1092,6 +1201,7 @@ def cancel_payment_run(session: Session, run_id: int, *, actor_user_id: int | No
         update(_claims).where(_claims.c.payment_run_id == run_id, _claims.c.status.in_(claim_workflow.OWED))
         .values(payment_run_id=None)
     )
+    run_advances.release(session, run_id)
     run = _load_run(session, run_id, fresh=True)
     _run_event(session, run, "cancel", before, actor_user_id, reason=reason)
     session.flush()
@@ -1128,10 +1238,11 @@ def remove_payee_from_run(
         select(_items.c.claim_id, _items.c.amount_pence).where(
             _items.c.run_id == run_id, _items.c.payee_kind == payee_kind, _items.c.payee_id == payee_id)
     ).all()
-    if not items:
+    advances = run_advances.release(session, run_id, payee_id) if payee_kind == "participant" else []
+    if not items and not advances:
         raise NotFound(f"Payment run {run.reference} pays no {payee_kind} {payee_id}.")
     claim_ids = sorted(i.claim_id for i in items)
-    amount = sum(i.amount_pence for i in items)
+    amount = sum(i.amount_pence for i in items) + sum(a.amount_pence for a in advances)
     _release(session, run, claim_ids)
     name_row = _payee_rows(session, payee_kind, [payee_id]).get(payee_id)
     name = name_row.name if name_row is not None else f"{payee_kind} {payee_id}"
@@ -1195,9 +1306,11 @@ def _release(session: Session, run: PaymentRun, claim_ids: Sequence[int]) -> Non
     left = session.execute(
         select(_items.c.payee_kind, _items.c.payee_id, _items.c.amount_pence).where(_items.c.run_id == run.id)
     ).all()
+    advances = run_advances.advances_in_run(session, run.id)
     run.item_count = len(left)
-    run.total_pence = sum(r.amount_pence for r in left)
-    run.payee_count = len({(r.payee_kind, r.payee_id) for r in left})
+    run.total_pence = sum(r.amount_pence for r in left) + sum(a.amount_pence for a in advances)
+    run.payee_count = len({(r.payee_kind, r.payee_id) for r in left} | {("participant", a.participant_id)
+                                                                          for a in advances})
 
 
 # ---------------------------------------------------------------- for returned payments (ledger.payments.returns)

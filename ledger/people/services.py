@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger import models as _every_table  # noqa: F401  (foreign keys to users resolve at flush)
+from ledger.db import utcnow
 from ledger.errors import ConfigurationError, Conflict, NotFound, ValidationError
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_event
@@ -73,9 +74,6 @@ UPDATABLE_PARTICIPANT_FIELDS = (*PARTICIPANT_FIELDS, "is_active", "national_insu
 MAX_ADDRESS = 500
 MAX_CIRCUMSTANCES = 4000
 
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def age_on(date_of_birth: dt.date, day: dt.date) -> int:
@@ -254,7 +252,7 @@ def update_participant(
     _refuse_duplicate(session, clean["name"], clean["date_of_birth"], except_id=row.id)
     for field, value in clean.items():
         setattr(row, field, value)
-    row.updated_at = now or _utcnow()
+    row.updated_at = now or utcnow()
     if ni_change is not None:
         ni_cipher, number = ni_change
         _store_national_insurance_number(session, row, ni_cipher, number, actor_user_id, row.updated_at)
@@ -322,11 +320,16 @@ def get_participant(session: Session, participant_id: int) -> ParticipantRecord:
 
 
 def list_participants(
-    session: Session, *, include_inactive: bool = False, search: str | None = None
+    session: Session, *, include_inactive: bool = False, search: str | None = None, within: Any = None,
 ) -> list[ParticipantSummary]:
-    """The participant directory, by name; ``search`` matches part of a name or preferred name."""
+    """The participant directory, by name; ``search`` matches part of a name or preferred name.
+
+    ``within`` (a query of participant ids) limits it, as a project manager's directory is limited.
+    """
     query = select(Participant.id, Participant.name, Participant.preferred_name, Participant.preferred_format,
                    Participant.is_active).order_by(func.lower(Participant.name), Participant.id)
+    if within is not None:
+        query = query.where(Participant.id.in_(within))
     if not include_inactive:
         query = query.where(Participant.is_active)
     if search and search.strip():
@@ -343,7 +346,7 @@ def list_participants(
 
 def _store_bank_details(session: Session, row: Participant | UserLedGroup, cipher: BankCipher,
                         details: BankDetails, actor_user_id: int | None, now: dt.datetime | None) -> None:
-    now = now or _utcnow()
+    now = now or utcnow()
     row.bank_details_encrypted = cipher.encrypt(details)
     row.bank_sort_code_last2 = details.sort_code[-2:]
     row.bank_account_last4 = details.account_number[-4:]

@@ -16,7 +16,10 @@ from ledger.claims.models import Claim
 from ledger.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_event
-from ledger.projects.models import Activity, Project
+from ledger.people import services as people
+from ledger.people.models import Participant
+from ledger.people.records import ParticipantSummary
+from ledger.projects.models import Activity, Attendance, Project
 
 #: Roles that see every project; a project manager without one of them sees only their assigned projects.
 SEE_EVERY_PROJECT = frozenset({"admin", "finance"})
@@ -36,6 +39,26 @@ def assigned_project_ids(session: Session, user_id: int) -> set[int]:
 def visible_project_ids(session: Session, user: User) -> set[int] | None:
     """The projects this user may see, or None for every project."""
     return assigned_project_ids(session, user.id) if limited_to_assigned(user.role_names) else None
+
+
+def _participants_of(project_ids: set[int]):
+    """Participant ids of these projects (attended one of their activities, or claimed in them), and of no project
+    yet (so a project manager can add a new participant to an activity)."""
+    attended = (select(Attendance.participant_id).join(Activity, Activity.id == Attendance.activity_id)
+                .where(Activity.project_id.in_(project_ids)))
+    claimed = select(Claim.participant_id).where(Claim.project_id.in_(project_ids))
+    in_any = select(Attendance.participant_id).union(select(Claim.participant_id))
+    unattached = select(Participant.id).where(Participant.id.not_in(in_any))
+    return attended.union(claimed, unattached)
+
+
+def participant_directory(session: Session, user: User, *, include_inactive: bool = False,
+                          search: str | None = None) -> list[ParticipantSummary]:
+    """The participant directory as this user may see it: a project manager sees the participants of their
+    assigned projects only (and those in no project yet, whom they may add), never everyone's names."""
+    visible = visible_project_ids(session, user)
+    within = None if visible is None else _participants_of(visible)
+    return people.list_participants(session, include_inactive=include_inactive, search=search, within=within)
 
 
 def project_id_of(session: Session, kind: str, value: object) -> int | None:

@@ -20,6 +20,7 @@ from ledger.auth.models import User
 from ledger.books.models import JournalEntry
 from ledger.books.posting import MAX_ABS_AMOUNT
 from ledger.claims.models import Advance, Claim, ExpenseLine
+from ledger.db import utcnow
 from ledger.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ledger.formatting import money
 from ledger.labels import ACTIVITY_KIND_LABELS
@@ -51,9 +52,6 @@ MAX_MINUTES = 100 * 60
 MAX_FLAT_FEE_PENCE = 1_000_000
 
 
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def normalise_code(code: Any) -> str:
@@ -187,7 +185,7 @@ def update_project(
         raise ValidationError("The project's dates must include all its activities.", fields=fields)
     for field, value in clean.items():
         setattr(row, field, value)
-    row.updated_at = now or _utcnow()
+    row.updated_at = now or utcnow()
     session.flush()
     assignments.sync_lead_manager(session, row.id, row.project_manager_user_id, actor_user_id=actor_user_id)
     return project_record(row)
@@ -461,7 +459,7 @@ def set_budget_plan(
     if total > MAX_ABS_AMOUNT:
         problems.add("lines", "The total is too large.")
     problems.raise_if_any()
-    moment = now or _utcnow()
+    moment = now or utcnow()
     session.execute(delete(ProjectBudgetLine).where(ProjectBudgetLine.project_id == project.id))
     session.add_all(
         ProjectBudgetLine(project_id=project.id, kind=line.kind, name=line.name, amount_pence=line.amount_pence,

@@ -3,7 +3,8 @@
 Made only once the bank has accepted the run and finance have confirmed it, so an advice never shows money
 that might not arrive. A participant's advice also lists the fees they asked to be paid to a group in the
 same run (REDIRECTED lines, not part of what they were paid); the group's advice shows those fees as
-donations received, without saying who gave them.
+donations received, without saying who gave them. An approved advance the run paid is a line of its own
+(under "Other changes": money for costs to come, with the day its receipts are due).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.claims.models import Claim
+from ledger.claims.models import Advance, Claim
 from ledger.errors import Conflict, NotFound
 from ledger.payments.models import PAYEE_KINDS, Payment, PaymentRun, PaymentRunItem
 from ledger.people.models import Participant, UserLedGroup
@@ -80,6 +81,7 @@ def _remittances(session: Session, run: PaymentRun, organisation: Organisation,
             lines[("participant", item.payee_id)].append(RemittanceLine(
                 fact.what, fact.day, RemittanceLineKind.EXPENSE, item.amount_pence,
                 fact.expense_detail(item.amount_pence)))
+    _advance_lines(session, run, lines, only)
     advices = []
     for payment in payments:
         key = (payment.payee_kind, payment.payee_id)
@@ -93,6 +95,21 @@ def _remittances(session: Session, run: PaymentRun, organisation: Organisation,
             lines=tuple(ordered), total_paid=payment.amount_pence, account_last_four=payment.account_last4,
         ))
     return advices
+
+
+def _advance_lines(session: Session, run: PaymentRun, lines: dict[tuple[str, int], list[RemittanceLine]],
+                   only: tuple[str, int] | None) -> None:
+    """The approved advances the run paid, one line each on the participant's advice."""
+    if only is not None and only[0] != "participant":
+        return
+    query = select(Advance).where(Advance.payment_run_id == run.id, Advance.paid_entry_id.is_not(None))
+    if only is not None:
+        query = query.where(Advance.participant_id == only[1])
+    for advance in session.execute(query.order_by(Advance.id)).scalars():
+        due = f"; bring the receipts by {advance.settle_by:%d %B %Y}" if advance.settle_by else ""
+        lines[("participant", advance.participant_id)].append(RemittanceLine(
+            advance.purpose or f"Advance {advance.id}", advance.paid_on or run.payment_date,
+            RemittanceLineKind.ADJUSTMENT, advance.amount_pence, f"Expenses paid in advance{due}"))
 
 
 def remittance_advice(

@@ -34,6 +34,7 @@ from ledger.books.kinds import PostingKind, person_account_prefix
 from ledger.books.models import Account, AccountBalance, JournalEntry, Posting
 from ledger.books.posting import open_account, post_entry
 from ledger.books.records import PostingLine
+from ledger.db import utcnow
 from ledger.errors import Conflict, IdempotencyConflict, InsufficientTimeCredits, NotFound, ValidationError
 from ledger.organisation import group_time_account
 from ledger.people.accounts import participant_accounts, partner_accounts
@@ -260,7 +261,7 @@ def _move(
     row = TimeCreditTransfer(
         participant_id=participant_id, kind=kind, minutes=minutes, effective_date=on, note=note,
         idempotency_key=idempotency_key, entry_id=entry.id, created_by_user_id=actor_user_id,
-        created_at=dt.datetime.now(dt.UTC), **target,
+        created_at=utcnow(), **target,
     )
     session.add(row)
     session.flush()

@@ -8,9 +8,11 @@ approving their own, the wrong status) shows the page again with the message and
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -31,12 +33,18 @@ PAID_BY_CHOICES = [SelectChoice("cheque", "Cheque"), SelectChoice("cash", "Cash"
                    SelectChoice("transfer", "Bank transfer made outside the ledger")]
 
 
+def _new_key() -> str:
+    return f"page:{uuid.uuid4().hex}"
+
+
 class RequestAdvanceForm(FlaskForm):
     participant_id = IntegerField("Participant number", validators=[DataRequired()])
     project_code = StringField("Project code", validators=[DataRequired(), Length(max=32)])
     amount = StringField("Amount in pounds", validators=[DataRequired(), Length(max=12)])
     purpose = TextAreaField("What it is for", validators=[DataRequired(), Length(max=advances.MAX_PURPOSE)])
     settle_by = DateField("Receipts due by", validators=[DataRequired()])
+    # One key per form shown: the same form sent twice (a double click, a resubmitted page) asks once.
+    request_key = HiddenField(default=_new_key, validators=[Optional(), Length(max=advances.MAX_REQUEST_KEY)])
     submit = SubmitField("Ask for the advance")
 
 
@@ -46,6 +54,7 @@ class MyAdvanceForm(FlaskForm):
     purpose = TextAreaField("What it is for", validators=[DataRequired(), Length(max=advances.MAX_PURPOSE)])
     settle_by = DateInputsField("When you will bring the receipts", validators=[
         DataRequired(message="Give the day you will bring the receipts, for example 14 12 2026.")])
+    request_key = HiddenField(default=_new_key, validators=[Optional(), Length(max=advances.MAX_REQUEST_KEY)])
     submit = SubmitField("Ask for the advance")
 
 
@@ -98,7 +107,7 @@ def request_advance():
         record = advances.request_advance(
             session, participant_id=form.participant_id.data, project_code=form.project_code.data,
             amount=form.amount.data, purpose=form.purpose.data, settle_by=form.settle_by.data, today=todays_date(),
-            actor_user_id=signed_in_user().id)
+            actor_user_id=signed_in_user().id, request_key=form.request_key.data)
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()
         return _list_page(form, problem=error, status=error.status)
@@ -223,7 +232,7 @@ def ask_for_my_advance():
         record = advances.request_advance(
             session, participant_id=_own_participant_id(), project_code=form.project_code.data,
             amount=form.amount.data, purpose=form.purpose.data, settle_by=form.settle_by.data, today=todays_date(),
-            actor_user_id=signed_in_user().id)
+            actor_user_id=signed_in_user().id, request_key=form.request_key.data)
     except _SHOWN_ON_THE_FORM as error:
         session.rollback()
         return _my_page(form, problem=error, status=error.status)

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from wtforms import Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
-from ledger.auth.access import requires
+from ledger.auth.access import requires, signed_in_user
 from ledger.context import get_session
 from ledger.errors import ValidationError
 from ledger.events import audit
@@ -85,7 +85,8 @@ def audit_log():
 @requires("audit.read")
 def audit_log_csv():
     filters = audit.parse_filters(_with_dates(request.args))
-    response = Response(stream_with_context(audit.audit_csv(get_session(), filters)), mimetype="text/csv")
+    lines = audit.recorded_audit_csv(get_session(), filters, via="page", actor_user_id=signed_in_user().id)
+    response = Response(stream_with_context(lines), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
     response.headers["Cache-Control"] = "no-store"
     return response

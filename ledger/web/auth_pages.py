@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -15,6 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange
 from ledger.auth import users
 from ledger.auth.access import public, requires, signed_in_user
 from ledger.context import get_session, settings
+from ledger.db import utcnow
 from ledger.web.login import SessionUser
 
 bp = Blueprint("auth", __name__)
@@ -105,7 +105,7 @@ def tokens():
         status = 400
     return render_template("tokens.html", form=form, new_token=new_token, revoke_form=RevokeForm(),
                            tokens=users.list_tokens(session, user.id),
-                           now=dt.datetime.now(dt.UTC)), status
+                           now=utcnow()), status
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -88,6 +88,11 @@ class ConfirmRunForm(FlaskForm):
     override_reason = TextAreaField("Override reason", validators=[Optional(), Length(max=runs.MAX_REASON)])
     new_payment_date = DayMonthYearField("New payment date", validators=[Optional()])
     submit = SubmitField("Confirm the bank accepted this run")
+
+
+class RescheduleRunForm(FlaskForm):
+    new_payment_date = DateField("New payment date", validators=[DataRequired()])
+    submit = SubmitField("Move the run to this date")
 
 
 class CancelRunForm(FlaskForm):
@@ -530,7 +535,7 @@ def payment_run(run_id: int):
 
 def _run_page(run_id: int, *, problem: LedgerError | None = None, status: int = 200,
               confirm: ConfirmRunForm | None = None, cancel: CancelRunForm | None = None,
-              returned: PaymentReturnForm | None = None):
+              returned: PaymentReturnForm | None = None, reschedule: RescheduleRunForm | None = None):
     session = get_session()
     run = runs.payment_run_summary(session, run_id)
     done = returns.returns_of_run(session, run_id)
@@ -543,6 +548,7 @@ def _run_page(run_id: int, *, problem: LedgerError | None = None, status: int = 
         submission_passed=calendar.bacs_input_day(run.payment_date) < todays_date(),
         earliest_payment_date=calendar.earliest_payment_date(todays_date()),
         confirm_form=confirm or ConfirmRunForm(formdata=None),
+        reschedule_form=reschedule or RescheduleRunForm(formdata=None, prefix="reschedule"),
         cancel_form=cancel or CancelRunForm(formdata=None, prefix="cancel"),
     ), status
 
@@ -637,6 +643,25 @@ def confirm_payment_run(run_id: int):
     session.commit()
     flash(f"Payment run {summary.reference} is confirmed: {summary.payee_count} payments are in the books and "
           "their claims are marked paid.", "info")
+    return redirect(url_for("finance.payment_run", run_id=run_id))
+
+
+@bp.route("/payment-runs/<int:run_id>/reschedule", methods=["POST"])
+@requires("payments.manage")
+def reschedule_payment_run(run_id: int):
+    form = RescheduleRunForm(prefix="reschedule")
+    if not form.validate_on_submit():
+        return _run_page(run_id, reschedule=form, status=400)
+    session = get_session()
+    try:
+        summary = runs.reschedule_payment_run(session, run_id, new_payment_date=form.new_payment_date.data,
+                                              today=todays_date(), actor_user_id=signed_in_user().id)
+    except _SHOWN_ON_THE_FORM as error:
+        session.rollback()
+        return _run_page(run_id, reschedule=form, problem=error, status=error.status)
+    session.commit()
+    flash(f"Payment run {summary.reference} now pays on {summary.payment_date:%d %B %Y}: download the Bacs file "
+          "again, it carries the new date.", "info")
     return redirect(url_for("finance.payment_run", run_id=run_id))
 
 

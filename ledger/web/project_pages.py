@@ -32,7 +32,6 @@ from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
 from ledger.errors import Conflict, LedgerError, NotFound, PermissionDenied, ValidationError
 from ledger.labels import ACTIVITY_KIND_LABELS, REGION_LABELS
-from ledger.people import services as people
 from ledger.projects import assignments
 from ledger.projects import services as projects
 from ledger.projects.models import ACTIVITY_KINDS
@@ -323,7 +322,7 @@ def _attendee_choices(attendance) -> list[SelectChoice]:
 
 def _participant_choices(session) -> list[SelectChoice]:
     return [SelectChoice(str(p.id), p.name + (f" ({p.preferred_name})" if p.preferred_name else ""))
-            for p in people.list_participants(session)]
+            for p in assignments.participant_directory(session, signed_in_user())]
 
 
 @bp.route("/activities/<int:activity_id>/attendance", methods=["POST"])

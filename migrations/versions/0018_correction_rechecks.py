@@ -1,7 +1,7 @@
 """The benefit check re-run when a reversed paid claim is recovered: netting, repayment or a write-off.
 
 Revision ID: 0018_correction_rechecks
-Revises: 0012_audit_close_idempotency
+Revises: 0017_advance_run_payments
 Create Date: 2026-12-01
 
 - ``benefit_rechecks``: one row per period re-checked after a recovery (the claim, the participant, which
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018_correction_rechecks"
-down_revision = "0012_audit_close_idempotency"
+down_revision = "0017_advance_run_payments"
 branch_labels = None
 depends_on = None
 

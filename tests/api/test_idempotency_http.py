@@ -121,3 +121,22 @@ def test_identical_requests_at_once_make_one_change(app, fin):
     assert {r[2] for r in results} == {results[0][2]}
     assert [r[1] for r in results if r[0] == 200] == ["true"] * 3
     assert _count(app, ApiToken) == tokens + 1
+
+
+def test_a_delete_takes_a_key_too_a_replay_gets_200_and_another_target_a_409(app, client, fin):
+    first, second = (_post(client, "/tokens", {"name": name}, fin, f"issue-{name}").json["id"] for name in "ab")
+
+    def revoke(token_id: int):
+        return client.delete(f"/api/v1/tokens/{token_id}", headers={**fin, "Idempotency-Key": "revoke-1"})
+
+    done = revoke(first)
+    again = revoke(first)
+    other = revoke(second)
+
+    assert done.status_code == 204 and "Idempotent-Replayed" not in done.headers
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert other.status_code == 409 and other.json["error"]["fields"] == {"Idempotency-Key": ["reused"]}
+    with database(app) as session:
+        revoked = dict(session.execute(select(ApiToken.id, ApiToken.revoked_at).where(
+            ApiToken.id.in_([first, second]))).all())
+    assert revoked[first] is not None and revoked[second] is None

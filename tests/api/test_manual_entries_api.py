@@ -163,11 +163,14 @@ def test_a_payment_by_hand_that_nets_owed_to_zero_is_posted_with_its_reason(app,
     assert balance(fin, OWED) == 0 and balance(fin, "bank:main") == -15_000
 
 
-def test_a_manual_entry_may_pay_what_is_owed(app, fin):
+def test_a_manual_entry_may_not_pay_what_a_claim_owes_so_the_claim_is_never_paid_twice(app, fin):
+    before = written(app)
     paid = fin.post("/entries", entry(postings=[{"account": OWED, "amount": 4500, "unit": "GBP", "kind": "fee"},
                                                 {"account": "bank:main", "amount": -4500, "unit": "GBP"}]))
-    assert paid.status_code == 201, paid.json
-    assert balance(fin, OWED) == 4500
+    assert paid.status_code == 400, paid.json
+    assert paid.json["error"]["fields"] == {"postings.0.account": ["pays what a claim owes outside the claim"]}
+    assert "paid again by the next payment run" in paid.json["error"]["message"]
+    assert balance(fin, OWED) == 0 and written(app) == before
 
 
 def test_replaying_a_manual_entry_returns_it_and_a_changed_one_is_a_conflict(app, fin):
@@ -331,8 +334,11 @@ def test_a_reversal_cannot_take_time_credits_below_zero(app, fin):
 
 
 def test_reversing_a_payment_by_hand_that_would_leave_a_person_owed_is_refused(app, fin):
-    paid = fin.post("/entries", entry(postings=[{"account": OWED, "amount": 4500, "unit": "GBP", "kind": "fee"},
-                                                {"account": "bank:main", "amount": -4500, "unit": "GBP"}])).json
+    with database(app) as session:  # a payment by hand from before manual entries were refused it
+        paid = {"id": posting.post_entry(
+            session, effective_date=dt.date(2025, 6, 5), description="Fee paid by cheque",
+            idempotency_key="manual:old-cheque", kind="manual",
+            postings=[PostingLine(OWED, 4500, "GBP", kind="fee"), PostingLine("bank:main", -4500, "GBP")]).id}
     before = written(app)
 
     refused = fin.post(f"/entries/{paid['id']}/reversal", {"effective_date": "2025-06-06"})

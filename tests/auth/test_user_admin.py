@@ -261,3 +261,22 @@ def test_cli_invites_and_deactivates(app, runner, admin_id):
     assert _user(app, "pm@example.org").status == "deactivated"
     again = runner.invoke(args=["ledger", "deactivate-user", "nobody@example.org"])
     assert again.exit_code == 1 and "no user with email nobody@example.org" in again.output
+
+
+def test_someone_deactivated_before_accepting_then_reactivated_is_invited_again_and_gets_in(app, client,
+                                                                                            admin_token):
+    answer = invite_by_api(client, admin_token, "late@example.org", name="Lee Late")
+    user_id, auth = answer["user"]["id"], bearer(admin_token)
+    assert client.post(f"/api/v1/users/{user_id}/deactivate", json={}, headers=auth).status_code == 200
+
+    back = client.post(f"/api/v1/users/{user_id}/reactivate", json={}, headers=auth)
+    assert back.status_code == 200 and back.json["status"] == "invited"  # not active with nobody's password
+    assert sign_in(client, "late@example.org").status_code != 302 or not _user(app, "late@example.org").is_active
+    renewed = client.post(f"/api/v1/users/{user_id}/invitation", headers=auth)
+    assert renewed.status_code == 201 or renewed.status_code == 200, renewed.json
+
+    assert accept_invitation(client, answer["invitation_url"]).status_code == 404  # the old link stays void
+    assert accept_invitation(client, renewed.json["invitation_url"]).status_code == 302
+    assert _user(app, "late@example.org").is_active
+    assert [e.action for e in _events(app, user_id)] == ["invite", "deactivate", "reactivate", "renew_invitation",
+                                                         "accept_invitation"]

@@ -213,3 +213,39 @@ def test_the_cli_locks_the_next_month_with_a_reason(app, runner, people):
     nobody = runner.invoke(args=["ledger", "lock-month", "2025-05", "--reason", "x", "--by", "admin@example.org"])
     assert nobody.exit_code == 2 and "No active finance user" in nobody.output
     assert _locked(app) == ["2025-04"]
+
+
+def test_the_older_lock_period_command_keeps_its_name_and_applies_the_same_rules(app, runner, people):
+    bare = runner.invoke(args=["ledger", "lock-period", "2025-04"])
+    assert bare.exit_code == 2 and "--reason" in bare.output
+    anonymous = runner.invoke(args=["ledger", "lock-period", "2025-04", "--reason", "Reconciled"])
+    assert anonymous.exit_code == 2 and "--as-user" in anonymous.output
+    early = runner.invoke(args=["ledger", "lock-period", "2025-06", "--reason", "x", "--as-user", "fin@example.org"])
+    assert early.exit_code == 1 and "has not ended yet" in early.output
+    assert _locked(app) == []
+
+    done = runner.invoke(args=["ledger", "lock-period", "2025-04", "--reason", "Reconciled", "--as-user",
+                               "fin@example.org"])
+    assert done.exit_code == 0 and "April 2025 is locked." in done.output, done.output
+    with database(app) as session:
+        (lock,) = periods.locks(session)
+    assert (lock.reason, lock.locked_by_user_id) == ("Reconciled", people["fin"])
+
+
+def test_the_cli_reopens_a_month_on_an_admins_request_and_a_second_persons_approval(app, runner, people):
+    as_fin, as_admin = ["--as-user", "fin@example.org"], ["--as-user", "admin@example.org"]
+    runner.invoke(args=["ledger", "lock-period", "2025-04", "--reason", "Reconciled", *as_fin])
+    by_finance = runner.invoke(args=["ledger", "reopen-period", "2025-04", "--reason", "Missed invoice", *as_fin])
+    assert by_finance.exit_code == 2 and "No active administrator" in by_finance.output
+
+    asked = runner.invoke(args=["ledger", "reopen-period", "2025-04", "--reason", "Missed invoice", *as_admin])
+    assert asked.exit_code == 0, asked.output
+    with database(app) as session:
+        (request,) = periods.reopen_requests(session)
+    same = runner.invoke(args=["ledger", "approve-reopen", str(request.id), *as_admin])
+    assert same.exit_code == 1 and "second person" in same.output
+    assert _locked(app) == ["2025-04"]
+
+    approved = runner.invoke(args=["ledger", "approve-reopen", str(request.id), *as_fin])
+    assert approved.exit_code == 0 and "April 2025 is open again" in approved.output, approved.output
+    assert _locked(app) == []

@@ -210,3 +210,31 @@ def test_the_page_shows_a_bad_filter_beside_the_field(app, client, log):
     assert page.status_code == 400
     assert "There is a problem" in html
     assert 'id="from-error"' in html and "from must be on or before to." in html
+
+
+def _exports(app) -> list[tuple]:
+    with database(app) as session:
+        return [(e.subject_id, e.actor_user_id, e.details["via"], e.details["rows"], e.details["filters"])
+                for e in session.execute(select(Event).where(Event.subject_type == "export")
+                                         .order_by(Event.id)).scalars()]
+
+
+def test_taking_the_audit_csv_or_the_journal_is_itself_an_event_with_who_what_filter_and_rows(app, client, runner,
+                                                                                             log):
+    admin = add_user(app, "audit@example.org", ["admin"])
+    api = client.get("/api/v1/events.csv", query_string={"participant_id": log["ann"]},
+                     headers=bearer(api_token_for(app, admin)))
+    assert len(api.get_data(as_text=True).splitlines()) == 5  # header and Ann's four events
+    assert sign_in(client, "fay@example.org").status_code == 302
+    page = client.get("/finance/audit-log.csv", query_string={"kind": "period"})
+    assert page.status_code == 200 and len(page.get_data(as_text=True).splitlines()) == 4
+    journal = runner.invoke(args=["ledger", "export", "--format", "hledger", "--as-user", "fay@example.org"])
+    assert journal.exit_code == 0, journal.output
+
+    assert _exports(app) == [
+        ("audit_csv", admin, "api", 4, {"participant_id": log["ann"]}),
+        ("audit_csv", log["fay"], "page", 3, {"subject": "period"}),
+        ("journal_hledger", log["fay"], "cli", 0, {"format": "hledger"}),
+    ]
+    listed = client.get("/api/v1/events", query_string={"kind": "export"}, headers=bearer(api_token_for(app, admin)))
+    assert [e["kind"] for e in listed.get_json()["events"]] == ["export.download"] * 3

@@ -12,9 +12,9 @@ import ledger.models  # noqa: F401  (map every table before flushing)
 from ledger.claims.models import Claim, ClaimApproval
 from ledger.errors import Conflict, ValidationError
 from ledger.events.models import Event
-from ledger.payments import calendar, runs
+from ledger.payments import bacs, calendar, runs
 from ledger.payments.models import PaymentRun
-from tests.factories import PAY_ON, TODAY, PaymentsWorld, make_finance_user
+from tests.factories import CIPHER, PAY_ON, TODAY, PaymentsWorld, make_finance_user
 
 THRESHOLD = 5000
 
@@ -98,3 +98,27 @@ def test_a_new_payment_date_is_refused_when_the_run_is_on_time(world, session):
                     new_payment_date=PAY_ON + dt.timedelta(days=7))
     assert list(error.fields) == ["new_payment_date"]
     assert world.confirm(run.id, today=TODAY).payment_date == PAY_ON
+
+
+def test_a_late_run_is_moved_to_its_new_date_before_its_bacs_file_is_made_and_the_file_carries_it(world, session):
+    world.claim(world.participant("Ann Smith"), 4000)
+    run = world.draft()
+    late = calendar.bacs_input_day(PAY_ON) + dt.timedelta(days=1)
+    originator = bacs.Originator(service_user_number="123456", name="Demo Council", sort_code="200000",
+                                 account_number="12345678")
+
+    error = refused(session, ValidationError, runs.bacs_file, session, run.id, originator, CIPHER, created_on=late)
+    assert list(error.fields) == ["new_payment_date"] and "Choose the new payment date" in error.message
+    refused(session, ValidationError, runs.reschedule_payment_run, session, run.id, new_payment_date=None,
+            today=late, actor_user_id=world.finance_id)
+
+    new_date = calendar.earliest_payment_date(late)
+    moved = runs.reschedule_payment_run(session, run.id, new_payment_date=new_date, today=late,
+                                        actor_user_id=world.finance_id)
+    assert (moved.status, moved.payment_date) == ("draft", new_date)
+    file = bacs.parse_standard18(runs.bacs_file(session, run.id, originator, CIPHER, created_on=late))
+    assert file.payment_date == new_date
+    assert world.confirm(run.id, today=late).payment_date == new_date  # no second date needed
+    event = session.execute(select(Event).where(Event.action == "reschedule")).scalar_one()
+    assert (event.details, event.actor_user_id) == ({"from": PAY_ON.isoformat(), "to": new_date.isoformat()},
+                                                    world.finance_id)

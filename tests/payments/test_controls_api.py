@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ledger.claims.models import Claim, ClaimApproval
 from ledger.context import reload_settings
-from ledger.payments import calendar
+from ledger.payments import bacs, calendar
 from tests.factories import PAY_ON, TODAY, PaymentsWorld, add_user, api_token_for, bearer, database, sign_in
 
 LATE = calendar.bacs_input_day(PAY_ON) + dt.timedelta(days=1)  # the day after the Bacs file was due
@@ -109,3 +109,32 @@ def test_flask_payments_confirm_takes_a_new_payment_date_when_the_file_is_late(s
                             new_date.isoformat(), *as_fiona])
     assert done.exit_code == 0, done.output
     assert "confirmed" in done.output and f"payment date {new_date.isoformat()}" in done.output
+
+
+def test_a_late_run_is_moved_to_its_new_date_before_the_bacs_file_over_the_api_the_page_and_the_cli(client, setup):
+    run, new_date = setup["run"], calendar.earliest_payment_date(LATE)
+    early = client.get(f"/api/v1/payment-runs/{run}/bacs", headers=setup["auth"])
+    assert early.status_code == 400 and list(early.get_json()["error"]["fields"]) == ["new_payment_date"]
+
+    moved = client.post(f"/api/v1/payment-runs/{run}/reschedule", headers=setup["auth"],
+                        json={"new_payment_date": new_date.isoformat()})
+    assert moved.status_code == 200, moved.get_json()
+    assert (moved.get_json()["status"], moved.get_json()["payment_date"]) == ("draft", new_date.isoformat())
+    file = client.get(f"/api/v1/payment-runs/{run}/bacs", headers=setup["auth"])
+    assert file.status_code == 200 and bacs.parse_standard18(file.get_data(as_text=True)).payment_date == new_date
+
+    assert sign_in(client, "fiona@example.org").status_code == 302
+    assert "Choose the new payment date" not in text_of(client.get(f"/finance/payment-runs/{run}"))
+    cli = setup["app"].test_cli_runner()
+    again = cli.invoke(args=["payments", "reschedule", str(run), "--new-payment-date", new_date.isoformat(),
+                             "--as-user", "fiona@example.org"])
+    assert again.exit_code == 1 and "leave the new payment date empty" in again.output
+
+
+def test_the_run_page_moves_a_late_run_to_its_new_date(client, setup):
+    assert sign_in(client, "fiona@example.org").status_code == 302
+    assert "Choose the new payment date" in text_of(client.get(f"/finance/payment-runs/{setup['run']}"))
+    new_date = calendar.earliest_payment_date(LATE)
+    done = client.post(f"/finance/payment-runs/{setup['run']}/reschedule", follow_redirects=True,
+                       data={"reschedule-new_payment_date": new_date.isoformat()})
+    assert done.status_code == 200 and f"now pays on {new_date:%d %B %Y}" in text_of(done)

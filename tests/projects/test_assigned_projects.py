@@ -21,6 +21,7 @@ from tests.factories import (
     database,
     draft_fee,
     make_activity,
+    make_participant,
     make_project,
     make_user,
     sign_in,
@@ -192,3 +193,19 @@ def test_the_cli_assigns_several_managers_at_once_or_none(app, runner, two):
     assert refused.exit_code == 1 and "already assigned" in refused.output
     with database(app) as session:
         assert [u.email for u in assignments.managers_of(session, "GUIDE")] == ["pm@example.org"]
+
+
+def test_a_project_managers_participant_directory_holds_only_their_projects_people_and_the_unplaced(app, client,
+                                                                                                    two):
+    with database(app) as session:
+        olu = make_participant(session, "Olu Other").id
+        projects.record_attendance(session, two.other_activity, olu, today=MEETING_DAY)
+        nia = make_participant(session, "Nia New").id  # in no project yet: Pam may add her to a meeting
+    names = {p["name"] for p in client.get(f"{V1}/participants", headers=two.pam).json}
+    everyone = {p["name"] for p in client.get(f"{V1}/participants", headers=two.finance).json}
+
+    assert names == {"Ann Jones", "Siân Evans", "Kai Brown", "Nia New"}
+    assert everyone == names | {"Olu Other"}
+    sign_in(client, "pm@example.org")
+    page = client.get(f"/activities/{two.world.activity_id}").get_data(as_text=True)
+    assert f'value="{nia}"' in page and f'value="{olu}"' not in page

@@ -136,3 +136,17 @@ def test_a_participant_asks_for_their_own_advance_and_sees_it(app, client, world
         (advance,) = session.query(Advance).all()
         assert (advance.participant_id, advance.status) == (world.carer, "requested")
     assert client.get("/finance/advances").status_code == 403
+
+
+def test_the_request_form_sent_twice_asks_for_one_advance(app, finance, world):
+    key = re.search(r'name="request_key"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="request_key"',
+                    finance.get("/finance/advances").get_data(as_text=True))
+    assert key is not None
+    body = {"participant_id": world.ann, "project_code": "GUIDE", "amount": "40.00", "purpose": "Train fare",
+            "settle_by": (TODAY + dt.timedelta(days=14)).isoformat(), "request_key": key.group(1) or key.group(2)}
+
+    first = finance.post("/finance/advances/request", data=body)
+    again = finance.post("/finance/advances/request", data=body)
+
+    assert first.status_code == again.status_code == 302 and first.location == again.location
+    assert advance_rows(app) == 1
