@@ -36,11 +36,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller data sets, for a first look")
     parser.add_argument("--only", metavar="NAME", help="run one benchmark: books, documents, ...")
     parser.add_argument("name", nargs="?", help="run this one benchmark, passing it the options that follow")
-    args, passed = parser.parse_known_args(argv)
+    given = sys.argv[1:] if argv is None else argv
+    # Everything after a benchmark's name is its own (``python -m bench http --only queue``).
+    named = next((i for i, a in enumerate(given) if not a.startswith("-") and (i == 0 or given[i - 1] != "--only")),
+                 None)
+    passed = [] if named is None else given[named + 1:]
+    args = parser.parse_args(given if named is None else given[:named + 1])
     if args.name:
         args.only = args.name
-    elif passed:
-        parser.error(f"unrecognised arguments: {' '.join(passed)} (options of one benchmark follow its name)")
 
     names = available()
     if args.only:
