@@ -221,7 +221,11 @@ def start(server: Server, url: str) -> None:
 def stop(server: Server) -> None:
     if server.process is not None and server.process.poll() is None:
         os.killpg(server.process.pid, signal.SIGTERM)
-        server.process.wait(timeout=30)
+        try:
+            server.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # workers still busy with requests the clients gave up on
+            os.killpg(server.process.pid, signal.SIGKILL)
+            server.process.wait(timeout=30)
 
 
 def sign_in(server: Server, email: str, password: str) -> dict[str, str]:
@@ -436,6 +440,7 @@ def main(argv: list[str] | None = None) -> int:
                 measured = measure(server, endpoint, args.clients, args.seconds)
                 measured.statements = counts.get(endpoint.path)
                 results[(server.label, endpoint.name)] = measured
+                report([server], [endpoint], results, args.clients)  # as it goes: a later failure loses nothing
         finally:
             stop(server)
     report(servers, chosen, results, args.clients)
