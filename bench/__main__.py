@@ -1,4 +1,5 @@
-"""Run every benchmark module present: `python -m bench [--quick] [--only NAME]`.
+"""Run every benchmark module present: `python -m bench [--quick] [--only NAME]`, or one: `python -m bench NAME [its
+options]` (`python -m bench http --scale 0.01`).
 
 Each `bench/bench_*.py` runs in a process of its own (so that one benchmark's million rows do not weigh
 on the next), books first, then documents, then any others in name order.
@@ -34,7 +35,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller data sets, for a first look")
     parser.add_argument("--only", metavar="NAME", help="run one benchmark: books, documents, ...")
-    args = parser.parse_args(argv)
+    parser.add_argument("name", nargs="?", help="run this one benchmark, passing it the options that follow")
+    given = sys.argv[1:] if argv is None else argv
+    # Everything after a benchmark's name is its own (``python -m bench http --only queue``).
+    named = next((i for i, a in enumerate(given) if not a.startswith("-") and (i == 0 or given[i - 1] != "--only")),
+                 None)
+    passed = [] if named is None else given[named + 1:]
+    args = parser.parse_args(given if named is None else given[:named + 1])
+    if args.name:
+        args.only = args.name
 
     names = available()
     if args.only:
@@ -55,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         command = [sys.executable, "-m", f"bench.{name}"]
         if args.quick and _accepts_quick(name):
             command.append("--quick")
+        command.extend(passed)
         print(f"\n=== {' '.join(['python', *command[1:]])}", flush=True)
         started = time.perf_counter()
         code = subprocess.call(command, cwd=BENCH_DIR.parent, env=env)

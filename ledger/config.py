@@ -82,6 +82,13 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "ENV_NAME": env.get("LEDGER_ENV", "development"),
         "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
         "DATABASE_URL": env.get("DATABASE_URL") or default_sqlite_url(instance_path),
+        # PostgreSQL's connection pool per process, and how long one statement may run before the server stops it.
+        "DB_POOL_SIZE": int(env.get("DB_POOL_SIZE", "5")),
+        "DB_MAX_OVERFLOW": int(env.get("DB_MAX_OVERFLOW", "10")),
+        "DB_POOL_TIMEOUT_SECONDS": int(env.get("DB_POOL_TIMEOUT_SECONDS", "30")),
+        "DB_STATEMENT_TIMEOUT_MS": int(env.get("DB_STATEMENT_TIMEOUT_MS", "30000")),
+        # The HTTP benchmark's switch: each response says how many SQL statements it ran (X-SQL-Statements).
+        "COUNT_SQL_STATEMENTS": env.get("LEDGER_COUNT_SQL_STATEMENTS", "") == "1",
         "BANK_DETAILS_KEY": env.get("BANK_DETAILS_KEY", DEV_BANK_DETAILS_KEY),
         "POLICY_OVERRIDE_FILES": [p for p in env.get("POLICY_OVERRIDE_FILES", "").split(os.pathsep) if p],
         # What happens when a payment would reduce a benefit (warn) or lose / breach one (breach):

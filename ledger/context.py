@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g, has_app_context
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.db import make_engine, make_session_factory
+from ledger.db import PoolSettings, count_statements, make_engine, make_session_factory
 from ledger.settings import Settings, build_settings
 from policies.budget_rates import load_planning_defaults, with_planning_defaults
 from policies.rulebook import Rulebook
@@ -25,10 +25,27 @@ _PLANNER_RULES = "ledger.planner_rulebook"
 def init_app(app: Flask) -> None:
     """Build the settings record and the database engine once; close each request's session after it."""
     app.extensions[_SETTINGS] = build_settings(app.config)
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"], PoolSettings(
+        size=app.config["DB_POOL_SIZE"], max_overflow=app.config["DB_MAX_OVERFLOW"],
+        timeout_seconds=app.config["DB_POOL_TIMEOUT_SECONDS"],
+        statement_timeout_ms=app.config["DB_STATEMENT_TIMEOUT_MS"]))
     app.extensions["engine"] = engine
     app.extensions["session_factory"] = make_session_factory(engine)
     app.teardown_appcontext(_close_session)
+    if app.config.get("COUNT_SQL_STATEMENTS"):
+        count_statements(engine, _count_one)
+        app.after_request(_say_statements)
+
+
+def _count_one() -> None:
+    """One more SQL statement for this request (only when the benchmark asks; outside a request, nothing)."""
+    if has_app_context():
+        g.sql_statements = g.get("sql_statements", 0) + 1
+
+
+def _say_statements(response: Response) -> Response:
+    response.headers["X-SQL-Statements"] = str(g.get("sql_statements", 0))
+    return response
 
 
 def settings() -> Settings:

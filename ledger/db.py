@@ -8,8 +8,9 @@ queue instead of failing half-way with "database is locked".
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import BigInteger, DateTime, Dialect, Engine, Integer, MetaData, Table, create_engine, event
@@ -72,17 +73,46 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+@dataclass(frozen=True, slots=True)
+class PoolSettings:
+    """How many PostgreSQL connections one process keeps and may open, and how long a statement may run.
+
+    Each gunicorn worker has its own pool: ``size`` plus ``max_overflow`` times the number of workers must
+    stay below the server's ``max_connections``. A statement running past ``statement_timeout_ms`` is
+    cancelled by the server, so that one runaway query cannot hold a worker until gunicorn kills it.
+    """
+
+    size: int = 5
+    max_overflow: int = 10
+    timeout_seconds: int = 30
+    statement_timeout_ms: int = 30_000
+
+
+def make_engine(url: str, pool: PoolSettings | None = None, **kwargs) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
         return engine
+    pool = pool or PoolSettings()
     # Custom plans: psycopg prepares statements after five runs, and a generic plan for a
     # date-range statement query is ten times slower (see PERFORMANCE-NOTES).
-    connect_args = {"options": "-c plan_cache_mode=force_custom_plan -c timezone=UTC"}
+    options = "-c plan_cache_mode=force_custom_plan -c timezone=UTC"
+    if pool.statement_timeout_ms > 0:
+        options += f" -c statement_timeout={pool.statement_timeout_ms}"
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, connect_args=connect_args, **kwargs)
+    kwargs.setdefault("pool_size", pool.size)
+    kwargs.setdefault("max_overflow", pool.max_overflow)
+    kwargs.setdefault("pool_timeout", pool.timeout_seconds)
+    return create_engine(url, connect_args={"options": options}, **kwargs)
+
+
+def count_statements(engine: Engine, counter: Callable[[], None]) -> None:
+    """Call ``counter`` before every SQL statement the engine runs (the HTTP benchmark's statements per request)."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _counted(*_args):
+        counter()
 
 
 def _configure_sqlite(engine: Engine) -> None:

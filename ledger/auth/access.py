@@ -10,11 +10,12 @@ from functools import wraps
 
 from flask import current_app, g, request
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from ledger.auth import ratelimit
 from ledger.auth.models import User
 from ledger.auth.permissions import PERMISSIONS, allowed
-from ledger.auth.users import use_token
+from ledger.auth.users import CheckedToken, check_token, note_token_used
 from ledger.context import get_session, session_factory, settings
 from ledger.db import unit_of_work
 from ledger.errors import AuthenticationRequired, NotFound, PermissionDenied, TooManyRequests
@@ -31,7 +32,8 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def current_actor() -> User | None:
     """The user making this request, or None.
 
-    A bearer token is checked, and its use noted, in a short transaction of its own, so that the time of
+    One query finds the user and their roles: a bearer token with its user, or the login cookie's user. A
+    token's use is noted (at most once a minute) in a short transaction of its own, so that the time of
     use is kept even when the request itself writes nothing or fails. Why a token was refused (expired,
     revoked, its user deactivated) is kept for the 401's message.
     """
@@ -42,19 +44,31 @@ def current_actor() -> User | None:
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         try:
-            with unit_of_work(session_factory()) as session:
-                use = use_token(session, header[len("Bearer "):].strip())
+            checked = _checked_token(header[len("Bearer "):].strip())
         except AuthenticationRequired as refusal:
             g.token_problem = refusal.message
         else:
-            user = get_session().get(User, use.user_id)
-            g.token_scope = use.scope
+            user, g.token_scope = checked.user, checked.scope
     elif not is_api_request() and current_user.is_authenticated:
-        user = get_session().get(User, current_user.user_id)
+        # One query: the user with their roles (the relationship's own loading would take a second).
+        user = get_session().get(User, current_user.user_id, options=[joinedload(User.roles)])
         if user is not None and (not user.is_active or user.session_version != current_user.session_version):
             user = None
     g.actor = user
     return user
+
+
+def _checked_token(token: str) -> CheckedToken:
+    """The token checked in the request's session; its use noted, when due, in a transaction of its own."""
+    session = get_session()
+    checked = check_token(session, token)
+    if checked.use_due:  # at most once a minute per token
+        # End the read first: on SQLite it holds the write lock the note's own transaction needs.
+        session.rollback()
+        with unit_of_work(session_factory()) as own:
+            note_token_used(own, checked.token_id)
+        checked = check_token(session, token)
+    return checked
 
 
 def check_project_access(kind: str, value: object) -> None:

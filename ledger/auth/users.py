@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, joinedload
 
 from ledger.auth import ratelimit
 from ledger.auth.models import ROLES, TOKEN_SCOPES, ApiToken, User, UserRole
@@ -261,9 +261,52 @@ def list_tokens(session: Session, user_id: int) -> list[ApiToken]:
 def user_for_token(session: Session, token: str) -> User | None:
     """The active user a live, unexpired token belongs to, or None."""
     try:
-        return session.get(User, use_token(session, token, record_use=False).user_id)
+        return check_token(session, token).user
     except AuthenticationRequired:
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedToken:
+    """A live token, the user it acts for (their roles loaded with them), and whether its use is due a note."""
+
+    token_id: int
+    user: User
+    scope: str
+    use_due: bool
+
+
+def check_token(session: Session, token: str, *, now: dt.datetime | None = None) -> CheckedToken:
+    """Check a bearer token in one indexed query (token, its user and their roles together); write nothing.
+
+    Every API request starts here, so the token, the user and the roles come in one round trip. Raises
+    ``AuthenticationRequired`` saying why: unknown or revoked, expired, or its user deactivated.
+    """
+    now = now or utcnow()
+    found = None
+    if token and token.startswith(TOKEN_PREFIX):
+        found = session.execute(
+            # The token's columns, not the row: a tokens page later in the request reads it afresh.
+            select(ApiToken.id, ApiToken.expires_at, ApiToken.last_used_at, ApiToken.scope, User)
+            .join(User, User.id == ApiToken.user_id).options(joinedload(User.roles))
+            .where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None))
+        ).unique().one_or_none()
+    if found is None:
+        raise AuthenticationRequired("This API token is not valid or has been revoked. Create a new one on "
+                                     "your tokens page.")
+    row, user = found, found.User
+    if row.expires_at <= now:
+        raise AuthenticationRequired(f"This API token expired on {row.expires_at:%d %B %Y at %H:%M} UTC. "
+                                     "Create a new one on your tokens page.")
+    if not user.is_active:
+        raise AuthenticationRequired("The user this API token belongs to has been deactivated.")
+    use_due = row.last_used_at is None or now - row.last_used_at >= LAST_USED_EVERY
+    return CheckedToken(token_id=row.id, user=user, scope=row.scope, use_due=use_due)
+
+
+def note_token_used(session: Session, token_id: int, now: dt.datetime | None = None) -> None:
+    """Keep when the token was last used (the caller checks it is due: at most one write a minute)."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now or utcnow()))
 
 
 def use_token(session: Session, token: str, *, record_use: bool = True, now: dt.datetime | None = None) -> TokenUse:
@@ -272,21 +315,8 @@ def use_token(session: Session, token: str, *, record_use: bool = True, now: dt.
     Raises ``AuthenticationRequired`` saying why: unknown or revoked, expired, or its user deactivated.
     """
     now = now or utcnow()
-    row = None
-    if token and token.startswith(TOKEN_PREFIX):
-        row = session.execute(
-            select(ApiToken).where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None))
-        ).scalar_one_or_none()
-    if row is None:
-        raise AuthenticationRequired("This API token is not valid or has been revoked. Create a new one on "
-                                     "your tokens page.")
-    if row.expires_at <= now:
-        raise AuthenticationRequired(f"This API token expired on {row.expires_at:%d %B %Y at %H:%M} UTC. "
-                                     "Create a new one on your tokens page.")
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
-        raise AuthenticationRequired("The user this API token belongs to has been deactivated.")
-    if record_use and (row.last_used_at is None or now - row.last_used_at >= LAST_USED_EVERY):
-        row.last_used_at = now
-        session.flush()
-    return TokenUse(user_id=user.id, scope=row.scope)
+    checked = check_token(session, token, now=now)
+    if record_use and checked.use_due:
+        note_token_used(session, checked.token_id, now)
+        session.expire_all()
+    return TokenUse(user_id=checked.user.id, scope=checked.scope)

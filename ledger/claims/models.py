@@ -91,8 +91,9 @@ class Claim(Base):
     override_reason: Mapped[str | None] = mapped_column(Text)
     policy_outcome: Mapped[str | None] = mapped_column(String(8))
     policy_decision: Mapped[dict | None] = mapped_column(JSON)
-    accrual_entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"))
-    reversal_entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"))
+    # Indexed: statements and the benefit check join entries back to the claims that posted them.
+    accrual_entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"), index=True)
+    reversal_entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"), index=True)
     payment_run_id: Mapped[int | None] = mapped_column(ForeignKey("payment_runs.id"), index=True)
     paid_on: Mapped[dt.date | None] = mapped_column(Date)
     # Pay rules found when the fee was priced (and, for a stale rate, when it was approved): a flat fee below

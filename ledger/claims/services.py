@@ -58,7 +58,13 @@ from ledger.books.records import PostingLine
 from ledger.claims import controls, workflow
 from ledger.claims.advance_events import move_advance, record_advance_event
 from ledger.claims.advance_workflow import ADVANCE, OUTSTANDING
-from ledger.claims.benefit_check import check_participant_payment, claim_as_payment, worked_on
+from ledger.claims.benefit_check import (
+    BenefitFacts,
+    check_participant_payment,
+    claim_as_payment,
+    load_benefit_facts,
+    worked_on,
+)
 from ledger.claims.inputs import (
     MAX_LINE_PENCE,
     find_activity,
@@ -275,11 +281,12 @@ def get_claim(session: Session, claim_id: int, *, for_participant_id: int | None
 
 def list_claims(
     session: Session, *, participant_id: int | None = None, status: str | None = None,
-    project_code: str | None = None, limit: int = 200, only_project_ids: set[int] | None = None,
+    project_code: str | None = None, limit: int = 200, only_project_ids: set[int] | None = None, offset: int = 0,
 ) -> list[ClaimRecord]:
     """Claims, newest first, optionally of one participant, in one status or of one project;
-    ``only_project_ids``: only claims in these projects (a project manager's assigned projects)."""
-    query = select(Claim).order_by(Claim.id.desc()).limit(min(max(limit, 1), 1000))
+    ``only_project_ids``: only claims in these projects (a project manager's assigned projects); ``offset``
+    skips that many (a later page)."""
+    query = select(Claim).order_by(Claim.id.desc()).limit(min(max(limit, 1), 1000)).offset(max(offset, 0))
     if only_project_ids is not None:
         query = query.where(Claim.project_id.in_(sorted(only_project_ids)))
     if participant_id is not None:
@@ -847,12 +854,13 @@ def record_choice(
 
 
 def _check_as(session: Session, claim: Claim, probe: Claim, rules: ClaimRules,
-              received: dt.date) -> tuple[str, BenefitCheck | None]:
+              received: dt.date, facts: BenefitFacts | None = None) -> tuple[str, BenefitCheck | None]:
     """The benefit check of ``probe`` (the claim as it would be) received on ``received``."""
     proposed = claim_as_payment(probe, received, worked_on(session, claim))
     try:
         decision = check_participant_payment(session, rules.rulebook, rules.policy, claim.participant_id, proposed,
-                                             exclude_claim_ids=[claim.id], expected_payment_date=received)
+                                             exclude_claim_ids=[claim.id], expected_payment_date=received,
+                                             facts=facts)
     except PolicyError as error:
         raise Conflict(f"The benefit rules cannot check a payment received on {received:%d %B %Y}: {error}.") from None
     if decision is None:
@@ -917,7 +925,7 @@ def submit_claim(
 
 
 def _benefit_check(
-    session: Session, claim: Claim, rules: ClaimRules, received: dt.date,
+    session: Session, claim: Claim, rules: ClaimRules, received: dt.date, facts: BenefitFacts | None = None,
 ) -> tuple[str, BenefitCheck | None]:
     """What the organisation requires before paying the claim on ``received``, and the policy engine's decision.
 
@@ -926,12 +934,17 @@ def _benefit_check(
     A claim no run pays before its ``payable_from`` day (the part of a fee paid later) is checked as received
     on the first payment date from then.
     """
-    if claim.payable_from is not None:
-        received = max(received, next_payment_date(claim.payable_from))
+    received = _received_on(claim, received)
     try:
-        return _check_as(session, claim, claim, rules, received)
+        return _check_as(session, claim, claim, rules, received, facts)
     except Conflict as error:
         raise Conflict(f"{error} Add the missing figure (an override file) before approving.") from None
+
+
+def _received_on(claim: Claim, earliest: dt.date) -> dt.date:
+    """The day a payment of the claim would be received: the earliest payment date, or the first from its
+    ``payable_from`` day."""
+    return earliest if claim.payable_from is None else max(earliest, next_payment_date(claim.payable_from))
 
 
 def _approvals(session: Session, claim: Claim) -> int:
@@ -1001,16 +1014,50 @@ def _pay_check(session: Session, claim: Claim, rules: ClaimRules, today: dt.date
 
 def preview_approval(session: Session, claim_id: int, *, rules: ClaimRules, today: dt.date) -> ApprovalPreview:
     """What approving would mean for the participant's benefits and pay, and how many approvals it needs."""
-    claim = _load(session, claim_id)
-    received = earliest_payment_date(today)
-    action, policy = _benefit_check(session, claim, rules, received)
-    checked = _pay_check(session, claim, rules, today)
-    return ApprovalPreview(
-        claim_id=claim.id, expected_payment_date=received, required_action=action, policy=policy,
-        approvals=_approvals(session, claim), approvals_needed=_approvals_needed(claim, rules),
-        pay_warnings=checked.warnings, below_minimum_reason_required=checked.reason_required,
-        rate_stale_since=checked.rate_stale_since,
-    )
+    _load(session, claim_id)
+    found = preview_approvals(session, [claim_id], rules=rules, today=today)[claim_id]
+    if isinstance(found, Conflict):
+        raise found
+    return found
+
+
+def preview_approvals(session: Session, claim_ids: Sequence[int], *, rules: ClaimRules,
+                      today: dt.date) -> dict[int, ApprovalPreview | Conflict]:
+    """``preview_approval`` of many claims (the finance queue) in a fixed number of queries, however many.
+
+    Each claim's answer is its preview, or the ``Conflict`` saying why the rules cannot check it (shown
+    instead); claims that do not exist are left out. The claims, their activities and participants are read
+    once (later reads of them come from the session), and the benefit facts once for all the participants.
+    """
+    claims = session.execute(select(Claim).where(Claim.id.in_(sorted(set(claim_ids))))).scalars().all()
+    if not claims:
+        return {}
+    # Held here so that the session's (weak) identity map keeps them while the checks below read them.
+    loaded = [*session.execute(select(Activity).where(
+        Activity.id.in_({c.activity_id for c in claims if c.activity_id}))).scalars(),
+        *session.execute(select(Participant).where(Participant.id.in_({c.participant_id for c in claims}))).scalars()]
+    approvals = dict(session.execute(
+        select(ClaimApproval.claim_id, func.count()).where(ClaimApproval.claim_id.in_([c.id for c in claims]))
+        .group_by(ClaimApproval.claim_id)).all())
+    earliest = earliest_payment_date(today)
+    days = [_received_on(c, earliest) for c in claims]
+    facts = load_benefit_facts(session, {c.participant_id for c in claims}, min(days), max(days))
+    found: dict[int, ApprovalPreview | Conflict] = {}
+    for claim in claims:
+        try:
+            action, policy = _benefit_check(session, claim, rules, earliest, facts)
+        except Conflict as error:
+            found[claim.id] = error
+            continue
+        checked = _pay_check(session, claim, rules, today)
+        found[claim.id] = ApprovalPreview(
+            claim_id=claim.id, expected_payment_date=earliest, required_action=action, policy=policy,
+            approvals=approvals.get(claim.id, 0), approvals_needed=_approvals_needed(claim, rules),
+            pay_warnings=checked.warnings, below_minimum_reason_required=checked.reason_required,
+            rate_stale_since=checked.rate_stale_since,
+        )
+    del loaded
+    return found
 
 
 def _check_approver(session: Session, claim: Claim, actor_user_id: int, actor_participant_id: int | None) -> None:

@@ -98,7 +98,8 @@ class Payment(Base):
     payee_id: Mapped[int] = mapped_column(Integer)
     amount_pence: Mapped[int] = mapped_column(BigInteger)
     account_last4: Mapped[str | None] = mapped_column(String(4))
-    entry_id: Mapped[int] = mapped_column(BigId, ForeignKey("journal_entries.id"))
+    # Indexed: a statement line or a receipt finds the payment (and its run) behind an entry.
+    entry_id: Mapped[int] = mapped_column(BigId, ForeignKey("journal_entries.id"), index=True)
 
 
 class PaymentRunBenefitCheck(Base):

@@ -548,6 +548,24 @@ def current_benefits(
     return None if row is None else _declaration_record(row)
 
 
+def declarations_of(session: Session, participant_ids: Iterable[int]) -> dict[int, list[BenefitDeclarationRecord]]:
+    """Every declaration of each participant, latest first, in one query (for checks of many claims at once)."""
+    found: dict[int, list[BenefitDeclarationRecord]] = {participant_id: [] for participant_id in participant_ids}
+    rows = session.execute(
+        select(BenefitDeclaration).where(BenefitDeclaration.participant_id.in_(sorted(found)))
+        .order_by(BenefitDeclaration.declared_on.desc(), BenefitDeclaration.id.desc())
+    ).scalars()
+    for row in rows:
+        found[row.participant_id].append(_declaration_record(row))
+    return found
+
+
+def declaration_in_force(declarations: Iterable[BenefitDeclarationRecord],
+                         as_of: dt.date | None = None) -> BenefitDeclarationRecord | None:
+    """Of declarations latest first, the one in force on ``as_of`` (as ``current_benefits`` picks it)."""
+    return next((d for d in declarations if as_of is None or d.declared_on <= as_of), None)
+
+
 # ---------------------------------------------------------------- user-led groups
 
 

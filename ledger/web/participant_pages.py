@@ -32,7 +32,7 @@ from ledger.reports.statements import participant_statement
 from ledger.timebank import services as timebank
 from ledger.web.auth_pages import safe_next
 from ledger.web.date_inputs import DateInputsField
-from ledger.web.query_args import date_arg
+from ledger.web.query_args import date_arg, page_arg
 from policies.money import pounds_to_pence
 
 bp = Blueprint("participant", __name__, url_prefix="/my")
@@ -50,6 +50,7 @@ FORMAT_FOR_YOU = {
 # How much of their history the "My money" page and the statement show by default.
 HISTORY_DAYS = 365
 RECENT_PAYMENTS = 10
+CLAIMS_PER_PAGE = 25  # "My money" lists their claims a page at a time (?page=2...)
 EVIDENCE_DAYS = 90  # the evidence pack covers the last three months unless they choose
 
 
@@ -189,11 +190,15 @@ def my_money():
     participant_id = _own_participant_id()
     session = get_session()
     today = todays_date()
+    page = page_arg()
+    listed = claims.list_claims(session, participant_id=participant_id, limit=CLAIMS_PER_PAGE + 1,
+                                offset=(page - 1) * CLAIMS_PER_PAGE)
     statement = participant_statement(
         session, participant_id, today - dt.timedelta(days=HISTORY_DAYS), today + dt.timedelta(days=MAX_DAYS_AHEAD),
         organisation=settings().organisation, issued=today)
     return _page("participant/money.html", people.get_participant(session, participant_id),
-                 statement=statement, claims=claims.list_claims(session, participant_id=participant_id, limit=100),
+                 statement=statement, claims=listed[:CLAIMS_PER_PAGE], page=page,
+                 more_claims=len(listed) > CLAIMS_PER_PAGE,
                  time_credits=timebank.time_credit_history(session, participant_id), recent=RECENT_PAYMENTS,
                  groups={g.id: g.name for g in people.list_groups(session, include_inactive=True)},
                  statement_start=today.replace(month=1, day=1), statement_end=today,

@@ -35,3 +35,13 @@ def date_arg(name: str, default: dt.date | None) -> dt.date | None:
         return dt.date.fromisoformat(raw)
     except ValueError:
         raise ValidationError(f"{name} must be a date like 2025-06-30.", fields={name: ["invalid"]}) from None
+
+
+def page_arg(name: str = "page") -> int:
+    """The page number in ``?page=`` (1 when absent): a long list is shown a page at a time."""
+    raw = request.args.get(name)
+    if not raw:
+        return 1
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValidationError(f"{name} must be a whole number from 1.", fields={name: ["invalid"]})
+    return int(raw)

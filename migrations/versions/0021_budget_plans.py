@@ -1,7 +1,7 @@
 """Saved versions of a project's co-production budget plan, and their priced lines.
 
 Revision ID: 0021_budget_plans
-Revises: 0019_participant_details
+Revises: 0020_read_indexes
 Create Date: 2026-12-01
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_budget_plans"
-down_revision = "0019_participant_details"
+down_revision = "0020_read_indexes"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,30 @@
+"""How production runs the app: `gunicorn -c gunicorn.conf.py wsgi:app` (the README's command).
+
+Workers are processes (the app is CPU-bound in Python between its SQL statements): two per core plus one,
+as gunicorn's documentation suggests, each with a few threads so that a request waiting on PostgreSQL does
+not hold a whole process. Every value can be changed with an environment variable of the same name, so a
+bigger machine or a benchmark needs no edit here. Each worker opens its own database pool
+(DB_POOL_SIZE + DB_MAX_OVERFLOW): workers × that must stay below PostgreSQL's max_connections.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread"
+# A request still running after this many seconds is killed (the database stops its statement sooner:
+# DB_STATEMENT_TIMEOUT_MS).
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle each worker now and then, so that a slow leak cannot grow for ever.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+max_requests_jitter = 500
+# Each worker builds its own app, engine and pool after the fork (connections are never shared across it).
+preload_app = False
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
