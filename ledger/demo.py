@@ -631,8 +631,10 @@ def _demo_plan(year: _Year, *, bsl: bool) -> dict[str, Any]:
     meetings.append({"title": "Findings event", "month": _next_month(_next_month(first)).strftime("%Y-%m"),
                      "hours": "4", "preparation_hours": "2"})
     items: list[dict[str, Any]] = [
-        {"kind": "travel_uk", "count": 5}, {"kind": "travel_rural", "count": 2},
-        {"kind": "mileage", "count": 1, "quantity": "36"}, {"kind": "meals", "count": 9},
+        # Fares have no published figure: the demo manager enters the ones they looked up for their own bid.
+        {"kind": "travel_uk", "count": 5, "rate_pence": 1_260},
+        {"kind": "travel_rural", "count": 2, "rate_pence": 2_340},
+        {"kind": "mileage", "count": 1, "quantity": "36"}, {"kind": "meals_5_hours", "count": 9},
         {"kind": "personal_assistant", "count": 1, "quantity": "4"},
         {"kind": "accessible_venue", "rate_pence": 18_000},
     ]

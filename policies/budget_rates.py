@@ -1,9 +1,10 @@
-"""Planning defaults for co-production budgets, read from their own dated file beside the rules.
+"""Published planning figures for co-production budgets, read from their own dated file beside the rules.
 
 The rules file holds what the law and published guidance say (living wages, mileage rates). A budget also
-needs unit costs nobody publishes (a return journey, a meal, a night in a hotel): those live in
-``policies/data/budget-rates.toml``, dated and sourced like any rule, so no figure is written in code and a
-plan priced from one says which figure, from which date, it used. ``with_planning_defaults`` gives a
+needs a few unit costs published elsewhere (HMRC's meal allowances, what CQC pays for a London hotel): those
+live in ``policies/data/budget-rates.toml``, dated and sourced like any rule, so no figure is written in code
+and a plan priced from one says which figure, from which date, it used. Costs nobody publishes (fares, most
+stays) are not there: the planner asks the manager for them. ``with_planning_defaults`` gives a
 rulebook holding both; the organisation's own rules win where both hold a key.
 """
 

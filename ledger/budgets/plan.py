@@ -19,7 +19,8 @@ from ledger.errors import ValidationError
 
 ROLES = ("member", "co_chair", "trainer", "reviewer")
 ROLE_NAMES = {"member": "Member", "co_chair": "Co-chair", "trainer": "Trainer", "reviewer": "Reviewer"}
-ITEM_KIND_KEYS = ("travel_uk", "travel_london", "travel_rural", "mileage", "meals", "overnight",
+ITEM_KIND_KEYS = ("travel_uk", "travel_london", "travel_rural", "mileage", "meals", "meals_5_hours", "meals_10_hours",
+                  "meals_15_hours", "early_breakfast", "overnight", "overnight_london",
                   "personal_assistant", "bsl_interpreter", "interpreter", "replacement_care", "childcare",
                   "accessible_venue", "catering", "hearing_loop", "easy_read", "large_print", "remote_access",
                   "custom")

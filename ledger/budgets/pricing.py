@@ -39,7 +39,8 @@ from policies.rulebook import Parameter, Rulebook
 class ItemKind:
     """One kind of cost a plan can hold: where it sits, which cost line it draws on, and where its rate comes from.
 
-    ``rule`` is a key of the rules or planning defaults; None means the manager must enter the rate.
+    ``rule`` is a key of the rules or of the published planning figures (policies/data/budget-rates.toml);
+    None means no figure is published, so the manager must enter the rate.
     ``living_wage`` prices it at the pay rate for the date (a personal assistant's hours).
     """
 
@@ -52,14 +53,23 @@ class ItemKind:
 
 
 ITEM_KINDS: dict[str, ItemKind] = {
-    "travel_uk": ItemKind("Travel (UK)", "travel", "travel_expenses", "return journey", "budget.travel.uk"),
-    "travel_london": ItemKind("Travel (London)", "travel", "travel_expenses", "return journey",
-                              "budget.travel.london"),
-    "travel_rural": ItemKind("Travel (rural)", "travel", "travel_expenses", "return journey",
-                             "budget.travel.rural"),
+    # No public figure exists for fares or a hotel outside London: the manager enters the rate (never guessed).
+    "travel_uk": ItemKind("Travel (UK)", "travel", "travel_expenses", "return journey"),
+    "travel_london": ItemKind("Travel (London)", "travel", "travel_expenses", "return journey"),
+    "travel_rural": ItemKind("Travel (rural)", "travel", "travel_expenses", "return journey"),
     "mileage": ItemKind("Mileage", "travel", "travel_expenses", "mile", "mileage.car_van.first_band"),
-    "meals": ItemKind("Meals", "travel", "travel_expenses", "meal", "budget.meals.per_person"),
-    "overnight": ItemKind("Overnight stays", "travel", "access", "night", "budget.overnight.per_night"),
+    "meals": ItemKind("Meals", "travel", "travel_expenses", "meal"),
+    "meals_5_hours": ItemKind("Meal allowance (away 5 hours or more)", "travel", "travel_expenses", "day",
+                              "budget.subsistence.five_hours"),
+    "meals_10_hours": ItemKind("Meal allowance (away 10 hours or more)", "travel", "travel_expenses", "day",
+                               "budget.subsistence.ten_hours"),
+    "meals_15_hours": ItemKind("Meal allowance (away 15 hours or more)", "travel", "travel_expenses", "day",
+                               "budget.subsistence.fifteen_hours"),
+    "early_breakfast": ItemKind("Breakfast (leaving before 7am)", "travel", "travel_expenses", "breakfast",
+                                "budget.breakfast.early_start"),
+    "overnight": ItemKind("Overnight stays", "travel", "access", "night"),
+    "overnight_london": ItemKind("Overnight stays in London (bed and breakfast)", "travel", "access", "night",
+                                 "budget.overnight.london_bed_and_breakfast"),
     "personal_assistant": ItemKind("Personal assistants and supporters", "support", "access", "hour",
                                    living_wage=True),
     "bsl_interpreter": ItemKind("BSL interpreters", "support", "access", "hour"),
@@ -157,10 +167,9 @@ def _notes(rule: Parameter | None, on: dt.date, priced_on: dt.date) -> tuple[str
     notes = []
     if _announced(rule, priced_on):
         notes.append(f"Announced rate: in force from {_day(rule.effective_from)}, after this plan was priced.")
-    if rule.key.startswith("budget.") and not rule.is_reliable_on(on):
-        notes.append(f"{rule.key} is a planning default, not a researched figure: enter your own rate if you "
-                     "know it.")
-    elif rule.is_stale_on(on) or rule.is_stale_on(priced_on):
+    if rule.key.startswith("budget.") and rule.note:
+        notes.append(rule.note)
+    if rule.is_stale_on(on) or rule.is_stale_on(priced_on):
         notes.append(f"{rule.key} (£{rule.decimal}) may be out of date after {_day(rule.stale_after or on)}: a newer "
                      "rate is expected, so lines priced at it may be too low.")
     elif not rule.is_reliable_on(on):
@@ -227,8 +236,11 @@ def _item_line(item: ItemInput, on: dt.date, key: str, where_text: str, plan: Pl
             f"The rules hold no figure for {_lower(kind.name)} on {_day(on)} ({error}): enter the rate.")
         return None
     if rate is None:
-        problems.setdefault(f"{field}.rate_pence", []).append(
-            f"Enter the cost of {_lower(kind.name)} per {kind.unit}: the rules hold no figure for it.")
+        said = problems.setdefault(f"{field}.rate_pence", [])
+        message = (f"Enter the cost of {_lower(kind.name)} per {kind.unit}: no published figure exists for it, "
+                   "so the planner does not guess one.")
+        if message not in said:  # once, not once per meeting
+            said.append(message)
         return None
     each = round_to_penny(item.quantity * rate.per_unit * HUNDRED)
     name = item.description or kind.name

@@ -71,11 +71,18 @@ class PlannerForm(FlaskForm):
     meetings = FieldList(FormField(MeetingRow), min_entries=6, max_entries=60)
     people_member, people_co_chair = _count("Members"), _count("Co-chairs")
     people_trainer, people_reviewer = _count("Trainers"), _count("Reviewers")
-    travel_uk, travel_london, travel_rural = _count("Travelling in the UK"), _count("Travelling in London"), \
-        _count("Travelling from rural areas")
+    travel_uk, travel_uk_rate = _count("Travelling in the UK"), _pounds("Return fare each, in pounds")
+    travel_london, travel_london_rate = _count("Travelling in London"), _pounds("Return fare each, in pounds")
+    travel_rural, travel_rural_rate = _count("Travelling from rural areas"), _pounds("Return fare each, in pounds")
     car_drivers, miles_each = _count("Driving"), _number("Miles each, there and back")
-    meals = _count("Meals")
-    overnight_people, overnight_nights = _count("Staying overnight"), _number("Nights each")
+    meals_5_hours = _count("Away 5 hours or more (HMRC meal rate)")
+    meals_10_hours = _count("Away 10 hours or more (HMRC meal rate)")
+    meals_15_hours = _count("Away 15 hours or more (HMRC meal rate)")
+    early_breakfast = _count("Leaving home before 7am (breakfast)")
+    meals, meals_rate = _count("Other meals"), _pounds("Per meal, in pounds")
+    london_people, london_nights = _count("Staying overnight in London"), _number("Nights each")
+    overnight_people, overnight_nights = _count("Staying overnight outside London"), _number("Nights each")
+    overnight_rate = _pounds("Per night outside London, in pounds")
     pa_people, pa_hours = _count("Bringing a personal assistant or supporter"), _number("Hours each")
     bsl_count, bsl_hours, bsl_rate = _count("BSL interpreters"), _number("Hours each"), _pounds("Per hour")
     interpreter_count, interpreter_hours, interpreter_rate = _count("Other interpreters"), _number("Hours each"), \
@@ -102,9 +109,12 @@ class ActionForm(FlaskForm):
 
 # (kind, people or units field, quantity field, rate field): the form's costs at each meeting, in the plan's words.
 EACH_MEETING_FIELDS = (
-    ("travel_uk", "travel_uk", None, None), ("travel_london", "travel_london", None, None),
-    ("travel_rural", "travel_rural", None, None), ("mileage", "car_drivers", "miles_each", None),
-    ("meals", "meals", None, None), ("overnight", "overnight_people", "overnight_nights", None),
+    ("travel_uk", "travel_uk", None, "travel_uk_rate"), ("travel_london", "travel_london", None, "travel_london_rate"),
+    ("travel_rural", "travel_rural", None, "travel_rural_rate"), ("mileage", "car_drivers", "miles_each", None),
+    ("meals_5_hours", "meals_5_hours", None, None), ("meals_10_hours", "meals_10_hours", None, None),
+    ("meals_15_hours", "meals_15_hours", None, None), ("early_breakfast", "early_breakfast", None, None),
+    ("meals", "meals", None, "meals_rate"), ("overnight_london", "london_people", "london_nights", None),
+    ("overnight", "overnight_people", "overnight_nights", "overnight_rate"),
     ("personal_assistant", "pa_people", "pa_hours", None), ("bsl_interpreter", "bsl_count", "bsl_hours", "bsl_rate"),
     ("interpreter", "interpreter_count", "interpreter_hours", "interpreter_rate"),
     ("replacement_care", "care_people", "care_hours", "care_rate"),

@@ -28,9 +28,9 @@ WORKED_EXAMPLE = {
     "each_meeting": {
         "people": {"member": 6, "co_chair": 1},
         "items": [
-            {"kind": "travel_london", "count": 2},
+            {"kind": "travel_london", "count": 2, "rate_pence": 2500},  # no published fare: entered
             {"kind": "mileage", "count": 1, "quantity": "32.5"},
-            {"kind": "meals", "count": 7},
+            {"kind": "meals_10_hours", "count": 7},  # HMRC benchmark: away 10 hours, £10
             {"kind": "bsl_interpreter", "count": 2, "quantity": "3", "rate_pence": 4500},
             {"kind": "personal_assistant", "count": 1, "quantity": "3.5"},
         ],
@@ -61,11 +61,11 @@ def test_the_worked_example_priced_by_hand_line_by_line_across_the_october_rise(
         return [
             (f"Advisory group ({when}): Member", 6, member_each, 6 * member_each, *rate_rule),
             (f"Advisory group ({when}): Co-chair", 1, 7000, 7000, None, None, False),
-            (f"Advisory group ({when}): Travel (London)", 2, 2500, 5000, "budget.travel.london",
-             dt.date(2024, 4, 1), False),
+            (f"Advisory group ({when}): Travel (London)", 2, 2500, 5000, None, None, False),
             (f"Advisory group ({when}): Mileage", 1, 1463, 1463, "mileage.car_van.first_band",
              dt.date(2011, 4, 6), False),
-            (f"Advisory group ({when}): Meals", 7, 1000, 7000, "budget.meals.per_person", dt.date(2024, 4, 1), False),
+            (f"Advisory group ({when}): Meal allowance (away 10 hours or more)", 7, 1000, 7000,
+             "budget.subsistence.ten_hours", dt.date(2019, 4, 6), False),
             (f"Advisory group ({when}): BSL interpreters", 2, 13_500, 27_000, None, None, False),
             (f"Advisory group ({when}): Personal assistants and supporters", 1, pa_each, pa_each, *rate_rule),
         ]
@@ -105,6 +105,12 @@ def test_the_item_kinds_the_plan_reads_are_the_ones_pricing_knows():
     ({"each_meeting": {"people": {"member": 2}, "items": [{"kind": "bsl_interpreter", "quantity": "3"}]}},
      "each_meeting.items.0.rate_pence"),
     ({"project_items": [{"kind": "custom", "rate_pence": 100}]}, "project_items.0.description"),
+    ({"each_meeting": {"people": {"member": 2}, "items": [{"kind": "travel_uk", "count": 2}]}},
+     "each_meeting.items.0.rate_pence"),  # no published fare: the manager is asked, never a guess
+    ({"each_meeting": {"people": {"member": 2}, "items": [{"kind": "overnight", "count": 1}]}},
+     "each_meeting.items.0.rate_pence"),
+    ({"each_meeting": {"people": {"member": 2}, "items": [{"kind": "meals", "count": 1}]}},
+     "each_meeting.items.0.rate_pence"),
     ({"contingency_percent": "150"}, "contingency_percent"),
     ({"meetings": [{"title": "x", "on": "2031-06-01", "hours": "2"}]}, "meetings.0.on"),
 ])
@@ -112,3 +118,27 @@ def test_a_wrong_field_is_refused_by_name(change, field):
     with pytest.raises(ValidationError) as refused:
         _price({**WORKED_EXAMPLE, **change})
     assert field in refused.value.fields, refused.value.fields
+
+
+def test_the_planning_figures_are_published_ones_each_with_its_source():
+    defaults = load_planning_defaults()
+    figures = {key: (history[-1].decimal, history[-1].sources, history[-1].confidence)
+               for key, history in defaults.parameters.items()}
+    assert figures == {
+        "budget.subsistence.five_hours": (Decimal(5), ("hmrc_eim05231",), "high"),
+        "budget.subsistence.ten_hours": (Decimal(10), ("hmrc_eim05231",), "high"),
+        "budget.subsistence.fifteen_hours": (Decimal(25), ("hmrc_eim05231",), "high"),
+        "budget.breakfast.early_start": (Decimal(5), ("cqc_payments_policy",), "medium"),
+        "budget.overnight.london_bed_and_breakfast": (Decimal(145), ("cqc_payments_policy",), "medium"),
+    }
+    assert all(kind.rule is None for key, kind in ITEM_KINDS.items()
+               if key in {"travel_uk", "travel_london", "travel_rural", "meals", "overnight"})
+
+
+def test_a_missing_fare_is_asked_for_in_words_a_manager_can_act_on():
+    with pytest.raises(ValidationError) as refused:
+        _price({**WORKED_EXAMPLE, "each_meeting": {"people": {"member": 2},
+                                                   "items": [{"kind": "travel_rural", "count": 2}]}})
+    assert refused.value.fields["each_meeting.items.0.rate_pence"] == [
+        "Enter the cost of travel (rural) per return journey: no published figure exists for it, so the planner "
+        "does not guess one."]

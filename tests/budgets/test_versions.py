@@ -37,9 +37,10 @@ PRICING = {"rulebook": PLANNER, "pay_basis": "real_living_wage", "today": dt.dat
 
 
 def _plan(members=1, meals=0):
+    # Meal allowances at HMRC's £5 benchmark rate (away 5 hours or more).
     # One 3-hour meeting with an hour's preparation on 4 June 2025 at the Real Living Wage (£12.60): £50.40 each.
     return {"meetings": [{"title": "Panel", "on": "2025-06-04", "hours": "3", "preparation_hours": "1"}],
-            "each_meeting": {"people": {"member": members}, "items": [{"kind": "meals", "count": meals}]}}
+            "each_meeting": {"people": {"member": members}, "items": [{"kind": "meals_5_hours", "count": meals}]}}
 
 
 def test_versions_are_kept_compared_line_by_line_and_one_approved_as_the_baseline(session):
@@ -49,17 +50,17 @@ def test_versions_are_kept_compared_line_by_line_and_one_approved_as_the_baselin
                                          **PRICING)
     second = services.save_budget_version(session, code, _plan(members=5, meals=5), label=None,
                                           actor_user_id=manager, **PRICING)
-    assert (first.number, first.total_pence, second.number, second.total_pence) == (1, 4 * 5040, 2, 5 * 5040 + 5000)
+    assert (first.number, first.total_pence, second.number, second.total_pence) == (1, 4 * 5040, 2, 5 * 5040 + 2500)
     assert services.get_budget_version(session, code, 1).total_pence == 4 * 5040  # never overwritten
 
     compared = services.compare_budget_versions(session, code, 1, 2)
     assert [(line.description, line.before_pence, line.after_pence, line.difference_pence)
             for line in compared.lines] == [
         ("Panel (04 Jun 2025): Member", 4 * 5040, 5 * 5040, 5040),
-        ("Panel (04 Jun 2025): Meals", 0, 5000, 5000),
-        ("Contingency: 0% of £302.00", 0, 0, 0),
+        ("Panel (04 Jun 2025): Meal allowance (away 5 hours or more)", 0, 2500, 2500),  # HMRC £5
+        ("Contingency: 0% of £277.00", 0, 0, 0),
     ]
-    assert compared.difference_pence == 10_040
+    assert compared.difference_pence == 7_540
 
     services.approve_budget_baseline(session, code, 1, actor_user_id=manager)
     services.approve_budget_baseline(session, code, 2, actor_user_id=manager)
@@ -70,8 +71,8 @@ def test_versions_are_kept_compared_line_by_line_and_one_approved_as_the_baselin
         services.approve_budget_baseline(session, code, 2, actor_user_id=manager)
     plan = projects.get_budget_plan(session, code)
     assert {line.kind: line.amount_pence for line in plan.lines} == {
-        "fees": 5 * 5040, "travel_expenses": 5000, "contingency": 0}
-    assert plan.budget_pence == 30_200
+        "fees": 5 * 5040, "travel_expenses": 2500, "contingency": 0}
+    assert plan.budget_pence == 27_700
 
 
 def test_the_database_refuses_to_overwrite_a_saved_version(session):
