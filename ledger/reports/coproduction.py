@@ -29,7 +29,6 @@ import io
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, union
@@ -42,63 +41,16 @@ from ledger.claims.models import Claim, ClaimApproval
 from ledger.errors import NotFound, ValidationError
 from ledger.people.models import Participant
 from ledger.projects.models import Activity, Attendance, Project
+from ledger.reports.coproduction_records import NETWORK_TARGETS, CoproductionReport, PaymentTimes, ProjectFigures
 from ledger.timebank.models import TimeCreditTransfer
 
 __all__ = ["NETWORK_TARGETS", "CoproductionReport", "PaymentTimes", "financial_year", "median_and_p90",
            "organisation_report", "project_report", "read_period",
            "report_csv"]
 
-NETWORK_TARGETS = (Decimal(40), Decimal(50))  # per cent of the network: the seeds' first, then later, target
 _FEES, _EXPENSES = "fees:project:", "expenses:project:"
 _DECIDED = ("approved", "paid")
 _MAX_DAYS = 3660  # ten years: a longer period is almost certainly a typing slip
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentTimes:
-    """Days from submitted to paid for one group of claims (a project, an approver, or all)."""
-
-    name: str
-    claims: int
-    median_days: Decimal | None
-    p90_days: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class ProjectFigures:
-    code: str
-    name: str
-    people: int
-    sessions: int
-    hours: Decimal
-    fees_pence: int
-    expenses_pence: int
-    time_credit_minutes_issued: int
-    to_groups_pence: int
-
-
-@dataclass(frozen=True, slots=True)
-class CoproductionReport:
-    """A report for a period: one project's figures, or the organisation's with a row per project."""
-
-    title: str
-    project_code: str | None
-    start: dt.date
-    end: dt.date
-    totals: ProjectFigures
-    projects: tuple[ProjectFigures, ...]
-    time_credit_minutes_spent: int | None  # None for a project: spending belongs to no project
-    network_size: int | None  # active participants on the register (organisation only)
-    network_taking_part: int | None
-    by_project: tuple[PaymentTimes, ...]
-    by_approver: tuple[PaymentTimes, ...]
-    overall: PaymentTimes
-
-    @property
-    def network_share_percent(self) -> Decimal | None:
-        if not self.network_size or self.network_taking_part is None:
-            return None
-        return (Decimal(100) * self.network_taking_part / self.network_size).quantize(Decimal("0.1"))
 
 
 def financial_year(today: dt.date) -> tuple[dt.date, dt.date]:

@@ -32,6 +32,7 @@ from ledger.web import (
     my_pages,
     participant_pages,
     project_pages,
+    report_pages,
     status_tags,
 )
 
@@ -55,6 +56,7 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("Changes to review", "circumstances.reports", "participants.write"),
     ("Audit log", "audit.audit_log", "audit.read"),
     ("Projects", "projects.list_projects", "projects.read"),
+    ("Reports", "reports.organisation_report", "books.read"),
     ("Users", "admin.users_list", "users.manage"),
 ]
 
@@ -148,6 +150,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(holds_pages.bp)
     app.register_blueprint(project_pages.bp)
     app.register_blueprint(budget_pages.bp)
+    app.register_blueprint(report_pages.bp)
     app.register_blueprint(advance_pages.bp)
     app.register_blueprint(advance_pages.own)
     app.register_blueprint(audit_pages.bp)
