@@ -24,12 +24,13 @@ _BLUE, _GREEN = colors.HexColor("#1d70b8"), colors.HexColor("#00703c")
 def _bars(width: float, title: str, labels: list[str], series: list[list[float]],
           fills: list[colors.Color]) -> Drawing:
     """A horizontal bar chart: one row per label, one bar per series."""
-    height = 40 + 22 * max(len(labels), 1) * max(len(series), 1)
+    height = 40 + 11 * max(len(labels), 1) * max(len(series), 1)
     drawing = Drawing(width, height)
     chart = HorizontalBarChart()
     chart.x, chart.y, chart.width, chart.height = 110, 20, width - 130, height - 40
-    chart.data = series or [[0]]
-    chart.categoryAxis.categoryNames = labels or ["(none)"]
+    # reportlab draws the first category at the bottom: reversed, the chart reads top-down like its table.
+    chart.data = [list(reversed(values)) for values in series] or [[0]]
+    chart.categoryAxis.categoryNames = list(reversed(labels)) or ["(none)"]
     chart.categoryAxis.labels.fontName = "Helvetica"
     chart.valueAxis.valueMin = 0
     chart.valueAxis.labels.fontName = "Helvetica"

@@ -16,7 +16,8 @@ Where the figures come from, so that they agree with the books:
 - people involved are those who attended a session in the period, or had a claim accrued in it;
 - the network is the active participants on the register; the share is of them who took part;
 - claim-to-payment is the days from the day a claim was submitted to the day it was paid, for claims paid in
-  the period: the median (the middle value, or the mean of the two middle values) and the 90th percentile
+  the period (a claim recorded as submitted after the day it was paid, entered late, is left out and
+  counted as not timed): the median (the middle value, or the mean of the two middle values) and the 90th percentile
   (nearest rank: the smallest value with at least 90% of the claims at or below it).
 Every figure is read with a few set-based queries (grouped by project), never a query per row.
 """
@@ -90,7 +91,8 @@ def read_period(args: Mapping[str, str], *, today: dt.date) -> tuple[dt.date, dt
     elif not problems and (end - start).days > _MAX_DAYS:
         problems["to"] = ["A report covers at most ten years: choose a later first day or an earlier last day."]
     if problems:
-        raise ValidationError(f"Please correct: {', '.join(sorted(problems))}.", fields=problems)
+        said = " ".join(message for messages in problems.values() for message in messages)
+        raise ValidationError(said, fields=problems)
     return start, end
 
 
@@ -106,9 +108,9 @@ def median_and_p90(days: Sequence[int]) -> tuple[Decimal | None, int | None]:
     return median, ordered[math.ceil(Decimal(9) * n / 10) - 1]
 
 
-def _times(name: str, days: Sequence[int]) -> PaymentTimes:
+def _times(name: str, days: Sequence[int], not_timed: int = 0) -> PaymentTimes:
     median, p90 = median_and_p90(days)
-    return PaymentTimes(name=name, claims=len(days), median_days=median, p90_days=p90)
+    return PaymentTimes(name=name, claims=len(days), median_days=median, p90_days=p90, not_timed=not_timed)
 
 
 def _in(column, start: dt.date, end: dt.date) -> ColumnElement[bool]:
@@ -194,15 +196,19 @@ def _payment_times(session: Session, start: dt.date, end: dt.date, names: dict[i
     by_claim: dict[int, tuple[int, int]] = {}
     by_project: dict[str, list[int]] = defaultdict(list)
     by_approver: dict[str, list[int]] = defaultdict(list)
+    untimed: set[int] = set()
     for claim_id, project_id, submitted, paid, approver in rows:
-        days = max(((paid or submitted.date()) - submitted.date()).days, 0)  # paid_on is set: the query asks
+        days = ((paid or submitted.date()) - submitted.date()).days  # paid_on is set: the query asks for it
+        if days < 0:  # recorded in the system after it was paid (entered late): no honest time to count
+            untimed.add(claim_id)
+            continue
         if claim_id not in by_claim:
             by_claim[claim_id] = (project_id, days)
             by_project[names[project_id][0]].append(days)
         by_approver[approver or "Not recorded"].append(days)
     return (tuple(_times(code, by_project[code]) for code in sorted(by_project)),
             tuple(_times(name, by_approver[name]) for name in sorted(by_approver)),
-            _times("All claims", [days for _p, days in by_claim.values()]))
+            _times("All claims", [days for _p, days in by_claim.values()], not_timed=len(untimed)))
 
 
 def _report(session: Session, start: dt.date, end: dt.date, code: str | None) -> CoproductionReport:
@@ -265,6 +271,7 @@ def report_csv(report: CoproductionReport) -> str:
                          _hours_text(row.time_credit_minutes_issued), f"{Decimal(row.to_groups_pence) / 100:.2f}"])
     if report.time_credit_minutes_spent is not None:
         writer.writerow(["time credits spent (hours)", _hours_text(report.time_credit_minutes_spent)])
+    writer.writerow(["paid claims not timed (recorded as submitted after they were paid)", report.overall.not_timed])
     if report.network_size is not None:
         writer.writerow(["network (active participants on the register)", report.network_size,
                          "took part", report.network_taking_part, "share (%)", report.network_share_percent,

@@ -18,6 +18,7 @@ class PaymentTimes:
     claims: int
     median_days: Decimal | None
     p90_days: int | None
+    not_timed: int = 0  # paid claims recorded as submitted after they were paid (entered late): left out
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,8 @@ from decimal import Decimal
 
 ROW_HEIGHT = 28
 LABEL_WIDTH = 140
-BAR_SPACE = 360  # the longest bar; the figure is written after it
-WIDTH = LABEL_WIDTH + BAR_SPACE + 120
+BAR_SPACE = 320  # the longest bar; the figure is written after it
+WIDTH = LABEL_WIDTH + BAR_SPACE + 200
 
 
 @dataclass(frozen=True, slots=True)
