@@ -99,8 +99,17 @@ class PlannerForm(FlaskForm):
     custom = FieldList(FormField(CustomRow), min_entries=3, max_entries=20)
     contingency_percent = _number("Contingency, as a percentage")
     time_credit_hours = _number("Time-credit budget, in hours")
+    add_meeting = SubmitField("Add another meeting")
+    add_custom = SubmitField("Add another cost")
     preview = SubmitField("Preview the budget")
     save = SubmitField("Save as a new version")
+
+    def add_rows(self, meetings: int = 0, custom: int = 0) -> None:
+        """More empty rows (up to the lists' limits): the "add another" buttons work without a script."""
+        for rows, wanted in ((self.meetings, meetings), (self.custom, custom)):
+            while wanted > 0 and len(rows) < (rows.max_entries or 0):
+                rows.append_entry()
+                wanted -= 1
 
 
 class ActionForm(FlaskForm):
@@ -201,6 +210,12 @@ def planner(code: str):
     session = get_session()
     project = projects.get_project(session, code)
     form = PlannerForm()
+    if request.method == "GET":  # ?rows=N opens the planner with N meeting rows
+        form.add_rows(meetings=request.args.get("rows", 0, type=int) - len(form.meetings))
+    elif form.add_meeting.data or form.add_custom.data:  # an "add another" button: a row more, nothing checked
+        form.add_rows(meetings=int(bool(form.add_meeting.data)), custom=int(bool(form.add_custom.data)))
+        return render_template("budgets/planner.html", project=project, form=form, preview=None,
+                               problem=None, sections=SECTIONS), 200
     if request.method == "GET" or not form.validate_on_submit():
         status = 200 if request.method == "GET" else 400
         return render_template("budgets/planner.html", project=project, form=form, preview=None,

@@ -40,3 +40,20 @@ def test_a_manager_previews_is_told_which_field_and_saves_a_version(app, client)
     assert "Baseline: version 1 (Bid), £235.80." in client.get("/projects/LDN/budget/versions").get_data(as_text=True)
     pdf = client.get("/projects/LDN/budget/versions/1/bid.pdf")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+
+
+def test_more_meeting_and_cost_rows_without_a_script(app, client):
+    with database(app) as session:
+        make_project(session, code="LDN", starts_on=dt.date(2025, 4, 1))
+    manager, finance = add_user(app, "pm@example.org", ["project_manager"]), add_user(app, "f@example.org",
+                                                                                       ["finance"])
+    assign_project(app, "LDN", manager, by=finance)
+    sign_in(client, "pm@example.org")
+    assert 'name="meetings-11-when"' in client.get("/projects/LDN/budget/planner?rows=12").get_data(as_text=True)
+    page = client.get("/projects/LDN/budget/planner").get_data(as_text=True)
+    assert 'name="meetings-5-when"' in page and 'name="meetings-6-when"' not in page
+    more = client.post("/projects/LDN/budget/planner", data={**FORM, "add_meeting": "Add another meeting"})
+    html = more.get_data(as_text=True)
+    assert more.status_code == 200 and 'name="meetings-6-when"' in html and 'value="2025-06-04"' in html
+    more = client.post("/projects/LDN/budget/planner", data={**FORM, "add_custom": "Add another cost"})
+    assert 'name="custom-3-what_for"' in more.get_data(as_text=True)
