@@ -25,6 +25,7 @@ from ledger.budgets.pricing import ITEM_KINDS, SECTIONS
 from ledger.context import get_session, planner_rulebook, settings, todays_date
 from ledger.documents.budget_plan import render_budget_plan
 from ledger.errors import Conflict, NotFound, ValidationError
+from ledger.formatting import pounds
 from ledger.projects import services as projects
 from policies.money import pounds_to_pence
 
@@ -191,6 +192,46 @@ def plan_from_form(form: PlannerForm) -> tuple[dict[str, Any], dict[str, str]]:
     return plan, where
 
 
+def _pounds_text(pence: Any) -> str | None:
+    return None if pence is None else pounds(int(pence))
+
+
+def _fill(data: dict[str, Any], specs, items: list[dict[str, Any]]) -> None:
+    for kind, count_field, quantity_field, rate_field in specs:
+        item = next((i for i in items if i.get("kind") == kind), None)
+        if item is None:
+            continue
+        if count_field:
+            data[count_field] = item.get("count", 1)
+        if quantity_field:
+            data[quantity_field] = item.get("quantity")
+        if rate_field:
+            data[rate_field] = _pounds_text(item.get("rate_pence"))
+
+
+def form_data_from_plan(inputs: dict[str, Any]) -> dict[str, Any]:
+    """A saved version's plan as the planner form's data, to edit as a new version (the reverse of
+    ``plan_from_form``). A plan written through the API with different people or costs per meeting is copied
+    with the costs every meeting shares."""
+    each = inputs.get("each_meeting") or {}
+    people = each.get("people") or {}
+    roles = {role.get("role"): role for role in inputs.get("roles") or []}
+    data: dict[str, Any] = {
+        "region": inputs.get("region") or "uk",
+        "contingency_percent": inputs.get("contingency_percent"), "time_credit_hours": inputs.get("time_credit_hours"),
+        "meetings": [{"title": m.get("title"), "when": m.get("on") or m.get("month"), "hours": m.get("hours"),
+                      "preparation_hours": m.get("preparation_hours")} for m in inputs.get("meetings") or []],
+        "custom": [{"what_for": i.get("description"), "amount": _pounds_text(i.get("rate_pence"))}
+                   for i in inputs.get("project_items") or [] if i.get("kind") == "custom"],
+    }
+    for role, rate_field, people_field in ROLE_FIELDS:
+        data[rate_field] = _pounds_text((roles.get(role) or {}).get("hourly_rate_pence"))
+        data[people_field] = people.get(role) or None
+    _fill(data, EACH_MEETING_FIELDS, list(each.get("items") or []))
+    _fill(data, PROJECT_FIELDS, list(inputs.get("project_items") or []))
+    return data
+
+
 def _on_the_form(error: ValidationError | Conflict | NotFound, where: dict[str, str]) -> ValidationError:
     """The service's problems, named by the form fields they came from (so each shows beside its field)."""
     fields: dict[str, list[str]] = {}
@@ -209,8 +250,10 @@ def _pricing() -> dict[str, Any]:
 def planner(code: str):
     session = get_session()
     project = projects.get_project(session, code)
-    form = PlannerForm()
-    if request.method == "GET":  # ?rows=N opens the planner with N meeting rows
+    copied = request.args.get("copy", type=int) if request.method == "GET" else None
+    form = PlannerForm(data=form_data_from_plan(services.get_budget_version(session, code, copied).inputs)
+                       if copied else None)
+    if request.method == "GET":  # ?rows=N opens the planner with N meeting rows; ?copy=N with version N's plan
         form.add_rows(meetings=request.args.get("rows", 0, type=int) - len(form.meetings))
     elif form.add_meeting.data or form.add_custom.data:  # an "add another" button: a row more, nothing checked
         form.add_rows(meetings=int(bool(form.add_meeting.data)), custom=int(bool(form.add_custom.data)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from ledger.budgets import services
 from tests.factories import add_user, assign_project, database, make_project, sign_in
@@ -57,3 +58,25 @@ def test_more_meeting_and_cost_rows_without_a_script(app, client):
     assert more.status_code == 200 and 'name="meetings-6-when"' in html and 'value="2025-06-04"' in html
     more = client.post("/projects/LDN/budget/planner", data={**FORM, "add_custom": "Add another cost"})
     assert 'name="custom-3-what_for"' in more.get_data(as_text=True)
+
+
+def test_a_saved_version_is_copied_into_the_planner_to_edit_as_a_new_version(app, client):
+    with database(app) as session:
+        make_project(session, code="LDN", starts_on=dt.date(2025, 4, 1))
+    manager, finance = add_user(app, "pm@example.org", ["project_manager"]), add_user(app, "f@example.org",
+                                                                                       ["finance"])
+    assign_project(app, "LDN", manager, by=finance)
+    sign_in(client, "pm@example.org")
+    saved = client.post("/projects/LDN/budget/planner", data={**FORM, "bsl_rate": "45", "save": "Save"})
+    assert saved.status_code == 302
+    assert "budget/planner?copy=1" in client.get("/projects/LDN/budget/versions/1").get_data(as_text=True)
+    copied = client.get("/projects/LDN/budget/planner?copy=1").get_data(as_text=True)
+    assert 'value="2025-06-04"' in copied
+
+    def input_named(name):
+        return re.search(rf'<input[^>]*name="{name}"[^>]*>', copied).group(0)
+
+    assert 'value="2"' in input_named("people_member") and 'value="45.00"' in input_named("bsl_rate")
+    assert 'value="3"' in input_named("bsl_hours") and 'value="Panel"' in input_named("meetings-0-title")
+    again = client.post("/projects/LDN/budget/planner", data={**FORM, "bsl_rate": "45.00", "save": "Save"})
+    assert again.headers["Location"].endswith("/projects/LDN/budget/versions/2")
