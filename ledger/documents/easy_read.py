@@ -41,7 +41,7 @@ EASY_READ = Look(
     h1=30,
     h2=24,
     margin=16 * mm,
-    space=12,
+    space=8,
     header=16,
     padding=6,
 )
@@ -129,7 +129,7 @@ def _ideas(w: Writer, ideas: Sequence[Idea]) -> None:
 
 
 def _questions(w: Writer, organisation: Organisation) -> None:
-    w.heading("Questions")
+    """Who to ask, as one more idea (no heading: a heading would push it alone onto a page of its own)."""
     how = ", ".join(organisation.contact) if organisation.contact else organisation.name
     _ideas(w, (Idea("phone", "Please", "talk to us", f"if something looks wrong: {how}."),))
 
