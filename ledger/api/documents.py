@@ -64,7 +64,12 @@ class LargePrintArgsSchema(Schema):
                               metadata={"description": "Defaults to the participant's preferred format."})
 
 
-class PeriodDocumentArgsSchema(PeriodArgsSchema, LargePrintArgsSchema):
+class FormatArgsSchema(LargePrintArgsSchema):
+    easy_read = fields.Bool(load_default=None, metadata={
+        "description": "Defaults to the participant's preferred format; large_print=true asks for large print."})
+
+
+class PeriodDocumentArgsSchema(PeriodArgsSchema, FormatArgsSchema):
     pass
 
 
@@ -183,13 +188,24 @@ def _organisation():
     return settings().organisation
 
 
-def _large_print(participant_id: int, asked: bool | None) -> bool:
-    if asked is not None:
-        return asked
+def _preferred_format(participant_id: int) -> str:
     row = get_session().get(Participant, participant_id)
     if row is None:
         raise NotFound(f"There is no participant {participant_id}.")
-    return row.preferred_format == "large_print"
+    return row.preferred_format
+
+
+def _large_print(participant_id: int, asked: bool | None) -> bool:
+    if asked is not None:
+        return asked
+    return _preferred_format(participant_id) == "large_print"
+
+
+def _easy_read(participant_id: int, args: dict) -> bool:
+    """Easy read when asked, or by default when it is their preferred format and large print was not asked."""
+    if args.get("easy_read") is not None:
+        return bool(args["easy_read"])
+    return not args.get("large_print") and _preferred_format(participant_id) == "easy_read"
 
 
 def _pdf(body: bytes, filename: str) -> Response:
@@ -216,7 +232,8 @@ def statement_pdf(args, participant_id):
     """A participant's statement for a date range: every entry with its running balance, money and time credits."""
     doc = participant_statement(get_session(), participant_id, args["start"], args["end"],
                                 organisation=_organisation(), issued=todays_date())
-    pdf = render.render_statement(doc, large_print=_large_print(participant_id, args["large_print"]))
+    pdf = render.render_statement(doc, large_print=_large_print(participant_id, args["large_print"]),
+                                  easy_read=_easy_read(participant_id, args))
     return _pdf(pdf, f"statement-{doc.participant.reference}-{args['start']}-{args['end']}.pdf")
 
 
@@ -271,15 +288,17 @@ def default_signatory(staff: bool) -> tuple[str, str]:
 
 @blp.route("/payment-runs/<int:run_id>/remittances/<payee_kind>/<int:payee_id>.pdf")
 @blp.doc(security=_SECURITY, responses=_PDF)
-@blp.arguments(LargePrintArgsSchema, location="query")
+@blp.arguments(FormatArgsSchema, location="query")
 @requires("documents.finance", own_participant="payee_id")
 def remittance_pdf(args, run_id, payee_kind, payee_id):
     """One payee's remittance advice for a confirmed run (a participant may fetch their own)."""
     if not _is_staff() and payee_kind != "participant":
         raise NotFound("There is no such record, or it is not yours to see.")
     doc = remittance_advice(get_session(), run_id, payee_kind, payee_id, organisation=_organisation())
-    large = bool(args["large_print"]) if payee_kind != "participant" else _large_print(payee_id, args["large_print"])
-    return _pdf(render.render_remittance(doc, large_print=large), render.remittance_filename(doc))
+    participant = payee_kind == "participant"
+    large = _large_print(payee_id, args["large_print"]) if participant else bool(args["large_print"])
+    easy = _easy_read(payee_id, args) if participant else bool(args.get("easy_read"))
+    return _pdf(render.render_remittance(doc, large_print=large, easy_read=easy), render.remittance_filename(doc))
 
 
 # ---------------------------------------------------------------- finance documents

@@ -29,7 +29,7 @@ from ledger.reports.annual_summary import annual_summary
 from ledger.reports.budget_report import project_budget_report
 from ledger.reports.evidence_pack import evidence_pack_letter
 from ledger.reports.organisation import Organisation
-from ledger.reports.payees import large_print_references
+from ledger.reports.payees import easy_read_references, large_print_references
 from ledger.reports.records import DocumentDataError, tax_year_bounds
 from ledger.reports.remittances import remittances_for_run
 from ledger.reports.run_report import payment_run_report
@@ -42,6 +42,9 @@ _DATE = click.DateTime(formats=["%Y-%m-%d"])
 _LARGE_PRINT = click.option(
     "--large-print", "large_print", type=click.Choice(["auto", "yes", "no"]), default="auto", show_default=True,
     help="auto: large print for participants whose preferred format is large print.")
+_EASY_READ = click.option(
+    "--easy-read", "easy_read", type=click.Choice(["auto", "yes", "no"]), default="auto", show_default=True,
+    help="auto: easy read for participants whose preferred format is easy read (statements, remittances).")
 _FAILURES = (LedgerError, DocumentDataError)
 
 
@@ -102,13 +105,14 @@ def _report_failures(failures: list[str]) -> None:
 @click.option("--month", required=True, metavar="YYYY-MM", help="The calendar month the statements cover.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory to write them to.")
 @_LARGE_PRINT
+@_EASY_READ
 @click.option("--include-inactive", is_flag=True, help="Also participants marked inactive.")
-def statements_command(month: str, out: str, large_print: str, include_inactive: bool):
+def statements_command(month: str, out: str, large_print: str, easy_read: str, include_inactive: bool):
     """Write every participant's statement for a month, one PDF each."""
     start, end = _month(month)
     directory = _directory(out)
     organisation, issued = _organisation(), todays_date()
-    written = large = 0
+    written = large = easy_count = 0
     failures: list[str] = []
     session = _session()
     try:
@@ -118,17 +122,20 @@ def statements_command(month: str, out: str, large_print: str, include_inactive:
                 doc = participant_statement(session, participant_id, start, end,
                                             organisation=organisation, issued=issued)
                 wanted = _wants_large_print(large_print, preferred == "large_print")
-                pdf = render.render_statement(doc, large_print=wanted)
+                easy = _wants_large_print(easy_read, preferred == "easy_read")
+                pdf = render.render_statement(doc, large_print=wanted, easy_read=easy)
             except _FAILURES as error:
                 failures.append(f"participant {participant_id}: {getattr(error, 'message', error)}")
                 continue
             _write(directory / f"statement-{month}-{doc.participant.reference}.pdf", pdf)
             written += 1
-            large += wanted
+            large += wanted and not easy
+            easy_count += easy
     finally:
         session.close()
     click.echo(f"Wrote {count(written, 'statement')} for {date_range(start, end)} to {directory} "
-               f"({large:,} in large print); {len(failures):,} could not be made.")
+               f"({large:,} in large print); {len(failures):,} could not be made."
+               + (f" {easy_count:,} in easy read." if easy_count else ""))
     _report_failures(failures)
 
 
@@ -149,7 +156,8 @@ def _run_id(session: Session, run: str) -> int:
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Render in this many processes.")
 @_LARGE_PRINT
-def remittances_command(run: str, out: str, workers: int, large_print: str):
+@_EASY_READ
+def remittances_command(run: str, out: str, workers: int, large_print: str, easy_read: str):
     """Write the remittance advice of every payee of a confirmed payment run, one PDF each."""
     directory = _directory(out)
     session = _session()
@@ -159,23 +167,28 @@ def remittances_command(run: str, out: str, workers: int, large_print: str):
             docs = remittances_for_run(session, run_id, organisation=_organisation())
         except _FAILURES as error:
             raise click.ClickException(getattr(error, "message", str(error))) from None
-        prefers = large_print_references(session)
+        prefers, prefers_easy = large_print_references(session), easy_read_references(session)
     finally:
         session.close()
 
     def choose(doc) -> bool:
         return _wants_large_print(large_print, doc.payee.reference in prefers and not doc.payee.is_group)
 
-    large = sum(choose(doc) for doc in docs)
+    def easy(doc) -> bool:
+        return _wants_large_print(easy_read, doc.payee.reference in prefers_easy and not doc.payee.is_group)
+
+    large = sum(choose(doc) and not easy(doc) for doc in docs)
+    in_easy_read = sum(easy(doc) for doc in docs)
     written = 0
-    rendered = render.render_remittances(docs, large_print=choose, workers=workers)
+    rendered = render.render_remittances(docs, large_print=choose, easy_read=easy, workers=workers)
     for name, pdf in _progress(rendered, desc="Remittances", unit="advice", total=len(docs)):
         _write(directory / name, pdf)
         written += 1
     reference = docs[0].run_reference if docs else run
     total = sum(doc.total_paid for doc in docs)
     click.echo(f"Wrote {count(written, 'remittance advice', 'remittance advices')} for payment run {reference} "
-               f"to {directory} ({large:,} in large print), for {money(total)} paid.")
+               f"to {directory} ({large:,} in large print), for {money(total)} paid."
+               + (f" {in_easy_read:,} in easy read." if in_easy_read else ""))
 
 
 @documents_cli.command("annual-summaries")

@@ -34,6 +34,7 @@ def _cover(pack: PrintPack) -> bytes:
         ("Payment date", long_date(pack.payment_date) if pack.payment_date else "-"),
         ("Letters in this pack", count(len(to_post), "letter")),
         ("In large print", count(sum(1 for letter in to_post if letter.large_print), "letter")),
+        ("In easy read", count(sum(1 for letter in to_post if letter.easy_read), "letter")),
         ("Told by email instead", count(pack.emailed, "payee")),
     ])
     w.para("Print single-sided. Fold each letter so that the address shows in the window of a C5 or DL "
@@ -60,7 +61,8 @@ def _cover(pack: PrintPack) -> bytes:
 def render_print_pack(pack: PrintPack) -> bytes:
     """The cover sheet, then each letter to post, as one PDF."""
     writer = PdfWriter()
-    for pdf in (_cover(pack), *(render_remittance(letter.advice, large_print=letter.large_print, windowed=True)
+    for pdf in (_cover(pack), *(render_remittance(letter.advice, large_print=letter.large_print, windowed=True,
+                                                  easy_read=letter.easy_read)
                                 for letter in pack.to_post)):
         for page in PdfReader(io.BytesIO(pdf)).pages:
             writer.add_page(page)

@@ -1,8 +1,9 @@
 """Render each document from its data: plain data in, PDF bytes out.
 
 Every function here is pure: no database, no Flask, no files written. Participant documents take
-``large_print=True`` for the large-print variant (nothing below 16 pt). Text from the data is drawn as text, never
-parsed as markup (see ``flowables``), so names print exactly as they were entered.
+``large_print=True`` for the large-print variant (nothing below 16 pt); the statement and the remittance advice
+take ``easy_read=True`` for the easy-read variant (``ledger.documents.easy_read``). Text from the data is drawn
+as text, never parsed as markup (see ``flowables``), so names print exactly as they were entered.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from reportlab.lib.pagesizes import A4
 
+from ledger.documents.easy_read import render_remittance_easy_read, render_statement_easy_read
 from ledger.documents.flowables import Cell, Column, Text, WindowAddress
 from ledger.documents.layout import Meta, Writer, build_pdf, frame_width, look
 from ledger.formatting import (
@@ -101,11 +103,15 @@ _PAID_COLUMNS = (
 )
 
 
-def render_remittance(doc: RemittanceAdvice, *, large_print: bool = False, windowed: bool = False) -> bytes:
+def render_remittance(doc: RemittanceAdvice, *, large_print: bool = False, windowed: bool = False,
+                      easy_read: bool = False) -> bytes:
     """Render the remittance advice for one payee in one payment run.
 
     ``windowed``: the address where a C5 or DL window envelope shows it, for posting (the print pack).
+    ``easy_read``: the easy-read version instead, whatever ``large_print`` says.
     """
+    if easy_read:
+        return render_remittance_easy_read(doc, windowed=windowed)
     w = _writer(large_print)
     if windowed:
         lk = w.look
@@ -218,25 +224,28 @@ def _slug(text: str) -> str:
     return slug or "x"
 
 
-def _render_one(args: tuple[RemittanceAdvice, bool]) -> tuple[str, bytes]:
-    doc, large_print = args
-    return remittance_filename(doc), render_remittance(doc, large_print=large_print)
+def _render_one(args: tuple[RemittanceAdvice, bool, bool]) -> tuple[str, bytes]:
+    doc, large_print, easy_read = args
+    return remittance_filename(doc), render_remittance(doc, large_print=large_print, easy_read=easy_read)
 
 
 def render_remittances(
     docs: Iterable[RemittanceAdvice],
     *,
     large_print: bool | Callable[[RemittanceAdvice], bool] = False,
+    easy_read: bool | Callable[[RemittanceAdvice], bool] = False,
     workers: int = 1,
 ) -> Iterator[tuple[str, bytes]]:
     """Render many remittances lazily, in order, as (file name, PDF bytes).
 
-    ``large_print`` may be a function choosing per payee (from their preferred format). ``workers`` > 1
+    ``large_print`` and ``easy_read`` may be functions choosing per payee (from their preferred format); easy
+    read wins where both are chosen. ``workers`` > 1
     renders in that many processes (for CLI bulk runs, not inside a web request). A payee appearing twice
     raises ``ValueError`` before their second document is yielded, since the file names would collide.
     """
     choose = large_print if callable(large_print) else (lambda _doc: large_print)
-    jobs = ((doc, bool(choose(doc))) for doc in docs)
+    easy = easy_read if callable(easy_read) else (lambda _doc: easy_read)
+    jobs = ((doc, bool(choose(doc)), bool(easy(doc))) for doc in docs)
     seen: set[str] = set()
 
     def checked(results: Iterable[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
@@ -256,8 +265,10 @@ def render_remittances(
 # --- participant statement ---------------------------------------------------------------------------
 
 
-def render_statement(doc: ParticipantStatement, *, large_print: bool = False) -> bytes:
-    """Render a participant's statement for a date range, money and time credits separately."""
+def render_statement(doc: ParticipantStatement, *, large_print: bool = False, easy_read: bool = False) -> bytes:
+    """Render a participant's statement for a date range, money and time credits separately (or in easy read)."""
+    if easy_read:
+        return render_statement_easy_read(doc)
     w = _writer(large_print)
     period = date_range(doc.period_start, doc.period_end)
     _addressee(w, doc.participant)

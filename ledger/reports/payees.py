@@ -14,6 +14,7 @@ from ledger.people.models import Participant, UserLedGroup
 from ledger.reports.records import Payee
 
 __all__ = [
+    "easy_read_references",
     "group_payee",
     "group_reference",
     "large_print_references",
@@ -54,6 +55,12 @@ def participant_row(session: Session, participant_id: int) -> Participant:
     if row is None:
         raise NotFound(f"There is no participant {participant_id}.")
     return row
+
+
+def easy_read_references(session: Session) -> set[str]:
+    """References of the participants whose preferred format is easy read."""
+    return {participant_reference(pid) for pid in session.execute(
+        select(Participant.id).where(Participant.preferred_format == "easy_read")).scalars()}
 
 
 def large_print_references(session: Session) -> set[str]:

@@ -35,6 +35,7 @@ def print_pack(session: Session, run_id: int, *, organisation: Organisation) -> 
         .where(Payment.run_id == run_id, Payment.payee_kind == "participant"))}
     letters = tuple(
         PostedLetter(advice=advice, large_print=formats.get(advice.payee.reference) == "large_print",
+                     easy_read=not advice.payee.is_group and formats.get(advice.payee.reference) == "easy_read",
                      format_label="Post (group)" if advice.payee.is_group
                      else _FORMATS.get(formats.get(advice.payee.reference, "post"), "Post"))
         for advice in advices if advice.payee.reference not in emailed)

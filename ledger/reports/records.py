@@ -638,6 +638,7 @@ class PostedLetter:
     advice: RemittanceAdvice
     large_print: bool
     format_label: str  # "Post", "Large print", "Easy read", "Post (group)"
+    easy_read: bool = False
 
     @property
     def can_be_posted(self) -> bool:

@@ -35,9 +35,10 @@ def own_participant_id() -> int:
 
 
 def participant_page(template: str, participant, status: int = 200, **context):
-    """A participant's page, in large print when that is their preferred format."""
+    """A participant's page, in large print or easy read when that is their preferred format."""
     return render_template(template, participant=participant,
-                           large_print=participant.preferred_format == "large_print", **context), status
+                           large_print=participant.preferred_format == "large_print",
+                           easy_read=participant.preferred_format == "easy_read", **context), status
 
 
 def act(change: Callable[[], T]) -> tuple[T | None, LedgerError | None]:

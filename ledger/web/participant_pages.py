@@ -288,8 +288,9 @@ def statement_pdf():
     start, end = date_arg("start", today.replace(month=1, day=1)), date_arg("end", today)
     doc = participant_statement(session, participant_id, start, end, organisation=settings().organisation,
                                 issued=today)
-    large = people.get_participant(session, participant_id).preferred_format == "large_print"
-    response = send_file(io.BytesIO(render.render_statement(doc, large_print=large)), mimetype="application/pdf",
+    preferred = people.get_participant(session, participant_id).preferred_format
+    pdf = render.render_statement(doc, large_print=preferred == "large_print", easy_read=preferred == "easy_read")
+    response = send_file(io.BytesIO(pdf), mimetype="application/pdf",
                          download_name=f"statement-{doc.participant.reference}-{start}-{end}.pdf", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response

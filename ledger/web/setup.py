@@ -10,7 +10,7 @@ from jinja2 import pass_context
 from werkzeug.exceptions import HTTPException, default_exceptions
 from wtforms import Form
 
-from ledger import formatting, labels
+from ledger import easy_read, formatting, labels
 from ledger.auth.access import check_before_view, current_actor
 from ledger.auth.permissions import allowed
 from ledger.context import settings
@@ -165,7 +165,8 @@ def _template_words(app: Flask) -> None:
                                  amount_in_unit=formatting.amount_in_unit, who_to_ask=who_to_ask,
                                  page_has_errors=page_has_errors,
                                  format_switch=participant_pages.format_switch,
-                                 named_contact=named_contact)
+                                 named_contact=named_contact, icon_file=easy_read.icon_file,
+                                 easy_read_check=easy_read.check_ideas, easy_read_statement=easy_read.statement_ideas)
     app.jinja_env.globals.update(LABEL_GLOBALS, status_colours=STATUS_COLOURS)
     app.jinja_env.filters.update(long_date=formatting.long_date, money=formatting.money,
                                  hours=formatting.hours)

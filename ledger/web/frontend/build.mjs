@@ -2,8 +2,10 @@
 //
 // Run by `make` after `npm ci`: the GOV.UK Frontend Sass is compiled with the organisation's system font
 // (no GDS Transport @font-face, no crown), and the design system's ES module is copied beside our init.
+// The easy-read pictures named in ledger/easy_read_icons.json are copied from lucide-static into build/icons/
+// with the icon set's licence (build/icons/LICENSE.txt, linked from every page's footer).
 import { compile } from "sass";
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -26,4 +28,14 @@ writeFileSync(join(out, "application.css"), css.css);
 copyFileSync(join(govuk, "govuk-frontend.min.js"), join(out, "govuk-frontend.min.js"));
 copyFileSync(join(govuk, "govuk-frontend.min.js.map"), join(out, "govuk-frontend.min.js.map"));
 copyFileSync(join(here, "application.js"), join(out, "application.js"));
-console.log(`built ${out}: application.css (${css.css.length} bytes), application.js, govuk-frontend.min.js`);
+
+const lucide = join(root, "node_modules", "lucide-static");
+const icons = join(out, "icons");
+mkdirSync(icons, { recursive: true });
+const named = JSON.parse(readFileSync(join(root, "ledger", "easy_read_icons.json"), "utf8"));
+const files = [...new Set(Object.entries(named).filter(([idea]) => !idea.startsWith("_")).map(([, file]) => file))];
+for (const file of files) {
+  copyFileSync(join(lucide, "icons", `${file}.svg`), join(icons, `${file}.svg`));
+}
+copyFileSync(join(lucide, "LICENSE"), join(icons, "LICENSE.txt"));
+console.log(`built ${out}: application.css (${css.css.length} bytes), application.js, govuk-frontend.min.js, ${files.length} icons`);
