@@ -94,10 +94,14 @@ def check_session_age() -> None:
             session[SEEN_AT] = now
         return
     end_session()
-    flash(f"You were signed out after {limits.idle_minutes} minutes without using the service. Sign in again."
-          if why == "idle" else
-          f"You were signed out because you signed in more than {limits.absolute_hours} hours ago. Sign in again.",
-          "info")
+    flash(f"You were signed out after {_count(limits.idle_minutes, 'minute')} without using the service. Sign in "
+          "again." if why == "idle" else
+          f"You were signed out because you signed in more than {_count(limits.absolute_hours, 'hour')} ago. Sign "
+          "in again.", "info")
+
+
+def _count(number: int, unit: str) -> str:
+    return f"{number} {unit}" + ("" if number == 1 else "s")
 
 
 def init_app(app: Flask) -> None:
