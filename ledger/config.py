@@ -118,6 +118,9 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         # A flat fee below the legal minimum wage for its hours and the person's age: "refuse" to draft it,
         # or draft it flagged and approve it only with an "override" reason.
         "FLAT_FEE_BELOW_MINIMUM": env.get("FLAT_FEE_BELOW_MINIMUM", "refuse"),
+        # A sign-in ends after this many minutes without a request, and this many hours after signing in.
+        "SESSION_IDLE_MINUTES": env.get("SESSION_IDLE_MINUTES", "30"),
+        "SESSION_ABSOLUTE_HOURS": env.get("SESSION_ABSOLUTE_HOURS", "12"),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),
         "PUBLIC_API_RATE_LIMIT": int(env.get("PUBLIC_API_RATE_LIMIT", "60")),

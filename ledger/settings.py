@@ -55,6 +55,15 @@ class LoginLimits:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionLimits:
+    """How long a sign-in lasts: ended after ``idle_minutes`` without a request, and ``absolute_hours`` after
+    signing in whatever happens, so a browser left open on a shared computer does not stay signed in."""
+
+    idle_minutes: int = 30
+    absolute_hours: int = 12
+
+
+@dataclass(frozen=True, slots=True)
 class PublicRateLimit:
     """Calls per client address to the public endpoints (the benefit calculator) per window."""
 
@@ -86,6 +95,8 @@ class Settings:
     named_contact: NamedContact = NamedContact()
     # SMTP_* and MAIL_FROM: how the outbox worker sends email.
     mail: MailSettings = field(default_factory=MailSettings)
+    # SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS: when a sign-in ends.
+    sessions: SessionLimits = SessionLimits()
 
     @property
     def pay_basis(self) -> str:
@@ -160,7 +171,23 @@ def build_settings(config: Mapping[str, Any]) -> Settings:
         welfare_rights_advice=(config.get("WELFARE_RIGHTS_ADVICE") or "").strip()
         or "Citizens Advice, 0800 144 8848, citizensadvice.org.uk",
         mail=_mail(config),
+        sessions=_session_limits(config),
     )
+
+
+def _session_limits(config: Mapping[str, Any]) -> SessionLimits:
+    """The sign-in limits; anything but a whole number above zero stops the app at start."""
+    limits = {}
+    for name, default in (("SESSION_IDLE_MINUTES", 30), ("SESSION_ABSOLUTE_HOURS", 12)):
+        value = config.get(name, default)
+        try:
+            limits[name] = int(value)
+        except (TypeError, ValueError):
+            raise ConfigurationError(f"{name} must be a whole number above zero, not {value!r}.") from None
+        if limits[name] <= 0:
+            raise ConfigurationError(f"{name} must be a whole number above zero, not {limits[name]}.")
+    return SessionLimits(idle_minutes=limits["SESSION_IDLE_MINUTES"],
+                         absolute_hours=limits["SESSION_ABSOLUTE_HOURS"])
 
 
 def _named_contact(config: Mapping[str, Any]) -> NamedContact:

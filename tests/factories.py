@@ -18,6 +18,7 @@ month of co-production for the documents, the policy engine's inputs, and runnin
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 import random
 import re
@@ -31,6 +32,8 @@ from html import unescape
 from cryptography.fernet import Fernet
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
+from pypdf import PdfWriter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -305,10 +308,35 @@ def with_policy(rules: claims.ClaimRules, **settings) -> claims.ClaimRules:
     return replace(rules, policy=PolicySettings(**settings))
 
 
-# Receipts, recognised by their content.
-RECEIPT_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-RECEIPT_JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + bytes(range(256)) + b"\xff\xd9"
-RECEIPT_PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+# Receipts: real files, since receipts are opened, not only sniffed. The JPEG is a phone photo with the
+# metadata a phone writes (maker, model, turned on its side, and where it was taken: GPS in London).
+def _receipt_pdf(*, password: str | None = None) -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=300)
+    if password:
+        writer.encrypt(password)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _receipt_image(fmt: str, size: tuple[int, int] = (12, 8), **save) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 190, 180)).save(out, format=fmt, **save)
+    return out.getvalue()
+
+
+def _phone_exif() -> bytes:
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110], exif[0x0112] = "Phonemaker", "Phone 12", 6  # maker, model, orientation
+    exif.get_ifd(0x8825).update({1: "N", 2: (51.0, 32.0, 10.0), 3: "W", 4: (0.0, 7.0, 30.0)})  # GPS
+    return exif.tobytes()
+
+
+RECEIPT_PDF = _receipt_pdf()
+RECEIPT_PDF_ENCRYPTED = _receipt_pdf(password="secret")
+RECEIPT_JPEG = _receipt_image("JPEG", exif=_phone_exif())
+RECEIPT_PNG = _receipt_image("PNG")
 
 
 # ---------------------------------------------------------------- payment runs

@@ -10,6 +10,11 @@ from ledger.auth import users
 from ledger.auth.access import current_actor, requires
 from ledger.auth.models import TOKEN_SCOPES
 from ledger.context import get_session
+from ledger.errors import PermissionDenied
+
+#: Why a token may not make another: a leaked token could otherwise outlive its own revocation or expiry.
+NO_TOKEN_FROM_A_TOKEN = ("An API token cannot create API tokens. Sign in with your password and create one on "
+                         "your API tokens page (/account/tokens).")
 
 blp = Blueprint("tokens_api", __name__, url_prefix="/api/v1", description="Your API tokens")
 
@@ -55,13 +60,13 @@ class Tokens(MethodView):
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(TokenInSchema)
     @blp.response(201, IssuedTokenSchema)
+    @blp.alt_response(403, description="Always: a token cannot create tokens.")
     def post(self, data):
-        """Issue a new token."""
-        session = get_session()
-        issued = users.issue_token(session, current_actor().id, data["name"], scope=data["scope"],
-                                   expires_in_days=data["expires_in_days"])
-        session.commit()
-        return issued
+        """Refused (403): a token cannot create tokens, so a leaked one cannot outlive its revocation or expiry.
+
+        Create tokens on the API tokens page (``/account/tokens``), signed in with your password.
+        """
+        raise PermissionDenied(NO_TOKEN_FROM_A_TOKEN)
 
 
 @blp.route("/tokens/<int:token_id>", methods=["DELETE"])

@@ -55,7 +55,7 @@ from ledger.books.kinds import PostingKind
 from ledger.books.models import JournalEntry, LockedPeriod
 from ledger.books.posting import load_entry, post_entry, reverse_entry
 from ledger.books.records import PostingLine
-from ledger.claims import controls, workflow
+from ledger.claims import controls, receipt_files, workflow
 from ledger.claims.advance_events import move_advance, record_advance_event
 from ledger.claims.advance_workflow import ADVANCE, OUTSTANDING
 from ledger.claims.benefit_check import (
@@ -132,7 +132,6 @@ MAX_TIME_MINUTES = 100 * 60
 MAX_MILES = Decimal(2000)
 MAX_LINES = 50
 MAX_KEY = 150
-RECEIPT_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 _MILES = re.compile(r"^\d{1,6}(\.\d{1,2})?$")
 # What the organisation does with a flat fee below the legal minimum: refuse to draft it, or draft it flagged
 # and approve it only with a reason.
@@ -601,14 +600,6 @@ def award_time_credits(
 # ---------------------------------------------------------------- receipts
 
 
-def sniff_receipt_type(data: bytes) -> str | None:
-    """The file's real type from its first bytes (PDF, JPEG or PNG), whatever its name says."""
-    for magic, content_type in RECEIPT_TYPES.items():
-        if data.startswith(magic):
-            return content_type
-    return None
-
-
 def add_receipt(
     session: Session, claim_id: int, line_id: int, *, filename: str, data: bytes, actor_user_id: int | None,
     max_bytes: int,
@@ -626,16 +617,14 @@ def add_receipt(
     if len(data) > max_bytes:
         raise ValidationError(f"The file is over {max_bytes // 1024:,} KB, the most a receipt may be. "
                               "Try a smaller photo or a PDF.", fields={"file": [f"At most {max_bytes // 1024} KB."]})
-    content_type = sniff_receipt_type(data)
-    if content_type is None:
-        raise ValidationError("A receipt must be a PDF, JPEG or PNG file (this file is none of these, whatever "
-                              "its name says).", fields={"file": ["Not a PDF, JPEG or PNG file."]})
-    safe_name = "".join(c for c in (filename or "") if c.isprintable() and c not in '/\\"')[:200] or "receipt"
-    receipt = Receipt(expense_line_id=line.id, filename=safe_name, content_type=content_type, size_bytes=len(data),
-                      sha256=hashlib.sha256(data).hexdigest(), data=data, uploaded_by_user_id=actor_user_id)
+    # Opened, not only sniffed: an image is kept re-encoded without its metadata (a phone photo's location).
+    checked = receipt_files.check_receipt_file(filename, data)
+    receipt = Receipt(expense_line_id=line.id, filename=checked.filename, content_type=checked.content_type,
+                      size_bytes=len(checked.data), sha256=hashlib.sha256(checked.data).hexdigest(),
+                      data=checked.data, uploaded_by_user_id=actor_user_id)
     session.add(receipt)
     session.flush()
-    return ReceiptRecord(id=receipt.id, filename=receipt.filename, content_type=content_type,
+    return ReceiptRecord(id=receipt.id, filename=receipt.filename, content_type=checked.content_type,
                          size_bytes=receipt.size_bytes, sha256=receipt.sha256)
 
 

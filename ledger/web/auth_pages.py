@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, PasswordField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
@@ -15,7 +14,7 @@ from ledger.auth import users
 from ledger.auth.access import public, requires, signed_in_user
 from ledger.context import get_session, settings
 from ledger.db import utcnow
-from ledger.web.login import SessionUser
+from ledger.web.login import end_session, start_session
 
 bp = Blueprint("auth", __name__)
 
@@ -76,7 +75,7 @@ def login():
         if user is None:
             flash("That email address and password do not match. Check them and try again.", "error")
             return render_template("login.html", form=form), 401
-        login_user(SessionUser(user.id, user.session_version))
+        start_session(user.id, user.session_version)
         return redirect(safe_next(request.args.get("next")))
     return render_template("login.html", form=form)
 
@@ -84,7 +83,11 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @requires("self")
 def logout():
-    logout_user()
+    """Sign out everywhere at once: the session version moves on, so no copy of the cookie signs anyone in."""
+    session = get_session()
+    users.end_sessions(session, signed_in_user().id)
+    session.commit()
+    end_session()
     flash("You have signed out.", "info")
     return redirect(url_for("auth.login"))
 

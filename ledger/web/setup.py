@@ -25,6 +25,7 @@ from ledger.web import (
     budget_pages,
     circumstance_pages,
     finance_pages,
+    headers,
     holds_pages,
     login,
     my_details,
@@ -139,6 +140,7 @@ def init_app(app: Flask) -> None:
     app.extensions["csrf"] = csrf
     login.init_app(app)
     app.before_request(check_before_view)
+    headers.init_app(app)
     _template_words(app)
     assets.init_app(app)
     app.register_blueprint(auth_pages.bp)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from ledger.auth import users
 from ledger.auth.models import ApiToken, User
 from tests.factories import add_user, api_token_for, bearer, database
 
@@ -19,13 +20,17 @@ def first_token(app, finance) -> str:
     return api_token_for(app, finance, "set up by hand")
 
 
-def test_new_token_is_shown_once_and_only_its_sha256_is_stored(app, client, first_token):
-    issued = client.post("/api/v1/tokens", json={"name": "payroll export"}, headers=bearer(first_token))
-    assert issued.status_code == 201
-    token = issued.json["token"]
-    assert token.startswith("lgr_") and issued.json["name"] == "payroll export"
+def _issue(app, user_id: int, name: str):
+    """A new token, made as the tokens page makes one (a token cannot make tokens)."""
     with database(app) as session:
-        row = session.get(ApiToken, issued.json["id"])
+        return users.issue_token(session, user_id, name)
+
+
+def test_new_token_is_shown_once_and_only_its_sha256_is_stored(app, client, finance, first_token):
+    token = _issue(app, finance, "payroll export").token
+    assert token.startswith("lgr_")
+    with database(app) as session:
+        row = session.execute(select(ApiToken).where(ApiToken.name == "payroll export")).scalar_one()
         stored = " ".join(str(getattr(row, column.key)) for column in ApiToken.__table__.columns)
     assert token not in stored
     listed = client.get("/api/v1/tokens", headers=bearer(first_token))
@@ -35,17 +40,28 @@ def test_new_token_is_shown_once_and_only_its_sha256_is_stored(app, client, firs
     assert all("token" not in t and "token_hash" not in t for t in listed.json)
 
 
-def test_new_token_authenticates_api_calls(client, first_token):
-    token = client.post("/api/v1/tokens", json={"name": "payroll export"}, headers=bearer(first_token)).json["token"]
+def test_a_token_cannot_create_tokens(app, client, first_token):
+    refused = client.post("/api/v1/tokens", json={"name": "payroll export", "expires_in_days": 366},
+                          headers=bearer(first_token))
+    assert refused.status_code == 403
+    assert refused.json["error"]["message"] == (
+        "An API token cannot create API tokens. Sign in with your password and create one on your API tokens "
+        "page (/account/tokens).")
+    with database(app) as session:
+        assert session.execute(select(ApiToken.name)).scalars().all() == ["set up by hand"]
+
+
+def test_new_token_authenticates_api_calls(app, client, finance):
+    token = _issue(app, finance, "payroll export").token
     assert client.get("/api/v1/trial-balance", headers=bearer(token)).status_code == 200
 
 
-def test_revoked_token_is_refused_afterwards(client, first_token):
-    issued = client.post("/api/v1/tokens", json={"name": "payroll export"}, headers=bearer(first_token)).json
-    assert client.get("/api/v1/accounts", headers=bearer(issued["token"])).status_code == 200
-    revoked = client.delete(f"/api/v1/tokens/{issued['id']}", headers=bearer(first_token))
+def test_revoked_token_is_refused_afterwards(app, client, finance, first_token):
+    issued = _issue(app, finance, "payroll export")
+    assert client.get("/api/v1/accounts", headers=bearer(issued.token)).status_code == 200
+    revoked = client.delete(f"/api/v1/tokens/{issued.id}", headers=bearer(first_token))
     assert revoked.status_code == 204
-    refused = client.get("/api/v1/accounts", headers=bearer(issued["token"]))
+    refused = client.get("/api/v1/accounts", headers=bearer(issued.token))
     assert refused.status_code == 401
     assert refused.json["error"]["code"] == "unauthenticated"
     listed = {t["name"]: t for t in client.get("/api/v1/tokens", headers=bearer(first_token)).json}

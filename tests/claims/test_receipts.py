@@ -1,17 +1,20 @@
-"""Receipt files: PDF, JPEG or PNG judged by their content, size-limited, kept in the database."""
+"""Receipt files: PDF, JPEG or PNG opened to check them, size-limited, photos kept without their metadata."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 
 import pytest
+from PIL import Image
 
 from ledger.claims import services
 from ledger.claims.models import Receipt
 from ledger.errors import Conflict, NotFound, ValidationError
-from tests.factories import RECEIPT_JPEG, RECEIPT_PDF, RECEIPT_PNG, TODAY, count_rows
+from tests.factories import RECEIPT_JPEG, RECEIPT_PDF, RECEIPT_PDF_ENCRYPTED, RECEIPT_PNG, TODAY, count_rows
 
 LIMIT = 1024
+NO_PAGES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 @pytest.fixture
@@ -28,20 +31,54 @@ def attach(session, world, claim, data: bytes, filename: str = "receipt.pdf", ma
                                 actor_user_id=world.manager, max_bytes=max_bytes)
 
 
-@pytest.mark.parametrize(("data", "name", "kind"), [
-    (RECEIPT_PDF, "taxi.pdf", "application/pdf"),
-    (RECEIPT_JPEG, "photo of receipt.JPG", "image/jpeg"),
-    (RECEIPT_PNG, "scan.png", "image/png"),
-    (RECEIPT_PDF, "misnamed.png", "application/pdf"),
+@pytest.mark.parametrize(("data", "name", "kind", "kept_as"), [
+    (RECEIPT_PDF, "taxi.pdf", "application/pdf", "taxi.pdf"),
+    (RECEIPT_JPEG, "photo of receipt.JPG", "image/jpeg", "photo of receipt.jpg"),
+    (RECEIPT_PNG, "scan.png", "image/png", "scan.png"),
+    (RECEIPT_PDF, "misnamed.png", "application/pdf", "misnamed.pdf"),
 ])
-def test_a_receipt_is_accepted_by_its_content_and_served_back_byte_for_byte(session, world, claim, data, name, kind):
+def test_a_receipt_is_accepted_by_its_content_and_kept_under_its_real_type(session, world, claim, data, name, kind,
+                                                                          kept_as):
     receipt = attach(session, world, claim, data, name)
 
     record, body = services.receipt_file(session, claim.id, receipt.id)
 
-    assert receipt.content_type == kind and record.filename == name
-    assert body == data and record.sha256 == hashlib.sha256(data).hexdigest() and record.size_bytes == len(data)
+    assert receipt.content_type == kind and record.filename == kept_as
+    assert record.sha256 == hashlib.sha256(body).hexdigest() and record.size_bytes == len(body)
     assert services.get_claim(session, claim.id).lines[0].receipts == (record,)
+
+
+def test_a_pdf_is_kept_byte_for_byte(session, world, claim):
+    receipt = attach(session, world, claim, RECEIPT_PDF)
+
+    assert services.receipt_file(session, claim.id, receipt.id)[1] == RECEIPT_PDF
+
+
+def test_a_phone_photo_is_kept_upright_without_its_location_or_camera(session, world, claim):
+    assert Image.open(io.BytesIO(RECEIPT_JPEG)).getexif().get_ifd(0x8825)  # the upload carries GPS
+    receipt = attach(session, world, claim, RECEIPT_JPEG, "IMG_0042.jpeg")
+
+    body = services.receipt_file(session, claim.id, receipt.id)[1]
+
+    kept = Image.open(io.BytesIO(body))
+    assert kept.format == "JPEG" and dict(kept.getexif()) == {} and "exif" not in kept.info
+    assert b"Phonemaker" not in body and b"Phone 12" not in body
+    assert kept.size == (8, 12)  # the 12 × 8 photo was taken on its side (orientation 6), now turned upright
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    (RECEIPT_PDF_ENCRYPTED, "The PDF is password-protected."),
+    (RECEIPT_PDF[: len(RECEIPT_PDF) // 2], "The PDF could not be opened."),
+    (NO_PAGES, "The PDF could not be opened."),
+    (RECEIPT_JPEG[: len(RECEIPT_JPEG) // 2], "The image could not be opened."),
+    (b"\xff\xd8\xff\xe0" + b"JFIF but not really" * 10, "The image could not be opened."),
+    (RECEIPT_PNG[:40], "The image could not be opened."),
+])
+def test_a_file_that_only_starts_like_a_receipt_is_refused(session, world, claim, data, field):
+    with pytest.raises(ValidationError) as refused:
+        attach(session, world, claim, data)
+
+    assert refused.value.fields == {"file": [field]} and count_rows(session, Receipt) == 0
 
 
 def test_a_text_file_named_pdf_is_refused(session, world, claim):
@@ -64,9 +101,10 @@ def test_an_empty_file_is_refused(session, world, claim):
 
 
 def test_a_file_name_cannot_break_out_of_its_header(session, world, claim):
-    receipt = attach(session, world, claim, RECEIPT_PDF, 'a"b/../c\\d\r\n.pdf')
+    receipt = attach(session, world, claim, RECEIPT_PDF, 'a"b/../c\\d\r\n;x.exe')
 
-    assert receipt.filename == "ab..cd.pdf"
+    assert receipt.filename == "dx.pdf"
+    assert attach(session, world, claim, RECEIPT_PNG, "..\u202e").filename == "receipt.png"
 
 
 def test_another_participants_receipt_is_not_found(session, world, claim):
