@@ -17,7 +17,7 @@ from ledger.context import get_session
 from ledger.errors import ValidationError
 from ledger.events import audit
 from ledger.events.models import SUBJECTS
-from ledger.web.dates import date_from_parts, parts_typed
+from ledger.web.date_inputs import DateProblem, date_from_parts, parts_typed
 
 bp = Blueprint("audit", __name__, url_prefix="/finance")
 
@@ -56,11 +56,12 @@ def _with_dates(args: Mapping[str, str]) -> dict[str, str]:
     found = {k: v for k, v in args.items() if not k.endswith(("-day", "-month", "-year"))}
     for name in ("from", "to"):
         typed = parts_typed(args, name)
-        if typed is None or not any(part.strip() for part in typed):
+        if not any(typed.values()):
             continue
         try:
-            day = date_from_parts(*typed, what="The " + ("first" if name == "from" else "last") + " day")
-        except ValueError as error:
+            day = date_from_parts(typed["day"], typed["month"], typed["year"],
+                                  what="The " + ("first" if name == "from" else "last") + " day")
+        except DateProblem as error:
             raise ValidationError(str(error), fields={name: [str(error)]}) from None
         found[name] = day.isoformat()
     return found

@@ -14,6 +14,7 @@ from ledger.auth import users
 from ledger.auth.access import public, requires, signed_in_user
 from ledger.context import get_session, settings
 from ledger.db import utcnow
+from ledger.web.landing import landing_url
 from ledger.web.login import end_session, start_session
 
 bp = Blueprint("auth", __name__)
@@ -76,7 +77,8 @@ def login():
             flash("That email address and password do not match. Check them and try again.", "error")
             return render_template("login.html", form=form), 401
         start_session(user.id, user.session_version)
-        return redirect(safe_next(request.args.get("next")))
+        wanted = request.args.get("next")
+        return redirect(safe_next(wanted) if wanted else (landing_url(user) or url_for("books.home")))
     return render_template("login.html", form=form)
 
 

@@ -37,6 +37,7 @@ from ledger.books.kinds import POSTABLE_KINDS
 from ledger.books.records import PostingLine
 from ledger.context import get_session, settings, todays_date
 from ledger.errors import Conflict, LedgerError, PermissionDenied, ValidationError
+from ledger.web.landing import landing_url
 from ledger.web.query_args import date_arg
 
 bp = Blueprint("books", __name__)
@@ -99,7 +100,10 @@ class ReopenDecisionForm(FlaskForm):
 @bp.route("/")
 @requires("self")
 def home():
-    return render_template("home.html", user=signed_in_user())
+    """Take the person to the page their role starts from; the menu for a sign-in with no such role."""
+    user = signed_in_user()
+    landing = landing_url(user)
+    return redirect(landing) if landing else render_template("home.html", user=user)
 
 
 @bp.route("/books/trial-balance")

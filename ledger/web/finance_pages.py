@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -36,7 +36,7 @@ from ledger.reports import finance_dashboard, run_report
 from ledger.reports import print_pack as posted_letters
 from ledger.reports.evidence_pack import MAX_SIGNATORY, evidence_pack_letter
 from ledger.web import claims_queue
-from ledger.web.dates import DayMonthYearField
+from ledger.web.date_inputs import DateInputsField
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 
@@ -77,8 +77,8 @@ class ReleaseForm(FlaskForm):
 
 
 class DraftRunForm(FlaskForm):
-    cutoff_date = DayMonthYearField("Pay claims for work done on or before", validators=[DataRequired()])
-    payment_date = DayMonthYearField("Day the money should arrive", validators=[DataRequired()])
+    cutoff_date = DateInputsField("Pay claims for work done on or before", validators=[DataRequired()])
+    payment_date = DateInputsField("Day the money should arrive", validators=[DataRequired()])
     submit = SubmitField("Draft the payment run")
 
 
@@ -86,12 +86,12 @@ class ConfirmRunForm(FlaskForm):
     bank_reference = StringField("The bank's reference for the accepted submission",
                                  validators=[DataRequired(), Length(max=runs.MAX_BANK_REFERENCE)])
     override_reason = TextAreaField("Override reason", validators=[Optional(), Length(max=runs.MAX_REASON)])
-    new_payment_date = DayMonthYearField("New payment date", validators=[Optional()])
+    new_payment_date = DateInputsField("New payment date", validators=[Optional()])
     submit = SubmitField("Confirm the bank accepted this run")
 
 
 class RescheduleRunForm(FlaskForm):
-    new_payment_date = DateField("New payment date", validators=[DataRequired()])
+    new_payment_date = DateInputsField("New payment date", validators=[DataRequired("Enter the new payment date.")])
     submit = SubmitField("Move the run to this date")
 
 
@@ -107,7 +107,7 @@ RETURN_REASON_LABELS = {"account_closed": "The account is closed", "details_wron
 class PaymentReturnForm(FlaskForm):
     payee_id = SelectField("Whose payment came back?", validators=[DataRequired()])
     amount = StringField("Amount returned, in pounds", validators=[DataRequired(), Length(max=20)])
-    returned_on = DayMonthYearField("Day the money came back", validators=[DataRequired()])
+    returned_on = DateInputsField("Day the money came back", validators=[DataRequired()])
     reason = RadioField("Why did the bank return it?", validators=[DataRequired()], choices=[
         SelectChoice("account_closed", "The account is closed"),
         SelectChoice("details_wrong", "The bank details are wrong"),
@@ -124,7 +124,7 @@ class ReversePaidForm(FlaskForm):
 
 
 class NettingForm(FlaskForm):
-    agreed_on = DayMonthYearField("Day the participant agreed", validators=[DataRequired()])
+    agreed_on = DateInputsField("Day the participant agreed", validators=[DataRequired()])
     agreed_how = RadioField("How was the agreement given?", validators=[DataRequired()], choices=[
         SelectChoice("in_writing", "In writing"), SelectChoice("email", "By email"),
         SelectChoice("phone", "By phone"), SelectChoice("in_person", "In person")])
@@ -134,7 +134,7 @@ class NettingForm(FlaskForm):
 
 class RepaymentForm(FlaskForm):
     amount = StringField("Amount repaid, in pounds", validators=[DataRequired(), Length(max=20)])
-    received_on = DayMonthYearField("Day the money reached the bank", validators=[DataRequired()])
+    received_on = DateInputsField("Day the money reached the bank", validators=[DataRequired()])
     reference = StringField("Reference on the bank statement", validators=[DataRequired(), Length(max=100)])
     submit = SubmitField("Record the repayment")
 
@@ -727,9 +727,9 @@ class EvidencePackForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = DayMonthYearField("First day the letter covers",
+    start = DateInputsField("First day the letter covers",
                       validators=[DataRequired("Enter the first day as a date, for example 2025-06-01.")])
-    end = DayMonthYearField("Last day the letter covers",
+    end = DateInputsField("Last day the letter covers",
                     validators=[DataRequired("Enter the last day as a date, for example 2025-06-30.")])
     signed_by = StringField("Signed by (the officer's name)", validators=[DataRequired("Enter who signs the letter."),
                                                                           Length(max=MAX_SIGNATORY)])
@@ -777,7 +777,7 @@ def evidence_pack_pdf(participant_id: int):
     if not form.validate():
         return _evidence_page(participant_id, form=form, status=400)
     try:
-        doc = evidence_pack_letter(get_session(), participant_id, form.start.data, form.end.data,
+        doc = evidence_pack_letter(get_session(), participant_id, form.start.given, form.end.given,
                                    settings=settings(), issued=todays_date(), signed_by=form.signed_by.data,
                                    role=form.role.data)
     except ValidationError as error:

@@ -9,8 +9,6 @@ never a declaration made by the participant's own hand.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
@@ -26,6 +24,7 @@ from ledger.people.bank import check_bank_details
 from ledger.people.circumstances import circumstance_reports, report_circumstances
 from ledger.people.contact import change_contact_details
 from ledger.people.models import CIRCUMSTANCE_CHANGES
+from ledger.web.date_inputs import DateInputsField
 from ledger.web.own import act, on_the_form, own_participant_id, participant_page
 
 bp = Blueprint("my_details", __name__, url_prefix="/my/details")
@@ -69,24 +68,14 @@ class ReportForm(FlaskForm):
                         validators=[DataRequired(message="Choose what has changed.")])
     benefit = SelectField("Which benefit?", choices=[SelectChoice("", "Choose a benefit")] + [
         SelectChoice(k, v) for k, v in BENEFIT_NAMES.items()], validators=[Optional()])
-    changed_on_day = StringField("Day")
-    changed_on_month = StringField("Month")
-    changed_on_year = StringField("Year")
+    changed_on = DateInputsField("When did it change?", old_prefix="changed_on_", validators=[
+        DataRequired(message="Give the date it changed, for example 1 12 2026.")])
     details = TextAreaField("Tell us more (optional if a benefit started or stopped)",
                             validators=[Optional(), Length(max=2000)], render_kw={"rows": 4})
     submit = SubmitField("Send to the finance team")
 
-    def changed_on(self) -> dt.date | None:
-        parts = [(f.data or "").strip() for f in (self.changed_on_day, self.changed_on_month, self.changed_on_year)]
-        try:
-            return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
-        except ValueError:
-            self.changed_on_day.errors = [*self.changed_on_day.errors, "Give the date it changed, for example "
-                                          "1 12 2026."]
-            return None
 
-
-REPORT_FIELDS = {"changed_on": "changed_on_day"}
+REPORT_FIELDS = {"changed_on": "changed_on"}
 
 
 def _participant():
@@ -173,11 +162,11 @@ def report_change():
     form = ReportForm() if request.method == "POST" else ReportForm(formdata=None)
     if request.method == "GET":
         return participant_page("my/report_change.html", record, form=form)
-    changed_on = form.changed_on()
-    if not form.validate_on_submit() or changed_on is None:
+    if not form.validate_on_submit():
         return participant_page("my/report_change.html", record, status=400, form=form)
     report, problem = act(lambda: report_circumstances(
-        get_session(), record.id, change=form.change.data, benefit=form.benefit.data or None, changed_on=changed_on,
+        get_session(), record.id, change=form.change.data, benefit=form.benefit.data or None,
+        changed_on=form.changed_on.data,
         details=form.details.data, actor_user_id=signed_in_user().id, today=todays_date()))
     if problem is not None or report is None:
         return participant_page("my/report_change.html", record, status=getattr(problem, "status", 400), form=form,

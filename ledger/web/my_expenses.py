@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, redirect, request, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -28,6 +26,7 @@ from ledger.context import get_session, settings, todays_date
 from ledger.labels import EXPENSE_CATEGORY_LABELS
 from ledger.people import services as people
 from ledger.reports.participant_home import expected_payments
+from ledger.web.date_inputs import DateInputsField
 from ledger.web.own import act, new_request_key, on_the_form, own_participant_id, participant_page
 
 bp = Blueprint("my_expenses", __name__, url_prefix="/my/expenses")
@@ -49,32 +48,15 @@ class StartForm(FlaskForm):
     submit = SubmitField("Continue")
 
 
-def _date_of(form: FlaskForm, n: int) -> dt.date | None:
-    """The day of line ``n`` from its three boxes, or None with the problem on the day box."""
-    parts = [(getattr(form, f"line{n}_{p}").data or "").strip() for p in ("day", "month", "year")]
-    try:
-        return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
-    except ValueError:
-        day = getattr(form, f"line{n}_day")
-        day.errors = [*day.errors, "Give the date as numbers, for example 27 3 2026." if any(parts)
-                      else "Give the date of the expense."]
-        return None
-
-
 class _LinesForm(FlaskForm):
     count = 1
     key = HiddenField()
     submit = SubmitField("Continue")
 
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        self.dates = [_date_of(self, n) for n in range(1, self.count + 1)]
-        return valid and None not in self.dates
-
     def service_lines(self) -> tuple[list[dict], list[ReceiptUpload | None]]:
         lines, receipts = [], []
         for n in range(1, self.count + 1):
-            lines.append({"category": self[f"line{n}_category"].data, "incurred_on": self.dates[n - 1],
+            lines.append({"category": self[f"line{n}_category"].data, "incurred_on": self[f"line{n}_date"].data,
                           "description": self[f"line{n}_description"].data,
                           "amount": (self[f"line{n}_amount"].data or "").strip().lstrip("£")})
             upload = self[f"line{n}_receipt"].data
@@ -91,9 +73,8 @@ def _lines_form_class(count: int) -> type[_LinesForm]:
         fields[f"line{n}_category"] = SelectField(f"What kind of expense?{which}", choices=KINDS)
         fields[f"line{n}_description"] = StringField(f"What was it?{which}", validators=[
             DataRequired(message="Say what the expense was, like \"bus to the town hall\"."), Length(max=500)])
-        for part in ("day", "month", "year"):
-            fields[f"line{n}_{part}"] = StringField(part.capitalize() if part != "day" or not which
-                                                    else f"Day{which}")
+        fields[f"line{n}_date"] = DateInputsField(f"When did you pay?{which}", old_prefix=f"line{n}_", validators=[
+            DataRequired(message="Give the date of the expense.")])
         fields[f"line{n}_amount"] = StringField(f"Amount, in pounds{which}", validators=[
             DataRequired(message="Say how much it cost, like 4.50.")])
         fields[f"line{n}_receipt"] = FileField(f"Photo or PDF of the receipt{which}",
@@ -107,7 +88,7 @@ LINES_FORMS = {n: _lines_form_class(n) for n in range(1, MAX_LINES + 1)}
 def _service_names(count: int) -> dict[str, str]:
     names = {}
     for n in range(1, count + 1):
-        for service, form in (("category", "category"), ("description", "description"), ("incurred_on", "day"),
+        for service, form in (("category", "category"), ("description", "description"), ("incurred_on", "date"),
                               ("amount", "amount"), ("receipt", "receipt")):
             names[f"lines.{n - 1}.{service}"] = f"line{n}_{form}"
     return names

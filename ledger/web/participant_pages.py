@@ -28,6 +28,7 @@ from ledger.labels import CHOICE_FOR_YOU, REST_FOR_YOU
 from ledger.payments.runs import MAX_DAYS_AHEAD
 from ledger.people import services as people
 from ledger.reports.evidence_pack import evidence_pack_letter
+from ledger.reports.remittances import remittance_advice
 from ledger.reports.statements import participant_statement
 from ledger.timebank import services as timebank
 from ledger.web.auth_pages import safe_next
@@ -292,6 +293,20 @@ def statement_pdf():
     pdf = render.render_statement(doc, large_print=preferred == "large_print", easy_read=preferred == "easy_read")
     response = send_file(io.BytesIO(pdf), mimetype="application/pdf",
                          download_name=f"statement-{doc.participant.reference}-{start}-{end}.pdf", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/payment-runs/<int:run_id>/remittance.pdf")
+@requires("self")
+def remittance_pdf(run_id: int):
+    """The participant's own remittance advice for a confirmed run: what they were paid, claim by claim."""
+    participant_id = _own_participant_id()
+    session = get_session()
+    doc = remittance_advice(session, run_id, "participant", participant_id, organisation=settings().organisation)
+    large = people.get_participant(session, participant_id).preferred_format == "large_print"
+    response = send_file(io.BytesIO(render.render_remittance(doc, large_print=large)), mimetype="application/pdf",
+                         download_name=render.remittance_filename(doc), max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -37,7 +37,7 @@ from ledger.projects import services as projects
 from ledger.projects.models import ACTIVITY_KINDS
 from ledger.reports.budget_report import project_budget_report
 from ledger.web import durations
-from ledger.web.dates import DayMonthYearField
+from ledger.web.date_inputs import DateInputsField
 from policies.money import pounds_to_pence
 
 bp = Blueprint("projects", __name__)
@@ -48,7 +48,7 @@ _SHOWN_ON_THE_FORM = (ValidationError, Conflict, NotFound)
 class ActivityForm(FlaskForm):
     kind = SelectField("Kind of activity", choices=[SelectChoice(k, ACTIVITY_KIND_LABELS[k]) for k in ACTIVITY_KINDS])
     title = StringField("Title", validators=[Optional(), Length(max=200)])
-    occurs_on = DayMonthYearField("Date", validators=[DataRequired("Enter the day of the activity.")])
+    occurs_on = DateInputsField("Date", validators=[DataRequired("Enter the day of the activity.")])
     duration_hours = durations.hours_field("Hours")
     duration_minutes = durations.minutes_field("Minutes")
     preparation_hours = durations.hours_field("Preparation hours")
@@ -74,8 +74,8 @@ class NewProjectForm(FlaskForm):
     budget = StringField("Co-production budget, in pounds", validators=[
         DataRequired("Enter the budget, for example 12000."),
         Regexp(r"^\d{1,9}(\.\d{1,2})?$", message="Pounds and pence, like 12000 or 12000.00.")])
-    starts_on = DayMonthYearField("Start date", validators=[DataRequired("Enter the day the project starts.")])
-    ends_on = DayMonthYearField("End date (optional)", validators=[Optional()])
+    starts_on = DateInputsField("Start date", validators=[DataRequired("Enter the day the project starts.")])
+    ends_on = DateInputsField("End date (optional)", validators=[Optional()])
     project_manager_user_id = SelectField("Project manager (optional)", coerce=lambda v: int(v) if v else None,
                                           validate_choice=False, validators=[Optional()])
     submit = SubmitField("Create the project")
@@ -254,7 +254,7 @@ def schedule_activity(code: str):
     session = get_session()
     try:
         activity = projects.schedule_activity(
-            session, code, kind=form.kind.data, occurs_on=form.occurs_on.data,
+            session, code, kind=form.kind.data, occurs_on=form.occurs_on.given,
             duration_minutes=durations.total_minutes(form.duration_hours.data, form.duration_minutes.data) or 0,
             preparation_minutes=durations.total_minutes(form.preparation_hours.data,
                                                         form.preparation_minutes.data) or 0,

@@ -8,7 +8,7 @@ from typing import overload
 from flask import request
 
 from ledger.errors import ValidationError
-from ledger.web.dates import date_from_parts, parts_typed
+from ledger.web.date_inputs import DateProblem, date_from_parts, parts_typed
 
 
 @overload
@@ -23,10 +23,10 @@ def date_arg(name: str, default: dt.date | None) -> dt.date | None:
     """The date in ``?name-day=&name-month=&name-year=`` (the three boxes) or the ISO date in ``?name=``;
     ``default`` when it is absent."""
     typed = parts_typed(request.args, name)
-    if typed is not None and any(part.strip() for part in typed):
+    if any(typed.values()):
         try:
-            return date_from_parts(*typed)
-        except ValueError as error:
+            return date_from_parts(typed["day"], typed["month"], typed["year"])
+        except DateProblem as error:
             raise ValidationError(str(error), fields={name: [str(error)]}) from None
     raw = request.args.get(name)
     if not raw:

@@ -46,7 +46,7 @@ def test_login_without_the_form_token_is_refused(csrf_app, finance):
 def test_login_with_the_token_from_the_form_works(csrf_app, finance):
     client = csrf_app.test_client()
     _sign_in(client)
-    assert client.get("/").status_code == 200
+    assert client.get("/", follow_redirects=True).status_code == 200
 
 
 def test_a_token_from_another_session_is_refused(csrf_app, finance):
@@ -62,8 +62,8 @@ def test_logout_without_the_token_is_refused_and_leaves_the_user_signed_in(csrf_
     client = csrf_app.test_client()
     _sign_in(client)
     assert client.post("/logout").status_code == 400
-    assert client.get("/").status_code == 200
-    token = csrf_token_in(client.get("/").get_data(as_text=True))
+    assert client.get("/", follow_redirects=True).status_code == 200
+    token = csrf_token_in(client.get("/", follow_redirects=True).get_data(as_text=True))
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/").status_code == 302
 
@@ -111,7 +111,7 @@ def test_json_api_with_a_bearer_token_needs_no_csrf_token(csrf_app, finance):
 def test_json_api_never_accepts_the_login_cookie_alone(csrf_app, finance):
     client = csrf_app.test_client()
     _sign_in(client)
-    assert client.get("/").status_code == 200
+    assert client.get("/", follow_redirects=True).status_code == 200
     read = client.get("/api/v1/accounts")
     assert read.status_code == 401
     assert read.headers["WWW-Authenticate"] == "Bearer"

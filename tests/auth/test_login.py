@@ -33,12 +33,12 @@ def test_pages_send_a_visitor_who_is_not_signed_in_to_the_login_page(client):
 def test_signing_in_sets_a_cookie_that_opens_the_pages(client, finance):
     response = sign_in(client, "fin@example.org")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/finance"  # finance lands on its dashboard
     cookie = client.get_cookie("session")
     assert cookie is not None and cookie.http_only
-    home = client.get("/")
+    home = client.get("/", follow_redirects=True)
     assert home.status_code == 200
-    assert "Hello, Fin" in home.get_data(as_text=True)
+    assert '<h1 class="govuk-heading-l">Finance dashboard</h1>' in home.get_data(as_text=True)
 
 
 def test_wrong_password_gets_a_401_page_that_says_what_to_do(client, finance):
@@ -93,7 +93,7 @@ def test_one_client_guessing_many_emails_is_stopped(app, finance):
 def test_logout_needs_a_post(client, finance):
     sign_in(client, "fin@example.org")
     assert client.get("/logout").status_code == 405
-    assert client.get("/").status_code == 200
+    assert client.get("/", follow_redirects=True).status_code == 200
     response = client.post("/logout")
     assert response.status_code == 302
     assert response.headers["Location"] == "/login"

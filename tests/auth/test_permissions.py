@@ -120,10 +120,10 @@ def test_admin_may_read_the_books_but_not_post(app, client, people):
 
 def test_the_menu_offers_only_what_the_role_may_open(client, people):
     sign_in(client, EMAIL["participant"])
-    assert "Trial balance" not in client.get("/").get_data(as_text=True)
+    assert "Trial balance" not in client.get("/", follow_redirects=True).get_data(as_text=True)
     client.post("/logout")
     sign_in(client, EMAIL["finance"])
-    assert "Trial balance" in client.get("/").get_data(as_text=True)
+    assert "Trial balance" in client.get("/", follow_redirects=True).get_data(as_text=True)
 
 
 def _guarded_api_calls(app: Flask) -> list[tuple[str, str]]:

@@ -73,7 +73,7 @@ def test_revoking_someone_elses_token_on_the_page_is_not_found(app, client, fina
     response = client.post(f"/account/tokens/{token_id}/revoke")
     assert response.status_code == 404
     assert "text/html" in response.content_type
-    assert app.test_client().get("/", headers=bearer(token)).status_code == 200
+    assert app.test_client().get("/", headers=bearer(token), follow_redirects=True).status_code == 200
 
 
 def test_every_role_may_keep_api_tokens(app, client):

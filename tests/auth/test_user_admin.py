@@ -202,7 +202,7 @@ def test_reactivating_an_active_user_is_refused(app, client, admin_token):
 
 def test_admin_pages_invite_change_roles_and_deactivate(app, client, admin_id):
     sign_in(client, "admin@example.org")
-    home = client.get("/").get_data(as_text=True)
+    home = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert 'href="/admin/users"' in home
     page = client.post("/admin/users", data={"email": "pm@example.org", "display_name": "Pat Manager",
                                              "roles": ["project_manager"]})

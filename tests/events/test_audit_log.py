@@ -167,7 +167,7 @@ def test_the_page_lists_filters_and_pages_on(app, client, log):
     add_user(app, "fin@example.org", ["finance"])
     sign_in(client, "fin@example.org")
 
-    home = client.get("/")
+    home = client.get("/", follow_redirects=True)
     assert 'href="/finance/audit-log"' in home.get_data(as_text=True)
     page = client.get("/finance/audit-log", query_string={"participant_id": log["ann"]})
     html = page.get_data(as_text=True)

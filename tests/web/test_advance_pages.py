@@ -52,7 +52,8 @@ def advance_rows(app) -> int:
 def test_finance_asks_for_an_advance_which_another_finance_officer_approves_and_marks_paid(app, client, world):
     assert sign_in(client, "fin@example.org").status_code == 302
     home = text_of(client.get("/finance/advances"))
-    assert "Advances" in text_of(client.get("/")) and "No advance is waiting for approval." in home
+    assert "Advances" in text_of(client.get("/", follow_redirects=True))
+    assert "No advance is waiting for approval." in home
 
     asked = client.post("/finance/advances/request", data={
         "participant_id": world.ann, "project_code": "GUIDE", "amount": "40.00",

@@ -153,7 +153,7 @@ def test_a_participant_chooses_time_credits_for_a_fee(carer_with_a_fee, page):
     page.get_by_label("Email address").fill("sian@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(lambda url: "/login" not in url)  # each role lands on its own page
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My money").click()
     page.wait_for_url(f"{base}/my/money")
@@ -206,7 +206,7 @@ def test_finance_posts_a_manual_entry_and_sees_a_refusal_beside_its_field(financ
     page.get_by_label("Email address").fill("fin@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(lambda url: "/login" not in url)  # each role lands on its own page
     check_page(page, "finance")
     main_menu(page).get_by_role("link", name="Manual journal entries").click()
     page.wait_for_url(f"{base}/books/manual-entries")
@@ -255,7 +255,7 @@ def _sign_in_as(page, base: str, email: str) -> None:
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(lambda url: "/login" not in url)  # each role lands on its own page
 
 
 def test_a_second_finance_user_approves_a_large_manual_entry(finance_with_a_chart, page, tmp_path):
@@ -314,7 +314,7 @@ def test_a_participant_takes_part_of_a_fee_and_the_rest_later(carer_with_a_fee, 
     page.get_by_label("Email address").fill("sian@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(lambda url: "/login" not in url)  # each role lands on its own page
     page.goto(f"{base}/my/claims/{claim_id}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Fee for Advisory group on 04 June 2025")
 
@@ -357,7 +357,7 @@ def test_the_choice_page_refuses_too_much_next_to_the_field_in_a_browser(carer_w
     page.get_by_label("Email address").fill("sian@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(lambda url: "/login" not in url)  # each role lands on its own page
     page.goto(f"{base}/my/claims/{claim_id}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Fee for Advisory group on 04 June 2025")
     check_page(page, "participant")
@@ -403,7 +403,7 @@ def test_finance_sees_the_parts_and_the_same_uncertainty_in_a_browser(live_app, 
     page.get_by_label("Email address").fill("fin@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(lambda url: "/login" not in url)  # each role lands on its own page
     page.goto(f"{base}/finance/claims/{claim_id}")
 
     expect(page.locator("#claim-parts")).to_contain_text("Paid to the participant: £20.00")

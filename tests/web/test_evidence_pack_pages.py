@@ -68,7 +68,7 @@ def test_finance_downloads_a_signed_letter_with_both_fees_and_the_breach(app, cl
 @pytest.mark.parametrize(("changes", "field", "message"), [
     ({"end": "2025-06-01"}, "end", "The last day must not be before the first day."),
     ({"end": "2026-06-11"}, "end", "A letter covers at most one year"),
-    ({"start": "4 June"}, "start", "Enter the first day as a date, for example 2025-06-01."),
+    ({"start": "4 June"}, "start", "Enter a real date, like 14 12 2026."),
     ({"signed_by": ""}, "signed_by", "Enter who signs the letter."),
 ])
 def test_bad_input_on_the_page_is_a_400_with_the_error_by_the_field(app, client, siân, changes, field, message):

@@ -28,9 +28,7 @@ status = "unverified"
 source = ["org"]
 confidence = "medium"
 """
-WHO_TO_ASK = ("Before deciding, ask Demo Council Adult Social Care (Co-production payments team, 020 7946 0000, "
-              "payments@council.example) or independent welfare-rights advice: Citizens Advice, 0800 144 8848, "
-              "citizensadvice.org.uk.")
+WHO_TO_ASK = "Free, independent advice on benefits: Citizens Advice, 0800 144 8848, citizensadvice.org.uk."
 
 
 def text_of(response) -> str:
@@ -120,7 +118,7 @@ def test_the_check_page_says_taking_less_keeps_her_within_the_limit(carer, fees)
     assert "You will be paid £100.00 instead of the £250.00 offered." in text
     assert "We checked your choice: it does not affect your benefits." in text
     assert "Taking £100.00 keeps you within your Carer's Allowance limit for 9 June 2025 to 15 June 2025." in text
-    assert 'class="warning safe" id="choice-check"' in response.get_data(as_text=True)
+    assert 'class="app-choice-check app-choice-check--safe" id="choice-check"' in response.get_data(as_text=True)
 
 
 def test_the_check_page_warns_when_the_choice_still_breaks_a_rule(app, carer, fees):
@@ -128,7 +126,7 @@ def test_the_check_page_warns_when_the_choice_still_breaks_a_rule(app, carer, fe
 
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert 'class="warning" id="choice-check" role="alert"' in html
+    assert 'class="app-choice-check app-choice-check--affects-benefits" id="choice-check" role="alert"' in html
     assert "Warning: this choice would still affect your benefits. Read this before you confirm." in text_of(response)
     with database(app) as session:
         assert services.get_claim(session, fees["big"]).choice == "take"

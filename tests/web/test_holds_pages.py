@@ -64,7 +64,7 @@ def test_finance_holds_and_releases_a_claim_from_its_page(app, finance, ids):
 
 
 def test_finance_holds_a_payee_from_the_holds_page(app, finance, ids):
-    page = finance.get("/")
+    page = finance.get("/", follow_redirects=True)
     assert 'href="/finance/holds"' in page.get_data(as_text=True)
 
     missing = finance.post("/finance/holds/payee", data={"payee_kind": "participant", "payee_id": "999999",

@@ -63,7 +63,7 @@ def written(app) -> tuple[int, int, int, int]:
 
 
 def test_the_page_is_linked_from_the_finance_menu(finance):
-    home = finance.get("/")
+    home = finance.get("/", follow_redirects=True)
     assert 'href="/books/manual-entries"' in home.get_data(as_text=True)
     page = finance.get("/books/manual-entries")
     assert page.status_code == 200

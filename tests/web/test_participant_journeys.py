@@ -160,7 +160,7 @@ def test_a_bad_receipt_or_a_missing_one_is_named_beside_its_line_and_nothing_is_
     refused = sian.post(f"/my/expenses/new/lines?activity_id={world.activity_id}&lines=2", data=data,
                         content_type="multipart/form-data")
     assert refused.status_code == 400
-    assert "Give the date as numbers, for example 27 3 2026." in text_of(refused)
+    assert "Enter a real date, like 14 12 2026." in text_of(refused)
     data["line2_day"] = "4"
     data["line1_receipt"] = (io.BytesIO(b"not a picture at all"), "bus.png")
     refused = sian.post(f"/my/expenses/new/lines?activity_id={world.activity_id}&lines=2", data=data,
