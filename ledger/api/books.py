@@ -8,8 +8,10 @@ kinds or keys, no owed money a run will not pay, a second finance user above the
 from __future__ import annotations
 
 import datetime as dt
+import json
+from json.encoder import encode_basestring_ascii
 
-from flask import jsonify
+from flask import current_app, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -251,7 +253,8 @@ def account_statement(args, code):
 @blp.response(200, TrialBalanceSchema)
 def trial_balance(args):
     """Every account's balance and the totals per unit (zero when the books are sound)."""
-    return jsonify(trial_balance_out(queries.trial_balance(get_session(), args["as_of"])))
+    body = trial_balance_body(queries.trial_balance_tuples(get_session(), args["as_of"]), args["as_of"])
+    return current_app.response_class(body, mimetype=current_app.json.mimetype)
 
 
 # Large answers are built as plain dicts, exactly as their schemas above would dump them (the schemas still
@@ -272,6 +275,23 @@ def trial_balance_out(balance: TrialBalance) -> dict:
     """``TrialBalanceSchema``'s JSON of the trial balance."""
     return {"as_of": _day(balance.as_of), "totals": dict(balance.totals),
             "rows": [{"account": account_out(row.account), "balance": row.balance} for row in balance.rows]}
+
+
+def trial_balance_body(rows: list[queries.TrialBalanceTuple], as_of: dt.date | None) -> str:
+    """``TrialBalanceSchema``'s JSON, byte for byte what ``jsonify(trial_balance_out(...))`` sends (keys in order,
+    compact, ASCII), written straight from the database's rows: at 3,700 accounts a record, a dict and the
+    encoder's key sorting per account took three quarters of the answer's time (issue 12)."""
+    text = encode_basestring_ascii
+    totals: dict[str, int] = {}
+    for row in rows:
+        totals[row[4]] = totals.get(row[4], 0) + row[6]
+    lines = ",".join([
+        f'{{"account":{{"code":{text(code)},"id":{id_},"is_open":{"true" if is_open else "false"},"name":{text(name)},'
+        f'"type":{text(type_)},"unit":{text(unit)}}},"balance":{int(balance)}}}'
+        for id_, code, name, type_, unit, is_open, balance in rows])
+    day = "null" if as_of is None else f'"{as_of.isoformat()}"'
+    return (f'{{"as_of":{day},"rows":[{lines}],'
+            f'"totals":{json.dumps(totals, sort_keys=True, separators=(",", ":"))}}}\n')
 
 
 def statement_out(statement: Statement) -> dict:

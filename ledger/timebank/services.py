@@ -120,9 +120,9 @@ def time_credit_balance(session: Session, participant_id: int) -> int:
 
 
 def time_credit_history(session: Session, participant_id: int) -> TimeCreditHistory:
-    """Every movement of a participant's time credits, oldest first, with the running balance."""
-    _participant(session, participant_id)
-    account_id = _account_id(session, participant_accounts(participant_id).time_credits)
+    """Every movement of a participant's time credits, oldest first, with the running balance: one statement
+    when there are any ("My money" reads it on every visit)."""
+    code = participant_accounts(participant_id).time_credits
     transfers = TimeCreditTransfer.__table__
     rows = session.execute(
         select(Posting.entry_id, Posting.effective_date, Posting.amount, JournalEntry.description, JournalEntry.kind,
@@ -130,9 +130,13 @@ def time_credit_history(session: Session, participant_id: int) -> TimeCreditHist
                transfers.c.partner_id, transfers.c.to_participant_id, transfers.c.to_group_id)
         .join(JournalEntry, JournalEntry.id == Posting.entry_id)
         .outerjoin(transfers, transfers.c.entry_id == Posting.entry_id)
-        .where(Posting.account_id == account_id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(Account.code == code)
         .order_by(Posting.effective_date, Posting.id)
     ).all()
+    if not rows:  # nothing yet, or no such participant or account: only then is it worth two more statements
+        _participant(session, participant_id)
+        _account_id(session, code)
     running = 0
     lines = []
     for r in rows:

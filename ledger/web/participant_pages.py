@@ -27,6 +27,7 @@ from ledger.formatting import hours, money, pounds
 from ledger.labels import CHOICE_FOR_YOU, REST_FOR_YOU
 from ledger.payments.runs import MAX_DAYS_AHEAD
 from ledger.people import services as people
+from ledger.reports import my_money as money_page
 from ledger.reports.evidence_pack import evidence_pack_letter
 from ledger.reports.remittances import remittance_advice
 from ledger.reports.statements import participant_statement
@@ -192,11 +193,10 @@ def my_money():
     session = get_session()
     today = todays_date()
     page = page_arg()
-    listed = claims.list_claims(session, participant_id=participant_id, limit=CLAIMS_PER_PAGE + 1,
-                                offset=(page - 1) * CLAIMS_PER_PAGE)
-    statement = participant_statement(
-        session, participant_id, today - dt.timedelta(days=HISTORY_DAYS), today + dt.timedelta(days=MAX_DAYS_AHEAD),
-        organisation=settings().organisation, issued=today)
+    listed = claims.own_claims_page(session, participant_id, limit=CLAIMS_PER_PAGE + 1,
+                                    offset=(page - 1) * CLAIMS_PER_PAGE)
+    statement = money_page.my_money(session, participant_id, today - dt.timedelta(days=HISTORY_DAYS),
+                                    today + dt.timedelta(days=MAX_DAYS_AHEAD), recent=RECENT_PAYMENTS)
     return _page("participant/money.html", people.get_participant(session, participant_id),
                  statement=statement, claims=listed[:CLAIMS_PER_PAGE], page=page,
                  more_claims=len(listed) > CLAIMS_PER_PAGE,
