@@ -221,7 +221,7 @@ def test_contact_details_and_format_are_changed_and_recorded(app, sian, world):
     assert sian.post("/my/details/format", data={"preferred_format": "large_print"}).status_code == 302
     details = sian.get("/my/details")
     assert "sian.new@example.org" in text_of(details) and "1 High Street, Cardiff" in text_of(details)
-    assert 'class="large-print"' in details.get_data(as_text=True)
+    assert 'app-large-print' in details.get_data(as_text=True)
     with database(app) as session:
         changes = session.query(Event).filter_by(participant_id=world.carer, action="change_contact_details").all()
         assert [e.details["fields"] for e in changes] == [["email", "phone", "postal_address"], ["preferred_format"]]
