@@ -195,9 +195,13 @@ def my_money():
     page = page_arg()
     listed = claims.own_claims_page(session, participant_id, limit=CLAIMS_PER_PAGE + 1,
                                     offset=(page - 1) * CLAIMS_PER_PAGE)
-    statement = money_page.my_money(session, participant_id, today - dt.timedelta(days=HISTORY_DAYS),
-                                    today + dt.timedelta(days=MAX_DAYS_AHEAD), recent=RECENT_PAYMENTS)
-    return _page("participant/money.html", people.get_participant(session, participant_id),
+    start, end = today - dt.timedelta(days=HISTORY_DAYS), today + dt.timedelta(days=MAX_DAYS_AHEAD)
+    statement = money_page.my_money(session, participant_id, start, end, recent=RECENT_PAYMENTS)
+    participant = people.get_participant(session, participant_id)
+    # Easy read tells the statement idea by idea, from the whole statement (as its PDF does).
+    full = participant_statement(session, participant_id, start, end, organisation=settings().organisation,
+                                 issued=today) if participant.preferred_format == "easy_read" else None
+    return _page("participant/money.html", participant, full_statement=full,
                  statement=statement, claims=listed[:CLAIMS_PER_PAGE], page=page,
                  more_claims=len(listed) > CLAIMS_PER_PAGE,
                  time_credits=timebank.time_credit_history(session, participant_id), recent=RECENT_PAYMENTS,
