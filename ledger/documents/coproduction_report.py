@@ -6,7 +6,7 @@ a reader who cannot see the chart, or a screen reader, has every number.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing, String
@@ -21,7 +21,7 @@ from ledger.reports.organisation import Organisation
 _BLUE, _GREEN = colors.HexColor("#1d70b8"), colors.HexColor("#00703c")
 
 
-def _bars(width: float, title: str, labels: list[str], series: list[list[float]],
+def _bars(width: float, title: str, labels: list[str], series: list[list[int]],
           fills: list[colors.Color]) -> Drawing:
     """A horizontal bar chart: one row per label, one bar per series."""
     height = 40 + 11 * max(len(labels), 1) * max(len(series), 1)
@@ -39,6 +39,11 @@ def _bars(width: float, title: str, labels: list[str], series: list[list[float]]
     drawing.add(chart)
     drawing.add(String(0, height - 12, title, fontName="Helvetica-Bold", fontSize=10))
     return drawing
+
+
+def _whole_days(days: Decimal | None) -> int:
+    """A median in days (it may end in .5) as the whole number of days its bar is drawn to."""
+    return int((days or Decimal(0)).to_integral_value(ROUND_HALF_UP))
 
 
 def _times_rows(times: tuple[PaymentTimes, ...]) -> list[list]:
@@ -68,8 +73,9 @@ def render_coproduction_report(report: CoproductionReport, *, organisation: Orga
     w.facts(facts, label_share=0.35)
     rows = report.projects
     w.heading("Fees and expenses by project")
-    w.add(_bars(width, "Fees (blue) and expenses (green), in pounds", [r.code for r in rows],
-                [[r.fees_pence / 100 for r in rows], [r.expenses_pence / 100 for r in rows]], [_BLUE, _GREEN]))
+    # The bars are drawn in whole pounds (integers: money is never a float); the table below has the pence.
+    w.add(_bars(width, "Fees (blue) and expenses (green), in whole pounds", [r.code for r in rows],
+                [[r.fees_pence // 100 for r in rows], [r.expenses_pence // 100 for r in rows]], [_BLUE, _GREEN]))
     w.table([Column("Project"), Column("People", numeric=True), Column("Sessions", numeric=True),
              Column("Fees", numeric=True), Column("Expenses", numeric=True)],
             [[f"{r.code}: {r.name}", str(r.people), str(r.sessions), money(r.fees_pence), money(r.expenses_pence)]
@@ -79,8 +85,8 @@ def render_coproduction_report(report: CoproductionReport, *, organisation: Orga
     w.heading("Days from a claim submitted to paid")
     times = (*report.by_approver, report.overall)
     w.add(_bars(width, "Median (blue) and 90th percentile (green), in days, by approver",
-                [t.name for t in times], [[float(t.median_days or 0) for t in times],
-                                          [float(t.p90_days or 0) for t in times]], [_BLUE, _GREEN]))
+                [t.name for t in times], [[_whole_days(t.median_days) for t in times],
+                                          [t.p90_days or 0 for t in times]], [_BLUE, _GREEN]))
     columns = [Column("By", 1.6), Column("Claims paid", numeric=True), Column("Median days", numeric=True),
                Column("90th percentile days", numeric=True)]
     w.table(columns, _times_rows(report.by_project) + _times_rows(times))
