@@ -308,15 +308,18 @@ def get_claim(session: Session, claim_id: int, *, for_participant_id: int | None
 def list_claims(
     session: Session, *, participant_id: int | None = None, status: str | None = None,
     project_code: str | None = None, limit: int = 200, only_project_ids: set[int] | None = None, offset: int = 0,
+    participant_ids: set[int] | None = None,
 ) -> list[ClaimRecord]:
-    """Claims, newest first, optionally of one participant, in one status or of one project;
-    ``only_project_ids``: only claims in these projects (a project manager's assigned projects); ``offset``
-    skips that many (a later page)."""
+    """Claims, newest first, optionally of one participant (or of several: ``participant_ids``, those a name
+    search found), in one status or of one project; ``only_project_ids``: only claims in these projects (a
+    project manager's assigned projects); ``offset`` skips that many (a later page)."""
     query = select(Claim).order_by(Claim.id.desc()).limit(min(max(limit, 1), 1000)).offset(max(offset, 0))
     if only_project_ids is not None:
         query = query.where(Claim.project_id.in_(sorted(only_project_ids)))
     if participant_id is not None:
         query = query.where(Claim.participant_id == participant_id)
+    if participant_ids is not None:
+        query = query.where(Claim.participant_id.in_(sorted(participant_ids)))
     if status is not None:
         query = query.where(Claim.status == status)
     if project_code is not None:

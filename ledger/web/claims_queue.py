@@ -78,11 +78,6 @@ def people_named(session: Session, person: str) -> set[int] | None:
     return {p.id for p in people.list_participants(session, include_inactive=True, search=person)}
 
 
-def of_people(claims: Iterable[ClaimRecord], participant_ids: set[int] | None) -> list[ClaimRecord]:
-    """The claims of these participants (every claim when None: no name was asked for)."""
-    return [c for c in claims if participant_ids is None or c.participant_id in participant_ids]
-
-
 def _flag_matches(preview: Preview, flag: str) -> bool:
     found, problem = preview
     if not flag:

@@ -224,8 +224,7 @@ def claims_waiting():
                                filters=claims_queue.QueueFilters(), flagged=rechecks.flagged_participants(session)), 400
     filters, names = claims_queue.filters_of(form), _names(session)
     found = claims.list_claims(session, status=filters.status, project_code=filters.project_code,
-                               limit=1000 if filters.person else 200)
-    found = claims_queue.of_people(found, claims_queue.people_named(session, filters.person))
+                               participant_ids=claims_queue.people_named(session, filters.person))
     previews = _previews(session, found)
     return render_template("finance/claims.html", form=form, filters=filters, names=names, previews=previews,
                            claims=claims_queue.with_benefit_flag(found, previews, filters.benefit_flag),
