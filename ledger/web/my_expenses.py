@@ -39,12 +39,22 @@ VEHICLE_CHOICES = [SelectChoice("car", "Car"), SelectChoice("van", "Van"), Selec
                    SelectChoice("bicycle", "Bicycle")]
 
 
+def _listed(message: str):
+    """A choice must be one of those offered, said in words a person can act on (not "Not a valid choice")."""
+    def check(form, field) -> None:
+        if field.data not in {choice.value for choice in field.choices}:
+            raise StopValidation(message)
+    return check
+
+
 class StartForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form: it only chooses what the next page asks
 
-    activity_id = RadioField("What are you claiming expenses for?", coerce=int,
-                             validators=[DataRequired(message="Choose the activity you are claiming for.")])
+    activity_id = RadioField("What are you claiming expenses for?", coerce=int, validate_choice=False,
+                             validators=[DataRequired(message="Choose the activity you are claiming for."),
+                                         _listed("Choose one of the activities listed: you can claim for the "
+                                                 "ones you came to in the last few months.")])
     lines = RadioField("How many things are you claiming for?", coerce=int, default=1,
                        choices=[SelectChoice(n, f"{n}") for n in range(1, MAX_LINES + 1)],
                        validators=[DataRequired(message="Choose how many things you are claiming for.")])

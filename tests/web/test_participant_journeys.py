@@ -202,7 +202,8 @@ def test_an_activity_they_did_not_attend_is_refused(app, sian, world):
                                            preparation_minutes=0, region="uk", title="Not Siân's").id
     refused = sian.get(f"/my/expenses/new/lines?activity_id={other}&lines=1")
     assert refused.status_code == 400
-    assert "Error: Not a valid choice" in text_of(refused)
+    assert "Error: Choose one of the activities listed: you can claim for the ones you came to" in text_of(refused)
+    assert "Not a valid choice" not in text_of(refused)
 
 
 def test_bank_details_are_checked_then_confirmed_and_the_change_date_shown(app, sian, world):
