@@ -44,7 +44,8 @@ def test_every_document_of_a_demo_year_agrees_with_the_books(session):
         posted = [line for line in doc.money.lines if line.kind not in (EntryKind.DECLINED, EntryKind.DONATION)]
         last_of_each_entry = {b.entry_id: b for b in book.lines}  # a payment of fees and expenses is one line
         assert [line.balance for line in posted] == [-b.running_balance for b in last_of_each_entry.values()]
-        render.render_statement(doc)
+        if session.bind.dialect.name == "sqlite":
+            render.render_statement(doc)  # the PDF is drawn from the document alike on both databases
         for year in (2025, 2026):
             summary = annual_summary(session, pid, year, organisation=ORGANISATION, rulebook=RULEBOOK,
                                      issued=today)
