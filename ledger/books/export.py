@@ -209,12 +209,12 @@ def _read_accounts(session: Session, labels: Mapping[str, str] | None = None) ->
         .group_by(_postings.c.account_id)
         .subquery()
     )
-    rows = session.execute(
+    result = session.execute(
         select(_accounts, first_last.c.first, first_last.c.last)
         .outerjoin(first_last, first_last.c.account_id == _accounts.c.id)
         .order_by(_accounts.c.code)
     )
-    rows = list(rows)
+    rows = list(result)
     names = readable_names({r.code: (r.type, "") for r in rows}, labels or {})
     accounts = {}
     for r in rows:
@@ -357,7 +357,7 @@ def _hledger_opening(start: dt.date, lines: list[tuple[_Account, int]]) -> str:
 
 def _beancount_opening(start: dt.date, lines: list[tuple[_Account, int]]) -> str:
     out = [f'{start.isoformat()} * "Opening balances"\n',
-           f'  kind: "opening-balances"\n',
+           '  kind: "opening-balances"\n',
            f'  balances_at_end_of: "{(start - dt.timedelta(days=1)).isoformat()}"\n']
     out += [f"  {a.name}  {format_amount(amount, a.unit)}\n" for a, amount in lines]
     return "".join(out) + "\n"
