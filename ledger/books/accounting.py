@@ -26,7 +26,7 @@ Layouts, from the packages' own guides:
   credit) with a positive net amount; the date dd/mm/yyyy; tax code T9 (outside the scope of VAT); the
   account reference is blank for nominal journals; the department is the cost centre.
 
-Cells a spreadsheet would take for a formula gain a leading apostrophe (OWASP's advice on CSV injection).
+Cells of text a spreadsheet would take for a formula gain a leading apostrophe (OWASP's advice on CSV injection).
 """
 
 from __future__ import annotations
@@ -246,9 +246,10 @@ def _cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
-def _row(values: Iterable[str]) -> str:
+def _row(values: Iterable[str], amount_at: int | None = None) -> str:
+    """One CSV line; every cell but the amount (a number, which may start with a minus) defused."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow([_cell(v) for v in values])
+    csv.writer(out, lineterminator="\r\n").writerow([v if i == amount_at else _cell(v) for i, v in enumerate(values)])
     return out.getvalue()
 
 
@@ -265,7 +266,7 @@ def xero_rows(mapping: NominalMap, entries: Iterable[Journal]) -> Iterator[str]:
         for line in journal.lines:
             tracking = (mapping.xero_tracking_name, line.cost_centre) if line.cost_centre else ("", "")
             yield _row((narration, day, _one_line(journal.description), line.nominal, mapping.xero_tax_rate,
-                        _pounds(line.amount), *tracking, "", ""))
+                        _pounds(line.amount), *tracking, "", ""), amount_at=5)
 
 
 def sage_rows(mapping: NominalMap, entries: Iterable[Journal]) -> Iterator[str]:
