@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from ledger.claims.models import Claim
 from ledger.errors import NotFound, ValidationError
 from ledger.events.audit import csv_line
-from ledger.formatting import pounds
+from ledger.formatting import money, pounds
 from ledger.payments import workflow as run_workflow
 from ledger.payments.models import PaymentRun, PaymentRunItem
 from ledger.people.models import Participant
@@ -93,8 +93,8 @@ class AllowanceCrossing:
 
     @property
     def message(self) -> str:
-        return (f"This run takes {self.name} past the £{pounds(self.trading_allowance)} trading allowance for "
-                f"{self.tax_year}: £{pounds(self.before)} before it, £{pounds(self.after)} with it. Tell them: "
+        return (f"This run takes {self.name} past the {money(self.trading_allowance)} trading allowance for "
+                f"{self.tax_year}: {money(self.before)} before it, {money(self.after)} with it. Tell them: "
                 "they may need to register for Self Assessment.")
 
 

@@ -89,7 +89,7 @@ def test_sage_journals_are_debits_and_credits_that_balance_per_reference(books):
         assert kind in ("JD", "JC") and Decimal(amount) > 0 and (tax, tax_amount) == ("T9", "0.00")
         net[reference] += Decimal(amount) if kind == "JD" else -Decimal(amount)
     assert len(net) == 3 and set(net.values()) == {Decimal(0)}
-    assert ["JD", "", "5010", "CC-guide", "03/06/2025"] == rows[1][:5]
+    assert rows[1][:5] == ["JD", "", "5010", "CC-guide", "03/06/2025"]
 
 
 def test_an_unmapped_account_stops_the_export_and_is_named(books):
