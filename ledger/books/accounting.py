@@ -197,12 +197,16 @@ class Journal:
     lines: tuple[JournalLine, ...]
 
 
-def journals(session: Session, mapping: NominalMap, start: dt.date, end: dt.date) -> Iterator[Journal]:
-    """The entries in the range as journals, streamed; refused (before any is read) if an account is unmapped."""
+def check_export(session: Session, mapping: NominalMap, start: dt.date, end: dt.date) -> None:
+    """Refuse a backwards range, or a mapping that leaves an account with postings in the range unmapped."""
     check_range(start, end)
     missing = unmapped_accounts(session, mapping, start, end)
     if missing:
         raise UnmappedAccounts(missing)
+
+
+def journals(session: Session, mapping: NominalMap, start: dt.date, end: dt.date) -> Iterator[Journal]:
+    """The entries in the range as journals, streamed (call ``check_export`` first)."""
     places: dict[int, tuple[str, str]] = {}
     query = (
         select(_entries.c.id, _entries.c.effective_date, _entries.c.description, _postings.c.account_id,
@@ -282,16 +286,9 @@ def sage_rows(mapping: NominalMap, entries: Iterable[Journal]) -> Iterator[str]:
 
 
 def accounting_csv(session: Session, fmt: str, mapping: NominalMap, start: dt.date, end: dt.date) -> Iterator[str]:
-    """The journal for the range as Xero or Sage CSV lines; every refusal comes before the first line."""
+    """The journal for the range as Xero or Sage CSV lines; every refusal comes now, the rows when read."""
     if fmt not in ACCOUNTING_FORMATS:
         raise ValidationError(f"Format must be one of {', '.join(ACCOUNTING_FORMATS)}.",
                               fields={"format": ["invalid"]})
-    entries = journals(session, mapping, start, end)
-    first = next(entries, None)  # runs the checks now, not when the first line is asked for
-    chained = entries if first is None else _prepend(first, entries)
-    return (xero_rows if fmt == "xero" else sage_rows)(mapping, chained)
-
-
-def _prepend(first: Journal, rest: Iterator[Journal]) -> Iterator[Journal]:
-    yield first
-    yield from rest
+    check_export(session, mapping, start, end)
+    return (xero_rows if fmt == "xero" else sage_rows)(mapping, journals(session, mapping, start, end))

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, RadioField, SubmitField
+from wtforms.fields.choices import SelectChoice
 
 from ledger.auth.access import requires, signed_in_user
 from ledger.context import get_session, settings, todays_date
@@ -26,11 +27,11 @@ from ledger.web.date_inputs import DateInputsField
 bp = Blueprint("exports", __name__, url_prefix="/finance")
 
 FORMAT_CHOICES = [
-    ("xero", "Xero manual journal (CSV)"),
-    ("sage", "Sage 50 journal import (CSV)"),
-    ("payments", "Payments made (CSV)"),
-    ("hledger", "hledger journal, for auditors"),
-    ("beancount", "beancount journal, for auditors"),
+    SelectChoice("xero", "Xero manual journal (CSV)"),
+    SelectChoice("sage", "Sage 50 journal import (CSV)"),
+    SelectChoice("payments", "Payments made (CSV)"),
+    SelectChoice("hledger", "hledger journal, for auditors"),
+    SelectChoice("beancount", "beancount journal, for auditors"),
 ]
 
 

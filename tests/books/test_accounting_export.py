@@ -18,7 +18,7 @@ from ledger.books.accounting import (
 )
 from ledger.errors import ValidationError
 from ledger.reports.exports import EXAMPLE_MAP
-from tests.factories import JUNE_1, fee_entry, post
+from tests.factories import JUNE_1, add_user, api_token_for, bearer, fee_entry, post, sign_in
 
 MAPPING = """
 [xero]
@@ -123,3 +123,54 @@ def test_the_example_mapping_file_maps_the_organisation_s_accounts():
     assert example.place("owed:participant:12") == ("2110", "")
     assert example.place("bank:main") == ("1200", "")
     assert example.place("grant:council") is None
+
+
+@pytest.fixture
+def mapped_app(database_url):
+    """The app with the example mapping file configured, as an organisation would set NOMINAL_MAP_PATH."""
+    from ledger import create_app
+
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "WTF_CSRF_ENABLED": False,
+                      "SECRET_KEY": "test-secret-key-test-secret-key-0123456789", "NOMINAL_MAP_PATH": str(EXAMPLE_MAP)})
+    yield app
+    app.extensions["engine"].dispose()
+
+
+def test_the_exports_page_api_and_command_refuse_unmapped_accounts_and_take_an_uploaded_map(
+        books, mapped_app, tmp_path):
+    _june(books)
+    client, runner = mapped_app.test_client(), mapped_app.test_cli_runner()
+    finance = add_user(mapped_app, "fin@example.org", ["finance"])
+    headers = bearer(api_token_for(mapped_app, finance))
+    june = {"from": "2025-06-01", "to": "2025-06-30"}
+
+    # The configured example maps bank:main, not this chart's "bank": refused, naming it, before any line.
+    refused = client.get("/api/v1/exports/xero", query_string=june, headers=headers)
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["fields"] == {"mapping": ["No nominal code for bank"]}
+    wrong_date = client.get("/api/v1/exports/sage", query_string={"from": "2025-06-31"}, headers=headers)
+    assert wrong_date.status_code == 400 and list(wrong_date.get_json()["error"]["fields"]) == ["from"]
+
+    sign_in(client, "fin@example.org")
+    assert client.get("/finance/exports").status_code == 200
+    form = {"from-day": "1", "from-month": "6", "from-year": "2025", "to-day": "30", "to-month": "6",
+            "to-year": "2025", "format": "xero"}
+    page = client.post("/finance/exports", data=form)
+    assert page.status_code == 400 and 'id="unmapped-accounts"' in page.get_data(as_text=True)
+    uploaded = client.post("/finance/exports", data={**form, "format": "sage",
+                                                      "mapping": (io.BytesIO(MAPPING.encode()), "map.toml")},
+                           content_type="multipart/form-data")
+    assert uploaded.status_code == 200 and uploaded.mimetype == "text/csv"
+    assert uploaded.get_data(as_text=True).startswith(",".join(SAGE_HEADER) + "\r\nJD,,5010,CC-guide,03/06/2025")
+    backwards = client.post("/finance/exports", data={**form, "to-year": "2024"})
+    assert backwards.status_code == 400 and 'id="to-error"' in backwards.get_data(as_text=True)
+
+    own = tmp_path / "map.toml"
+    own.write_text(MAPPING)
+    out = tmp_path / "june.csv"
+    done = runner.invoke(args=["ledger", "export", "--format", "xero", "--from", "2025-06-01", "--to", "2025-06-30",
+                               "--mapping", str(own), "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    assert out.read_text().splitlines()[0] == ",".join(XERO_HEADER)
+    stopped = runner.invoke(args=["ledger", "export", "--format", "xero", "--from", "2025-06-01"])
+    assert stopped.exit_code == 2 and "mapping: No nominal code for bank" in stopped.output

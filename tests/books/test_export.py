@@ -367,7 +367,7 @@ def test_a_june_export_opens_with_the_balances_brought_forward_and_ends_with_jun
     _assert_same_balances(_hledger_balances(journal), expected, "hledger")
     balances, transactions = _beancount_balances(ledger_file)
     _assert_same_balances(balances, expected, "beancount")
-    assert [t.narration for t in transactions][0] == "Opening balances"
+    assert transactions[0].narration == "Opening balances"
     assert {t.date for t in transactions} == {JUNE_1, JUNE_1.replace(day=12), JUNE_1.replace(day=20)}
     assert ("Liabilities:Owed:Participant:1", "GBP") in balances  # brought forward, paid in June: now 0
     checked = subprocess.run([str(BEAN_CHECK), str(ledger_file)], capture_output=True, text=True)
