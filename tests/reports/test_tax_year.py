@@ -7,6 +7,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -18,7 +21,17 @@ from ledger.projects.models import Project
 from ledger.reports.annual_summary import annual_summary
 from ledger.reports.tax_year import allowance_crossings, read_tax_year, tax_year_page, trading_allowance
 from policies.tax import TaxYear
-from tests.factories import CIPHER, ORGANISATION, RULEBOOK, RULES, api_token_for, approved_claim, bearer, sign_in
+from tests.factories import (
+    CIPHER,
+    JUNE_PAY_DAY,
+    ORGANISATION,
+    RULEBOOK,
+    RULES,
+    api_token_for,
+    approved_claim,
+    bearer,
+    sign_in,
+)
 
 YEAR = TaxYear(2025)
 JULY_PAY_DAY = dt.date(2025, 7, 30)
@@ -113,3 +126,29 @@ def test_a_run_that_takes_someone_past_the_allowance_is_flagged_everywhere(app, 
 def test_a_run_that_stays_within_the_allowance_flags_nobody(session, books):
     run_id = _july_run(session, books, 5000)
     assert allowance_crossings(session, run_id, RULEBOOK) == []
+
+
+def test_a_month_s_payments_csv_and_readable_journal_through_the_api(app, client, session, books, tmp_path):
+    headers = bearer(api_token_for(app, books.finance))
+    june = {"from": "2025-06-01", "to": "2025-06-30"}
+
+    payments = client.get("/api/v1/exports/payments", query_string=june, headers=headers)
+    rows = list(csv.DictReader(io.StringIO(payments.get_data(as_text=True))))
+    assert payments.status_code == 200 and {r["Payee"] for r in rows} >= {"Siân O'Brien", "Bea Ng"}
+    assert all(r["Payment date"] == JUNE_PAY_DAY.isoformat() for r in rows)
+    july = client.get("/api/v1/exports/payments", query_string={"from": "2025-07-01", "to": "2025-07-31"},
+                      headers=headers)
+    assert july.get_data(as_text=True).count("\n") == 1  # the header only
+
+    journal = client.get("/api/v1/exports/beancount", query_string=june, headers=headers)
+    path = tmp_path / "june.beancount"
+    path.write_text(journal.get_data(as_text=True))
+    text = path.read_text()
+    assert "Liabilities:Owed:Participant:Sian-O-Brien" in text and 'code: "owed:participant:' in text
+    checked = subprocess.run([str(Path(sys.executable).parent / "bean-check"), str(path)], capture_output=True,
+                             text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    coded = client.get("/api/v1/exports/hledger", query_string={**june, "readable": "false"}, headers=headers)
+    assert f"Liabilities:Owed:Participant:{books.ann}" in coded.get_data(as_text=True)
+    wrong = client.get("/api/v1/exports/ledger-cli", headers=headers)
+    assert wrong.status_code == 400 and list(wrong.get_json()["error"]["fields"]) == ["format"]
