@@ -24,7 +24,8 @@ Layouts, from the packages' own guides:
   the audit trail transactions template): ``Type, Account Reference, Nominal A/C Ref, Department Code, Date,
   Reference, Details, Net Amount, Tax Code, Tax Amount``; type ``JD`` (journal debit) or ``JC`` (journal
   credit) with a positive net amount; the date dd/mm/yyyy; tax code T9 (outside the scope of VAT); the
-  account reference is blank for nominal journals; the department is the cost centre.
+  account reference is blank for nominal journals; the department is the cost centre, which Sage 50 wants
+  as a department number (0 to 999): give such cost centres in the mapping file for a Sage export.
 
 Cells of text a spreadsheet would take for a formula gain a leading apostrophe (OWASP's advice on CSV injection).
 """

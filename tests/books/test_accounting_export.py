@@ -8,6 +8,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from ledger.books.accounting import (
     SAGE_HEADER,
@@ -17,8 +18,9 @@ from ledger.books.accounting import (
     read_nominal_map,
 )
 from ledger.errors import ValidationError
+from ledger.events.models import Event
 from ledger.reports.exports import EXAMPLE_MAP
-from tests.factories import JUNE_1, add_user, api_token_for, bearer, fee_entry, post, sign_in
+from tests.factories import JUNE_1, add_user, database, api_token_for, bearer, fee_entry, post, sign_in
 
 MAPPING = """
 [xero]
@@ -174,3 +176,9 @@ def test_the_exports_page_api_and_command_refuse_unmapped_accounts_and_take_an_u
     assert out.read_text().splitlines()[0] == ",".join(XERO_HEADER)
     stopped = runner.invoke(args=["ledger", "export", "--format", "xero", "--from", "2025-06-01"])
     assert stopped.exit_code == 2 and "mapping: No nominal code for bank" in stopped.output
+    # Each export that went out is an event, with how many rows; the refused ones are not.
+    with database(mapped_app) as session:
+        taken = session.execute(select(Event.subject_id, Event.details).where(Event.subject_type == "export")
+                                .order_by(Event.id)).all()
+    assert [(what, details["via"], details["rows"]) for what, details in taken] == [
+        ("export_sage", "web", 7), ("export_xero", "cli", 7)]  # 2 + 2 + 3 lines
