@@ -20,7 +20,7 @@ from ledger.books.accounting import (
 from ledger.errors import ValidationError
 from ledger.events.models import Event
 from ledger.reports.exports import EXAMPLE_MAP
-from tests.factories import JUNE_1, add_user, database, api_token_for, bearer, fee_entry, post, sign_in
+from tests.factories import JUNE_1, add_user, api_token_for, bearer, database, fee_entry, post, sign_in
 
 MAPPING = """
 [xero]
