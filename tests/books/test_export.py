@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from beancount import loader
 from beancount.core import data as beancount_data
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -402,6 +402,7 @@ def test_readable_names_use_people_s_names_and_two_people_of_one_name_never_meet
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
+@settings(max_examples=50)
 @given(st.dictionaries(st.sampled_from(sorted(CHART)), st.text(max_size=6), max_size=len(CHART)))
 def test_readable_names_are_always_valid_and_never_shared(labels):
     names = readable_names({code: (type_, "") for code, (_, type_, _) in CHART.items()}, labels)
