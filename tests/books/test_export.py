@@ -325,8 +325,10 @@ def test_the_demo_books_export_to_hledger_and_beancount_with_the_same_balances(r
     verify = runner.invoke(args=["ledger", "verify"])
     assert verify.exit_code == 0, verify.output
     journal, beancount_file = tmp_path / "demo.journal", tmp_path / "demo.beancount"
-    for fmt, path in (("hledger", journal), ("beancount", beancount_file)):
-        result = runner.invoke(args=["ledger", "export", "--format", fmt, "--out", str(path)])
+    named = tmp_path / "named.beancount"
+    for fmt, path, names in (("hledger", journal, "--coded"), ("beancount", beancount_file, "--coded"),
+                             ("beancount", named, "--readable")):
+        result = runner.invoke(args=["ledger", "export", "--format", fmt, names, "--out", str(path)])
         assert result.exit_code == 0, result.output
 
     expected = _expected(session)
@@ -334,6 +336,12 @@ def test_the_demo_books_export_to_hledger_and_beancount_with_the_same_balances(r
     _assert_same_balances(_hledger_balances(journal), expected, "hledger")
     _assert_same_balances(_beancount_balances(beancount_file)[0], expected, "beancount")
     checked = subprocess.run([str(BEAN_CHECK), str(beancount_file)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    # With people's and projects' names: the same total per commodity (zero), and beancount accepts it.
+    readable, _ = _beancount_balances(named)
+    assert readable and sum(v for (_, c), v in readable.items() if c == "GBP") == 0
+    assert any("Participant:" in a and not a.rsplit(":", 1)[-1].isdigit() for a, _ in readable)
+    checked = subprocess.run([str(BEAN_CHECK), str(named)], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
