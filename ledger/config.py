@@ -60,6 +60,8 @@ def _organisation_settings(env: Mapping[str, str]) -> dict:
         # independent welfare-rights advice, named on the choice pages beside the organisation's contact.
         "WELFARE_RIGHTS_ADVICE": env.get("WELFARE_RIGHTS_ADVICE",
                                          "Citizens Advice, 0800 144 8848, citizensadvice.org.uk"),
+        # The accounting exports' mapping of ledger accounts to nominal codes (ledger/books/examples/ has one).
+        "NOMINAL_MAP_PATH": env.get("NOMINAL_MAP_PATH", ""),
     }
 
 

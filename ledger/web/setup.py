@@ -24,6 +24,7 @@ from ledger.web import (
     books_pages,
     budget_pages,
     circumstance_pages,
+    export_pages,
     finance_pages,
     headers,
     holds_pages,
@@ -58,6 +59,8 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("Audit log", "audit.audit_log", "audit.read"),
     ("Projects", "projects.list_projects", "projects.read"),
     ("Reports", "reports.organisation_report", "books.read"),
+    ("Exports", "exports.exports_page", "books.read"),
+    ("Tax year", "exports.tax_year_page", "participants.read"),
     ("Users", "admin.users_list", "users.manage"),
 ]
 
@@ -156,6 +159,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(advance_pages.bp)
     app.register_blueprint(advance_pages.own)
     app.register_blueprint(audit_pages.bp)
+    app.register_blueprint(export_pages.bp)
     for journeys in (my_pages.bp, my_expenses.bp, my_details.bp, circumstance_pages.bp):
         app.register_blueprint(journeys)
     _error_handlers(app)
