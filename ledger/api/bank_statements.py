@@ -33,7 +33,7 @@ def _money(attribute: str, **kwargs) -> fields.Function:
                            metadata={"description": "pounds, as a decimal string", "example": "-70.00"}, **kwargs)
 
 
-class MappingSchema(Schema):
+class BankMappingSchema(Schema):
     date = fields.Str(required=True, metadata={"description": "The date column's header (or number, 1 first, "
                                                               "with has_header false)"})
     description = fields.Str(required=True, metadata={"description": "Its column; join several with +"})
@@ -48,20 +48,20 @@ class MappingSchema(Schema):
     has_header = fields.Bool(load_default=True)
 
 
-class ImportInSchema(Schema):
+class BankImportInSchema(Schema):
     filename = fields.Str(load_default="statement", validate=validate.Length(1, 200))
     content = fields.Str(load_default=None, metadata={"description": "The file's text"})
     content_base64 = fields.Str(load_default=None, metadata={"description": "Or its bytes, base64"})
     format = fields.Str(load_default=None, validate=validate.OneOf(FORMATS),
                         metadata={"description": "csv or ofx; guessed from the content when left out"})
     preset = fields.Str(load_default=None, validate=validate.OneOf(parsing.PRESETS))
-    mapping = fields.Nested(MappingSchema, load_default=None)
+    mapping = fields.Nested(BankMappingSchema, load_default=None)
     account = fields.Str(load_default=None, validate=validate.Length(1, services.MAX_ACCOUNT))
     opening_balance = fields.Decimal(load_default=None, places=None, metadata={
         "description": "pounds: the balance before the file's first line, when the file does not give it"})
 
 
-class StatementSchema(Schema):
+class BankStatementSchema(Schema):
     id = fields.Int()
     account = fields.Str()
     format = fields.Str()
@@ -79,8 +79,8 @@ class StatementSchema(Schema):
     imported_at = fields.DateTime()
 
 
-class ImportResultSchema(Schema):
-    statement = fields.Nested(StatementSchema, allow_none=True)
+class BankImportResultSchema(Schema):
+    statement = fields.Nested(BankStatementSchema, allow_none=True)
     line_count = fields.Int()
     added = fields.Int()
     already_imported = fields.Int()
@@ -88,13 +88,13 @@ class ImportResultSchema(Schema):
     message = fields.Str()
 
 
-class MatchedEntrySchema(Schema):
+class BankMatchedEntrySchema(Schema):
     entry_id = fields.Int()
     amount_pence = fields.Int()
     effective_date = fields.Date()
 
 
-class LineSchema(Schema):
+class BankLineSchema(Schema):
     id = fields.Int()
     statement_id = fields.Int()
     account = fields.Str()
@@ -116,10 +116,10 @@ class LineSchema(Schema):
     match_reason = fields.Str(allow_none=True)
     matched_by_user_id = fields.Int(allow_none=True)
     matched_at = fields.DateTime(allow_none=True)
-    entries = fields.List(fields.Nested(MatchedEntrySchema))
+    entries = fields.List(fields.Nested(BankMatchedEntrySchema))
 
 
-class LineListArgsSchema(Schema):
+class BankLineListArgsSchema(Schema):
     status = fields.Str(load_default=None, validate=validate.OneOf(STATUSES))
     statement_id = fields.Int(load_default=None)
     suggested = fields.Bool(load_default=None)
@@ -127,27 +127,27 @@ class LineListArgsSchema(Schema):
     limit = fields.Int(load_default=50, validate=validate.Range(1, services.MAX_PAGE))
 
 
-class LinePageSchema(Schema):
-    lines = fields.List(fields.Nested(LineSchema))
+class BankLinePageSchema(Schema):
+    lines = fields.List(fields.Nested(BankLineSchema))
     next_cursor = fields.Str(allow_none=True)
     next = fields.Str(allow_none=True, metadata={"description": "The next page's address; null on the last page"})
 
 
-class MatchInSchema(Schema):
+class BankMatchInSchema(Schema):
     kind = fields.Str(required=True, validate=validate.OneOf(MATCH_KINDS))
     target_id = fields.Int(required=True, strict=True, validate=validate.Range(min=1))
     reason = fields.Str(required=True, validate=validate.Length(1, services.MAX_REASON))
 
 
-class ReasonInSchema(Schema):
+class BankReasonInSchema(Schema):
     reason = fields.Str(required=True, validate=validate.Length(1, services.MAX_REASON))
 
 
-class ReconcileArgsSchema(Schema):
+class BankReconcileArgsSchema(Schema):
     date = fields.Date(required=True, metadata={"description": "The day to reconcile, YYYY-MM-DD"})
 
 
-class DifferenceSchema(Schema):
+class BankDifferenceSchema(Schema):
     kind = fields.Str(metadata={"description": "opening, in_bank_only, in_books_only or amounts_differ"})
     day = fields.Date(allow_none=True)
     amount = _money("amount_pence")
@@ -157,7 +157,7 @@ class DifferenceSchema(Schema):
     entry_id = fields.Int(allow_none=True)
 
 
-class ReconciliationSchema(Schema):
+class BankReconciliationSchema(Schema):
     as_of = fields.Date()
     starts_on = fields.Date()
     bank_balance = _money("bank_balance_pence")
@@ -173,7 +173,7 @@ class ReconciliationSchema(Schema):
     statement_disagrees = fields.Bool()
     line_count = fields.Int()
     unmatched_count = fields.Int()
-    differences = fields.List(fields.Nested(DifferenceSchema))
+    differences = fields.List(fields.Nested(BankDifferenceSchema))
 
 
 def _pence(amount: Decimal | None) -> int | None:
@@ -188,7 +188,7 @@ def _pence(amount: Decimal | None) -> int | None:
 
 @blp.route("", methods=["GET"])
 @blp.doc(security=_SECURITY)
-@blp.response(200, StatementSchema(many=True))
+@blp.response(200, BankStatementSchema(many=True))
 @requires("books.read")
 def list_statements():
     """Imported statement files, newest first."""
@@ -197,9 +197,9 @@ def list_statements():
 
 @blp.route("", methods=["POST"])
 @blp.doc(security=_SECURITY)
-@blp.arguments(ImportInSchema)
-@blp.response(201, ImportResultSchema)
-@blp.alt_response(200, schema=ImportResultSchema, description="Every line was imported before: nothing added")
+@blp.arguments(BankImportInSchema)
+@blp.response(201, BankImportResultSchema)
+@blp.alt_response(200, schema=BankImportResultSchema, description="Every line was imported before: nothing added")
 @requires("payments.manage")
 def import_statement(data):
     """Import a CSV or OFX statement: new lines stored (none twice) and matches suggested."""
@@ -214,7 +214,7 @@ def import_statement(data):
 
 @blp.route("/<int:statement_id>")
 @blp.doc(security=_SECURITY)
-@blp.response(200, StatementSchema)
+@blp.response(200, BankStatementSchema)
 @requires("books.read")
 def get_statement(statement_id):
     return services.statement_record(get_session(), statement_id)
@@ -222,8 +222,8 @@ def get_statement(statement_id):
 
 @blp.route("/lines")
 @blp.doc(security=_SECURITY)
-@blp.arguments(LineListArgsSchema, location="query")
-@blp.response(200, LinePageSchema)
+@blp.arguments(BankLineListArgsSchema, location="query")
+@blp.response(200, BankLinePageSchema)
 @requires("books.read")
 def list_lines(args):
     """Statement lines oldest first, a page at a time; follow ``next`` (or pass ``next_cursor`` as ``cursor``)."""
@@ -238,7 +238,7 @@ def list_lines(args):
 
 @blp.route("/lines/<int:line_id>")
 @blp.doc(security=_SECURITY)
-@blp.response(200, LineSchema)
+@blp.response(200, BankLineSchema)
 @requires("books.read")
 def get_line(line_id):
     return services.line_record(get_session(), line_id)
@@ -246,7 +246,7 @@ def get_line(line_id):
 
 @blp.route("/lines/<int:line_id>/confirm", methods=["POST"])
 @blp.doc(security=_SECURITY)
-@blp.response(200, LineSchema)
+@blp.response(200, BankLineSchema)
 @requires("payments.manage")
 def confirm_line(line_id):
     """Confirm the line's suggested match."""
@@ -258,8 +258,8 @@ def confirm_line(line_id):
 
 @blp.route("/lines/<int:line_id>/match", methods=["POST"])
 @blp.doc(security=_SECURITY)
-@blp.arguments(MatchInSchema)
-@blp.response(200, LineSchema)
+@blp.arguments(BankMatchInSchema)
+@blp.response(200, BankLineSchema)
 @requires("payments.manage")
 def match_line(data, line_id):
     """Match the line by hand to a payment run, a payment, a returned payment or an entry, with a reason."""
@@ -272,8 +272,8 @@ def match_line(data, line_id):
 
 @blp.route("/lines/<int:line_id>/unmatch", methods=["POST"])
 @blp.doc(security=_SECURITY)
-@blp.arguments(ReasonInSchema)
-@blp.response(200, LineSchema)
+@blp.arguments(BankReasonInSchema)
+@blp.response(200, BankLineSchema)
 @requires("payments.manage")
 def unmatch_line(data, line_id):
     """Put a matched line back in the unmatched queue, with a reason."""
@@ -285,8 +285,8 @@ def unmatch_line(data, line_id):
 
 @blp.route("/reconciliation")
 @blp.doc(security=_SECURITY)
-@blp.arguments(ReconcileArgsSchema, location="query")
-@blp.response(200, ReconciliationSchema)
+@blp.arguments(BankReconcileArgsSchema, location="query")
+@blp.response(200, BankReconciliationSchema)
 @requires("books.read")
 def get_reconciliation(args):
     """The bank's balance per the statements on the day, the books' balance, and every difference."""
