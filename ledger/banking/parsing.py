@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -145,7 +146,9 @@ def pence(text: str) -> int | None:
     return -whole if negative else whole
 
 
+@functools.lru_cache(maxsize=4096)
 def _date(text: str, date_format: str) -> dt.date:
+    """The day a cell says (cached: a statement repeats a few hundred dates over thousands of lines)."""
     try:
         return dt.datetime.strptime(text.strip(), DATE_FORMATS[date_format]).date()
     except ValueError:
@@ -280,6 +283,7 @@ def _oldest_first(kind: str, lines: list[ParsedLine], headers: tuple[str, ...]) 
     """Lines oldest first (most banks export newest first), with the balances a balance column gives."""
     if len(lines) > 1 and lines[0].posted_on > lines[-1].posted_on:
         lines.reverse()
+    lines.sort(key=lambda line: line.posted_on)  # stable: a day's lines keep the bank's order
     opening = closing = None
     if lines[0].balance_pence is not None:
         opening = lines[0].balance_pence - lines[0].amount_pence

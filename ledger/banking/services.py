@@ -40,7 +40,6 @@ _links = BankLineEntry.__table__
 MAX_REASON = 500
 MAX_ACCOUNT = 60
 MAX_PAGE = 500
-_CHUNK = 500
 
 
 # ---------------------------------------------------------------- import
@@ -81,12 +80,10 @@ def _account(given: str | None, parsed: parsing.ParsedStatement) -> str:
     return account
 
 
-def _existing(session: Session, prints: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(prints), _CHUNK):
-        found.update(session.execute(select(_lines.c.fingerprint).where(
-            _lines.c.fingerprint.in_(prints[start:start + _CHUNK]))).scalars())
-    return found
+def _existing(session: Session, parsed: parsing.ParsedStatement) -> set[str]:
+    """The fingerprints already stored for lines in the file's date range (one read through the date index)."""
+    return set(session.execute(select(_lines.c.fingerprint).where(
+        _lines.c.posted_on.between(parsed.lines[0].posted_on, parsed.lines[-1].posted_on))).scalars())
 
 
 def _statement_record(row: BankStatement) -> StatementRecord:
@@ -109,7 +106,7 @@ def import_statement(session: Session, data: bytes, *, filename: str, actor_user
         same = (line.posted_on, line.amount_pence, " ".join(line.description.split()), line.fitid)
         prints.append(fingerprint(named, line, seen[same]))
         seen[same] += 1
-    already = _existing(session, prints)
+    already = _existing(session, parsed)
     new = [(i, line, p) for i, (line, p) in enumerate(zip(parsed.lines, prints, strict=True)) if p not in already]
     if not new:
         return ImportResult(None, len(parsed.lines), 0, len(parsed.lines), 0)
@@ -159,11 +156,15 @@ def refresh_suggestions(session: Session) -> int:
                            .where(_lines.c.status.in_(LINE.statuses_allowing("match")))).all()
     if not rows:
         return 0
+    start = min(r.posted_on for r in rows) - dt.timedelta(days=matching.WINDOW_DAYS)
+    end = max(r.posted_on for r in rows) + dt.timedelta(days=matching.WINDOW_DAYS)
+    items = matching.book_items(session, start, end)
+    amounts = {item.amount_pence for item in items}
+    # Only a line with the amount of some book item can be matched: the rest need no words read.
     facts = [matching.LineFacts(r.id, r.posted_on, r.amount_pence,
-                                matching.normal(f"{r.description} {r.reference or ''}")) for r in rows]
-    start = min(f.posted_on for f in facts) - dt.timedelta(days=matching.WINDOW_DAYS)
-    end = max(f.posted_on for f in facts) + dt.timedelta(days=matching.WINDOW_DAYS)
-    found = {s.line_id: s for s in matching.suggest(facts, matching.book_items(session, start, end))}
+                                matching.normal(f"{r.description} {r.reference or ''}"))
+             for r in rows if r.amount_pence in amounts]
+    found = {s.line_id: s for s in matching.suggest(facts, items)}
     changes = []
     for r in rows:
         s = found.get(r.id)
