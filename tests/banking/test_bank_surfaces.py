@@ -46,7 +46,8 @@ def starling(run_reference: str) -> str:
             f"{day},BACS,{run_reference},BACS,-70.00,930.00\n{day},Bank,Monthly fee,CHARGE,-5.00,925.00\n")
 
 
-def test_the_api_imports_pages_through_lines_matches_and_reconciles(client, paid):
+def test_the_api_and_the_cli_import_page_through_lines_match_refuse_and_reconcile(client, runner, paid, tmp_path):
+    _refusals_write_nothing(client, paid)
     auth = paid["auth"]
     sent = {"filename": "sept.csv", "content": starling(paid["run"].reference), "preset": "starling"}
     first = client.post("/api/v1/bank-statements", json=sent, headers=auth)
@@ -73,6 +74,7 @@ def test_the_api_imports_pages_through_lines_matches_and_reconciles(client, paid
     assert report["bank_balance_pence"] == 92500 and report["books_balance_pence"] == -7000
     assert sorted(d["kind"] for d in report["differences"]) == ["in_bank_only", "opening"]
     assert report["unexplained_pence"] == 0
+    _the_cli(runner, paid, tmp_path)
 
 
 REFUSED = [
@@ -88,7 +90,7 @@ REFUSED = [
 ]
 
 
-def test_the_api_refuses_bad_input_naming_the_field_and_writes_nothing(client, paid):
+def _refusals_write_nothing(client, paid):
     with database(paid["app"]) as session:
         before = footprint(session)
     for body, field in REFUSED:
@@ -132,19 +134,23 @@ def test_finance_imports_through_the_mapping_step_confirms_and_reads_the_reconci
     assert bad.status_code == 400 and "Enter a real date" in unescape(bad.get_data(as_text=True))
 
 
-def test_the_cli_imports_lists_the_queue_and_reconciles(runner, paid, tmp_path):
+def _the_cli(runner, paid, tmp_path):
+    """After the API's import and confirmation: the same file again adds nothing; a new line joins the queue."""
     path = tmp_path / "sept.csv"
     path.write_text(starling(paid["run"].reference), encoding="utf-8")
-    done = runner.invoke(args=["bank", "import", str(path), "--preset", "starling", "--as-user", "fiona@example.org"])
-    assert done.exit_code == 0, done.output
-    assert "Imported 2 new line(s)." in done.output
     again = runner.invoke(args=["bank", "import", str(path), "--preset", "starling", "--as-user",
                                 "fiona@example.org"])
-    assert "nothing was added" in again.output
+    assert again.exit_code == 0 and "nothing was added" in again.output
+    later = tmp_path / "later.csv"
+    later.write_text("Date,Counter Party,Reference,Type,Amount (GBP),Balance (GBP)\n"
+                     f"{LATER:%d/%m/%Y},Bank,Interest,CREDIT,0.10,925.10\n", encoding="utf-8")
+    done = runner.invoke(args=["bank", "import", str(later), "--preset", "starling", "--as-user",
+                               "fiona@example.org"])
+    assert done.exit_code == 0 and "Imported 1 new line(s)." in done.output, done.output
     queue = runner.invoke(args=["bank", "unmatched"])
-    assert "2 line(s) unmatched, 1 with a suggestion." in queue.output
-    report = runner.invoke(args=["bank", "reconcile", "--date", PAY_ON.isoformat()])
-    assert report.exit_code == 0 and "Balance per the bank statements: £925.00" in report.output
+    assert "2 line(s) unmatched, 0 with a suggestion." in queue.output
+    report = runner.invoke(args=["bank", "reconcile", "--date", LATER.isoformat()])
+    assert report.exit_code == 0 and "Balance per the bank statements: £925.10" in report.output
     assert "unexplained: £0.00" in report.output
     bad = runner.invoke(args=["bank", "import", str(path), "--map", "nonsense", "--as-user", "fiona@example.org"])
     assert bad.exit_code != 0 and "--map" in bad.output
