@@ -119,6 +119,17 @@ class BankLineSchema(Schema):
     entries = fields.List(fields.Nested(BankMatchedEntrySchema))
 
 
+class BankCandidateSchema(Schema):
+    kind = fields.Str(metadata={"description": "payment_run, payment, payment_return or entry: the match's kind"})
+    id = fields.Int(metadata={"description": "its number: the match's target_id"})
+    amount = _money("amount_pence")
+    amount_pence = fields.Int()
+    day = fields.Date()
+    label = fields.Str()
+    score = fields.Int()
+    reason = fields.Str()
+
+
 class BankLineListArgsSchema(Schema):
     status = fields.Str(load_default=None, validate=validate.OneOf(STATUSES))
     statement_id = fields.Int(load_default=None)
@@ -242,6 +253,15 @@ def list_lines(args):
 @requires("books.read")
 def get_line(line_id):
     return services.line_record(get_session(), line_id)
+
+
+@blp.route("/lines/<int:line_id>/candidates")
+@blp.doc(security=_SECURITY)
+@blp.response(200, BankCandidateSchema(many=True))
+@requires("books.read")
+def line_candidates(line_id):
+    """What an unmatched line might be, for matching by hand: unmatched book items near its date, best first."""
+    return services.candidates(get_session(), line_id)
 
 
 @blp.route("/lines/<int:line_id>/confirm", methods=["POST"])

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import CursorResult, bindparam, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ledger.banking import matching, parsing
@@ -119,11 +120,16 @@ def import_statement(session: Session, data: bytes, *, filename: str, actor_user
         else parsed.opening_balance_pence, imported_by_user_id=actor_user_id, imported_at=utcnow())
     session.add(statement)
     session.flush()
-    session.execute(insert(_lines), [
-        {"statement_id": statement.id, "position": i, "account": named, "posted_on": line.posted_on,
-         "amount_pence": line.amount_pence, "description": line.description, "reference": line.reference,
-         "fitid": line.fitid, "balance_pence": line.balance_pence, "fingerprint": p, "status": "unmatched"}
-        for i, line, p in new])
+    try:
+        with session.begin_nested():  # the same lines imported by someone else at this moment
+            session.execute(insert(_lines), [
+                {"statement_id": statement.id, "position": i, "account": named, "posted_on": line.posted_on,
+                 "amount_pence": line.amount_pence, "description": line.description, "reference": line.reference,
+                 "fitid": line.fitid, "balance_pence": line.balance_pence, "fingerprint": p, "status": "unmatched"}
+                for i, line, p in new])
+    except IntegrityError:
+        raise Conflict("Some of these lines were imported by someone else a moment ago; import the file again "
+                       "and only what is new will be added.", fields={"file": ["imported at the same time"]}) from None
     suggested = refresh_suggestions(session)
     record_event(session, NewEvent(
         subject="bank_statement", subject_id=statement.id, action="import", actor_user_id=actor_user_id,
@@ -242,8 +248,13 @@ def _link(session: Session, row: BankStatementLine, item: matching.BookItem) -> 
     if taken is not None:
         raise Conflict(f"Entry {taken.entry_id} of {item.label} is already matched to statement line "
                        f"{taken.line_id}; unmatch that line first.", fields={"target_id": ["already matched"]})
-    session.execute(insert(_links), [{"line_id": row.id, "entry_id": e, "amount_pence": amount,
-                                      "effective_date": day} for e, amount, day in item.entries])
+    try:
+        with session.begin_nested():  # a colleague matching another line to the same entry at this moment
+            session.execute(insert(_links), [{"line_id": row.id, "entry_id": e, "amount_pence": amount,
+                                              "effective_date": day} for e, amount, day in item.entries])
+    except IntegrityError:
+        raise Conflict(f"{item.label} was matched to another statement line a moment ago; look again.",
+                       fields={"target_id": ["already matched"]}) from None
 
 
 def _matched(session: Session, row: BankStatementLine, item: matching.BookItem, action: str, *, score: int | None,

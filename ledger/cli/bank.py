@@ -3,6 +3,7 @@
     bank import FILE [--preset barclays | --map date=Date --map description=Memo --map amount=Amount]
                      [--account "20-00-00 12345678"] [--opening-balance 1250.00] --as-user EMAIL
     bank unmatched [--limit 50]
+    bank line LINE                      (what it is matched to, or what it might be)
     bank confirm LINE --as-user EMAIL
     bank match LINE --kind payment_run --target 12 --reason "..." --as-user EMAIL
     bank unmatch LINE --reason "..." --as-user EMAIL
@@ -96,6 +97,25 @@ def unmatched_command(limit):
                 f"{line.suggested_reason}" if line.has_suggestion else "")
         click.echo(f"{line.id}\t{line.posted_on.isoformat()}\t{money(line.amount_pence)}\t{line.description}{hint}")
     click.echo(f"{waiting} line(s) unmatched, {suggested} with a suggestion.")
+
+
+@bank_cli.command("line")
+@click.argument("line_id", type=int)
+def line_command(line_id):
+    """One line, what it is matched to, or what it might be (for ``bank match``)."""
+    try:
+        with unit_of_work(session_factory()) as session:
+            line = services.line_record(session, line_id)
+            found = services.candidates(session, line_id) if line.status == "unmatched" else []
+    except LedgerError as error:
+        raise _failed(error) from None
+    click.echo(f"Line {line.id}: {line.posted_on.isoformat()} {money(line.amount_pence)} {line.description} "
+               f"({line.status})")
+    if line.status == "matched":
+        click.echo(f"Matched to {line.match_kind} {line.match_id}: {line.match_reason or ''}")
+    for c in found:
+        click.echo(f"  --kind {c.kind} --target {c.id}\t{c.day.isoformat()}\t{money(c.amount_pence)}\t"
+                   f"{c.score}/100\t{c.label}")
 
 
 @bank_cli.command("confirm")

@@ -64,6 +64,8 @@ def test_the_api_and_the_cli_import_page_through_lines_match_refuse_and_reconcil
     run_line = next(line for line in lines if line["suggested_kind"] == "payment_run")
     fee_line = next(line for line in lines if line["suggested_kind"] is None)
 
+    offered = client.get(f"/api/v1/bank-statements/lines/{run_line['id']}/candidates", headers=auth).get_json()
+    assert offered[0]["kind"] == "payment_run" and offered[0]["id"] == paid["run"].id and offered[0]["score"] == 100
     assert client.post(f"/api/v1/bank-statements/lines/{run_line['id']}/confirm", headers=auth).status_code == 200
     refused = client.post(f"/api/v1/bank-statements/lines/{fee_line['id']}/match", headers=auth,
                           json={"kind": "payment_run", "target_id": paid["run"].id, "reason": "Bank fee"})
@@ -147,6 +149,8 @@ def _the_cli(runner, paid, tmp_path):
     done = runner.invoke(args=["bank", "import", str(later), "--preset", "starling", "--as-user",
                                "fiona@example.org"])
     assert done.exit_code == 0 and "Imported 1 new line(s)." in done.output, done.output
+    shown = runner.invoke(args=["bank", "line", "1"])
+    assert shown.exit_code == 0 and "Line 1:" in shown.output
     queue = runner.invoke(args=["bank", "unmatched"])
     assert "2 line(s) unmatched, 0 with a suggestion." in queue.output
     report = runner.invoke(args=["bank", "reconcile", "--date", LATER.isoformat()])
