@@ -173,9 +173,9 @@ def _pairs(lines: Sequence[LineFacts], items: Sequence[BookItem]) -> list[tuple]
     for item in items:
         by_amount[item.amount_pence].append((item.day.toordinal(), item))
     days: dict[int, list[int]] = {}
-    for amount, found in by_amount.items():
-        found.sort(key=lambda pair: pair[0])
-        days[amount] = [day for day, _ in found]
+    for amount, near in by_amount.items():
+        near.sort(key=lambda pair: pair[0])
+        days[amount] = [day for day, _ in near]
     pairs = []
     for line in lines:
         same = by_amount.get(line.amount_pence)

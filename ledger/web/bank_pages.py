@@ -236,7 +236,9 @@ def confirm(line_id: int):
         return _line_page(line_id, problem=error, status=error.status)
     session.commit()
     flash(f"Line {record.id} ({record.description}) is matched.", "info")
-    return redirect(request.form.get("back") or url_for("bank.queue"))
+    back = request.form.get("back") or ""
+    # Only back to a page of this site: a path, never another host ("//elsewhere" or "https://...").
+    return redirect(back if back.startswith("/") and not back.startswith("//") else url_for("bank.queue"))
 
 
 @bp.route("/lines/<int:line_id>/match", methods=["POST"])
