@@ -223,6 +223,22 @@ def import_statement(data):
     return result, 201 if result.added else 200
 
 
+class BankSuggestedSchema(Schema):
+    suggested = fields.Int(metadata={"description": "How many unmatched lines now have a suggested match"})
+
+
+@blp.route("/suggest", methods=["POST"])
+@blp.doc(security=_SECURITY)
+@blp.response(200, BankSuggestedSchema)
+@requires("payments.manage")
+def suggest_again():
+    """Look for matches again for every unmatched line (after a run is confirmed or a payment returned)."""
+    session = get_session()
+    suggested = services.refresh_suggestions(session)
+    session.commit()
+    return {"suggested": suggested}
+
+
 @blp.route("/<int:statement_id>")
 @blp.doc(security=_SECURITY)
 @blp.response(200, BankStatementSchema)

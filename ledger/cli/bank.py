@@ -4,6 +4,7 @@
                      [--account "20-00-00 12345678"] [--opening-balance 1250.00] --as-user EMAIL
     bank unmatched [--limit 50]
     bank line LINE                      (what it is matched to, or what it might be)
+    bank suggest                        (look for matches again, after a run is confirmed)
     bank confirm LINE --as-user EMAIL
     bank match LINE --kind payment_run --target 12 --reason "..." --as-user EMAIL
     bank unmatch LINE --reason "..." --as-user EMAIL
@@ -97,6 +98,14 @@ def unmatched_command(limit):
                 f"{line.suggested_reason}" if line.has_suggestion else "")
         click.echo(f"{line.id}\t{line.posted_on.isoformat()}\t{money(line.amount_pence)}\t{line.description}{hint}")
     click.echo(f"{waiting} line(s) unmatched, {suggested} with a suggestion.")
+
+
+@bank_cli.command("suggest")
+def suggest_command():
+    """Look for matches again for every unmatched line (after a run is confirmed or a payment returned)."""
+    with unit_of_work(session_factory()) as session:
+        suggested = services.refresh_suggestions(session)
+    click.echo(f"{suggested} unmatched line(s) have a suggested match.")
 
 
 @bank_cli.command("line")

@@ -216,6 +216,18 @@ def _line_page(line_id: int, *, match: MatchForm | None = None, unmatch: Unmatch
                                formdata=None), confirm_form=ConfirmForm(formdata=None), problem=problem), status
 
 
+@bp.route("/suggest", methods=["POST"])
+@requires("payments.manage")
+def suggest_again():
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("bank.queue"))
+    session = get_session()
+    suggested = services.refresh_suggestions(session)
+    session.commit()
+    flash(f"{suggested} unmatched line(s) have a suggested match.", "info")
+    return redirect(url_for("bank.queue"))
+
+
 @bp.route("/lines/<int:line_id>")
 @requires("books.read")
 def line(line_id: int):

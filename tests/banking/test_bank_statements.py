@@ -148,10 +148,10 @@ NEWFILEUID:NONE
 
 
 def test_the_reconciliation_lists_every_difference_and_they_add_up_to_the_gap(world, session):
-    run, _ann, _bob = paid_run(world)
+    paid_run(world)
     before = PAY_ON - dt.timedelta(days=1)
-    # The statement's own balance column: 500.00 before the first line; the interest line is missing from it, so
-    # the bank's running balance on the payment day says 430.50 while the imported lines give 430.00.
+    # The statement's own balance column: 500.00 before the first line; a 50p line (interest) is missing from the
+    # file, so the bank's running balance on the payment day says 430.50 while the imported lines give 430.00.
     text = ("Date,Description,Amount,Balance\n"
             f"{uk(before)},Grant received,100.00,600.00\n"
             f"{uk(PAY_ON)},Bank charge,-170.00,430.50\n")

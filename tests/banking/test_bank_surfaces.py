@@ -71,6 +71,7 @@ def test_the_api_and_the_cli_import_page_through_lines_match_refuse_and_reconcil
                           json={"kind": "payment_run", "target_id": paid["run"].id, "reason": "Bank fee"})
     assert refused.status_code == 409 and "already matched" in refused.get_json()["error"]["message"]
 
+    assert client.post("/api/v1/bank-statements/suggest", headers=auth).get_json() == {"suggested": 0}
     report = client.get(f"/api/v1/bank-statements/reconciliation?date={PAY_ON}", headers=auth).get_json()
     # The file's opening balance is 1,000.00 (its first balance less the line); the books had nothing before.
     assert report["bank_balance_pence"] == 92500 and report["books_balance_pence"] == -7000
@@ -151,6 +152,7 @@ def _the_cli(runner, paid, tmp_path):
     assert done.exit_code == 0 and "Imported 1 new line(s)." in done.output, done.output
     shown = runner.invoke(args=["bank", "line", "1"])
     assert shown.exit_code == 0 and "Line 1:" in shown.output
+    assert "0 unmatched line(s) have a suggested match." in runner.invoke(args=["bank", "suggest"]).output
     queue = runner.invoke(args=["bank", "unmatched"])
     assert "2 line(s) unmatched, 0 with a suggestion." in queue.output
     report = runner.invoke(args=["bank", "reconcile", "--date", LATER.isoformat()])
