@@ -53,6 +53,17 @@ def fingerprint(account: str, line: parsing.ParsedLine, occurrence: int) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def fingerprints(account: str, lines: Sequence[parsing.ParsedLine]) -> list[str]:
+    """Each line's fingerprint, identical lines in one file told apart by which occurrence each is."""
+    seen: Counter[tuple] = Counter()
+    found = []
+    for line in lines:
+        same = (line.posted_on, line.amount_pence, " ".join(line.description.split()), line.fitid)
+        found.append(fingerprint(account, line, seen[same]))
+        seen[same] += 1
+    return found
+
+
 def parse_file(data: bytes, *, format: str | None = None, preset: str | None = None,
                mapping: Mapping[str, Any] | None = None) -> parsing.ParsedStatement:
     """Read a CSV (by a preset or a mapping) or OFX file; the format is guessed from the content when not given."""
@@ -101,12 +112,7 @@ def import_statement(session: Session, data: bytes, *, filename: str, actor_user
     """Store the file's new lines (none twice), then suggest matches for every line waiting in the queue."""
     parsed = parse_file(data, format=format, preset=preset, mapping=mapping)
     named = _account(account, parsed)
-    seen: Counter[tuple] = Counter()
-    prints = []
-    for line in parsed.lines:
-        same = (line.posted_on, line.amount_pence, " ".join(line.description.split()), line.fitid)
-        prints.append(fingerprint(named, line, seen[same]))
-        seen[same] += 1
+    prints = fingerprints(named, parsed.lines)
     already = _existing(session, parsed)
     new = [(i, line, p) for i, (line, p) in enumerate(zip(parsed.lines, prints, strict=True)) if p not in already]
     if not new:
