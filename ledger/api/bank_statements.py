@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import url_for
+from flask import Response, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -327,3 +327,16 @@ def unmatch_line(data, line_id):
 def get_reconciliation(args):
     """The bank's balance per the statements on the day, the books' balance, and every difference."""
     return reconciliation.reconcile(get_session(), args["date"])
+
+
+@blp.route("/reconciliation.csv")
+@blp.doc(security=_SECURITY)
+@blp.arguments(BankReconcileArgsSchema, location="query")
+@blp.response(200, content_type="text/csv", description="The balances and every difference, for the month-end file")
+@requires("books.read")
+def get_reconciliation_csv(args):
+    """The reconciliation for the day as CSV."""
+    body = reconciliation.reconciliation_csv(reconciliation.reconcile(get_session(), args["date"]))
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="bank-reconciliation-{args["date"]}.csv"'
+    return response

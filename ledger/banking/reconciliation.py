@@ -19,7 +19,9 @@ which the bank's own running balance (``statement_says``), where the file has on
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections import defaultdict
 
 from sqlalchemy import BigInteger, cast, func, select
@@ -127,3 +129,27 @@ def reconcile(session: Session, as_of: dt.date) -> Reconciliation:
                           books_balance_pence=_books(session, as_of), differences=tuple(differences),
                           statement_says_pence=_statement_says(session, as_of), line_count=count,
                           unmatched_count=unmatched)
+
+
+CSV_HEADER = ("date", "kind", "amount", "description", "line_id", "entry_id")
+
+
+def reconciliation_csv(report: Reconciliation) -> str:
+    """The reconciliation as CSV for the month-end file: the three balances first, then every difference; sums
+    in pounds as decimal strings (from integer pence, never a float)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+
+    def pounds(pence: int) -> str:
+        return f"{'-' if pence < 0 else ''}{abs(pence) // 100}.{abs(pence) % 100:02d}"
+
+    day = report.as_of.isoformat()
+    writer.writerow((day, "bank_balance", pounds(report.bank_balance_pence), "Balance per the bank statements", "", ""))
+    writer.writerow((day, "books_balance", pounds(report.books_balance_pence), "Balance per the books", "", ""))
+    writer.writerow((day, "difference", pounds(report.difference_pence), "Bank less books", "", ""))
+    for d in report.differences:
+        writer.writerow((d.day.isoformat() if d.day else "", d.kind, pounds(d.amount_pence), d.description,
+                         d.line_id or "", d.entry_id or ""))
+    writer.writerow((day, "unexplained", pounds(report.unexplained_pence), "Difference less the items listed", "", ""))
+    return out.getvalue()

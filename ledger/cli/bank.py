@@ -8,7 +8,7 @@
     bank confirm LINE --as-user EMAIL
     bank match LINE --kind payment_run --target 12 --reason "..." --as-user EMAIL
     bank unmatch LINE --reason "..." --as-user EMAIL
-    bank reconcile --date 2026-10-31
+    bank reconcile --date 2026-10-31 [--format csv]
 
 Each command calls one service in one transaction and says what it did; bad input is refused naming the option.
 """
@@ -174,7 +174,8 @@ def unmatch_command(line_id, reason, as_user):
 
 @bank_cli.command("reconcile")
 @click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD")
-def reconcile_command(day):
+@click.option("--format", "shape", type=click.Choice(["text", "csv"]), default="text", show_default=True)
+def reconcile_command(day, shape):
     """The bank's balance per the statements, the books' balance, and every difference, on the day."""
     as_of: dt.date = day.date()
     try:
@@ -182,6 +183,9 @@ def reconcile_command(day):
             report = reconciliation.reconcile(session, as_of)
     except LedgerError as error:
         raise _failed(error) from None
+    if shape == "csv":
+        click.echo(reconciliation.reconciliation_csv(report), nl=False)
+        return
     click.echo(f"Bank reconciliation on {long_date(as_of)} (statements from {long_date(report.starts_on)})")
     click.echo(f"Balance per the bank statements: {money(report.bank_balance_pence)}"
                + (" (opening balance taken from the books)" if report.opening_assumed else ""))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
@@ -300,3 +300,13 @@ def reconciliation_report():
         problem, day = error, todays_date()
     return render_template("finance/bank_reconciliation.html", report=report, day=day, problem=problem), \
         400 if problem and problem.fields.get("date") and request.args else 200
+
+
+@bp.route("/reconciliation.csv")
+@requires("books.read")
+def reconciliation_csv():
+    day = date_arg("date", todays_date())
+    body = reconciliation.reconciliation_csv(reconciliation.reconcile(get_session(), day))
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="bank-reconciliation-{day.isoformat()}.csv"'
+    return response

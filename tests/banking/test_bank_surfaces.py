@@ -133,6 +133,8 @@ def test_finance_imports_through_the_mapping_step_confirms_and_reads_the_reconci
     assert "is matched" in text_of(confirmed)
     report = client.get(f"/finance/bank-statements/reconciliation?date={PAY_ON}")
     assert "None: the bank and the books agree." in text_of(report)
+    sheet = client.get(f"/finance/bank-statements/reconciliation.csv?date={PAY_ON}")
+    assert sheet.mimetype == "text/csv" and ",difference,0.00," in sheet.get_data(as_text=True)
     bad = client.get("/finance/bank-statements/reconciliation?date-day=31&date-month=2&date-year=2026")
     assert bad.status_code == 400 and "Enter a real date" in unescape(bad.get_data(as_text=True))
 
@@ -158,6 +160,9 @@ def _the_cli(runner, paid, tmp_path):
     report = runner.invoke(args=["bank", "reconcile", "--date", LATER.isoformat()])
     assert report.exit_code == 0 and "Balance per the bank statements: £925.10" in report.output
     assert "unexplained: £0.00" in report.output
+    sheet = runner.invoke(args=["bank", "reconcile", "--date", LATER.isoformat(), "--format", "csv"]).output
+    assert sheet.splitlines()[0] == "date,kind,amount,description,line_id,entry_id"
+    assert f"{LATER.isoformat()},bank_balance,925.10," in sheet and sheet.splitlines()[-1].split(",")[2] == "0.00"
     bad = runner.invoke(args=["bank", "import", str(path), "--map", "nonsense", "--as-user", "fiona@example.org"])
     assert bad.exit_code != 0 and "--map" in bad.output
 
