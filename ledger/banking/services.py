@@ -237,14 +237,14 @@ def _move(session: Session, row: BankStatementLine, action: str, **values: Any) 
     result = session.execute(update(BankStatementLine).where(
         BankStatementLine.id == row.id, BankStatementLine.status == before).values(status=after, **values)
         .execution_options(synchronize_session=False))
-    if cast_rowcount(result) != 1:
+    if _rowcount(result) != 1:
         raise Conflict(f"Statement line {row.id} was changed by someone else a moment ago; look at it again.",
                        fields={"status": [before]})
     session.expire(row)
     return after
 
 
-def cast_rowcount(result: Any) -> int:
+def _rowcount(result: Any) -> int:
     return result.rowcount if isinstance(result, CursorResult) else 0
 
 

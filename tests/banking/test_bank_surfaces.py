@@ -152,8 +152,10 @@ def _the_cli(runner, paid, tmp_path):
     done = runner.invoke(args=["bank", "import", str(later), "--preset", "starling", "--as-user",
                                "fiona@example.org"])
     assert done.exit_code == 0 and "Imported 1 new line(s)." in done.output, done.output
-    shown = runner.invoke(args=["bank", "line", "1"])
-    assert shown.exit_code == 0 and "Line 1:" in shown.output
+    with database(paid["app"]) as session:
+        first = services.list_lines(session, limit=1).lines[0].id
+    shown = runner.invoke(args=["bank", "line", str(first)])
+    assert shown.exit_code == 0 and f"Line {first}:" in shown.output, shown.output
     assert "0 unmatched line(s) have a suggested match." in runner.invoke(args=["bank", "suggest"]).output
     queue = runner.invoke(args=["bank", "unmatched"])
     assert "2 line(s) unmatched, 0 with a suggestion." in queue.output
