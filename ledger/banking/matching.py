@@ -190,7 +190,7 @@ def _pairs(lines: Sequence[LineFacts], items: Sequence[BookItem]) -> list[tuple]
             total = min(50 + _DAY_POINTS[apart] + (20 if found else 0), 100)
             if total >= MIN_SCORE:
                 pairs.append((-total, apart, KIND_ORDER[item.kind], line.id, item.id, item, found))
-    pairs.sort(key=lambda p: p[:5])
+    pairs.sort()  # (score, days apart, kind, line, item) is unique, so the items themselves are never compared
     return pairs
 
 
