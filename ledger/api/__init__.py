@@ -7,6 +7,7 @@ from flask_smorest import Api
 
 from ledger.api import (
     advances,
+    bank_statements,
     books,
     budgets,
     circumstances,
@@ -38,7 +39,7 @@ def init_app(app: Flask) -> None:
     for blueprint in (books.blp, tokens.blp, policy_check.blp, people.blp, projects.blp, claims.blp, holds.blp,
                       payments.blp, timebank.blp, documents.blp, users.blp,
                       advances.blp, corrections.blp, events.blp, circumstances.blp, budgets.blp, reports.blp,
-                      exports.blp):
+                      exports.blp, bank_statements.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
     # Idempotency-Key on every API POST (after the permission check, which the web layer registered first).

@@ -21,6 +21,7 @@ from ledger.web import (
     assets,
     audit_pages,
     auth_pages,
+    bank_pages,
     books_pages,
     budget_pages,
     circumstance_pages,
@@ -53,6 +54,7 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("Claims to approve", "finance.claims_waiting", "claims.approve"),
     ("Payment runs", "finance.payment_runs", "payments.manage"),
     ("Holds", "holds.holds_page", "payments.manage"),
+    ("Bank statements", "bank.statements", "payments.manage"),
     ("Advances", "advances.list_advances", "claims.approve"),
     ("Evidence packs", "finance.evidence_packs", "documents.finance"),
     ("Changes to review", "circumstances.reports", "participants.write"),
@@ -153,6 +155,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(participant_pages.me)
     app.register_blueprint(finance_pages.bp)
     app.register_blueprint(holds_pages.bp)
+    app.register_blueprint(bank_pages.bp)
     app.register_blueprint(project_pages.bp)
     app.register_blueprint(budget_pages.bp)
     app.register_blueprint(report_pages.bp)
