@@ -14,6 +14,7 @@ from ledger.auth.users import create_user
 from ledger.books.export import export_journal
 from ledger.books.posting import count_entries
 from ledger.books.verify import verify_books
+from ledger.chain import audit
 from ledger.context import engine, session_factory, settings, todays_date
 from ledger.db import unit_of_work
 from ledger.errors import LedgerError
@@ -67,11 +68,17 @@ def demo_command():
 
 
 @ledger_cli.command("verify")
-def verify_command():
-    """Re-check every invariant of the books; exit 1 with a report if anything is wrong."""
+@click.option("--seal", is_flag=True, help="First link the records from before the chain (see `ledger seal`).")
+def verify_command(seal: bool):
+    """Re-check every invariant of the books, the keyed chain, and claims and payments against the postings;
+    exit 1 with a report if anything is wrong."""
 
+    if seal:
+        with unit_of_work(session_factory()) as session:
+            sealed = audit.seal(session)
+        click.echo(f"Sealed {sealed} record(s) from before the chain into it.")
     with unit_of_work(session_factory()) as session:
-        report = verify_books(session)
+        report = verify_books(session, audit.VERIFY_CHECKS)
     click.echo(report.describe())
     sys.exit(0 if report.ok else 1)
 
