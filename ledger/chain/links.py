@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import MetaData, event, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 #: The development and test key: derived in the open from this text, so it protects nothing. Production refuses
 #: to start without a real ``LEDGER_CHAIN_KEY`` (``ledger.config.check_production``).
@@ -46,8 +46,7 @@ def install(factory: sessionmaker[Session], key: str, metadata: MetaData) -> Non
     """Make every session of ``factory`` link what it wrote when it commits, with ``key``."""
     factory.kw.setdefault("info", {}).update({_KEY: key, _METADATA: metadata})
     event.listen(factory, "before_commit", link_written)
-    event.listen(factory, "after_rollback", _forget)
-    event.listen(factory, "after_commit", _forget)
+    event.listen(factory, "after_transaction_end", _forget)
 
 
 def note_written(session: Session, record_type: str, ids: Iterable[int]) -> None:
@@ -66,9 +65,15 @@ def chain_key(session: Session) -> bytes:
     return key.encode()
 
 
-def _forget(session: Session) -> None:
-    # A rolled-back transaction's rows are gone (and SQLite may give their ids to someone else's rows).
-    session.info.pop(_PENDING, None)
+def _forget(session: Session, transaction: SessionTransaction) -> None:
+    """Forget what was written once the whole transaction has ended (committed, so linked, or rolled back).
+
+    Only the outermost transaction: a savepoint rolled back undoes its own rows (the linker skips ids no longer
+    there), not what the transaction wrote before it. A rolled-back transaction's ids must not be linked later:
+    SQLite may give them to someone else's rows.
+    """
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 # ---------------------------------------------------------------- what a link covers
