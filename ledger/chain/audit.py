@@ -260,7 +260,7 @@ def _canonical(body: dict) -> bytes:
 def _counts_up_to(session: Session, seq: int) -> dict[str, int]:
     rows = session.execute(select(_links.c.record_type, func.count()).where(_links.c.seq <= seq)
                            .group_by(_links.c.record_type)).all()
-    counts = dict(rows)
+    counts: dict[str, int] = {r[0]: r[1] for r in rows}
     return {"entries": counts.get(chain.ENTRY, 0), "events": counts.get(chain.EVENT, 0)}
 
 
@@ -319,7 +319,7 @@ def check_checkpoint(session: Session, checkpoint: dict) -> CheckpointResult:
     if seq and at is None:
         problems.append(Problem("checkpoint", f"the chain has no link {seq} any more (it has {links_now}): links were "
                                 "deleted since the checkpoint."))
-    elif seq and at[0] != link:
+    elif seq and at is not None and at[0] != link:
         problems.append(Problem("checkpoint", f"{_name(at[1], at[2])}link {seq} is not the one the checkpoint "
                                 "recorded: the chain was rewritten at or before this point.", **_what(at[1], at[2])))
     counts = _counts_up_to(session, seq)
@@ -327,5 +327,5 @@ def check_checkpoint(session: Session, checkpoint: dict) -> CheckpointResult:
         if name in checkpoint and counts[name] != checkpoint[name]:
             problems.append(Problem("checkpoint", f"the checkpoint counted {checkpoint[name]} {name} in its first "
                                     f"{seq} links; the chain now has {counts[name]} there."))
-    problems.extend(_link_problems(session))
+    problems.extend(check_chain(session))
     return CheckpointResult(checkpoint, tuple(problems), links_now)

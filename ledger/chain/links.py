@@ -101,7 +101,7 @@ EVENT_FIELDS = ("at", "actor_user_id", "subject_type", "subject_id", "action", "
                 "note", "details", "participant_id", "claim_id", "payment_run_id", "entry_id")
 
 
-def event_digest(row: Mapping[str, Any]) -> str:
+def event_digest(row: Mapping[Any, Any]) -> str:
     """What a link says about an event: every column of it."""
     return _sha({name: (_moment(row[name]) if name == "at" else row[name]) for name in EVENT_FIELDS})
 

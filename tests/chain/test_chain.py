@@ -39,8 +39,8 @@ def linked(session):
     """Books with five entries and an event, committed (so linked)."""
     open_chart(session)
     entries = [fee_entry(session, f"fee-{i}", JUNE_1, 1000 * (i + 1)) for i in range(5)]
-    record_event(session, NewEvent(subject="period", subject_id="2025-06", action="lock", actor_user_id=None, before="open",
-                                   after="locked"))
+    record_event(session, NewEvent(subject="period", subject_id="2025-06", action="lock", actor_user_id=None,
+                                   before="open", after="locked"))
     session.commit()
     return entries
 
@@ -259,7 +259,8 @@ def test_concurrent_writers_on_postgresql_never_fork_the_chain(database_url, ses
         ready()
         for n in range(5):
             with unit_of_work(factory) as s:
-                record_event(s, NewEvent(subject="period", subject_id=f"2025-{n + 1:02d}", action="note", actor_user_id=None))
+                record_event(s, NewEvent(subject="period", subject_id=f"2025-{n + 1:02d}", action="note",
+                                         actor_user_id=None))
                 post(s, f"w{i}-{n}", JUNE_1, ("fees:project:guide", 100 + i), (f"owed:participant:{1 + i % 2}",
                                                                                -(100 + i)))
         return i
@@ -321,3 +322,34 @@ def test_production_refuses_to_start_without_a_chain_key(monkeypatch, tmp_path):
         from_environment(str(tmp_path))
     monkeypatch.setenv("LEDGER_CHAIN_KEY", "k" * 40)
     assert from_environment(str(tmp_path))["LEDGER_CHAIN_KEY"] == "k" * 40
+
+
+def test_verification_and_checkpoints_over_the_api(app, client):
+    from tests.factories import add_user, api_token_for, bearer, database
+
+    finance = add_user(app, "fin@example.org", ["finance"])
+    headers = bearer(api_token_for(app, finance))
+    with database(app) as session:
+        open_chart(session)
+        fee_entry(session, "fee-api", JUNE_1, 4500)
+
+    verified = client.get("/api/v1/verification", headers=headers)
+    assert verified.status_code == 200 and verified.json["ok"] is True
+    assert "check_chain" in verified.json["checks"]
+    kept = client.get("/api/v1/checkpoint", headers=headers).json
+    assert kept["entries"] == 1
+    held = client.post("/api/v1/checkpoint-check", json=kept, headers=headers)
+    assert held.status_code == 200 and held.json["ok"] is True, held.json
+
+    bad = client.post("/api/v1/checkpoint-check", json={"head_seq": "x"}, headers=headers)
+    assert bad.status_code == 400
+    assert set(bad.json["error"]["fields"]) == {"head_seq", "head_link", "signature"}
+    assert client.get("/api/v1/verification").status_code == 401
+
+    with database(app) as session:
+        guards_off(session)
+        session.execute(text("UPDATE journal_entries SET description = 'Edited'"))
+    broken = client.get("/api/v1/verification", headers=headers).json
+    assert broken["ok"] is False
+    assert {p["check"] for p in broken["problems"]} == {"content-hash", "chain"}
+    assert client.post("/api/v1/checkpoint-check", json=kept, headers=headers).json["ok"] is False
