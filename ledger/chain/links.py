@@ -15,6 +15,10 @@ IMMEDIATE`` already holds every other writer out) as the last lock the transacti
 commits: concurrent writers queue on it for an instant, cannot fork the chain, and cannot deadlock on it,
 because nobody waits for anything else while holding it.
 
+A transaction that writes entries or events must run at READ COMMITTED (the default): under REPEATABLE READ
+on PostgreSQL, locking the head that someone else moved since the snapshot fails the commit. The read-only
+snapshots of ``ledger verify`` and ``ledger export`` write nothing there.
+
 This module imports nothing else of the ledger (``ledger.db`` imports it), and finds the tables through the
 metadata it is handed.
 """

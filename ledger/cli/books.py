@@ -98,6 +98,9 @@ def export_command(fmt: str, out: str, as_user: str | None):
             if user is None or not user.is_active:
                 raise click.BadParameter("No active user has that email.", param_hint="--as-user")
         count = export_journal(session, fmt, stream)
+    # Recorded in a transaction of its own: the export read one REPEATABLE READ snapshot on PostgreSQL, and an
+    # event written there could not take its place in the chain if anyone else wrote meanwhile.
+    with unit_of_work(session_factory()) as session:
         record_export(session, what=f"journal_{fmt}", via="cli", actor_user_id=user.id if user else None, rows=count,
                       filters={"format": fmt})
     if out != "-":
