@@ -30,7 +30,7 @@ def init_app(app: Flask) -> None:
         timeout_seconds=app.config["DB_POOL_TIMEOUT_SECONDS"],
         statement_timeout_ms=app.config["DB_STATEMENT_TIMEOUT_MS"]))
     app.extensions["engine"] = engine
-    app.extensions["session_factory"] = make_session_factory(engine)
+    app.extensions["session_factory"] = make_session_factory(engine, app.config["LEDGER_CHAIN_KEY"])
     app.teardown_appcontext(_close_session)
     if app.config.get("COUNT_SQL_STATEMENTS"):
         count_statements(engine, _count_one)

@@ -11,6 +11,7 @@ from flask import Flask
 from ledger.cli import (
     advances,  # noqa: F401  (adds ``ledger overdue-advances`` to the ledger group)
     audit,  # noqa: F401  (adds events-csv and lock-month to the ledger group)
+    chain,  # noqa: F401  (adds seal, checkpoint, checkpoint-check, backup and restore to the ledger group)
     corrections,  # noqa: F401  (adds correct-attendance and benefit-rechecks to the ledger group)
     outbox,  # noqa: F401  (adds send-email and print-pack to the ledger group)
     reports,  # noqa: F401  (adds ``ledger report``: co-production reports as CSV or PDF)

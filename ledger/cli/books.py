@@ -15,6 +15,7 @@ from ledger.auth.users import create_user
 from ledger.books.export import journal_text
 from ledger.books.posting import count_entries
 from ledger.books.verify import verify_books
+from ledger.chain import audit
 from ledger.context import engine, session_factory, settings, todays_date
 from ledger.db import unit_of_work
 from ledger.errors import LedgerError
@@ -70,11 +71,17 @@ def demo_command():
 
 
 @ledger_cli.command("verify")
-def verify_command():
-    """Re-check every invariant of the books; exit 1 with a report if anything is wrong."""
+@click.option("--seal", is_flag=True, help="First link the records from before the chain (see `ledger seal`).")
+def verify_command(seal: bool):
+    """Re-check every invariant of the books, the keyed chain, and claims and payments against the postings;
+    exit 1 with a report if anything is wrong."""
 
+    if seal:
+        with unit_of_work(session_factory()) as session:
+            sealed = audit.seal(session)
+        click.echo(f"Sealed {sealed} record(s) from before the chain into it.")
     with unit_of_work(session_factory()) as session:
-        report = verify_books(session)
+        report = verify_books(session, audit.VERIFY_CHECKS)
     click.echo(report.describe())
     sys.exit(0 if report.ok else 1)
 
@@ -122,6 +129,8 @@ def export_command(fmt: str, out: str, start, end, mapping: str | None, readable
             _refuse(error)
     with unit_of_work(session_factory()) as session:
         user = _active_user(session, as_user)
+        user_id = user.id if user else None
+    with unit_of_work(session_factory()) as session:  # a fresh transaction: one snapshot on PostgreSQL
         try:
             nominal = (exports.read_mapping(Path(mapping).read_bytes() if mapping else None,
                                             settings().nominal_map_path) if fmt in ("xero", "sage") else None)
@@ -135,9 +144,11 @@ def export_command(fmt: str, out: str, start, end, mapping: str | None, readable
             for piece in lines:
                 stream.write(piece)
         count = written[0] if written else 0
+    # Recorded in a transaction of its own: the export read one REPEATABLE READ snapshot on PostgreSQL, and an
+    # event written there could not take its place in the chain if anyone else wrote meanwhile.
+    with unit_of_work(session_factory()) as session:
         record_export(session, what=f"journal_{fmt}" if journal else f"export_{fmt}", via="cli",
-                      actor_user_id=user.id if user else None, rows=count,
-                      filters={"format": fmt, "from": first, "to": last})
+                      actor_user_id=user_id, rows=count, filters={"format": fmt, "from": first, "to": last})
     if out != "-":
         click.echo(f"Wrote {count} {'entries' if journal else 'rows'} to {out}.")
 

@@ -37,6 +37,7 @@ from ledger.web import (
     project_pages,
     report_pages,
     status_tags,
+    verification_pages,
 )
 
 log = logging.getLogger(__name__)
@@ -163,6 +164,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(advance_pages.own)
     app.register_blueprint(audit_pages.bp)
     app.register_blueprint(export_pages.bp)
+    app.register_blueprint(verification_pages.bp)
     for journeys in (my_pages.bp, my_expenses.bp, my_details.bp, circumstance_pages.bp):
         app.register_blueprint(journeys)
     _error_handlers(app)
