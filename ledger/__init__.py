@@ -27,4 +27,22 @@ def create_app(config: dict | None = None) -> Flask:
     web.init_app(app)
     api.init_app(app)
     cli.init_app(app)
+    _trust_proxies(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Read the client's address from the configured number of proxies' X-Forwarded-For entries, no more.
+
+    The sign-in limits count per address: trusting more entries than there are proxies would let anyone choose
+    their own address with a header, and trusting none behind a proxy would count everyone as the proxy.
+    """
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies < 0:
+        from ledger.errors import ConfigurationError
+
+        raise ConfigurationError(f"TRUSTED_PROXIES must be 0 or more, not {proxies}.")
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
