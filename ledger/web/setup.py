@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, flash, get_flashed_messages, jsonify, make_response, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    flash,
+    get_flashed_messages,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import pass_context
 from werkzeug.exceptions import HTTPException, default_exceptions
