@@ -13,7 +13,7 @@ def create_app(config: dict | None = None) -> Flask:
     The app's parts are imported here, as in Flask's tutorial, so that importing the books or the
     policy engine on their own (a script, a benchmark, the migrations) never loads the web layer.
     """
-    from ledger import api, cli, context
+    from ledger import api, cli, context, proxies
     from ledger import models as _models  # noqa: F401  (register every table)
     from ledger.config import from_environment
     from ledger.web import setup as web
@@ -27,22 +27,6 @@ def create_app(config: dict | None = None) -> Flask:
     web.init_app(app)
     api.init_app(app)
     cli.init_app(app)
-    _trust_proxies(app)
+    proxies.init_app(app)
     return app
 
-
-def _trust_proxies(app: Flask) -> None:
-    """Read the client's address from the configured number of proxies' X-Forwarded-For entries, no more.
-
-    The sign-in limits count per address: trusting more entries than there are proxies would let anyone choose
-    their own address with a header, and trusting none behind a proxy would count everyone as the proxy.
-    """
-    from werkzeug.middleware.proxy_fix import ProxyFix
-
-    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
-    if proxies < 0:
-        from ledger.errors import ConfigurationError
-
-        raise ConfigurationError(f"TRUSTED_PROXIES must be 0 or more, not {proxies}.")
-    if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]

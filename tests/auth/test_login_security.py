@@ -14,7 +14,16 @@ from ledger.auth import passwords, ratelimit, totp, users
 from ledger.auth.models import LoginThrottle, User
 from ledger.context import reload_settings
 from ledger.errors import TooManyRequests, ValidationError
-from tests.factories import PASSWORD, add_user, all_at_once, database, make_finance_user, sign_in
+from tests.factories import (
+    PASSWORD,
+    add_user,
+    all_at_once,
+    api_token_for,
+    bearer,
+    database,
+    make_finance_user,
+    sign_in,
+)
 
 NOW = 1_800_000_000.0
 
@@ -231,3 +240,34 @@ def settings_cipher():
     from ledger.people.bank import BankCipher
 
     return BankCipher(DEV_BANK_DETAILS_KEY)
+
+
+def _enrol(app, user_id: int) -> None:
+    cipher = settings_cipher()
+    with database(app) as session:
+        enrolment = totp.start_enrolment(session, user_id, cipher)
+        totp.confirm_enrolment(session, user_id, _code(enrolment.secret), cipher)
+
+
+def test_an_administrator_resets_a_lost_second_factor_on_the_page_and_over_the_api(app, client):
+    admin_id = add_user(app, "admin@example.org", ["admin"])
+    fin = add_user(app, "fin@example.org", ["finance"])
+    _enrol(app, fin)
+    sign_in(client, "admin@example.org")
+    assert "Reset two-step sign in for" in client.get(f"/admin/users/{fin}").get_data(as_text=True)
+    refused = client.post(f"/admin/users/{fin}/two-step/reset", data={"two_step-reason": ""})
+    assert refused.status_code == 400 and "Say why" in refused.get_data(as_text=True)
+    assert client.post(f"/admin/users/{fin}/two-step/reset", data={"two_step-reason": "Lost phone"}).status_code == 302
+    with database(app) as session:
+        user = session.get(User, fin)
+        assert user.totp_enabled_at is None and user.totp_secret_encrypted is None
+        assert totp.recovery_codes_left(session, fin) == 0
+
+    _enrol(app, fin)
+    token = api_token_for(app, admin_id)
+    assert client.get(f"/api/v1/users/{fin}", headers=bearer(token)).get_json()["two_step_since"] is not None
+    reset = client.post(f"/api/v1/users/{fin}/two-step/reset", json={"reason": "Lost phone again"},
+                        headers=bearer(token))
+    assert reset.status_code == 200 and reset.get_json()["two_step_since"] is None
+    again = client.post(f"/api/v1/users/{fin}/two-step/reset", json={"reason": "x"}, headers=bearer(token))
+    assert again.status_code == 409 and again.get_json()["error"]["fields"] == {"user_id": ["no totp"]}
