@@ -13,7 +13,7 @@ def create_app(config: dict | None = None) -> Flask:
     The app's parts are imported here, as in Flask's tutorial, so that importing the books or the
     policy engine on their own (a script, a benchmark, the migrations) never loads the web layer.
     """
-    from ledger import api, cli, context
+    from ledger import api, cli, context, proxies
     from ledger import models as _models  # noqa: F401  (register every table)
     from ledger.config import from_environment
     from ledger.web import setup as web
@@ -27,4 +27,6 @@ def create_app(config: dict | None = None) -> Flask:
     web.init_app(app)
     api.init_app(app)
     cli.init_app(app)
+    proxies.init_app(app)
     return app
+

@@ -91,6 +91,24 @@ def _secret_settings(env: Mapping[str, str]) -> dict:
     }
 
 
+def _sign_in_settings(env: Mapping[str, str]) -> dict:
+    """How sign-in attempts are spaced, the proxies trusted for the client's address, and the second factor."""
+    return {
+        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),
+        # Wrong passwords from one address before it waits: above the per-account limit (an office shares one).
+        "LOGIN_ADDRESS_MAX_FAILURES": int(env.get("LOGIN_ADDRESS_MAX_FAILURES", "50")),
+        # The first wait after too many wrong passwords, in seconds; it doubles with each further one.
+        "LOGIN_FIRST_DELAY_SECONDS": int(env.get("LOGIN_FIRST_DELAY_SECONDS", "30")),
+        # How many reverse proxies (load balancer, nginx) stand in front of the app: their X-Forwarded-For
+        # entries are trusted for the client's address, no more. 0: the connection's own address.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
+        # Finance and administrators must sign in with an authenticator app's code too (ledger.auth.totp): on by
+        # default in production, off elsewhere, so the demo's printed logins work with a password alone.
+        "TOTP_REQUIRED": env.get("TOTP_REQUIRED") or None,
+    }
+
+
 def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the app's settings: environment first, then explicit overrides (tests)."""
     env = os.environ
@@ -136,8 +154,7 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         # A sign-in ends after this many minutes without a request, and this many hours after signing in.
         "SESSION_IDLE_MINUTES": env.get("SESSION_IDLE_MINUTES", "30"),
         "SESSION_ABSOLUTE_HOURS": env.get("SESSION_ABSOLUTE_HOURS", "12"),
-        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
-        "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),
+        **_sign_in_settings(env),
         "PUBLIC_API_RATE_LIMIT": int(env.get("PUBLIC_API_RATE_LIMIT", "60")),
         "PUBLIC_API_RATE_WINDOW_SECONDS": int(env.get("PUBLIC_API_RATE_WINDOW_SECONDS", "60")),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
@@ -147,6 +164,7 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         settings.update(overrides)
     production = settings["ENV_NAME"] == "production"
     settings["SESSION_COOKIE_SECURE"] = production
+    settings["TOTP_REQUIRED"] = production if settings.get("TOTP_REQUIRED") is None else settings["TOTP_REQUIRED"]
     if production:
         check_production(settings)
     return settings

@@ -115,10 +115,15 @@ class PolicyRuleMissing(LedgerError):
 
 
 class TooManyRequests(LedgerError):
-    """Raised when a caller exceeds a rate limit (logins, the public calculator)."""
+    """Raised when a caller exceeds a rate limit (logins, the public calculator); ``retry_after`` is the wait in
+    seconds, sent as the Retry-After header."""
 
     status = 429
     code = "rate_limited"
+
+    def __init__(self, message: str, *, fields: dict | None = None, retry_after: int | None = None):
+        super().__init__(message, fields=fields)
+        self.retry_after = retry_after
 
 
 class AuthenticationRequired(LedgerError):

@@ -48,10 +48,14 @@ class NamedContact:
 
 @dataclass(frozen=True, slots=True)
 class LoginLimits:
-    """How many wrong passwords, in how long, before sign-in waits."""
+    """How many wrong passwords before sign-in waits, per account and (higher: an office shares one address) per
+    address; the first wait, doubling with each further failure up to ``window_seconds``, which is also how long
+    without a failure before the count starts afresh. Never a lockout: an attacker cannot shut someone out."""
 
     max_failures: int
     window_seconds: int
+    address_max_failures: int = 50
+    first_delay_seconds: int = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +103,9 @@ class Settings:
     sessions: SessionLimits = SessionLimits()
     # NOMINAL_MAP_PATH: the mapping file (TOML) of ledger accounts to nominal codes for the Xero and Sage exports.
     nominal_map_path: str | None = None
+    # TOTP_REQUIRED: finance and administrators must sign in with a code from an authenticator app (by default on
+    # in production and off elsewhere, so that the demo's printed logins work with a password alone).
+    totp_required: bool = False
 
     @property
     def pay_basis(self) -> str:
@@ -161,8 +168,8 @@ def build_settings(config: Mapping[str, Any]) -> Settings:
         signatory=Signatory(
             name=config.get("EVIDENCE_SIGNED_BY_NAME") or config.get("EVIDENCE_SIGNATORY_NAME") or None,
             role=config.get("EVIDENCE_SIGNED_BY_ROLE") or config.get("EVIDENCE_SIGNATORY_ROLE") or None),
-        login=LoginLimits(max_failures=int(config["LOGIN_MAX_FAILURES"]),
-                          window_seconds=int(config["LOGIN_WINDOW_SECONDS"])),
+        login=_login_limits(config),
+        totp_required=_true_or_false(config, "TOTP_REQUIRED", False),
         public_rate_limit=PublicRateLimit(limit=int(config["PUBLIC_API_RATE_LIMIT"]),
                                           window_seconds=int(config["PUBLIC_API_RATE_WINDOW_SECONDS"])),
         time_credit_overdraft_minutes=int(config.get("TIME_CREDIT_OVERDRAFT_MINUTES") or 0),
@@ -176,6 +183,36 @@ def build_settings(config: Mapping[str, Any]) -> Settings:
         sessions=_session_limits(config),
         nominal_map_path=(config.get("NOMINAL_MAP_PATH") or "").strip() or None,
     )
+
+
+def _login_limits(config: Mapping[str, Any]) -> LoginLimits:
+    """The sign-in limits; an address limit below the account limit would let one person shut out an office."""
+    numbers = {}
+    for name, default in (("LOGIN_MAX_FAILURES", 5), ("LOGIN_WINDOW_SECONDS", 900),
+                          ("LOGIN_ADDRESS_MAX_FAILURES", 50), ("LOGIN_FIRST_DELAY_SECONDS", 30)):
+        value = config.get(name, default)
+        try:
+            numbers[name] = int(value)
+        except (TypeError, ValueError):
+            raise ConfigurationError(f"{name} must be a whole number above zero, not {value!r}.") from None
+        if numbers[name] <= 0:
+            raise ConfigurationError(f"{name} must be a whole number above zero, not {numbers[name]}.")
+    if numbers["LOGIN_ADDRESS_MAX_FAILURES"] < numbers["LOGIN_MAX_FAILURES"]:
+        raise ConfigurationError("LOGIN_ADDRESS_MAX_FAILURES must be at least LOGIN_MAX_FAILURES: many people can "
+                                 "share one address, so its limit is the higher.")
+    return LoginLimits(max_failures=numbers["LOGIN_MAX_FAILURES"], window_seconds=numbers["LOGIN_WINDOW_SECONDS"],
+                       address_max_failures=numbers["LOGIN_ADDRESS_MAX_FAILURES"],
+                       first_delay_seconds=numbers["LOGIN_FIRST_DELAY_SECONDS"])
+
+
+def _true_or_false(config: Mapping[str, Any], name: str, default: bool) -> bool:
+    value = config.get(name, default)
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text not in ("true", "false", "1", "0"):
+        raise ConfigurationError(f"{name} must be true or false, not {value!r}.")
+    return text in ("true", "1")
 
 
 def _session_limits(config: Mapping[str, Any]) -> SessionLimits:

@@ -18,7 +18,7 @@ from marshmallow import Schema, fields, validate
 from ledger.auth.access import current_actor, requires
 from ledger.context import get_session, settings, todays_date
 from ledger.formatting import pounds
-from ledger.payments import returns, runs
+from ledger.payments import bank_changes, returns, runs
 from ledger.payments.models import PAYEE_KINDS, RETURN_REASONS, RUN_STATUSES
 
 blp = Blueprint("payments_api", __name__, url_prefix="/api/v1", description="Payment runs (finance)")
@@ -97,6 +97,20 @@ class PaymentRunBenefitCheckSchema(Schema):
     explanation = fields.Str(metadata={"description": "In plain English, for the participant"})
 
 
+class BankChangeSchema(Schema):
+    """A change of bank details since the run was drafted, waiting for a second finance person."""
+
+    change_id = fields.Int(metadata={"description": "Approve it with POST /api/v1/bank-detail-changes/<id>/approve"})
+    payee_kind = fields.Str()
+    payee_id = fields.Int()
+    payee_name = fields.Str()
+    changed_at = fields.DateTime()
+    changed_by_user_id = fields.Int(allow_none=True)
+    changed_by = fields.Str()
+    sort_code = fields.Str(metadata={"example": "**-**-56"})
+    account_number = fields.Str(metadata={"example": "****1234"})
+
+
 class PaymentRunPayeeSchema(Schema):
     payee_kind = fields.Str()
     payee_id = fields.Int()
@@ -120,6 +134,8 @@ class PaymentRunPayeeSchema(Schema):
         "description": "What the participant owes back (a paid claim reversed), taken off this payment as they agreed"})
     advance_pence = fields.Int(metadata={"description": "Approved advances paid with this payment (in amount)"})
     advance_ids = fields.List(fields.Int())
+    bank_change_awaiting_approval = fields.Nested(BankChangeSchema, allow_none=True, metadata={
+        "description": "Bank details changed since drafting: no bank file and no confirmation until approved"})
 
 
 class PaymentRunLeftOutSchema(Schema):
@@ -311,6 +327,19 @@ def remove_payee(data, run_id):
                                          actor_user_id=current_actor().id, reason=data["reason"], hold=data["hold"])
     session.commit()
     return summary
+
+
+@blp.route("/bank-detail-changes/<int:change_id>/approve", methods=["POST"])
+@blp.doc(security=_SECURITY)
+@blp.response(200, BankChangeSchema)
+@requires("payments.manage")
+def approve_bank_change(change_id):
+    """Approve bank details changed after a run was drafted: a finance user who neither made the change nor is the
+    payee. Until then that run's bank file cannot be made nor the run confirmed (409 names the change)."""
+    session = get_session()
+    change = bank_changes.approve_bank_details_change(session, change_id, actor_user_id=current_actor().id)
+    session.commit()
+    return change
 
 
 # ---------------------------------------------------------------- returned payments

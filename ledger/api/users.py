@@ -11,7 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from ledger.auth import admin, users
+from ledger.auth import admin, totp, users
 from ledger.auth.access import current_actor, requires
 from ledger.auth.models import ROLES
 from ledger.context import get_session
@@ -29,6 +29,8 @@ class UserSchema(Schema):
     created_at = fields.DateTime()
     invitation_expires_at = fields.DateTime(allow_none=True)
     deactivated_at = fields.DateTime(allow_none=True)
+    two_step_since = fields.DateTime(attribute="totp_enabled_at", allow_none=True, metadata={
+        "description": "When they set up two-step sign in (an authenticator app), or null when it is off"})
 
 
 class InvitationSchema(Schema):
@@ -123,6 +125,20 @@ def reactivate(data, user_id):
     """Let a deactivated user sign in again (their old tokens stay revoked)."""
     session = get_session()
     user = admin.reactivate_user(session, user_id, actor_user_id=current_actor().id, reason=data["reason"])
+    session.commit()
+    return user
+
+
+@blp.route("/users/<int:user_id>/two-step/reset", methods=["POST"])
+@requires("users.manage")
+@blp.doc(security=[{"bearer": []}])
+@blp.arguments(ReasonSchema)
+@blp.response(200, UserSchema)
+def reset_two_step(data, user_id):
+    """Turn off a user's two-step sign in (a lost phone): they are signed out and set it up again when they next
+    sign in. A reason is required; an administrator cannot reset their own."""
+    session = get_session()
+    user = totp.reset_second_factor(session, user_id, actor_user_id=current_actor().id, reason=data["reason"])
     session.commit()
     return user
 

@@ -38,6 +38,11 @@ class User(Base):
     invitation_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     invitation_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The second factor: the TOTP secret, encrypted with the bank-details key (never kept in clear), when it was
+    # turned on, and the last 30-second step a code was accepted for, so the same code never signs in twice.
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    totp_enabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     roles: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", back_populates="user"
@@ -113,6 +118,34 @@ class RateLimitCounter(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     window_start: Mapped[int] = mapped_column(Integer, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LoginThrottle(Base):
+    """Sign-in attempts per account or per address, and how long the next one must wait.
+
+    Each attempt is counted before its password is checked, in one guarded upsert, so that forty attempts at
+    the same moment check at most the limit; past the limit each failure doubles the wait (growing delays,
+    never a lockout an attacker could impose for good). Times are whole seconds since the epoch.
+    """
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RecoveryCode(Base):
+    """A one-time code that signs in instead of an authenticator app's; only its argon2 hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class IdempotentRequest(Base):

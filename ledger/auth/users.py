@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from ledger.auth import ratelimit
 from ledger.auth.models import ROLES, TOKEN_SCOPES, ApiToken, User, UserRole
-from ledger.auth.passwords import hash_password, needs_rehash, verify_password
+from ledger.auth.passwords import hash_password, needs_rehash, rehash_password, verify_password
 from ledger.db import utcnow
 from ledger.errors import AuthenticationRequired, Conflict, NotFound, TooManyRequests, ValidationError
 from ledger.events.records import NewEvent
@@ -162,31 +162,114 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
-def authenticate(
-    session: Session, email: str, password: str, *, client: str, max_failures: int, window_seconds: int
-) -> User | None:
-    """Check a password; after ``max_failures`` failures per email or per client in a window, refuse."""
-    email_key = f"login:email:{(email or '').strip().lower()}"
-    client_key = f"login:client:{client}"
-    for key in (email_key, client_key):
-        if ratelimit.count(session, key, window_seconds=window_seconds) >= max_failures:
-            raise TooManyRequests(
-                "Too many failed sign-in attempts. Wait 15 minutes and try again, "
-                "or ask an administrator to reset your password."
-            )
-    user = session.execute(
-        select(User).where(User.email == (email or "").strip().lower())
-    ).scalar_one_or_none()
+@dataclass(frozen=True, slots=True)
+class SignInAttempt:
+    """A sign-in attempt counted against its account and its address (``claim_sign_in``), ready to be checked."""
+
+    email: str
+    account_key: str
+    address_key: str
+    account: ratelimit.Delays
+    address: ratelimit.Delays
+
+
+def sign_in_delays(max_failures: int, window_seconds: int, *, address_max_failures: int | None = None,
+                   first_delay_seconds: int = 30) -> tuple[ratelimit.Delays, ratelimit.Delays]:
+    """The delays per account and per address (whose limit is higher: many people share an office's address)."""
+    def delays(limit: int) -> ratelimit.Delays:
+        return ratelimit.Delays(limit=limit, first_seconds=min(first_delay_seconds, window_seconds),
+                                longest_seconds=window_seconds, forget_after_seconds=window_seconds)
+    return delays(max_failures), delays(max(address_max_failures or max_failures * 10, max_failures))
+
+
+def _wait_words(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second" + ("" if seconds == 1 else "s")
+    minutes = -(-seconds // 60)
+    return f"{minutes} minutes"
+
+
+def claim_sign_in(session: Session, email: str, *, client: str, account: ratelimit.Delays,
+                  address: ratelimit.Delays, now: float | None = None) -> SignInAttempt:
+    """Count this attempt against the address, then the account, before any password is checked.
+
+    Raises ``TooManyRequests`` with ``retry_after`` when either must wait; an attempt refused for the account gives
+    the address its count back. Commit this before checking the password, so the count holds its lock briefly.
+    """
+    email = (email or "").strip().lower()
+    attempt = SignInAttempt(email=email, account_key=f"login:email:{email}", address_key=f"login:client:{client}",
+                            account=account, address=address)
+    wait = ratelimit.claim_attempt(session, attempt.address_key, address, now=now)
+    if not wait:
+        wait = ratelimit.claim_attempt(session, attempt.account_key, account, now=now)
+        if wait:
+            ratelimit.forgive(session, attempt.address_key, address)
+    if wait:
+        raise too_many_attempts(wait)
+    return attempt
+
+
+def too_many_attempts(wait: int) -> TooManyRequests:
+    """The answer to an attempt that came too soon: how long to wait, and that guessing makes it longer."""
+    return TooManyRequests(
+        f"Too many failed sign-in attempts. Try again in {_wait_words(wait)}; each further wrong attempt "
+        "makes the wait longer. If you have forgotten your password, ask an administrator to reset it.",
+        retry_after=wait)
+
+
+def change_password(session: Session, user_id: int, current: str, new: str) -> User:
+    """Change one's own password (the current one first); every other sign-in ends."""
+    user = get_user(session, user_id)
+    if not verify_password(user.password_hash, current or ""):
+        raise ValidationError("Your current password is not right. Check it and try again.",
+                              fields={"current": ["does not match"]})
+    if new == current:
+        raise ValidationError("Choose a new password that is not the same as the current one.",
+                              fields={"password": ["unchanged"]})
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    session.flush()
+    _user_event(session, user, "change_password", user.id)
+    return user
+
+
+def reset_password(session: Session, user_id: int, new: str, *, actor_user_id: int | None,
+                   reason: str | None = None) -> User:
+    """An administrator sets someone's password (``ledger users set-password``); their sign-ins end."""
+    user = get_user(session, user_id)
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    session.flush()
+    record_event(session, NewEvent(subject="user", subject_id=user.id, action="reset_password",
+                                   actor_user_id=actor_user_id, reason=_reason(reason),
+                                   participant_id=user.participant_id))
+    return user
+
+
+def check_sign_in(session: Session, attempt: SignInAttempt, password: str) -> User | None:
+    """Check the password of a counted attempt: a success gives back the counts, a failure leaves them."""
+    user = session.execute(select(User).where(User.email == attempt.email)).scalar_one_or_none()
     if user is None or not user.is_active:
         verify_password(_decoy_hash(), password or "")
-    if user is None or not user.is_active or not verify_password(user.password_hash, password or ""):
-        ratelimit.hit(session, email_key, window_seconds=window_seconds)
-        ratelimit.hit(session, client_key, window_seconds=window_seconds)
+        return None
+    if not verify_password(user.password_hash, password or ""):
         return None
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    ratelimit.clear(session, email_key)
+        user.password_hash = rehash_password(password)
+    ratelimit.forget(session, attempt.account_key)
+    ratelimit.forgive(session, attempt.address_key, attempt.address)
     return user
+
+
+def authenticate(
+    session: Session, email: str, password: str, *, client: str, max_failures: int, window_seconds: int,
+    address_max_failures: int | None = None, first_delay_seconds: int = 30, now: float | None = None,
+) -> User | None:
+    """Count and check a sign-in in one transaction (the pages count in a short transaction of their own first)."""
+    account, address = sign_in_delays(max_failures, window_seconds, address_max_failures=address_max_failures,
+                                      first_delay_seconds=first_delay_seconds)
+    attempt = claim_sign_in(session, email, client=client, account=account, address=address, now=now)
+    return check_sign_in(session, attempt, password)
 
 
 def end_sessions(session: Session, user_id: int) -> None:

@@ -22,7 +22,7 @@ from ledger.context import session_factory, settings, todays_date
 from ledger.db import unit_of_work
 from ledger.errors import LedgerError
 from ledger.formatting import hours, money
-from ledger.payments import runs
+from ledger.payments import bank_changes, runs
 from ledger.timebank.services import time_credit_balance
 
 payments_cli = AppGroup("payments", help="Draft, check, export, confirm and cancel payment runs.")
@@ -86,6 +86,10 @@ def describe(summary: runs.PaymentRunSummary) -> str:
         changed = "  BANK DETAILS CHANGED SINCE DRAFT" if p.bank_details_changed_since_draft else ""
         lines.append(f"  {who:<36} {money(p.amount_pence):>12} {p.item_count:>6}  {p.account_number or '-':<10} "
                      f"{flag}{changed}")
+        if (w := p.bank_change_awaiting_approval) is not None:
+            lines.append(f"      NEEDS A SECOND PERSON: bank details changed by {w.changed_by} at "
+                         f"{w.changed_at:%Y-%m-%d %H:%M} UTC; no bank file or confirmation until another finance user "
+                         f"runs: flask payments approve-bank-change {w.change_id} --as-user EMAIL")
         if check.flagged and check.explanation_for_staff:
             lines.append(f"      {check.explanation_for_staff}")
         if p.stale_rate_claim_ids:
@@ -132,6 +136,22 @@ def show_command(run_id: int, as_user: str):
     except LedgerError as error:
         raise _fail(error) from None
     click.echo(describe(summary))
+
+
+@payments_cli.command("approve-bank-change")
+@click.argument("change_id", type=int)
+@as_user_option
+def approve_bank_change_command(change_id: int, as_user: str):
+    """Approve bank details changed after a run was drafted (a second finance person: not the one who changed them,
+    not the payee), so that the run's bank file can be made and the run confirmed."""
+    try:
+        with unit_of_work(session_factory()) as session:
+            change = bank_changes.approve_bank_details_change(session, change_id,
+                                                              actor_user_id=finance_user(session, as_user))
+    except LedgerError as error:
+        raise _fail(error) from None
+    click.echo(f"Approved the new bank details of {change.payee_name} ({change.sort_code} {change.account_number}), "
+               f"changed by {change.changed_by}.")
 
 
 @payments_cli.command("bacs")

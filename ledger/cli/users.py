@@ -10,7 +10,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.auth import admin
+from ledger.auth import admin, totp, users
 from ledger.auth.models import ROLES, User
 from ledger.auth.users import normalise_email
 from ledger.cli.books import ledger_cli
@@ -101,5 +101,39 @@ def assign_project_command(code, emails, by_email):
                 managers = assignments.assign_manager(session, code, _user_by_email(session, email).id,
                                                       actor_user_id=actor.id)
             click.echo(f"{code.upper()} is managed by: {', '.join(m.email for m in managers)}.")
+    except LedgerError as error:
+        raise click.ClickException(error.message) from None
+
+
+@ledger_cli.command("set-password")
+@click.argument("email")
+@click.option("--reason", default=None, help="Why, for the audit log (for example: forgotten password).")
+@click.option("--by", "by_email", default=None, help="Email address of the administrator doing this.")
+@click.password_option(help="The new password (asked for twice when not given).")
+def set_password_command(email, reason, by_email, password):
+    """Reset a user's password (an administrator's reset): common and breached passwords are refused; every
+    sign-in the user has ends."""
+    try:
+        with unit_of_work(session_factory()) as session:
+            user = users.reset_password(session, _user_by_email(session, email).id, password,
+                                        actor_user_id=_actor(session, by_email), reason=reason)
+            click.echo(f"The password of {user.email} has been reset; their sign-ins have ended.")
+    except LedgerError as error:
+        raise click.ClickException(error.message) from None
+
+
+@ledger_cli.command("reset-two-step")
+@click.argument("email")
+@click.option("--reason", required=True, help="Why, for the audit log (for example: lost phone).")
+@click.option("--by", "by_email", default=None, help="Email address of the administrator doing this.")
+def reset_two_step_command(email, reason, by_email):
+    """Turn off a user's two-step sign in (a lost phone, no recovery codes left): they set it up again when they
+    next sign in."""
+    try:
+        with unit_of_work(session_factory()) as session:
+            user = totp.reset_second_factor(session, _user_by_email(session, email).id,
+                                            actor_user_id=_actor(session, by_email), reason=reason)
+            click.echo(f"Two-step sign in for {user.email} has been reset; they set it up again at their next "
+                       "sign-in.")
     except LedgerError as error:
         raise click.ClickException(error.message) from None

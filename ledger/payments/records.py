@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ledger.benefit_checks import BenefitCheck
+from ledger.payments.bank_changes import WaitingChange
 from ledger.payments.workflow import CHANGEABLE, PAID
 
 
@@ -35,6 +36,9 @@ class PayeeTotal:
     # Approved advances paid with this payment (in ``amount_pence``), and their ids.
     advance_pence: int = 0
     advance_ids: tuple[int, ...] = ()
+    # Bank details changed since the run was drafted, waiting for a second finance person to approve them: until
+    # then the run's bank file cannot be made nor the run confirmed (``ledger.payments.bank_changes``).
+    bank_change_awaiting_approval: WaitingChange | None = None
 
 
 @dataclass(frozen=True, slots=True)

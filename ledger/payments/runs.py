@@ -73,7 +73,7 @@ from ledger.events.records import NewEvent
 from ledger.events.writer import record_event
 from ledger.organisation import BANK, open_organisation_accounts
 from ledger.outbox.queue import queue_remittances
-from ledger.payments import bacs, calendar, controls, holds, run_advances
+from ledger.payments import bacs, bank_changes, calendar, controls, holds, run_advances
 from ledger.payments import bank_csv as csv_file
 from ledger.payments.benefit_check import RunFees, check_run_fees
 from ledger.payments.models import (
@@ -740,7 +740,8 @@ def _stale_rate_claims(session: Session, claim_ids: Iterable[int]) -> set[int]:
 
 
 def _payee_total(run: PaymentRun, key: PayeeKey, t: Mapping[str, Any], row: Any, check: BenefitCheck,
-                 entry_id: int | None, stale: set[int]) -> PayeeTotal:
+                 entry_id: int | None, stale: set[int],
+                 waiting: bank_changes.WaitingChange | None = None) -> PayeeTotal:
     kind, payee_id = key
     set_at = row.bank_details_set_at if row is not None else None
     created_at = run.created_at
@@ -756,6 +757,7 @@ def _payee_total(run: PaymentRun, key: PayeeKey, t: Mapping[str, Any], row: Any,
         benefit_check=check, reference=_credit_reference(run.reference, kind, payee_id), entry_id=entry_id,
         stale_rate_claim_ids=tuple(c for c in t["claims"] if c in stale), netted_pence=t.get("netted", 0),
         advance_pence=t.get("advance", 0), advance_ids=tuple(t.get("advances", ())),
+        bank_change_awaiting_approval=waiting,
     )
 
 
@@ -779,8 +781,9 @@ def _summary(
                                  .where(_payments.c.run_id == run.id))
     }
     stale = _stale_rate_claims(session, [c for t in totals.values() for c in t["claims"]])
+    waiting = bank_changes.waiting_changes(session, run, totals) if run.status == "draft" else {}
     payees = [_payee_total(run, key, t, details[key[0]].get(key[1]), _check_of(checks, key, t["fee"]),
-                           entries.get(key), stale)
+                           entries.get(key), stale, waiting.get(key))
               for key, t in sorted(totals.items())]
     override = None
     if run.override_reason is not None:
@@ -827,6 +830,7 @@ def _bank_details(session: Session, run: PaymentRun, cipher: BankCipher):
     totals = _net_of_owed_back(session, _payee_totals(session, run.id))
     if not totals:
         raise NothingToPay(f"Payment run {run.reference} pays nobody: cancel it.")
+    bank_changes.refuse_unapproved_changes(session, run, totals, "bank file is made")
     found = bank_details_for_bank_file(
         session, cipher,
         participant_ids=[pid for kind, pid in totals if kind == "participant"],
@@ -1157,6 +1161,7 @@ def confirm_payment_run(
         _reschedule(session, run, moved_to, actor_user_id)
     totals = _payee_totals(session, run.id)
     _refuse_returned_details(session, run, totals)
+    bank_changes.refuse_unapproved_changes(session, run, totals, "confirmation")
     second = _second_approval(session, run, totals, second_approval_above_pence, actor_user_id)
     _require_override(session, run, totals, override_reason, actor_user_id, now)
     totals = _net_of_owed_back(session, totals, lock=True)

@@ -128,6 +128,10 @@ class BankDetailChange(Base):
     account_last4: Mapped[str] = mapped_column(String(4))
     changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     changed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A change made while a payment run that pays this payee is a draft needs a second finance person (not the
+    # one who made it, not the payee) before that run's bank file is made or the run confirmed.
+    approved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class PartnerOrganisation(Base):

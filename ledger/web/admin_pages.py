@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ledger.auth import admin, users
+from ledger.auth import admin, totp, users
 from ledger.auth.access import public, requires, signed_in_user
 from ledger.auth.models import ROLES
 from ledger.auth.passwords import MIN_LENGTH
@@ -116,6 +116,7 @@ def _user_page(user_id: int, *, roles_form: RolesForm | None = None, problem: Le
         participant=people.get_participant(session, user.participant_id) if user.participant_id else None,
         roles_form=roles_form or RolesForm(formdata=None, roles=sorted(user.role_names)),
         reason_form=ReasonForm(formdata=None, prefix="access"), tokens=users.list_tokens(session, user.id),
+        two_step_form=ReasonForm(formdata=None, prefix="two_step"),
         role_labels=ROLE_LABELS,
     ), status
 
@@ -159,8 +160,17 @@ def reactivate(user_id: int):
                           "{name} can sign in again. Their old API tokens stay revoked.")
 
 
-def _status_change(user_id: int, change, done: str):
-    form = ReasonForm(prefix="access")
+@bp.route("/admin/users/<int:user_id>/two-step/reset", methods=["POST"])
+@requires("users.manage")
+def reset_two_step(user_id: int):
+    """Turn off someone's second factor (a lost phone): they set it up again at their next sign-in."""
+    return _status_change(user_id, totp.reset_second_factor,
+                          "{name}'s two-step sign in is reset: they set it up again when they next sign in.",
+                          prefix="two_step")
+
+
+def _status_change(user_id: int, change, done: str, *, prefix: str = "access"):
+    form = ReasonForm(prefix=prefix)
     if not form.validate_on_submit():
         return _user_page(user_id, status=400)
     session = get_session()

@@ -29,7 +29,7 @@ from ledger.documents.print_pack import render_print_pack
 from ledger.errors import Conflict, LedgerError, NotFound, PermissionDenied, ValidationError
 from ledger.formatting import money
 from ledger.labels import AFTER_APPROVAL, EXPENSE_CATEGORY_LABELS
-from ledger.payments import calendar, hold_actions, holds, returns, runs
+from ledger.payments import bank_changes, calendar, hold_actions, holds, returns, runs
 from ledger.people import services as people
 from ledger.projects import services as projects
 from ledger.reports import finance_dashboard, run_report, tax_year
@@ -93,6 +93,10 @@ class ConfirmRunForm(FlaskForm):
 class RescheduleRunForm(FlaskForm):
     new_payment_date = DateInputsField("New payment date", validators=[DataRequired("Enter the new payment date.")])
     submit = SubmitField("Move the run to this date")
+
+
+class ApproveBankChangeForm(FlaskForm):
+    submit = SubmitField("Approve the new bank details")
 
 
 class CancelRunForm(FlaskForm):
@@ -558,6 +562,9 @@ def _run_page(run_id: int, *, problem: LedgerError | None = None, status: int = 
         confirm_form=confirm or ConfirmRunForm(formdata=None),
         reschedule_form=reschedule or RescheduleRunForm(formdata=None, prefix="reschedule"),
         cancel_form=cancel or CancelRunForm(formdata=None, prefix="cancel"),
+        approve_form=ApproveBankChangeForm(formdata=None, prefix="approve"),
+        waiting_changes=[p.bank_change_awaiting_approval for p in run.payees if p.bank_change_awaiting_approval],
+        me=signed_in_user(),
     ), status
 
 
@@ -651,6 +658,25 @@ def confirm_payment_run(run_id: int):
     session.commit()
     flash(f"Payment run {summary.reference} is confirmed: {summary.payee_count} payments are in the books and "
           "their claims are marked paid.", "info")
+    return redirect(url_for("finance.payment_run", run_id=run_id))
+
+
+@bp.route("/payment-runs/<int:run_id>/bank-changes/<int:change_id>/approve", methods=["POST"])
+@requires("payments.manage")
+def approve_bank_change(run_id: int, change_id: int):
+    """A second finance person approves bank details changed since the run was drafted."""
+    form = ApproveBankChangeForm(prefix="approve")
+    if not form.validate_on_submit():
+        return _run_page(run_id, status=400)
+    session = get_session()
+    try:
+        change = bank_changes.approve_bank_details_change(session, change_id, actor_user_id=signed_in_user().id)
+    except (*_SHOWN_ON_THE_FORM, NotFound) as error:
+        session.rollback()
+        return _run_page(run_id, problem=error, status=error.status)
+    session.commit()
+    flash(f"You approved the new bank details of {change.payee_name} ({change.sort_code} {change.account_number}).",
+          "info")
     return redirect(url_for("finance.payment_run", run_id=run_id))
 
 

@@ -9,9 +9,11 @@ or token seen before sign-in is worth nothing after it.
 
 from __future__ import annotations
 
-from flask import Flask, flash, g, request, session
+from flask import Flask, flash, g, redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
+from ledger.auth import totp
+from ledger.auth.access import current_actor
 from ledger.context import settings
 from ledger.db import utcnow
 
@@ -62,6 +64,29 @@ def start_session(user_id: int, session_version: int) -> None:
     session[SIGNED_IN_AT] = session[SEEN_AT] = _now()
 
 
+#: Between the password and the code: the user id, session version and when the password was right.
+PENDING_SECOND_FACTOR = "second_factor_for"
+#: How long the password step stays good while the person finds their phone.
+SECOND_FACTOR_SECONDS = 300
+
+
+def start_second_factor(user_id: int, session_version: int) -> None:
+    """Remember, in a fresh session signed in as nobody, whose password was right: the code comes next."""
+    _fresh_session()
+    session[PENDING_SECOND_FACTOR] = [user_id, session_version, _now()]
+
+
+def pending_second_factor() -> tuple[int, int] | None:
+    """The user id and session version waiting for a code, while the password step is recent; else None."""
+    found = session.get(PENDING_SECOND_FACTOR)
+    if not isinstance(found, list) or len(found) != 3 or not all(isinstance(v, int) for v in found):
+        return None
+    if _now() - found[2] > SECOND_FACTOR_SECONDS:
+        session.pop(PENDING_SECOND_FACTOR, None)
+        return None
+    return found[0], found[1]
+
+
 def end_session() -> None:
     """Sign the person out of this browser (the caller moves the session version on for the rest)."""
     logout_user()
@@ -104,9 +129,27 @@ def _count(number: int, unit: str) -> str:
     return f"{number} {unit}" + ("" if number == 1 else "s")
 
 
+#: What a finance or admin user who must set up their authenticator app may still reach.
+ENROLMENT_ENDPOINTS = frozenset({"auth.two_factor", "auth.logout", "auth.login", "auth.login_code"})
+
+
+def send_to_enrol():
+    """A finance or admin user without a second factor, where one is required, sets it up before anything else."""
+    if request.path.startswith("/api/") or request.endpoint in NOT_SIGNED_IN_ENDPOINTS \
+            or request.endpoint in ENROLMENT_ENDPOINTS or not current_user.is_authenticated:
+        return None
+    user = current_actor()
+    if user is not None and totp.must_enrol(user, settings().totp_required):
+        flash("Finance and administrator accounts sign in with a code from an authenticator app too. Set it "
+              "up now to continue.", "info")
+        return redirect(url_for("auth.two_factor"))
+    return None
+
+
 def init_app(app: Flask) -> None:
     login_manager = LoginManager(app)
     login_manager.login_view = "auth.login"
     login_manager.user_loader(session_user_from_cookie)
     # Before the permission check (``ledger.web.setup`` adds that next): an ended sign-in is nobody.
     app.before_request(check_session_age)
+    app.before_request(send_to_enrol)

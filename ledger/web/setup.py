@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, flash, get_flashed_messages, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    flash,
+    get_flashed_messages,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import pass_context
 from werkzeug.exceptions import HTTPException, default_exceptions
@@ -14,7 +24,7 @@ from ledger import easy_read, formatting, labels
 from ledger.auth.access import check_before_view, current_actor
 from ledger.auth.permissions import allowed
 from ledger.context import settings
-from ledger.errors import AuthenticationRequired, LedgerError
+from ledger.errors import AuthenticationRequired, LedgerError, TooManyRequests
 from ledger.web import (
     admin_pages,
     advance_pages,
@@ -208,10 +218,14 @@ def _ledger_error(error: LedgerError):
         response.status_code = error.status
         if isinstance(error, AuthenticationRequired):
             response.headers["WWW-Authenticate"] = "Bearer"
-        return response
-    if isinstance(error, AuthenticationRequired):
+    elif isinstance(error, AuthenticationRequired):
         return redirect(url_for("auth.login", next=request.full_path))
-    return render_template("error.html", message=error.message, status=error.status), error.status
+    else:
+        response = make_response(render_template("error.html", message=error.message, status=error.status),
+                                 error.status)
+    if isinstance(error, TooManyRequests) and error.retry_after:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _csrf_error(error: CSRFError):

@@ -78,11 +78,11 @@ def test_failures_for_one_email_lock_it_from_another_client_too(app, finance):
     assert sign_in(owner, "fin@example.org", environ_base={"REMOTE_ADDR": "198.51.100.1"}).status_code == 429
 
 
-def test_one_client_guessing_many_emails_is_stopped(app, finance):
-    app.config["LOGIN_MAX_FAILURES"] = 2
+def test_one_client_guessing_many_emails_is_stopped_at_the_higher_address_limit(app, finance):
+    app.config.update(LOGIN_MAX_FAILURES=2, LOGIN_ADDRESS_MAX_FAILURES=4)
     reload_settings(app)
     attacker = app.test_client()
-    for n in range(2):
+    for n in range(4):
         sign_in(attacker, f"guess{n}@example.org", "not the right one", environ_base={"REMOTE_ADDR": "203.0.113.9"})
     refused = sign_in(attacker, "fin@example.org", environ_base={"REMOTE_ADDR": "203.0.113.9"})
     assert refused.status_code == 429
