@@ -251,7 +251,7 @@ def statement_json(args, participant_id):
 
 @blp.route("/participants/<int:participant_id>/annual-summary/<int:tax_year>.pdf")
 @blp.doc(security=_SECURITY, responses=_PDF)
-@blp.arguments(LargePrintArgsSchema, location="query")
+@blp.arguments(FormatArgsSchema, location="query")
 @requires("documents.finance", own_participant="participant_id")
 def annual_summary_pdf(args, participant_id, tax_year):
     """What they were paid in the tax year starting 6 April of ``tax_year``, for Self Assessment."""
@@ -259,7 +259,8 @@ def annual_summary_pdf(args, participant_id, tax_year):
         raise NotFound(f"There is no tax year {tax_year}.")
     doc = annual_summary(get_session(), participant_id, tax_year, organisation=_organisation(),
                          rulebook=settings().rulebook, issued=todays_date())
-    pdf = render.render_annual_summary(doc, large_print=_large_print(participant_id, args["large_print"]))
+    pdf = render.render_annual_summary(doc, large_print=_large_print(participant_id, args["large_print"]),
+                                       easy_read=_easy_read(participant_id, args))
     return _pdf(pdf, f"tax-year-{tax_year}-{doc.participant.reference}.pdf")
 
 

@@ -44,7 +44,7 @@ _LARGE_PRINT = click.option(
     help="auto: large print for participants whose preferred format is large print.")
 _EASY_READ = click.option(
     "--easy-read", "easy_read", type=click.Choice(["auto", "yes", "no"]), default="auto", show_default=True,
-    help="auto: easy read for participants whose preferred format is easy read (statements, remittances).")
+    help="auto: easy read for participants whose preferred format is easy read.")
 _FAILURES = (LedgerError, DocumentDataError)
 
 
@@ -196,12 +196,13 @@ def remittances_command(run: str, out: str, workers: int, large_print: str, easy
               help="The year the tax year starts: 2025 means 6 April 2025 to 5 April 2026.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory to write them to.")
 @_LARGE_PRINT
+@_EASY_READ
 @click.option("--include-inactive", is_flag=True, help="Also participants marked inactive.")
-def annual_summaries_command(tax_year: int, out: str, large_print: str, include_inactive: bool):
+def annual_summaries_command(tax_year: int, out: str, large_print: str, easy_read: str, include_inactive: bool):
     """Write a tax-year summary for every participant paid in the tax year (or who gave a fee to a group)."""
     directory = _directory(out)
     rulebook, organisation, issued = settings().rulebook, _organisation(), todays_date()
-    written = skipped = 0
+    written = skipped = easy_count = 0
     failures: list[str] = []
     session = _session()
     try:
@@ -213,8 +214,10 @@ def annual_summaries_command(tax_year: int, out: str, large_print: str, include_
                 if not doc.lines and not doc.redirected:
                     skipped += 1
                     continue
+                easy = _wants_large_print(easy_read, preferred == "easy_read")
                 pdf = render.render_annual_summary(
-                    doc, large_print=_wants_large_print(large_print, preferred == "large_print"))
+                    doc, large_print=_wants_large_print(large_print, preferred == "large_print"), easy_read=easy)
+                easy_count += easy
             except _FAILURES as error:
                 failures.append(f"participant {participant_id}: {getattr(error, 'message', error)}")
                 continue
@@ -225,7 +228,7 @@ def annual_summaries_command(tax_year: int, out: str, large_print: str, include_
     start, end = tax_year_bounds(tax_year)
     click.echo(f"Wrote {count(written, 'tax-year summary', 'tax-year summaries')} for {date_range(start, end)} to "
                f"{directory}; {count(skipped, 'participant')} had no payments in the tax year; "
-               f"{len(failures):,} could not be made.")
+               f"{len(failures):,} could not be made." + (f" {easy_count:,} in easy read." if easy_count else ""))
     _report_failures(failures)
 
 

@@ -23,14 +23,30 @@ from reportlab.platypus import Flowable
 from svglib.svglib import svg2rlg
 
 from ledger.documents import fonts
+from ledger.documents.alternative import web_version
 from ledger.documents.flowables import RULE_GREY, Line, Text, WindowAddress, layout_cell
 from ledger.documents.layout import Look, Meta, Writer, build_pdf, frame_width
-from ledger.easy_read import ICON_FOLDER, Idea, icon_file, remittance_ideas, statement_ideas
-from ledger.formatting import date_range, long_date
+from ledger.easy_read import (
+    ICON_FOLDER,
+    Idea,
+    annual_summary_ideas,
+    benefit_notice_ideas,
+    icon_file,
+    remittance_ideas,
+    statement_ideas,
+)
+from ledger.formatting import date_range, long_date, money
+from ledger.reports.benefit_effect_records import BenefitEffectNotice
 from ledger.reports.organisation import Organisation
-from ledger.reports.records import ParticipantStatement, RemittanceAdvice
+from ledger.reports.records import AnnualSummary, ParticipantStatement, RemittanceAdvice
 
-__all__ = ["EASY_READ", "render_remittance_easy_read", "render_statement_easy_read"]
+__all__ = [
+    "EASY_READ",
+    "render_annual_summary_easy_read",
+    "render_benefit_effect_easy_read",
+    "render_remittance_easy_read",
+    "render_statement_easy_read",
+]
 
 EASY_READ = Look(
     large_print=True,
@@ -134,12 +150,20 @@ def _questions(w: Writer, organisation: Organisation) -> None:
     _ideas(w, (Idea("phone", "Please", "talk to us", f"if something looks wrong: {how}."),))
 
 
-def render_statement_easy_read(doc: ParticipantStatement) -> bytes:
+def _web(w: Writer, address: str) -> None:
+    """Where the web page of this document is: one more idea, under the date."""
+    if address:
+        w.add(IdeaLine(Idea("information", "You can read this on a", "web page", ":"), w.look))
+        web_version(w, address, words=False)
+
+
+def render_statement_easy_read(doc: ParticipantStatement, *, web_address: str = "") -> bytes:
     """A participant's statement in easy read."""
     w = _writer()
     w.lines((doc.participant.name, *doc.participant.address))
     w.title("Your statement")
     w.para(f"Date: {long_date(doc.issued)}")
+    _web(w, web_address)
     _ideas(w, statement_ideas(doc))
     _questions(w, doc.organisation)
     period = date_range(doc.period_start, doc.period_end)
@@ -149,7 +173,7 @@ def render_statement_easy_read(doc: ParticipantStatement) -> bytes:
         footer=f"Your statement, {period}"))
 
 
-def render_remittance_easy_read(doc: RemittanceAdvice, *, windowed: bool = False) -> bytes:
+def render_remittance_easy_read(doc: RemittanceAdvice, *, windowed: bool = False, web_address: str = "") -> bytes:
     """A remittance advice (what we paid and what for) in easy read; ``windowed``: addressed for a window
     envelope (the print pack), at 16 pt so that five lines fit the window."""
     w = _writer()
@@ -161,9 +185,43 @@ def render_remittance_easy_read(doc: RemittanceAdvice, *, windowed: bool = False
         w.lines((doc.payee.name, *doc.payee.address))
     w.title("We have paid you")
     w.para(f"Payment number: {doc.run_reference}")
+    _web(w, web_address)
     _ideas(w, remittance_ideas(doc))
     _questions(w, doc.organisation)
     return build_pdf(w.story, EASY_READ, Meta(
         title=f"Remittance advice {doc.run_reference}: {doc.payee.name} (easy read)", author=doc.organisation.name,
         subject=f"What {doc.organisation.name} paid, in easy read", header=doc.organisation.name,
         footer=f"What we paid you on {long_date(doc.payment_date)}"))
+
+
+def render_annual_summary_easy_read(doc: AnnualSummary, *, web_address: str = "") -> bytes:
+    """A tax-year summary in easy read: what we paid, what tax counts, and whether to tell HMRC."""
+    w = _writer()
+    year = f"{doc.tax_year} to {doc.tax_year + 1}"
+    w.lines((doc.participant.name, *doc.participant.address))
+    w.title(f"Your money in the tax year {year}")
+    w.para(f"Date: {long_date(doc.issued)}")
+    _web(w, web_address)
+    _ideas(w, annual_summary_ideas(doc))
+    _questions(w, doc.organisation)
+    return build_pdf(w.story, EASY_READ, Meta(
+        title=f"Tax year summary {year} for {doc.participant.name} (easy read)", author=doc.organisation.name,
+        subject=f"Fees and expenses paid by {doc.organisation.name} in the tax year {year}, in easy read",
+        header=doc.organisation.name, footer=f"Your tax year {year}"))
+
+
+def render_benefit_effect_easy_read(doc: BenefitEffectNotice, *, web_address: str = "") -> bytes:
+    """The benefit effect of one payment in easy read."""
+    w = _writer()
+    w.lines((doc.participant.name, *doc.participant.address))
+    w.title("This money and your benefits")
+    w.para(f"Date: {long_date(doc.issued)}")
+    _web(w, web_address)
+    _ideas(w, benefit_notice_ideas(doc))
+    _questions(w, doc.organisation)
+    return build_pdf(w.story, EASY_READ, Meta(
+        title=f"What this payment means for your benefits: {doc.description} (easy read)",
+        author=doc.organisation.name,
+        subject=f"The benefit check of a payment of {money(doc.amount_pence)} from {doc.organisation.name}, in "
+                "easy read",
+        header=doc.organisation.name, footer="This money and your benefits"))

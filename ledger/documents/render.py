@@ -1,8 +1,10 @@
 """Render each document from its data: plain data in, PDF bytes out.
 
 Every function here is pure: no database, no Flask, no files written. Participant documents take
-``large_print=True`` for the large-print variant (nothing below 16 pt); the statement and the remittance advice
-take ``easy_read=True`` for the easy-read variant (``ledger.documents.easy_read``). Text from the data is drawn
+``large_print=True`` for the large-print variant (nothing below 16 pt); the statement, the remittance advice,
+the tax-year summary and the benefit effect of a payment (``benefit_effect``) take ``easy_read=True`` for the
+easy-read variant (``ledger.documents.easy_read``), and ``web_address``, the address of the accessible web page
+of the same document, printed near the top. Text from the data is drawn
 as text, never parsed as markup (see ``flowables``), so names print exactly as they were entered.
 """
 
@@ -14,7 +16,13 @@ from concurrent.futures import ProcessPoolExecutor
 
 from reportlab.lib.pagesizes import A4
 
-from ledger.documents.easy_read import render_remittance_easy_read, render_statement_easy_read
+from ledger.documents.alternative import web_version
+from ledger.documents.benefit_effect import render_benefit_effect
+from ledger.documents.easy_read import (
+    render_annual_summary_easy_read,
+    render_remittance_easy_read,
+    render_statement_easy_read,
+)
 from ledger.documents.flowables import Cell, Column, Text, WindowAddress
 from ledger.documents.layout import Meta, Writer, build_pdf, frame_width, look
 from ledger.formatting import (
@@ -52,6 +60,7 @@ __all__ = [
     "remittance_body",
     "remittance_filename",
     "render_annual_summary",
+    "render_benefit_effect",
     "render_budget_report",
     "render_evidence_pack",
     "render_payment_run_report",
@@ -104,14 +113,15 @@ _PAID_COLUMNS = (
 
 
 def render_remittance(doc: RemittanceAdvice, *, large_print: bool = False, windowed: bool = False,
-                      easy_read: bool = False) -> bytes:
+                      easy_read: bool = False, web_address: str = "") -> bytes:
     """Render the remittance advice for one payee in one payment run.
 
     ``windowed``: the address where a C5 or DL window envelope shows it, for posting (the print pack).
-    ``easy_read``: the easy-read version instead, whatever ``large_print`` says.
+    ``easy_read``: the easy-read version instead, whatever ``large_print`` says. ``web_address``: where its
+    accessible web page is, printed under the title.
     """
     if easy_read:
-        return render_remittance_easy_read(doc, windowed=windowed)
+        return render_remittance_easy_read(doc, windowed=windowed, web_address=web_address)
     w = _writer(large_print)
     if windowed:
         lk = w.look
@@ -119,15 +129,16 @@ def render_remittance(doc: RemittanceAdvice, *, large_print: bool = False, windo
                             lk.margin + lk.header * 1.2))
     else:
         _addressee(w, doc.payee)
-    remittance_body(w, doc, large_print)
+    remittance_body(w, doc, large_print, web_address=web_address)
     return _build(w, remittance_meta(doc))
 
 
-def remittance_body(w: Writer, doc: RemittanceAdvice, large_print: bool) -> None:
+def remittance_body(w: Writer, doc: RemittanceAdvice, large_print: bool, *, web_address: str = "") -> None:
     """Everything in a remittance advice below the address (the print pack puts the address in the window)."""
     you = "your group" if doc.payee.is_group else "you"
     w.title("Remittance advice")
     w.para(f"We paid {you} {money(doc.total_paid)} on {long_date(doc.payment_date)}.", bold=True)
+    web_version(w, web_address)
     w.facts(
         [
             ("Your reference", doc.payee.reference),
@@ -265,10 +276,11 @@ def render_remittances(
 # --- participant statement ---------------------------------------------------------------------------
 
 
-def render_statement(doc: ParticipantStatement, *, large_print: bool = False, easy_read: bool = False) -> bytes:
+def render_statement(doc: ParticipantStatement, *, large_print: bool = False, easy_read: bool = False,
+                     web_address: str = "") -> bytes:
     """Render a participant's statement for a date range, money and time credits separately (or in easy read)."""
     if easy_read:
-        return render_statement_easy_read(doc)
+        return render_statement_easy_read(doc, web_address=web_address)
     w = _writer(large_print)
     period = date_range(doc.period_start, doc.period_end)
     _addressee(w, doc.participant)
@@ -281,6 +293,7 @@ def render_statement(doc: ParticipantStatement, *, large_print: bool = False, ea
             ("Date of this statement", long_date(doc.issued)),
         ]
     )
+    web_version(w, web_address)
 
     w.heading("In short")
     owed = doc.amount_owed
@@ -383,8 +396,11 @@ def _statement_table(w: Writer, section: StatementSection, start, end) -> None:
 # --- annual summary ----------------------------------------------------------------------------------
 
 
-def render_annual_summary(doc: AnnualSummary, *, large_print: bool = False) -> bytes:
-    """Render a participant's summary of one tax year for Self Assessment."""
+def render_annual_summary(doc: AnnualSummary, *, large_print: bool = False, easy_read: bool = False,
+                          web_address: str = "") -> bytes:
+    """Render a participant's summary of one tax year for Self Assessment (or its easy-read version)."""
+    if easy_read:
+        return render_annual_summary_easy_read(doc, web_address=web_address)
     w = _writer(large_print)
     year = f"{doc.tax_year} to {doc.tax_year + 1}"
     _addressee(w, doc.participant)
@@ -397,6 +413,7 @@ def render_annual_summary(doc: AnnualSummary, *, large_print: bool = False) -> b
             ("Date of this summary", long_date(doc.issued)),
         ]
     )
+    web_version(w, web_address)
     _annual_in_short(w, doc)
     _trading_allowance(w, doc)
     _annual_payments(w, doc)
