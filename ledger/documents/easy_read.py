@@ -24,7 +24,7 @@ from svglib.svglib import svg2rlg
 
 from ledger.documents import fonts
 from ledger.documents.alternative import web_version
-from ledger.documents.flowables import RULE_GREY, Line, Text, WindowAddress, layout_cell
+from ledger.documents.flowables import RULE_GREY, Text, TextBlock, WindowAddress
 from ledger.documents.layout import Look, Meta, Writer, build_pdf, frame_width
 from ledger.easy_read import (
     ICON_FOLDER,
@@ -96,38 +96,32 @@ def _pieces(idea: Idea) -> tuple[Text, ...]:
 
 
 class IdeaLine(Flowable):
-    """One idea: its picture on the left, its words beside it, any money large under the words."""
+    """One idea: its picture on the left, its words beside it, any money large under the words.
+
+    The words are layout's ``TextBlock`` (the Writer's paragraph), drawn beside the picture, not a copy of it.
+    """
 
     def __init__(self, idea: Idea, the_look: Look):
         super().__init__()
         self.idea, self.look = idea, the_look
         self.spaceAfter = the_look.space
-        self._lines: list[Line] = []
-
-    def _text_height(self) -> float:
-        figure = FIGURE_SIZE * 1.3 if self.idea.figure else 0.0
-        return len(self._lines) * self.look.leading + figure
+        self._words = TextBlock(_pieces(idea), the_look.body, the_look.leading)
+        self._words_height = 0.0
 
     def wrap(self, availWidth, availHeight):
         self.width = availWidth
-        self._lines = layout_cell(_pieces(self.idea), availWidth - PICTURE_SIZE - GAP, self.look.body)
-        self.height = max(PICTURE_SIZE, self._text_height()) + self.look.padding
+        _, self._words_height = self._words.wrap(availWidth - PICTURE_SIZE - GAP, availHeight)
+        figure = FIGURE_SIZE * 1.3 if self.idea.figure else 0.0
+        self.height = max(PICTURE_SIZE, self._words_height + figure) + self.look.padding
         return self.width, self.height
 
     def draw(self):
         canvas, lk = self.canv, self.look
         renderPDF.draw(picture(self.idea.picture), canvas, 0, self.height - PICTURE_SIZE)
         left = PICTURE_SIZE + GAP
-        baseline = self.height - lk.leading + (lk.leading - lk.body) / 2 + 0.24 * lk.body
-        text = canvas.beginText()
-        for segments, _ in self._lines:
-            text.setTextOrigin(left, baseline)
-            for font, chunk in segments:
-                text.setFont(font, lk.body)
-                text.textOut(chunk)
-            baseline -= lk.leading
-        canvas.drawText(text)
+        self._words.drawOn(canvas, left, self.height - self._words_height)
         if self.idea.figure:
+            baseline = self.height - self._words_height - lk.leading + (lk.leading - lk.body) / 2 + 0.24 * lk.body
             fonts.draw_text(canvas, left, baseline - (FIGURE_SIZE - lk.body) * 0.9, self.idea.figure, FIGURE_SIZE,
                             True)
         canvas.setStrokeColor(RULE_GREY)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reportlab import rl_config
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
@@ -84,9 +85,19 @@ class Writer:
         self.look = the_look
         self.width = width
         self.story: list[Flowable] = []
+        self._heading_at: int | None = None  # the length of the story just after the last heading
 
     def add(self, flowable: Flowable) -> None:
+        if isinstance(flowable, Drawing) and self._under_heading():  # a chart never splits: keep its heading on
+            self._keep_with_heading(flowable.height)
         self.story.append(flowable)
+
+    def _under_heading(self) -> bool:
+        return self._heading_at == len(self.story)
+
+    def _keep_with_heading(self, height: float) -> None:
+        """Start the heading just added on a new page unless ``height`` more fits under it."""
+        self.story[-2] = CondPageBreak(self._heading_room() + height + self.look.space)
 
     def title(self, text: str) -> None:
         lk = self.look
@@ -144,9 +155,9 @@ class Writer:
         lk = self.look
         widths = column_widths(self.width, columns, rows, lk.cell, lk.padding, totals)
         table = GridTable(columns, widths, rows, self._grid(), totals=totals)
-        if getattr(self, "_heading_at", None) == len(self.story):  # right under a heading: keep them together
-            first = (table.header.height if table.header else 0.0) + sum(r.height for r in table.body[:1 + table.tail])
-            self.story[-2] = CondPageBreak(self._heading_room() + first + lk.space)
+        if self._under_heading():  # a heading keeps its table's column headings and first row
+            self._keep_with_heading((table.header.height if table.header else 0.0)
+                                    + sum(r.height for r in table.body[:1 + table.tail]))
         self.add(table)
         self.space()
 

@@ -757,6 +757,14 @@ def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = Fals
 def _run_payees(w: Writer, doc: PaymentRunReport) -> None:
     """One row per payee: reference, account, counts and money, and how their benefit check came out."""
     w.heading("Payees")
+    if w.look.large_print:  # nine columns do not fit across a page at 16 pt: who, in one cell, then the money
+        columns = [Column("Payee"), Column("Fees", numeric=True), Column("Expenses", numeric=True),
+                   Column("Adjustments", numeric=True), Column("Total", numeric=True),
+                   Column("Benefit check", sized=True)]
+        rows: list[list[Cell]] = [[_run_payee_who(p), *_run_payee_row(p)[4:]] for p in doc.payees]
+        w.table(columns, rows, totals=[Text(f"Total: {doc.item_count:,} items", bold=True), money(doc.fees),
+                                       money(doc.expenses), money_signed(doc.adjustments), money(doc.total), ""])
+        return
     columns = [
         Column("Payee", 0.65),
         Column("Reference", 0.35),
@@ -768,7 +776,7 @@ def _run_payees(w: Writer, doc: PaymentRunReport) -> None:
         Column("Total", numeric=True),
         Column("Benefit check", sized=True),
     ]
-    rows: list[list[Cell]] = [_run_payee_row(p) for p in doc.payees]
+    rows = [_run_payee_row(p) for p in doc.payees]
     totals: list[Cell] = [
         Text("Total", bold=True),
         "",
@@ -781,6 +789,13 @@ def _run_payees(w: Writer, doc: PaymentRunReport) -> None:
         "",
     ]
     w.table(columns, rows, totals=totals)
+
+
+def _run_payee_who(p: PaymentRunPayee) -> tuple[Text, ...]:
+    """A payee in one cell (large print): name, then reference, account and number of items."""
+    account = f"account …{p.account_last_four}" if p.account_last_four else "no account"
+    return (Text(p.payee.name + (" (group)" if p.payee.is_group else ""), bold=True),
+            Text(f"{p.payee.reference}, {account}, {count(p.items, 'item')}", new_line=True))
 
 
 def _run_payee_row(p: PaymentRunPayee) -> list[Cell]:
