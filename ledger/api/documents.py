@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Response
+from flask import Response, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -208,6 +208,11 @@ def _easy_read(participant_id: int, args: dict) -> bool:
     return not args.get("large_print") and _preferred_format(participant_id) == "easy_read"
 
 
+def _web_page(endpoint: str, **values) -> str:
+    """The address of the participant's accessible web page of a document, printed in its PDF."""
+    return url_for(endpoint, _external=True, **values)
+
+
 def _pdf(body: bytes, filename: str) -> Response:
     response = Response(body, mimetype="application/pdf")
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip("-.") or "document.pdf"
@@ -233,7 +238,9 @@ def statement_pdf(args, participant_id):
     doc = participant_statement(get_session(), participant_id, args["start"], args["end"],
                                 organisation=_organisation(), issued=todays_date())
     pdf = render.render_statement(doc, large_print=_large_print(participant_id, args["large_print"]),
-                                  easy_read=_easy_read(participant_id, args))
+                                  easy_read=_easy_read(participant_id, args),
+                                  web_address=_web_page("my_documents.statement", start=args["start"].isoformat(),
+                                                        end=args["end"].isoformat()))
     return _pdf(pdf, f"statement-{doc.participant.reference}-{args['start']}-{args['end']}.pdf")
 
 
@@ -260,7 +267,8 @@ def annual_summary_pdf(args, participant_id, tax_year):
     doc = annual_summary(get_session(), participant_id, tax_year, organisation=_organisation(),
                          rulebook=settings().rulebook, issued=todays_date())
     pdf = render.render_annual_summary(doc, large_print=_large_print(participant_id, args["large_print"]),
-                                       easy_read=_easy_read(participant_id, args))
+                                       easy_read=_easy_read(participant_id, args),
+                                       web_address=_web_page("my_documents.tax_year", tax_year=tax_year))
     return _pdf(pdf, f"tax-year-{tax_year}-{doc.participant.reference}.pdf")
 
 
@@ -299,7 +307,9 @@ def remittance_pdf(args, run_id, payee_kind, payee_id):
     participant = payee_kind == "participant"
     large = _large_print(payee_id, args["large_print"]) if participant else bool(args["large_print"])
     easy = _easy_read(payee_id, args) if participant else bool(args.get("easy_read"))
-    return _pdf(render.render_remittance(doc, large_print=large, easy_read=easy), render.remittance_filename(doc))
+    web = _web_page("my_documents.remittance", run_id=run_id) if participant else ""
+    return _pdf(render.render_remittance(doc, large_print=large, easy_read=easy, web_address=web),
+                render.remittance_filename(doc))
 
 
 # ---------------------------------------------------------------- finance documents
