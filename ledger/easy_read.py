@@ -15,7 +15,6 @@ Plain data only: no Flask, no database.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import json
 from collections.abc import Iterable, Sequence
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ledger.formatting import duration, long_date, money, money_prose
+from ledger.reports.benefit_effect_records import BenefitEffectNotice
 from ledger.reports.records import AnnualSummary, ParticipantStatement, RemittanceAdvice
 
 __all__ = [
@@ -88,13 +88,19 @@ BENEFIT_SHORT_NAMES = {
 
 
 class BenefitEffectLike(Protocol):
-    """What the benefit check says about one benefit (``ledger.benefit_checks.BenefitEffect``)."""
+    """What the benefit check says about one benefit (``ledger.benefit_checks.BenefitEffect``; read only, as
+    that record is frozen)."""
 
-    benefit: str
-    effect: str
-    reduction_pence: int | None
-    safe_amount_pence: int | None
-    caution: bool
+    @property
+    def benefit(self) -> str: ...
+    @property
+    def effect(self) -> str: ...
+    @property
+    def reduction_pence(self) -> int | None: ...
+    @property
+    def safe_amount_pence(self) -> int | None: ...
+    @property
+    def caution(self) -> bool: ...
 
 
 class BenefitCheckLike(Protocol):
@@ -226,23 +232,11 @@ def annual_summary_ideas(doc: AnnualSummary) -> tuple[Idea, ...]:
 # --- the benefit effect of one payment ---------------------------------------------------------------
 
 
-class BenefitNoticeLike(Protocol):
-    """What ``ledger.reports.benefit_effect_records.BenefitEffectNotice`` gives the easy-read words."""
-
-    description: str
-    amount_pence: int
-    payment_date: object
-    status: str
-
-    @property
-    def check(self) -> BenefitCheckLike | None: ...
-
-
-def benefit_notice_ideas(doc: BenefitNoticeLike) -> tuple[Idea, ...]:
+def benefit_notice_ideas(doc: BenefitEffectNotice) -> tuple[Idea, ...]:
     """The benefit effect of one payment in easy-read words: the money, the day, then each benefit."""
     ideas = [Idea("task", "This is about:", doc.description),
              Idea("paid", "We", "pay you", "this money:", figure=money(doc.amount_pence))]
-    if isinstance(doc.payment_date, dt.date):
+    if doc.payment_date is not None:
         ideas.append(Idea("date", "We pay it on", long_date(doc.payment_date), "."))
     if doc.status == "no_benefits":
         return (*ideas, Idea("ok", "You told us you get", "no benefits", "that this money could change."))

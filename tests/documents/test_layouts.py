@@ -17,10 +17,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
-
-from decimal import Decimal
 
 from ledger.benefit_checks import Alternative, BenefitCheck, BenefitEffect
 from ledger.budgets.records import BudgetVersionRecord, PricedLine, PricedPlan
