@@ -330,7 +330,8 @@ def payment_run_report_pdf(run_id):
 def print_pack_pdf(run_id):
     """A confirmed run's letters to post: a cover sheet, then each remittance advice of a payee not emailed."""
     pack = print_pack(get_session(), run_id, organisation=_organisation())
-    return _pdf(render_print_pack(pack), f"print-pack-{pack.run_reference}.pdf")
+    return _pdf(render_print_pack(pack, web_address=_web_page("my_documents.remittance", run_id=run_id)),
+                f"print-pack-{pack.run_reference}.pdf")
 
 
 @blp.route("/projects/<code>/budget-report.pdf")

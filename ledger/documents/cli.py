@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from ledger.context import session_factory, settings, todays_date
 from ledger.documents import render
+from ledger.documents.site import SITE, page_address
 from ledger.errors import LedgerError
 from ledger.formatting import count, date_range, money
 from ledger.payments.models import PaymentRun
@@ -106,8 +107,10 @@ def _report_failures(failures: list[str]) -> None:
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory to write them to.")
 @_LARGE_PRINT
 @_EASY_READ
+@SITE
 @click.option("--include-inactive", is_flag=True, help="Also participants marked inactive.")
-def statements_command(month: str, out: str, large_print: str, easy_read: str, include_inactive: bool):
+def statements_command(month: str, out: str, large_print: str, easy_read: str, site: str | None,
+                       include_inactive: bool):
     """Write every participant's statement for a month, one PDF each."""
     start, end = _month(month)
     directory = _directory(out)
@@ -123,7 +126,8 @@ def statements_command(month: str, out: str, large_print: str, easy_read: str, i
                                             organisation=organisation, issued=issued)
                 wanted = _wants_large_print(large_print, preferred == "large_print")
                 easy = _wants_large_print(easy_read, preferred == "easy_read")
-                pdf = render.render_statement(doc, large_print=wanted, easy_read=easy)
+                pdf = render.render_statement(doc, large_print=wanted, easy_read=easy, web_address=page_address(
+                    site, "my_documents.statement", start=start.isoformat(), end=end.isoformat()))
             except _FAILURES as error:
                 failures.append(f"participant {participant_id}: {getattr(error, 'message', error)}")
                 continue
@@ -157,7 +161,8 @@ def _run_id(session: Session, run: str) -> int:
               help="Render in this many processes.")
 @_LARGE_PRINT
 @_EASY_READ
-def remittances_command(run: str, out: str, workers: int, large_print: str, easy_read: str):
+@SITE
+def remittances_command(run: str, out: str, workers: int, large_print: str, easy_read: str, site: str | None):
     """Write the remittance advice of every payee of a confirmed payment run, one PDF each."""
     directory = _directory(out)
     session = _session()
@@ -180,7 +185,9 @@ def remittances_command(run: str, out: str, workers: int, large_print: str, easy
     large = sum(choose(doc) and not easy(doc) for doc in docs)
     in_easy_read = sum(easy(doc) for doc in docs)
     written = 0
-    rendered = render.render_remittances(docs, large_print=choose, easy_read=easy, workers=workers)
+    address = page_address(site, "my_documents.remittance", run_id=run_id)
+    rendered = render.render_remittances(docs, large_print=choose, easy_read=easy, workers=workers,
+                                         web_address=lambda doc: "" if doc.payee.is_group else address)
     for name, pdf in _progress(rendered, desc="Remittances", unit="advice", total=len(docs)):
         _write(directory / name, pdf)
         written += 1
@@ -197,11 +204,14 @@ def remittances_command(run: str, out: str, workers: int, large_print: str, easy
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory to write them to.")
 @_LARGE_PRINT
 @_EASY_READ
+@SITE
 @click.option("--include-inactive", is_flag=True, help="Also participants marked inactive.")
-def annual_summaries_command(tax_year: int, out: str, large_print: str, easy_read: str, include_inactive: bool):
+def annual_summaries_command(tax_year: int, out: str, large_print: str, easy_read: str, site: str | None,
+                             include_inactive: bool):
     """Write a tax-year summary for every participant paid in the tax year (or who gave a fee to a group)."""
     directory = _directory(out)
     rulebook, organisation, issued = settings().rulebook, _organisation(), todays_date()
+    address = page_address(site, "my_documents.tax_year", tax_year=tax_year)
     written = skipped = easy_count = 0
     failures: list[str] = []
     session = _session()
@@ -216,7 +226,8 @@ def annual_summaries_command(tax_year: int, out: str, large_print: str, easy_rea
                     continue
                 easy = _wants_large_print(easy_read, preferred == "easy_read")
                 pdf = render.render_annual_summary(
-                    doc, large_print=_wants_large_print(large_print, preferred == "large_print"), easy_read=easy)
+                    doc, large_print=_wants_large_print(large_print, preferred == "large_print"), easy_read=easy,
+                    web_address=address)
                 easy_count += easy
             except _FAILURES as error:
                 failures.append(f"participant {participant_id}: {getattr(error, 'message', error)}")

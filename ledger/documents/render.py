@@ -235,9 +235,10 @@ def _slug(text: str) -> str:
     return slug or "x"
 
 
-def _render_one(args: tuple[RemittanceAdvice, bool, bool]) -> tuple[str, bytes]:
-    doc, large_print, easy_read = args
-    return remittance_filename(doc), render_remittance(doc, large_print=large_print, easy_read=easy_read)
+def _render_one(args: tuple[RemittanceAdvice, bool, bool, str]) -> tuple[str, bytes]:
+    doc, large_print, easy_read, web_address = args
+    return remittance_filename(doc), render_remittance(doc, large_print=large_print, easy_read=easy_read,
+                                                       web_address=web_address)
 
 
 def render_remittances(
@@ -246,17 +247,18 @@ def render_remittances(
     large_print: bool | Callable[[RemittanceAdvice], bool] = False,
     easy_read: bool | Callable[[RemittanceAdvice], bool] = False,
     workers: int = 1,
+    web_address: Callable[[RemittanceAdvice], str] | None = None,
 ) -> Iterator[tuple[str, bytes]]:
     """Render many remittances lazily, in order, as (file name, PDF bytes).
 
     ``large_print`` and ``easy_read`` may be functions choosing per payee (from their preferred format); easy
-    read wins where both are chosen. ``workers`` > 1
+    read wins where both are chosen; ``web_address`` gives each the address of its web page. ``workers`` > 1
     renders in that many processes (for CLI bulk runs, not inside a web request). A payee appearing twice
     raises ``ValueError`` before their second document is yielded, since the file names would collide.
     """
     choose = large_print if callable(large_print) else (lambda _doc: large_print)
     easy = easy_read if callable(easy_read) else (lambda _doc: easy_read)
-    jobs = ((doc, bool(choose(doc)), bool(easy(doc))) for doc in docs)
+    jobs = ((doc, bool(choose(doc)), bool(easy(doc)), web_address(doc) if web_address else "") for doc in docs)
     seen: set[str] = set()
 
     def checked(results: Iterable[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:

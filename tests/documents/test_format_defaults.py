@@ -42,14 +42,21 @@ def test_the_api_gives_the_tax_year_summary_in_easy_read_by_default(app, client,
 
 
 def test_the_cli_writes_easy_read_tax_year_summaries_for_those_who_prefer_it(runner, books, tmp_path):
-    result = runner.invoke(documents_cli, ["annual-summaries", "--tax-year", "2025", "--out", str(tmp_path)])
+    result = runner.invoke(documents_cli, ["annual-summaries", "--tax-year", "2025", "--out", str(tmp_path),
+                                           "--site", "https://ledger.example.org/"])
 
     assert result.exit_code == 0, result.output
     assert "1 in easy read." in result.output
     ann = text((tmp_path / f"tax-year-2025-{participant_reference(books.ann)}.pdf").read_bytes())
     assert "Your money in the tax year 2025 to 2026" in ann and "£70.40" in ann
+    assert "https://ledger.example.org/my/documents/tax-year/2025" in ann.replace(" ", "")
+    bad = runner.invoke(documents_cli, ["annual-summaries", "--tax-year", "2025", "--out", str(tmp_path),
+                                        "--site", "ledger.example.org"])
+    assert bad.exit_code == 2 and "https://" in bad.output
     plain = runner.invoke(documents_cli, ["annual-summaries", "--tax-year", "2025", "--out", str(tmp_path / "no"),
                                           "--easy-read", "no"])
     assert plain.exit_code == 0 and "in easy read" not in plain.output
+    assert "/my/documents/" not in text((tmp_path / "no" / f"tax-year-2025-{participant_reference(books.ann)}.pdf")
+                                        .read_bytes()).replace(" ", "")  # no site given: no address printed
     assert "Fees (taxable income)" in text((tmp_path / "no" / f"tax-year-2025-{participant_reference(books.ann)}.pdf")
                                            .read_bytes())
