@@ -19,7 +19,7 @@ from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
 from ledger.easy_read import annual_summary_ideas, benefit_notice_ideas, remittance_ideas, statement_ideas
 from ledger.errors import NotFound
-from ledger.formatting import duration, duration_signed, money, money_signed
+from ledger.formatting import duration, duration_signed, money, money_prose, money_signed
 from ledger.labels import ENTRY_LABELS, ENTRY_MEANINGS
 from ledger.people import services as people
 from ledger.reports.annual_summary import annual_summary
@@ -205,7 +205,8 @@ def tax_year(tax_year: int):
     """A tax-year summary as a web page: every payment, the totals and the trading allowance."""
     participant = _participant()
     doc = _annual(participant.id, tax_year)
-    return participant_page("my/documents/tax_year.html", participant, doc=doc, ideas=annual_summary_ideas(doc))
+    return participant_page("my/documents/tax_year.html", participant, doc=doc, ideas=annual_summary_ideas(doc),
+                            allowance=money_prose(doc.trading_allowance))
 
 
 @bp.route("/tax-year/<int:tax_year>.pdf")

@@ -9,7 +9,7 @@ from html import unescape
 import pytest
 
 from ledger.people.services import update_participant
-from tests.documents.pdf import figures, text
+from tests.documents.pdf import figures, font_sizes, text
 from tests.factories import ClaimsWorld, claims_world, database, draft_fee, sign_in
 
 MONEY = re.compile(r"[+-]?£[\d,]+\.\d\d")
@@ -44,7 +44,7 @@ def _prefer(app, world, preferred: str) -> None:
         session.commit()
 
 
-def test_the_documents_page_links_every_document_and_the_money_page_links_it(carer, fee):
+def test_the_documents_in_standard_print_and_large_print(app, world, carer, fee):
     money = carer.get("/my/money").get_data(as_text=True)
     assert 'href="/my/documents"' in money
 
@@ -56,8 +56,7 @@ def test_the_documents_page_links_every_document_and_the_money_page_links_it(car
     assert f'href="/my/documents/claims/{fee}/benefits"' in html
     assert f'href="/my/documents/claims/{fee}/benefits"' in carer.get(f"/my/claims/{fee}").get_data(as_text=True)
 
-
-def test_the_statement_page_has_the_figures_of_its_pdf_and_the_pdf_prints_the_pages_address(carer, fee):
+    # The statement page has the figures of its PDF, and the PDF prints the page's address.
     page = carer.get("/my/documents/statement?start=2025-01-01&end=2025-12-31")
     pdf = carer.get("/my/documents/statement.pdf?start=2025-01-01&end=2025-12-31")
 
@@ -68,8 +67,17 @@ def test_the_statement_page_has_the_figures_of_its_pdf_and_the_pdf_prints_the_pa
     old = carer.get("/my/statement.pdf?start=2025-01-01&end=2025-12-31")  # the money page's download prints it too
     assert "/my/documents/statement?start=2025-01-01&end=2025-12-31" in text(old.data).replace(" ", "")
 
+    # In large print: the tax-year page and its PDF; a year out of range is not found.
+    _prefer(app, world, "large_print")
+    tax = carer.get("/my/documents/tax-year/2025")
+    tax_pdf = carer.get("/my/documents/tax-year/2025.pdf")
+    assert tax.status_code == 200 and "app-large-print" in tax.get_data(as_text=True)
+    assert "trading allowance" in text_of(tax) and set(MONEY.findall(text_of(tax))) <= set(figures(tax_pdf.data))
+    assert min(font_sizes(tax_pdf.data)) >= 16 and "/my/documents/tax-year/2025" in text(tax_pdf.data).replace(" ", "")
+    assert carer.get("/my/documents/tax-year/1999").status_code == 404
 
-def test_the_benefit_effect_page_and_pdf_say_the_same_in_easy_read_by_default(app, world, carer, fee):
+
+def test_the_benefit_effect_in_easy_read_by_default_and_no_one_elses(app, world, carer, fee):
     _prefer(app, world, "easy_read")
 
     page = carer.get(f"/my/documents/claims/{fee}/benefits")
@@ -83,23 +91,7 @@ def test_the_benefit_effect_page_and_pdf_say_the_same_in_easy_read_by_default(ap
     assert "We pay you this money:" in printed and "We pay you this money:" in words
     assert set(MONEY.findall(words)) <= set(figures(pdf.data)) | set(MONEY.findall(printed))
     assert f"/my/documents/claims/{fee}/benefits" in printed.replace(" ", "")
-
-
-def test_another_participants_claim_is_not_found(app, world, carer):
     with database(app) as session:
         theirs = draft_fee(session, world, world.ann, world.flat_fee_activity_id)
-
     assert carer.get(f"/my/documents/claims/{theirs}/benefits").status_code == 404
     assert carer.get(f"/my/documents/claims/{theirs}/benefits.pdf").status_code == 404
-
-
-def test_the_tax_year_page_in_large_print_and_a_year_out_of_range(app, world, carer, fee):
-    _prefer(app, world, "large_print")
-
-    page = carer.get("/my/documents/tax-year/2025")
-    pdf = carer.get("/my/documents/tax-year/2025.pdf")
-
-    assert page.status_code == 200 and "app-large-print" in page.get_data(as_text=True)
-    assert "The £1,000.00 trading allowance" in text_of(page) or "trading allowance" in text_of(page)
-    assert pdf.status_code == 200 and "/my/documents/tax-year/2025" in text(pdf.data).replace(" ", "")
-    assert carer.get("/my/documents/tax-year/1999").status_code == 404
