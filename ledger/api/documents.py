@@ -28,6 +28,7 @@ from ledger.errors import NotFound
 from ledger.formatting import decimal_hours, pounds
 from ledger.people.models import Participant
 from ledger.reports.annual_summary import annual_summary
+from ledger.reports.benefit_effect import benefit_effect_notice
 from ledger.reports.budget_report import project_budget_report
 from ledger.reports.evidence_pack import evidence_pack_letter
 from ledger.reports.print_pack import print_pack
@@ -286,6 +287,21 @@ def evidence_pack_pdf(args, participant_id):
                                issued=todays_date(), signed_by=name, role=role)
     pdf = render.render_evidence_pack(doc, large_print=_large_print(participant_id, args["large_print"]))
     return _pdf(pdf, f"benefits-evidence-{doc.participant.reference}-{args['start']}-{args['end']}.pdf")
+
+
+@blp.route("/participants/<int:participant_id>/claims/<int:claim_id>/benefit-effect.pdf")
+@blp.doc(security=_SECURITY, responses=_PDF)
+@blp.arguments(FormatArgsSchema, location="query")
+@requires("documents.finance", own_participant="participant_id")
+def benefit_effect_pdf(args, participant_id, claim_id):
+    """What one of the participant's claims means for their benefits: the check recorded at approval, or the one
+    it would get if paid on the next payment date. Easy read or large print by their preferred format."""
+    doc = benefit_effect_notice(get_session(), claim_id, participant_id, organisation=_organisation(),
+                                rules=settings().claim_rules, today=todays_date())
+    pdf = render.render_benefit_effect(doc, large_print=_large_print(participant_id, args["large_print"]),
+                                       easy_read=_easy_read(participant_id, args),
+                                       web_address=_web_page("my_documents.benefits", claim_id=claim_id))
+    return _pdf(pdf, f"benefits-{doc.participant.reference}-claim-{claim_id}.pdf")
 
 
 def default_signatory(staff: bool) -> tuple[str, str]:

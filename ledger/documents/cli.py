@@ -27,6 +27,7 @@ from ledger.formatting import count, date_range, money
 from ledger.payments.models import PaymentRun
 from ledger.people.models import Participant
 from ledger.reports.annual_summary import annual_summary
+from ledger.reports.benefit_effect import benefit_effect_notice
 from ledger.reports.budget_report import project_budget_report
 from ledger.reports.evidence_pack import evidence_pack_letter
 from ledger.reports.organisation import Organisation
@@ -272,6 +273,33 @@ def evidence_pack_command(participant_id, start, end, out, signatory_name, signa
     click.echo(f"Wrote the benefits evidence pack for {doc.participant.reference} "
                f"({date_range(doc.period_start, doc.period_end)}: {count(len(doc.benefits), 'benefit')}, "
                f"{count(periods, 'period')}) to {out}.")
+
+
+@documents_cli.command("benefit-effect")
+@click.option("--participant", "participant_id", required=True, type=int, help="The participant's id.")
+@click.option("--claim", "claim_id", required=True, type=int, help="The id of one of their claims.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The PDF file to write.")
+@_LARGE_PRINT
+@_EASY_READ
+@SITE
+def benefit_effect_command(participant_id, claim_id, out, large_print, easy_read, site):
+    """Write what one claim's payment means for the participant's benefits, in their preferred format."""
+    session = _session()
+    try:
+        doc = benefit_effect_notice(session, claim_id, participant_id, organisation=_organisation(),
+                                    rules=settings().claim_rules, today=todays_date())
+        preferred = session.get(Participant, participant_id).preferred_format  # found: the notice read it
+        easy = _wants_large_print(easy_read, preferred == "easy_read")
+        pdf = render.render_benefit_effect(
+            doc, large_print=_wants_large_print(large_print, preferred == "large_print"), easy_read=easy,
+            web_address=page_address(site, "my_documents.benefits", claim_id=claim_id))
+    except _FAILURES as error:
+        raise click.ClickException(getattr(error, "message", str(error))) from None
+    finally:
+        session.close()
+    _write(Path(out), pdf)
+    click.echo(f"Wrote what claim {claim_id} means for {doc.participant.reference}'s benefits to {out}"
+               + (" (easy read)." if easy else "."))
 
 
 @documents_cli.command("budget-report")
