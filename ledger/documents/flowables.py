@@ -310,7 +310,8 @@ class GridTable(Flowable):
         for index, (row, row_top) in enumerate(zip(rows, tops, strict=True)):
             is_header = self.header is not None and index == 0
             body_index = index - (1 if self.header else 0)
-            if is_header or (g.bands and body_index % 2 == 1):
+            is_total = index >= len(rows) - self.tail  # the totals row is never banded
+            if is_header or (g.bands and body_index % 2 == 1 and not is_total):
                 canvas.setFillColor(HEADER_GREY if is_header else BAND_GREY)
                 canvas.rect(0, row_top - row.height, self.width, row.height, stroke=0, fill=1)
         canvas.setStrokeColor(RULE_GREY)
@@ -320,6 +321,10 @@ class GridTable(Flowable):
         if self.header is not None:
             canvas.setStrokeColor(colors.black)
             canvas.line(0, self.height - self.header.height, self.width, self.height - self.header.height)
+        if self.tail:  # a rule over the totals, where the separate totals table used to start
+            canvas.setStrokeColor(RULE_GREY)
+            above = sum(row.height for row in self.body[-self.tail:])
+            canvas.line(0, above, self.width, above)
         canvas.setFillColor(colors.black)
         text = canvas.beginText()
         current = None
