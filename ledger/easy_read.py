@@ -22,13 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from ledger.formatting import duration, long_date, money
-from ledger.reports.records import ParticipantStatement, RemittanceAdvice
+from ledger.formatting import duration, long_date, money, money_prose
+from ledger.reports.benefit_effect_records import BenefitEffectNotice
+from ledger.reports.records import AnnualSummary, ParticipantStatement, RemittanceAdvice
 
 __all__ = [
     "ICON_FOLDER",
     "Idea",
+    "annual_summary_ideas",
     "benefit_ideas",
+    "benefit_notice_ideas",
     "check_ideas",
     "icon_file",
     "remittance_ideas",
@@ -85,13 +88,19 @@ BENEFIT_SHORT_NAMES = {
 
 
 class BenefitEffectLike(Protocol):
-    """What the benefit check says about one benefit (``ledger.benefit_checks.BenefitEffect``)."""
+    """What the benefit check says about one benefit (``ledger.benefit_checks.BenefitEffect``; read only, as
+    that record is frozen)."""
 
-    benefit: str
-    effect: str
-    reduction_pence: int | None
-    safe_amount_pence: int | None
-    caution: bool
+    @property
+    def benefit(self) -> str: ...
+    @property
+    def effect(self) -> str: ...
+    @property
+    def reduction_pence(self) -> int | None: ...
+    @property
+    def safe_amount_pence(self) -> int | None: ...
+    @property
+    def caution(self) -> bool: ...
 
 
 class BenefitCheckLike(Protocol):
@@ -184,3 +193,53 @@ def remittance_ideas(doc: RemittanceAdvice) -> tuple[Idea, ...]:
 def _paid_for(amount: int, key: str, why: str) -> Iterable[Idea]:
     if amount:
         yield Idea("money", f"{money(amount)} of it is", key, f"{why}.")
+
+
+# --- annual summary ----------------------------------------------------------------------------------
+
+
+def annual_summary_ideas(doc: AnnualSummary) -> tuple[Idea, ...]:
+    """A tax-year summary in easy-read words: fees, expenses, the trading allowance and whether to tell HMRC."""
+    allowance = money_prose(doc.trading_allowance)
+    ideas = [Idea("statement", "This is the money we paid you in the", "tax year",
+                  f"from {long_date(doc.start)} to {long_date(doc.end)}.")]
+    if not doc.lines:
+        ideas.append(Idea("no", "We", "did not pay you", "in this tax year."))
+    else:
+        ideas.append(Idea("paid", "We paid you", "fees", "for your time:", figure=money(doc.fees)))
+        if doc.taxable_allowances:
+            ideas.append(Idea("money", "We paid you", "allowances", "too. Tax counts them:",
+                              figure=money(doc.taxable_allowances)))
+        if doc.expenses:
+            ideas.append(Idea("money", "We paid back your", "expenses", ". Tax does not count them:",
+                              figure=money(doc.expenses)))
+    if doc.redirected:
+        ideas.append(Idea("give", "You", "gave fees to a group", ". We did not pay this to you:",
+                          figure=money(doc.redirected)))
+    if doc.taxable_total <= doc.trading_allowance:
+        ideas += [Idea("ok", "Tax counts", money(doc.taxable_total), f". This is not more than {allowance}."),
+                  Idea("information", "Money from", "other people who pay you", f"counts towards the {allowance} too."),
+                  Idea("ok", f"If it is all {allowance} or less, you", "usually do not need to tell HMRC", ".")]
+    else:
+        ideas += [Idea("warning", "Tax counts", money(doc.taxable_total), f". This is more than {allowance}."),
+                  Idea("letter", "You may need to", "tell HMRC", "about this money."),
+                  Idea("date", "If you do not fill in a tax return, tell HMRC by", f"5 October {doc.tax_year + 1}",
+                       ".")]
+    ideas.append(Idea("question", "This is", "not tax advice", ". HMRC can tell you what to do."))
+    return tuple(ideas)
+
+
+# --- the benefit effect of one payment ---------------------------------------------------------------
+
+
+def benefit_notice_ideas(doc: BenefitEffectNotice) -> tuple[Idea, ...]:
+    """The benefit effect of one payment in easy-read words: the money, the day, then each benefit."""
+    ideas = [Idea("task", "This is about:", doc.description),
+             Idea("paid", "We", "pay you", "this money:", figure=money(doc.amount_pence))]
+    if doc.payment_date is not None:
+        ideas.append(Idea("date", "We pay it on", long_date(doc.payment_date), "."))
+    if doc.status == "no_benefits":
+        return (*ideas, Idea("ok", "You told us you get", "no benefits", "that this money could change."))
+    if doc.status != "checked" or doc.check is None:
+        return (*ideas, Idea("information", "We have", "not checked", "your benefits for this yet."))
+    return (*ideas, *check_ideas(doc.check))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Response
+from flask import Response, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -28,6 +28,7 @@ from ledger.errors import NotFound
 from ledger.formatting import decimal_hours, pounds
 from ledger.people.models import Participant
 from ledger.reports.annual_summary import annual_summary
+from ledger.reports.benefit_effect import benefit_effect_notice
 from ledger.reports.budget_report import project_budget_report
 from ledger.reports.evidence_pack import evidence_pack_letter
 from ledger.reports.print_pack import print_pack
@@ -208,6 +209,11 @@ def _easy_read(participant_id: int, args: dict) -> bool:
     return not args.get("large_print") and _preferred_format(participant_id) == "easy_read"
 
 
+def _web_page(endpoint: str, **values) -> str:
+    """The address of the participant's accessible web page of a document, printed in its PDF."""
+    return url_for(endpoint, _external=True, **values)
+
+
 def _pdf(body: bytes, filename: str) -> Response:
     response = Response(body, mimetype="application/pdf")
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip("-.") or "document.pdf"
@@ -233,7 +239,9 @@ def statement_pdf(args, participant_id):
     doc = participant_statement(get_session(), participant_id, args["start"], args["end"],
                                 organisation=_organisation(), issued=todays_date())
     pdf = render.render_statement(doc, large_print=_large_print(participant_id, args["large_print"]),
-                                  easy_read=_easy_read(participant_id, args))
+                                  easy_read=_easy_read(participant_id, args),
+                                  web_address=_web_page("my_documents.statement", start=args["start"].isoformat(),
+                                                        end=args["end"].isoformat()))
     return _pdf(pdf, f"statement-{doc.participant.reference}-{args['start']}-{args['end']}.pdf")
 
 
@@ -251,7 +259,7 @@ def statement_json(args, participant_id):
 
 @blp.route("/participants/<int:participant_id>/annual-summary/<int:tax_year>.pdf")
 @blp.doc(security=_SECURITY, responses=_PDF)
-@blp.arguments(LargePrintArgsSchema, location="query")
+@blp.arguments(FormatArgsSchema, location="query")
 @requires("documents.finance", own_participant="participant_id")
 def annual_summary_pdf(args, participant_id, tax_year):
     """What they were paid in the tax year starting 6 April of ``tax_year``, for Self Assessment."""
@@ -259,7 +267,9 @@ def annual_summary_pdf(args, participant_id, tax_year):
         raise NotFound(f"There is no tax year {tax_year}.")
     doc = annual_summary(get_session(), participant_id, tax_year, organisation=_organisation(),
                          rulebook=settings().rulebook, issued=todays_date())
-    pdf = render.render_annual_summary(doc, large_print=_large_print(participant_id, args["large_print"]))
+    pdf = render.render_annual_summary(doc, large_print=_large_print(participant_id, args["large_print"]),
+                                       easy_read=_easy_read(participant_id, args),
+                                       web_address=_web_page("my_documents.tax_year", tax_year=tax_year))
     return _pdf(pdf, f"tax-year-{tax_year}-{doc.participant.reference}.pdf")
 
 
@@ -277,6 +287,21 @@ def evidence_pack_pdf(args, participant_id):
                                issued=todays_date(), signed_by=name, role=role)
     pdf = render.render_evidence_pack(doc, large_print=_large_print(participant_id, args["large_print"]))
     return _pdf(pdf, f"benefits-evidence-{doc.participant.reference}-{args['start']}-{args['end']}.pdf")
+
+
+@blp.route("/participants/<int:participant_id>/claims/<int:claim_id>/benefit-effect.pdf")
+@blp.doc(security=_SECURITY, responses=_PDF)
+@blp.arguments(FormatArgsSchema, location="query")
+@requires("documents.finance", own_participant="participant_id")
+def benefit_effect_pdf(args, participant_id, claim_id):
+    """What one of the participant's claims means for their benefits: the check recorded at approval, or the one
+    it would get if paid on the next payment date. Easy read or large print by their preferred format."""
+    doc = benefit_effect_notice(get_session(), claim_id, participant_id, organisation=_organisation(),
+                                rules=settings().claim_rules, today=todays_date())
+    pdf = render.render_benefit_effect(doc, large_print=_large_print(participant_id, args["large_print"]),
+                                       easy_read=_easy_read(participant_id, args),
+                                       web_address=_web_page("my_documents.benefits", claim_id=claim_id))
+    return _pdf(pdf, f"benefits-{doc.participant.reference}-claim-{claim_id}.pdf")
 
 
 def default_signatory(staff: bool) -> tuple[str, str]:
@@ -298,7 +323,9 @@ def remittance_pdf(args, run_id, payee_kind, payee_id):
     participant = payee_kind == "participant"
     large = _large_print(payee_id, args["large_print"]) if participant else bool(args["large_print"])
     easy = _easy_read(payee_id, args) if participant else bool(args.get("easy_read"))
-    return _pdf(render.render_remittance(doc, large_print=large, easy_read=easy), render.remittance_filename(doc))
+    web = _web_page("my_documents.remittance", run_id=run_id) if participant else ""
+    return _pdf(render.render_remittance(doc, large_print=large, easy_read=easy, web_address=web),
+                render.remittance_filename(doc))
 
 
 # ---------------------------------------------------------------- finance documents
@@ -319,7 +346,8 @@ def payment_run_report_pdf(run_id):
 def print_pack_pdf(run_id):
     """A confirmed run's letters to post: a cover sheet, then each remittance advice of a payee not emailed."""
     pack = print_pack(get_session(), run_id, organisation=_organisation())
-    return _pdf(render_print_pack(pack), f"print-pack-{pack.run_reference}.pdf")
+    return _pdf(render_print_pack(pack, web_address=_web_page("my_documents.remittance", run_id=run_id)),
+                f"print-pack-{pack.run_reference}.pdf")
 
 
 @blp.route("/projects/<code>/budget-report.pdf")

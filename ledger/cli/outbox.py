@@ -17,6 +17,7 @@ from ledger.cli.books import ledger_cli
 from ledger.context import session_factory, settings
 from ledger.db import unit_of_work
 from ledger.documents.print_pack import render_print_pack
+from ledger.documents.site import SITE, page_address
 from ledger.errors import LedgerError
 from ledger.outbox.sending import SmtpTransport, send_due_messages
 from ledger.reports.print_pack import print_pack
@@ -48,14 +49,15 @@ def send_email_command(once: bool, batch: int):
 @click.argument("run_id", type=int)
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
               help="The PDF file to write (readable by you only: it holds names and addresses).")
-def print_pack_command(run_id: int, out: str):
+@SITE
+def print_pack_command(run_id: int, out: str, site: str | None):
     """Write a confirmed payment run's letters to post (cover sheet, then each remittance advice) as one PDF."""
     try:
         with unit_of_work(session_factory()) as session:
             pack = print_pack(session, run_id, organisation=settings().organisation)
     except LedgerError as error:
         raise click.ClickException(str(error)) from error
-    pdf = render_print_pack(pack)
+    pdf = render_print_pack(pack, web_address=page_address(site, "my_documents.remittance", run_id=run_id))
     descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(pdf)

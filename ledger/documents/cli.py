@@ -21,11 +21,13 @@ from tqdm import tqdm
 
 from ledger.context import session_factory, settings, todays_date
 from ledger.documents import render
+from ledger.documents.site import SITE, page_address
 from ledger.errors import LedgerError
 from ledger.formatting import count, date_range, money
 from ledger.payments.models import PaymentRun
 from ledger.people.models import Participant
 from ledger.reports.annual_summary import annual_summary
+from ledger.reports.benefit_effect import benefit_effect_notice
 from ledger.reports.budget_report import project_budget_report
 from ledger.reports.evidence_pack import evidence_pack_letter
 from ledger.reports.organisation import Organisation
@@ -44,7 +46,7 @@ _LARGE_PRINT = click.option(
     help="auto: large print for participants whose preferred format is large print.")
 _EASY_READ = click.option(
     "--easy-read", "easy_read", type=click.Choice(["auto", "yes", "no"]), default="auto", show_default=True,
-    help="auto: easy read for participants whose preferred format is easy read (statements, remittances).")
+    help="auto: easy read for participants whose preferred format is easy read.")
 _FAILURES = (LedgerError, DocumentDataError)
 
 
@@ -139,8 +141,10 @@ def _report_failures(failures: list[str]) -> None:
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory to write them to.")
 @_LARGE_PRINT
 @_EASY_READ
+@SITE
 @click.option("--include-inactive", is_flag=True, help="Also participants marked inactive.")
-def statements_command(month: str, out: str, large_print: str, easy_read: str, include_inactive: bool):
+def statements_command(month: str, out: str, large_print: str, easy_read: str, site: str | None,
+                       include_inactive: bool):
     """Write every participant's statement for a month, one PDF each."""
     start, end = _month(month)
     directory = _directory(out)
@@ -156,7 +160,8 @@ def statements_command(month: str, out: str, large_print: str, easy_read: str, i
                                             organisation=organisation, issued=issued)
                 wanted = _wants_large_print(large_print, preferred == "large_print")
                 easy = _wants_large_print(easy_read, preferred == "easy_read")
-                pdf = render.render_statement(doc, large_print=wanted, easy_read=easy)
+                pdf = render.render_statement(doc, large_print=wanted, easy_read=easy, web_address=page_address(
+                    site, "my_documents.statement", start=start.isoformat(), end=end.isoformat()))
             except _FAILURES as error:
                 failures.append(f"participant {participant_id}: {getattr(error, 'message', error)}")
                 continue
@@ -190,7 +195,8 @@ def _run_id(session: Session, run: str) -> int:
               help="Render in this many processes.")
 @_LARGE_PRINT
 @_EASY_READ
-def remittances_command(run: str, out: str, workers: int, large_print: str, easy_read: str):
+@SITE
+def remittances_command(run: str, out: str, workers: int, large_print: str, easy_read: str, site: str | None):
     """Write the remittance advice of every payee of a confirmed payment run, one PDF each."""
     directory = _directory(out)
     session = _session()
@@ -213,7 +219,9 @@ def remittances_command(run: str, out: str, workers: int, large_print: str, easy
     large = sum(choose(doc) and not easy(doc) for doc in docs)
     in_easy_read = sum(easy(doc) for doc in docs)
     written = 0
-    rendered = render.render_remittances(docs, large_print=choose, easy_read=easy, workers=workers)
+    address = page_address(site, "my_documents.remittance", run_id=run_id)
+    rendered = render.render_remittances(docs, large_print=choose, easy_read=easy, workers=workers,
+                                         web_address=lambda doc: "" if doc.payee.is_group else address)
     for name, pdf in _progress(rendered, desc="Remittances", unit="advice", total=len(docs)):
         _write(directory / name, pdf)
         written += 1
@@ -229,12 +237,16 @@ def remittances_command(run: str, out: str, workers: int, large_print: str, easy
               help="The year the tax year starts: 2025 means 6 April 2025 to 5 April 2026.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory to write them to.")
 @_LARGE_PRINT
+@_EASY_READ
+@SITE
 @click.option("--include-inactive", is_flag=True, help="Also participants marked inactive.")
-def annual_summaries_command(tax_year: int, out: str, large_print: str, include_inactive: bool):
+def annual_summaries_command(tax_year: int, out: str, large_print: str, easy_read: str, site: str | None,
+                             include_inactive: bool):
     """Write a tax-year summary for every participant paid in the tax year (or who gave a fee to a group)."""
     directory = _directory(out)
     rulebook, organisation, issued = settings().rulebook, _organisation(), todays_date()
-    written = skipped = 0
+    address = page_address(site, "my_documents.tax_year", tax_year=tax_year)
+    written = skipped = easy_count = 0
     failures: list[str] = []
     session = _session()
     try:
@@ -246,8 +258,11 @@ def annual_summaries_command(tax_year: int, out: str, large_print: str, include_
                 if not doc.lines and not doc.redirected:
                     skipped += 1
                     continue
+                easy = _wants_large_print(easy_read, preferred == "easy_read")
                 pdf = render.render_annual_summary(
-                    doc, large_print=_wants_large_print(large_print, preferred == "large_print"))
+                    doc, large_print=_wants_large_print(large_print, preferred == "large_print"), easy_read=easy,
+                    web_address=address)
+                easy_count += easy
             except _FAILURES as error:
                 failures.append(f"participant {participant_id}: {getattr(error, 'message', error)}")
                 continue
@@ -258,7 +273,7 @@ def annual_summaries_command(tax_year: int, out: str, large_print: str, include_
     start, end = tax_year_bounds(tax_year)
     click.echo(f"Wrote {count(written, 'tax-year summary', 'tax-year summaries')} for {date_range(start, end)} to "
                f"{directory}; {count(skipped, 'participant')} had no payments in the tax year; "
-               f"{len(failures):,} could not be made.")
+               f"{len(failures):,} could not be made." + (f" {easy_count:,} in easy read." if easy_count else ""))
     _report_failures(failures)
 
 
@@ -291,6 +306,33 @@ def evidence_pack_command(participant_id, start, end, out, signatory_name, signa
     click.echo(f"Wrote the benefits evidence pack for {doc.participant.reference} "
                f"({date_range(doc.period_start, doc.period_end)}: {count(len(doc.benefits), 'benefit')}, "
                f"{count(periods, 'period')}) to {out}.")
+
+
+@documents_cli.command("benefit-effect")
+@click.option("--participant", "participant_id", required=True, type=int, help="The participant's id.")
+@click.option("--claim", "claim_id", required=True, type=int, help="The id of one of their claims.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The PDF file to write.")
+@_LARGE_PRINT
+@_EASY_READ
+@SITE
+def benefit_effect_command(participant_id, claim_id, out, large_print, easy_read, site):
+    """Write what one claim's payment means for the participant's benefits, in their preferred format."""
+    session = _session()
+    try:
+        doc = benefit_effect_notice(session, claim_id, participant_id, organisation=_organisation(),
+                                    rules=settings().claim_rules, today=todays_date())
+        preferred = session.get(Participant, participant_id).preferred_format  # found: the notice read it
+        easy = _wants_large_print(easy_read, preferred == "easy_read")
+        pdf = render.render_benefit_effect(
+            doc, large_print=_wants_large_print(large_print, preferred == "large_print"), easy_read=easy,
+            web_address=page_address(site, "my_documents.benefits", claim_id=claim_id))
+    except _FAILURES as error:
+        raise click.ClickException(getattr(error, "message", str(error))) from None
+    finally:
+        session.close()
+    _write(Path(out), pdf)
+    click.echo(f"Wrote what claim {claim_id} means for {doc.participant.reference}'s benefits to {out}"
+               + (" (easy read)." if easy else "."))
 
 
 @documents_cli.command("budget-report")

@@ -21,10 +21,15 @@ from ledger.reports.organisation import Organisation
 _BLUE, _GREEN = colors.HexColor("#1d70b8"), colors.HexColor("#00703c")
 
 
+#: The tallest a chart is drawn (points): it must fit on a landscape page under its heading, however many
+#: projects or approvers there are (its bars get thinner; the table under it has every figure).
+MAX_CHART_HEIGHT = 380.0
+
+
 def _bars(width: float, title: str, labels: list[str], series: list[list[int]],
           fills: list[colors.Color]) -> Drawing:
     """A horizontal bar chart: one row per label, one bar per series."""
-    height = 40 + 11 * max(len(labels), 1) * max(len(series), 1)
+    height = min(40 + 11 * max(len(labels), 1) * max(len(series), 1), MAX_CHART_HEIGHT)
     drawing = Drawing(width, height)
     chart = HorizontalBarChart()
     chart.x, chart.y, chart.width, chart.height = 110, 20, width - 130, height - 40
@@ -32,6 +37,7 @@ def _bars(width: float, title: str, labels: list[str], series: list[list[int]],
     chart.data = [list(reversed(values)) for values in series] or [[0]]
     chart.categoryAxis.categoryNames = list(reversed(labels)) or ["(none)"]
     chart.categoryAxis.labels.fontName = "Helvetica"
+    chart.categoryAxis.labels.fontSize = min(10.0, max(4.0, (height - 40) / max(len(labels), 1) * 0.9))
     chart.valueAxis.valueMin = 0
     chart.valueAxis.labels.fontName = "Helvetica"
     for index, fill in enumerate(fills):

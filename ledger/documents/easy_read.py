@@ -23,14 +23,30 @@ from reportlab.platypus import Flowable
 from svglib.svglib import svg2rlg
 
 from ledger.documents import fonts
-from ledger.documents.flowables import RULE_GREY, Line, Text, WindowAddress, layout_cell
+from ledger.documents.alternative import web_version
+from ledger.documents.flowables import RULE_GREY, Text, TextBlock, WindowAddress
 from ledger.documents.layout import Look, Meta, Writer, build_pdf, frame_width
-from ledger.easy_read import ICON_FOLDER, Idea, icon_file, remittance_ideas, statement_ideas
-from ledger.formatting import date_range, long_date
+from ledger.easy_read import (
+    ICON_FOLDER,
+    Idea,
+    annual_summary_ideas,
+    benefit_notice_ideas,
+    icon_file,
+    remittance_ideas,
+    statement_ideas,
+)
+from ledger.formatting import date_range, long_date, money
+from ledger.reports.benefit_effect_records import BenefitEffectNotice
 from ledger.reports.organisation import Organisation
-from ledger.reports.records import ParticipantStatement, RemittanceAdvice
+from ledger.reports.records import AnnualSummary, ParticipantStatement, RemittanceAdvice
 
-__all__ = ["EASY_READ", "render_remittance_easy_read", "render_statement_easy_read"]
+__all__ = [
+    "EASY_READ",
+    "render_annual_summary_easy_read",
+    "render_benefit_effect_easy_read",
+    "render_remittance_easy_read",
+    "render_statement_easy_read",
+]
 
 EASY_READ = Look(
     large_print=True,
@@ -80,38 +96,32 @@ def _pieces(idea: Idea) -> tuple[Text, ...]:
 
 
 class IdeaLine(Flowable):
-    """One idea: its picture on the left, its words beside it, any money large under the words."""
+    """One idea: its picture on the left, its words beside it, any money large under the words.
+
+    The words are layout's ``TextBlock`` (the Writer's paragraph), drawn beside the picture, not a copy of it.
+    """
 
     def __init__(self, idea: Idea, the_look: Look):
         super().__init__()
         self.idea, self.look = idea, the_look
         self.spaceAfter = the_look.space
-        self._lines: list[Line] = []
-
-    def _text_height(self) -> float:
-        figure = FIGURE_SIZE * 1.3 if self.idea.figure else 0.0
-        return len(self._lines) * self.look.leading + figure
+        self._words = TextBlock(_pieces(idea), the_look.body, the_look.leading)
+        self._words_height = 0.0
 
     def wrap(self, availWidth, availHeight):
         self.width = availWidth
-        self._lines = layout_cell(_pieces(self.idea), availWidth - PICTURE_SIZE - GAP, self.look.body)
-        self.height = max(PICTURE_SIZE, self._text_height()) + self.look.padding
+        _, self._words_height = self._words.wrap(availWidth - PICTURE_SIZE - GAP, availHeight)
+        figure = FIGURE_SIZE * 1.3 if self.idea.figure else 0.0
+        self.height = max(PICTURE_SIZE, self._words_height + figure) + self.look.padding
         return self.width, self.height
 
     def draw(self):
         canvas, lk = self.canv, self.look
         renderPDF.draw(picture(self.idea.picture), canvas, 0, self.height - PICTURE_SIZE)
         left = PICTURE_SIZE + GAP
-        baseline = self.height - lk.leading + (lk.leading - lk.body) / 2 + 0.24 * lk.body
-        text = canvas.beginText()
-        for segments, _ in self._lines:
-            text.setTextOrigin(left, baseline)
-            for font, chunk in segments:
-                text.setFont(font, lk.body)
-                text.textOut(chunk)
-            baseline -= lk.leading
-        canvas.drawText(text)
+        self._words.drawOn(canvas, left, self.height - self._words_height)
         if self.idea.figure:
+            baseline = self.height - self._words_height - lk.leading + (lk.leading - lk.body) / 2 + 0.24 * lk.body
             fonts.draw_text(canvas, left, baseline - (FIGURE_SIZE - lk.body) * 0.9, self.idea.figure, FIGURE_SIZE,
                             True)
         canvas.setStrokeColor(RULE_GREY)
@@ -134,12 +144,20 @@ def _questions(w: Writer, organisation: Organisation) -> None:
     _ideas(w, (Idea("phone", "Please", "talk to us", f"if something looks wrong: {how}."),))
 
 
-def render_statement_easy_read(doc: ParticipantStatement) -> bytes:
+def _web(w: Writer, address: str) -> None:
+    """Where the web page of this document is: one more idea, under the date."""
+    if address:
+        w.add(IdeaLine(Idea("information", "You can read this on a", "web page", ":"), w.look))
+        web_version(w, address, words=False)
+
+
+def render_statement_easy_read(doc: ParticipantStatement, *, web_address: str = "") -> bytes:
     """A participant's statement in easy read."""
     w = _writer()
     w.lines((doc.participant.name, *doc.participant.address))
     w.title("Your statement")
     w.para(f"Date: {long_date(doc.issued)}")
+    _web(w, web_address)
     _ideas(w, statement_ideas(doc))
     _questions(w, doc.organisation)
     period = date_range(doc.period_start, doc.period_end)
@@ -149,7 +167,7 @@ def render_statement_easy_read(doc: ParticipantStatement) -> bytes:
         footer=f"Your statement, {period}"))
 
 
-def render_remittance_easy_read(doc: RemittanceAdvice, *, windowed: bool = False) -> bytes:
+def render_remittance_easy_read(doc: RemittanceAdvice, *, windowed: bool = False, web_address: str = "") -> bytes:
     """A remittance advice (what we paid and what for) in easy read; ``windowed``: addressed for a window
     envelope (the print pack), at 16 pt so that five lines fit the window."""
     w = _writer()
@@ -161,9 +179,43 @@ def render_remittance_easy_read(doc: RemittanceAdvice, *, windowed: bool = False
         w.lines((doc.payee.name, *doc.payee.address))
     w.title("We have paid you")
     w.para(f"Payment number: {doc.run_reference}")
+    _web(w, web_address)
     _ideas(w, remittance_ideas(doc))
     _questions(w, doc.organisation)
     return build_pdf(w.story, EASY_READ, Meta(
         title=f"Remittance advice {doc.run_reference}: {doc.payee.name} (easy read)", author=doc.organisation.name,
         subject=f"What {doc.organisation.name} paid, in easy read", header=doc.organisation.name,
         footer=f"What we paid you on {long_date(doc.payment_date)}"))
+
+
+def render_annual_summary_easy_read(doc: AnnualSummary, *, web_address: str = "") -> bytes:
+    """A tax-year summary in easy read: what we paid, what tax counts, and whether to tell HMRC."""
+    w = _writer()
+    year = f"{doc.tax_year} to {doc.tax_year + 1}"
+    w.lines((doc.participant.name, *doc.participant.address))
+    w.title(f"Your money in the tax year {year}")
+    w.para(f"Date: {long_date(doc.issued)}")
+    _web(w, web_address)
+    _ideas(w, annual_summary_ideas(doc))
+    _questions(w, doc.organisation)
+    return build_pdf(w.story, EASY_READ, Meta(
+        title=f"Tax year summary {year} for {doc.participant.name} (easy read)", author=doc.organisation.name,
+        subject=f"Fees and expenses paid by {doc.organisation.name} in the tax year {year}, in easy read",
+        header=doc.organisation.name, footer=f"Your tax year {year}"))
+
+
+def render_benefit_effect_easy_read(doc: BenefitEffectNotice, *, web_address: str = "") -> bytes:
+    """The benefit effect of one payment in easy read."""
+    w = _writer()
+    w.lines((doc.participant.name, *doc.participant.address))
+    w.title("This money and your benefits")
+    w.para(f"Date: {long_date(doc.issued)}")
+    _web(w, web_address)
+    _ideas(w, benefit_notice_ideas(doc))
+    _questions(w, doc.organisation)
+    return build_pdf(w.story, EASY_READ, Meta(
+        title=f"What this payment means for your benefits: {doc.description} (easy read)",
+        author=doc.organisation.name,
+        subject=f"The benefit check of a payment of {money(doc.amount_pence)} from {doc.organisation.name}, in "
+                "easy read",
+        header=doc.organisation.name, footer="This money and your benefits"))

@@ -163,6 +163,17 @@ def natural_width(cell: Cell, size: float, bold: bool = False) -> float:
     )
 
 
+def _heading_widths(title: str, size: float) -> list[float]:
+    """The widths a column heading can take, narrowest first: its longest word, two lines, one line."""
+    words = title.split() or [""]
+    one_line = natural_width(title, size, bold=True)
+    longest = max(natural_width(word, size, bold=True) for word in words)
+    two_lines = min((max(natural_width(" ".join(words[:i]), size, bold=True),
+                         natural_width(" ".join(words[i:]), size, bold=True)) for i in range(1, len(words))),
+                    default=one_line)
+    return [longest, two_lines, one_line]
+
+
 def column_widths(
     width: float,
     columns: Sequence[Column],
@@ -171,26 +182,51 @@ def column_widths(
     padding: float,
     totals: Sequence[Cell] | None = None,
 ) -> list[float]:
-    """Size figure (and ``sized``) columns to their widest entry, and share the rest of ``width``."""
+    """Size figure (and ``sized``) columns to their widest entry, and share the rest of ``width``.
+
+    A heading wrapped one word per line is hard to read: each sized column's heading is widened, the cheapest
+    first (two-word headings to one line, longer ones to two lines, then to one), while the sized columns leave
+    the shared ones 30% of the width; a heading is never broken inside a word.
+    """
     room = 2 * padding + 0.5
-    sized: list[float | None] = []
+    data: list[float | None] = []
+    headings: list[list[float]] = []
     for index, column in enumerate(columns):
         if not column.fitted:
-            sized.append(None)
+            data.append(None)
+            headings.append([0.0])
             continue
-        words = column.title.split() or [""]
-        need = max(natural_width(word, size, bold=True) for word in words)
+        need = 0.0
         for row in rows:
             need = max(need, natural_width(row[index], size))
         if totals is not None:
             need = max(need, natural_width(totals[index], size, bold=True))
-        sized.append(need + room)
+        data.append(need)
+        headings.append(_heading_widths(column.title, size))
+    sized: list[float | None] = [None if d is None else max(d, headings[i][0]) + room for i, d in enumerate(data)]
+    budget = width * (0.7 if any(d is None for d in data) else 1.0)
+    # Two-word headings on one line first (on two lines they would be one word per line), then longer ones
+    # on two lines, then on one.
+    for level, most_words in ((2, 2), (1, 99), (2, 99)):
+        wanted = sorted((max(d, headings[i][level]) + room - (sized[i] or 0.0), i) for i, d in enumerate(data)
+                        if d is not None and len(columns[i].title.split()) <= most_words)
+        for extra, index in wanted:
+            if extra > 0 and sum(w for w in sized if w is not None) + extra <= budget:
+                sized[index] = (sized[index] or 0.0) + extra
     fixed = sum(w for w in sized if w is not None)
     shares = sum(c.share for c, w in zip(columns, sized, strict=True) if w is None)
     if fixed > width * 0.8 or not shares:  # figures too wide to size: share everything instead
         total = sum(c.share for c in columns)
         return [width * c.share / total for c in columns]
-    return [w if w is not None else (width - fixed) * c.share / shares for c, w in zip(columns, sized, strict=True)]
+    widths = [w if w is not None else (width - fixed) * c.share / shares for c, w in zip(columns, sized, strict=True)]
+    # A shared column is never narrower than the longest word of its heading: the room comes from the widest.
+    for index, column in enumerate(columns):
+        least = max((natural_width(word, size, bold=True) for word in column.title.split()), default=0.0) + room
+        widest = max(range(len(widths)), key=widths.__getitem__)
+        if sized[index] is None and widths[index] < least and widths[widest] - (least - widths[index]) >= least:
+            widths[widest] -= least - widths[index]
+            widths[index] = least
+    return widths
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +236,10 @@ class _Row:
 
 
 class GridTable(Flowable):
-    """A table of text cells drawn on the canvas; splits between rows, repeating its header row."""
+    """A table of text cells drawn on the canvas; splits between rows, repeating its header row.
+
+    ``totals``: a bold last row that never goes to a page without at least one row of the table above it.
+    """
 
     def __init__(
         self,
@@ -209,14 +248,20 @@ class GridTable(Flowable):
         rows: Sequence[Sequence[Cell]],
         grid: Grid,
         *,
+        totals: Sequence[Cell] | None = None,
         _laid_out: tuple[_Row | None, list[_Row]] | None = None,
+        _tail: int = 0,
     ):
         super().__init__()
         self.columns, self.widths, self.grid = tuple(columns), tuple(widths), grid
         self.aligns = tuple(c.numeric for c in columns)
+        self.tail = _tail  # how many of the last rows are totals (kept with the row above them)
         if _laid_out is None:
             header = self._lay_out([c.title for c in columns], bold=True) if grid.header else None
             body = [self._lay_out(row, bold=grid.bold) for row in rows]
+            if totals is not None:
+                body.append(self._lay_out(totals, bold=True))
+                self.tail = 1
             _laid_out = (header, body)
         self.header, self.body = _laid_out
         self.width = sum(self.widths)
@@ -242,14 +287,16 @@ class GridTable(Flowable):
                 break
             used += row.height
             fitted += 1
-        if fitted == 0:
-            return []
         if fitted == len(self.body):
             return [self]
-        return [self._part(self.body[:fitted]), self._part(self.body[fitted:])]
+        if self.tail and len(self.body) - fitted <= self.tail:
+            fitted = len(self.body) - self.tail - 1  # the totals take the last row with them
+        if fitted <= 0:
+            return []
+        return [self._part(self.body[:fitted]), self._part(self.body[fitted:], self.tail)]
 
-    def _part(self, body: list[_Row]) -> GridTable:
-        return GridTable(self.columns, self.widths, (), self.grid, _laid_out=(self.header, body))
+    def _part(self, body: list[_Row], tail: int = 0) -> GridTable:
+        return GridTable(self.columns, self.widths, (), self.grid, _laid_out=(self.header, body), _tail=tail)
 
     def draw(self):
         canvas, g = self.canv, self.grid
@@ -263,7 +310,8 @@ class GridTable(Flowable):
         for index, (row, row_top) in enumerate(zip(rows, tops, strict=True)):
             is_header = self.header is not None and index == 0
             body_index = index - (1 if self.header else 0)
-            if is_header or (g.bands and body_index % 2 == 1):
+            is_total = index >= len(rows) - self.tail  # the totals row is never banded
+            if is_header or (g.bands and body_index % 2 == 1 and not is_total):
                 canvas.setFillColor(HEADER_GREY if is_header else BAND_GREY)
                 canvas.rect(0, row_top - row.height, self.width, row.height, stroke=0, fill=1)
         canvas.setStrokeColor(RULE_GREY)
@@ -273,6 +321,10 @@ class GridTable(Flowable):
         if self.header is not None:
             canvas.setStrokeColor(colors.black)
             canvas.line(0, self.height - self.header.height, self.width, self.height - self.header.height)
+        if self.tail:  # a rule over the totals, where the separate totals table used to start
+            canvas.setStrokeColor(RULE_GREY)
+            above = sum(row.height for row in self.body[-self.tail:])
+            canvas.line(0, above, self.width, above)
         canvas.setFillColor(colors.black)
         text = canvas.beginText()
         current = None

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reportlab import rl_config
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
@@ -84,9 +85,19 @@ class Writer:
         self.look = the_look
         self.width = width
         self.story: list[Flowable] = []
+        self._heading_at: int | None = None  # the length of the story just after the last heading
 
     def add(self, flowable: Flowable) -> None:
+        if isinstance(flowable, Drawing) and self._under_heading():  # a chart never splits: keep its heading on
+            self._keep_with_heading(flowable.height)
         self.story.append(flowable)
+
+    def _under_heading(self) -> bool:
+        return self._heading_at == len(self.story)
+
+    def _keep_with_heading(self, height: float) -> None:
+        """Start the heading just added on a new page unless ``height`` more fits under it."""
+        self.story[-2] = CondPageBreak(self._heading_room() + height + self.look.space)
 
     def title(self, text: str) -> None:
         lk = self.look
@@ -97,10 +108,15 @@ class Writer:
         lk = self.look
         # Not keepWithNext: reportlab would keep the heading with the whole of a long table, and so
         # break the page before every table longer than the space left.
-        self.add(CondPageBreak(lk.h2 * 1.3 + lk.space * 2.5 + 2.5 * lk.leading))
+        self.add(CondPageBreak(self._heading_room() + 2.5 * lk.leading))
         self.add(
             TextBlock(Text(text), lk.h2, lk.h2 * 1.3, bold=True, space_before=lk.space * 1.5, space_after=lk.space)
         )
+        self._heading_at = len(self.story)
+
+    def _heading_room(self) -> float:
+        lk = self.look
+        return lk.h2 * 1.3 + lk.space * 2.5
 
     def para(self, text: str | Cell, bold: bool = False) -> None:
         """Add a paragraph: a string, or Text pieces (e.g. a bold label then plain words)."""
@@ -134,12 +150,15 @@ class Writer:
         *,
         totals: Sequence[Cell] | None = None,
     ) -> None:
-        """Add a table, its header row repeated on each page, with an optional bold totals row under it."""
+        """Add a table, its header row repeated on each page, with an optional bold totals row under it (never
+        on a page of its own: the last row goes over with it)."""
         lk = self.look
         widths = column_widths(self.width, columns, rows, lk.cell, lk.padding, totals)
-        self.add(GridTable(columns, widths, rows, self._grid()))
-        if totals is not None:
-            self.add(GridTable(columns, widths, [totals], self._grid(header=False, bands=False, bold=True)))
+        table = GridTable(columns, widths, rows, self._grid(), totals=totals)
+        if self._under_heading():  # a heading keeps its table's column headings and first row
+            self._keep_with_heading((table.header.height if table.header else 0.0)
+                                    + sum(r.height for r in table.body[:1 + table.tail]))
+        self.add(table)
         self.space()
 
 

@@ -58,11 +58,13 @@ def _cover(pack: PrintPack) -> bytes:
         header=pack.organisation.name, footer=f"Print pack {pack.run_reference}: cover sheet"))
 
 
-def render_print_pack(pack: PrintPack) -> bytes:
-    """The cover sheet, then each letter to post, as one PDF."""
+def render_print_pack(pack: PrintPack, *, web_address: str = "") -> bytes:
+    """The cover sheet, then each letter to post, as one PDF; ``web_address``: the participant's web page of
+    their remittance advice for this run, printed in each participant's letter (a group has none)."""
     writer = PdfWriter()
     for pdf in (_cover(pack), *(render_remittance(letter.advice, large_print=letter.large_print, windowed=True,
-                                                  easy_read=letter.easy_read)
+                                                  easy_read=letter.easy_read,
+                                                  web_address="" if letter.advice.payee.is_group else web_address)
                                 for letter in pack.to_post)):
         for page in PdfReader(io.BytesIO(pdf)).pages:
             writer.add_page(page)

@@ -1,8 +1,10 @@
 """Render each document from its data: plain data in, PDF bytes out.
 
 Every function here is pure: no database, no Flask, no files written. Participant documents take
-``large_print=True`` for the large-print variant (nothing below 16 pt); the statement and the remittance advice
-take ``easy_read=True`` for the easy-read variant (``ledger.documents.easy_read``). Text from the data is drawn
+``large_print=True`` for the large-print variant (nothing below 16 pt); the statement, the remittance advice,
+the tax-year summary and the benefit effect of a payment (``benefit_effect``) take ``easy_read=True`` for the
+easy-read variant (``ledger.documents.easy_read``), and ``web_address``, the address of the accessible web page
+of the same document, printed near the top. Text from the data is drawn
 as text, never parsed as markup (see ``flowables``), so names print exactly as they were entered.
 """
 
@@ -14,7 +16,13 @@ from concurrent.futures import ProcessPoolExecutor
 
 from reportlab.lib.pagesizes import A4
 
-from ledger.documents.easy_read import render_remittance_easy_read, render_statement_easy_read
+from ledger.documents.alternative import web_version
+from ledger.documents.benefit_effect import render_benefit_effect
+from ledger.documents.easy_read import (
+    render_annual_summary_easy_read,
+    render_remittance_easy_read,
+    render_statement_easy_read,
+)
 from ledger.documents.flowables import Cell, Column, Text, WindowAddress
 from ledger.documents.layout import Meta, Writer, build_pdf, frame_width, look
 from ledger.formatting import (
@@ -52,6 +60,7 @@ __all__ = [
     "remittance_body",
     "remittance_filename",
     "render_annual_summary",
+    "render_benefit_effect",
     "render_budget_report",
     "render_evidence_pack",
     "render_payment_run_report",
@@ -104,14 +113,15 @@ _PAID_COLUMNS = (
 
 
 def render_remittance(doc: RemittanceAdvice, *, large_print: bool = False, windowed: bool = False,
-                      easy_read: bool = False) -> bytes:
+                      easy_read: bool = False, web_address: str = "") -> bytes:
     """Render the remittance advice for one payee in one payment run.
 
     ``windowed``: the address where a C5 or DL window envelope shows it, for posting (the print pack).
-    ``easy_read``: the easy-read version instead, whatever ``large_print`` says.
+    ``easy_read``: the easy-read version instead, whatever ``large_print`` says. ``web_address``: where its
+    accessible web page is, printed under the title.
     """
     if easy_read:
-        return render_remittance_easy_read(doc, windowed=windowed)
+        return render_remittance_easy_read(doc, windowed=windowed, web_address=web_address)
     w = _writer(large_print)
     if windowed:
         lk = w.look
@@ -119,15 +129,16 @@ def render_remittance(doc: RemittanceAdvice, *, large_print: bool = False, windo
                             lk.margin + lk.header * 1.2))
     else:
         _addressee(w, doc.payee)
-    remittance_body(w, doc, large_print)
+    remittance_body(w, doc, large_print, web_address=web_address)
     return _build(w, remittance_meta(doc))
 
 
-def remittance_body(w: Writer, doc: RemittanceAdvice, large_print: bool) -> None:
+def remittance_body(w: Writer, doc: RemittanceAdvice, large_print: bool, *, web_address: str = "") -> None:
     """Everything in a remittance advice below the address (the print pack puts the address in the window)."""
     you = "your group" if doc.payee.is_group else "you"
     w.title("Remittance advice")
     w.para(f"We paid {you} {money(doc.total_paid)} on {long_date(doc.payment_date)}.", bold=True)
+    web_version(w, web_address)
     w.facts(
         [
             ("Your reference", doc.payee.reference),
@@ -224,9 +235,10 @@ def _slug(text: str) -> str:
     return slug or "x"
 
 
-def _render_one(args: tuple[RemittanceAdvice, bool, bool]) -> tuple[str, bytes]:
-    doc, large_print, easy_read = args
-    return remittance_filename(doc), render_remittance(doc, large_print=large_print, easy_read=easy_read)
+def _render_one(args: tuple[RemittanceAdvice, bool, bool, str]) -> tuple[str, bytes]:
+    doc, large_print, easy_read, web_address = args
+    return remittance_filename(doc), render_remittance(doc, large_print=large_print, easy_read=easy_read,
+                                                       web_address=web_address)
 
 
 def render_remittances(
@@ -235,17 +247,18 @@ def render_remittances(
     large_print: bool | Callable[[RemittanceAdvice], bool] = False,
     easy_read: bool | Callable[[RemittanceAdvice], bool] = False,
     workers: int = 1,
+    web_address: Callable[[RemittanceAdvice], str] | None = None,
 ) -> Iterator[tuple[str, bytes]]:
     """Render many remittances lazily, in order, as (file name, PDF bytes).
 
     ``large_print`` and ``easy_read`` may be functions choosing per payee (from their preferred format); easy
-    read wins where both are chosen. ``workers`` > 1
+    read wins where both are chosen; ``web_address`` gives each the address of its web page. ``workers`` > 1
     renders in that many processes (for CLI bulk runs, not inside a web request). A payee appearing twice
     raises ``ValueError`` before their second document is yielded, since the file names would collide.
     """
     choose = large_print if callable(large_print) else (lambda _doc: large_print)
     easy = easy_read if callable(easy_read) else (lambda _doc: easy_read)
-    jobs = ((doc, bool(choose(doc)), bool(easy(doc))) for doc in docs)
+    jobs = ((doc, bool(choose(doc)), bool(easy(doc)), web_address(doc) if web_address else "") for doc in docs)
     seen: set[str] = set()
 
     def checked(results: Iterable[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
@@ -265,10 +278,11 @@ def render_remittances(
 # --- participant statement ---------------------------------------------------------------------------
 
 
-def render_statement(doc: ParticipantStatement, *, large_print: bool = False, easy_read: bool = False) -> bytes:
+def render_statement(doc: ParticipantStatement, *, large_print: bool = False, easy_read: bool = False,
+                     web_address: str = "") -> bytes:
     """Render a participant's statement for a date range, money and time credits separately (or in easy read)."""
     if easy_read:
-        return render_statement_easy_read(doc)
+        return render_statement_easy_read(doc, web_address=web_address)
     w = _writer(large_print)
     period = date_range(doc.period_start, doc.period_end)
     _addressee(w, doc.participant)
@@ -281,6 +295,7 @@ def render_statement(doc: ParticipantStatement, *, large_print: bool = False, ea
             ("Date of this statement", long_date(doc.issued)),
         ]
     )
+    web_version(w, web_address)
 
     w.heading("In short")
     owed = doc.amount_owed
@@ -383,8 +398,11 @@ def _statement_table(w: Writer, section: StatementSection, start, end) -> None:
 # --- annual summary ----------------------------------------------------------------------------------
 
 
-def render_annual_summary(doc: AnnualSummary, *, large_print: bool = False) -> bytes:
-    """Render a participant's summary of one tax year for Self Assessment."""
+def render_annual_summary(doc: AnnualSummary, *, large_print: bool = False, easy_read: bool = False,
+                          web_address: str = "") -> bytes:
+    """Render a participant's summary of one tax year for Self Assessment (or its easy-read version)."""
+    if easy_read:
+        return render_annual_summary_easy_read(doc, web_address=web_address)
     w = _writer(large_print)
     year = f"{doc.tax_year} to {doc.tax_year + 1}"
     _addressee(w, doc.participant)
@@ -397,6 +415,7 @@ def render_annual_summary(doc: AnnualSummary, *, large_print: bool = False) -> b
             ("Date of this summary", long_date(doc.issued)),
         ]
     )
+    web_version(w, web_address)
     _annual_in_short(w, doc)
     _trading_allowance(w, doc)
     _annual_payments(w, doc)
@@ -740,6 +759,14 @@ def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = Fals
 def _run_payees(w: Writer, doc: PaymentRunReport) -> None:
     """One row per payee: reference, account, counts and money, and how their benefit check came out."""
     w.heading("Payees")
+    if w.look.large_print:  # nine columns do not fit across a page at 16 pt: who, in one cell, then the money
+        columns = [Column("Payee"), Column("Fees", numeric=True), Column("Expenses", numeric=True),
+                   Column("Adjustments", numeric=True), Column("Total", numeric=True),
+                   Column("Benefit check", sized=True)]
+        rows: list[list[Cell]] = [[_run_payee_who(p), *_run_payee_row(p)[4:]] for p in doc.payees]
+        w.table(columns, rows, totals=[Text(f"Total: {doc.item_count:,} items", bold=True), money(doc.fees),
+                                       money(doc.expenses), money_signed(doc.adjustments), money(doc.total), ""])
+        return
     columns = [
         Column("Payee", 0.65),
         Column("Reference", 0.35),
@@ -751,7 +778,7 @@ def _run_payees(w: Writer, doc: PaymentRunReport) -> None:
         Column("Total", numeric=True),
         Column("Benefit check", sized=True),
     ]
-    rows: list[list[Cell]] = [_run_payee_row(p) for p in doc.payees]
+    rows = [_run_payee_row(p) for p in doc.payees]
     totals: list[Cell] = [
         Text("Total", bold=True),
         "",
@@ -764,6 +791,13 @@ def _run_payees(w: Writer, doc: PaymentRunReport) -> None:
         "",
     ]
     w.table(columns, rows, totals=totals)
+
+
+def _run_payee_who(p: PaymentRunPayee) -> tuple[Text, ...]:
+    """A payee in one cell (large print): name, then reference, account and number of items."""
+    account = f"account …{p.account_last_four}" if p.account_last_four else "no account"
+    return (Text(p.payee.name + (" (group)" if p.payee.is_group else ""), bold=True),
+            Text(f"{p.payee.reference}, {account}, {count(p.items, 'item')}", new_line=True))
 
 
 def _run_payee_row(p: PaymentRunPayee) -> list[Cell]:

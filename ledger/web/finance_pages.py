@@ -632,7 +632,8 @@ def payment_run_report(run_id: int):
 def print_pack(run_id: int):
     """The letters to post for a confirmed run: everyone paid who is not told by email."""
     pack = posted_letters.print_pack(get_session(), run_id, organisation=settings().organisation)
-    response = send_file(io.BytesIO(render_print_pack(pack)), mimetype="application/pdf",
+    pdf = render_print_pack(pack, web_address=url_for("my_documents.remittance", run_id=run_id, _external=True))
+    response = send_file(io.BytesIO(pdf), mimetype="application/pdf",
                          download_name=f"print-pack-{pack.run_reference}.pdf", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response

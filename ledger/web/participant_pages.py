@@ -34,6 +34,7 @@ from ledger.reports.statements import participant_statement
 from ledger.timebank import services as timebank
 from ledger.web.auth_pages import safe_next
 from ledger.web.date_inputs import DateInputsField
+from ledger.web.my_documents import remittance_address, statement_address
 from ledger.web.query_args import date_arg, page_arg
 from policies.money import pounds_to_pence
 
@@ -294,7 +295,8 @@ def statement_pdf():
     doc = participant_statement(session, participant_id, start, end, organisation=settings().organisation,
                                 issued=today)
     preferred = people.get_participant(session, participant_id).preferred_format
-    pdf = render.render_statement(doc, large_print=preferred == "large_print", easy_read=preferred == "easy_read")
+    pdf = render.render_statement(doc, large_print=preferred == "large_print", easy_read=preferred == "easy_read",
+                                  web_address=statement_address(start, end))
     response = send_file(io.BytesIO(pdf), mimetype="application/pdf",
                          download_name=f"statement-{doc.participant.reference}-{start}-{end}.pdf", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
@@ -308,9 +310,11 @@ def remittance_pdf(run_id: int):
     participant_id = _own_participant_id()
     session = get_session()
     doc = remittance_advice(session, run_id, "participant", participant_id, organisation=settings().organisation)
-    large = people.get_participant(session, participant_id).preferred_format == "large_print"
-    response = send_file(io.BytesIO(render.render_remittance(doc, large_print=large)), mimetype="application/pdf",
-                         download_name=render.remittance_filename(doc), max_age=0)
+    preferred = people.get_participant(session, participant_id).preferred_format
+    pdf = render.render_remittance(doc, large_print=preferred == "large_print", easy_read=preferred == "easy_read",
+                                   web_address=remittance_address(run_id))
+    response = send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name=render.remittance_filename(doc),
+                         max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

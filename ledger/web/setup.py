@@ -41,6 +41,7 @@ from ledger.web import (
     holds_pages,
     login,
     my_details,
+    my_documents,
     my_expenses,
     my_pages,
     participant_pages,
@@ -164,6 +165,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(books_pages.bp)
     app.register_blueprint(participant_pages.bp)
     app.register_blueprint(participant_pages.me)
+    app.register_blueprint(my_documents.bp)
     app.register_blueprint(finance_pages.bp)
     app.register_blueprint(holds_pages.bp)
     app.register_blueprint(bank_pages.bp)
