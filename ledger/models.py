@@ -10,3 +10,4 @@ from ledger.payments import models as payments_models  # noqa: F401
 from ledger.people import models as people_models  # noqa: F401
 from ledger.projects import models as projects_models  # noqa: F401
 from ledger.timebank import models as timebank_models  # noqa: F401
+from ledger.documents import models as documents_models  # noqa: F401

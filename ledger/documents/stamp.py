@@ -1,0 +1,119 @@
+"""The stamp an issued document carries: its number, date, verification code and a QR code of where to check it.
+
+A document is checked without trusting whoever hands it over: its number is at the top of every page, its
+verification code at the foot of every page, and its last block says who issued it (name, postal address,
+contact), when, and where to check it, with a QR code of that address and code. The register
+(``ledger.documents.register``) chooses the number and code before the document is drawn, and keeps a hash of
+the bytes drawn.
+
+The stamp reaches the page layout through a context variable set around one render call (``stamped``), so the
+many render functions keep their signatures and stay pure: the same data and the same stamp give the same
+bytes. Outside ``stamped`` there is no stamp and documents are drawn as before (examples, previews).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime as dt
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.platypus import Flowable, KeepTogether, Table, TableStyle
+
+from ledger.documents.flowables import TextBlock
+from ledger.formatting import long_date
+from ledger.reports.organisation import Organisation
+
+__all__ = ["CODE_ALPHABET", "Stamp", "current_stamp", "new_code", "normalise_code", "stamped"]
+
+# Crockford's base 32: digits and capitals without I, L, O and U, so that nothing read aloud or typed from
+# paper is ambiguous. Ten symbols are 50 random bits: not guessable at the rate /verify allows.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 10
+_READ_AS = {"O": "0", "I": "1", "L": "1"}
+
+
+def new_code() -> str:
+    """Return a fresh verification code, shown as two groups of five: 'K7QM2-9XHWR'."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def normalise_code(text: str) -> str | None:
+    """Return the code as stored ('K7QM2-9XHWR') from what a person typed, or None if it cannot be one.
+
+    Case, spaces and dashes do not matter, and O, I and L are read as 0, 1 and 1, as Crockford's base 32 does.
+    """
+    symbols = "".join(_READ_AS.get(c, c) for c in text.upper() if c not in " -\t")
+    if len(symbols) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in symbols):
+        return None
+    return f"{symbols[:5]}-{symbols[5:]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """What marks one issued document as the organisation's."""
+
+    number: str  # unique, e.g. D0000123
+    code: str  # verification code, e.g. K7QM2-9XHWR
+    issued_on: dt.date
+    organisation: Organisation  # who issued it; its ``verify_url`` is the public page that checks codes
+
+    @property
+    def verify_url(self) -> str:
+        return self.organisation.verify_url
+
+    @property
+    def check_url(self) -> str:
+        """The address in the QR code: the verify page with this code filled in."""
+        return f"{self.verify_url}?code={self.code}"
+
+
+_current: contextvars.ContextVar[Stamp | None] = contextvars.ContextVar("document_stamp", default=None)
+
+
+def current_stamp() -> Stamp | None:
+    return _current.get()
+
+
+@contextlib.contextmanager
+def stamped(stamp: Stamp | None) -> Iterator[None]:
+    """Draw every PDF built inside this block with ``stamp``."""
+    token = _current.set(stamp)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def qr_code(text: str, size: float) -> Drawing:
+    """Return a QR code of ``text``, ``size`` points square (error correction M: survives a crease)."""
+    widget = QrCodeWidget(text, barLevel="M", barBorder=2)
+    x0, y0, x1, y1 = widget.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    return drawing
+
+
+def stamp_block(stamp: Stamp, width: float, size: float, leading: float) -> Flowable:
+    """The last block of a document: who issued it, when, its number, and how to check it is genuine."""
+    org = stamp.organisation
+    lines = [
+        f"Issued by {org.name}",
+        *org.address,
+        *org.contact,
+        f"Document number: {stamp.number}",
+        f"Date of issue: {long_date(stamp.issued_on)}",
+        f"Verification code: {stamp.code}",
+        f"To check this document is genuine, go to {stamp.verify_url} and enter the code, or scan the QR code.",
+    ]
+    qr_size = max(62.0, size * 5.5)
+    words = [TextBlock(line, size, leading, bold=i in (0, 5)) for i, line in enumerate(lines)]
+    table = Table([[qr_code(stamp.check_url, qr_size), words]], colWidths=[qr_size + size, width - qr_size - size])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                               ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0)]))
+    return KeepTogether([table])
