@@ -25,12 +25,12 @@ Figures = tuple[tuple[str, str], ...]
 __all__ = [
     "Figures",
     "annual_summary_figures",
+    "budget_report_figures",
     "evidence_pack_figures",
     "payment_run_report_figures",
     "print_pack_figures",
     "remittance_figures",
     "statement_figures",
-    "budget_report_figures",
 ]
 
 

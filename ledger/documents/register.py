@@ -32,10 +32,19 @@ from ledger.documents.render import remittance_filename, render_remittance
 from ledger.documents.stamp import Stamp, new_code, normalise_code, stamped
 from ledger.errors import ValidationError
 from ledger.reports.organisation import Organisation
-from ledger.reports.records import RemittanceAdvice
+from ledger.reports.records import Payee, RemittanceAdvice
 
-__all__ = ["Issued", "Producer", "Verdict", "cli_producer", "issue_document", "issue_remittances",
-           "verify_code", "verify_file"]
+__all__ = [
+    "Issued",
+    "Producer",
+    "Verdict",
+    "cli_producer",
+    "issue_document",
+    "issue_remittances",
+    "participant_id_of",
+    "verify_code",
+    "verify_file",
+]
 
 _register = IssuedDocument.__table__
 CHANNELS = ("web", "api", "cli", "email")
@@ -71,6 +80,13 @@ class Issued:
     code: str
     pdf: bytes
     sha256: str
+
+
+def participant_id_of(payee: Payee) -> int | None:
+    """The participant a document is for, from their reference ('P00012' -> 12); None for a group."""
+    if payee.is_group or not payee.reference.startswith("P") or not payee.reference[1:].isdigit():
+        return None
+    return int(payee.reference[1:])
 
 
 def document_number(serial: int) -> str:
@@ -156,7 +172,6 @@ def issue_remittances(
     session: Session,
     docs: Sequence[RemittanceAdvice],
     *,
-    participant_ids: Sequence[int | None],
     large_print: Callable[[RemittanceAdvice], bool],
     easy_read: Callable[[RemittanceAdvice], bool],
     organisation: Organisation,
@@ -174,7 +189,8 @@ def issue_remittances(
     codes = _new_codes(session, len(docs))
     jobs = [RemittanceJob(doc, bool(large_print(doc)) and not easy_read(doc), bool(easy_read(doc)), pid,
                           Stamp(document_number(serial), code, issued_on, organisation), serial)
-            for doc, pid, serial, code in zip(docs, participant_ids, serials, codes, strict=True)]
+            for doc, pid, serial, code in zip(docs, map(participant_id_of, (d.payee for d in docs)), serials, codes,
+                                              strict=True)]
     at = utcnow()
     rows: list[dict] = []
     seen: set[str] = set()

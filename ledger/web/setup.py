@@ -35,6 +35,7 @@ from ledger.web import (
     project_pages,
     report_pages,
     status_tags,
+    verify_pages,
 )
 
 log = logging.getLogger(__name__)
@@ -156,6 +157,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(advance_pages.bp)
     app.register_blueprint(advance_pages.own)
     app.register_blueprint(audit_pages.bp)
+    app.register_blueprint(verify_pages.bp)
     for journeys in (my_pages.bp, my_expenses.bp, my_details.bp, circumstance_pages.bp):
         app.register_blueprint(journeys)
     _error_handlers(app)
