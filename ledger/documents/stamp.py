@@ -20,10 +20,10 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.barcode import qrencoder
 from reportlab.platypus import Flowable, KeepTogether, Table, TableStyle
 
+from ledger.documents import fonts
 from ledger.documents.flowables import TextBlock
 from ledger.formatting import long_date
 from ledger.reports.organisation import Organisation
@@ -90,13 +90,30 @@ def stamped(stamp: Stamp | None) -> Iterator[None]:
         _current.reset(token)
 
 
-def qr_code(text: str, size: float) -> Drawing:
-    """Return a QR code of ``text``, ``size`` points square (error correction M: survives a crease)."""
-    widget = QrCodeWidget(text, barLevel="M", barBorder=2)
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    return drawing
+class QrCode(Flowable):
+    """A QR code of ``text``, ``size`` points square, drawn as filled squares (no font is set: the document's
+    smallest type size stays the look's). Error correction M survives a crease or a smudge."""
+
+    def __init__(self, text: str, size: float):
+        super().__init__()
+        code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+        code.addData(text)
+        code.make()
+        count = code.getModuleCount()
+        self.dark = [(row, col) for row in range(count) for col in range(count) if code.isDark(row, col)]
+        self.modules, self.size = count + 4, size  # a quiet zone of two modules all round
+
+    def wrap(self, availWidth, availHeight):
+        return self.size, self.size
+
+    def draw(self):
+        module = self.size / self.modules
+        canvas = self.canv
+        canvas.saveState()
+        canvas.setFillColorRGB(0, 0, 0)
+        for row, col in self.dark:
+            canvas.rect((col + 2) * module, self.size - (row + 3) * module, module, module, stroke=0, fill=1)
+        canvas.restoreState()
 
 
 def stamp_block(stamp: Stamp, width: float, size: float, leading: float) -> Flowable:
@@ -113,7 +130,8 @@ def stamp_block(stamp: Stamp, width: float, size: float, leading: float) -> Flow
     ]
     qr_size = max(62.0, size * 5.5)
     words = [TextBlock(line, size, leading, bold=i in (0, 5)) for i, line in enumerate(lines)]
-    table = Table([[qr_code(stamp.check_url, qr_size), words]], colWidths=[qr_size + size, width - qr_size - size])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    table = Table([[QrCode(stamp.check_url, qr_size), words]], colWidths=[qr_size + size, width - qr_size - size])
+    # The table's own font is never drawn with, but it is set in the PDF: the layout's, at the layout's size.
+    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), fonts.REGULAR, size, leading), ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0)]))
     return KeepTogether([table])
