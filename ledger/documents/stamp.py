@@ -132,6 +132,11 @@ def stamp_block(stamp: Stamp, width: float, size: float, leading: float) -> Flow
     words = [TextBlock(line, size, leading, bold=i in (0, 5)) for i, line in enumerate(lines)]
     table = Table([[QrCode(stamp.check_url, qr_size), words]], colWidths=[qr_size + size, width - qr_size - size])
     # The table's own font is never drawn with, but it is set in the PDF: the layout's, at the layout's size.
-    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), fonts.REGULAR, size, leading), ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                               ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0)]))
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), fonts.REGULAR, size, leading),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 0),
+    ]))
     return KeepTogether([table])

@@ -11,13 +11,15 @@ from sqlalchemy.exc import DBAPIError
 
 from ledger.auth.users import issue_token
 from ledger.db import unit_of_work
-from ledger.documents import issuing, register
+from ledger.documents import issuing, register, render
 from ledger.documents.cli import documents_cli
 from ledger.documents.models import IssuedDocument
 from ledger.documents.stamp import CODE_ALPHABET, new_code, normalise_code
 from ledger.payments.models import PaymentRun
+from ledger.reports import run_report
 from ledger.reports.organisation import Organisation
 from ledger.reports.remittances import remittance_advice
+from tests.documents.pdf import assert_in_order
 from tests.documents.pdf import text as pdf_text
 from tests.factories import JUNE, MonthOfBooks, month_of_books, sign_in
 
@@ -178,3 +180,26 @@ def test_verify_answers_429_when_asked_too_often(database_url):
             assert session.execute(select(func.count()).select_from(IssuedDocument)).scalar_one() == 0
     finally:
         app.extensions["engine"].dispose()
+
+
+def test_a_remittance_shows_the_bank_reference_and_a_run_report_says_who_confirmed_it(app, books):
+    with unit_of_work(app.extensions["session_factory"]) as session:
+        advice = remittance_advice(session, books.run_id, "participant", books.ann, organisation=ORG)
+        report = run_report.payment_run_report(session, books.run_id, organisation=ORG)
+    assert advice.bank_reference == "BACS-1"
+    assert_in_order(pdf_text(render.render_remittance(advice)), ["Bank reference", "BACS-1"])
+    words = pdf_text(render.render_payment_run_report(report))
+    assert report.confirmed_by == "Fran Finance" and report.confirmed_at is not None
+    assert_in_order(words, [f"Payment run {report.run_reference}", "Confirmed by Fran Finance on ",
+                            "the bank accepted these payments", "Bank reference", "BACS-1"])
+    assert "Draft" not in words
+
+
+def test_a_draft_run_report_says_nothing_is_paid_yet(app):
+    with unit_of_work(app.extensions["session_factory"]) as session:
+        draft = month_of_books(session, confirm=False)
+        report = run_report.payment_run_report(session, draft.draft_run_id or draft.run_id, organisation=ORG)
+    words = pdf_text(render.render_payment_run_report(report))
+    assert report.status == "draft" and report.confirmed_by is None
+    assert_in_order(words, [f"Payment run {report.run_reference} (draft)", "Draft: nothing has been paid."])
+    assert "Confirmed" not in words and "Bank reference" not in words
