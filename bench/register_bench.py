@@ -15,7 +15,8 @@ through the services), outside the timing, on SQLite, and on PostgreSQL when it 
 (``--postgresql-url``; a database of its own, dropped afterwards). Wall-clock and CPU seconds are both printed:
 on a shared machine the wall clock also counts waiting for a core.
 
-Run as part of ``python -m bench documents [--quick]`` (sections d and e), or alone: ``python -m bench.register_bench [--quick] [--only sqlite|postgresql]``.
+Run as part of ``python -m bench documents [--quick]`` (sections d and e), or alone:
+``python -m bench.register_bench [--quick] [--only sqlite|postgresql]``.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def bench_run(url: str, factory, participants: int, items: int, workers: int, wo
     problems = [] if finished.returncode == 0 else [f"the command failed ({finished.returncode})"]
     files = sorted(out.glob("*.pdf")) if out.exists() else []
     verdict = "PASS" if seconds < RUN_TARGET and not problems else "MISS"
-    log(f"  remittances of {payees:,} payees, {workers} processes, from the database with the register: "
+    log(f"\n  remittances of {payees:,} payees, {workers} processes, from the database with the register: "
         f"{seconds:6.2f} s wall  {child_cpu:6.2f} s CPU  {len(files) / seconds:6.1f} documents/s   "
         f"target < {RUN_TARGET:.0f} s: {verdict}")
     log(f"  {finished.stdout.strip()}")

@@ -8,6 +8,7 @@ document the same way. The caller reads the record, calls one of these, commits,
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from sqlalchemy.orm import Session
 
@@ -96,8 +97,8 @@ def issue_print_pack(session: Session, pack: PrintPack, *, producer: Producer, i
     """
     letters = [issue_document(
         session, kind="remittance", figures=figures.remittance_figures(letter.advice),
-        render=lambda letter=letter: render.render_remittance(letter.advice, large_print=letter.large_print,
-                                                              windowed=True, easy_read=letter.easy_read),
+        render=functools.partial(render.render_remittance, letter.advice, large_print=letter.large_print,
+                                 windowed=True, easy_read=letter.easy_read),
         participant_id=participant_id_of(letter.advice.payee), organisation=pack.organisation, issued_on=issued_on,
         producer=producer).pdf for letter in pack.to_post]
     return issue_document(

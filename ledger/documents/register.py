@@ -195,14 +195,10 @@ def issue_remittances(
     rows: list[dict] = []
     seen: set[str] = set()
 
-    def drawn() -> Iterable[tuple[str, bytes]]:
-        if workers <= 1:
-            return map(_draw, jobs)
-        return pool.map(_draw, jobs, chunksize=16)
-
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
+    drawn: Iterable[tuple[str, bytes]] = map(_draw, jobs) if pool is None else pool.map(_draw, jobs, chunksize=16)
     try:
-        for job, (name, pdf) in zip(jobs, drawn(), strict=True):
+        for job, (name, pdf) in zip(jobs, drawn, strict=True):
             if name in seen:
                 raise ValueError(f"two remittances would both be called {name}")
             seen.add(name)
@@ -254,7 +250,8 @@ def verify_code(session: Session, code: str) -> Verdict:
 def _claimed_code(pdf: bytes) -> str | None:
     """The verification code a PDF says it has (in its metadata), if it can still be read."""
     try:
-        keywords = str((PdfReader(io.BytesIO(pdf)).metadata or {}).get("/Keywords") or "")
+        metadata = PdfReader(io.BytesIO(pdf)).metadata
+        keywords = str(metadata.get("/Keywords") or "") if metadata is not None else ""
     except Exception:  # a changed or broken file: anything may fail to parse, and it is then not genuine anyway
         return None
     words = keywords.split()

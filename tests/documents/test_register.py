@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import io
 
 import pytest
@@ -11,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ledger.auth.users import issue_token
 from ledger.db import unit_of_work
-from ledger.documents import issuing, register, render
+from ledger.documents import examples, issuing, register, render
 from ledger.documents.cli import documents_cli
 from ledger.documents.models import IssuedDocument
 from ledger.documents.stamp import CODE_ALPHABET, new_code, normalise_code
@@ -58,7 +60,7 @@ def test_codes_are_short_unambiguous_and_forgiving_to_type():
     assert normalise_code("K7QM2-9XHW") is None and normalise_code("K7QM2-9XHWU") is None
 
 
-def test_an_issued_remittance_is_genuine_by_code_and_by_file_and_shows_only_its_figures(app, books):
+def test_an_issued_remittance_is_genuine_by_code_and_file_shows_only_its_figures_and_is_kept(app, books):
     issued = _issue_remittance(app, books)
     words = pdf_text(issued.pdf)
     for printed in (issued.number, issued.code, "Town Hall", "London N1 2UD", "020 7946 0000",
@@ -77,9 +79,7 @@ def test_an_issued_remittance_is_genuine_by_code_and_by_file_and_shows_only_its_
     shown = " ".join(v for pair in by_code.figures for v in pair)
     assert "Siân" not in shown and "O'Brien" not in shown and "Caerdydd" not in shown and "2222" not in shown
 
-
-def test_one_changed_byte_or_an_unknown_code_is_not_genuine(app, books):
-    issued = _issue_remittance(app, books)
+    # One changed byte, or an unknown code, is not genuine.
     changed = bytearray(issued.pdf)
     at = issued.pdf.index(b"/Producer")  # a byte inside the document, not one a reader would notice
     changed[at + 12] ^= 0x01
@@ -91,13 +91,23 @@ def test_one_changed_byte_or_an_unknown_code_is_not_genuine(app, books):
         unknown = register.verify_code(session, new_code())
         assert not unknown.genuine and unknown.figures == ()
 
-
-def test_the_register_is_append_only(app, books):
-    _issue_remittance(app, books)
+    # The register is append-only.
     for statement in ("UPDATE document_register SET sha256 = 'x'", "DELETE FROM document_register"):
         with pytest.raises(DBAPIError), unit_of_work(app.extensions["session_factory"]) as session:
             session.execute(text(statement))
     assert len(_rows(app)) == 1
+
+    # Item 3: the advice names the bank's reference for the run; the run report says who confirmed it, when.
+    with unit_of_work(app.extensions["session_factory"]) as session:
+        advice = remittance_advice(session, books.run_id, "participant", books.ann, organisation=ORG)
+        report = run_report.payment_run_report(session, books.run_id, organisation=ORG)
+    assert advice.bank_reference == "BACS-1"
+    assert_in_order(pdf_text(render.render_remittance(advice)), ["Bank reference", "BACS-1"])
+    words = pdf_text(render.render_payment_run_report(report))
+    assert report.confirmed_by == "Fran Finance" and report.confirmed_at is not None
+    assert_in_order(words, [f"Payment run {report.run_reference}", "Confirmed by Fran Finance on ",
+                            "the bank accepted these payments", "Bank reference", "BACS-1"])
+    assert "Draft" not in words
 
 
 def test_every_producer_records_what_it_hands_out(app, client, runner, books, tmp_path):
@@ -153,8 +163,6 @@ def test_the_verify_page_says_genuine_and_shows_nothing_else(app, client, books)
     assert "Genuine: this file is exactly as we issued it." in good.get_data(as_text=True)
 
 
-def test_the_verify_api_answers_and_is_rate_limited(app, client, books):
-    issued = _issue_remittance(app, books)
     answer = client.get(f"/api/v1/verify?code={issued.code}")
     assert answer.status_code == 200
     body = answer.json
@@ -182,24 +190,13 @@ def test_verify_answers_429_when_asked_too_often(database_url):
         app.extensions["engine"].dispose()
 
 
-def test_a_remittance_shows_the_bank_reference_and_a_run_report_says_who_confirmed_it(app, books):
-    with unit_of_work(app.extensions["session_factory"]) as session:
-        advice = remittance_advice(session, books.run_id, "participant", books.ann, organisation=ORG)
-        report = run_report.payment_run_report(session, books.run_id, organisation=ORG)
-    assert advice.bank_reference == "BACS-1"
-    assert_in_order(pdf_text(render.render_remittance(advice)), ["Bank reference", "BACS-1"])
+def test_a_draft_run_report_says_nothing_is_paid_yet():
+    report = examples.payment_run()  # a draft
+    cancelled = dataclasses.replace(report, status="cancelled", cancelled_by="Fran Finance",
+                                    cancelled_at=dt.datetime(2025, 6, 25, 9, 30, tzinfo=dt.UTC))
+    assert_in_order(pdf_text(render.render_payment_run_report(cancelled)), [
+        "(cancelled)", "Cancelled on 25 June 2025 at 10:30: nothing in this run was paid.",
+        "Cancelled", "25 June 2025 at 10:30 by Fran Finance"])
     words = pdf_text(render.render_payment_run_report(report))
-    assert report.confirmed_by == "Fran Finance" and report.confirmed_at is not None
-    assert_in_order(words, [f"Payment run {report.run_reference}", "Confirmed by Fran Finance on ",
-                            "the bank accepted these payments", "Bank reference", "BACS-1"])
-    assert "Draft" not in words
-
-
-def test_a_draft_run_report_says_nothing_is_paid_yet(app):
-    with unit_of_work(app.extensions["session_factory"]) as session:
-        draft = month_of_books(session, confirm=False)
-        report = run_report.payment_run_report(session, draft.draft_run_id or draft.run_id, organisation=ORG)
-    words = pdf_text(render.render_payment_run_report(report))
-    assert report.status == "draft" and report.confirmed_by is None
     assert_in_order(words, [f"Payment run {report.run_reference} (draft)", "Draft: nothing has been paid."])
     assert "Confirmed" not in words and "Bank reference" not in words
