@@ -8,7 +8,9 @@ the document showed about money and time, and nothing about who it was for. Pure
 
 from __future__ import annotations
 
+from ledger.budgets.records import BudgetVersionRecord
 from ledger.formatting import count, date_range, duration, long_date, money, money_signed
+from ledger.reports.coproduction_records import CoproductionReport
 from ledger.reports.records import (
     TIME_EVIDENCE_KINDS,
     AnnualSummary,
@@ -25,7 +27,9 @@ Figures = tuple[tuple[str, str], ...]
 __all__ = [
     "Figures",
     "annual_summary_figures",
+    "budget_plan_figures",
     "budget_report_figures",
+    "coproduction_report_figures",
     "evidence_pack_figures",
     "payment_run_report_figures",
     "print_pack_figures",
@@ -94,3 +98,19 @@ def print_pack_figures(pack: PrintPack) -> Figures:
 def budget_report_figures(doc: ProjectBudgetReport) -> Figures:
     return (("Figures as at", long_date(doc.as_at)), ("Budget", money(doc.budget)),
             ("Committed", money(doc.committed)), ("Spent", money(doc.spent)), ("Remaining", money(doc.remaining)))
+
+
+def coproduction_report_figures(report: CoproductionReport) -> Figures:
+    totals = report.totals
+    figures = [("Period", date_range(report.start, report.end)), ("People involved", f"{totals.people:,}"),
+               ("Sessions", f"{totals.sessions:,}"), ("Fees", money(totals.fees_pence)),
+               ("Expenses", money(totals.expenses_pence)),
+               ("Time credits issued", duration(totals.time_credit_minutes_issued))]
+    if totals.to_groups_pence:
+        figures.append(("Paid to groups", money(totals.to_groups_pence)))
+    return tuple(figures)
+
+
+def budget_plan_figures(version: BudgetVersionRecord) -> Figures:
+    return (("Budget version", str(version.number)), ("Status", version.status),
+            ("Total", money(version.total_pence)))

@@ -12,9 +12,14 @@ import functools
 
 from sqlalchemy.orm import Session
 
+from ledger.budgets.records import BudgetVersionRecord
 from ledger.documents import figures, render
+from ledger.documents.budget_plan import render_budget_plan
+from ledger.documents.coproduction_report import render_coproduction_report
 from ledger.documents.print_pack import join_pack, render_cover
 from ledger.documents.register import Issued, Producer, issue_document, participant_id_of
+from ledger.reports.coproduction_records import CoproductionReport
+from ledger.reports.organisation import Organisation
 from ledger.reports.records import (
     AnnualSummary,
     BenefitsEvidencePack,
@@ -27,7 +32,9 @@ from ledger.reports.records import (
 
 __all__ = [
     "issue_annual_summary",
+    "issue_budget_plan",
     "issue_budget_report",
+    "issue_coproduction_report",
     "issue_evidence_pack",
     "issue_payment_run_report",
     "issue_print_pack",
@@ -87,6 +94,22 @@ def issue_budget_report(session: Session, doc: ProjectBudgetReport, *, producer:
         session, kind="budget_report", figures=figures.budget_report_figures(doc),
         render=lambda: render.render_budget_report(doc), participant_id=None, organisation=doc.organisation,
         issued_on=issued_on, producer=producer)
+
+
+def issue_coproduction_report(session: Session, report: CoproductionReport, *, organisation: Organisation,
+                              producer: Producer, issued_on: dt.date) -> Issued:
+    return issue_document(
+        session, kind="coproduction_report", figures=figures.coproduction_report_figures(report),
+        render=lambda: render_coproduction_report(report, organisation=organisation), participant_id=None,
+        organisation=organisation, issued_on=issued_on, producer=producer)
+
+
+def issue_budget_plan(session: Session, version: BudgetVersionRecord, *, organisation: Organisation,
+                      producer: Producer, issued_on: dt.date) -> Issued:
+    return issue_document(
+        session, kind="budget_plan", figures=figures.budget_plan_figures(version),
+        render=lambda: render_budget_plan(version, organisation=organisation), participant_id=None,
+        organisation=organisation, issued_on=issued_on, producer=producer)
 
 
 def issue_print_pack(session: Session, pack: PrintPack, *, producer: Producer, issued_on: dt.date) -> Issued:
