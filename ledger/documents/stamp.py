@@ -20,7 +20,9 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from PIL import Image
 from reportlab.graphics.barcode import qrencoder
+from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Flowable, KeepTogether, Table, TableStyle
 
 from ledger.documents import fonts
@@ -91,66 +93,55 @@ def stamped(stamp: Stamp | None) -> Iterator[None]:
 
 
 class QrCode(Flowable):
-    """A QR code of ``text``, ``size`` points square, drawn as filled squares (no font is set: the document's
-    smallest type size stays the look's). Error correction M survives a crease or a smudge."""
+    """A QR code of ``text``, ``size`` points square, drawn as one black-and-white image, a pixel a module.
+
+    As an image rather than as squares: one small picture instead of hundreds of rectangles, each of whose
+    corners the PDF would write out as numbers, and no font is set (the smallest type stays the look's).
+    Error correction M survives a crease or a smudge.
+    """
 
     def __init__(self, text: str, size: float):
         super().__init__()
         code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
         code.addData(text)
         code.version = code.calculate_version()
-        # One fixed mask rather than the best of eight: every reader decodes any mask, and trying all eight is
-        # four fifths of the time a whole remittance advice takes to draw.
+        # One fixed mask rather than the best of eight: every reader decodes any mask, and trying all eight
+        # took longer than drawing the rest of a remittance advice.
         code.makeImpl(False, MASK_PATTERN)
         count = code.getModuleCount()
-        self.runs = [(row, start, end) for row in range(count) for start, end in _dark_runs(code, row, count)]
-        self.modules, self.size = count + 4, size  # a quiet zone of two modules all round
+        image = Image.new("1", (count + 2 * QUIET, count + 2 * QUIET), 1)  # white, with a quiet zone
+        image.putdata([0 if QUIET <= row < count + QUIET and QUIET <= col < count + QUIET
+                       and code.isDark(row - QUIET, col - QUIET) else 1
+                       for row in range(count + 2 * QUIET) for col in range(count + 2 * QUIET)])
+        # Four grey pixels a module: a reader that smooths an enlarged picture still sees sharp squares.
+        self.image = image.convert("L").resize((image.width * 4, image.height * 4), Image.Resampling.NEAREST)
+        self.size = size
 
     def wrap(self, availWidth, availHeight):
         return self.size, self.size
 
     def draw(self):
-        module = self.size / self.modules
-        canvas = self.canv
-        path = canvas.beginPath()
-        for row, start, end in self.runs:  # one rectangle per run of dark modules in a row, all in one path
-            path.rect((start + 2) * module, self.size - (row + 3) * module, (end - start) * module, module)
-        canvas.saveState()
-        canvas.setFillColorRGB(0, 0, 0)
-        canvas.drawPath(path, stroke=0, fill=1)
-        canvas.restoreState()
+        self.canv.drawImage(ImageReader(self.image), 0, 0, self.size, self.size)
 
 
 MASK_PATTERN = 2
-
-
-def _dark_runs(code, row: int, count: int) -> list[tuple[int, int]]:
-    """The runs of dark modules in one row of a QR code, as (first column, column after the last)."""
-    runs, start = [], None
-    for col in range(count + 1):
-        dark = col < count and code.isDark(row, col)
-        if dark and start is None:
-            start = col
-        elif not dark and start is not None:
-            runs.append((start, col))
-            start = None
-    return runs
+QUIET = 2  # modules of white all round
 
 
 def stamp_block(stamp: Stamp, width: float, size: float, leading: float) -> Flowable:
     """The last block of a document: who issued it, when, its number, and how to check it is genuine."""
     org = stamp.organisation
     lines = [
-        f"Issued by {org.name}",
-        *org.address,
-        *org.contact,
-        f"Document number: {stamp.number}",
-        f"Date of issue: {long_date(stamp.issued_on)}",
-        f"Verification code: {stamp.code}",
-        f"To check this document is genuine, go to {stamp.verify_url} and enter the code, or scan the QR code.",
+        (f"Issued by {org.name}", True),
+        (", ".join(org.address), False),
+        (", ".join(org.contact), False),
+        (f"Document number {stamp.number}, date of issue {long_date(stamp.issued_on)}", False),
+        (f"Verification code: {stamp.code}", True),
+        (f"To check this document is genuine, go to {stamp.verify_url} and enter the code, or scan the QR code.",
+         False),
     ]
     qr_size = max(76.0, size * 6)  # 27 mm or more: a phone reads it at arm's length, a scan at 100 dpi
-    words = [TextBlock(line, size, leading, bold=i in (0, 5)) for i, line in enumerate(lines)]
+    words = [TextBlock(line, size, leading, bold=bold) for line, bold in lines if line]
     table = Table([[QrCode(stamp.check_url, qr_size), words]], colWidths=[qr_size + size, width - qr_size - size])
     # The table's own font is never drawn with, but it is set in the PDF: the layout's, at the layout's size.
     table.setStyle(TableStyle([
