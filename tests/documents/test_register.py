@@ -64,7 +64,7 @@ def test_an_issued_remittance_is_genuine_by_code_and_file_shows_only_its_figures
     issued = _issue_remittance(app, books)
     words = pdf_text(issued.pdf)
     for printed in (issued.number, issued.code, "Town Hall", "London N1 2UD", "020 7946 0000",
-                    "https://pay.example.org/verify", "Date of issue: 30 June 2025"):
+                    "https://pay.example.org/verify", f"Document number {issued.number}, date of issue 30 June 2025"):
         assert printed in words
     [row] = _rows(app)
     assert (row.number, row.code, row.kind, row.participant_id) == (issued.number, issued.code, "remittance", books.ann)
