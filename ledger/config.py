@@ -53,6 +53,8 @@ def _organisation_settings(env: Mapping[str, str]) -> dict:
         "ORGANISATION_ADDRESS": env.get("ORGANISATION_ADDRESS", "Town Hall;Upper Street;London N1 2UD"),
         "ORGANISATION_CONTACT": env.get("ORGANISATION_CONTACT",
                                         "Co-production payments team;020 7946 0000;payments@council.example"),
+        # The public page printed on every document (and in its QR code) where anyone can check it is genuine.
+        "DOCUMENTS_VERIFY_URL": env.get("DOCUMENTS_VERIFY_URL", "http://localhost:5000/verify"),
         **{name: env.get(name) or None for name in OPTIONAL_TEXT_SETTINGS},
         # The named person a participant can ask about a benefit warning ("who to contact"), beside every one.
         "ORGANISATION_CONTACT_NAME": env.get("ORGANISATION_CONTACT_NAME", "Priya Shah"),

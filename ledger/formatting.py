@@ -15,6 +15,7 @@ documents, the CLI, the API), so the same figure reads the same wherever it appe
 | ``duration_signed`` | people: a change in time credits | 60 -> ``+1 hour`` |
 | ``decimal_hours`` | the JSON API | 90 -> ``1.50`` |
 | ``long_date`` | people | ``4 June 2025`` |
+| ``date_and_time`` | people: a moment, in UK time | ``4 June 2025 at 14:05`` |
 
 British English throughout, through Babel's ``en_GB`` locale. (``policies.money.gbp`` writes the same text as
 ``money`` for the policy engine, which imports only the standard library.)
@@ -26,12 +27,14 @@ import datetime as dt
 import functools
 from collections.abc import Sequence
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
 LOCALE = Locale.parse("en_GB")
+UK_TIME = ZoneInfo("Europe/London")
 MINUS = "-"  # ASCII hyphen-minus, as Babel writes it: what people type when they search a PDF
 _TWO_PLACES = Decimal("0.01")
 
@@ -40,8 +43,13 @@ _TWO_PLACES = Decimal("0.01")
 
 
 def money(pence: int) -> str:
-    """Return ``pence`` as pounds for people, e.g. 123456 -> '£1,234.56', -5 -> '-£0.05'."""
-    return format_currency(Decimal(pence).scaleb(-2), "GBP", locale=LOCALE)
+    """Return ``pence`` as pounds for people, e.g. 123456 -> '£1,234.56', -5 -> '-£0.05'.
+
+    Written out by hand rather than by Babel: the same text as Babel's en_GB currency format (a test compares
+    the two), at a tenth of the cost, and a 1,000-line statement prints two thousand of these.
+    """
+    whole, part = divmod(abs(pence), 100)
+    return f"{'-' if pence < 0 else ''}£{whole:,}.{part:02d}"
 
 
 def money_signed(pence: int) -> str:
@@ -105,6 +113,12 @@ def amount_in_unit(unit: str, minor: int) -> str:
 def long_date(date: dt.date) -> str:
     """Return a date as people write it: '4 June 2025'."""
     return format_date(date, format="long", locale=LOCALE)
+
+
+def date_and_time(moment: dt.datetime) -> str:
+    """Return a stored (UTC) moment as people in the UK read it: '4 June 2025 at 14:05' (UK time)."""
+    local = moment.astimezone(UK_TIME) if moment.tzinfo else moment
+    return f"{long_date(local.date())} at {local:%H:%M}"
 
 
 def date_range(start: dt.date, end: dt.date) -> str:

@@ -6,6 +6,7 @@ from ledger.books import models as books_models  # noqa: F401
 from ledger.budgets import models as budgets_models  # noqa: F401
 from ledger.chain import models as chain_models  # noqa: F401
 from ledger.claims import models as claims_models  # noqa: F401
+from ledger.documents import models as documents_models  # noqa: F401
 from ledger.events import models as events_models  # noqa: F401
 from ledger.outbox import models as outbox_models  # noqa: F401
 from ledger.payments import models as payments_models  # noqa: F401

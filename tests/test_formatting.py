@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
+from babel.numbers import format_currency
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger.formatting import (
     amount_in_unit,
     count,
+    date_and_time,
     date_range,
     decimal_hours,
     duration,
@@ -89,3 +94,14 @@ def test_a_listing_names_each_once_and_counts_the_rest():
     assert listing(["Guide", "Panel", "Guide"]) == "Guide; Panel"
     assert listing(["A", "B", "C", "D", "E"]) == "A; B; C; and 2 more"
     assert listing(["A", "B", "C", "D", "E"], limit=5) == "A; B; C; D; E"
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(min_value=-(10**14), max_value=10**14))
+def test_money_writes_what_babel_writes_for_en_gb(pence):
+    assert money(pence) == format_currency(Decimal(pence).scaleb(-2), "GBP", locale="en_GB")
+
+
+def test_a_moment_is_written_in_uk_time():
+    assert date_and_time(dt.datetime(2026, 10, 1, 13, 5, tzinfo=dt.UTC)) == "1 October 2026 at 14:05"  # BST
+    assert date_and_time(dt.datetime(2026, 12, 1, 13, 5, tzinfo=dt.UTC)) == "1 December 2026 at 13:05"

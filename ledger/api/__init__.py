@@ -26,6 +26,7 @@ from ledger.api import (
     timebank,
     tokens,
     users,
+    verify,
 )
 from ledger.auth import idempotency
 
@@ -40,7 +41,7 @@ def init_app(app: Flask) -> None:
     for blueprint in (books.blp, tokens.blp, policy_check.blp, people.blp, projects.blp, claims.blp, holds.blp,
                       payments.blp, timebank.blp, documents.blp, users.blp,
                       advances.blp, corrections.blp, events.blp, circumstances.blp, budgets.blp, reports.blp,
-                      exports.blp, bank_statements.blp, chain.blp):
+                      exports.blp, bank_statements.blp, chain.blp, verify.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
     # Idempotency-Key on every API POST (after the permission check, which the web layer registered first).

@@ -22,8 +22,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ledger.auth.access import requires, signed_in_user
 from ledger.auth.permissions import allowed
 from ledger.context import get_session, settings, todays_date
-from ledger.documents import render
-from ledger.documents.print_pack import render_print_pack
+from ledger.documents import issuing, render
+from ledger.documents.register import Issued, Producer
 from ledger.errors import NotFound
 from ledger.formatting import decimal_hours, pounds
 from ledger.people.models import Participant
@@ -223,6 +223,20 @@ def _pdf(body: bytes, filename: str) -> Response:
     return response
 
 
+def _producer() -> Producer:
+    user = signed_in_user()
+    return Producer("api", user.display_name, user.id)
+
+
+def _issued(issued: Issued, filename: str) -> Response:
+    """Commit the register row, then hand out the document with its number and code in the headers."""
+    get_session().commit()
+    response = _pdf(issued.pdf, filename)
+    response.headers["X-Document-Number"] = issued.number
+    response.headers["X-Verification-Code"] = issued.code
+    return response
+
+
 def _is_staff() -> bool:
     return allowed(signed_in_user().role_names, "documents.finance")
 
@@ -238,11 +252,12 @@ def statement_pdf(args, participant_id):
     """A participant's statement for a date range: every entry with its running balance, money and time credits."""
     doc = participant_statement(get_session(), participant_id, args["start"], args["end"],
                                 organisation=_organisation(), issued=todays_date())
-    pdf = render.render_statement(doc, large_print=_large_print(participant_id, args["large_print"]),
-                                  easy_read=_easy_read(participant_id, args),
-                                  web_address=_web_page("my_documents.statement", start=args["start"].isoformat(),
-                                                        end=args["end"].isoformat()))
-    return _pdf(pdf, f"statement-{doc.participant.reference}-{args['start']}-{args['end']}.pdf")
+    issued = issuing.issue_statement(get_session(), doc, producer=_producer(),
+                                     large_print=_large_print(participant_id, args["large_print"]),
+                                     easy_read=_easy_read(participant_id, args),
+                                     web_address=_web_page("my_documents.statement", start=args["start"].isoformat(),
+                                                           end=args["end"].isoformat()))
+    return _issued(issued, f"statement-{doc.participant.reference}-{args['start']}-{args['end']}.pdf")
 
 
 @blp.route("/participants/<int:participant_id>/statement")
@@ -267,10 +282,11 @@ def annual_summary_pdf(args, participant_id, tax_year):
         raise NotFound(f"There is no tax year {tax_year}.")
     doc = annual_summary(get_session(), participant_id, tax_year, organisation=_organisation(),
                          rulebook=settings().rulebook, issued=todays_date())
-    pdf = render.render_annual_summary(doc, large_print=_large_print(participant_id, args["large_print"]),
-                                       easy_read=_easy_read(participant_id, args),
-                                       web_address=_web_page("my_documents.tax_year", tax_year=tax_year))
-    return _pdf(pdf, f"tax-year-{tax_year}-{doc.participant.reference}.pdf")
+    issued = issuing.issue_annual_summary(get_session(), doc, producer=_producer(),
+                                          large_print=_large_print(participant_id, args["large_print"]),
+                                          easy_read=_easy_read(participant_id, args),
+                                          web_address=_web_page("my_documents.tax_year", tax_year=tax_year))
+    return _issued(issued, f"tax-year-{tax_year}-{doc.participant.reference}.pdf")
 
 
 @blp.route("/participants/<int:participant_id>/evidence-pack.pdf")
@@ -285,8 +301,9 @@ def evidence_pack_pdf(args, participant_id):
         name, role = args["signed_by"] or name, args["role"] or role
     doc = evidence_pack_letter(get_session(), participant_id, args["start"], args["end"], settings=settings(),
                                issued=todays_date(), signed_by=name, role=role)
-    pdf = render.render_evidence_pack(doc, large_print=_large_print(participant_id, args["large_print"]))
-    return _pdf(pdf, f"benefits-evidence-{doc.participant.reference}-{args['start']}-{args['end']}.pdf")
+    issued = issuing.issue_evidence_pack(get_session(), doc, producer=_producer(),
+                                         large_print=_large_print(participant_id, args["large_print"]))
+    return _issued(issued, f"benefits-evidence-{doc.participant.reference}-{args['start']}-{args['end']}.pdf")
 
 
 @blp.route("/participants/<int:participant_id>/claims/<int:claim_id>/benefit-effect.pdf")
@@ -298,10 +315,11 @@ def benefit_effect_pdf(args, participant_id, claim_id):
     it would get if paid on the next payment date. Easy read or large print by their preferred format."""
     doc = benefit_effect_notice(get_session(), claim_id, participant_id, organisation=_organisation(),
                                 rules=settings().claim_rules, today=todays_date())
-    pdf = render.render_benefit_effect(doc, large_print=_large_print(participant_id, args["large_print"]),
-                                       easy_read=_easy_read(participant_id, args),
-                                       web_address=_web_page("my_documents.benefits", claim_id=claim_id))
-    return _pdf(pdf, f"benefits-{doc.participant.reference}-claim-{claim_id}.pdf")
+    issued = issuing.issue_benefit_effect(get_session(), doc, producer=_producer(),
+                                          large_print=_large_print(participant_id, args["large_print"]),
+                                          easy_read=_easy_read(participant_id, args),
+                                          web_address=_web_page("my_documents.benefits", claim_id=claim_id))
+    return _issued(issued, f"benefits-{doc.participant.reference}-claim-{claim_id}.pdf")
 
 
 def default_signatory(staff: bool) -> tuple[str, str]:
@@ -324,8 +342,9 @@ def remittance_pdf(args, run_id, payee_kind, payee_id):
     large = _large_print(payee_id, args["large_print"]) if participant else bool(args["large_print"])
     easy = _easy_read(payee_id, args) if participant else bool(args.get("easy_read"))
     web = _web_page("my_documents.remittance", run_id=run_id) if participant else ""
-    return _pdf(render.render_remittance(doc, large_print=large, easy_read=easy, web_address=web),
-                render.remittance_filename(doc))
+    issued = issuing.issue_remittance(get_session(), doc, producer=_producer(), issued_on=todays_date(),
+                                      large_print=large, easy_read=easy, web_address=web)
+    return _issued(issued, render.remittance_filename(doc))
 
 
 # ---------------------------------------------------------------- finance documents
@@ -337,7 +356,8 @@ def remittance_pdf(args, run_id, payee_kind, payee_id):
 def payment_run_report_pdf(run_id):
     """A payment run for finance and auditors: payees, totals, account last four digits and benefit flags."""
     doc = payment_run_report(get_session(), run_id, organisation=_organisation())
-    return _pdf(render.render_payment_run_report(doc), f"payment-run-{doc.run_reference}.pdf")
+    issued = issuing.issue_payment_run_report(get_session(), doc, producer=_producer(), issued_on=todays_date())
+    return _issued(issued, f"payment-run-{doc.run_reference}.pdf")
 
 
 @blp.route("/payment-runs/<int:run_id>/print-pack.pdf")
@@ -346,8 +366,9 @@ def payment_run_report_pdf(run_id):
 def print_pack_pdf(run_id):
     """A confirmed run's letters to post: a cover sheet, then each remittance advice of a payee not emailed."""
     pack = print_pack(get_session(), run_id, organisation=_organisation())
-    return _pdf(render_print_pack(pack, web_address=_web_page("my_documents.remittance", run_id=run_id)),
-                f"print-pack-{pack.run_reference}.pdf")
+    issued = issuing.issue_print_pack(get_session(), pack, producer=_producer(), issued_on=todays_date(),
+                                      web_address=_web_page("my_documents.remittance", run_id=run_id))
+    return _issued(issued, f"print-pack-{pack.run_reference}.pdf")
 
 
 @blp.route("/projects/<code>/budget-report.pdf")
@@ -358,4 +379,5 @@ def budget_report_pdf(args, code):
     """A project's budget against what is committed and spent, by cost line."""
     as_at = args["as_at"] or todays_date()
     doc = project_budget_report(get_session(), code, organisation=_organisation(), as_at=as_at)
-    return _pdf(render.render_budget_report(doc), f"budget-{code}-{as_at}.pdf")
+    issued = issuing.issue_budget_report(get_session(), doc, producer=_producer(), issued_on=todays_date())
+    return _issued(issued, f"budget-{code}-{as_at}.pdf")

@@ -14,9 +14,10 @@ import time
 import click
 
 from ledger.cli.books import ledger_cli
-from ledger.context import session_factory, settings
+from ledger.context import session_factory, settings, todays_date
 from ledger.db import unit_of_work
-from ledger.documents.print_pack import render_print_pack
+from ledger.documents.issuing import issue_print_pack
+from ledger.documents.register import cli_producer
 from ledger.documents.site import SITE, page_address
 from ledger.errors import LedgerError
 from ledger.outbox.sending import SmtpTransport, send_due_messages
@@ -53,11 +54,12 @@ def send_email_command(once: bool, batch: int):
 def print_pack_command(run_id: int, out: str, site: str | None):
     """Write a confirmed payment run's letters to post (cover sheet, then each remittance advice) as one PDF."""
     try:
-        with unit_of_work(session_factory()) as session:
+        with unit_of_work(session_factory()) as session:  # commits the register rows of the pack and its letters
             pack = print_pack(session, run_id, organisation=settings().organisation)
+            pdf = issue_print_pack(session, pack, producer=cli_producer(), issued_on=todays_date(),
+                                   web_address=page_address(site, "my_documents.remittance", run_id=run_id)).pdf
     except LedgerError as error:
         raise click.ClickException(str(error)) from error
-    pdf = render_print_pack(pack, web_address=page_address(site, "my_documents.remittance", run_id=run_id))
     descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(pdf)

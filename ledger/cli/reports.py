@@ -10,7 +10,8 @@ import click
 
 from ledger.cli.books import ledger_cli
 from ledger.context import session_factory, settings, todays_date
-from ledger.documents.coproduction_report import render_coproduction_report
+from ledger.documents.issuing import issue_coproduction_report
+from ledger.documents.register import cli_producer
 from ledger.errors import LedgerError
 from ledger.reports import coproduction
 
@@ -29,15 +30,18 @@ def report_command(code: str | None, start: str | None, end: str | None, kind: s
         first, last = coproduction.read_period(args, today=todays_date())
         report = (coproduction.project_report(session, code, start=first, end=last) if code
                   else coproduction.organisation_report(session, start=first, end=last))
+        if kind == "csv":
+            with open(out, "w", encoding="utf-8", newline="") as handle:
+                handle.write(coproduction.report_csv(report))
+        else:
+            issued = issue_coproduction_report(session, report, organisation=settings().organisation,
+                                               producer=cli_producer(), issued_on=todays_date())
+            with open(out, "wb") as handle:
+                handle.write(issued.pdf)
+            session.commit()  # the register row of the PDF written
     except LedgerError as error:
         fields = "; ".join(f"--{f}: {' '.join(m)}" for f, m in (getattr(error, "fields", None) or {}).items())
         raise click.ClickException(fields or error.message) from None
     finally:
         session.close()
-    if kind == "csv":
-        with open(out, "w", encoding="utf-8", newline="") as handle:
-            handle.write(coproduction.report_csv(report))
-    else:
-        with open(out, "wb") as handle:
-            handle.write(render_coproduction_report(report, organisation=settings().organisation))
     click.echo(f"Wrote the {kind.upper()} report for {report.title}, {first} to {last}, to {out}.")

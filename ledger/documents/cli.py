@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from ledger.context import session_factory, settings, todays_date
-from ledger.documents import render
+from ledger.documents import issuing
+from ledger.documents.register import cli_producer, issue_remittances, verify_code, verify_file
 from ledger.documents.site import SITE, page_address
 from ledger.errors import LedgerError
-from ledger.formatting import count, date_range, money
+from ledger.formatting import count, date_range, long_date, money
 from ledger.payments.models import PaymentRun
 from ledger.people.models import Participant
 from ledger.reports.annual_summary import annual_summary
@@ -151,7 +152,7 @@ def statements_command(month: str, out: str, large_print: str, easy_read: str, s
     organisation, issued = _organisation(), todays_date()
     written = large = easy_count = 0
     failures: list[str] = []
-    session = _session()
+    session, producer = _session(), cli_producer()
     try:
         people = _participants(session, include_inactive)
         for participant_id, preferred in _progress(people, desc="Statements", unit="statement"):
@@ -160,8 +161,10 @@ def statements_command(month: str, out: str, large_print: str, easy_read: str, s
                                             organisation=organisation, issued=issued)
                 wanted = _wants_large_print(large_print, preferred == "large_print")
                 easy = _wants_large_print(easy_read, preferred == "easy_read")
-                pdf = render.render_statement(doc, large_print=wanted, easy_read=easy, web_address=page_address(
-                    site, "my_documents.statement", start=start.isoformat(), end=end.isoformat()))
+                pdf = issuing.issue_statement(session, doc, producer=producer, large_print=wanted, easy_read=easy,
+                                              web_address=page_address(site, "my_documents.statement",
+                                                                       start=start.isoformat(),
+                                                                       end=end.isoformat())).pdf
             except _FAILURES as error:
                 failures.append(f"participant {participant_id}: {getattr(error, 'message', error)}")
                 continue
@@ -169,6 +172,7 @@ def statements_command(month: str, out: str, large_print: str, easy_read: str, s
             written += 1
             large += wanted and not easy
             easy_count += easy
+        session.commit()  # the register rows of every statement written
     finally:
         session.close()
     click.echo(f"Wrote {count(written, 'statement')} for {date_range(start, end)} to {directory} "
@@ -207,8 +211,9 @@ def remittances_command(run: str, out: str, workers: int, large_print: str, easy
         except _FAILURES as error:
             raise click.ClickException(getattr(error, "message", str(error))) from None
         prefers, prefers_easy = large_print_references(session), easy_read_references(session)
-    finally:
+    except BaseException:
         session.close()
+        raise
 
     def choose(doc) -> bool:
         return _wants_large_print(large_print, doc.payee.reference in prefers and not doc.payee.is_group)
@@ -220,11 +225,16 @@ def remittances_command(run: str, out: str, workers: int, large_print: str, easy
     in_easy_read = sum(easy(doc) for doc in docs)
     written = 0
     address = page_address(site, "my_documents.remittance", run_id=run_id)
-    rendered = render.render_remittances(docs, large_print=choose, easy_read=easy, workers=workers,
-                                         web_address=lambda doc: "" if doc.payee.is_group else address)
-    for name, pdf in _progress(rendered, desc="Remittances", unit="advice", total=len(docs)):
-        _write(directory / name, pdf)
-        written += 1
+    try:
+        rendered = issue_remittances(session, docs, large_print=choose, easy_read=easy, organisation=_organisation(),
+                                     issued_on=todays_date(), producer=cli_producer(), workers=workers,
+                                     web_address=lambda doc: "" if doc.payee.is_group else address)
+        for name, pdf in _progress(rendered, desc="Remittances", unit="advice", total=len(docs)):
+            _write(directory / name, pdf)
+            written += 1
+        session.commit()  # the register rows of every advice written
+    finally:
+        session.close()
     reference = docs[0].run_reference if docs else run
     total = sum(doc.total_paid for doc in docs)
     click.echo(f"Wrote {count(written, 'remittance advice', 'remittance advices')} for payment run {reference} "
@@ -248,7 +258,7 @@ def annual_summaries_command(tax_year: int, out: str, large_print: str, easy_rea
     address = page_address(site, "my_documents.tax_year", tax_year=tax_year)
     written = skipped = easy_count = 0
     failures: list[str] = []
-    session = _session()
+    session, producer = _session(), cli_producer()
     try:
         people = _participants(session, include_inactive)
         for participant_id, preferred in _progress(people, desc="Tax-year summaries", unit="summary"):
@@ -259,15 +269,17 @@ def annual_summaries_command(tax_year: int, out: str, large_print: str, easy_rea
                     skipped += 1
                     continue
                 easy = _wants_large_print(easy_read, preferred == "easy_read")
-                pdf = render.render_annual_summary(
-                    doc, large_print=_wants_large_print(large_print, preferred == "large_print"), easy_read=easy,
-                    web_address=address)
+                pdf = issuing.issue_annual_summary(
+                    session, doc, producer=producer,
+                    large_print=_wants_large_print(large_print, preferred == "large_print"), easy_read=easy,
+                    web_address=address).pdf
                 easy_count += easy
             except _FAILURES as error:
                 failures.append(f"participant {participant_id}: {getattr(error, 'message', error)}")
                 continue
             _write(directory / f"tax-year-{tax_year}-{doc.participant.reference}.pdf", pdf)
             written += 1
+        session.commit()  # the register rows of every summary written
     finally:
         session.close()
     start, end = tax_year_bounds(tax_year)
@@ -296,12 +308,13 @@ def evidence_pack_command(participant_id, start, end, out, signatory_name, signa
             role=signatory_role or signatory.role or organisation.name)
         participant = session.get(Participant, participant_id)
         wanted = _wants_large_print(large_print, participant.preferred_format == "large_print")
-        pdf = render.render_evidence_pack(doc, large_print=wanted)
+        issued = issuing.issue_evidence_pack(session, doc, producer=cli_producer(), large_print=wanted)
+        _write(Path(out), issued.pdf)
+        session.commit()
     except _FAILURES as error:
         raise click.ClickException(getattr(error, "message", str(error))) from None
     finally:
         session.close()
-    _write(Path(out), pdf)
     periods = sum(len(benefit.periods) for benefit in doc.benefits)
     click.echo(f"Wrote the benefits evidence pack for {doc.participant.reference} "
                f"({date_range(doc.period_start, doc.period_end)}: {count(len(doc.benefits), 'benefit')}, "
@@ -323,9 +336,11 @@ def benefit_effect_command(participant_id, claim_id, out, large_print, easy_read
                                     rules=settings().claim_rules, today=todays_date())
         preferred = session.get(Participant, participant_id).preferred_format  # found: the notice read it
         easy = _wants_large_print(easy_read, preferred == "easy_read")
-        pdf = render.render_benefit_effect(
-            doc, large_print=_wants_large_print(large_print, preferred == "large_print"), easy_read=easy,
-            web_address=page_address(site, "my_documents.benefits", claim_id=claim_id))
+        pdf = issuing.issue_benefit_effect(
+            session, doc, producer=cli_producer(),
+            large_print=_wants_large_print(large_print, preferred == "large_print"), easy_read=easy,
+            web_address=page_address(site, "my_documents.benefits", claim_id=claim_id)).pdf
+        session.commit()  # its register row
     except _FAILURES as error:
         raise click.ClickException(getattr(error, "message", str(error))) from None
     finally:
@@ -345,11 +360,13 @@ def budget_report_command(project_code, out, as_at):
     session = _session()
     try:
         doc = project_budget_report(session, project_code, organisation=_organisation(), as_at=day)
+        issued = issuing.issue_budget_report(session, doc, producer=cli_producer(), issued_on=todays_date())
+        _write(Path(out), issued.pdf)
+        session.commit()
     except _FAILURES as error:
         raise click.ClickException(getattr(error, "message", str(error))) from None
     finally:
         session.close()
-    _write(Path(out), render.render_budget_report(doc))
     click.echo(f"Wrote the budget report for {doc.project} as at {day.isoformat()} to {out}.")
 
 
@@ -361,9 +378,42 @@ def payment_run_report_command(run, out):
     session = _session()
     try:
         doc = payment_run_report(session, _run_id(session, run), organisation=_organisation())
+        issued = issuing.issue_payment_run_report(session, doc, producer=cli_producer(), issued_on=todays_date())
+        _write(Path(out), issued.pdf)
+        session.commit()
     except _FAILURES as error:
         raise click.ClickException(getattr(error, "message", str(error))) from None
     finally:
         session.close()
-    _write(Path(out), render.render_payment_run_report(doc))
     click.echo(f"Wrote the report of payment run {doc.run_reference} ({count(len(doc.payees), 'payee')}) to {out}.")
+
+
+@documents_cli.command("verify")
+@click.argument("code_or_file", metavar="CODE-or-FILE")
+@click.option("--code", "code", default=None, help="With a file: the code printed on it, which it must match.")
+def verify_command(code_or_file: str, code: str | None):
+    """Say whether a document is genuine: give its verification code, or the PDF file itself.
+
+    Prints what the register says the document showed when it was issued; exits with status 1 when it is not
+    genuine (an unknown code, or a file changed by even one byte).
+    """
+    path = Path(code_or_file)
+    session = _session()
+    try:
+        if path.is_file():
+            verdict = verify_file(session, path.read_bytes(), code)
+        else:
+            verdict = verify_code(session, code_or_file)
+    except LedgerError as error:
+        raise click.BadParameter(error.message, param_hint="CODE-or-FILE") from None
+    finally:
+        session.close()
+    click.echo(verdict.reason)
+    if verdict.genuine:
+        click.echo(f"  Document: {verdict.kind}")
+        click.echo(f"  Document number: {verdict.number}")
+        click.echo(f"  Date of issue: {long_date(verdict.issued_on)}" if verdict.issued_on else "")
+        for label, value in verdict.figures:
+            click.echo(f"  {label}: {value}")
+    else:
+        sys.exit(1)

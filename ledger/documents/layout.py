@@ -2,7 +2,9 @@
 
 Every PDF is built the same way: A4, the organisation's name at the top of each page, "Page X of Y" at the
 foot, fonts embedded, title, author, subject and language (en-GB) in the metadata, and ``invariant`` set
-so that the same data always gives the same bytes.
+so that the same data always gives the same bytes. A document issued through the register
+(``ledger.documents.stamp``) also carries its number at the top of each page, its verification code at the foot,
+and a last block saying who issued it, when, and how to check it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from reportlab.platypus import CondPageBreak, Flowable, SimpleDocTemplate, Space
 
 from ledger.documents import fonts
 from ledger.documents.flowables import RULE_GREY, Cell, Column, Grid, GridTable, Text, TextBlock, column_widths
+from ledger.documents.stamp import Stamp, current_stamp, stamp_block
 
 LANGUAGE = "en-GB"
 CREATOR = "ledger documents"
@@ -184,7 +187,7 @@ def _shortened(text: str, room: float, size: float, bold: bool = False) -> str:
     return text.rstrip() + "…"
 
 
-def _page_canvas(the_look: Look, meta: Meta) -> Callable[..., Canvas]:
+def _page_canvas(the_look: Look, meta: Meta, stamp: Stamp | None = None) -> Callable[..., Canvas]:
     class PageCanvas(Canvas):
         """A canvas that holds pages back until the end, to print "Page X of Y" on each."""
 
@@ -208,11 +211,16 @@ def _page_canvas(the_look: Look, meta: Meta) -> Callable[..., Canvas]:
             width, height = self._pagesize
             margin, size = the_look.margin, the_look.header
             top = height - margin + size * 0.4
-            fonts.draw_text(self, margin, top, _shortened(meta.header, width - 2 * margin, size, True), size, True)
+            label = f"No. {stamp.number}" if stamp else ""
+            label_width = fonts.text_width(label, size) + size if stamp else 0
+            header = _shortened(meta.header, width - 2 * margin - label_width, size, True)
+            fonts.draw_text(self, margin, top, header, size, True)
+            if stamp:
+                fonts.draw_text(self, width - margin - label_width + size, top, label, size)
             self.setStrokeColor(RULE_GREY)
             self.setLineWidth(0.6)
             self.line(margin, top - size * 0.5, width - margin, top - size * 0.5)
-            page = f"Page {number} of {total}"
+            page = f"Code {stamp.code}   Page {number} of {total}" if stamp else f"Page {number} of {total}"
             page_width = fonts.text_width(page, size)
             bottom = margin - size * 1.6
             footer = _shortened(meta.footer, width - 2 * margin - page_width - size, size)
@@ -235,6 +243,11 @@ def build_pdf(story: list[Flowable], the_look: Look, meta: Meta, *, wide: bool =
     _configure_reportlab()
     buffer = io.BytesIO()
     margin = the_look.margin
+    stamp = current_stamp()
+    if stamp is not None:
+        width = frame_width(the_look, wide=wide)
+        story = [*story, Spacer(1, the_look.space * 2),
+                 stamp_block(stamp, width, the_look.cell, the_look.cell_leading)]
     doc = SimpleDocTemplate(
         buffer,
         pagesize=landscape(A4) if wide else A4,
@@ -245,6 +258,7 @@ def build_pdf(story: list[Flowable], the_look: Look, meta: Meta, *, wide: bool =
         title=fonts.clean(meta.title),
         author=fonts.clean(meta.author),
         subject=fonts.clean(meta.subject),
+        keywords=f"document {stamp.number} verification {stamp.code}" if stamp else "",
         creator=CREATOR,
         producer=CREATOR,
         lang=LANGUAGE,
@@ -254,7 +268,7 @@ def build_pdf(story: list[Flowable], the_look: Look, meta: Meta, *, wide: bool =
         initialFontSize=the_look.body,
         initialLeading=the_look.leading,
     )
-    doc.build(story, canvasmaker=_page_canvas(the_look, meta))
+    doc.build(story, canvasmaker=_page_canvas(the_look, meta, stamp))
     return buffer.getvalue()
 
 

@@ -9,23 +9,26 @@ participant's page. Pure: data in, PDF bytes out.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 from pypdf import PdfReader, PdfWriter
 
 from ledger.documents.flowables import Column
 from ledger.documents.layout import Meta, Writer, build_pdf, frame_width, look
 from ledger.documents.render import render_remittance
+from ledger.documents.stamp import current_stamp
 from ledger.formatting import count, long_date, money
 from ledger.reports.records import PostedLetter, PrintPack
 
-__all__ = ["render_print_pack"]
+__all__ = ["join_pack", "render_cover", "render_print_pack"]
 
 
 def _postcode(letter: PostedLetter) -> str:
     return letter.advice.payee.address[-1] if letter.advice.payee.address else ""
 
 
-def _cover(pack: PrintPack) -> bytes:
+def render_cover(pack: PrintPack) -> bytes:
+    """The cover sheet: what is in the pack, and how to post it."""
     the_look = look(False)
     w = Writer(the_look, frame_width(the_look))
     w.title(f"Letters to post: payment run {pack.run_reference}")
@@ -61,14 +64,24 @@ def _cover(pack: PrintPack) -> bytes:
 def render_print_pack(pack: PrintPack, *, web_address: str = "") -> bytes:
     """The cover sheet, then each letter to post, as one PDF; ``web_address``: the participant's web page of
     their remittance advice for this run, printed in each participant's letter (a group has none)."""
+    letters = [render_remittance(letter.advice, large_print=letter.large_print, windowed=True,
+                                 easy_read=letter.easy_read,
+                                 web_address="" if letter.advice.payee.is_group else web_address)
+               for letter in pack.to_post]
+    return join_pack(pack, render_cover(pack), letters)
+
+
+def join_pack(pack: PrintPack, cover: bytes, letters: Sequence[bytes]) -> bytes:
+    """The cover sheet, then each letter, page by page, as one PDF (stamped like the cover, if it is)."""
     writer = PdfWriter()
-    for pdf in (_cover(pack), *(render_remittance(letter.advice, large_print=letter.large_print, windowed=True,
-                                                  easy_read=letter.easy_read,
-                                                  web_address="" if letter.advice.payee.is_group else web_address)
-                                for letter in pack.to_post)):
+    for pdf in (cover, *letters):
         for page in PdfReader(io.BytesIO(pdf)).pages:
             writer.add_page(page)
-    writer.add_metadata({"/Title": f"Print pack {pack.run_reference}", "/Author": pack.organisation.name})
+    metadata = {"/Title": f"Print pack {pack.run_reference}", "/Author": pack.organisation.name}
+    stamp = current_stamp()
+    if stamp is not None:
+        metadata["/Keywords"] = f"document {stamp.number} verification {stamp.code}"
+    writer.add_metadata(metadata)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

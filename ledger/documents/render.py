@@ -27,6 +27,7 @@ from ledger.documents.flowables import Cell, Column, Text, WindowAddress
 from ledger.documents.layout import Meta, Writer, build_pdf, frame_width, look
 from ledger.formatting import (
     count,
+    date_and_time,
     date_range,
     duration,
     duration_signed,
@@ -139,14 +140,15 @@ def remittance_body(w: Writer, doc: RemittanceAdvice, large_print: bool, *, web_
     w.title("Remittance advice")
     w.para(f"We paid {you} {money(doc.total_paid)} on {long_date(doc.payment_date)}.", bold=True)
     web_version(w, web_address)
-    w.facts(
-        [
-            ("Your reference", doc.payee.reference),
-            ("Payment run", doc.run_reference),
-            ("Payment date", long_date(doc.payment_date)),
-            ("Paid by", _account(doc.account_last_four, doc.payment_method)),
-        ]
-    )
+    facts = [
+        ("Your reference", doc.payee.reference),
+        ("Payment run", doc.run_reference),
+        ("Payment date", long_date(doc.payment_date)),
+        ("Paid by", _account(doc.account_last_four, doc.payment_method)),
+    ]
+    if doc.bank_reference:  # what the payment is called on a bank statement, to match the two
+        facts.append(("Bank reference", doc.bank_reference))
+    w.facts(facts)
     _remittance_paid(w, doc, large_print)
     _remittance_redirected(w, doc, large_print)
     _contact(w, doc.organisation)
@@ -727,12 +729,14 @@ def _item_rows(w: Writer, items) -> None:
 def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = False) -> bytes:
     """Render a payment run for finance staff: per payee totals, counts and benefit-check flags."""
     w = _writer(large_print, wide=True)
-    w.title(f"Payment run {doc.run_reference}")
+    w.title(f"Payment run {doc.run_reference}" + ("" if doc.status == "confirmed" else f" ({doc.status})"))
+    w.para(_run_state(doc), bold=True)
     w.facts(
         [
-            ("Status", doc.status),
+            ("Status", doc.status.capitalize()),
             ("Payment date", long_date(doc.payment_date)),
             ("Prepared", f"{long_date(doc.prepared_on)} by {doc.prepared_by}"),
+            *_run_confirmation(doc),
             ("Payees", f"{len(doc.payees):,}"),
             ("Items", f"{doc.item_count:,}"),
             ("Payees with a benefit check to look at", f"{len(doc.flagged):,}"),
@@ -754,6 +758,33 @@ def render_payment_run_report(doc: PaymentRunReport, *, large_print: bool = Fals
         footer=f"Payment run {doc.run_reference}",
     )
     return _build(w, meta, wide=True)
+
+
+def _run_state(doc: PaymentRunReport) -> str:
+    """What the run's state means for the figures below, in words that fit it."""
+    if doc.status == "draft":
+        return ("Draft: nothing has been paid. These are the payments proposed; they may change until the run is "
+                "confirmed.")
+    if doc.status == "cancelled":
+        when = f" on {date_and_time(doc.cancelled_at)}" if doc.cancelled_at else ""
+        return f"Cancelled{when}: nothing in this run was paid."
+    who = f" by {doc.confirmed_by}" if doc.confirmed_by else ""
+    when = f" on {date_and_time(doc.confirmed_at)}" if doc.confirmed_at else ""
+    return f"Confirmed{who}{when}: the bank accepted these payments."
+
+
+def _run_confirmation(doc: PaymentRunReport) -> list[tuple[str, str]]:
+    """Who confirmed (or cancelled) the run and when, and the bank's reference for it."""
+    facts = []
+    if doc.status == "confirmed":
+        facts.append(("Confirmed", " by ".join(p for p in (date_and_time(doc.confirmed_at) if doc.confirmed_at
+                                                            else "", doc.confirmed_by or "") if p) or "-"))
+    if doc.status == "cancelled" and (doc.cancelled_at or doc.cancelled_by):
+        facts.append(("Cancelled", " by ".join(p for p in (date_and_time(doc.cancelled_at) if doc.cancelled_at
+                                                            else "", doc.cancelled_by or "") if p)))
+    if doc.bank_reference:
+        facts.append(("Bank reference", doc.bank_reference))
+    return facts
 
 
 def _run_payees(w: Writer, doc: PaymentRunReport) -> None:

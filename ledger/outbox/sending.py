@@ -41,8 +41,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.claims import workflow as claim_workflow
 from ledger.claims.models import Claim
-from ledger.db import is_postgresql, unit_of_work
-from ledger.documents.render import remittance_filename, render_remittance
+from ledger.db import is_postgresql, unit_of_work, utcnow
+from ledger.documents.issuing import issue_remittance
+from ledger.documents.register import Producer
+from ledger.documents.render import remittance_filename
 from ledger.errors import LedgerError
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_events
@@ -174,7 +176,10 @@ def email_for(session: Session, row: OutboxMessage, *, organisation: Organisatio
     if row.kind == "remittance" and row.payment_run_id is not None:
         advice = remittance_advice(session, row.payment_run_id, "participant", row.participant_id,
                                    organisation=organisation)
-        message.add_attachment(render_remittance(advice), maintype="application", subtype="pdf",
+        # Issued through the register like every other copy: the attachment carries its own number and code.
+        issued = issue_remittance(session, advice, producer=Producer("email", "email outbox"),
+                                  issued_on=utcnow().date())
+        message.add_attachment(issued.pdf, maintype="application", subtype="pdf",
                                filename=remittance_filename(advice))
     return message
 

@@ -21,6 +21,8 @@ class Organisation:
     address: tuple[str, ...] = ()
     contact: tuple[str, ...] = ()  # e.g. ("Finance team", "020 7123 4567", "finance@example.org")
     charity_number: str | None = None
+    # The public page where anyone can check a document's verification code, printed on every document.
+    verify_url: str = "http://localhost:5000/verify"
 
 
 def _lines_of(value: Any) -> tuple[str, ...]:
@@ -35,13 +37,14 @@ def organisation_from_config(config: Mapping[str, Any]) -> Organisation:
     """The organisation named in every document, from the app's settings.
 
     ``ORGANISATION_NAME``, ``ORGANISATION_ADDRESS``, ``ORGANISATION_CONTACT`` (lists, or text with one line per
-    new line or semicolon) and ``ORGANISATION_CHARITY_NUMBER``.
+    new line or semicolon), ``ORGANISATION_CHARITY_NUMBER`` and ``DOCUMENTS_VERIFY_URL``.
     """
     return Organisation(
         name=(config.get("ORGANISATION_NAME") or "").strip() or "The organisation",
         address=_lines_of(config.get("ORGANISATION_ADDRESS")),
         contact=_lines_of(config.get("ORGANISATION_CONTACT")),
         charity_number=(config.get("ORGANISATION_CHARITY_NUMBER") or "").strip() or None,
+        verify_url=(config.get("DOCUMENTS_VERIFY_URL") or "").strip().rstrip("?") or "http://localhost:5000/verify",
     )
 
 

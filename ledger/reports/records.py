@@ -99,6 +99,7 @@ class RemittanceAdvice:
     total_paid: int  # pence, as sent to the bank; checked against the lines
     account_last_four: str | None = None
     payment_method: str = "bank transfer"
+    bank_reference: str | None = None  # the bank's reference for the run, given when it was confirmed
 
     def __post_init__(self) -> None:
         _check_last_four(self.account_last_four)
@@ -549,6 +550,11 @@ class PaymentRunReport:
     prepared_by: str
     payees: tuple[PaymentRunPayee, ...]
     total: int  # pence, as in the bank file; checked against the payees
+    confirmed_by: str | None = None  # who confirmed it (the bank had accepted the run), and when
+    confirmed_at: dt.datetime | None = None
+    bank_reference: str | None = None
+    cancelled_by: str | None = None
+    cancelled_at: dt.datetime | None = None
 
     def __post_init__(self) -> None:
         _check(

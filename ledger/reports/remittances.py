@@ -93,6 +93,7 @@ def _remittances(session: Session, run: PaymentRun, organisation: Organisation,
         advices.append(RemittanceAdvice(
             organisation=organisation, payee=payee, run_reference=run.reference, payment_date=run.payment_date,
             lines=tuple(ordered), total_paid=payment.amount_pence, account_last_four=payment.account_last4,
+            bank_reference=run.bank_reference,
         ))
     return advices
 

@@ -62,12 +62,19 @@ def payment_run_report(session: Session, run_id: int, *, organisation: Organisat
             fees=p.fee_pence, expenses=p.expense_pence, total=p.amount_pence, account_last_four=account,
             flags=tuple(flags),
         ))
-    creator = session.get(User, run.created_by_user_id) if run.created_by_user_id else None
     return PaymentRunReport(
         organisation=organisation, run_reference=summary.reference, payment_date=summary.payment_date,
         status=summary.status, prepared_on=day_of(summary.created_at) or summary.cutoff_date,
-        prepared_by=creator.display_name if creator else "unknown", payees=tuple(payees), total=summary.total_pence,
+        prepared_by=_name(session, run.created_by_user_id) or "unknown", payees=tuple(payees),
+        total=summary.total_pence, confirmed_by=_name(session, run.confirmed_by_user_id),
+        confirmed_at=run.confirmed_at, bank_reference=run.bank_reference,
+        cancelled_by=_name(session, run.cancelled_by_user_id), cancelled_at=run.cancelled_at,
     )
+
+
+def _name(session: Session, user_id: int | None) -> str | None:
+    user = session.get(User, user_id) if user_id else None
+    return user.display_name if user else None
 
 
 def _flag_message(a) -> str:

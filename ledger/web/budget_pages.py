@@ -9,10 +9,9 @@ rules lack, a date with no pay rate) is shown on the form field it came from.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
@@ -23,10 +22,11 @@ from ledger.auth.permissions import allowed
 from ledger.budgets import services
 from ledger.budgets.pricing import ITEM_KINDS, SECTIONS
 from ledger.context import get_session, planner_rulebook, settings, todays_date
-from ledger.documents.budget_plan import render_budget_plan
+from ledger.documents import issuing
 from ledger.errors import Conflict, NotFound, ValidationError
 from ledger.formatting import pounds
 from ledger.projects import services as projects
+from ledger.web.issued import producer, send_issued
 from policies.money import pounds_to_pence
 
 bp = Blueprint("budgets", __name__)
@@ -334,8 +334,6 @@ def compare(code: str):
 @requires("reports.read", project="code")
 def bid_pdf(code: str, number: int):
     record = services.get_budget_version(get_session(), code, number)
-    response = send_file(io.BytesIO(render_budget_plan(record, organisation=settings().organisation)),
-                         mimetype="application/pdf", max_age=0,
-                         download_name=f"budget-{record.project_code}-v{record.number}.pdf")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    issued = issuing.issue_budget_plan(get_session(), record, organisation=settings().organisation,
+                                       producer=producer(), issued_on=todays_date())
+    return send_issued(issued, f"budget-{record.project_code}-v{record.number}.pdf")

@@ -24,8 +24,7 @@ from ledger.auth.access import requires, signed_in_user
 from ledger.claims import corrections, rechecks
 from ledger.claims import services as claims
 from ledger.context import get_session, settings, todays_date
-from ledger.documents import render
-from ledger.documents.print_pack import render_print_pack
+from ledger.documents import issuing
 from ledger.errors import Conflict, LedgerError, NotFound, PermissionDenied, ValidationError
 from ledger.formatting import money
 from ledger.labels import AFTER_APPROVAL, EXPENSE_CATEGORY_LABELS
@@ -37,6 +36,7 @@ from ledger.reports import print_pack as posted_letters
 from ledger.reports.evidence_pack import MAX_SIGNATORY, evidence_pack_letter
 from ledger.web import claims_queue
 from ledger.web.date_inputs import DateInputsField
+from ledger.web.issued import producer, send_issued
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 
@@ -621,10 +621,8 @@ def bank_csv(run_id: int):
 @requires("documents.finance")
 def payment_run_report(run_id: int):
     doc = run_report.payment_run_report(get_session(), run_id, organisation=settings().organisation)
-    response = send_file(io.BytesIO(render.render_payment_run_report(doc)), mimetype="application/pdf",
-                         download_name=f"payment-run-{doc.run_reference}.pdf", max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    issued = issuing.issue_payment_run_report(get_session(), doc, producer=producer(), issued_on=todays_date())
+    return send_issued(issued, f"payment-run-{doc.run_reference}.pdf")
 
 
 @bp.route("/payment-runs/<int:run_id>/print-pack.pdf")
@@ -632,11 +630,10 @@ def payment_run_report(run_id: int):
 def print_pack(run_id: int):
     """The letters to post for a confirmed run: everyone paid who is not told by email."""
     pack = posted_letters.print_pack(get_session(), run_id, organisation=settings().organisation)
-    pdf = render_print_pack(pack, web_address=url_for("my_documents.remittance", run_id=run_id, _external=True))
-    response = send_file(io.BytesIO(pdf), mimetype="application/pdf",
-                         download_name=f"print-pack-{pack.run_reference}.pdf", max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    issued = issuing.issue_print_pack(
+        get_session(), pack, producer=producer(), issued_on=todays_date(),
+        web_address=url_for("my_documents.remittance", run_id=run_id, _external=True))
+    return send_issued(issued, f"print-pack-{pack.run_reference}.pdf")
 
 
 @bp.route("/payment-runs/<int:run_id>/confirm", methods=["POST"])
@@ -811,11 +808,8 @@ def evidence_pack_pdf(participant_id: int):
                                    role=form.role.data)
     except ValidationError as error:
         return _evidence_page(participant_id, form=form, problem=error, status=error.status)
-    response = send_file(io.BytesIO(render.render_evidence_pack(doc, large_print=form.large_print.data)),
-                         mimetype="application/pdf", max_age=0, download_name=(
-                             f"benefits-evidence-{doc.participant.reference}-{doc.period_start}-{doc.period_end}.pdf"))
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    issued = issuing.issue_evidence_pack(get_session(), doc, producer=producer(), large_print=form.large_print.data)
+    return send_issued(issued, f"benefits-evidence-{doc.participant.reference}-{doc.period_start}-{doc.period_end}.pdf")
 
 
 @bp.route("/participants/<int:participant_id>/national-insurance-number", methods=["POST"])

@@ -9,14 +9,13 @@ print when that is the participant's preferred format, and links to the PDF in t
 from __future__ import annotations
 
 import datetime as dt
-import io
 
-from flask import Blueprint, send_file, url_for
+from flask import Blueprint, url_for
 
 from ledger.auth.access import requires
 from ledger.claims import services as claims
 from ledger.context import get_session, settings, todays_date
-from ledger.documents import render
+from ledger.documents import issuing, render
 from ledger.easy_read import annual_summary_ideas, benefit_notice_ideas, remittance_ideas, statement_ideas
 from ledger.errors import NotFound
 from ledger.formatting import duration, duration_signed, money, money_prose, money_signed
@@ -27,6 +26,7 @@ from ledger.reports.benefit_effect import benefit_effect_notice
 from ledger.reports.records import RemittanceLineKind, StatementSection, Unit, tax_year_bounds
 from ledger.reports.remittances import remittance_advice
 from ledger.reports.statements import participant_statement
+from ledger.web.issued import producer, send_issued
 from ledger.web.own import own_participant_id, participant_page
 from ledger.web.query_args import date_arg
 
@@ -40,12 +40,6 @@ def _participant():
 def _formats(participant) -> dict[str, bool]:
     preferred = participant.preferred_format
     return {"large_print": preferred == "large_print", "easy_read": preferred == "easy_read"}
-
-
-def _pdf(body: bytes, name: str):
-    response = send_file(io.BytesIO(body), mimetype="application/pdf", download_name=name, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _tax_year(tax_year: int) -> int:
@@ -137,9 +131,9 @@ def statement():
 def statement_pdf():
     participant = _participant()
     doc = _statement(participant.id)
-    pdf = render.render_statement(doc, **_formats(participant),
-                                  web_address=statement_address(doc.period_start, doc.period_end))
-    return _pdf(pdf, f"statement-{doc.participant.reference}-{doc.period_start}-{doc.period_end}.pdf")
+    issued = issuing.issue_statement(get_session(), doc, producer=producer(), **_formats(participant),
+                                     web_address=statement_address(doc.period_start, doc.period_end))
+    return send_issued(issued, f"statement-{doc.participant.reference}-{doc.period_start}-{doc.period_end}.pdf")
 
 
 # --- remittance advice -------------------------------------------------------------------------------
@@ -187,8 +181,9 @@ def remittance(run_id: int):
 def remittance_pdf(run_id: int):
     participant = _participant()
     doc = _remittance(participant.id, run_id)
-    return _pdf(render.render_remittance(doc, **_formats(participant), web_address=remittance_address(run_id)),
-                render.remittance_filename(doc))
+    issued = issuing.issue_remittance(get_session(), doc, producer=producer(), issued_on=todays_date(),
+                                      **_formats(participant), web_address=remittance_address(run_id))
+    return send_issued(issued, render.remittance_filename(doc))
 
 
 # --- tax-year summary --------------------------------------------------------------------------------
@@ -215,8 +210,9 @@ def tax_year_pdf(tax_year: int):
     participant = _participant()
     doc = _annual(participant.id, tax_year)
     address = url_for("my_documents.tax_year", tax_year=doc.tax_year, _external=True)
-    return _pdf(render.render_annual_summary(doc, **_formats(participant), web_address=address),
-                f"tax-year-{doc.tax_year}-{doc.participant.reference}.pdf")
+    issued = issuing.issue_annual_summary(get_session(), doc, producer=producer(), **_formats(participant),
+                                          web_address=address)
+    return send_issued(issued, f"tax-year-{doc.tax_year}-{doc.participant.reference}.pdf")
 
 
 # --- the benefit effect of a payment -----------------------------------------------------------------
@@ -245,5 +241,6 @@ def benefits(claim_id: int):
 def benefits_pdf(claim_id: int):
     participant = _participant()
     doc = _notice(participant.id, claim_id)
-    return _pdf(render.render_benefit_effect(doc, **_formats(participant), web_address=benefits_address(claim_id)),
-                f"benefits-{doc.participant.reference}-claim-{claim_id}.pdf")
+    issued = issuing.issue_benefit_effect(get_session(), doc, producer=producer(), **_formats(participant),
+                                          web_address=benefits_address(claim_id))
+    return send_issued(issued, f"benefits-{doc.participant.reference}-claim-{claim_id}.pdf")

@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Optional
 from ledger.auth.access import requires, signed_in_user
 from ledger.claims import services as claims
 from ledger.context import get_session, settings, todays_date
-from ledger.documents import render
+from ledger.documents import issuing, render
 from ledger.errors import Conflict, LedgerError, NotFound, ValidationError
 from ledger.formatting import hours, money, pounds
 from ledger.labels import CHOICE_FOR_YOU, REST_FOR_YOU
@@ -34,6 +34,7 @@ from ledger.reports.statements import participant_statement
 from ledger.timebank import services as timebank
 from ledger.web.auth_pages import safe_next
 from ledger.web.date_inputs import DateInputsField
+from ledger.web.issued import producer, send_issued
 from ledger.web.my_documents import remittance_address, statement_address
 from ledger.web.query_args import date_arg, page_arg
 from policies.money import pounds_to_pence
@@ -295,12 +296,9 @@ def statement_pdf():
     doc = participant_statement(session, participant_id, start, end, organisation=settings().organisation,
                                 issued=today)
     preferred = people.get_participant(session, participant_id).preferred_format
-    pdf = render.render_statement(doc, large_print=preferred == "large_print", easy_read=preferred == "easy_read",
-                                  web_address=statement_address(start, end))
-    response = send_file(io.BytesIO(pdf), mimetype="application/pdf",
-                         download_name=f"statement-{doc.participant.reference}-{start}-{end}.pdf", max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    issued = issuing.issue_statement(session, doc, producer=producer(), large_print=preferred == "large_print",
+                                     easy_read=preferred == "easy_read", web_address=statement_address(start, end))
+    return send_issued(issued, f"statement-{doc.participant.reference}-{start}-{end}.pdf")
 
 
 @bp.route("/payment-runs/<int:run_id>/remittance.pdf")
@@ -311,12 +309,10 @@ def remittance_pdf(run_id: int):
     session = get_session()
     doc = remittance_advice(session, run_id, "participant", participant_id, organisation=settings().organisation)
     preferred = people.get_participant(session, participant_id).preferred_format
-    pdf = render.render_remittance(doc, large_print=preferred == "large_print", easy_read=preferred == "easy_read",
-                                   web_address=remittance_address(run_id))
-    response = send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name=render.remittance_filename(doc),
-                         max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    issued = issuing.issue_remittance(session, doc, producer=producer(), issued_on=todays_date(),
+                                      large_print=preferred == "large_print", easy_read=preferred == "easy_read",
+                                      web_address=remittance_address(run_id))
+    return send_issued(issued, render.remittance_filename(doc))
 
 
 @bp.route("/evidence-pack.pdf")
@@ -332,10 +328,8 @@ def evidence_pack_pdf():
                                signed_by=signatory.name or "Finance team", role=signatory.role or organisation.name)
     large = request.args.get("large_print") in ("1", "on", "true", "yes") or \
         people.get_participant(session, participant_id).preferred_format == "large_print"
-    response = send_file(io.BytesIO(render.render_evidence_pack(doc, large_print=large)), mimetype="application/pdf",
-                         download_name=f"benefits-evidence-{doc.participant.reference}-{start}-{end}.pdf", max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    issued = issuing.issue_evidence_pack(session, doc, producer=producer(), large_print=large)
+    return send_issued(issued, f"benefits-evidence-{doc.participant.reference}-{start}-{end}.pdf")
 
 
 @me.route("/format", methods=["POST"])

@@ -8,9 +8,7 @@ approved, unpaid claims; spent = paid): the same ``ProjectBudgetReport`` the bud
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -29,7 +27,7 @@ from ledger.auth.permissions import allowed
 from ledger.books import queries
 from ledger.claims import services as claims
 from ledger.context import get_session, settings, todays_date
-from ledger.documents import render
+from ledger.documents import issuing
 from ledger.errors import Conflict, LedgerError, NotFound, PermissionDenied, ValidationError
 from ledger.labels import ACTIVITY_KIND_LABELS, REGION_LABELS
 from ledger.projects import assignments
@@ -38,6 +36,7 @@ from ledger.projects.models import ACTIVITY_KINDS
 from ledger.reports.budget_report import project_budget_report
 from ledger.web import durations
 from ledger.web.date_inputs import DateInputsField
+from ledger.web.issued import producer, send_issued
 from policies.money import pounds_to_pence
 
 bp = Blueprint("projects", __name__)
@@ -284,10 +283,8 @@ def schedule_activity(code: str):
 def budget_report(code: str):
     as_at = todays_date()
     doc = project_budget_report(get_session(), code, as_at=as_at, organisation=settings().organisation)
-    response = send_file(io.BytesIO(render.render_budget_report(doc)), mimetype="application/pdf",
-                         download_name=f"budget-{projects.normalise_code(code)}-{as_at}.pdf", max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    issued = issuing.issue_budget_report(get_session(), doc, producer=producer(), issued_on=as_at)
+    return send_issued(issued, f"budget-{projects.normalise_code(code)}-{as_at}.pdf")
 
 
 # ---------------------------------------------------------------- activities and attendance

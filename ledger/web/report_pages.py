@@ -9,20 +9,19 @@ is shown on its field with a 400.
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, Response, render_template, request, send_file
+from flask import Blueprint, Response, render_template, request
 from wtforms import Form, SubmitField
 
 from ledger.auth.access import requires
 from ledger.context import get_session, settings, todays_date
-from ledger.documents.coproduction_report import render_coproduction_report
+from ledger.documents import issuing
 from ledger.errors import ValidationError
 from ledger.formatting import money
 from ledger.reports import coproduction
 from ledger.reports.coproduction_records import NETWORK_TARGETS, CoproductionReport
 from ledger.web.charts import bar_chart
 from ledger.web.date_inputs import DateInputsField
+from ledger.web.issued import producer, send_issued
 
 bp = Blueprint("reports", __name__)
 
@@ -76,8 +75,9 @@ def _download(code: str | None, kind: str):
     if kind == "csv":
         return Response(coproduction.report_csv(report), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={name}"})
-    pdf = render_coproduction_report(report, organisation=settings().organisation)
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name=name, max_age=0)
+    issued = issuing.issue_coproduction_report(session, report, organisation=settings().organisation,
+                                               producer=producer(), issued_on=todays_date())
+    return send_issued(issued, name)
 
 
 @bp.route("/projects/<code>/report")

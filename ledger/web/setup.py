@@ -49,6 +49,7 @@ from ledger.web import (
     report_pages,
     status_tags,
     verification_pages,
+    verify_pages,
 )
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(audit_pages.bp)
     app.register_blueprint(export_pages.bp)
     app.register_blueprint(verification_pages.bp)
+    app.register_blueprint(verify_pages.bp)
     for journeys in (my_pages.bp, my_expenses.bp, my_details.bp, circumstance_pages.bp):
         app.register_blueprint(journeys)
     _error_handlers(app)

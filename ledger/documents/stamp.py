@@ -1,0 +1,154 @@
+"""The stamp an issued document carries: its number, date, verification code and a QR code of where to check it.
+
+A document is checked without trusting whoever hands it over: its number is at the top of every page, its
+verification code at the foot of every page, and its last block says who issued it (name, postal address,
+contact), when, and where to check it, with a QR code of that address and code. The register
+(``ledger.documents.register``) chooses the number and code before the document is drawn, and keeps a hash of
+the bytes drawn.
+
+The stamp reaches the page layout through a context variable set around one render call (``stamped``), so the
+many render functions keep their signatures and stay pure: the same data and the same stamp give the same
+bytes. Outside ``stamped`` there is no stamp and documents are drawn as before (examples, previews).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime as dt
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from PIL import Image
+from reportlab.graphics.barcode import qrencoder
+from reportlab.lib.utils import ImageReader
+from reportlab.platypus import Flowable, KeepTogether, Table, TableStyle
+
+from ledger.documents import fonts
+from ledger.documents.flowables import TextBlock
+from ledger.formatting import long_date
+from ledger.reports.organisation import Organisation
+
+__all__ = ["CODE_ALPHABET", "Stamp", "current_stamp", "new_code", "normalise_code", "stamped"]
+
+# Crockford's base 32: digits and capitals without I, L, O and U, so that nothing read aloud or typed from
+# paper is ambiguous. Ten symbols are 50 random bits: not guessable at the rate /verify allows.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 10
+_READ_AS = {"O": "0", "I": "1", "L": "1"}
+
+
+def new_code() -> str:
+    """Return a fresh verification code, shown as two groups of five: 'K7QM2-9XHWR'."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def normalise_code(text: str) -> str | None:
+    """Return the code as stored ('K7QM2-9XHWR') from what a person typed, or None if it cannot be one.
+
+    Case, spaces and dashes do not matter, and O, I and L are read as 0, 1 and 1, as Crockford's base 32 does.
+    """
+    symbols = "".join(_READ_AS.get(c, c) for c in text.upper() if c not in " -\t")
+    if len(symbols) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in symbols):
+        return None
+    return f"{symbols[:5]}-{symbols[5:]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """What marks one issued document as the organisation's."""
+
+    number: str  # unique, e.g. D0000123
+    code: str  # verification code, e.g. K7QM2-9XHWR
+    issued_on: dt.date
+    organisation: Organisation  # who issued it; its ``verify_url`` is the public page that checks codes
+
+    @property
+    def verify_url(self) -> str:
+        return self.organisation.verify_url
+
+    @property
+    def check_url(self) -> str:
+        """The address in the QR code: the verify page with this code filled in."""
+        return f"{self.verify_url}?code={self.code}"
+
+
+_current: contextvars.ContextVar[Stamp | None] = contextvars.ContextVar("document_stamp", default=None)
+
+
+def current_stamp() -> Stamp | None:
+    return _current.get()
+
+
+@contextlib.contextmanager
+def stamped(stamp: Stamp | None) -> Iterator[None]:
+    """Draw every PDF built inside this block with ``stamp``."""
+    token = _current.set(stamp)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+class QrCode(Flowable):
+    """A QR code of ``text``, ``size`` points square, drawn as one black-and-white image, a pixel a module.
+
+    As an image rather than as squares: one small picture instead of hundreds of rectangles, each of whose
+    corners the PDF would write out as numbers, and no font is set (the smallest type stays the look's).
+    Error correction M survives a crease or a smudge.
+    """
+
+    def __init__(self, text: str, size: float):
+        super().__init__()
+        code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+        code.addData(text)
+        code.version = code.calculate_version()
+        # One fixed mask rather than the best of eight: every reader decodes any mask, and trying all eight
+        # took longer than drawing the rest of a remittance advice.
+        code.makeImpl(False, MASK_PATTERN)
+        count = code.getModuleCount()
+        image = Image.new("1", (count + 2 * QUIET, count + 2 * QUIET), 1)  # white, with a quiet zone
+        image.putdata([0 if QUIET <= row < count + QUIET and QUIET <= col < count + QUIET
+                       and code.isDark(row - QUIET, col - QUIET) else 1
+                       for row in range(count + 2 * QUIET) for col in range(count + 2 * QUIET)])
+        # Four grey pixels a module: a reader that smooths an enlarged picture still sees sharp squares.
+        self.image = image.convert("L").resize((image.width * 4, image.height * 4), Image.Resampling.NEAREST)
+        self.size = size
+
+    def wrap(self, availWidth, availHeight):
+        return self.size, self.size
+
+    def draw(self):
+        self.canv.drawImage(ImageReader(self.image), 0, 0, self.size, self.size)
+
+
+MASK_PATTERN = 2
+QUIET = 2  # modules of white all round
+
+
+def stamp_block(stamp: Stamp, width: float, size: float, leading: float) -> Flowable:
+    """The last block of a document: who issued it, when, its number, and how to check it is genuine."""
+    org = stamp.organisation
+    lines = [
+        (f"Issued by {org.name}", True),
+        (", ".join(org.address), False),
+        (", ".join(org.contact), False),
+        (f"Document number {stamp.number}, date of issue {long_date(stamp.issued_on)}", False),
+        (f"Verification code: {stamp.code}", True),
+        (f"To check this document is genuine, go to {stamp.verify_url} and enter the code, or scan the QR code.",
+         False),
+    ]
+    qr_size = max(76.0, size * 6)  # 27 mm or more: a phone reads it at arm's length, a scan at 100 dpi
+    words = [TextBlock(line, size, leading, bold=bold) for line, bold in lines if line]
+    table = Table([[QrCode(stamp.check_url, qr_size), words]], colWidths=[qr_size + size, width - qr_size - size])
+    # The table's own font is never drawn with, but it is set in the PDF: the layout's, at the layout's size.
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), fonts.REGULAR, size, leading),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 0),
+    ]))
+    return KeepTogether([table])
