@@ -126,6 +126,10 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "PUBLIC_API_RATE_LIMIT": int(env.get("PUBLIC_API_RATE_LIMIT", "60")),
         "PUBLIC_API_RATE_WINDOW_SECONDS": int(env.get("PUBLIC_API_RATE_WINDOW_SECONDS", "60")),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
+        # A JSON body larger than this answers 413 (receipts, the only large uploads, are multipart).
+        "JSON_MAX_BYTES": int(env.get("JSON_MAX_BYTES", str(1024 * 1024))),
+        # At most this many postings in one journal entry (a payment run's entry has two per payee).
+        "MAX_POSTINGS_PER_ENTRY": int(env.get("MAX_POSTINGS_PER_ENTRY", "5000")),
         **FIXED_SETTINGS,
     }
     if overrides:

@@ -135,8 +135,10 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+def make_session_factory(engine: Engine, *, limits: dict | None = None) -> sessionmaker[Session]:
+    """Sessions on this engine; ``limits`` (the posting writer's ``MAX_POSTINGS_KEY``) ride in ``Session.info``,
+    so the writer of postings reads the configured bound from the unit of work it is handed, not from Flask."""
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False, info=dict(limits or {}))
 
 
 @contextmanager

@@ -60,6 +60,12 @@ class Conflict(LedgerError):
     code = "conflict"
 
 
+class TooManyPostings(ValidationError):
+    """Raised when one journal entry would carry more postings than the configured maximum."""
+
+    code = "too_many_postings"
+
+
 class UnbalancedEntry(ValidationError):
     """Raised when a journal entry's postings do not sum to zero in each unit."""
 
@@ -119,6 +125,11 @@ class TooManyRequests(LedgerError):
 
     status = 429
     code = "rate_limited"
+
+    def __init__(self, message: str, *, fields: dict | None = None, retry_after_seconds: int = 60):
+        super().__init__(message, fields=fields)
+        #: Sent as ``Retry-After``: how long the caller should wait before trying again.
+        self.retry_after_seconds = max(int(retry_after_seconds), 1)
 
 
 class AuthenticationRequired(LedgerError):

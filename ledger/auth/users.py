@@ -172,7 +172,7 @@ def authenticate(
         if ratelimit.count(session, key, window_seconds=window_seconds) >= max_failures:
             raise TooManyRequests(
                 "Too many failed sign-in attempts. Wait 15 minutes and try again, "
-                "or ask an administrator to reset your password."
+                "or ask an administrator to reset your password.", retry_after_seconds=window_seconds,
             )
     user = session.execute(
         select(User).where(User.email == (email or "").strip().lower())
