@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_smorest import Api
 
 from ledger.api import (
     advances,
@@ -15,6 +14,7 @@ from ledger.api import (
     documents,
     events,
     holds,
+    openapi,
     payments,
     people,
     policy_check,
@@ -28,9 +28,10 @@ from ledger.auth import idempotency
 
 
 def init_app(app: Flask) -> None:
-    api = Api(app, spec_kwargs={"info": {"description": "Fees, expenses, time credits and benefit-safe "
+    api = openapi.LedgerApi(app, spec_kwargs={"info": {"description": "Fees, expenses, time credits and benefit-safe "
                                                        "payments for co-production work."}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    openapi.init_spec(api)
     app.extensions["api"] = api
     csrf = app.extensions["csrf"]
 

@@ -158,8 +158,8 @@ class PlannerVersionSummarySchema(Schema):
 
 
 class PlannerComparisonSchema(Schema):
-    before = fields.Function(lambda c: c.before.number)
-    after = fields.Function(lambda c: c.after.number)
+    before = fields.Function(lambda c: c.before.number, metadata={"type": "integer"})
+    after = fields.Function(lambda c: c.after.number, metadata={"type": "integer"})
     difference_pence = fields.Int()
     lines = fields.List(fields.Nested(PlannerComparedLineSchema))
 

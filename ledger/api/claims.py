@@ -83,13 +83,13 @@ def _shown(record: ClaimRecord, user: User) -> ClaimRecord:
 def _money(attribute: str) -> fields.Function:
     return fields.Function(
         lambda obj: None if getattr(obj, attribute) is None else pounds(getattr(obj, attribute)),
-        metadata={"description": "pounds, as a decimal string", "example": "50.40"})
+        allow_none=True, metadata={"description": "pounds, as a decimal string", "example": "50.40"})
 
 
 def _hours(attribute: str) -> fields.Function:
     return fields.Function(
         lambda obj: None if getattr(obj, attribute) is None else decimal_hours(getattr(obj, attribute)),
-        metadata={"description": "hours, as a decimal string", "example": "4.00"})
+        allow_none=True, metadata={"description": "hours, as a decimal string", "example": "4.00"})
 
 
 # ---------------------------------------------------------------- schemas in
@@ -251,7 +251,8 @@ class ClaimPartSchema(Schema):
     part = fields.Str(metadata={"description": "take, time_credits, redirect, later or decline"})
     amount = _money("amount_pence")
     hours = fields.Function(lambda p: None if p.minutes is None else decimal_hours(p.minutes),
-                            metadata={"description": "time_credits only: the matching share of the fee's hours"})
+                            metadata={"description": "time_credits only: the matching share of the fee's hours, "
+                                                 "as a decimal string"})
     group_id = fields.Int()
     group = fields.Str()
     later_on = fields.Date()

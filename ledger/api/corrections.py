@@ -31,7 +31,7 @@ HOWS = ("netting", "repayment", "write_off")
 
 def _money(attribute: str) -> fields.Function:
     return fields.Function(lambda obj: None if getattr(obj, attribute) is None else pounds(getattr(obj, attribute)),
-                           metadata={"description": "pounds, as a decimal string"})
+                           allow_none=True, metadata={"description": "pounds, as a decimal string"})
 
 
 class PaidClaimReversalInSchema(Schema):
