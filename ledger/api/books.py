@@ -16,6 +16,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from ledger.api.paging import LINK_HEADER, link_headers, next_link
 from ledger.auth.access import current_actor, requires, signed_in_user
 from ledger.auth.models import User
 from ledger.books import manual, periods, posting, queries
@@ -306,6 +307,39 @@ def statement_out(statement: Statement) -> dict:
                    "running_balance": line.running_balance, "reverses_entry_id": line.reverses_entry_id}
                   for line in statement.lines],
     }
+
+
+class EntryListArgsSchema(Schema):
+    account = fields.Str(load_default=None, validate=validate.Length(1, 64),
+                         metadata={"description": "Only entries with a posting to this account code"})
+    from_ = fields.Date(data_key="from", load_default=None,
+                        metadata={"description": "First effective date, inclusive"})
+    to = fields.Date(load_default=None, metadata={"description": "Last effective date, inclusive"})
+    kind = fields.Str(load_default=None, validate=validate.Length(1, 40),
+                      metadata={"description": "The entry's kind: manual, claim_approval, payment_run…"})
+    limit = fields.Int(load_default=50, validate=validate.Range(1, queries.MAX_ENTRIES_PAGE))
+    cursor = fields.Str(load_default=None, validate=validate.Length(max=200),
+                        metadata={"description": "next_cursor of the page before; leave out for the first"})
+
+
+class EntryPageSchema(Schema):
+    entries = fields.List(fields.Nested(EntrySchema))
+    next_cursor = fields.Str(allow_none=True)
+    next = fields.Str(allow_none=True, metadata={"description": "The next page's URL; null on the last page"})
+
+
+@blp.route("/entries", methods=["GET"])
+@requires("books.read")
+@blp.doc(security=[{"bearer": []}])
+@blp.arguments(EntryListArgsSchema, location="query")
+@blp.response(200, EntryPageSchema, headers=LINK_HEADER)
+def list_entries(args):
+    """Journal entries with their postings, newest first, by account, effective dates and kind; a page at a time."""
+    entries, next_cursor = queries.list_entries(
+        get_session(), account=args["account"], date_from=args["from_"], date_to=args["to"], kind=args["kind"],
+        cursor=args["cursor"], limit=args["limit"])
+    return ({"entries": entries, "next_cursor": next_cursor, "next": next_link(next_cursor)}, 200,
+            link_headers(next_cursor))
 
 
 @blp.route("/entries", methods=["POST"])

@@ -23,6 +23,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, post_dump, post_load, validate, validates_schema
 from werkzeug.datastructures import FileStorage
 
+from ledger import paging
+from ledger.api.paging import LINK_HEADER, link_headers
 from ledger.auth.access import check_project_access, current_actor, requires, visible_project_ids
 from ledger.auth.models import User
 from ledger.auth.permissions import allowed
@@ -165,6 +167,11 @@ class ClaimListArgsSchema(Schema):
     status = fields.Str(load_default=None, validate=validate.OneOf(STATUSES))
     project_code = fields.Str(load_default=None, validate=validate.Length(1, 32))
     limit = fields.Int(load_default=200, validate=validate.Range(1, 1000))
+    cursor = fields.Str(load_default=None, validate=validate.Length(max=200),
+                        metadata={"description": "From the Link header's next page; leave out for the first"})
+
+
+CLAIMS_CURSOR = "cl1:"
 
 
 class ChoiceInSchema(Schema):
@@ -445,15 +452,18 @@ def award_time_credits(data):
 @blp.route("/claims", methods=["GET"])
 @blp.doc(security=_SECURITY)
 @blp.arguments(ClaimListArgsSchema, location="query")
-@blp.response(200, ClaimSchema(many=True))
+@blp.response(200, ClaimSchema(many=True), headers=LINK_HEADER)
 @requires("self")
 def list_claims(args):
-    """Claims, newest first (a participant sees only their own)."""
+    """Claims, newest first (a participant sees only their own); a page at a time, the next in ``Link``."""
     user = current_actor()
+    below = paging.decode_cursor(CLAIMS_CURSOR, args["cursor"], (int,))
     records = services.list_claims(get_session(), participant_id=_listed_participant(user, args["participant_id"]),
-                                   status=args["status"], project_code=args["project_code"], limit=args["limit"],
-                                   only_project_ids=visible_project_ids())
-    return [_shown(r, user) for r in records]
+                                   status=args["status"], project_code=args["project_code"],
+                                   limit=args["limit"] + 1, only_project_ids=visible_project_ids(),
+                                   before_id=None if below is None else below[0])
+    shown, next_cursor = paging.page_of(records, args["limit"], CLAIMS_CURSOR, lambda r: (r.id,))
+    return [_shown(r, user) for r in shown], 200, link_headers(next_cursor)
 
 
 @blp.route("/claims/<int:claim_id>", methods=["GET"])

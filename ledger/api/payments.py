@@ -15,6 +15,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from ledger import paging
+from ledger.api.paging import LINK_HEADER, link_headers
 from ledger.auth.access import current_actor, requires
 from ledger.context import get_session, settings, todays_date
 from ledger.formatting import pounds
@@ -69,6 +71,12 @@ class PaymentRunRemovePayeeInSchema(PaymentRunReasonInSchema):
 
 class PaymentRunListArgsSchema(Schema):
     status = fields.Str(load_default=None, validate=validate.OneOf(RUN_STATUSES))
+    limit = fields.Int(load_default=100, validate=validate.Range(1, 500))
+    cursor = fields.Str(load_default=None, validate=validate.Length(max=200),
+                        metadata={"description": "From the Link header's next page; leave out for the first"})
+
+
+RUNS_CURSOR = "pr1:"
 
 
 class PaymentRunAffectedBenefitSchema(Schema):
@@ -190,11 +198,15 @@ class PaymentRunListItemSchema(Schema):
 class PaymentRuns(MethodView):
     @blp.doc(security=_SECURITY)
     @blp.arguments(PaymentRunListArgsSchema, location="query")
-    @blp.response(200, PaymentRunListItemSchema(many=True))
+    @blp.response(200, PaymentRunListItemSchema(many=True), headers=LINK_HEADER)
     @requires("payments.manage")
     def get(self, args):
-        """Payment runs, newest first."""
-        return runs.list_payment_runs(get_session(), status=args["status"])
+        """Payment runs, newest first; a page at a time, the next in ``Link``."""
+        below = paging.decode_cursor(RUNS_CURSOR, args["cursor"], (int,))
+        found = runs.list_payment_runs(get_session(), status=args["status"], limit=args["limit"] + 1,
+                                       before_id=None if below is None else below[0])
+        shown, next_cursor = paging.page_of(found, args["limit"], RUNS_CURSOR, lambda r: (r.id,))
+        return shown, 200, link_headers(next_cursor)
 
     @blp.doc(security=_SECURITY)
     @blp.arguments(PaymentRunDraftInSchema)

@@ -12,6 +12,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from ledger import paging
+from ledger.api.paging import LINK_HEADER, link_headers
 from ledger.auth.access import current_actor, requires
 from ledger.context import get_session, settings, todays_date
 from ledger.people import services
@@ -103,6 +105,12 @@ class ParticipantSummarySchema(Schema):
 class DirectoryArgsSchema(Schema):
     include_inactive = fields.Bool(load_default=False)
     search = fields.Str(load_default=None, validate=validate.Length(max=200))
+    limit = fields.Int(load_default=500, validate=validate.Range(1, 1000))
+    cursor = fields.Str(load_default=None, validate=validate.Length(max=400),
+                        metadata={"description": "From the Link header's next page; leave out for the first"})
+
+
+PARTICIPANTS_CURSOR = "pa1:"
 
 
 class BenefitsInSchema(Schema):
@@ -189,12 +197,17 @@ class IncludeInactiveSchema(Schema):
 class Participants(MethodView):
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(DirectoryArgsSchema, location="query")
-    @blp.response(200, ParticipantSummarySchema(many=True))
+    @blp.response(200, ParticipantSummarySchema(many=True), headers=LINK_HEADER)
     @requires("participants.directory")
     def get(self, args):
-        """The participant directory: names and preferred formats."""
-        return assignments.participant_directory(get_session(), current_actor(),
-                                                 include_inactive=args["include_inactive"], search=args["search"])
+        """The participant directory by name: names and preferred formats; a page at a time, the next in ``Link``."""
+        after = paging.decode_cursor(PARTICIPANTS_CURSOR, args["cursor"], (str, int))
+        found = assignments.participant_directory(
+            get_session(), current_actor(), include_inactive=args["include_inactive"], search=args["search"],
+            after=None if after is None else (after[0], after[1]), limit=args["limit"] + 1)
+        shown, next_cursor = paging.page_of(found, args["limit"], PARTICIPANTS_CURSOR,
+                                            lambda p: (p.name, p.id))
+        return shown, 200, link_headers(next_cursor)
 
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(ParticipantInSchema)

@@ -26,8 +26,8 @@ _STORED_HEADERS = ("Authorization", "Idempotency-Key")
 class RecordNumberConverter(IntegerConverter):
     """``<int:claim_id>``, bounded to PostgreSQL's ``integer``: a larger id matches no route (404)."""
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
-                 max: int | None = bounds.INT_MAX, signed: bool = False) -> None:  # noqa: A002
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = bounds.INT_MAX, signed: bool = False) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
