@@ -11,6 +11,7 @@ from ledger.api import (
     circumstances,
     claims,
     corrections,
+    docs_page,
     documents,
     events,
     holds,
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     openapi.init_spec(api)
     app.extensions["api"] = api
+    docs_page.init_app(app)
     csrf = app.extensions["csrf"]
 
     for blueprint in (books.blp, tokens.blp, policy_check.blp, people.blp, projects.blp, claims.blp, holds.blp,
