@@ -16,6 +16,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from ledger.api.dates import PlausibleDate
 from ledger.api.paging import LINK_HEADER, link_headers, next_link
 from ledger.auth.access import current_actor, requires, signed_in_user
 from ledger.auth.models import User
@@ -52,7 +53,7 @@ class PostedSchema(PostingSchema):
 
 
 class EntryInSchema(Schema):
-    effective_date = fields.Date(required=True)
+    effective_date = PlausibleDate(required=True)
     description = fields.Str(required=True, validate=validate.Length(1, 500))
     idempotency_key = fields.Str(required=True, validate=validate.Length(1, 200))
     kind = fields.Str(load_default="manual", validate=validate.Length(1, 40))
@@ -66,7 +67,7 @@ class ManualEntrySchema(Schema):
 
     id = fields.Int()
     status = fields.Str()
-    effective_date = fields.Date()
+    effective_date = PlausibleDate()
     description = fields.Str()
     reason = fields.Str()
     kind = fields.Str()
@@ -93,7 +94,7 @@ class RejectInSchema(Schema):
 
 class EntrySchema(Schema):
     id = fields.Int()
-    effective_date = fields.Date()
+    effective_date = PlausibleDate()
     recorded_at = fields.DateTime()
     description = fields.Str()
     kind = fields.Str()
@@ -104,25 +105,25 @@ class EntrySchema(Schema):
 
 
 class ReversalInSchema(Schema):
-    effective_date = fields.Date(required=True)
+    effective_date = PlausibleDate(required=True)
     description = fields.Str(load_default=None, validate=validate.Length(1, 500))
     idempotency_key = fields.Str(load_default=None, validate=validate.Length(1, 200))
 
 
 class AsOfSchema(Schema):
-    as_of = fields.Date(load_default=None)
+    as_of = PlausibleDate(load_default=None)
 
 
 class BalanceSchema(Schema):
     account = fields.Str()
     unit = fields.Str()
-    as_of = fields.Date(allow_none=True)
+    as_of = PlausibleDate(allow_none=True)
     balance = fields.Int()
 
 
 class StatementArgsSchema(Schema):
-    start = fields.Date(required=True)
-    end = fields.Date(required=True)
+    start = PlausibleDate(required=True)
+    end = PlausibleDate(required=True)
     after = fields.Str(load_default=None)
     limit = fields.Int(load_default=100, validate=validate.Range(1, queries.MAX_PAGE))
 
@@ -130,7 +131,7 @@ class StatementArgsSchema(Schema):
 class StatementLineSchema(Schema):
     posting_id = fields.Int()
     entry_id = fields.Int()
-    effective_date = fields.Date()
+    effective_date = PlausibleDate()
     description = fields.Str()
     kind = fields.Str()
     memo = fields.Str(allow_none=True)
@@ -141,8 +142,8 @@ class StatementLineSchema(Schema):
 
 class StatementSchema(Schema):
     account = fields.Nested(AccountSchema)
-    start = fields.Date()
-    end = fields.Date()
+    start = PlausibleDate()
+    end = PlausibleDate()
     opening_balance = fields.Int()
     lines = fields.List(fields.Nested(StatementLineSchema))
     closing_balance = fields.Int()
@@ -155,7 +156,7 @@ class TrialBalanceRowSchema(Schema):
 
 
 class TrialBalanceSchema(Schema):
-    as_of = fields.Date(allow_none=True)
+    as_of = PlausibleDate(allow_none=True)
     rows = fields.List(fields.Nested(TrialBalanceRowSchema))
     totals = fields.Dict(keys=fields.Str(), values=fields.Int())
 
@@ -312,9 +313,9 @@ def statement_out(statement: Statement) -> dict:
 class EntryListArgsSchema(Schema):
     account = fields.Str(load_default=None, validate=validate.Length(1, 64),
                          metadata={"description": "Only entries with a posting to this account code"})
-    from_ = fields.Date(data_key="from", load_default=None,
+    from_ = PlausibleDate(data_key="from", load_default=None,
                         metadata={"description": "First effective date, inclusive"})
-    to = fields.Date(load_default=None, metadata={"description": "Last effective date, inclusive"})
+    to = PlausibleDate(load_default=None, metadata={"description": "Last effective date, inclusive"})
     kind = fields.Str(load_default=None, validate=validate.Length(1, 40),
                       metadata={"description": "The entry's kind: manual, claim_approval, payment_run…"})
     limit = fields.Int(load_default=50, validate=validate.Range(1, queries.MAX_ENTRIES_PAGE))

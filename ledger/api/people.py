@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ledger import paging
+from ledger.api.dates import PlausibleDate
 from ledger.api.paging import LINK_HEADER, link_headers
 from ledger.auth.access import current_actor, requires
 from ledger.context import get_session, settings, todays_date
@@ -31,7 +32,7 @@ class MaskedBankDetailsSchema(Schema):
     sort_code = fields.Str(metadata={"example": "**-**-56"})
     account_number = fields.Str(metadata={"example": "****1234"})
     set_at = fields.DateTime(allow_none=True)
-    returned_on = fields.Date(allow_none=True, metadata={
+    returned_on = PlausibleDate(allow_none=True, metadata={
         "description": "A payment to these details came back from the bank on this day: change them to pay again."})
     returned_reason = fields.Str(allow_none=True, metadata={"description": "account_closed, details_wrong or other"})
 
@@ -55,7 +56,7 @@ class ParticipantFieldsSchema(Schema):
     phone = fields.Str(allow_none=True, validate=validate.Length(max=40))
     postal_address = fields.Str(allow_none=True, validate=validate.Length(max=500))
     preferred_format = fields.Str(allow_none=True, validate=validate.OneOf(PREFERRED_FORMATS))
-    date_of_birth = fields.Date(allow_none=True)
+    date_of_birth = PlausibleDate(allow_none=True)
     default_reward = fields.Str(validate=validate.OneOf(REWARD_CHOICES))
     default_group_id = fields.Int(strict=True, allow_none=True)
 
@@ -81,7 +82,7 @@ class ParticipantSchema(Schema):
     phone = fields.Str(allow_none=True)
     postal_address = fields.Str(allow_none=True)
     preferred_format = fields.Str()
-    date_of_birth = fields.Date(allow_none=True)
+    date_of_birth = PlausibleDate(allow_none=True)
     default_reward = fields.Str()
     default_group_id = fields.Int(allow_none=True)
     is_active = fields.Bool()
@@ -114,7 +115,7 @@ PARTICIPANTS_CURSOR = "pa1:"
 
 
 class BenefitsInSchema(Schema):
-    declared_on = fields.Date(load_default=None, metadata={"description": "Defaults to today."})
+    declared_on = PlausibleDate(load_default=None, metadata={"description": "Defaults to today."})
     benefits = fields.List(
         fields.Dict(keys=fields.Str()),
         required=True,
@@ -128,7 +129,7 @@ class BenefitsInSchema(Schema):
 class BenefitDeclarationSchema(Schema):
     id = fields.Int()
     participant_id = fields.Int()
-    declared_on = fields.Date()
+    declared_on = PlausibleDate()
     benefits = fields.List(fields.Dict(keys=fields.Str()))
     circumstances = fields.Str(allow_none=True)
     recorded_at = fields.DateTime(allow_none=True)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ledger import paging
 from ledger.auth.models import User
+from ledger.bounds import check_plausible_date
 from ledger.errors import ValidationError
 from ledger.events.models import SUBJECTS, Event
 from ledger.events.records import NewEvent
@@ -77,7 +78,7 @@ def _date_arg(raw: Mapping[str, str], name: str) -> dt.date | None:
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        return check_plausible_date(dt.date.fromisoformat(value), name)
     except ValueError:
         raise ValidationError(f"{name} must be a date like 2025-06-30.", fields={name: ["not a date"]}) from None
 
