@@ -161,7 +161,8 @@ class TrialBalanceSchema(Schema):
     totals = fields.Dict(keys=fields.Str(), values=fields.Int())
 
 
-_MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Use the form YYYY-MM.")
+# Years 2000 to 2100 only (``ledger.bounds``): a month outside them is a typing slip, and year 0 is no date.
+_MONTH = validate.Regexp(r"^(20\d\d|2100)-(0[1-9]|1[0-2])$", error="Use the form YYYY-MM, from 2000-01 to 2100-12.")
 
 
 class LockInSchema(Schema):

@@ -1,0 +1,83 @@
+"""Schemathesis against the API's own OpenAPI document, in-process, as each role: no answer is a server
+error, and every answer matches the schema its status documents (the error shape included).
+
+One app and one database for the module (PostgreSQL, production's engine, where an id past ``integer`` or a
+NUL byte would otherwise be a 500), each operation tried with a few generated requests per role.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error, response_schema_conformance
+
+from tests.factories import add_user, api_token_for, bearer
+
+ROLES = ("finance", "admin", "project_manager", "participant", None)
+EXAMPLES = 2
+
+
+@pytest.fixture(scope="module")
+def fuzzed_app(tmp_path_factory, request):
+    from ledger import create_app
+
+    path = tmp_path_factory.mktemp("fuzz") / "ledger.sqlite3"
+    shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+    app = create_app({"DATABASE_URL": f"sqlite:///{path}", "TESTING": True, "WTF_CSRF_ENABLED": False,
+                      "SECRET_KEY": "test-secret-key-test-secret-key-0123456789",
+                      "PUBLIC_API_RATE_LIMIT": 100_000})
+    yield app
+    app.extensions["engine"].dispose()
+
+
+@pytest.fixture(scope="module")
+def headers_by_role(fuzzed_app) -> dict[str | None, dict[str, str]]:
+    found: dict[str | None, dict[str, str]] = {None: {}}
+    for role in ROLES:
+        if role is not None:
+            user = add_user(fuzzed_app, f"{role}@example.org", [role])
+            found[role] = bearer(api_token_for(fuzzed_app, user))
+    return found
+
+
+def _failures(schema, headers: dict[str, str], answered: Counter) -> list[str]:
+    failures: list[str] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        seen = len(failures)
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+                  suppress_health_check=list(HealthCheck))
+        def run(case):
+            response = case.call(headers=headers)
+            answered[response.status_code] += 1
+            try:
+                case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
+            except Exception as error:  # every failing operation is reported, not only the first
+                failures.append(f"{operation.method.upper()} {operation.path} {response.status_code}: "
+                                f"{str(error)[:600]}")
+                raise
+
+        try:
+            run()
+        except Exception as error:
+            if len(failures) == seen:  # the examples could not be made or sent at all
+                failures.append(f"{operation.method.upper()} {operation.path}: {type(error).__name__}: "
+                                f"{str(error)[:600]}")
+    return failures
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")
+def test_no_operation_answers_a_server_error_or_breaks_its_schema(fuzzed_app, headers_by_role, role):
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", fuzzed_app)
+    answered: Counter = Counter()
+    failures = _failures(schema, headers_by_role[role], answered)
+    print(role, "answers by status:", dict(answered))
+    assert sum(answered.values()) >= len(list(schema.get_all_operations())), "some operations were never called"
+    assert not failures, "\n".join(dict.fromkeys(failures))
