@@ -14,6 +14,7 @@ pattern, and the money fields read by ``DecimalString`` their own pattern.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from apispec import BasePlugin
@@ -96,7 +97,10 @@ class ErrorResponses(BasePlugin):
 
 
 def decimal_string_type(self, field: fields.Field, ret: dict) -> dict:
-    """``type: string`` and a pattern for amounts and hours written as decimal strings ("12.50")."""
+    """``type: string`` and a pattern for amounts and hours written as decimal strings ("12.50"); a decimal
+    field's bounds as numbers (apispec writes ``Decimal("0.01")`` as the string "0.01", which is no bound)."""
+    if isinstance(field, fields.Decimal):
+        return {key: float(ret[key]) for key in ("minimum", "maximum") if isinstance(ret.get(key), Decimal | str)}
     if any(key in ret for key in ("type", "$ref", "allOf", "oneOf", "anyOf")):
         return {}
     pattern = getattr(field, "pattern", None)
