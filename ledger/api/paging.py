@@ -7,6 +7,8 @@ link as ``Link: <...>; rel="next"``. Both carry the header, so a client can foll
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request, url_for
 
 #: The query parameters every paged list takes, for its OpenAPI description.
@@ -23,8 +25,10 @@ def next_link(next_cursor: str | None) -> str | None:
     """This request again with ``cursor`` set to the next page's, or None on the last page."""
     if next_cursor is None:
         return None
-    args = {name: values for name, values in request.args.lists() if name != "cursor"}
-    return url_for(request.endpoint or "", **(request.view_args or {}), **args, cursor=next_cursor)
+    values: dict[str, Any] = {name: found for name, found in request.args.lists() if name != "cursor"}
+    values.update(request.view_args or {})
+    values["cursor"] = next_cursor
+    return url_for(request.endpoint or "", **values)
 
 
 def link_headers(next_cursor: str | None) -> dict[str, str]:

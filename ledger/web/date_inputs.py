@@ -43,10 +43,10 @@ def date_from_parts(day: str, month: str, year: str, *, what: str = "The date") 
     if len(typed["year"]) != 4:
         raise DateProblem("The year must have 4 numbers, like 2026.", ("year",))
     try:
-        day = dt.date(int(typed["year"]), int(typed["month"]), int(typed["day"]))
+        found = dt.date(int(typed["year"]), int(typed["month"]), int(typed["day"]))
     except (ValueError, OverflowError):
         raise DateProblem("Enter a real date, like 14 12 2026.", PARTS) from None
-    return plausible(day)
+    return plausible(found)
 
 
 def plausible(day: dt.date) -> dt.date:
