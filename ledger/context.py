@@ -29,7 +29,8 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"], PoolSettings(
         size=app.config["DB_POOL_SIZE"], max_overflow=app.config["DB_MAX_OVERFLOW"],
         timeout_seconds=app.config["DB_POOL_TIMEOUT_SECONDS"],
-        statement_timeout_ms=app.config["DB_STATEMENT_TIMEOUT_MS"]))
+        statement_timeout_ms=app.config["DB_STATEMENT_TIMEOUT_MS"],
+        idle_in_transaction_ms=app.config["DB_IDLE_IN_TRANSACTION_TIMEOUT_MS"]))
     app.extensions["engine"] = engine
     app.extensions["session_factory"] = make_session_factory(
         engine, limits={MAX_POSTINGS_KEY: app.config["MAX_POSTINGS_PER_ENTRY"]})

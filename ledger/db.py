@@ -79,13 +79,15 @@ class PoolSettings:
 
     Each gunicorn worker has its own pool: ``size`` plus ``max_overflow`` times the number of workers must
     stay below the server's ``max_connections``. A statement running past ``statement_timeout_ms`` is
-    cancelled by the server, so that one runaway query cannot hold a worker until gunicorn kills it.
+    cancelled by the server, so that one runaway query cannot hold a worker until gunicorn kills it; a
+    transaction left open and idle past ``idle_in_transaction_ms`` is ended, so it cannot hold its locks.
     """
 
     size: int = 5
     max_overflow: int = 10
     timeout_seconds: int = 30
     statement_timeout_ms: int = 30_000
+    idle_in_transaction_ms: int = 60_000
 
 
 def make_engine(url: str, pool: PoolSettings | None = None, **kwargs) -> Engine:
@@ -100,6 +102,8 @@ def make_engine(url: str, pool: PoolSettings | None = None, **kwargs) -> Engine:
     options = "-c plan_cache_mode=force_custom_plan -c timezone=UTC"
     if pool.statement_timeout_ms > 0:
         options += f" -c statement_timeout={pool.statement_timeout_ms}"
+    if pool.idle_in_transaction_ms > 0:
+        options += f" -c idle_in_transaction_session_timeout={pool.idle_in_transaction_ms}"
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", pool.size)
     kwargs.setdefault("max_overflow", pool.max_overflow)

@@ -131,3 +131,12 @@ def test_the_documentation_page_is_served_from_the_app(client):
     assert page.status_code == 200
     assert "/assets/api-docs/swagger-ui-bundle.js" in page.get_data(as_text=True)
     assert "<script>" not in page.get_data(as_text=True)
+
+
+@pytest.mark.postgres_only
+def test_postgresql_ends_a_long_statement_and_an_idle_transaction(app):
+    from sqlalchemy import text
+
+    with app.extensions["engine"].connect() as connection:
+        assert connection.execute(text("SHOW statement_timeout")).scalar() == "30s"
+        assert connection.execute(text("SHOW idle_in_transaction_session_timeout")).scalar() == "1min"
