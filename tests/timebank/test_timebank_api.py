@@ -104,5 +104,6 @@ def test_a_participant_cannot_back_date_their_own_spend_but_finance_can(app, cli
     refused = client.post(url(setup["ann"], "/spend"), headers=setup["as_ann"], json={**spend, "idempotency_key": "a"})
     assert refused.status_code == 400
     assert list(refused.get_json()["error"]["fields"]) == ["on"]
-    recorded = client.post(url(setup["ann"], "/spend"), headers=setup["finance"], json={**spend, "idempotency_key": "b"})
+    recorded = client.post(url(setup["ann"], "/spend"), headers=setup["finance"],
+                           json={**spend, "idempotency_key": "b"})
     assert recorded.status_code == 201, recorded.get_json()
