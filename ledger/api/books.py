@@ -15,7 +15,9 @@ from flask import current_app, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
+from marshmallow import ValidationError as SchemaError
 
+from ledger import bounds
 from ledger.api.dates import PlausibleDate
 from ledger.api.paging import LINK_HEADER, link_headers, next_link
 from ledger.auth.access import current_actor, requires, signed_in_user
@@ -161,12 +163,18 @@ class TrialBalanceSchema(Schema):
     totals = fields.Dict(keys=fields.Str(), values=fields.Int())
 
 
-# Years 2000 to 2100 only (``ledger.bounds``): a month outside them is a typing slip, and year 0 is no date.
-_MONTH = validate.Regexp(r"^(20\d\d|2100)-(0[1-9]|1[0-2])$", error="Use the form YYYY-MM, from 2000-01 to 2100-12.")
+_MONTH_FORM = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Use the form YYYY-MM.")
+
+
+def _valid_month(value: str) -> None:
+    """YYYY-MM, in the years ``ledger.bounds`` allows: a month outside them is a slip, and year 0 is no date."""
+    _MONTH_FORM(value)
+    if not bounds.EARLIEST_DATE.year <= int(value[:4]) <= bounds.LATEST_DATE.year:
+        raise SchemaError(f"Use a month from {bounds.EARLIEST_DATE.year}-01 to {bounds.LATEST_DATE.year}-12.")
 
 
 class LockInSchema(Schema):
-    month = fields.Str(required=True, validate=_MONTH)
+    month = fields.Str(required=True, validate=_valid_month)
     # Why the month is closed: required (the service names the field when it is missing or blank).
     reason = fields.Str(load_default=None, allow_none=True)
 
@@ -184,7 +192,7 @@ class LockSchema(Schema):
 
 
 class ReopenInSchema(Schema):
-    month = fields.Str(required=True, validate=_MONTH)
+    month = fields.Str(required=True, validate=_valid_month)
     reason = fields.Str(load_default=None, allow_none=True)
 
 
