@@ -30,6 +30,8 @@ BIGINT_MAX = 2**63 - 1
 MAX_JSON_DEPTH = 32
 EARLIEST_DATE = dt.date(2000, 1, 1)
 LATEST_DATE = dt.date(2100, 12, 31)
+#: A date of birth is the one date a person gives from before 2000.
+EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
 
 
 def is_id_name(name: str) -> bool:

@@ -12,7 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from ledger import paging
+from ledger import bounds, paging
 from ledger.api.dates import PlausibleDate
 from ledger.api.paging import LINK_HEADER, link_headers
 from ledger.auth.access import current_actor, requires
@@ -56,7 +56,7 @@ class ParticipantFieldsSchema(Schema):
     phone = fields.Str(allow_none=True, validate=validate.Length(max=40))
     postal_address = fields.Str(allow_none=True, validate=validate.Length(max=500))
     preferred_format = fields.Str(allow_none=True, validate=validate.OneOf(PREFERRED_FORMATS))
-    date_of_birth = PlausibleDate(allow_none=True)
+    date_of_birth = PlausibleDate(allow_none=True, earliest=bounds.EARLIEST_BIRTH_DATE)
     default_reward = fields.Str(validate=validate.OneOf(REWARD_CHOICES))
     default_group_id = fields.Int(strict=True, allow_none=True)
 
@@ -82,7 +82,7 @@ class ParticipantSchema(Schema):
     phone = fields.Str(allow_none=True)
     postal_address = fields.Str(allow_none=True)
     preferred_format = fields.Str()
-    date_of_birth = PlausibleDate(allow_none=True)
+    date_of_birth = PlausibleDate(allow_none=True, earliest=bounds.EARLIEST_BIRTH_DATE)
     default_reward = fields.Str()
     default_group_id = fields.Int(allow_none=True)
     is_active = fields.Bool()
