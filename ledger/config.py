@@ -75,6 +75,19 @@ def _mail_settings(env: Mapping[str, str]) -> dict:
     }
 
 
+def _limit_settings(env: Mapping[str, str]) -> dict:
+    """How much one request may carry and hold: its size, a JSON body's size, an entry's postings, and how long
+    PostgreSQL lets a transaction sit idle (holding its locks) before ending it."""
+    return {
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
+        # A JSON body larger than this answers 413 (receipts, the only large uploads, are multipart).
+        "JSON_MAX_BYTES": int(env.get("JSON_MAX_BYTES", str(1024 * 1024))),
+        # At most this many postings in one journal entry (a payment run's entry has two per payee).
+        "MAX_POSTINGS_PER_ENTRY": int(env.get("MAX_POSTINGS_PER_ENTRY", "5000")),
+        "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS": int(env.get("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", "60000")),
+    }
+
+
 def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the app's settings: environment first, then explicit overrides (tests)."""
     env = os.environ
@@ -87,7 +100,6 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "DB_MAX_OVERFLOW": int(env.get("DB_MAX_OVERFLOW", "10")),
         "DB_POOL_TIMEOUT_SECONDS": int(env.get("DB_POOL_TIMEOUT_SECONDS", "30")),
         "DB_STATEMENT_TIMEOUT_MS": int(env.get("DB_STATEMENT_TIMEOUT_MS", "30000")),
-        "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS": int(env.get("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", "60000")),
         # The HTTP benchmark's switch: each response says how many SQL statements it ran (X-SQL-Statements).
         "COUNT_SQL_STATEMENTS": env.get("LEDGER_COUNT_SQL_STATEMENTS", "") == "1",
         "BANK_DETAILS_KEY": env.get("BANK_DETAILS_KEY", DEV_BANK_DETAILS_KEY),
@@ -126,11 +138,7 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),
         "PUBLIC_API_RATE_LIMIT": int(env.get("PUBLIC_API_RATE_LIMIT", "60")),
         "PUBLIC_API_RATE_WINDOW_SECONDS": int(env.get("PUBLIC_API_RATE_WINDOW_SECONDS", "60")),
-        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
-        # A JSON body larger than this answers 413 (receipts, the only large uploads, are multipart).
-        "JSON_MAX_BYTES": int(env.get("JSON_MAX_BYTES", str(1024 * 1024))),
-        # At most this many postings in one journal entry (a payment run's entry has two per payee).
-        "MAX_POSTINGS_PER_ENTRY": int(env.get("MAX_POSTINGS_PER_ENTRY", "5000")),
+        **_limit_settings(env),
         **FIXED_SETTINGS,
     }
     if overrides:
