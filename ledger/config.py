@@ -82,7 +82,7 @@ def _limit_settings(env: Mapping[str, str]) -> dict:
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
         # A JSON body larger than this answers 413 (receipts, the only large uploads, are multipart).
         "JSON_MAX_BYTES": int(env.get("JSON_MAX_BYTES", str(1024 * 1024))),
-        # At most this many postings in one journal entry (a payment run's entry has two per payee).
+        # At most this many postings in one journal entry (a payment to one payee has a handful; a manual entry more).
         "MAX_POSTINGS_PER_ENTRY": int(env.get("MAX_POSTINGS_PER_ENTRY", "5000")),
         "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS": int(env.get("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", "60000")),
     }
