@@ -20,6 +20,7 @@ PAGE = """<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}: API documentation</title>
 <link rel="stylesheet" href="{css}">
+<link rel="stylesheet" href="{own_css}">
 </head>
 <body>
 <main>
@@ -41,7 +42,7 @@ def api_docs() -> Response:
     def asset(name: str) -> str:
         return url_for("assets.static", filename=f"api-docs/{name}")
 
-    html = PAGE.format(title=escape("Co-production payments ledger"), css=asset("swagger-ui.css"),
+    html = PAGE.format(title=escape("Co-production payments ledger"), css=asset("swagger-ui.css"), own_css=asset("api-docs.css"),
                        bundle=asset("swagger-ui-bundle.js"), init=asset("api-docs.js"),
                        spec=url_for("api-docs.openapi_json"))
     return Response(html, mimetype="text/html")

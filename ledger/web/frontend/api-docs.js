@@ -5,7 +5,7 @@ window.addEventListener("DOMContentLoaded", () => {
   window.SwaggerUIBundle({
     url: holder.dataset.openapi,
     domNode: holder,
-    deepLinking: true,
+    deepLinking: false, // a link inside each operation's toggle button would nest one control in another
     tryItOutEnabled: false,
   });
 });

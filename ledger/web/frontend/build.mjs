@@ -47,4 +47,5 @@ for (const file of ["swagger-ui-bundle.js", "swagger-ui.css", "LICENSE"]) {
   copyFileSync(join(swagger, file), join(docs, file === "LICENSE" ? "LICENSE.txt" : file));
 }
 copyFileSync(join(here, "api-docs.js"), join(docs, "api-docs.js"));
+copyFileSync(join(here, "api-docs.css"), join(docs, "api-docs.css"));
 console.log(`built ${out}: application.css (${css.css.length} bytes), application.js, govuk-frontend.min.js, ${files.length} icons`);
