@@ -23,6 +23,8 @@ def test_an_id_past_postgresql_integer_is_not_found_in_the_api_and_on_a_page(cli
     assert client.get(f"/api/v1/claims/{TOO_BIG}", headers=finance_headers).status_code == 404
     assert client.get(f"/api/v1/participants/{10**30}", headers=finance_headers).status_code == 404
     assert client.get(f"/api/v1/claims/{2**31 - 1}", headers=finance_headers).status_code == 404
+    # A page's <int:...> too: the id matches no route, whoever asks.
+    assert client.get(f"/finance/participants/{TOO_BIG}/evidence-pack").status_code == 404
 
 
 def test_an_id_past_the_range_in_a_query_or_body_is_refused_naming_it(client, finance_headers):
