@@ -8,7 +8,7 @@ style, so it keeps the site's Content-Security-Policy (``ledger.web.headers`` on
 
 from __future__ import annotations
 
-from flask import Flask, Response, url_for
+from flask import Flask, Response, current_app, url_for
 from markupsafe import escape
 
 from ledger.auth.access import public
@@ -42,8 +42,8 @@ def api_docs() -> Response:
     def asset(name: str) -> str:
         return url_for("assets.static", filename=f"api-docs/{name}")
 
-    html = PAGE.format(title=escape("Co-production payments ledger"), css=asset("swagger-ui.css"), own_css=asset("api-docs.css"),
-                       bundle=asset("swagger-ui-bundle.js"), init=asset("api-docs.js"),
+    html = PAGE.format(title=escape(current_app.config["API_TITLE"]), css=asset("swagger-ui.css"),
+                       own_css=asset("api-docs.css"), bundle=asset("swagger-ui-bundle.js"), init=asset("api-docs.js"),
                        spec=url_for("api-docs.openapi_json"))
     return Response(html, mimetype="text/html")
 
