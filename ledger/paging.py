@@ -58,7 +58,7 @@ def parse_limit(raw: str | int | None, *, default: int, maximum: int) -> int:
     if raw is None or raw == "":
         return default
     text = str(raw)
-    if not text.isdigit() or not 1 <= int(text[:8]) <= maximum or len(text) > 8:
+    if not (text.isascii() and text.isdigit()) or len(text) > 8 or not 1 <= int(text) <= maximum:
         raise ValidationError(f"limit must be a whole number from 1 to {maximum}.", fields={"limit": ["invalid"]})
     return int(text)
 
