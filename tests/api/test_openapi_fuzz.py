@@ -15,6 +15,8 @@ from collections import Counter
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from tests.factories import add_user, api_token_for, bearer
@@ -52,25 +54,33 @@ def headers_by_role(fuzzed_app) -> dict[str | None, dict[str, str]]:
     return found
 
 
-def _try(operation, headers: dict[str, str], examples: int, answered: Counter, failures: list[str]) -> None:
-    """Send ``examples`` generated requests to one operation, recording each answer and each failure."""
+def _try(operation, headers: dict[str, str], examples: int, answered: Counter, failures: list[str], *,
+         malformed: bool = False) -> None:
+    """Send ``examples`` generated requests to one operation, recording each answer and each failure;
+    ``malformed``: requests that break the schema on purpose, where only a server error is a failure."""
     name = f"{operation.method.upper()} {operation.path}"
     seen = len(failures)
+    mode = GenerationMode.NEGATIVE if malformed else GenerationMode.POSITIVE
+    checks = [not_a_server_error] if malformed else [not_a_server_error, response_schema_conformance]
 
-    @given(case=operation.as_strategy())
+    @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     def run(case):
         response = case.call(headers=headers)
         answered[response.status_code] += 1
         try:
-            case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
+            case.validate_response(response, checks=checks)
         except Exception as error:
             failures.append(f"{name} {response.status_code}: {str(error)[:600]}")
             raise
 
     try:
         run()
+    except Unsatisfiable:
+        if not malformed:
+            raise
+        # An operation with nothing that can be made malformed (no body, no parameter with a constraint).
     except Exception as error:
         if len(failures) == seen:  # the examples could not be made or sent at all
             failures.append(f"{name}: {type(error).__name__}: {str(error)[:600]}")
@@ -85,4 +95,15 @@ def test_no_operation_answers_a_server_error_or_breaks_its_schema(api_schema, he
     for operation in operations:
         _try(operation, headers_by_role[role], EXAMPLES.get(role, 1), answered, failures)
     assert sum(answered.values()) >= len(operations), "some operations were never called"
+    assert not failures, "\n".join(dict.fromkeys(failures))
+
+
+@pytest.mark.slow
+def test_no_operation_answers_a_server_error_to_malformed_input(api_schema, headers_by_role):
+    answered: Counter = Counter()
+    failures: list[str] = []
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    for operation in operations:
+        _try(operation, headers_by_role["finance"], 1, answered, failures, malformed=True)
+    assert answered, "no malformed request was sent"
     assert not failures, "\n".join(dict.fromkeys(failures))
