@@ -163,6 +163,47 @@ def _page_start(
     return opening, day, [or_(_postings.c.effective_date > day, _postings.c.id > posting_id)]
 
 
+ENTRIES_PREFIX = "en1:"
+MAX_ENTRIES_PAGE = 200
+
+
+def list_entries(
+    session: Session, *, account: str | None = None, date_from: dt.date | None = None,
+    date_to: dt.date | None = None, kind: str | None = None, cursor: str | None = None, limit: int = 50,
+) -> tuple[list[Entry], str | None]:
+    """Journal entries, newest first, with their postings: those touching ``account``, effective within the
+    dates (inclusive), of one ``kind``; a page at a time, keyed on the entry id, with the next page's cursor."""
+    if date_from and date_to and date_from > date_to:
+        raise ValidationError("from must be on or before to.", fields={"from": ["after to"]})
+    query = select(JournalEntry).order_by(JournalEntry.id.desc()).limit(min(max(limit, 1), MAX_ENTRIES_PAGE) + 1)
+    if account is not None:
+        account_id = account_info(session, account).id
+        query = query.where(JournalEntry.id.in_(select(Posting.entry_id).where(Posting.account_id == account_id)))
+    if date_from is not None:
+        query = query.where(JournalEntry.effective_date >= date_from)
+    if date_to is not None:
+        query = query.where(JournalEntry.effective_date <= date_to)
+    if kind is not None:
+        query = query.where(JournalEntry.kind == kind)
+    below = paging.decode_cursor(ENTRIES_PREFIX, cursor, (int,))
+    if below is not None:
+        query = query.where(JournalEntry.id < below[0])
+    entries, next_cursor = paging.page_of(session.execute(query).scalars().all(), limit, ENTRIES_PREFIX,
+                                          lambda e: (e.id,))
+    lines: dict[int, list[PostedLine]] = defaultdict(list)
+    if entries:
+        for r in session.execute(
+                select(Posting.id, Posting.entry_id, Posting.account_id, Account.code, Posting.amount, Posting.unit,
+                       Posting.memo, Posting.kind)
+                .join(Account, Account.id == Posting.account_id)
+                .where(Posting.entry_id.in_([e.id for e in entries])).order_by(Posting.id)):
+            lines[r.entry_id].append(PostedLine(id=r.id, account=r.code, account_id=r.account_id, amount=r.amount,
+                                                unit=r.unit, memo=r.memo, kind=r.kind))
+    return [Entry(id=e.id, effective_date=e.effective_date, recorded_at=e.recorded_at, description=e.description,
+                  kind=e.kind, idempotency_key=e.idempotency_key, actor_user_id=e.actor_user_id,
+                  reverses_entry_id=e.reverses_entry_id, postings=tuple(lines[e.id])) for e in entries], next_cursor
+
+
 def _trial_balance_query(as_of: dt.date | None):
     columns = (_accounts.c.id, _accounts.c.code, _accounts.c.name, _accounts.c.type, _accounts.c.unit,
                _accounts.c.is_open)
@@ -203,43 +244,3 @@ def trial_balance(session: Session, as_of: dt.date | None = None) -> TrialBalanc
         totals[unit] += balance
     return TrialBalance(as_of=as_of, rows=tuple(rows), totals=dict(totals))
 
-
-ENTRIES_PREFIX = "en1:"
-MAX_ENTRIES_PAGE = 200
-
-
-def list_entries(
-    session: Session, *, account: str | None = None, date_from: dt.date | None = None,
-    date_to: dt.date | None = None, kind: str | None = None, cursor: str | None = None, limit: int = 50,
-) -> tuple[list[Entry], str | None]:
-    """Journal entries, newest first, with their postings: those touching ``account``, effective within the
-    dates (inclusive), of one ``kind``; a page at a time, keyed on the entry id, with the next page's cursor."""
-    if date_from and date_to and date_from > date_to:
-        raise ValidationError("from must be on or before to.", fields={"from": ["after to"]})
-    query = select(JournalEntry).order_by(JournalEntry.id.desc()).limit(min(max(limit, 1), MAX_ENTRIES_PAGE) + 1)
-    if account is not None:
-        account_id = account_info(session, account).id
-        query = query.where(JournalEntry.id.in_(select(Posting.entry_id).where(Posting.account_id == account_id)))
-    if date_from is not None:
-        query = query.where(JournalEntry.effective_date >= date_from)
-    if date_to is not None:
-        query = query.where(JournalEntry.effective_date <= date_to)
-    if kind is not None:
-        query = query.where(JournalEntry.kind == kind)
-    below = paging.decode_cursor(ENTRIES_PREFIX, cursor, (int,))
-    if below is not None:
-        query = query.where(JournalEntry.id < below[0])
-    entries, next_cursor = paging.page_of(session.execute(query).scalars().all(), limit, ENTRIES_PREFIX,
-                                          lambda e: (e.id,))
-    lines: dict[int, list[PostedLine]] = defaultdict(list)
-    if entries:
-        for r in session.execute(
-                select(Posting.id, Posting.entry_id, Posting.account_id, Account.code, Posting.amount, Posting.unit,
-                       Posting.memo, Posting.kind)
-                .join(Account, Account.id == Posting.account_id)
-                .where(Posting.entry_id.in_([e.id for e in entries])).order_by(Posting.id)):
-            lines[r.entry_id].append(PostedLine(id=r.id, account=r.code, account_id=r.account_id, amount=r.amount,
-                                                unit=r.unit, memo=r.memo, kind=r.kind))
-    return [Entry(id=e.id, effective_date=e.effective_date, recorded_at=e.recorded_at, description=e.description,
-                  kind=e.kind, idempotency_key=e.idempotency_key, actor_user_id=e.actor_user_id,
-                  reverses_entry_id=e.reverses_entry_id, postings=tuple(lines[e.id])) for e in entries], next_cursor
