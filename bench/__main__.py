@@ -47,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
 
     names = available()
     if args.only:
-        wanted = args.only if args.only.startswith("bench_") else f"bench_{args.only}"
+        # ``bank-import`` names ``bench_bank_import``: a command's words are joined by hyphens, a module's by "_".
+        only = args.only.replace("-", "_")
+        wanted = only if only.startswith("bench_") else f"bench_{only}"
         if wanted not in names:
             choices = ", ".join(n.removeprefix("bench_") for n in names) or "none"
             parser.error(f"there is no benchmark {args.only!r}; available: {choices}")

@@ -12,9 +12,12 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+from ledger.chain.links import DEV_CHAIN_KEY
 from ledger.errors import ConfigurationError
 
 DEV_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
+# The key of the tamper-evident chain for development and tests: derived in the open, so it protects nothing.
+MIN_CHAIN_KEY = 32
 # A Fernet key (urlsafe base64 of 32 bytes) for development and tests only.
 DEV_BANK_DETAILS_KEY = "ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhISE="
 
@@ -60,6 +63,8 @@ def _organisation_settings(env: Mapping[str, str]) -> dict:
         # independent welfare-rights advice, named on the choice pages beside the organisation's contact.
         "WELFARE_RIGHTS_ADVICE": env.get("WELFARE_RIGHTS_ADVICE",
                                          "Citizens Advice, 0800 144 8848, citizensadvice.org.uk"),
+        # The accounting exports' mapping of ledger accounts to nominal codes (ledger/books/examples/ has one).
+        "NOMINAL_MAP_PATH": env.get("NOMINAL_MAP_PATH", ""),
     }
 
 
@@ -88,12 +93,23 @@ def _limit_settings(env: Mapping[str, str]) -> dict:
     }
 
 
+def _secret_settings(env: Mapping[str, str]) -> dict:
+    """The secrets: production refuses the development values of each (``check_production``)."""
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
+        "BANK_DETAILS_KEY": env.get("BANK_DETAILS_KEY", DEV_BANK_DETAILS_KEY),
+        # The secret the chain of entries and events is keyed with (``ledger verify``, ``ledger checkpoint``):
+        # kept out of the database, so that database access alone cannot rewrite the books unnoticed.
+        "LEDGER_CHAIN_KEY": env.get("LEDGER_CHAIN_KEY") or DEV_CHAIN_KEY,
+    }
+
+
 def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the app's settings: environment first, then explicit overrides (tests)."""
     env = os.environ
     settings = {
         "ENV_NAME": env.get("LEDGER_ENV", "development"),
-        "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
+        **_secret_settings(env),
         "DATABASE_URL": env.get("DATABASE_URL") or default_sqlite_url(instance_path),
         # PostgreSQL's connection pool per process, and how long one statement may run before the server stops it.
         "DB_POOL_SIZE": int(env.get("DB_POOL_SIZE", "5")),
@@ -102,7 +118,6 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "DB_STATEMENT_TIMEOUT_MS": int(env.get("DB_STATEMENT_TIMEOUT_MS", "30000")),
         # The HTTP benchmark's switch: each response says how many SQL statements it ran (X-SQL-Statements).
         "COUNT_SQL_STATEMENTS": env.get("LEDGER_COUNT_SQL_STATEMENTS", "") == "1",
-        "BANK_DETAILS_KEY": env.get("BANK_DETAILS_KEY", DEV_BANK_DETAILS_KEY),
         "POLICY_OVERRIDE_FILES": [p for p in env.get("POLICY_OVERRIDE_FILES", "").split(os.pathsep) if p],
         # What happens when a payment would reduce a benefit (warn) or lose / breach one (breach):
         # "warn" only, require an "override" with a recorded reason, or "block".
@@ -163,6 +178,13 @@ def check_production(settings: dict) -> None:
             "BANK_DETAILS_KEY must be set in production to one or more comma-separated Fernet keys, none of "
             "them the development key (make one with: "
             "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')."
+        )
+    chain_key = settings.get("LEDGER_CHAIN_KEY") or ""
+    if chain_key == DEV_CHAIN_KEY or len(chain_key) < MIN_CHAIN_KEY:
+        raise ConfigurationError(
+            f"LEDGER_CHAIN_KEY must be set in production to a random value of at least {MIN_CHAIN_KEY} characters, "
+            "kept outside the database and backed up with the other secrets: without it nobody can verify the "
+            "books' chain (make one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
         )
     if settings["DATABASE_URL"].startswith("sqlite"):
         raise ConfigurationError("Production needs PostgreSQL: set DATABASE_URL to a postgresql+psycopg:// URL.")

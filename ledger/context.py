@@ -33,7 +33,7 @@ def init_app(app: Flask) -> None:
         idle_in_transaction_ms=app.config["DB_IDLE_IN_TRANSACTION_TIMEOUT_MS"]))
     app.extensions["engine"] = engine
     app.extensions["session_factory"] = make_session_factory(
-        engine, limits={MAX_POSTINGS_KEY: app.config["MAX_POSTINGS_PER_ENTRY"]})
+        engine, app.config["LEDGER_CHAIN_KEY"], limits={MAX_POSTINGS_KEY: app.config["MAX_POSTINGS_PER_ENTRY"]})
     app.teardown_appcontext(_close_session)
     if app.config.get("COUNT_SQL_STATEMENTS"):
         count_statements(engine, _count_one)

@@ -17,6 +17,8 @@ from sqlalchemy import BigInteger, DateTime, Dialect, Engine, Integer, MetaData,
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from ledger.chain import links as chain_links
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -139,10 +141,17 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine, *, limits: dict | None = None) -> sessionmaker[Session]:
-    """Sessions on this engine; ``limits`` (the posting writer's ``MAX_POSTINGS_KEY``) ride in ``Session.info``,
-    so the writer of postings reads the configured bound from the unit of work it is handed, not from Flask."""
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False, info=dict(limits or {}))
+def make_session_factory(engine: Engine, chain_key: str | None = None, *,
+                         limits: dict | None = None) -> sessionmaker[Session]:
+    """Sessions on ``engine`` that link the entries and events they write into the keyed chain as they commit.
+
+    ``chain_key`` is ``LEDGER_CHAIN_KEY``; without one (tests, benchmarks) the open development key is used.
+    ``limits`` (the posting writer's ``MAX_POSTINGS_KEY``) ride in ``Session.info``, so the writer of postings
+    reads the configured bound from the unit of work it is handed, not from Flask.
+    """
+    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False, info=dict(limits or {}))
+    chain_links.install(factory, chain_key or chain_links.DEV_CHAIN_KEY, Base.metadata)
+    return factory
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from ledger.books.records import PostingLine
 from ledger.budgets import services as budgets
 from ledger.claims import advances, corrections
 from ledger.claims import services as claims
+from ledger.db import utcnow
 from ledger.demo_tasks import NEWCOMER, leave_tasks_for_participants
 from ledger.errors import LedgerError
 from ledger.organisation import BANK, FUNDING, open_organisation_accounts
@@ -402,13 +403,20 @@ _SEPARATE_SESSION: dict[str, Any] = {"confirm_duplicate": True,
                                      "duplicate_reason": "A separate session on the same day"}
 
 
+def _arrived(day: dt.date) -> dt.datetime:
+    """When a claim for the work of ``day`` reached finance: the next morning (never later than now), so
+    that the demonstration's claim-to-payment times are the year's, not the moment the demo was loaded."""
+    return min(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(10), tzinfo=dt.UTC), utcnow())
+
+
 def _claims_for_attendee(year: _Year, activity: ActivityRecord, n: int, pid: int) -> list[int]:
     """The attendee's fee, and for every third attendee an expense claim (every sixth also drove)."""
     session, rng, manager = year.session, year.rng, year.manager
     fee, _ = claims.draft_fee_claim(
         session, activity_id=activity.id, participant_id=pid, actor_user_id=manager, rules=year.rules
     )
-    claims.submit_claim(session, fee.id, actor_user_id=manager, **_SEPARATE_SESSION)
+    claims.submit_claim(session, fee.id, actor_user_id=manager, submitted_at=_arrived(activity.occurs_on),
+                        **_SEPARATE_SESSION)
     if n % 3 != 0:
         return [fee.id]
     lines: list[dict[str, Any]] = [
@@ -438,7 +446,8 @@ def _claims_for_attendee(year: _Year, activity: ActivityRecord, n: int, pid: int
         idempotency_key=f"demo:{activity.id}:{pid}",
         rules=year.rules,
     )
-    claims.submit_claim(session, expense.id, actor_user_id=manager, **_SEPARATE_SESSION)
+    claims.submit_claim(session, expense.id, actor_user_id=manager, submitted_at=_arrived(activity.occurs_on),
+                        **_SEPARATE_SESSION)
     return [fee.id, expense.id]
 
 
@@ -485,7 +494,7 @@ def _award_time_credits(year: _Year, activity: ActivityRecord, participant_id: i
         actor_user_id=year.manager,
         description="Helped set up the room and greet people",
     )
-    claims.submit_claim(session, award.id, actor_user_id=year.manager)
+    claims.submit_claim(session, award.id, actor_user_id=year.manager, submitted_at=_arrived(activity.occurs_on))
     claims.approve_claim(
         session, award.id, actor_user_id=year.finance, actor_participant_id=None, rules=year.rules, today=decided
     )
@@ -575,12 +584,14 @@ def _leave_work_waiting(year: _Year, participant_ids: list[int]) -> None:
                                         rules=year.rules)[0].id for pid in people_waiting}
     # The carer and the Universal Credit claimant have chosen (their standing choice): waiting for approval.
     for place in (1, 2):
-        claims.submit_claim(session, fees[participant_ids[place]], actor_user_id=manager, **_SEPARATE_SESSION)
+        claims.submit_claim(session, fees[participant_ids[place]], actor_user_id=manager,
+                            submitted_at=_arrived(day), **_SEPARATE_SESSION)
     expense, _ = claims.create_expense_claim(
         session, participant_id=participant_ids[15], activity_id=activity.id, actor_user_id=manager,
         lines=[{"category": "public_transport", "description": "Train to the training day", "amount": "18.40",
                 "incurred_on": day}], idempotency_key=f"demo:waiting:{activity.id}", rules=year.rules)
-    claims.submit_claim(session, expense.id, actor_user_id=manager, **_SEPARATE_SESSION)
+    claims.submit_claim(session, expense.id, actor_user_id=manager, submitted_at=_arrived(day),
+                        **_SEPARATE_SESSION)
     year.summary.claims += len(fees) + 1
 
 

@@ -1,8 +1,10 @@
 """Import every model module so that ``Base.metadata`` knows all tables (migrations test, create_all)."""
 
 from ledger.auth import models as auth_models  # noqa: F401
+from ledger.banking import models as banking_models  # noqa: F401
 from ledger.books import models as books_models  # noqa: F401
 from ledger.budgets import models as budgets_models  # noqa: F401
+from ledger.chain import models as chain_models  # noqa: F401
 from ledger.claims import models as claims_models  # noqa: F401
 from ledger.events import models as events_models  # noqa: F401
 from ledger.outbox import models as outbox_models  # noqa: F401

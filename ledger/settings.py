@@ -97,6 +97,8 @@ class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     # SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS: when a sign-in ends.
     sessions: SessionLimits = SessionLimits()
+    # NOMINAL_MAP_PATH: the mapping file (TOML) of ledger accounts to nominal codes for the Xero and Sage exports.
+    nominal_map_path: str | None = None
 
     @property
     def pay_basis(self) -> str:
@@ -172,6 +174,7 @@ def build_settings(config: Mapping[str, Any]) -> Settings:
         or "Citizens Advice, 0800 144 8848, citizensadvice.org.uk",
         mail=_mail(config),
         sessions=_session_limits(config),
+        nominal_map_path=(config.get("NOMINAL_MAP_PATH") or "").strip() or None,
     )
 
 

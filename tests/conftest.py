@@ -180,3 +180,10 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """The slow tests first (``@pytest.mark.slow``), keeping the order otherwise: pytest-xdist hands the first
+    tests out one to each worker in turn, so the minutes-long demo year runs beside the rest of the suite
+    instead of after it, as its tail."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -6,14 +6,17 @@ from flask import Flask
 
 from ledger.api import (
     advances,
+    bank_statements,
     books,
     budgets,
+    chain,
     circumstances,
     claims,
     corrections,
     docs_page,
     documents,
     events,
+    exports,
     holds,
     openapi,
     payments,
@@ -39,7 +42,8 @@ def init_app(app: Flask) -> None:
 
     for blueprint in (books.blp, tokens.blp, policy_check.blp, people.blp, projects.blp, claims.blp, holds.blp,
                       payments.blp, timebank.blp, documents.blp, users.blp,
-                      advances.blp, corrections.blp, events.blp, circumstances.blp, budgets.blp, reports.blp):
+                      advances.blp, corrections.blp, events.blp, circumstances.blp, budgets.blp, reports.blp,
+                      exports.blp, bank_statements.blp, chain.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
     # Idempotency-Key on every API POST (after the permission check, which the web layer registered first).

@@ -14,6 +14,19 @@ second at least two but never a leading ``XX``, the third always one) and each c
 codes never share a name; every name is valid for both tools. The original code is kept beside each
 account.
 
+Readable names: given ``labels`` (account code to the name of the person, group, partner or project it
+belongs to, from ``ledger.reports.export_names``), the last component of that account's name is the label
+instead of the id or code (``Liabilities:Owed:Participant:Jane-Smith``): letters folded to ASCII, each run of
+other characters a dash. Two accounts whose readable names would meet (two people called Jane Smith) both keep
+their id after the name (``Jane-Smith-12``, ``Jane-Smith-40``); a name that would still meet another falls
+back to the coded form above, so no two accounts ever share a name. The code (and so the id) is kept beside
+each account as metadata either way.
+
+A date range: entries dated from ``start`` to ``end`` (both inclusive), preceded, when there is a start, by one
+"Opening balances" transaction dated ``start`` carrying every account's balance at the end of the day before.
+The balances of all accounts sum to zero in each unit, so that transaction balances, and both tools' balances
+of the export equal our trial balance at ``end``.
+
 Amounts: pounds with two decimals (``12.34 GBP``); time credits as whole minutes (``90 TCMIN``).
 """
 
@@ -21,7 +34,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO
 
@@ -29,6 +44,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.books.models import Account, JournalEntry, Posting
+from ledger.books.queries import trial_balance_tuples
 from ledger.books.units import UNITS
 from ledger.db import is_postgresql
 from ledger.errors import ValidationError
@@ -114,6 +130,51 @@ def hledger_text(text: str) -> str:
     return "\\x20" * lead + stripped + "\\x20" * trail
 
 
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+
+
+def readable_component(label: str) -> str | None:
+    """A person's, group's or project's name as one account component (``Zoë O'Brien`` -> ``Zoe-O-Brien``);
+    None when nothing readable is left."""
+    folded = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode("ascii")
+    words = _NOT_ALNUM.sub("-", folded).strip("-")
+    if not words:
+        return None
+    return words[0].upper() + words[1:]
+
+
+def readable_names(accounts: Mapping[str, tuple[str, str]], labels: Mapping[str, str]) -> dict[str, str]:
+    """Each account code's exported name: readable where ``labels`` names its record, never two the same.
+
+    ``accounts`` maps each code to its type and coded name's root; ``labels`` each code to a record's name.
+    """
+    coded = {code: account_name(type_, code) for code, (type_, _) in accounts.items()}
+    names = dict(coded)
+    for code, label in labels.items():
+        component = readable_component(label)
+        if code in coded and component is not None:
+            names[code] = coded[code].rsplit(":", 1)[0] + ":" + component
+    # People who share a name keep their id (the last part of the code) after it.
+    for codes in _clashes(names).values():
+        for code in codes:
+            if names[code] != coded[code]:
+                names[code] += "-" + account_component(code.rsplit(":", 1)[-1])
+    # Anything still meeting another name goes back to its coded name, which no other code can have;
+    # each round turns at least one readable name back, so this ends.
+    while clashes := _clashes(names):
+        for codes in clashes.values():
+            for code in codes:
+                names[code] = coded[code]
+    return names
+
+
+def _clashes(names: Mapping[str, str]) -> dict[str, list[str]]:
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for code, name in names.items():
+        by_name[name].append(code)
+    return {name: codes for name, codes in by_name.items() if len(codes) > 1}
+
+
 # ---------------------------------------------------------------- reading
 
 
@@ -141,18 +202,20 @@ class _Entry:
     lines: list[tuple[_Account, int, str | None]]  # account, amount, memo
 
 
-def _read_accounts(session: Session) -> dict[int, _Account]:
+def _read_accounts(session: Session, labels: Mapping[str, str] | None = None) -> dict[int, _Account]:
     first_last = (
         select(_postings.c.account_id, func.min(_postings.c.effective_date).label("first"),
                func.max(_postings.c.effective_date).label("last"))
         .group_by(_postings.c.account_id)
         .subquery()
     )
-    rows = session.execute(
+    result = session.execute(
         select(_accounts, first_last.c.first, first_last.c.last)
         .outerjoin(first_last, first_last.c.account_id == _accounts.c.id)
         .order_by(_accounts.c.code)
     )
+    rows = list(result)
+    names = readable_names({r.code: (r.type, "") for r in rows}, labels or {})
     accounts = {}
     for r in rows:
         created = _as_date(r.created_at)
@@ -163,12 +226,13 @@ def _read_accounts(session: Session) -> dict[int, _Account]:
             closed = _as_date(r.closed_at) if r.closed_at is not None else (r.last or opened)
             if r.last is not None and r.last > closed:
                 closed = r.last
-        accounts[r.id] = _Account(id=r.id, code=r.code, name=account_name(r.type, r.code), title=r.name,
+        accounts[r.id] = _Account(id=r.id, code=r.code, name=names[r.code], title=r.name,
                                   type=r.type, unit=r.unit, opened=opened, closed=closed)
     return accounts
 
 
-def _read_entries(session: Session, accounts: dict[int, _Account]) -> Iterable[_Entry]:
+def _read_entries(session: Session, accounts: dict[int, _Account], start: dt.date | None,
+                  end: dt.date | None) -> Iterable[_Entry]:
     # Grouped, so that even books where an entry was reversed twice (which verify reports) cannot
     # repeat an entry's postings here.
     reversal = (
@@ -188,6 +252,10 @@ def _read_entries(session: Session, accounts: dict[int, _Account]) -> Iterable[_
         .order_by(_entries.c.effective_date, _entries.c.id, _postings.c.id)
         .execution_options(yield_per=CHUNK)
     )
+    if start is not None:
+        query = query.where(_entries.c.effective_date >= start)
+    if end is not None:
+        query = query.where(_entries.c.effective_date <= end)
     entry = None
     for entry_id, day, description, kind, key, reverses, reversed_by, account_id, amount, memo in (
         session.execute(query)
@@ -199,6 +267,12 @@ def _read_entries(session: Session, accounts: dict[int, _Account]) -> Iterable[_
         entry.lines.append((accounts[account_id], amount, memo))
     if entry is not None:
         yield entry
+
+
+def _opening(session: Session, accounts: dict[int, _Account], start: dt.date) -> list[tuple[_Account, int]]:
+    """Every account's non-zero balance at the end of the day before ``start``."""
+    return [(accounts[id_], balance) for id_, _code, _name, _type, _unit, _open, balance
+            in trial_balance_tuples(session, start - dt.timedelta(days=1)) if balance]
 
 
 def _as_date(value) -> dt.date:
@@ -274,21 +348,61 @@ def _beancount_entry(e: _Entry) -> str:
     return "".join(out)
 
 
+def _hledger_opening(start: dt.date, lines: list[tuple[_Account, int]]) -> str:
+    out = [f"{start.isoformat()} * Opening balances  ; kind:opening-balances\n",
+           f"    ; balances at the end of {(start - dt.timedelta(days=1)).isoformat()}\n"]
+    out += [f"    {a.name}  {format_amount(amount, a.unit)}\n" for a, amount in lines]
+    return "".join(out) + "\n"
+
+
+def _beancount_opening(start: dt.date, lines: list[tuple[_Account, int]]) -> str:
+    out = [f'{start.isoformat()} * "Opening balances"\n',
+           '  kind: "opening-balances"\n',
+           f'  balances_at_end_of: "{(start - dt.timedelta(days=1)).isoformat()}"\n']
+    out += [f"  {a.name}  {format_amount(amount, a.unit)}\n" for a, amount in lines]
+    return "".join(out) + "\n"
+
+
+_OPENINGS = {"hledger": _hledger_opening, "beancount": _beancount_opening}
+
 _WRITERS = {"hledger": (_hledger_header, _hledger_entry), "beancount": (_beancount_header, _beancount_entry)}
 
 
-def export_journal(session: Session, fmt: str, stream: IO[str]) -> int:
-    """Write every entry, in effective-date then id order, to ``stream``; return how many were written."""
+def journal_text(session: Session, fmt: str, *, start: dt.date | None = None, end: dt.date | None = None,
+                 labels: Mapping[str, str] | None = None, written: list[int] | None = None) -> Iterator[str]:
+    """The journal as text, streamed: the header, the opening balances at ``start``, then each entry dated
+    ``start`` to ``end`` (all, by default) in effective-date then id order. Bad arguments are refused before
+    the first piece is asked for; ``written``, when given, is appended the count of entries at the end."""
     if fmt not in _WRITERS:
         raise ValidationError(f"Export format must be one of {', '.join(FORMATS)}.", fields={"format": ["invalid"]})
+    if start is not None and end is not None and end < start:
+        raise ValidationError("The last day must be on or after the first day.",
+                              fields={"to": ["The last day must be on or after the first day."]})
+    return _journal_text(session, fmt, start, end, labels, written)
+
+
+def _journal_text(session: Session, fmt: str, start: dt.date | None, end: dt.date | None,
+                  labels: Mapping[str, str] | None, written: list[int] | None) -> Iterator[str]:
     if is_postgresql(session) and not session.in_transaction():
         # One snapshot: accounts and postings must agree even while others post.
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     header, write_entry = _WRITERS[fmt]
-    accounts = _read_accounts(session)
-    stream.writelines(header(accounts.values()))
+    accounts = _read_accounts(session, labels)
+    yield "".join(header(accounts.values()))
+    if start is not None and (opening := _opening(session, accounts, start)):
+        yield _OPENINGS[fmt](start, opening)
     count = 0
-    for entry in _read_entries(session, accounts):
-        stream.write(write_entry(entry))
+    for entry in _read_entries(session, accounts, start, end):
+        yield write_entry(entry)
         count += 1
-    return count
+    if written is not None:
+        written.append(count)
+
+
+def export_journal(session: Session, fmt: str, stream: IO[str], *, start: dt.date | None = None,
+                   end: dt.date | None = None, labels: Mapping[str, str] | None = None) -> int:
+    """Write the journal (``journal_text``) to ``stream``; return how many entries were written."""
+    written: list[int] = []
+    for piece in journal_text(session, fmt, start=start, end=end, labels=labels, written=written):
+        stream.write(piece)
+    return written[0]

@@ -41,6 +41,7 @@ from ledger.books.models import (
 )
 from ledger.books.records import AccountInfo, Entry, PostedLine, PostingLine
 from ledger.books.units import UNITS
+from ledger.chain.links import ENTRY, note_written
 from ledger.db import utcnow
 from ledger.errors import (
     AlreadyReversed,
@@ -352,6 +353,7 @@ def _write(session: Session, connection, accounts, *, effective_date: dt.date, d
         if existing is not None:
             return _replay(session, existing, effective_date, description, kind, reverses_entry_id, postings)
         raise AlreadyReversed(f"Entry {reverses_entry_id} has already been reversed.")
+    note_written(session, ENTRY, (entry_id,))
     posting_ids = connection.execute(statements.insert_postings, [
         {"entry_id": entry_id, "account_id": accounts[p.account].id, "unit": p.unit, "amount": p.amount,
          "effective_date": effective_date, "memo": p.memo, "kind": p.kind}

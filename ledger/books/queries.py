@@ -244,3 +244,18 @@ def trial_balance(session: Session, as_of: dt.date | None = None) -> TrialBalanc
         totals[unit] += balance
     return TrialBalance(as_of=as_of, rows=tuple(rows), totals=dict(totals))
 
+
+def postings_of_entries(session: Session, code: str, entry_ids: list[int]) -> list[StatementLine]:
+    """The postings that the given entries made on one account (a bank statement line matched to them)."""
+    if not entry_ids:
+        return []
+    info = account_info(session, code)
+    rows = session.execute(
+        select(_postings.c.id, _postings.c.entry_id, _postings.c.effective_date, _postings.c.amount,
+               _postings.c.memo, _entries.c.description, _entries.c.kind, _entries.c.reverses_entry_id)
+        .join(_entries, _entries.c.id == _postings.c.entry_id)
+        .where(_postings.c.account_id == info.id, _postings.c.entry_id.in_(entry_ids))
+        .order_by(_postings.c.effective_date, _postings.c.id))
+    return [StatementLine(posting_id=r.id, entry_id=r.entry_id, effective_date=r.effective_date,
+                          description=r.description, kind=r.kind, memo=r.memo, amount=r.amount, running_balance=0,
+                          reverses_entry_id=r.reverses_entry_id) for r in rows]

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import cache
 
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -54,8 +55,12 @@ class Received:
         return self.kind != PostingKind.TIME_CREDITS
 
 
+@cache
 def _bank_moved(direction: int):
-    """The entry also moves the bank: out of it (``direction`` -1, a credit) or into it (+1, a debit)."""
+    """The entry also moves the bank: out of it (``direction`` -1, a credit) or into it (+1, a debit).
+
+    Built once per direction and reused: the clause is the same in every query, and building it (two
+    aliases, four comparisons) cost more than running the query it goes in (a benefit check asks often)."""
     bank = aliased(Posting)
     bank_account = aliased(Account)
     moved = bank.amount < 0 if direction < 0 else bank.amount > 0

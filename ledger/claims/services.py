@@ -105,7 +105,7 @@ from ledger.claims.records import (
     fee_parts,
     share_of_minutes,
 )
-from ledger.db import utcnow
+from ledger.db import as_utc, utcnow
 from ledger.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ledger.events.records import NewEvent
 from ledger.events.writer import events_of_claims, record_event, record_events
@@ -926,12 +926,21 @@ def preview_choice(
 def submit_claim(
     session: Session, claim_id: int, *, actor_user_id: int | None, actor_participant_id: int | None = None,
     confirm_duplicate: bool = False, duplicate_reason: str | None = None,
+    submitted_at: dt.datetime | None = None,
 ) -> ClaimRecord:
     """Send a claim for approval; anyone but the participant themself submitting it marks it assisted.
 
     A likely duplicate of a claim already submitted needs ``confirm_duplicate`` and a reason (see
     ``ledger.claims.controls``), kept in the submit event.
+
+    ``submitted_at`` is when the claim reached the organisation, for a claim keyed in after it arrived (a
+    paper form, the demonstration's year of claims); the claim-to-payment time is measured from it. It is
+    now unless given, and never later than now.
     """
+    now = utcnow()
+    if submitted_at is not None and as_utc(submitted_at) > now:
+        raise ValidationError("submitted_at: a claim cannot have reached us in the future.",
+                              fields={"submitted_at": ["A moment no later than now."]})
     claim = _load(session, claim_id, lock=True)
     workflow.next_status(claim.status, "submit")  # a claim that cannot be submitted says so first
     confirmed = controls.check_duplicates(session, claim, confirm_duplicate, duplicate_reason)
@@ -940,7 +949,7 @@ def submit_claim(
                 note=f"Confirmed not a duplicate of claim(s) {', '.join(map(str, confirmed['duplicate_of']))}"
                 if confirmed else None, details=confirmed)
     claim.submitted_by_user_id = actor_user_id
-    claim.submitted_at = utcnow()
+    claim.submitted_at = now if submitted_at is None else as_utc(submitted_at)
     claim.assisted = claim.assisted or actor_participant_id != claim.participant_id
     session.flush()
     return claim_record(session, claim)

@@ -56,17 +56,50 @@ def _organisation() -> Organisation:
     return settings().organisation
 
 
+_PARTIAL = ".partial-"
+
+
 def _write(path: Path, data: bytes) -> None:
-    """Write a document readable by its owner only: it holds personal data."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as stream:
-        stream.write(data)
+    """Write a document readable by its owner only (it holds personal data), whole or not at all.
+
+    The bytes go to a hidden name beside it, are flushed to disk, and the file is renamed into place in one
+    step: a run killed mid-way leaves every document under its own name complete, and at most one hidden
+    partial file, which the next run into the folder removes.
+    """
+    partial = path.with_name(f"{_PARTIAL}{os.getpid()}-{path.name}")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _directory(out: str) -> Path:
+    """The folder to write into, without the partial files of an earlier run that was killed."""
     path = Path(out)
     path.mkdir(parents=True, exist_ok=True)
+    for leftover in path.glob(f"{_PARTIAL}*"):
+        pid = leftover.name[len(_PARTIAL):].split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            leftover.unlink(missing_ok=True)
     return path
+
+
+def _running(pid: int) -> bool:
+    """Whether a process of this id is alive (another run writing into the same folder keeps its file)."""
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _month(text: str) -> tuple[dt.date, dt.date]:

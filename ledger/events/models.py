@@ -14,7 +14,7 @@ from ledger.db import Base, BigId, UTCDateTime
 
 # What an event can be about. A record of one of these kinds is named by its id as text (a month as 2026-10).
 SUBJECTS = ("claim", "payment_run", "advance", "period", "participant", "group", "user", "api_token",
-            "manual_entry", "hold", "budget_version", "message", "export")
+            "manual_entry", "hold", "budget_version", "message", "export", "bank_statement", "bank_line")
 
 # Long enough for "waiting_for_approval" (migration 0009 widened it on PostgreSQL). SQLite does not enforce a
 # length, and rebuilding events there to restate it would drop its append-only triggers: it keeps 0006's.

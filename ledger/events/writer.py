@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from ledger.chain.links import EVENT, note_written
 from ledger.db import utcnow
 from ledger.errors import ValidationError
 from ledger.events.models import SUBJECTS, Event
@@ -39,7 +40,8 @@ def record_events(session: Session, events: Iterable[NewEvent], *, at: dt.dateti
             "payment_run_id": event.payment_run_id, "entry_id": event.entry_id,
         })
     if rows:
-        session.execute(insert(_events), rows)
+        ids = session.execute(insert(_events).returning(_events.c.id), rows).scalars().all()
+        note_written(session, EVENT, ids)
     return len(rows)
 
 

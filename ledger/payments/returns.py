@@ -270,3 +270,34 @@ def record_returns(session: Session, lines: Sequence[ReturnLine], *, actor_user_
             raise type(error)(f"Line {item.line} ({item.run_reference} {item.payee_reference}): {error.message}",
                               fields=error.fields) from None
     return done
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnedMoney:
+    """A returned payment as the bank statement sees it: ``amount_pence`` came back in on ``returned_on``."""
+
+    return_id: int
+    run_reference: str
+    payee_kind: str
+    payee_id: int
+    amount_pence: int
+    returned_on: dt.date
+    bank_reference: str
+    entry_id: int
+
+
+def _returned_money(where) -> Any:
+    return (select(PaymentReturn.id, PaymentRun.reference, PaymentReturn.payee_kind, PaymentReturn.payee_id,
+                   PaymentReturn.amount_pence, PaymentReturn.returned_on, PaymentReturn.bank_reference,
+                   PaymentReturn.entry_id)
+            .join(PaymentRun, PaymentRun.id == PaymentReturn.run_id).where(where).order_by(PaymentReturn.id))
+
+
+def returns_between(session: Session, start: dt.date, end: dt.date) -> list[ReturnedMoney]:
+    """Every returned payment that came back from ``start`` to ``end`` (for matching bank statement lines)."""
+    return [ReturnedMoney(*row) for row in session.execute(
+        _returned_money(PaymentReturn.returned_on.between(start, end)))]
+
+
+def returns_by_id(session: Session, return_ids: Sequence[int]) -> list[ReturnedMoney]:
+    return [ReturnedMoney(*row) for row in session.execute(_returned_money(PaymentReturn.id.in_(list(return_ids))))]

@@ -125,10 +125,13 @@ def create_project(
 ) -> ProjectRecord:
     """Record a project with its budget, and open its fees and expenses accounts.
 
-    Finance or an administrator sets a project up: a project manager may not create one and so assign it
-    to themselves. The named manager is assigned to the project (``ledger.projects.assignments``).
+    Finance or an administrator sets a project up for any manager (or none yet). A project manager sets up
+    their own at the start of the work, to plan its budget before anything is spent: they become its manager
+    and cannot name someone else (only finance or an administrator assigns projects to other managers).
+    Setting a project up moves no money; claims on it still need finance's approval. The named manager is
+    assigned to the project (``ledger.projects.assignments``).
     """
-    _check_may_set_up(session, actor_user_id)
+    project_manager_user_id = _manager_of_a_new_project(session, actor_user_id, project_manager_user_id)
     normalised = normalise_code(code)
     problems = checks.Problems()
     if not _CODE.match(normalised):
@@ -143,6 +146,18 @@ def create_project(
     open_project_accounts(session, row.code)
     assignments.sync_lead_manager(session, row.id, row.project_manager_user_id, actor_user_id=actor_user_id)
     return project_record(row)
+
+
+def _manager_of_a_new_project(session: Session, actor_user_id: int | None, named: int | None) -> int | None:
+    """The manager a new project gets: whoever finance names, or the project manager who sets it up."""
+    actor = session.get(User, actor_user_id) if actor_user_id is not None else None
+    if actor is None or not assignments.limited_to_assigned(actor.role_names):
+        return named
+    if named not in (None, actor.id):
+        raise PermissionDenied("A project you set up is yours to manage; finance or an administrator assigns "
+                               "projects to other managers.",
+                               fields={"project_manager_user_id": ["Leave it empty: you will manage it."]})
+    return actor.id
 
 
 def _check_may_set_up(session: Session, actor_user_id: int | None) -> None:

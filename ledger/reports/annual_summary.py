@@ -27,11 +27,11 @@ from ledger.reports.records import AnnualSummary, AnnualSummaryLine, tax_year_bo
 from policies.money import HUNDRED, round_to_penny
 from policies.rulebook import Rulebook
 
-__all__ = ["annual_summary"]
+__all__ = ["EXPENSES", "FEES", "TAXABLE_ALLOWANCES", "annual_summary", "money_received"]
 
-_FEES = frozenset({PostingKind.FEE})
-_EXPENSES = frozenset({PostingKind.EXPENSE, PostingKind.ADVANCE})  # actual costs, paid back or in advance
-_TAXABLE_ALLOWANCES = frozenset({PostingKind.FLAT_RATE_ALLOWANCE, PostingKind.VOUCHER,
+FEES = frozenset({PostingKind.FEE})
+EXPENSES = frozenset({PostingKind.EXPENSE, PostingKind.ADVANCE})  # actual costs, paid back or in advance
+TAXABLE_ALLOWANCES = frozenset({PostingKind.FLAT_RATE_ALLOWANCE, PostingKind.VOUCHER,
                                  PostingKind.ADVANCE_SURPLUS_KEPT})
 _RUN_PREFIX = "Payment run "
 
@@ -50,7 +50,7 @@ def _payment_line(lines: list[ReceivedLine]) -> AnnualSummaryLine | None:
     def total(kinds: frozenset[str]) -> int:
         return sum(line.amount for line in lines if line.kind in kinds)
 
-    fees, expenses, allowances = total(_FEES), total(_EXPENSES), total(_TAXABLE_ALLOWANCES)
+    fees, expenses, allowances = total(FEES), total(EXPENSES), total(TAXABLE_ALLOWANCES)
     if not fees + expenses + allowances:
         return None  # time credits only
     return AnnualSummaryLine(lines[0].on, _described(lines), fees, expenses, allowances)
@@ -90,6 +90,13 @@ def _redirected(session: Session, participant_id: int, start: dt.date, end: dt.d
     ).scalars())
 
 
+def money_received(session: Session, participant_id: int, start: dt.date, end: dt.date) -> list[ReceivedLine]:
+    """The money (not time credits) the participant received from ``start`` to ``end``, a kept advance surplus
+    counted once as a taxable allowance: what the annual summary and the tax-year totals both add up."""
+    return _kept_is_not_expenses([line for line in received_lines(session, participant_id, start, end)
+                                  if line.kind != PostingKind.TIME_CREDITS], _advance_kept(session, participant_id))
+
+
 def annual_summary(
     session: Session,
     participant_id: int,
@@ -102,9 +109,7 @@ def annual_summary(
     """Payments the books say the participant received in the tax year starting 6 April ``tax_year_start_year``."""
     participant = participant_row(session, participant_id)
     start, end = tax_year_bounds(tax_year_start_year)
-    received = _kept_is_not_expenses([line for line in received_lines(session, participant_id, start, end)
-                                      if line.kind != PostingKind.TIME_CREDITS],
-                                     _advance_kept(session, participant_id))
+    received = money_received(session, participant_id, start, end)
     lines = [line for group in by_entry(received).values() if (line := _payment_line(group)) is not None]
     lines.sort(key=lambda line: line.date_paid)
     allowance = rulebook.get("tax.trading_allowance", start)

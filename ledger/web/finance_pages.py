@@ -32,7 +32,7 @@ from ledger.labels import AFTER_APPROVAL, EXPENSE_CATEGORY_LABELS
 from ledger.payments import calendar, hold_actions, holds, returns, runs
 from ledger.people import services as people
 from ledger.projects import services as projects
-from ledger.reports import finance_dashboard, run_report
+from ledger.reports import finance_dashboard, run_report, tax_year
 from ledger.reports import print_pack as posted_letters
 from ledger.reports.evidence_pack import MAX_SIGNATORY, evidence_pack_letter
 from ledger.web import claims_queue
@@ -550,6 +550,7 @@ def _run_page(run_id: int, *, problem: LedgerError | None = None, status: int = 
     _payee_choices(return_form, run, done)
     return render_template(
         "finance/payment_run.html", run=run, problem=problem, returns=done, return_form=return_form,
+        allowance_crossings=tax_year.allowance_crossings(session, run_id, settings().rulebook),
         payee_names=_payee_names(run), names=_names(session),
         returned_payees={(r.payee_kind, r.payee_id) for r in done}, reason_labels=RETURN_REASON_LABELS,
         submission_passed=calendar.bacs_input_day(run.payment_date) < todays_date(),
@@ -746,8 +747,10 @@ class NationalInsuranceForm(FlaskForm):
 @bp.route("/evidence-packs")
 @requires("documents.finance")
 def evidence_packs():
+    session = get_session()
     return render_template("finance/evidence_packs.html",
-                           participants=people.list_participants(get_session(), include_inactive=True))
+                           participants=people.list_participants(session, include_inactive=True),
+                           crossings=tax_year.draft_run_crossings(session, settings().rulebook))
 
 
 def _evidence_page(participant_id: int, *, form: EvidencePackForm | None = None, ni_form=None,

@@ -16,7 +16,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, StopValidation
 
 from ledger.auth.access import requires, signed_in_user
 from ledger.claims import services as claims
@@ -32,16 +32,29 @@ from ledger.web.own import act, new_request_key, on_the_form, own_participant_id
 bp = Blueprint("my_expenses", __name__, url_prefix="/my/expenses")
 
 MAX_LINES = 5
-#: Kinds a participant claims here: everything but mileage, which is priced from miles (finance records it).
-KINDS = [SelectChoice(k, EXPENSE_CATEGORY_LABELS.get(k, k)) for k in EXPENSE_CATEGORIES if k != "mileage"]
+#: Every kind of expense, mileage included: a mileage line gives the miles and what was driven or ridden, and
+#: is priced from the dated mileage rates (no receipt needed), so the person never works out the pence.
+KINDS = [SelectChoice(k, EXPENSE_CATEGORY_LABELS.get(k, k)) for k in EXPENSE_CATEGORIES]
+VEHICLE_CHOICES = [SelectChoice("car", "Car"), SelectChoice("van", "Van"), SelectChoice("motorcycle", "Motorbike"),
+                   SelectChoice("bicycle", "Bicycle")]
+
+
+def _listed(message: str):
+    """A choice must be one of those offered, said in words a person can act on (not "Not a valid choice")."""
+    def check(form, field) -> None:
+        if field.data not in {choice.value for choice in field.choices}:
+            raise StopValidation(message)
+    return check
 
 
 class StartForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form: it only chooses what the next page asks
 
-    activity_id = RadioField("What are you claiming expenses for?", coerce=int,
-                             validators=[DataRequired(message="Choose the activity you are claiming for.")])
+    activity_id = RadioField("What are you claiming expenses for?", coerce=int, validate_choice=False,
+                             validators=[DataRequired(message="Choose the activity you are claiming for."),
+                                         _listed("Choose one of the activities listed: you can claim for the "
+                                                 "ones you came to in the last few months.")])
     lines = RadioField("How many things are you claiming for?", coerce=int, default=1,
                        choices=[SelectChoice(n, f"{n}") for n in range(1, MAX_LINES + 1)],
                        validators=[DataRequired(message="Choose how many things you are claiming for.")])
@@ -56,13 +69,36 @@ class _LinesForm(FlaskForm):
     def service_lines(self) -> tuple[list[dict], list[ReceiptUpload | None]]:
         lines, receipts = [], []
         for n in range(1, self.count + 1):
-            lines.append({"category": self[f"line{n}_category"].data, "incurred_on": self[f"line{n}_date"].data,
-                          "description": self[f"line{n}_description"].data,
-                          "amount": (self[f"line{n}_amount"].data or "").strip().lstrip("£")})
+            line = {"category": self[f"line{n}_category"].data, "incurred_on": self[f"line{n}_date"].data,
+                    "description": self[f"line{n}_description"].data}
+            if line["category"] == "mileage":
+                line.update(miles=(self[f"line{n}_miles"].data or "").strip(), vehicle=self[f"line{n}_vehicle"].data)
+            else:
+                line["amount"] = (self[f"line{n}_amount"].data or "").strip().lstrip("£")
+            lines.append(line)
             upload = self[f"line{n}_receipt"].data
             receipts.append(ReceiptUpload(upload.filename or "receipt", upload.read())
                             if upload and upload.filename else None)
         return lines, receipts
+
+
+def _is_mileage(form, n: int) -> bool:
+    return form[f"line{n}_category"].data == "mileage"
+
+
+def _needed_unless_mileage(n: int, message: str):
+    """The amount is asked for every kind but mileage, which the rates price from the miles."""
+    def check(form, field) -> None:
+        if not _is_mileage(form, n) and not (field.data or "").strip():
+            raise StopValidation(message)
+    return check
+
+
+def _needed_for_mileage(n: int, message: str):
+    def check(form, field) -> None:
+        if _is_mileage(form, n) and not (field.data or "").strip():
+            raise StopValidation(message)
+    return check
 
 
 def _lines_form_class(count: int) -> type[_LinesForm]:
@@ -76,7 +112,11 @@ def _lines_form_class(count: int) -> type[_LinesForm]:
         fields[f"line{n}_date"] = DateInputsField(f"When did you pay?{which}", old_prefix=f"line{n}_", validators=[
             DataRequired(message="Give the date of the expense.")])
         fields[f"line{n}_amount"] = StringField(f"Amount, in pounds{which}", validators=[
-            DataRequired(message="Say how much it cost, like 4.50.")])
+            _needed_unless_mileage(n, "Say how much it cost, like 4.50.")])
+        fields[f"line{n}_miles"] = StringField(f"Miles, if you drove or rode{which}", validators=[
+            _needed_for_mileage(n, "Say how many miles you drove or rode, like 12.")])
+        fields[f"line{n}_vehicle"] = SelectField(f"What did you drive or ride?{which}", choices=VEHICLE_CHOICES,
+                                                default="car")
         fields[f"line{n}_receipt"] = FileField(f"Photo or PDF of the receipt{which}",
                                                render_kw={"accept": "image/*,application/pdf"})
     return type(f"LinesForm{count}", (_LinesForm,), fields)
@@ -91,6 +131,8 @@ def _service_names(count: int) -> dict[str, str]:
         for service, form in (("category", "category"), ("description", "description"), ("incurred_on", "date"),
                               ("amount", "amount"), ("receipt", "receipt")):
             names[f"lines.{n - 1}.{service}"] = f"line{n}_{form}"
+        names[f"lines.{n - 1}.miles"] = f"line{n}_miles"
+        names[f"lines.{n - 1}.vehicle"] = f"line{n}_vehicle"
     return names
 
 

@@ -140,26 +140,35 @@ def list_projects():
         for p in projects.list_projects(session, only_ids=visible_project_ids())
     ]
     return render_template("projects/list.html", rows=rows, today=today, me=signed_in_user().id,
-                           may_set_up=allowed(signed_in_user().role_names, "projects.assign"))
+                           may_set_up=allowed(signed_in_user().role_names, "projects.write"))
+
+
+def _assigns_managers() -> bool:
+    """Finance and administrators choose a new project's manager; a project manager's project is their own."""
+    return allowed(signed_in_user().role_names, "projects.assign")
 
 
 def _new_project_page(form: NewProjectForm, *, problem: LedgerError | None = None, status: int = 200):
-    """The form to set a project up, offering the active project managers by name."""
-    form.project_manager_user_id.choices = [SelectChoice("", "Nobody yet")] + [
-        SelectChoice(u.id, u.display_name) for u in assignments.project_managers(get_session())]
-    return render_template("projects/new.html", form=form, problem=problem), status
+    """The form to set a project up, offering the active project managers by name to those who assign them."""
+    assigns = _assigns_managers()
+    if assigns:
+        form.project_manager_user_id.choices = [SelectChoice("", "Nobody yet")] + [
+            SelectChoice(u.id, u.display_name) for u in assignments.project_managers(get_session())]
+    return render_template("projects/new.html", form=form, problem=problem, assigns_managers=assigns), status
 
 
 @bp.route("/projects/new")
-@requires("projects.assign")
+@requires("projects.write")
 def new_project():
     return _new_project_page(NewProjectForm(formdata=None, starts_on=todays_date()))
 
 
 @bp.route("/projects/new", methods=["POST"])
-@requires("projects.assign")
+@requires("projects.write")
 def create_project():
     form = NewProjectForm()
+    if not _assigns_managers():
+        del form.project_manager_user_id  # the project manager setting it up manages it
     if not form.validate_on_submit():
         return _new_project_page(form, status=400)
     session = get_session()
@@ -167,7 +176,8 @@ def create_project():
         record = projects.create_project(
             session, code=form.code.data, name=form.name.data, cost_centre=form.cost_centre.data,
             budget_pence=pounds_to_pence(form.budget.data), starts_on=form.starts_on.data,
-            ends_on=form.ends_on.data, project_manager_user_id=form.project_manager_user_id.data,
+            ends_on=form.ends_on.data,
+            project_manager_user_id=form.project_manager_user_id.data if _assigns_managers() else None,
             actor_user_id=signed_in_user().id)
     except (*_SHOWN_ON_THE_FORM, PermissionDenied) as error:
         session.rollback()

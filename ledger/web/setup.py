@@ -22,9 +22,11 @@ from ledger.web import (
     assets,
     audit_pages,
     auth_pages,
+    bank_pages,
     books_pages,
     budget_pages,
     circumstance_pages,
+    export_pages,
     finance_pages,
     headers,
     holds_pages,
@@ -37,6 +39,7 @@ from ledger.web import (
     report_pages,
     request_limits,
     status_tags,
+    verification_pages,
 )
 
 log = logging.getLogger(__name__)
@@ -54,12 +57,15 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("Claims to approve", "finance.claims_waiting", "claims.approve"),
     ("Payment runs", "finance.payment_runs", "payments.manage"),
     ("Holds", "holds.holds_page", "payments.manage"),
+    ("Bank statements", "bank.statements", "payments.manage"),
     ("Advances", "advances.list_advances", "claims.approve"),
     ("Evidence packs", "finance.evidence_packs", "documents.finance"),
     ("Changes to review", "circumstances.reports", "participants.write"),
     ("Audit log", "audit.audit_log", "audit.read"),
     ("Projects", "projects.list_projects", "projects.read"),
     ("Reports", "reports.organisation_report", "books.read"),
+    ("Exports", "exports.exports_page", "books.read"),
+    ("Tax year", "exports.tax_year_page", "participants.read"),
     ("Users", "admin.users_list", "users.manage"),
 ]
 
@@ -153,12 +159,15 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(participant_pages.me)
     app.register_blueprint(finance_pages.bp)
     app.register_blueprint(holds_pages.bp)
+    app.register_blueprint(bank_pages.bp)
     app.register_blueprint(project_pages.bp)
     app.register_blueprint(budget_pages.bp)
     app.register_blueprint(report_pages.bp)
     app.register_blueprint(advance_pages.bp)
     app.register_blueprint(advance_pages.own)
     app.register_blueprint(audit_pages.bp)
+    app.register_blueprint(export_pages.bp)
+    app.register_blueprint(verification_pages.bp)
     for journeys in (my_pages.bp, my_expenses.bp, my_details.bp, circumstance_pages.bp):
         app.register_blueprint(journeys)
     _error_handlers(app)

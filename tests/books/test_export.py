@@ -18,17 +18,17 @@ from pathlib import Path
 import pytest
 from beancount import loader
 from beancount.core import data as beancount_data
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
 from ledger.books import posting, queries
-from ledger.books.export import account_component, account_name, export_journal, format_amount
+from ledger.books.export import account_component, account_name, export_journal, format_amount, readable_names
 from ledger.books.export import hledger_text as hledger_escape
 from ledger.books.models import JournalEntry
 from ledger.books.units import UNITS
 from ledger.errors import ValidationError
-from tests.factories import JUNE_1, fee_entry, post, record_a_year
+from tests.factories import CHART, JUNE_1, fee_entry, post, record_a_year
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BEAN_CHECK = Path(sys.executable).parent / "bean-check"  # installed beside pytest, from beancount on PyPI
@@ -325,8 +325,10 @@ def test_the_demo_books_export_to_hledger_and_beancount_with_the_same_balances(r
     verify = runner.invoke(args=["ledger", "verify"])
     assert verify.exit_code == 0, verify.output
     journal, beancount_file = tmp_path / "demo.journal", tmp_path / "demo.beancount"
-    for fmt, path in (("hledger", journal), ("beancount", beancount_file)):
-        result = runner.invoke(args=["ledger", "export", "--format", fmt, "--out", str(path)])
+    named = tmp_path / "named.beancount"
+    for fmt, path, names in (("hledger", journal, "--coded"), ("beancount", beancount_file, "--coded"),
+                             ("beancount", named, "--readable")):
+        result = runner.invoke(args=["ledger", "export", "--format", fmt, names, "--out", str(path)])
         assert result.exit_code == 0, result.output
 
     expected = _expected(session)
@@ -335,3 +337,83 @@ def test_the_demo_books_export_to_hledger_and_beancount_with_the_same_balances(r
     _assert_same_balances(_beancount_balances(beancount_file)[0], expected, "beancount")
     checked = subprocess.run([str(BEAN_CHECK), str(beancount_file)], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+    # With people's and projects' names: the same total per commodity (zero), and beancount accepts it.
+    readable, _ = _beancount_balances(named)
+    assert readable and sum(v for (_, c), v in readable.items() if c == "GBP") == 0
+    assert any("Participant:" in a and not a.rsplit(":", 1)[-1].isdigit() for a, _ in readable)
+    checked = subprocess.run([str(BEAN_CHECK), str(named)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+# ---------------------------------------------------------------- a date range, and readable names
+
+
+def _three_months(books) -> None:
+    """A fee in May, one in June and one in July, the May fee paid in June, time credits in May."""
+    fee_entry(books, "may", JUNE_1.replace(month=5, day=10), 4500)
+    fee_entry(books, "june", JUNE_1.replace(day=12), 3000, payee="owed:participant:2")
+    post(books, "pay-may", JUNE_1.replace(day=20), ("owed:participant:1", 4500), ("bank", -4500), kind="payment")
+    post(books, "grant", JUNE_1.replace(month=5, day=1), ("bank", 100_000), ("grant:council", -100_000),
+         kind="grant")
+    post(books, "time", JUNE_1.replace(month=5, day=2), ("time:participant:1", -90), ("time:issued", 90),
+         kind="time_credits")
+    fee_entry(books, "july", JUNE_1.replace(month=7, day=3), 1500)
+    books.commit()
+
+
+def test_a_june_export_opens_with_the_balances_brought_forward_and_ends_with_june_s_trial_balance(books, tmp_path):
+    _three_months(books)
+    june = (JUNE_1, JUNE_1.replace(day=30))
+    expected = {(account_name(r.account.type, r.account.code), UNITS[r.account.unit].export_commodity):
+                Decimal(r.balance) / (100 if r.account.unit == "GBP" else 1)
+                for r in queries.trial_balance(books, as_of=june[1]).rows}
+    journal, ledger_file = tmp_path / "june.journal", tmp_path / "june.beancount"
+    for fmt, path in (("hledger", journal), ("beancount", ledger_file)):
+        with path.open("w", encoding="utf-8") as stream:
+            assert export_journal(books, fmt, stream, start=june[0], end=june[1]) == 2  # the June fee and payment
+
+    _assert_same_balances(_hledger_balances(journal), expected, "hledger")
+    balances, transactions = _beancount_balances(ledger_file)
+    _assert_same_balances(balances, expected, "beancount")
+    assert transactions[0].narration == "Opening balances"
+    assert {t.date for t in transactions} == {JUNE_1, JUNE_1.replace(day=12), JUNE_1.replace(day=20)}
+    assert ("Liabilities:Owed:Participant:1", "GBP") in balances  # brought forward, paid in June: now 0
+    checked = subprocess.run([str(BEAN_CHECK), str(ledger_file)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    subprocess.run([_hledger(), "-f", str(journal), "check", "accounts", "commodities", "ordereddates"],
+                   capture_output=True, text=True, check=True)
+
+
+def test_a_range_that_ends_before_it_starts_is_refused_naming_to(session):
+    with pytest.raises(ValidationError) as refused:
+        export_journal(session, "hledger", io.StringIO(), start=JUNE_1, end=JUNE_1.replace(month=5))
+    assert refused.value.fields == {"to": ["The last day must be on or after the first day."]}
+
+
+def test_readable_names_use_people_s_names_and_two_people_of_one_name_never_meet(books, tmp_path):
+    _three_months(books)
+    labels = {"owed:participant:1": "Jane Smith", "owed:participant:2": "Jane Smith",
+              "time:participant:1": "Zoë O'Brien", "fees:project:guide": "Dementia guide",
+              "advance:participant:1": "Expenses:Guide", "bank": "Project"}
+    path = tmp_path / "named.beancount"
+    with path.open("w", encoding="utf-8") as stream:
+        export_journal(books, "beancount", stream, labels=labels)
+
+    balances, _ = _beancount_balances(path)
+    assert balances[("Liabilities:Owed:Participant:Jane-Smith-1", "GBP")] == Decimal("-15.00")  # the July fee
+    assert balances[("Liabilities:Owed:Participant:Jane-Smith-2", "GBP")] == Decimal("-30.00")
+    assert balances[("Liabilities:Time:Participant:Zoe-O-Brien", "TCMIN")] == -90
+    assert balances[("Expenses:Fees:Project:Dementia-guide", "GBP")] == Decimal("90.00")
+    text = path.read_text()
+    assert 'code: "owed:participant:1"' in text and 'code: "owed:participant:2"' in text  # ids kept as metadata
+    checked = subprocess.run([str(BEAN_CHECK), str(path)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+@settings(max_examples=50)
+@given(st.dictionaries(st.sampled_from(sorted(CHART)), st.text(max_size=6), max_size=len(CHART)))
+def test_readable_names_are_always_valid_and_never_shared(labels):
+    names = readable_names({code: (type_, "") for code, (_, type_, _) in CHART.items()}, labels)
+    assert len(set(names.values())) == len(CHART)
+    for name in names.values():
+        assert all(COMPONENT.fullmatch(part) for part in name.split(":")), name

@@ -1,6 +1,7 @@
 """A project manager sees and acts on only the projects assigned to them (their claims and receipts included);
 every other project, activity or claim answers 404, on every route a project manager can reach. Finance or an
-administrator assigns; a project manager can never assign a project to themselves."""
+administrator assigns; a project manager can never assign someone else's project to themselves (a project they
+set up themselves is theirs from the start)."""
 
 from __future__ import annotations
 
@@ -136,9 +137,17 @@ def test_a_project_manager_cannot_assign_a_project_to_themselves(app, client, tw
     changed = client.patch(f"{V1}/projects/GUIDE", json={"project_manager_user_id": two.world.manager},
                            headers=two.pam)
     assert changed.status_code == 403
+    for_someone_else = client.post(f"{V1}/projects", headers=two.pam, json={
+        "code": "THEIRS", "name": "Theirs", "cost_centre": "CC1", "budget_pence": 0, "starts_on": "2025-04-01",
+        "project_manager_user_id": two.world.finance})
+    assert for_someone_else.status_code == 403
+    assert "project_manager_user_id" in for_someone_else.json["error"]["fields"]
     created = client.post(f"{V1}/projects", headers=two.pam, json={
         "code": "MINE", "name": "Mine", "cost_centre": "CC1", "budget_pence": 0, "starts_on": "2025-04-01"})
-    assert created.status_code == 403
+    assert created.status_code == 201 and created.json["project_manager_user_id"] == two.world.manager
+    assert client.get(f"{V1}/projects/MINE", headers=two.pam).status_code == 200
+    assert [m["user_id"] for m in client.get(f"{V1}/projects/MINE/managers", headers=two.finance).json] == [
+        two.world.manager]
     both = add_user(app, "finpm@example.org", ["finance", "project_manager"])
     self_assigned = client.post(f"{V1}/projects/OTHER/managers", json={"user_id": both},
                                 headers=bearer(api_token_for(app, both)))

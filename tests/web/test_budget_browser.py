@@ -50,3 +50,24 @@ def test_a_manager_plans_a_budget_and_saves_a_version(live_app, page):  # noqa: 
     page.wait_for_url(f"{base}/projects/LDN/budget/versions/1")
     expect(page.locator("main")).to_contain_text("2 x (4 hours at £12.60 = £50.40)")
     check_page(page, "manager")
+
+    page.goto(f"{base}/projects/LDN/report")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Co-production report")
+    check_page(page, "manager")  # the charts and the tables of the same figures
+
+    # A project manager sets up a project of their own at the start of the work, and manages it.
+    page.goto(f"{base}/projects")
+    page.get_by_role("link", name="Set up a project").click()
+    expect(page.locator("main")).to_contain_text("You will manage this project")
+    check_page(page, "manager")
+    page.get_by_label("Project name").fill("Peer research panel")
+    page.get_by_label("Project code").fill("PEER")
+    page.get_by_label("Cost centre").fill("CC-4420")
+    page.get_by_label("Co-production budget, in pounds").fill("8000")
+    start = page.get_by_role("group", name="Start date")
+    start.get_by_label("Day").fill("1")
+    start.get_by_label("Month").fill("10")
+    start.get_by_label("Year").fill("2025")
+    page.get_by_role("button", name="Create the project").click()
+    page.wait_for_url(f"{base}/projects/PEER")
+    expect(page.locator("main")).to_contain_text("Peer research panel")

@@ -17,7 +17,8 @@ DETAILS = BankDetails(sort_code="200000", account_number="12345678", account_nam
 
 def production(**changes) -> dict:
     settings = {"ENV_NAME": "production", "SECRET_KEY": STRONG_SECRET,
-                "BANK_DETAILS_KEY": Fernet.generate_key().decode(), "DATABASE_URL": POSTGRES}
+                "BANK_DETAILS_KEY": Fernet.generate_key().decode(), "DATABASE_URL": POSTGRES,
+                "LEDGER_CHAIN_KEY": "a-real-chain-key-of-more-than-thirty-two-characters"}
     settings.update(changes)
     return settings
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from ledger.claims import advances, services
+from ledger.errors import PermissionDenied
 from ledger.labels import PAY_BASIS_LABELS
 from ledger.organisation import open_organisation_accounts
 from ledger.payments import returns
@@ -179,13 +180,31 @@ def test_manager_schedules_an_activity_in_hours_and_minutes(app, client, world):
         assert (made.occurs_on, made.duration_minutes, made.preparation_minutes) == (dt.date(2025, 7, 1), 150, 45)
 
 
-def test_finance_sets_up_a_project_and_a_manager_may_not(app, client, world):
+def test_a_manager_sets_up_their_own_project_and_cannot_give_it_to_someone_else(app, client, world):
+    form = {"code": "peer-panel", "name": "Peer research panel", "cost_centre": "CC-4420", "budget": "8000",
+            "starts_on-day": "1", "starts_on-month": "10", "starts_on-year": "2025"}
+    assert sign_in(client, "pm@example.org").status_code == 302
+    assert "Set up a project" in client.get("/projects").get_data(as_text=True)
+    page = client.get("/projects/new").get_data(as_text=True)
+    assert "You will manage this project" in page and "project_manager_user_id" not in page
+    made = client.post("/projects/new", data={**form, "project_manager_user_id": "999"})  # ignored: theirs
+    assert made.status_code == 302 and made.headers["Location"].endswith("/projects/PEER-PANEL")
+    assert "Peer research panel" in client.get("/projects/PEER-PANEL").get_data(as_text=True)
+    with database(app) as session:
+        record = projects.get_project(session, "PEER-PANEL")
+        assert (record.budget_pence, record.project_manager_user_id) == (800_000, world["world"].manager)
+        with pytest.raises(PermissionDenied) as refused:
+            projects.create_project(session, code="OTHER", name="Someone else's", cost_centre="CC-1",
+                                    budget_pence=100, starts_on=dt.date(2025, 10, 1),
+                                    project_manager_user_id=world["world"].finance,
+                                    actor_user_id=world["world"].manager)
+        assert "project_manager_user_id" in refused.value.fields
+
+
+def test_finance_sets_up_a_project_for_a_manager(app, client, world):
     form = {"code": "mh-voices", "name": "Mental health voices", "cost_centre": "CC-4410", "budget": "12000",
             "starts_on-day": "1", "starts_on-month": "9", "starts_on-year": "2025",
             "project_manager_user_id": str(world["world"].manager)}
-    assert sign_in(client, "pm@example.org").status_code == 302
-    assert client.post("/projects/new", data=form).status_code == 403
-    client.post("/logout")
     assert sign_in(client, "fin@example.org").status_code == 302
     page = client.get("/projects/new").get_data(as_text=True)
     assert f'<option value="{world["world"].manager}">Pam</option>' in page

@@ -102,6 +102,9 @@ def _finance_approves_and_pays(page, base: str) -> None:  # noqa: F811
     page.get_by_role("button", name="Confirm the bank accepted this run").click()
     expect(page.locator("main")).to_contain_text("BACS-0609")
     check_page(page, "finance")
+    page.goto(f"{base}/reports/organisation")
+    expect(page.locator("main")).to_contain_text("Days from a claim submitted to paid")
+    check_page(page, "finance")
     _sign_out(page)
 
 

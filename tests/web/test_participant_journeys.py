@@ -139,6 +139,30 @@ def test_a_participant_claims_expenses_with_receipts_checks_and_sends_them(app, 
     assert "Expenses for Dementia guide" in listed and "Waiting for approval" in listed
 
 
+def test_a_participant_claims_mileage_by_the_miles_and_the_rates_price_it(app, sian, world):
+    html = _start(sian, world)
+    assert 'value="mileage"' in html and "Miles, if you drove or rode (expense 1)" in html
+    key = re.search(r'name="key"[^>]*value="([^"]+)"', html).group(1)
+    before = _counts(app)
+    no_miles = {"key": key, **_line(1, category="mileage", description="Drove to the town hall", amount=""),
+                **_line(2, category="meals", description="Lunch", amount="6.20")}
+    refused = sian.post(f"/my/expenses/new/lines?activity_id={world.activity_id}&lines=2", data=no_miles,
+                        content_type="multipart/form-data")
+    assert refused.status_code == 400
+    assert "Say how many miles you drove or rode, like 12." in text_of(refused)
+    assert 'href="#line1_miles"' in refused.get_data(as_text=True) and _counts(app) == before
+
+    sent = sian.post(f"/my/expenses/new/lines?activity_id={world.activity_id}&lines=2",
+                     data={**no_miles, "line1_miles": "20", "line1_vehicle": "car"},
+                     content_type="multipart/form-data")
+
+    assert sent.status_code == 302
+    text = text_of(sian.get(sent.headers["Location"]))
+    # 20 miles by car at the HMRC approved rate of 45p a mile, with no receipt asked for.
+    assert "Drove to the town hall, 4 June 2025: £9.00 20 miles by car, at the mileage rates" in text
+    assert "Total £15.20" in text
+
+
 def test_a_bad_receipt_or_a_missing_one_is_named_beside_its_line_and_nothing_is_kept(app, sian, world):
     html = _start(sian, world)
     key = re.search(r'name="key"[^>]*value="([^"]+)"', html).group(1)
@@ -178,7 +202,8 @@ def test_an_activity_they_did_not_attend_is_refused(app, sian, world):
                                            preparation_minutes=0, region="uk", title="Not Siân's").id
     refused = sian.get(f"/my/expenses/new/lines?activity_id={other}&lines=1")
     assert refused.status_code == 400
-    assert "Error: Not a valid choice" in text_of(refused)
+    assert "Error: Choose one of the activities listed: you can claim for the ones you came to" in text_of(refused)
+    assert "Not a valid choice" not in text_of(refused)
 
 
 def test_bank_details_are_checked_then_confirmed_and_the_change_date_shown(app, sian, world):

@@ -114,3 +114,18 @@ def test_the_check_names_each_kind_of_plain_markup(tmp_path):
         "line 3: <h2> without a govuk-heading-* class", 'line 4: <a href="/x"> without govuk-link',
         'line 5: <div style="color: red"> (inline style: use a class)', 'line 5: <div class="note"> (old stylesheet)',
         "line 6: {{ form.submit() without govuk-button"]
+
+
+def test_every_cell_of_a_participant_table_is_labelled_for_a_phone():
+    """On a phone a participant's table stacks each row (``app-table--stacked``) and shows each cell's column
+    heading beside it, from the cell's ``data-label``: a cell without one would show a figure with no name."""
+    unlabelled = []
+    for path in sorted((TEMPLATES / "participant").glob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        for table in re.findall(r'<table class="govuk-table app-table--stacked".*?</table>', text, flags=re.S):
+            for cell in re.findall(r"<td\b[^>]*>", table):
+                if "data-label=" not in cell and "colspan=" not in cell:
+                    unlabelled.append(f"{path.name}: {cell}")
+    stacked = sum(t.read_text(encoding="utf-8").count("app-table--stacked")
+                  for t in (TEMPLATES / "participant").glob("*.html"))
+    assert stacked >= 5 and not unlabelled, unlabelled

@@ -1,0 +1,33 @@
+"""Finance's and the auditor's page: verify the books and the keyed chain, and download a signed checkpoint.
+
+The same services as ``ledger verify`` and ``ledger checkpoint`` (``ledger.chain.audit``); reading only.
+Checking a kept checkpoint is on the command line (``ledger checkpoint-check``) and the API.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, render_template
+
+from ledger.auth.access import requires
+from ledger.books.verify import verify_books
+from ledger.chain import audit
+from ledger.context import get_session
+
+bp = Blueprint("verification", __name__)
+
+
+@bp.route("/books/verification")
+@requires("books.read")
+def verification():
+    report = verify_books(get_session(), audit.VERIFY_CHECKS)
+    return render_template("verification.html", report=report, public_key=audit.public_key(get_session()))
+
+
+@bp.route("/books/checkpoint.json")
+@requires("books.read")
+def checkpoint():
+    kept = audit.make_checkpoint(get_session())
+    return Response(json.dumps(kept, indent=2, sort_keys=True) + "\n", mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="checkpoint-{kept["taken_at"][:10]}-{kept["head_seq"]}.json"'})
