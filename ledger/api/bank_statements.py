@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Response, url_for
+from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from ledger.api.paging import LINK_HEADER, link_headers, next_link
 from ledger.auth.access import current_actor, requires
 from ledger.banking import parsing, reconciliation, services
 from ledger.banking.models import FORMATS, MATCH_KINDS
@@ -250,17 +251,14 @@ def get_statement(statement_id):
 @blp.route("/lines")
 @blp.doc(security=_SECURITY)
 @blp.arguments(BankLineListArgsSchema, location="query")
-@blp.response(200, BankLinePageSchema)
+@blp.response(200, BankLinePageSchema, headers=LINK_HEADER)
 @requires("books.read")
 def list_lines(args):
     """Statement lines oldest first, a page at a time; follow ``next`` (or pass ``next_cursor`` as ``cursor``)."""
     page = services.list_lines(get_session(), status=args["status"], statement_id=args["statement_id"],
                                suggested=args["suggested"], cursor=args["cursor"], limit=args["limit"])
-    following = None
-    if page.next_cursor:
-        query = {k: v for k, v in args.items() if v is not None and k != "cursor"}
-        following = url_for("bank_statements_api.list_lines", **query, cursor=page.next_cursor)
-    return {"lines": page.lines, "next_cursor": page.next_cursor, "next": following}
+    return ({"lines": page.lines, "next_cursor": page.next_cursor, "next": next_link(page.next_cursor)}, 200,
+            link_headers(page.next_cursor))
 
 
 @blp.route("/lines/<int:line_id>")
