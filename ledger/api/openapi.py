@@ -94,6 +94,9 @@ class ErrorResponses(BasePlugin):
             for status in wanted:
                 if status not in responses and int(status) not in responses:
                     responses[status] = {"$ref": f"#/components/responses/{ERROR_RESPONSES[status][0]}"}
+            if not any(str(status).startswith(("2", "3")) for status in responses):
+                # A route documenting no success of its own would have its 200 read against the error schema.
+                responses["200"] = {"description": "OK"}
 
 
 def decimal_string_type(self, field: fields.Field, ret: dict) -> dict:
