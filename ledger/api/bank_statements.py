@@ -14,6 +14,7 @@ from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from ledger.api.dates import PlausibleDate
 from ledger.api.paging import LINK_HEADER, link_headers, next_link
 from ledger.auth.access import current_actor, requires
 from ledger.banking import parsing, reconciliation, services
@@ -70,8 +71,8 @@ class BankStatementSchema(Schema):
     filename = fields.Str()
     line_count = fields.Int()
     added_count = fields.Int()
-    first_date = fields.Date(allow_none=True)
-    last_date = fields.Date(allow_none=True)
+    first_date = PlausibleDate(allow_none=True)
+    last_date = PlausibleDate(allow_none=True)
     opening_balance = _money("opening_balance_pence")
     opening_balance_pence = fields.Int(allow_none=True)
     closing_balance = _money("closing_balance_pence")
@@ -92,14 +93,14 @@ class BankImportResultSchema(Schema):
 class BankMatchedEntrySchema(Schema):
     entry_id = fields.Int()
     amount_pence = fields.Int()
-    effective_date = fields.Date()
+    effective_date = PlausibleDate()
 
 
 class BankLineSchema(Schema):
     id = fields.Int()
     statement_id = fields.Int()
     account = fields.Str()
-    posted_on = fields.Date()
+    posted_on = PlausibleDate()
     amount = _money("amount_pence")
     amount_pence = fields.Int(metadata={"description": "positive: money in; negative: money out"})
     description = fields.Str()
@@ -125,7 +126,7 @@ class BankCandidateSchema(Schema):
     id = fields.Int(metadata={"description": "its number: the match's target_id"})
     amount = _money("amount_pence")
     amount_pence = fields.Int()
-    day = fields.Date()
+    day = PlausibleDate()
     label = fields.Str()
     score = fields.Int()
     reason = fields.Str()
@@ -156,12 +157,12 @@ class BankReasonInSchema(Schema):
 
 
 class BankReconcileArgsSchema(Schema):
-    date = fields.Date(required=True, metadata={"description": "The day to reconcile, YYYY-MM-DD"})
+    date = PlausibleDate(required=True, metadata={"description": "The day to reconcile, YYYY-MM-DD"})
 
 
 class BankDifferenceSchema(Schema):
     kind = fields.Str(metadata={"description": "opening, in_bank_only, in_books_only or amounts_differ"})
-    day = fields.Date(allow_none=True)
+    day = PlausibleDate(allow_none=True)
     amount = _money("amount_pence")
     amount_pence = fields.Int(metadata={"description": "its effect on the bank's balance less the books'"})
     description = fields.Str()
@@ -170,8 +171,8 @@ class BankDifferenceSchema(Schema):
 
 
 class BankReconciliationSchema(Schema):
-    as_of = fields.Date()
-    starts_on = fields.Date()
+    as_of = PlausibleDate()
+    starts_on = PlausibleDate()
     bank_balance = _money("bank_balance_pence")
     bank_balance_pence = fields.Int()
     opening_balance_pence = fields.Int()
