@@ -8,7 +8,7 @@ APT_PACKAGES := hledger chromium fonts-dejavu-core
 # the pages' styles and scripts are built from them into ledger/web/frontend/build/, which Flask serves.
 NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | cksum | cut -d' ' -f1)
 ASSETS := ledger/web/frontend/build/.built
-ASSET_SOURCES := $(wildcard ledger/web/frontend/*.scss ledger/web/frontend/*.js ledger/web/frontend/*.mjs) ledger/easy_read_icons.json
+ASSET_SOURCES := $(wildcard ledger/web/frontend/*.scss ledger/web/frontend/*.css ledger/web/frontend/*.js ledger/web/frontend/*.mjs) ledger/easy_read_icons.json
 
 .PHONY: run test lint bench system-packages assets clean
 

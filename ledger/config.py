@@ -82,6 +82,19 @@ def _mail_settings(env: Mapping[str, str]) -> dict:
     }
 
 
+def _limit_settings(env: Mapping[str, str]) -> dict:
+    """How much one request may carry and hold: its size, a JSON body's size, an entry's postings, and how long
+    PostgreSQL lets a transaction sit idle (holding its locks) before ending it."""
+    return {
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
+        # A JSON body larger than this answers 413 (receipts, the only large uploads, are multipart).
+        "JSON_MAX_BYTES": int(env.get("JSON_MAX_BYTES", str(1024 * 1024))),
+        # At most this many postings in one journal entry (a payment to one payee has a handful; a manual entry more).
+        "MAX_POSTINGS_PER_ENTRY": int(env.get("MAX_POSTINGS_PER_ENTRY", "5000")),
+        "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS": int(env.get("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", "60000")),
+    }
+
+
 def _secret_settings(env: Mapping[str, str]) -> dict:
     """The secrets: production refuses the development values of each (``check_production``)."""
     return {
@@ -159,7 +172,7 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         **_sign_in_settings(env),
         "PUBLIC_API_RATE_LIMIT": int(env.get("PUBLIC_API_RATE_LIMIT", "60")),
         "PUBLIC_API_RATE_WINDOW_SECONDS": int(env.get("PUBLIC_API_RATE_WINDOW_SECONDS", "60")),
-        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
+        **_limit_settings(env),
         **FIXED_SETTINGS,
     }
     if overrides:

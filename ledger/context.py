@@ -13,6 +13,7 @@ from flask import Flask, Response, current_app, g, has_app_context
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger.books.posting import MAX_POSTINGS_KEY
 from ledger.db import PoolSettings, count_statements, make_engine, make_session_factory
 from ledger.settings import Settings, build_settings
 from policies.budget_rates import load_planning_defaults, with_planning_defaults
@@ -28,9 +29,11 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"], PoolSettings(
         size=app.config["DB_POOL_SIZE"], max_overflow=app.config["DB_MAX_OVERFLOW"],
         timeout_seconds=app.config["DB_POOL_TIMEOUT_SECONDS"],
-        statement_timeout_ms=app.config["DB_STATEMENT_TIMEOUT_MS"]))
+        statement_timeout_ms=app.config["DB_STATEMENT_TIMEOUT_MS"],
+        idle_in_transaction_ms=app.config["DB_IDLE_IN_TRANSACTION_TIMEOUT_MS"]))
     app.extensions["engine"] = engine
-    app.extensions["session_factory"] = make_session_factory(engine, app.config["LEDGER_CHAIN_KEY"])
+    app.extensions["session_factory"] = make_session_factory(
+        engine, app.config["LEDGER_CHAIN_KEY"], limits={MAX_POSTINGS_KEY: app.config["MAX_POSTINGS_PER_ENTRY"]})
     app.teardown_appcontext(_close_session)
     if app.config.get("COUNT_SQL_STATEMENTS"):
         count_statements(engine, _count_one)

@@ -81,13 +81,15 @@ class PoolSettings:
 
     Each gunicorn worker has its own pool: ``size`` plus ``max_overflow`` times the number of workers must
     stay below the server's ``max_connections``. A statement running past ``statement_timeout_ms`` is
-    cancelled by the server, so that one runaway query cannot hold a worker until gunicorn kills it.
+    cancelled by the server, so that one runaway query cannot hold a worker until gunicorn kills it; a
+    transaction left open and idle past ``idle_in_transaction_ms`` is ended, so it cannot hold its locks.
     """
 
     size: int = 5
     max_overflow: int = 10
     timeout_seconds: int = 30
     statement_timeout_ms: int = 30_000
+    idle_in_transaction_ms: int = 60_000
 
 
 def make_engine(url: str, pool: PoolSettings | None = None, **kwargs) -> Engine:
@@ -102,6 +104,8 @@ def make_engine(url: str, pool: PoolSettings | None = None, **kwargs) -> Engine:
     options = "-c plan_cache_mode=force_custom_plan -c timezone=UTC"
     if pool.statement_timeout_ms > 0:
         options += f" -c statement_timeout={pool.statement_timeout_ms}"
+    if pool.idle_in_transaction_ms > 0:
+        options += f" -c idle_in_transaction_session_timeout={pool.idle_in_transaction_ms}"
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", pool.size)
     kwargs.setdefault("max_overflow", pool.max_overflow)
@@ -137,12 +141,15 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine, chain_key: str | None = None) -> sessionmaker[Session]:
+def make_session_factory(engine: Engine, chain_key: str | None = None, *,
+                         limits: dict | None = None) -> sessionmaker[Session]:
     """Sessions on ``engine`` that link the entries and events they write into the keyed chain as they commit.
 
     ``chain_key`` is ``LEDGER_CHAIN_KEY``; without one (tests, benchmarks) the open development key is used.
+    ``limits`` (the posting writer's ``MAX_POSTINGS_KEY``) ride in ``Session.info``, so the writer of postings
+    reads the configured bound from the unit of work it is handed, not from Flask.
     """
-    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False, info=dict(limits or {}))
     chain_links.install(factory, chain_key or chain_links.DEV_CHAIN_KEY, Base.metadata)
     return factory
 

@@ -60,6 +60,12 @@ class Conflict(LedgerError):
     code = "conflict"
 
 
+class TooManyPostings(ValidationError):
+    """Raised when one journal entry would carry more postings than the configured maximum."""
+
+    code = "too_many_postings"
+
+
 class UnbalancedEntry(ValidationError):
     """Raised when a journal entry's postings do not sum to zero in each unit."""
 
@@ -121,9 +127,16 @@ class TooManyRequests(LedgerError):
     status = 429
     code = "rate_limited"
 
-    def __init__(self, message: str, *, fields: dict | None = None, retry_after: int | None = None):
+    def __init__(self, message: str, *, fields: dict | None = None, retry_after: int | None = None,
+                 retry_after_seconds: int | None = None):
         super().__init__(message, fields=fields)
-        self.retry_after = retry_after
+        #: Sent as ``Retry-After``: how long the caller should wait before trying again (a minute unless told).
+        self.retry_after_seconds = max(int(retry_after if retry_after is not None else
+                                           retry_after_seconds if retry_after_seconds is not None else 60), 1)
+
+    @property
+    def retry_after(self) -> int:
+        return self.retry_after_seconds
 
 
 class AuthenticationRequired(LedgerError):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_smorest import Api
 
 from ledger.api import (
     advances,
@@ -14,10 +13,12 @@ from ledger.api import (
     circumstances,
     claims,
     corrections,
+    docs_page,
     documents,
     events,
     exports,
     holds,
+    openapi,
     payments,
     people,
     policy_check,
@@ -32,10 +33,12 @@ from ledger.auth import idempotency
 
 
 def init_app(app: Flask) -> None:
-    api = Api(app, spec_kwargs={"info": {"description": "Fees, expenses, time credits and benefit-safe "
+    api = openapi.LedgerApi(app, spec_kwargs={"info": {"description": "Fees, expenses, time credits and benefit-safe "
                                                        "payments for co-production work."}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    openapi.init_spec(api)
     app.extensions["api"] = api
+    docs_page.init_app(app)
     csrf = app.extensions["csrf"]
 
     for blueprint in (books.blp, tokens.blp, policy_check.blp, people.blp, projects.blp, claims.blp, holds.blp,

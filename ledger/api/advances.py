@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ledger.api.claims import AdvanceSchema
+from ledger.api.dates import PlausibleDate
 from ledger.auth.access import current_actor, requires
 from ledger.auth.permissions import allowed
 from ledger.claims import advances
@@ -32,7 +33,7 @@ class AdvanceRequestInSchema(Schema):
     activity_id = fields.Int(load_default=None, strict=True)
     amount = fields.Str(required=True, validate=_POUNDS, metadata={"example": "40.00"})
     purpose = fields.Str(required=True, validate=validate.Length(1, advances.MAX_PURPOSE))
-    settle_by = fields.Date(required=True, metadata={"description": "When the receipts are due: after today."})
+    settle_by = PlausibleDate(required=True, metadata={"description": "When the receipts are due: after today."})
 
 
 class AdvanceRejectInSchema(Schema):
@@ -43,7 +44,7 @@ class AdvancePaidInSchema(Schema):
     paid_by = fields.Str(required=True, validate=validate.OneOf(ADVANCE_PAID_BY))
     reference = fields.Str(required=True, validate=validate.Length(1, advances.MAX_REFERENCE),
                            metadata={"description": "The cheque, receipt or card transaction number."})
-    paid_on = fields.Date(required=True)
+    paid_on = PlausibleDate(required=True)
 
 
 class AdvanceListArgsSchema(Schema):
@@ -55,7 +56,7 @@ class AdvanceListArgsSchema(Schema):
 
 class AdvanceDetailSchema(AdvanceSchema):
     purpose = fields.Str(allow_none=True)
-    settle_by = fields.Date(allow_none=True)
+    settle_by = PlausibleDate(allow_none=True)
     requested_by_user_id = fields.Int(allow_none=True)
     rejection_reason = fields.Str(allow_none=True)
     paid_by = fields.Str(allow_none=True)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Response, url_for
+from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from ledger.api.dates import PlausibleDate
+from ledger.api.paging import LINK_HEADER, link_headers, next_link
 from ledger.auth.access import current_actor, requires
 from ledger.banking import parsing, reconciliation, services
 from ledger.banking.models import FORMATS, MATCH_KINDS
@@ -69,8 +71,8 @@ class BankStatementSchema(Schema):
     filename = fields.Str()
     line_count = fields.Int()
     added_count = fields.Int()
-    first_date = fields.Date(allow_none=True)
-    last_date = fields.Date(allow_none=True)
+    first_date = PlausibleDate(allow_none=True)
+    last_date = PlausibleDate(allow_none=True)
     opening_balance = _money("opening_balance_pence")
     opening_balance_pence = fields.Int(allow_none=True)
     closing_balance = _money("closing_balance_pence")
@@ -91,14 +93,14 @@ class BankImportResultSchema(Schema):
 class BankMatchedEntrySchema(Schema):
     entry_id = fields.Int()
     amount_pence = fields.Int()
-    effective_date = fields.Date()
+    effective_date = PlausibleDate()
 
 
 class BankLineSchema(Schema):
     id = fields.Int()
     statement_id = fields.Int()
     account = fields.Str()
-    posted_on = fields.Date()
+    posted_on = PlausibleDate()
     amount = _money("amount_pence")
     amount_pence = fields.Int(metadata={"description": "positive: money in; negative: money out"})
     description = fields.Str()
@@ -124,7 +126,7 @@ class BankCandidateSchema(Schema):
     id = fields.Int(metadata={"description": "its number: the match's target_id"})
     amount = _money("amount_pence")
     amount_pence = fields.Int()
-    day = fields.Date()
+    day = PlausibleDate()
     label = fields.Str()
     score = fields.Int()
     reason = fields.Str()
@@ -155,12 +157,12 @@ class BankReasonInSchema(Schema):
 
 
 class BankReconcileArgsSchema(Schema):
-    date = fields.Date(required=True, metadata={"description": "The day to reconcile, YYYY-MM-DD"})
+    date = PlausibleDate(required=True, metadata={"description": "The day to reconcile, YYYY-MM-DD"})
 
 
 class BankDifferenceSchema(Schema):
     kind = fields.Str(metadata={"description": "opening, in_bank_only, in_books_only or amounts_differ"})
-    day = fields.Date(allow_none=True)
+    day = PlausibleDate(allow_none=True)
     amount = _money("amount_pence")
     amount_pence = fields.Int(metadata={"description": "its effect on the bank's balance less the books'"})
     description = fields.Str()
@@ -169,8 +171,8 @@ class BankDifferenceSchema(Schema):
 
 
 class BankReconciliationSchema(Schema):
-    as_of = fields.Date()
-    starts_on = fields.Date()
+    as_of = PlausibleDate()
+    starts_on = PlausibleDate()
     bank_balance = _money("bank_balance_pence")
     bank_balance_pence = fields.Int()
     opening_balance_pence = fields.Int()
@@ -250,17 +252,14 @@ def get_statement(statement_id):
 @blp.route("/lines")
 @blp.doc(security=_SECURITY)
 @blp.arguments(BankLineListArgsSchema, location="query")
-@blp.response(200, BankLinePageSchema)
+@blp.response(200, BankLinePageSchema, headers=LINK_HEADER)
 @requires("books.read")
 def list_lines(args):
     """Statement lines oldest first, a page at a time; follow ``next`` (or pass ``next_cursor`` as ``cursor``)."""
     page = services.list_lines(get_session(), status=args["status"], statement_id=args["statement_id"],
                                suggested=args["suggested"], cursor=args["cursor"], limit=args["limit"])
-    following = None
-    if page.next_cursor:
-        query = {k: v for k, v in args.items() if v is not None and k != "cursor"}
-        following = url_for("bank_statements_api.list_lines", **query, cursor=page.next_cursor)
-    return {"lines": page.lines, "next_cursor": page.next_cursor, "next": following}
+    return ({"lines": page.lines, "next_cursor": page.next_cursor, "next": next_link(page.next_cursor)}, 200,
+            link_headers(page.next_cursor))
 
 
 @blp.route("/lines/<int:line_id>")

@@ -15,7 +15,11 @@ from flask import current_app, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
+from marshmallow import ValidationError as SchemaError
 
+from ledger import bounds
+from ledger.api.dates import PlausibleDate
+from ledger.api.paging import LINK_HEADER, link_headers, next_link
 from ledger.auth.access import current_actor, requires, signed_in_user
 from ledger.auth.models import User
 from ledger.books import manual, periods, posting, queries
@@ -51,7 +55,7 @@ class PostedSchema(PostingSchema):
 
 
 class EntryInSchema(Schema):
-    effective_date = fields.Date(required=True)
+    effective_date = PlausibleDate(required=True)
     description = fields.Str(required=True, validate=validate.Length(1, 500))
     idempotency_key = fields.Str(required=True, validate=validate.Length(1, 200))
     kind = fields.Str(load_default="manual", validate=validate.Length(1, 40))
@@ -65,7 +69,7 @@ class ManualEntrySchema(Schema):
 
     id = fields.Int()
     status = fields.Str()
-    effective_date = fields.Date()
+    effective_date = PlausibleDate()
     description = fields.Str()
     reason = fields.Str()
     kind = fields.Str()
@@ -92,7 +96,7 @@ class RejectInSchema(Schema):
 
 class EntrySchema(Schema):
     id = fields.Int()
-    effective_date = fields.Date()
+    effective_date = PlausibleDate()
     recorded_at = fields.DateTime()
     description = fields.Str()
     kind = fields.Str()
@@ -103,25 +107,25 @@ class EntrySchema(Schema):
 
 
 class ReversalInSchema(Schema):
-    effective_date = fields.Date(required=True)
+    effective_date = PlausibleDate(required=True)
     description = fields.Str(load_default=None, validate=validate.Length(1, 500))
     idempotency_key = fields.Str(load_default=None, validate=validate.Length(1, 200))
 
 
 class AsOfSchema(Schema):
-    as_of = fields.Date(load_default=None)
+    as_of = PlausibleDate(load_default=None)
 
 
 class BalanceSchema(Schema):
     account = fields.Str()
     unit = fields.Str()
-    as_of = fields.Date(allow_none=True)
+    as_of = PlausibleDate(allow_none=True)
     balance = fields.Int()
 
 
 class StatementArgsSchema(Schema):
-    start = fields.Date(required=True)
-    end = fields.Date(required=True)
+    start = PlausibleDate(required=True)
+    end = PlausibleDate(required=True)
     after = fields.Str(load_default=None)
     limit = fields.Int(load_default=100, validate=validate.Range(1, queries.MAX_PAGE))
 
@@ -129,7 +133,7 @@ class StatementArgsSchema(Schema):
 class StatementLineSchema(Schema):
     posting_id = fields.Int()
     entry_id = fields.Int()
-    effective_date = fields.Date()
+    effective_date = PlausibleDate()
     description = fields.Str()
     kind = fields.Str()
     memo = fields.Str(allow_none=True)
@@ -140,8 +144,8 @@ class StatementLineSchema(Schema):
 
 class StatementSchema(Schema):
     account = fields.Nested(AccountSchema)
-    start = fields.Date()
-    end = fields.Date()
+    start = PlausibleDate()
+    end = PlausibleDate()
     opening_balance = fields.Int()
     lines = fields.List(fields.Nested(StatementLineSchema))
     closing_balance = fields.Int()
@@ -154,16 +158,23 @@ class TrialBalanceRowSchema(Schema):
 
 
 class TrialBalanceSchema(Schema):
-    as_of = fields.Date(allow_none=True)
+    as_of = PlausibleDate(allow_none=True)
     rows = fields.List(fields.Nested(TrialBalanceRowSchema))
     totals = fields.Dict(keys=fields.Str(), values=fields.Int())
 
 
-_MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Use the form YYYY-MM.")
+_MONTH_FORM = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Use the form YYYY-MM.")
+
+
+def _valid_month(value: str) -> None:
+    """YYYY-MM, in the years ``ledger.bounds`` allows: a month outside them is a slip, and year 0 is no date."""
+    _MONTH_FORM(value)
+    if not bounds.EARLIEST_DATE.year <= int(value[:4]) <= bounds.LATEST_DATE.year:
+        raise SchemaError(f"Use a month from {bounds.EARLIEST_DATE.year}-01 to {bounds.LATEST_DATE.year}-12.")
 
 
 class LockInSchema(Schema):
-    month = fields.Str(required=True, validate=_MONTH)
+    month = fields.Str(required=True, validate=_valid_month)
     # Why the month is closed: required (the service names the field when it is missing or blank).
     reason = fields.Str(load_default=None, allow_none=True)
 
@@ -181,7 +192,7 @@ class LockSchema(Schema):
 
 
 class ReopenInSchema(Schema):
-    month = fields.Str(required=True, validate=_MONTH)
+    month = fields.Str(required=True, validate=_valid_month)
     reason = fields.Str(load_default=None, allow_none=True)
 
 
@@ -306,6 +317,39 @@ def statement_out(statement: Statement) -> dict:
                    "running_balance": line.running_balance, "reverses_entry_id": line.reverses_entry_id}
                   for line in statement.lines],
     }
+
+
+class EntryListArgsSchema(Schema):
+    account = fields.Str(load_default=None, validate=validate.Length(1, 64),
+                         metadata={"description": "Only entries with a posting to this account code"})
+    from_ = PlausibleDate(data_key="from", load_default=None,
+                        metadata={"description": "First effective date, inclusive"})
+    to = PlausibleDate(load_default=None, metadata={"description": "Last effective date, inclusive"})
+    kind = fields.Str(load_default=None, validate=validate.Length(1, 40),
+                      metadata={"description": "The entry's kind: manual, claim_approval, payment_run…"})
+    limit = fields.Int(load_default=50, validate=validate.Range(1, queries.MAX_ENTRIES_PAGE))
+    cursor = fields.Str(load_default=None, validate=validate.Length(max=200),
+                        metadata={"description": "next_cursor of the page before; leave out for the first"})
+
+
+class EntryPageSchema(Schema):
+    entries = fields.List(fields.Nested(EntrySchema))
+    next_cursor = fields.Str(allow_none=True)
+    next = fields.Str(allow_none=True, metadata={"description": "The next page's URL; null on the last page"})
+
+
+@blp.route("/entries", methods=["GET"])
+@requires("books.read")
+@blp.doc(security=[{"bearer": []}])
+@blp.arguments(EntryListArgsSchema, location="query")
+@blp.response(200, EntryPageSchema, headers=LINK_HEADER)
+def list_entries(args):
+    """Journal entries with their postings, newest first, by account, effective dates and kind; a page at a time."""
+    entries, next_cursor = queries.list_entries(
+        get_session(), account=args["account"], date_from=args["from_"], date_to=args["to"], kind=args["kind"],
+        cursor=args["cursor"], limit=args["limit"])
+    return ({"entries": entries, "next_cursor": next_cursor, "next": next_link(next_cursor)}, 200,
+            link_headers(next_cursor))
 
 
 @blp.route("/entries", methods=["POST"])

@@ -14,6 +14,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from ledger.api.dates import PlausibleDate
 from ledger.api.projects import BudgetPositionSchema
 from ledger.auth.access import current_actor, requires
 from ledger.budgets import services
@@ -96,7 +97,7 @@ class PlannerPricedLineSchema(Schema):
     section = fields.Str()
     cost_line = fields.Str()
     description = fields.Str()
-    priced_on = fields.Date(allow_none=True)
+    priced_on = PlausibleDate(allow_none=True)
     count = fields.Int()
     quantity = fields.Decimal(as_string=True)
     unit = fields.Str()
@@ -105,7 +106,7 @@ class PlannerPricedLineSchema(Schema):
     amount_pence = fields.Int()
     amount = _pounds("amount_pence")
     rule_key = fields.Str(allow_none=True, metadata={"description": "None: the rate was entered."})
-    rule_from = fields.Date(allow_none=True)
+    rule_from = PlausibleDate(allow_none=True)
     announced = fields.Bool(metadata={"description": "The rate is in force only after the day it was priced."})
     notes = fields.List(fields.Str())
     working = fields.Str()
@@ -113,7 +114,7 @@ class PlannerPricedLineSchema(Schema):
 
 
 class PlannerPricedPlanSchema(Schema):
-    priced_on = fields.Date()
+    priced_on = PlausibleDate()
     region = fields.Str()
     contingency_percent = fields.Decimal(as_string=True)
     time_credit_hours = fields.Decimal(as_string=True)
@@ -158,8 +159,8 @@ class PlannerVersionSummarySchema(Schema):
 
 
 class PlannerComparisonSchema(Schema):
-    before = fields.Function(lambda c: c.before.number)
-    after = fields.Function(lambda c: c.after.number)
+    before = fields.Function(lambda c: c.before.number, metadata={"type": "integer"})
+    after = fields.Function(lambda c: c.after.number, metadata={"type": "integer"})
     difference_pence = fields.Int()
     lines = fields.List(fields.Nested(PlannerComparedLineSchema))
 

@@ -11,6 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from ledger.api.dates import PlausibleDate
 from ledger.api.people import ParticipantSchema
 from ledger.auth.access import current_actor, requires
 from ledger.context import get_session, todays_date
@@ -36,7 +37,7 @@ class ReportInSchema(Schema):
     benefit = fields.Str(load_default=None, allow_none=True, metadata={
         "description": "The benefit's name, as in the benefit calculator (universal_credit...); for started "
                        "and stopped"})
-    changed_on = fields.Date(required=True)
+    changed_on = PlausibleDate(required=True)
     details = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
@@ -46,7 +47,7 @@ class ReportSchema(Schema):
     participant_name = fields.Str()
     change = fields.Str()
     benefit = fields.Str(allow_none=True)
-    changed_on = fields.Date()
+    changed_on = PlausibleDate()
     details = fields.Str(allow_none=True)
     summary = fields.Str()
     status = fields.Str(metadata={"description": "waiting, accepted or not_accepted"})

@@ -23,6 +23,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, post_dump, post_load, validate, validates_schema
 from werkzeug.datastructures import FileStorage
 
+from ledger import paging
+from ledger.api.dates import PlausibleDate
+from ledger.api.paging import LINK_HEADER, link_headers
 from ledger.auth.access import check_project_access, current_actor, requires, visible_project_ids
 from ledger.auth.models import User
 from ledger.auth.permissions import allowed
@@ -83,13 +86,13 @@ def _shown(record: ClaimRecord, user: User) -> ClaimRecord:
 def _money(attribute: str) -> fields.Function:
     return fields.Function(
         lambda obj: None if getattr(obj, attribute) is None else pounds(getattr(obj, attribute)),
-        metadata={"description": "pounds, as a decimal string", "example": "50.40"})
+        allow_none=True, metadata={"description": "pounds, as a decimal string", "example": "50.40"})
 
 
 def _hours(attribute: str) -> fields.Function:
     return fields.Function(
         lambda obj: None if getattr(obj, attribute) is None else decimal_hours(getattr(obj, attribute)),
-        metadata={"description": "hours, as a decimal string", "example": "4.00"})
+        allow_none=True, metadata={"description": "hours, as a decimal string", "example": "4.00"})
 
 
 # ---------------------------------------------------------------- schemas in
@@ -103,7 +106,7 @@ class FeeClaimInSchema(Schema):
 class ExpenseLineInSchema(Schema):
     category = fields.Str(required=True, validate=validate.OneOf(EXPENSE_CATEGORIES))
     description = fields.Str(required=True, validate=validate.Length(1, 500))
-    incurred_on = fields.Date(load_default=None, metadata={"description": "Defaults to the activity's date."})
+    incurred_on = PlausibleDate(load_default=None, metadata={"description": "Defaults to the activity's date."})
     amount = fields.Str(load_default=None, validate=_POUNDS, metadata={"example": "12.50"})
     miles = fields.Str(load_default=None, validate=_MILES, metadata={"description": "For mileage only."})
     vehicle = fields.Str(load_default=None, validate=validate.OneOf(VEHICLES),
@@ -165,6 +168,11 @@ class ClaimListArgsSchema(Schema):
     status = fields.Str(load_default=None, validate=validate.OneOf(STATUSES))
     project_code = fields.Str(load_default=None, validate=validate.Length(1, 32))
     limit = fields.Int(load_default=200, validate=validate.Range(1, 1000))
+    cursor = fields.Str(load_default=None, validate=validate.Length(max=200),
+                        metadata={"description": "From the Link header's next page; leave out for the first"})
+
+
+CLAIMS_CURSOR = "cl1:"
 
 
 class ChoiceInSchema(Schema):
@@ -177,7 +185,7 @@ class ChoiceInSchema(Schema):
     rest = fields.Str(load_default=None, validate=validate.OneOf(RESTS), metadata={
         "description": "Taking less: what happens to the rest. decline (the default), time_credits (the matching "
                        "share of the hours), redirect (to group_id), later (paid on or after later_on)."})
-    later_on = fields.Date(load_default=None, metadata={
+    later_on = PlausibleDate(load_default=None, metadata={
         "description": "With rest later: the day from which the rest is paid (after today and after the benefit "
                        "period the part taken counts in)."})
 
@@ -203,7 +211,7 @@ class AdvanceInSchema(Schema):
     project_code = fields.Str(required=True, validate=validate.Length(1, 32))
     activity_id = fields.Int(load_default=None, strict=True)
     amount = fields.Str(required=True, validate=_POUNDS, metadata={"example": "40.00"})
-    paid_on = fields.Date(required=True)
+    paid_on = PlausibleDate(required=True)
     idempotency_key = fields.Str(required=True, validate=validate.Length(1, services.MAX_KEY))
 
 
@@ -211,7 +219,7 @@ class SurplusInSchema(Schema):
     how = fields.Str(required=True, validate=validate.OneOf(services.SURPLUS_SETTLED), metadata={
         "description": "returned: paid back by the participant; netted: taken off expenses owed to them; kept: "
                        "written off, the participant keeps it (earnings for benefits on that day; needs a reason)."})
-    on = fields.Date(required=True)
+    on = PlausibleDate(required=True)
     reason = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
@@ -230,7 +238,7 @@ class ExpenseLineSchema(Schema):
     id = fields.Int()
     category = fields.Str()
     description = fields.Str()
-    incurred_on = fields.Date()
+    incurred_on = PlausibleDate()
     amount = _money("amount_pence")
     amount_pence = fields.Int()
     miles = fields.Str(allow_none=True)
@@ -251,10 +259,11 @@ class ClaimPartSchema(Schema):
     part = fields.Str(metadata={"description": "take, time_credits, redirect, later or decline"})
     amount = _money("amount_pence")
     hours = fields.Function(lambda p: None if p.minutes is None else decimal_hours(p.minutes),
-                            metadata={"description": "time_credits only: the matching share of the fee's hours"})
+                            metadata={"description": "time_credits only: the matching share of the fee's hours, "
+                                                 "as a decimal string"})
     group_id = fields.Int()
     group = fields.Str()
-    later_on = fields.Date()
+    later_on = PlausibleDate()
 
     @post_dump
     def _only_what_applies(self, data, **kwargs):
@@ -297,7 +306,7 @@ class ClaimSchema(Schema):
     accrual_entry_id = fields.Int(allow_none=True)
     reversal_entry_id = fields.Int(allow_none=True)
     payment_run_id = fields.Int(allow_none=True)
-    paid_on = fields.Date(allow_none=True)
+    paid_on = PlausibleDate(allow_none=True)
     lines = fields.List(fields.Nested(ExpenseLineSchema))
     events = fields.List(fields.Nested(ClaimEventSchema))
     legal_minimum = _money("legal_minimum_pence")
@@ -306,7 +315,7 @@ class ClaimSchema(Schema):
                        "that minimum."})
     below_minimum_pence = fields.Int(allow_none=True, metadata={"description": "How far the fee falls short of it."})
     minimum_note = fields.Str(allow_none=True, metadata={"description": "Why that minimum applies, in words."})
-    rate_stale_since = fields.Date(allow_none=True, metadata={
+    rate_stale_since = PlausibleDate(allow_none=True, metadata={
         "description": "The fee was priced with a rate the rules file expects to have been replaced after this "
                        "day (on the day of the work, or when approved)."})
     rate_warning = fields.Str(allow_none=True)
@@ -322,11 +331,11 @@ class ClaimSchema(Schema):
         "description": "A fee part by part, as the participant chose: taken, as time credits, given to a group, "
                        "paid later, declined."})
     rest = fields.Str(allow_none=True, metadata={"description": "Taking less: what happens to the rest."})
-    later_on = fields.Date(allow_none=True)
+    later_on = PlausibleDate(allow_none=True)
     part_of_claim_id = fields.Int(allow_none=True, metadata={
         "description": "A claim for part of another fee: the part given to a group, or paid later."})
     part_claim_ids = fields.List(fields.Int(), metadata={"description": "The claims for the rest of this fee."})
-    payable_from = fields.Date(allow_none=True, metadata={
+    payable_from = PlausibleDate(allow_none=True, metadata={
         "description": "No payment run pays this claim before this day."})
 
 
@@ -343,7 +352,7 @@ class ApprovalOutcomeSchema(Schema):
 
 class ApprovalPreviewSchema(Schema):
     claim_id = fields.Int()
-    expected_payment_date = fields.Date()
+    expected_payment_date = PlausibleDate()
     required_action = fields.Str(metadata={"description": "none, warn, override or block"})
     policy = benefit_check_field("policy", description="The policy engine's decision; null when the participant "
                                                        "has declared no benefits.")
@@ -353,19 +362,19 @@ class ApprovalPreviewSchema(Schema):
         "description": "What the pay rules found: warnings only, except that a flat fee below the legal minimum "
                        "needs below_minimum_reason."})
     below_minimum_reason_required = fields.Bool()
-    rate_stale_since = fields.Date(allow_none=True)
+    rate_stale_since = PlausibleDate(allow_none=True)
 
 
 class ChoicePreviewSchema(Schema):
     claim_id = fields.Int()
     choice = fields.Str()
     parts = fields.List(fields.Nested(ClaimPartSchema))
-    expected_payment_date = fields.Date()
+    expected_payment_date = PlausibleDate()
     required_action = fields.Str(metadata={"description": "none, warn, override or block"})
     policy = benefit_check_field("policy", description="The benefit check of what is paid on the expected payment "
                                                        "date; null when the participant has declared no benefits.")
     effect_found = fields.Bool(metadata={"description": "Whether any part would change a benefit."})
-    later_on = fields.Date(allow_none=True)
+    later_on = PlausibleDate(allow_none=True)
     later_required_action = fields.Str(allow_none=True)
     later_policy = benefit_check_field("later_policy", description="With rest later: the benefit check of the rest, "
                                                                    "paid on the first payment date from later_on.")
@@ -377,7 +386,7 @@ class AdvanceSchema(Schema):
     project_code = fields.Str()
     amount = _money("amount_pence")
     amount_pence = fields.Int()
-    paid_on = fields.Date()
+    paid_on = PlausibleDate()
     status = fields.Str()
     paid_entry_id = fields.Int()
     settlement_claim_id = fields.Int(allow_none=True)
@@ -444,15 +453,18 @@ def award_time_credits(data):
 @blp.route("/claims", methods=["GET"])
 @blp.doc(security=_SECURITY)
 @blp.arguments(ClaimListArgsSchema, location="query")
-@blp.response(200, ClaimSchema(many=True))
+@blp.response(200, ClaimSchema(many=True), headers=LINK_HEADER)
 @requires("self")
 def list_claims(args):
-    """Claims, newest first (a participant sees only their own)."""
+    """Claims, newest first (a participant sees only their own); a page at a time, the next in ``Link``."""
     user = current_actor()
+    below = paging.decode_cursor(CLAIMS_CURSOR, args["cursor"], (int,))
     records = services.list_claims(get_session(), participant_id=_listed_participant(user, args["participant_id"]),
-                                   status=args["status"], project_code=args["project_code"], limit=args["limit"],
-                                   only_project_ids=visible_project_ids())
-    return [_shown(r, user) for r in records]
+                                   status=args["status"], project_code=args["project_code"],
+                                   limit=args["limit"] + 1, only_project_ids=visible_project_ids(),
+                                   before_id=None if below is None else below[0])
+    shown, next_cursor = paging.page_of(records, args["limit"], CLAIMS_CURSOR, lambda r: (r.id,))
+    return [_shown(r, user) for r in shown], 200, link_headers(next_cursor)
 
 
 @blp.route("/claims/<int:claim_id>", methods=["GET"])

@@ -15,6 +15,7 @@ from decimal import Decimal
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from ledger.api.dates import PlausibleDate
 from ledger.auth.access import current_actor, requires
 from ledger.claims import corrections, rechecks
 from ledger.context import get_session, settings, todays_date
@@ -31,7 +32,7 @@ HOWS = ("netting", "repayment", "write_off")
 
 def _money(attribute: str) -> fields.Function:
     return fields.Function(lambda obj: None if getattr(obj, attribute) is None else pounds(getattr(obj, attribute)),
-                           metadata={"description": "pounds, as a decimal string"})
+                           allow_none=True, metadata={"description": "pounds, as a decimal string"})
 
 
 class PaidClaimReversalInSchema(Schema):
@@ -41,7 +42,7 @@ class PaidClaimReversalInSchema(Schema):
 class OwedBackRecoveryInSchema(Schema):
     how = fields.Str(required=True, validate=validate.OneOf(HOWS))
     amount = fields.Str(load_default=None, validate=_POUNDS, metadata={"description": "repayment: pounds repaid"})
-    on = fields.Date(load_default=None, metadata={"description": "netting: the day agreed; repayment: received"})
+    on = PlausibleDate(load_default=None, metadata={"description": "netting: the day agreed; repayment: received"})
     agreed_how = fields.Str(load_default=None, validate=validate.OneOf(corrections.AGREED_HOW))
     reference = fields.Str(load_default=None, validate=validate.Length(max=corrections.MAX_REFERENCE))
     note = fields.Str(load_default=None, validate=validate.Length(max=corrections.MAX_TEXT),
@@ -53,7 +54,7 @@ class OwedBackRecoverySchema(Schema):
     how = fields.Str()
     amount = _money("amount_pence")
     amount_pence = fields.Int(allow_none=True)
-    on_date = fields.Date()
+    on_date = PlausibleDate()
     reference = fields.Str(allow_none=True)
     agreed_how = fields.Str(allow_none=True)
     note = fields.Str(allow_none=True)
@@ -69,7 +70,7 @@ class BenefitRecheckSchema(Schema):
     claim_id = fields.Int()
     participant_id = fields.Int()
     cause = fields.Str(metadata={"description": "repayment | netting | write_off"})
-    period_of = fields.Date(metadata={"description": "a day inside the benefit period re-checked"})
+    period_of = PlausibleDate(metadata={"description": "a day inside the benefit period re-checked"})
     outcome = fields.Str()
     needs_finance = fields.Bool(metadata={"description": "a warning or a breach: finance must follow it up"})
     benefit_check = fields.Dict()
@@ -82,7 +83,7 @@ class FlaggedParticipantSchema(Schema):
     name = fields.Str()
     claim_id = fields.Int()
     outcome = fields.Str()
-    period_of = fields.Date()
+    period_of = PlausibleDate()
     recorded_at = fields.DateTime()
 
 

@@ -19,6 +19,7 @@ from flask import Response, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ledger.api.dates import PlausibleDate
 from ledger.auth.access import requires, signed_in_user
 from ledger.auth.permissions import allowed
 from ledger.context import get_session, settings, todays_date
@@ -49,8 +50,8 @@ _PDF = {"200": {"description": "The document as PDF.", "content": {"application/
 
 
 class PeriodArgsSchema(Schema):
-    start = fields.Date(required=True, metadata={"example": "2025-04-01"})
-    end = fields.Date(required=True, metadata={"example": "2025-06-30"})
+    start = PlausibleDate(required=True, metadata={"example": "2025-04-01"})
+    end = PlausibleDate(required=True, metadata={"example": "2025-06-30"})
 
     @validates_schema
     def _in_order(self, data, **kwargs):
@@ -77,8 +78,8 @@ class PeriodDocumentArgsSchema(PeriodArgsSchema, FormatArgsSchema):
 class EvidencePackArgsSchema(LargePrintArgsSchema):
     """A year at most; who signs (finance only: a participant's letter is signed by the organisation's officer)."""
 
-    start = fields.Date(required=True, metadata={"example": "2025-06-01"})
-    end = fields.Date(required=True, metadata={"example": "2025-06-30"})
+    start = PlausibleDate(required=True, metadata={"example": "2025-06-01"})
+    end = PlausibleDate(required=True, metadata={"example": "2025-06-30"})
     signed_by = fields.Str(load_default=None, validate=validate.Length(max=120),
                            metadata={"description": "The officer who signs. Defaults to EVIDENCE_SIGNED_BY_NAME."})
     role = fields.Str(load_default=None, validate=validate.Length(max=120),
@@ -93,7 +94,7 @@ class EvidencePackArgsSchema(LargePrintArgsSchema):
 
 
 class AsAtArgsSchema(Schema):
-    as_at = fields.Date(load_default=None, metadata={"description": "Defaults to today."})
+    as_at = PlausibleDate(load_default=None, metadata={"description": "Defaults to today."})
 
 
 # ---------------------------------------------------------------- the statement as JSON
@@ -147,7 +148,7 @@ class StatementFigureSchema(Schema):
 
 
 class ParticipantStatementLineSchema(Schema):
-    date = fields.Date()
+    date = PlausibleDate()
     kind = fields.Str(metadata={"description": "fee, expense, donation, declined, payment, advance, "
                                                "advance_settled, advance_kept, time_credit_earned, time_credit_spent, "
                                                "time_credit_given, time_credit_received, reversal, adjustment"})
@@ -172,9 +173,9 @@ class ParticipantStatementSchema(Schema):
     name = fields.Str()
     reference = fields.Str()
     organisation = fields.Str()
-    start = fields.Date()
-    end = fields.Date()
-    issued = fields.Date()
+    start = PlausibleDate()
+    end = PlausibleDate()
+    issued = PlausibleDate()
     owed_to_you = fields.Nested(StatementFigureSchema,
                                 metadata={"description": "Still owed to them at the end (negative: they owe us)."})
     money = fields.Nested(ParticipantStatementSectionSchema)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Response, request, stream_with_context
 from flask_smorest import Blueprint
 
+from ledger.api.paging import LINK_HEADER, link_headers, next_link
 from ledger.auth.access import current_actor, requires
 from ledger.context import get_session
 from ledger.events import audit
@@ -34,14 +35,16 @@ _FILTERS = [
     *_FILTERS,
     {"in": "query", "name": "cursor", "schema": {"type": "string"}, "description": "next_cursor of the last page"},
     {"in": "query", "name": "limit", "schema": {"type": "integer"}, "description": "1 to 200, default 50"},
-])
+], responses={"200": {"description": "A page of events, the cursor and link to the next",
+                      "headers": LINK_HEADER}})
 @requires("audit.read")
 def list_events():
     """Events newest first, a page at a time; ``next_cursor`` is null on the last page."""
     filters = audit.parse_filters(request.args)
     limit = audit.parse_limit(request.args.get("limit"))
     page = audit.audit_page(get_session(), filters, cursor=request.args.get("cursor"), limit=limit)
-    return {"events": page.events, "next_cursor": page.next_cursor}
+    return ({"events": page.events, "next_cursor": page.next_cursor, "next": next_link(page.next_cursor)}, 200,
+            link_headers(page.next_cursor))
 
 
 @blp.route("/events.csv")

@@ -15,6 +15,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from ledger import paging
+from ledger.api.dates import PlausibleDate
+from ledger.api.paging import LINK_HEADER, link_headers
 from ledger.auth.access import current_actor, requires
 from ledger.context import get_session, settings, todays_date
 from ledger.formatting import pounds
@@ -35,8 +38,8 @@ def _money(attribute: str, **kwargs) -> fields.Function:
 
 
 class PaymentRunDraftInSchema(Schema):
-    cutoff_date = fields.Date(required=True, metadata={"description": "Pay claims dated on or before this day."})
-    payment_date = fields.Date(required=True, metadata={
+    cutoff_date = PlausibleDate(required=True, metadata={"description": "Pay claims dated on or before this day."})
+    payment_date = PlausibleDate(required=True, metadata={
         "description": "The day the money should arrive; a weekend or bank holiday moves to the next banking day."})
 
 
@@ -44,13 +47,13 @@ class PaymentRunConfirmInSchema(Schema):
     bank_reference = fields.Str(required=True, validate=validate.Length(1, runs.MAX_BANK_REFERENCE))
     override_reason = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=runs.MAX_REASON),
                                  metadata={"description": "Needed when a payee's benefit check requires an override."})
-    new_payment_date = fields.Date(load_default=None, allow_none=True, metadata={
+    new_payment_date = PlausibleDate(load_default=None, allow_none=True, metadata={
         "description": "Needed only when the Bacs submission day for the run's payment date has passed: a banking "
                        "day far enough ahead for a file submitted today. The run moves to it."})
 
 
 class PaymentRunRescheduleInSchema(Schema):
-    new_payment_date = fields.Date(required=True, metadata={
+    new_payment_date = PlausibleDate(required=True, metadata={
         "description": "A banking day far enough ahead for a Bacs file submitted today; the run moves to it before "
                        "its file is made."})
 
@@ -69,14 +72,20 @@ class PaymentRunRemovePayeeInSchema(PaymentRunReasonInSchema):
 
 class PaymentRunListArgsSchema(Schema):
     status = fields.Str(load_default=None, validate=validate.OneOf(RUN_STATUSES))
+    limit = fields.Int(load_default=100, validate=validate.Range(1, 500))
+    cursor = fields.Str(load_default=None, validate=validate.Length(max=200),
+                        metadata={"description": "From the Link header's next page; leave out for the first"})
+
+
+RUNS_CURSOR = "pr1:"
 
 
 class PaymentRunAffectedBenefitSchema(Schema):
     benefit = fields.Str()
     name = fields.Str()
     effect = fields.Str()
-    period_start = fields.Date(allow_none=True)
-    period_end = fields.Date(allow_none=True)
+    period_start = PlausibleDate(allow_none=True)
+    period_end = PlausibleDate(allow_none=True)
     counted_pence = fields.Int(allow_none=True)
     limit_pence = fields.Int(allow_none=True)
     headroom_pence = fields.Int(allow_none=True)
@@ -160,10 +169,10 @@ class PaymentRunSchema(Schema):
     id = fields.Int()
     reference = fields.Str()
     status = fields.Str()
-    cutoff_date = fields.Date()
-    requested_payment_date = fields.Date()
-    payment_date = fields.Date()
-    bacs_submit_by = fields.Date(metadata={"description": "Last day to submit the Bacs file to the bank"})
+    cutoff_date = PlausibleDate()
+    requested_payment_date = PlausibleDate()
+    payment_date = PlausibleDate()
+    bacs_submit_by = PlausibleDate(metadata={"description": "Last day to submit the Bacs file to the bank"})
     total = _money("total_pence")
     total_pence = fields.Int()
     item_count = fields.Int()
@@ -190,8 +199,8 @@ class PaymentRunListItemSchema(Schema):
     id = fields.Int()
     reference = fields.Str()
     status = fields.Str()
-    cutoff_date = fields.Date()
-    payment_date = fields.Date()
+    cutoff_date = PlausibleDate()
+    payment_date = PlausibleDate()
     total = _money("total_pence")
     total_pence = fields.Int()
     item_count = fields.Int()
@@ -206,11 +215,15 @@ class PaymentRunListItemSchema(Schema):
 class PaymentRuns(MethodView):
     @blp.doc(security=_SECURITY)
     @blp.arguments(PaymentRunListArgsSchema, location="query")
-    @blp.response(200, PaymentRunListItemSchema(many=True))
+    @blp.response(200, PaymentRunListItemSchema(many=True), headers=LINK_HEADER)
     @requires("payments.manage")
     def get(self, args):
-        """Payment runs, newest first."""
-        return runs.list_payment_runs(get_session(), status=args["status"])
+        """Payment runs, newest first; a page at a time, the next in ``Link``."""
+        below = paging.decode_cursor(RUNS_CURSOR, args["cursor"], (int,))
+        found = runs.list_payment_runs(get_session(), status=args["status"], limit=args["limit"] + 1,
+                                       before_id=None if below is None else below[0])
+        shown, next_cursor = paging.page_of(found, args["limit"], RUNS_CURSOR, lambda r: (r.id,))
+        return shown, 200, link_headers(next_cursor)
 
     @blp.doc(security=_SECURITY)
     @blp.arguments(PaymentRunDraftInSchema)
@@ -350,7 +363,7 @@ class PaymentReturnInSchema(Schema):
     payee_id = fields.Int(required=True, strict=True, validate=validate.Range(min=1))
     amount = fields.Decimal(required=True, places=None, validate=validate.Range(min=Decimal("0.01")), metadata={
         "description": "pounds, as a decimal string: the whole payment the bank sent back", "example": "52.50"})
-    returned_on = fields.Date(required=True, metadata={"description": "The day the money came back."})
+    returned_on = PlausibleDate(required=True, metadata={"description": "The day the money came back."})
     reason = fields.Str(required=True, validate=validate.OneOf(RETURN_REASONS))
     bank_reference = fields.Str(required=True, validate=validate.Length(1, returns.MAX_BANK_REFERENCE))
     note = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=returns.MAX_NOTE),
@@ -365,7 +378,7 @@ class PaymentReturnSchema(Schema):
     payee_id = fields.Int()
     amount = _money("amount_pence")
     amount_pence = fields.Int()
-    returned_on = fields.Date()
+    returned_on = PlausibleDate()
     reason = fields.Str()
     note = fields.Str(allow_none=True)
     bank_reference = fields.Str()

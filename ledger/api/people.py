@@ -12,6 +12,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from ledger import bounds, paging
+from ledger.api.dates import PlausibleDate
+from ledger.api.paging import LINK_HEADER, link_headers
 from ledger.auth.access import current_actor, requires
 from ledger.context import get_session, settings, todays_date
 from ledger.people import services
@@ -29,7 +32,7 @@ class MaskedBankDetailsSchema(Schema):
     sort_code = fields.Str(metadata={"example": "**-**-56"})
     account_number = fields.Str(metadata={"example": "****1234"})
     set_at = fields.DateTime(allow_none=True)
-    returned_on = fields.Date(allow_none=True, metadata={
+    returned_on = PlausibleDate(allow_none=True, metadata={
         "description": "A payment to these details came back from the bank on this day: change them to pay again."})
     returned_reason = fields.Str(allow_none=True, metadata={"description": "account_closed, details_wrong or other"})
 
@@ -53,7 +56,7 @@ class ParticipantFieldsSchema(Schema):
     phone = fields.Str(allow_none=True, validate=validate.Length(max=40))
     postal_address = fields.Str(allow_none=True, validate=validate.Length(max=500))
     preferred_format = fields.Str(allow_none=True, validate=validate.OneOf(PREFERRED_FORMATS))
-    date_of_birth = fields.Date(allow_none=True)
+    date_of_birth = PlausibleDate(allow_none=True, earliest=bounds.EARLIEST_BIRTH_DATE)
     default_reward = fields.Str(validate=validate.OneOf(REWARD_CHOICES))
     default_group_id = fields.Int(strict=True, allow_none=True)
 
@@ -79,7 +82,7 @@ class ParticipantSchema(Schema):
     phone = fields.Str(allow_none=True)
     postal_address = fields.Str(allow_none=True)
     preferred_format = fields.Str()
-    date_of_birth = fields.Date(allow_none=True)
+    date_of_birth = PlausibleDate(allow_none=True, earliest=bounds.EARLIEST_BIRTH_DATE)
     default_reward = fields.Str()
     default_group_id = fields.Int(allow_none=True)
     is_active = fields.Bool()
@@ -103,10 +106,16 @@ class ParticipantSummarySchema(Schema):
 class DirectoryArgsSchema(Schema):
     include_inactive = fields.Bool(load_default=False)
     search = fields.Str(load_default=None, validate=validate.Length(max=200))
+    limit = fields.Int(load_default=500, validate=validate.Range(1, 1000))
+    cursor = fields.Str(load_default=None, validate=validate.Length(max=400),
+                        metadata={"description": "From the Link header's next page; leave out for the first"})
+
+
+PARTICIPANTS_CURSOR = "pa1:"
 
 
 class BenefitsInSchema(Schema):
-    declared_on = fields.Date(load_default=None, metadata={"description": "Defaults to today."})
+    declared_on = PlausibleDate(load_default=None, metadata={"description": "Defaults to today."})
     benefits = fields.List(
         fields.Dict(keys=fields.Str()),
         required=True,
@@ -120,7 +129,7 @@ class BenefitsInSchema(Schema):
 class BenefitDeclarationSchema(Schema):
     id = fields.Int()
     participant_id = fields.Int()
-    declared_on = fields.Date()
+    declared_on = PlausibleDate()
     benefits = fields.List(fields.Dict(keys=fields.Str()))
     circumstances = fields.Str(allow_none=True)
     recorded_at = fields.DateTime(allow_none=True)
@@ -189,12 +198,17 @@ class IncludeInactiveSchema(Schema):
 class Participants(MethodView):
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(DirectoryArgsSchema, location="query")
-    @blp.response(200, ParticipantSummarySchema(many=True))
+    @blp.response(200, ParticipantSummarySchema(many=True), headers=LINK_HEADER)
     @requires("participants.directory")
     def get(self, args):
-        """The participant directory: names and preferred formats."""
-        return assignments.participant_directory(get_session(), current_actor(),
-                                                 include_inactive=args["include_inactive"], search=args["search"])
+        """The participant directory by name: names and preferred formats; a page at a time, the next in ``Link``."""
+        after = paging.decode_cursor(PARTICIPANTS_CURSOR, args["cursor"], (str, int))
+        found = assignments.participant_directory(
+            get_session(), current_actor(), include_inactive=args["include_inactive"], search=args["search"],
+            after=None if after is None else (after[0], after[1]), limit=args["limit"] + 1)
+        shown, next_cursor = paging.page_of(found, args["limit"], PARTICIPANTS_CURSOR,
+                                            lambda p: (p.name, p.id))
+        return shown, 200, link_headers(next_cursor)
 
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(ParticipantInSchema)

@@ -16,6 +16,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as SchemaError
 
+from ledger.api.dates import PlausibleDate
 from ledger.auth.access import public, rate_limited
 from ledger.context import settings
 from ledger.errors import LedgerError, PolicyRuleMissing
@@ -98,11 +99,11 @@ class BenefitInSchema(Schema):
 
 
 class PaymentInSchema(Schema):
-    date = fields.Date(required=True)
+    date = PlausibleDate(required=True)
     amount = Money(required=True)
     kind = fields.Str(required=True, validate=validate.OneOf([k.value for k in PaymentKind]))
     hours = Hours(load_default=None, allow_none=True, validate=validate.Range(min=0, max=168))
-    worked_on = fields.Date(
+    worked_on = PlausibleDate(
         load_default=None, allow_none=True,
         metadata={"description": "The day the work was done, if not the payment date: ESA's 16-hour test counts "
                                  "hours in the week worked, earnings in the week received."},

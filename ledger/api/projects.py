@@ -11,6 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from ledger.api.dates import PlausibleDate
 from ledger.auth.access import current_actor, requires, visible_project_ids
 from ledger.context import get_session, settings, todays_date
 from ledger.formatting import pounds
@@ -26,8 +27,8 @@ class ProjectFieldsSchema(Schema):
     cost_centre = fields.Str(validate=validate.Length(1, 40))
     budget_pence = fields.Int(strict=True, validate=validate.Range(min=0))
     project_manager_user_id = fields.Int(strict=True, allow_none=True)
-    starts_on = fields.Date()
-    ends_on = fields.Date(allow_none=True)
+    starts_on = PlausibleDate()
+    ends_on = PlausibleDate(allow_none=True)
 
 
 class ProjectInSchema(ProjectFieldsSchema):
@@ -35,7 +36,7 @@ class ProjectInSchema(ProjectFieldsSchema):
     name = fields.Str(required=True, validate=validate.Length(1, 200))
     cost_centre = fields.Str(required=True, validate=validate.Length(1, 40))
     budget_pence = fields.Int(required=True, strict=True, validate=validate.Range(min=0))
-    starts_on = fields.Date(required=True)
+    starts_on = PlausibleDate(required=True)
 
 
 class ProjectChangesSchema(ProjectFieldsSchema):
@@ -54,8 +55,8 @@ class ProjectSchema(Schema):
     cost_centre = fields.Str()
     budget_pence = fields.Int()
     project_manager_user_id = fields.Int(allow_none=True)
-    starts_on = fields.Date()
-    ends_on = fields.Date(allow_none=True)
+    starts_on = PlausibleDate()
+    ends_on = PlausibleDate(allow_none=True)
     accounts = fields.Nested(ProjectAccountsSchema)
     created_at = fields.DateTime(allow_none=True)
     updated_at = fields.DateTime(allow_none=True)
@@ -68,7 +69,7 @@ class ProjectListArgsSchema(Schema):
 class ActivityInSchema(Schema):
     kind = fields.Str(required=True, validate=validate.OneOf(ACTIVITY_KINDS))
     title = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    occurs_on = fields.Date(required=True)
+    occurs_on = PlausibleDate(required=True)
     duration_minutes = fields.Int(required=True, strict=True, validate=validate.Range(min=1))
     preparation_minutes = fields.Int(load_default=0, strict=True, validate=validate.Range(min=0))
     region = fields.Str(required=True, validate=validate.OneOf(REGIONS),
@@ -84,7 +85,7 @@ class ActivitySchema(Schema):
     project_code = fields.Str()
     kind = fields.Str()
     title = fields.Str()
-    occurs_on = fields.Date()
+    occurs_on = PlausibleDate()
     duration_minutes = fields.Int()
     preparation_minutes = fields.Int()
     region = fields.Str()
@@ -95,8 +96,8 @@ class ActivitySchema(Schema):
 
 
 class ActivityListArgsSchema(Schema):
-    start = fields.Date(load_default=None)
-    end = fields.Date(load_default=None)
+    start = PlausibleDate(load_default=None)
+    end = PlausibleDate(load_default=None)
 
 
 class AttendanceInSchema(Schema):
@@ -262,7 +263,7 @@ class BudgetPlanInSchema(Schema):
         r"^\d{1,3}(\.\d{1,2})?$", error='A percentage as a decimal string, like "10".'))
     region = fields.Str(load_default="uk", validate=validate.OneOf(REGIONS),
                         metadata={"description": "Which living-wage rate applies: london or uk."})
-    rate_on = fields.Date(load_default=None, metadata={"description": "The date of the rate; defaults to the "
+    rate_on = PlausibleDate(load_default=None, metadata={"description": "The date of the rate; defaults to the "
                                                                       "project's start."})
 
 
@@ -300,7 +301,7 @@ class BudgetPositionSchema(BudgetPositionLineSchema):
     project_code = fields.Str()
     project_name = fields.Str()
     cost_centre = fields.Str()
-    as_at = fields.Date()
+    as_at = PlausibleDate()
     lines = fields.List(fields.Nested(BudgetPositionLineSchema))
     people_involved = fields.Int()
     activities_held = fields.Int()
@@ -311,7 +312,7 @@ class BudgetPositionSchema(BudgetPositionLineSchema):
 
 
 class BudgetArgsSchema(Schema):
-    as_at = fields.Date(load_default=None, metadata={"description": "Defaults to today."})
+    as_at = PlausibleDate(load_default=None, metadata={"description": "Defaults to today."})
 
 
 @blp.route("/projects/<code>/budget")

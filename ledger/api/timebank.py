@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from ledger.api.dates import PlausibleDate
 from ledger.auth.access import current_actor, requires
 from ledger.context import get_session, settings, todays_date
 from ledger.formatting import decimal_hours
@@ -42,7 +43,7 @@ class TimeCreditMovementInSchema(Schema):
     hours = fields.Str(load_default=None, validate=validate.Regexp(r"^\d{1,4}(\.\d{1,4})?$",
                                                                    error="Hours as a decimal string, e.g. \"1.5\"."))
     minutes = fields.Int(load_default=None, strict=True, validate=validate.Range(min=1))
-    on = fields.Date(load_default=None, metadata={"description": "Defaults to today."})
+    on = PlausibleDate(load_default=None, metadata={"description": "Defaults to today."})
     note = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=services.MAX_NOTE))
     idempotency_key = fields.Str(required=True, validate=validate.Length(1, services.MAX_KEY))
 
@@ -84,7 +85,7 @@ class TimeCreditTransferSchema(Schema):
     to_group_id = fields.Int(allow_none=True)
     minutes = fields.Int()
     hours = _hours("minutes")
-    effective_date = fields.Date()
+    effective_date = PlausibleDate()
     note = fields.Str(allow_none=True)
     idempotency_key = fields.Str()
     entry_id = fields.Int()
@@ -94,7 +95,7 @@ class TimeCreditTransferSchema(Schema):
 
 class TimeCreditHistoryLineSchema(Schema):
     entry_id = fields.Int()
-    effective_date = fields.Date()
+    effective_date = PlausibleDate()
     description = fields.Str()
     kind = fields.Str()
     minutes = fields.Int()
@@ -146,7 +147,8 @@ def spend_time_credits(data, participant_id):
     today = todays_date()
     record = services.spend_time_credits(
         session, participant_id, data["partner_id"], data["minutes"], data["on"] or today, data["note"],
-        data["idempotency_key"], current_actor().id, _overdraft(), today=today)
+        data["idempotency_key"], current_actor().id, _overdraft(), today=today,
+        by_participant=current_actor().participant_id == participant_id)
     session.commit()
     return record
 
@@ -163,6 +165,7 @@ def give_time_credits(data, participant_id):
     record = services.give_time_credits(
         session, participant_id, to_participant_id=data["to_participant_id"], to_group_id=data["to_group_id"],
         minutes=data["minutes"], on=data["on"] or today, note=data["note"], idempotency_key=data["idempotency_key"],
-        actor_user_id=current_actor().id, overdraft_limit_minutes=_overdraft(), today=today)
+        actor_user_id=current_actor().id, overdraft_limit_minutes=_overdraft(), today=today,
+        by_participant=current_actor().participant_id == participant_id)
     session.commit()
     return record

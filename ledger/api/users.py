@@ -23,7 +23,8 @@ class UserSchema(Schema):
     id = fields.Int()
     email = fields.Str()
     display_name = fields.Str()
-    roles = fields.Function(lambda user: sorted(user.role_names))
+    roles = fields.Function(lambda user: sorted(user.role_names),
+                            metadata={"type": "array", "items": {"type": "string"}})
     status = fields.Str(metadata={"description": "invited, active or deactivated"})
     participant_id = fields.Int(allow_none=True)
     created_at = fields.DateTime()

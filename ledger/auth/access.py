@@ -188,7 +188,7 @@ def rate_limited(name: str):
             if hits > limit.limit:
                 raise TooManyRequests(
                     f"Too many requests: at most {limit.limit} every {window} seconds. "
-                    "Wait a minute and try again."
+                    "Wait a minute and try again.", retry_after_seconds=window,
                 )
             return view(*args, **kwargs)
 

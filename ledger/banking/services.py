@@ -20,6 +20,7 @@ from sqlalchemy import CursorResult, bindparam, delete, insert, or_, select, upd
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ledger import paging
 from ledger.banking import matching, parsing
 from ledger.banking.models import FORMATS, MATCH_KINDS, BankLineEntry, BankStatement, BankStatementLine
 from ledger.banking.records import (
@@ -360,10 +361,14 @@ def line_record(session: Session, line_id: int) -> LineRecord:
     return _record(row, entries)
 
 
+LINES_CURSOR = "bl1:"
+
+
 def _decode_cursor(cursor: str) -> tuple[dt.date, int]:
+    """The day and line id a page of lines starts after (``ledger.paging``'s cursor, as every list's)."""
+    key = paging.decode_cursor(LINES_CURSOR, cursor, (str, int))
     try:
-        day, line_id = cursor.split(".", 1)
-        return dt.date.fromisoformat(day), int(line_id)
+        return dt.date.fromisoformat(key[0]), key[1]  # type: ignore[index]
     except ValueError:
         raise ValidationError("The page cursor is not valid; start again from the first page.",
                               fields={"cursor": ["invalid"]}) from None
@@ -386,16 +391,15 @@ def list_lines(session: Session, *, status: str | None = None, statement_id: int
     if cursor:
         day, after = _decode_cursor(cursor)
         query = query.where(or_(_lines.c.posted_on > day, (_lines.c.posted_on == day) & (_lines.c.id > after)))
-    rows = session.execute(query).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = paging.page_of(session.execute(query).all(), limit, LINES_CURSOR,
+                                       lambda r: (r.posted_on.isoformat(), r.id))
     links: dict[int, list[MatchedEntry]] = defaultdict(list)
     matched = [r.id for r in rows if r.status != "unmatched"]
     if matched:
         for r in session.execute(select(_links).where(_links.c.line_id.in_(matched)).order_by(_links.c.entry_id)):
             links[r.line_id].append(MatchedEntry(r.entry_id, r.amount_pence, r.effective_date))
     records = tuple(_record(r, links.get(r.id, ())) for r in rows)
-    return LinePage(records, f"{rows[-1].posted_on.isoformat()}.{rows[-1].id}" if more else None)
+    return LinePage(records, next_cursor)
 
 
 def unmatched_summary(session: Session) -> tuple[int, int]:

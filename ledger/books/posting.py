@@ -52,6 +52,7 @@ from ledger.errors import (
     InvalidPosting,
     NotFound,
     PeriodLocked,
+    TooManyPostings,
     UnbalancedEntry,
     ValidationError,
 )
@@ -62,6 +63,10 @@ from ledger.events.writer import record_event
 MAX_ABS_AMOUNT = 100_000_000_000
 MAX_DESCRIPTION = 500
 MAX_KEY = 200
+#: Where a session carries the configured most postings one entry may have (``MAX_POSTINGS_PER_ENTRY``);
+#: a session without it (a script, a test) gets ``DEFAULT_MAX_POSTINGS``.
+MAX_POSTINGS_KEY = "max_postings_per_entry"
+DEFAULT_MAX_POSTINGS = 5000
 
 _entries = JournalEntry.__table__
 _postings = Posting.__table__
@@ -273,6 +278,11 @@ def post_entry(
     if not isinstance(effective_date, dt.date) or isinstance(effective_date, dt.datetime):
         raise ValidationError("The effective date must be a date.", fields={"effective_date": ["invalid"]})
     postings = tuple(postings)
+    most = int(session.info.get(MAX_POSTINGS_KEY) or DEFAULT_MAX_POSTINGS)
+    if len(postings) > most:
+        # Bounded so one entry can never hold the balance locks (and the transaction) for long.
+        raise TooManyPostings(f"An entry may have at most {most} postings; this one has {len(postings)}. "
+                              "Split it into smaller entries.", fields={"postings": [f"more than {most}"]})
     check_entry_shape(description, postings, idempotency_key, reversal=reverses_entry_id is not None)
     # Core statements go straight to the connection: Session.execute's ORM bookkeeping cost as much as the SQL.
     connection = session.connection()

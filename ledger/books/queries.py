@@ -13,8 +13,17 @@ from collections import defaultdict
 from sqlalchemy import BigInteger, ColumnElement, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from ledger import paging
 from ledger.books.models import Account, AccountBalance, AccountDailyTotal, JournalEntry, Posting
-from ledger.books.records import AccountInfo, Statement, StatementLine, TrialBalance, TrialBalanceRow
+from ledger.books.records import (
+    AccountInfo,
+    Entry,
+    PostedLine,
+    Statement,
+    StatementLine,
+    TrialBalance,
+    TrialBalanceRow,
+)
 from ledger.errors import NotFound, ValidationError
 
 _postings = Posting.__table__
@@ -152,6 +161,47 @@ def _page_start(
     # Start the index range at the cursor's day: with the day only inside an OR, PostgreSQL scans the
     # account's postings from ``start`` and filters them (56,000 rows for a mid-year page of a busy account).
     return opening, day, [or_(_postings.c.effective_date > day, _postings.c.id > posting_id)]
+
+
+ENTRIES_PREFIX = "en1:"
+MAX_ENTRIES_PAGE = 200
+
+
+def list_entries(
+    session: Session, *, account: str | None = None, date_from: dt.date | None = None,
+    date_to: dt.date | None = None, kind: str | None = None, cursor: str | None = None, limit: int = 50,
+) -> tuple[list[Entry], str | None]:
+    """Journal entries, newest first, with their postings: those touching ``account``, effective within the
+    dates (inclusive), of one ``kind``; a page at a time, keyed on the entry id, with the next page's cursor."""
+    if date_from and date_to and date_from > date_to:
+        raise ValidationError("from must be on or before to.", fields={"from": ["after to"]})
+    query = select(JournalEntry).order_by(JournalEntry.id.desc()).limit(min(max(limit, 1), MAX_ENTRIES_PAGE) + 1)
+    if account is not None:
+        account_id = account_info(session, account).id
+        query = query.where(JournalEntry.id.in_(select(Posting.entry_id).where(Posting.account_id == account_id)))
+    if date_from is not None:
+        query = query.where(JournalEntry.effective_date >= date_from)
+    if date_to is not None:
+        query = query.where(JournalEntry.effective_date <= date_to)
+    if kind is not None:
+        query = query.where(JournalEntry.kind == kind)
+    below = paging.decode_cursor(ENTRIES_PREFIX, cursor, (int,))
+    if below is not None:
+        query = query.where(JournalEntry.id < below[0])
+    entries, next_cursor = paging.page_of(session.execute(query).scalars().all(), limit, ENTRIES_PREFIX,
+                                          lambda e: (e.id,))
+    lines: dict[int, list[PostedLine]] = defaultdict(list)
+    if entries:
+        for r in session.execute(
+                select(Posting.id, Posting.entry_id, Posting.account_id, Account.code, Posting.amount, Posting.unit,
+                       Posting.memo, Posting.kind)
+                .join(Account, Account.id == Posting.account_id)
+                .where(Posting.entry_id.in_([e.id for e in entries])).order_by(Posting.id)):
+            lines[r.entry_id].append(PostedLine(id=r.id, account=r.code, account_id=r.account_id, amount=r.amount,
+                                                unit=r.unit, memo=r.memo, kind=r.kind))
+    return [Entry(id=e.id, effective_date=e.effective_date, recorded_at=e.recorded_at, description=e.description,
+                  kind=e.kind, idempotency_key=e.idempotency_key, actor_user_id=e.actor_user_id,
+                  reverses_entry_id=e.reverses_entry_id, postings=tuple(lines[e.id])) for e in entries], next_cursor
 
 
 def _trial_balance_query(as_of: dt.date | None):

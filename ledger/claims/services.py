@@ -308,12 +308,15 @@ def get_claim(session: Session, claim_id: int, *, for_participant_id: int | None
 def list_claims(
     session: Session, *, participant_id: int | None = None, status: str | None = None,
     project_code: str | None = None, limit: int = 200, only_project_ids: set[int] | None = None, offset: int = 0,
-    participant_ids: set[int] | None = None,
+    participant_ids: set[int] | None = None, before_id: int | None = None,
 ) -> list[ClaimRecord]:
     """Claims, newest first, optionally of one participant (or of several: ``participant_ids``, those a name
     search found), in one status or of one project; ``only_project_ids``: only claims in these projects (a
     project manager's assigned projects); ``offset`` skips that many (a later page)."""
-    query = select(Claim).order_by(Claim.id.desc()).limit(min(max(limit, 1), 1000)).offset(max(offset, 0))
+    # Up to 1,001: the API asks for one more than its page of 1,000 to know whether another page follows.
+    query = select(Claim).order_by(Claim.id.desc()).limit(min(max(limit, 1), 1001)).offset(max(offset, 0))
+    if before_id is not None:  # a keyset page: only claims older than the last one shown
+        query = query.where(Claim.id < before_id)
     if only_project_ids is not None:
         query = query.where(Claim.project_id.in_(sorted(only_project_ids)))
     if participant_id is not None:

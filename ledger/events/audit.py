@@ -12,8 +12,6 @@ filter, how many rows, through the page, the API or the CLI), so the auditor can
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import datetime as dt
 import io
@@ -25,7 +23,9 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
+from ledger import paging
 from ledger.auth.models import User
+from ledger.bounds import check_plausible_date
 from ledger.errors import ValidationError
 from ledger.events.models import SUBJECTS, Event
 from ledger.events.records import NewEvent
@@ -78,7 +78,7 @@ def _date_arg(raw: Mapping[str, str], name: str) -> dt.date | None:
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        return check_plausible_date(dt.date.fromisoformat(value), name)
     except ValueError:
         raise ValidationError(f"{name} must be a date like 2025-06-30.", fields={name: ["not a date"]}) from None
 
@@ -108,30 +108,17 @@ def parse_filters(raw: Mapping[str, str]) -> AuditFilters:
 
 
 def parse_limit(raw: str | None) -> int:
-    if raw is None or raw == "":
-        return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ValidationError(f"limit must be a whole number from 1 to {MAX_LIMIT}.", fields={"limit": ["invalid"]})
-    return int(raw)
+    return paging.parse_limit(raw, default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
 
 
 def encode_cursor(event_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{event_id}".encode()).decode().rstrip("=")
+    return paging.encode_cursor(_CURSOR_PREFIX, event_id)
 
 
 def decode_cursor(cursor: str | None) -> int | None:
     """The id the next page starts below; a cursor not made here is refused, naming ``cursor``."""
-    if not cursor:
-        return None
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        text = ""
-    number = text.removeprefix(_CURSOR_PREFIX)
-    if not text.startswith(_CURSOR_PREFIX) or not number.isdigit():
-        raise ValidationError("cursor is not one this log gave out: start again from the first page.",
-                              fields={"cursor": ["invalid"]})
-    return int(number)
+    key = paging.decode_cursor(_CURSOR_PREFIX, cursor, (int,))
+    return None if key is None else key[0]
 
 
 _actor = aliased(User)

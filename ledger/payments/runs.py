@@ -804,9 +804,12 @@ def _summary(
     )
 
 
-def list_payment_runs(session: Session, *, status: str | None = None, limit: int = 100) -> list[PaymentRunListItem]:
-    """Payment runs, newest first."""
+def list_payment_runs(session: Session, *, status: str | None = None, limit: int = 100,
+                      before_id: int | None = None) -> list[PaymentRunListItem]:
+    """Payment runs, newest first; ``before_id``: only runs older than that one (a keyset page)."""
     query = select(PaymentRun).order_by(PaymentRun.id.desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(PaymentRun.id < before_id)
     if status is not None:
         query = query.where(PaymentRun.status == status)
     return [

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from ledger import models as _every_table  # noqa: F401  (foreign keys to users resolve at flush)
@@ -321,10 +321,12 @@ def get_participant(session: Session, participant_id: int) -> ParticipantRecord:
 
 def list_participants(
     session: Session, *, include_inactive: bool = False, search: str | None = None, within: Any = None,
+    after: tuple[str, int] | None = None, limit: int | None = None,
 ) -> list[ParticipantSummary]:
     """The participant directory, by name; ``search`` matches part of a name or preferred name.
 
-    ``within`` (a query of participant ids) limits it, as a project manager's directory is limited.
+    ``within`` (a query of participant ids) limits it, as a project manager's directory is limited;
+    ``after`` (the last name and id shown) and ``limit`` read it a keyset page at a time.
     """
     query = select(Participant.id, Participant.name, Participant.preferred_name, Participant.preferred_format,
                    Participant.is_active).order_by(func.lower(Participant.name), Participant.id)
@@ -332,6 +334,13 @@ def list_participants(
         query = query.where(Participant.id.in_(within))
     if not include_inactive:
         query = query.where(Participant.is_active)
+    if after is not None:
+        # Lower-cased by the database on both sides, so the page boundary sorts exactly as the list does.
+        name, last_id = func.lower(literal(after[0])), after[1]
+        query = query.where(or_(func.lower(Participant.name) > name,
+                                and_(func.lower(Participant.name) == name, Participant.id > last_id)))
+    if limit is not None:
+        query = query.limit(limit)
     if search and search.strip():
         term = search.strip().lower()
         query = query.where(func.lower(Participant.name).contains(term, autoescape=True)

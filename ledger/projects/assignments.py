@@ -53,12 +53,14 @@ def _participants_of(project_ids: set[int]):
 
 
 def participant_directory(session: Session, user: User, *, include_inactive: bool = False,
-                          search: str | None = None) -> list[ParticipantSummary]:
+                          search: str | None = None, after: tuple[str, int] | None = None,
+                          limit: int | None = None) -> list[ParticipantSummary]:
     """The participant directory as this user may see it: a project manager sees the participants of their
     assigned projects only (and those in no project yet, whom they may add), never everyone's names."""
     visible = visible_project_ids(session, user)
     within = None if visible is None else _participants_of(visible)
-    return people.list_participants(session, include_inactive=include_inactive, search=search, within=within)
+    return people.list_participants(session, include_inactive=include_inactive, search=search, within=within,
+                                    after=after, limit=limit)
 
 
 def project_id_of(session: Session, kind: str, value: object) -> int | None:

@@ -47,7 +47,7 @@ def give_own_time_credits(
         return give_time_credits(session, participant_id, to_participant_id=recipient,
                                  to_group_id=group_id if to == "group" else None, minutes=minutes, on=on, note=note,
                                  idempotency_key=idempotency_key, actor_user_id=actor_user_id,
-                                 overdraft_limit_minutes=overdraft_limit_minutes, today=today)
+                                 overdraft_limit_minutes=overdraft_limit_minutes, today=today, by_participant=True)
     except ValidationError as error:
         if "to_participant_id" in error.fields and to == "person":
             raise ValidationError("That is your own email address: give the address of the person you are giving "

@@ -36,6 +36,7 @@ from ledger.books.posting import open_account, post_entry
 from ledger.books.records import PostingLine
 from ledger.db import utcnow
 from ledger.errors import Conflict, IdempotencyConflict, InsufficientTimeCredits, NotFound, ValidationError
+from ledger.formatting import long_date
 from ledger.organisation import group_time_account
 from ledger.people.accounts import participant_accounts, partner_accounts
 from ledger.people.models import Participant, PartnerOrganisation, UserLedGroup
@@ -167,7 +168,8 @@ def _record(row: TimeCreditTransfer, balance_minutes: int) -> TimeCreditTransfer
 
 
 def _check_movement(minutes: Any, on: Any, note: Any, idempotency_key: Any, overdraft_limit_minutes: Any,
-                    today: dt.date) -> str | None:
+                    today: dt.date, *, by_participant: bool = False) -> str | None:
+    """Check a spend or gift; one the participant makes themself may not be dated before this month began."""
     problems: dict[str, list[str]] = {}
     if type(minutes) is not int or minutes <= 0:
         problems["minutes"] = ["Must be a whole number of minutes, more than zero."]
@@ -177,6 +179,10 @@ def _check_movement(minutes: Any, on: Any, note: Any, idempotency_key: Any, over
         problems["on"] = ["Must be a date."]
     elif on > today:
         problems["on"] = [f"Cannot be in the future (today is {today.isoformat()})."]
+    elif by_participant and on < today.replace(day=1):
+        # A person's own spend is dated in the open month: only finance may record one from before it.
+        problems["on"] = [f"Must be from {long_date(today.replace(day=1))} to today: ask us to record an "
+                          "earlier one."]
     if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
         problems["note"] = [f"At most {MAX_NOTE} characters of text."]
     if not isinstance(idempotency_key, str) or not idempotency_key.strip() or len(idempotency_key) > MAX_KEY:
@@ -312,9 +318,11 @@ def spend_time_credits(
     overdraft_limit_minutes: int = 0,
     *,
     today: dt.date | None = None,
+    by_participant: bool = False,
 ) -> TimeCreditTransferRecord:
-    """Spend a participant's time credits at a partner organisation."""
-    note = _check_movement(minutes, on, note, idempotency_key, overdraft_limit_minutes, today or dt.date.today())
+    """Spend a participant's time credits at a partner organisation (``by_participant``: they do it themself)."""
+    note = _check_movement(minutes, on, note, idempotency_key, overdraft_limit_minutes, today or dt.date.today(),
+                           by_participant=by_participant)
     _participant(session, participant_id)
     partner = session.get(PartnerOrganisation, partner_id) if type(partner_id) is int else None
     if partner is None:
@@ -344,9 +352,11 @@ def give_time_credits(
     actor_user_id: int | None,
     overdraft_limit_minutes: int = 0,
     today: dt.date | None = None,
+    by_participant: bool = False,
 ) -> TimeCreditTransferRecord:
     """Give a participant's time credits to another participant or to a user-led group."""
-    note = _check_movement(minutes, on, note, idempotency_key, overdraft_limit_minutes, today or dt.date.today())
+    note = _check_movement(minutes, on, note, idempotency_key, overdraft_limit_minutes, today or dt.date.today(),
+                           by_participant=by_participant)
     if (to_participant_id is None) == (to_group_id is None):
         raise ValidationError("Give the credits to one participant or one group.",
                               fields={"to_participant_id": ["name exactly one recipient"],

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from wtforms import Field
 from wtforms.validators import StopValidation
 
+from ledger.bounds import EARLIEST_DATE, LATEST_DATE
+
 PARTS = ("day", "month", "year")
 
 
@@ -41,9 +43,17 @@ def date_from_parts(day: str, month: str, year: str, *, what: str = "The date") 
     if len(typed["year"]) != 4:
         raise DateProblem("The year must have 4 numbers, like 2026.", ("year",))
     try:
-        return dt.date(int(typed["year"]), int(typed["month"]), int(typed["day"]))
-    except ValueError:
+        found = dt.date(int(typed["year"]), int(typed["month"]), int(typed["day"]))
+    except (ValueError, OverflowError):
         raise DateProblem("Enter a real date, like 14 12 2026.", PARTS) from None
+    return plausible(found)
+
+
+def plausible(day: dt.date) -> dt.date:
+    """The date, or DateProblem on the year when it falls outside ``ledger.bounds``' range (2000 to 2100)."""
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise DateProblem(f"The year must be between {EARLIEST_DATE.year} and {LATEST_DATE.year}.", ("year",))
+    return day
 
 
 def parts_typed(formdata: Mapping[str, str], name: str, old_prefix: str | None = None) -> dict[str, str]:
@@ -90,7 +100,11 @@ class DateInputsField(Field):
 
     def _read_iso(self, whole: str) -> None:
         try:
-            self.data = dt.date.fromisoformat(whole)
+            self.data = plausible(dt.date.fromisoformat(whole))
+        except DateProblem as problem:
+            self.data = None
+            self._fail(str(problem), problem.parts)
+            return
         except ValueError:
             self.data = None
             self._fail("Enter a real date, like 14 12 2026.", PARTS)

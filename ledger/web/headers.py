@@ -18,6 +18,8 @@ from flask_login import current_user
 from ledger.context import settings
 
 CONTENT_SECURITY_POLICY = "default-src 'self'; frame-ancestors 'none'; form-action 'self'"
+#: The API's documentation page (``/api/docs``): Swagger UI's stylesheet draws its icons as ``data:`` images.
+API_DOCS_POLICY = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
 HSTS = "max-age=31536000; includeSubDomains"
 #: The endpoints serving files that are the same for everyone (the design system's build and site.css).
 ASSET_ENDPOINTS = frozenset({"static", "assets.static"})
@@ -46,6 +48,8 @@ def _is_personal() -> bool:
 def add_security_headers(response: Response) -> Response:
     """Put the security headers on the response (an ``after_request`` hook: error pages get them too)."""
     headers = security_headers(production=settings().production, personal=_is_personal())
+    if request.endpoint == "api_docs":
+        headers["Content-Security-Policy"] = API_DOCS_POLICY
     cache = response.headers.get("Cache-Control", "")
     if "Cache-Control" in headers and "no-store" in cache:
         headers.pop("Cache-Control")  # a download's own "private, no-store" already says it

@@ -115,7 +115,8 @@ def spend_time_credits():
     today = todays_date()
     record, problem = act(lambda: timebank.spend_time_credits(
         get_session(), own_participant_id(), form.partner_id.data, form.minutes, today, form.note.data or None,
-        f"my-spend:{form.key.data}", signed_in_user().id, settings().time_credit_overdraft_minutes, today=today))
+        f"my-spend:{form.key.data}", signed_in_user().id, settings().time_credit_overdraft_minutes, today=today,
+        by_participant=True))
     if problem is not None:
         return _time_credits_page("my/spend_time_credits.html", form=form, status=problem.status,
                                   problem=on_the_form(problem, MOVEMENT_FIELDS, form))

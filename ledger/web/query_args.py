@@ -7,6 +7,7 @@ from typing import overload
 
 from flask import request
 
+from ledger.bounds import check_plausible_date
 from ledger.errors import ValidationError
 from ledger.web.date_inputs import DateProblem, date_from_parts, parts_typed
 
@@ -32,7 +33,7 @@ def date_arg(name: str, default: dt.date | None) -> dt.date | None:
     if not raw:
         return default
     try:
-        return dt.date.fromisoformat(raw)
+        return check_plausible_date(dt.date.fromisoformat(raw), name)
     except ValueError:
         raise ValidationError(f"{name} must be a date like 2025-06-30.", fields={name: ["invalid"]}) from None
 

@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import pass_context
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, default_exceptions
 from wtforms import Form
 
@@ -47,6 +48,7 @@ from ledger.web import (
     participant_pages,
     project_pages,
     report_pages,
+    request_limits,
     status_tags,
     verification_pages,
     verify_pages,
@@ -154,6 +156,7 @@ def named_contact():
 
 
 def init_app(app: Flask) -> None:
+    request_limits.init_app(app)  # first: the int converter before any route, the checks before any other hook
     csrf = CSRFProtect(app)
     app.extensions["csrf"] = csrf
     login.init_app(app)
@@ -209,6 +212,7 @@ def _error_handlers(app: Flask) -> None:
     for code in default_exceptions:
         if code != 422:
             app.register_error_handler(code, _http_error)
+    app.register_error_handler(DataError, _data_error)
     app.register_error_handler(Exception, _unexpected)
 
 
@@ -217,9 +221,11 @@ def _wants_json() -> bool:
 
 
 def _ledger_error(error: LedgerError):
+    wait = {"Retry-After": str(error.retry_after_seconds)} if isinstance(error, TooManyRequests) else {}
     if _wants_json():
         response = jsonify(error.to_dict())
         response.status_code = error.status
+        response.headers.update(wait)
         if isinstance(error, AuthenticationRequired):
             response.headers["WWW-Authenticate"] = "Bearer"
     elif isinstance(error, AuthenticationRequired):
@@ -227,8 +233,7 @@ def _ledger_error(error: LedgerError):
     else:
         response = make_response(render_template("error.html", message=error.message, status=error.status),
                                  error.status)
-    if isinstance(error, TooManyRequests) and error.retry_after:
-        response.headers["Retry-After"] = str(error.retry_after)
+        response.headers.update(wait)
     return response
 
 
@@ -259,6 +264,16 @@ def _http_error(error: HTTPException):
             body["error"]["message"] = " ".join(said)
         return jsonify(body), error.code
     return render_template("error.html", message=error.description, status=error.code), error.code
+
+
+def _data_error(error: DataError):
+    # The database refused a value (a number beyond its column, text it cannot store) that got past the
+    # checks at the edge: the transaction is rolled back with the request, so nothing was written.
+    log.warning("database refused a value: %s", error.orig)
+    message = "A value in the request is outside what the ledger can store. Nothing was changed."
+    if _wants_json():
+        return jsonify({"error": {"code": "out_of_range", "message": message}}), 400
+    return render_template("error.html", message=message, status=400), 400
 
 
 def _unexpected(error: Exception):

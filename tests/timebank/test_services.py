@@ -185,3 +185,22 @@ def test_two_spends_racing_cannot_overdraw(session_factory, backend):
     with unit_of_work(session_factory) as session:
         assert services.time_credit_balance(session, ann) == 60 - 40 - 2 * 2
         assert queries.trial_balance(session).totals["TIME"] == 0
+
+
+def test_a_participant_cannot_back_date_their_own_spend_before_this_month(bank, session):
+    post_time_credits(session, bank.ann, 180, on=TODAY.replace(day=1))
+    last_month = TODAY.replace(day=1) - dt.timedelta(days=1)
+    with pytest.raises(ValidationError) as refused:
+        services.spend_time_credits(session, bank.ann, bank.pool, 60, last_month, None, key(), None, today=TODAY,
+                                    by_participant=True)
+    assert list(refused.value.fields) == ["on"]
+    assert "1 June 2025" in refused.value.fields["on"][0]
+    with pytest.raises(ValidationError):
+        services.give_time_credits(session, bank.ann, to_group_id=bank.group, minutes=30, on=last_month, note=None,
+                                   idempotency_key=key(), actor_user_id=None, today=TODAY, by_participant=True)
+    spent = services.spend_time_credits(session, bank.ann, bank.pool, 60, TODAY.replace(day=1), None, key(), None,
+                                        today=TODAY, by_participant=True)
+    assert spent.minutes == 60
+    # Finance may still record a spend from before this month (while that month is open in the books).
+    post_time_credits(session, bank.ann, 60, on=last_month)
+    services.spend_time_credits(session, bank.ann, bank.pool, 30, last_month, None, key(), None, today=TODAY)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from ledger.context import reload_settings
@@ -91,3 +93,17 @@ def test_bad_amounts_are_a_400(client, setup, body):
     body = {"partner_id": setup["partner"], "idempotency_key": "till-3", **body}
     response = client.post(url(setup["ann"], "/spend"), headers=setup["finance"], json=body)
     assert response.status_code == 400, response.get_json()
+
+
+def test_a_participant_cannot_back_date_their_own_spend_but_finance_can(app, client, setup):
+    from ledger.context import todays_date
+
+    with app.app_context():
+        last_month = (todays_date().replace(day=1) - dt.timedelta(days=1)).isoformat()
+    spend = {"partner_id": setup["partner"], "minutes": 10, "on": last_month}
+    refused = client.post(url(setup["ann"], "/spend"), headers=setup["as_ann"], json={**spend, "idempotency_key": "a"})
+    assert refused.status_code == 400
+    assert list(refused.get_json()["error"]["fields"]) == ["on"]
+    recorded = client.post(url(setup["ann"], "/spend"), headers=setup["finance"],
+                           json={**spend, "idempotency_key": "b"})
+    assert recorded.status_code == 201, recorded.get_json()

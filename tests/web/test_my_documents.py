@@ -8,6 +8,7 @@ from html import unescape
 
 import pytest
 
+from ledger.documents.register import verify_code
 from ledger.people.services import update_participant
 from tests.documents.pdf import figures, font_sizes, text
 from tests.factories import ClaimsWorld, claims_world, database, draft_fee, sign_in
@@ -90,6 +91,11 @@ def test_the_benefit_effect_in_easy_read_by_default_and_no_one_elses(app, world,
     assert "This money and your benefits" in printed and "(easy read)" not in printed  # the title, not the metadata
     assert "We pay you this money:" in printed and "We pay you this money:" in words
     assert set(MONEY.findall(words)) <= set(figures(pdf.data)) | set(MONEY.findall(printed))
+    # Issued like every document: numbered, with a code anyone can check at /verify, which shows the figures.
+    code = pdf.headers["X-Verification-Code"]
+    with database(app) as session:
+        verdict = verify_code(session, code)
+    assert verdict.genuine and verdict.kind == "Benefit effect of a payment"
     assert f"/my/documents/claims/{fee}/benefits" in printed.replace(" ", "")
     with database(app) as session:
         theirs = draft_fee(session, world, world.ann, world.flat_fee_activity_id)

@@ -38,4 +38,14 @@ for (const file of files) {
   copyFileSync(join(lucide, "icons", `${file}.svg`), join(icons, `${file}.svg`));
 }
 copyFileSync(join(lucide, "LICENSE"), join(icons, "LICENSE.txt"));
+
+// The API's documentation page: Swagger UI's bundle and styles from swagger-ui-dist, with its licence.
+const swagger = join(root, "node_modules", "swagger-ui-dist");
+const docs = join(out, "api-docs");
+mkdirSync(docs, { recursive: true });
+for (const file of ["swagger-ui-bundle.js", "swagger-ui.css", "LICENSE"]) {
+  copyFileSync(join(swagger, file), join(docs, file === "LICENSE" ? "LICENSE.txt" : file));
+}
+copyFileSync(join(here, "api-docs.js"), join(docs, "api-docs.js"));
+copyFileSync(join(here, "api-docs.css"), join(docs, "api-docs.css"));
 console.log(`built ${out}: application.css (${css.css.length} bytes), application.js, govuk-frontend.min.js, ${files.length} icons`);

@@ -1,0 +1,127 @@
+"""The OpenAPI document as the API really answers: one error shape, every status a route can give, typed amounts.
+
+flask-smorest documents its own error payload and a 422 for bad input; this API answers
+``{"error": {"code", "message", "fields"}}`` (``ledger.errors``) with 400 for bad input. Every route can
+answer 400 (``ledger.web.request_limits`` refuses unstorable input anywhere) and 413 when it takes a body;
+a route behind a token also 401 and 403; a route with a record in its path 404; a route that changes
+something 409; the public routes 429 with ``Retry-After``. ``ErrorResponses`` adds those to every operation
+as it is registered, so a new route is documented the same way without anyone remembering to.
+
+Amounts and hours travel as decimal strings ("12.50"): fields computed by a function carry no type of their
+own, so ``decimal_string_type`` gives every field described as a decimal string ``type: string`` and its
+pattern, and the money fields read by ``DecimalString`` their own pattern.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from apispec import BasePlugin
+from flask_smorest import Api
+from marshmallow import Schema, fields
+
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+_BODY_METHODS = frozenset({"post", "put", "patch"})
+_CHANGING_METHODS = frozenset({"post", "put", "patch", "delete"})
+
+
+class ErrorBodySchema(Schema):
+    code = fields.Str(required=True, metadata={"description": "What went wrong, for a program: not_found, "
+                                                              "validation_error, conflict, rate_limited…"})
+    message = fields.Str(required=True, metadata={"description": "What went wrong and what to do, for a person"})
+    fields_ = fields.Dict(data_key="fields", keys=fields.Str(), values=fields.List(fields.Str()),
+                          metadata={"description": "Each field to put right (a dotted path: postings.0.amount) "
+                                                   "and what is wrong with it"})
+
+
+class ErrorSchema(Schema):
+    """Every error the API answers, whatever its status."""
+
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+class LedgerApi(Api):
+    """flask-smorest's Api, documenting the ledger's error shape rather than its own."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+
+def _error(description: str, **extra: Any) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": {"$ref":
+                                                                                    "#/components/schemas/Error"}}},
+            **extra}
+
+
+#: The error responses, by status, shared by every operation (``#/components/responses/...``).
+ERROR_RESPONSES: dict[str, tuple[str, dict]] = {
+    "400": ("BadRequest", _error("The request is malformed or a field is wrong: ``fields`` names each one.")),
+    "401": ("Unauthenticated", _error("No valid API token (or sign-in) was sent.",
+                                      headers={"WWW-Authenticate": {"schema": {"type": "string"}}})),
+    "403": ("Forbidden", _error("The token's user may not do this.")),
+    "404": ("NotFound", _error("No such record, or not one this user may see.")),
+    "409": ("Conflict", _error("The request clashes with the record's state (a double submission, a locked "
+                               "month, a reused idempotency key).")),
+    "413": ("TooLarge", _error("The body is larger than the API accepts.")),
+    "429": ("RateLimited", _error("Too many requests: wait the seconds ``Retry-After`` says.",
+                                  headers={"Retry-After": {"description": "Seconds to wait before trying again",
+                                                           "schema": {"type": "integer", "minimum": 1}}})),
+}
+
+
+class ErrorResponses(BasePlugin):
+    """Add to every operation the error statuses it can answer, in the one error shape."""
+
+    def operation_helper(self, path: str | None = None, operations: dict | None = None, **kwargs: Any) -> None:
+        for method, operation in (operations or {}).items():
+            if not isinstance(operation, dict):
+                continue
+            responses = operation.setdefault("responses", {})
+            # Bad input answers 400 here (``ledger.web.setup``), never flask-smorest's 422.
+            responses.pop(422, None)
+            responses.pop("422", None)
+            wanted = ["400"]
+            if operation.get("security"):
+                wanted += ["401", "403"]
+            else:
+                wanted.append("429")
+            if path and ("{" in path or "<" in path):
+                wanted.append("404")
+            if method in _CHANGING_METHODS:
+                wanted.append("409")
+            if method in _BODY_METHODS:
+                wanted.append("413")
+            for status in wanted:
+                if status not in responses and int(status) not in responses:
+                    responses[status] = {"$ref": f"#/components/responses/{ERROR_RESPONSES[status][0]}"}
+            if not any(str(status).startswith(("2", "3")) for status in responses):
+                # A route documenting no success of its own would have its 200 read against the error schema.
+                responses["200"] = {"description": "OK"}
+
+
+def decimal_string_type(self, field: fields.Field, ret: dict) -> dict:
+    """``type: string`` and a pattern for amounts and hours written as decimal strings ("12.50"); a decimal
+    field's bounds as numbers (apispec writes ``Decimal("0.01")`` as the string "0.01", which is no bound)."""
+    if isinstance(field, fields.Decimal):
+        return {key: float(ret[key]) for key in ("minimum", "maximum") if isinstance(ret.get(key), Decimal | str)}
+    if any(key in ret for key in ("type", "$ref", "allOf", "oneOf", "anyOf")):
+        return {}
+    pattern = getattr(field, "pattern", None)
+    if pattern is not None and hasattr(pattern, "pattern"):
+        return {"type": "string", "pattern": pattern.pattern}
+    if "decimal string" in str(field.metadata.get("description", "")):
+        return {"type": "string", "pattern": DECIMAL_PATTERN}
+    return {}
+
+
+def init_spec(api: LedgerApi) -> None:
+    """Register the error schema and responses, and the plugin that adds them to every operation."""
+    spec = api.spec
+    if "Error" not in spec.components.schemas:  # flask-smorest registers ERROR_SCHEMA itself
+        spec.components.schema("Error", schema=ErrorSchema)
+    for _status, (name, response) in ERROR_RESPONSES.items():
+        spec.components.response(name, response)
+    plugin = ErrorResponses()
+    plugin.init_spec(spec)
+    spec.plugins.append(plugin)
+    api.ma_plugin.converter.add_attribute_function(decimal_string_type)
