@@ -90,6 +90,12 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         # The HTTP benchmark's switch: each response says how many SQL statements it ran (X-SQL-Statements).
         "COUNT_SQL_STATEMENTS": env.get("LEDGER_COUNT_SQL_STATEMENTS", "") == "1",
         "BANK_DETAILS_KEY": env.get("BANK_DETAILS_KEY", DEV_BANK_DETAILS_KEY),
+        # Special-category data (benefits, circumstances, dates of birth, access needs, receipts): Fernet keys,
+        # comma-separated, the first encrypting (``ledger rotate-keys``); unset, the bank-details key is used.
+        "PERSONAL_DATA_KEY": env.get("PERSONAL_DATA_KEY") or None,
+        # Financial records are kept this many years after the end of the tax year of a person's last entry;
+        # only then may their details be erased (``ledger erase``, ``ledger erase-expired``).
+        "RETENTION_YEARS": env.get("RETENTION_YEARS", "6"),
         "POLICY_OVERRIDE_FILES": [p for p in env.get("POLICY_OVERRIDE_FILES", "").split(os.pathsep) if p],
         # What happens when a payment would reduce a benefit (warn) or lose / breach one (breach):
         # "warn" only, require an "override" with a recorded reason, or "block".
@@ -150,6 +156,11 @@ def check_production(settings: dict) -> None:
             "BANK_DETAILS_KEY must be set in production to one or more comma-separated Fernet keys, none of "
             "them the development key (make one with: "
             "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')."
+        )
+    if settings.get("PERSONAL_DATA_KEY") and not _real_fernet_keys(settings["PERSONAL_DATA_KEY"]):
+        raise ConfigurationError(
+            "PERSONAL_DATA_KEY must be one or more comma-separated Fernet keys, none of them the development key "
+            "(or leave it unset to use BANK_DETAILS_KEY)."
         )
     if settings["DATABASE_URL"].startswith("sqlite"):
         raise ConfigurationError("Production needs PostgreSQL: set DATABASE_URL to a postgresql+psycopg:// URL.")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.claims.services import FLAT_FEE_BELOW_MINIMUM, ClaimRules
+from ledger.encryption import PersonalDataCipher
 from ledger.errors import ConfigurationError
 from ledger.outbox.sending import MailSettings
 from ledger.payments.bacs import Originator
@@ -97,6 +98,10 @@ class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     # SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS: when a sign-in ends.
     sessions: SessionLimits = SessionLimits()
+    # PERSONAL_DATA_KEY (else BANK_DETAILS_KEY): the keys of every encrypted special-category column.
+    personal_data_keys: str = ""
+    # RETENTION_YEARS: financial records kept this many years after the tax year of a person's last entry.
+    retention_years: int = 6
 
     @property
     def pay_basis(self) -> str:
@@ -172,7 +177,28 @@ def build_settings(config: Mapping[str, Any]) -> Settings:
         or "Citizens Advice, 0800 144 8848, citizensadvice.org.uk",
         mail=_mail(config),
         sessions=_session_limits(config),
+        personal_data_keys=_personal_data_keys(config),
+        retention_years=_retention_years(config),
     )
+
+
+def _personal_data_keys(config: Mapping[str, Any]) -> str:
+    """The special-category data keys, checked now: a malformed key stops the app at start."""
+    keys = config.get("PERSONAL_DATA_KEY") or config["BANK_DETAILS_KEY"]
+    PersonalDataCipher(keys, setting="PERSONAL_DATA_KEY" if config.get("PERSONAL_DATA_KEY") else "BANK_DETAILS_KEY")
+    return keys
+
+
+def _retention_years(config: Mapping[str, Any]) -> int:
+    """Years financial records are kept after the tax year of a person's last entry (HMRC asks for six)."""
+    value = config.get("RETENTION_YEARS", 6)
+    try:
+        years = int(value)
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"RETENTION_YEARS must be a whole number of years, not {value!r}.") from None
+    if years < 0:
+        raise ConfigurationError(f"RETENTION_YEARS must be zero or more, not {years}.")
+    return years
 
 
 def _session_limits(config: Mapping[str, Any]) -> SessionLimits:

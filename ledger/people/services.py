@@ -177,11 +177,12 @@ def _refuse_duplicate(session: Session, name: str, born: dt.date | None, *, exce
     """Two records with the same name and date of birth are the same person: paying both pays twice."""
     if born is None:
         return
-    query = select(Participant.id).where(func.lower(Participant.name) == name.lower(),
-                                         Participant.date_of_birth == born)
+    # Dates of birth are encrypted (``ledger.encryption``): read the few records with this name, compare here.
+    query = select(Participant.id, Participant.date_of_birth).where(func.lower(Participant.name) == name.lower())
     if except_id is not None:
         query = query.where(Participant.id != except_id)
-    existing = session.execute(query.limit(1)).scalar_one_or_none()
+    existing = next((row.id for row in session.execute(query.order_by(Participant.id))
+                     if row.date_of_birth == born), None)
     if existing is not None:
         raise Conflict(f"Participant {existing} already has this name and date of birth.",
                        fields={"name": ["A participant with this name and date of birth exists."]})
