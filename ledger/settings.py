@@ -100,6 +100,8 @@ class Settings:
     sessions: SessionLimits = SessionLimits()
     # PERSONAL_DATA_KEY (else BANK_DETAILS_KEY): the keys of every encrypted special-category column.
     personal_data_keys: str = ""
+    # BANK_DETAILS_KEY as given (several keys, comma-separated), for ``ledger rotate-keys``.
+    bank_details_keys: str = ""
     # RETENTION_YEARS: financial records kept this many years after the tax year of a person's last entry.
     retention_years: int = 6
 
@@ -178,6 +180,7 @@ def build_settings(config: Mapping[str, Any]) -> Settings:
         mail=_mail(config),
         sessions=_session_limits(config),
         personal_data_keys=_personal_data_keys(config),
+        bank_details_keys=config["BANK_DETAILS_KEY"],
         retention_years=_retention_years(config),
     )
 

@@ -25,6 +25,7 @@ from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
 from ledger.documents.print_pack import render_print_pack
 from ledger.errors import NotFound
+from ledger.events.views import record_view
 from ledger.formatting import decimal_hours, pounds
 from ledger.people.models import Participant
 from ledger.reports.annual_summary import annual_summary
@@ -273,9 +274,13 @@ def evidence_pack_pdf(args, participant_id):
     name, role = default_signatory(_is_staff())
     if _is_staff():  # only staff may name who signs
         name, role = args["signed_by"] or name, args["role"] or role
-    doc = evidence_pack_letter(get_session(), participant_id, args["start"], args["end"], settings=settings(),
+    session = get_session()
+    doc = evidence_pack_letter(session, participant_id, args["start"], args["end"], settings=settings(),
                                issued=todays_date(), signed_by=name, role=role)
     pdf = render.render_evidence_pack(doc, large_print=_large_print(participant_id, args["large_print"]))
+    record_view(session, participant_id=participant_id, what="evidence_pack", channel="api",
+                actor_user_id=signed_in_user().id)
+    session.commit()
     return _pdf(pdf, f"benefits-evidence-{doc.participant.reference}-{args['start']}-{args['end']}.pdf")
 
 

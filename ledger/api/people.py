@@ -14,6 +14,7 @@ from marshmallow import Schema, fields, validate
 
 from ledger.auth.access import current_actor, requires
 from ledger.context import get_session, settings, todays_date
+from ledger.events.views import record_view
 from ledger.people import services
 from ledger.people.models import PREFERRED_FORMATS, REWARD_CHOICES
 from ledger.projects import assignments
@@ -214,8 +215,14 @@ class ParticipantView(MethodView):
     @blp.response(200, ParticipantSchema)
     @requires("participants.read", own_participant="participant_id")
     def get(self, participant_id):
-        """One participant's record, bank details masked (participants may read their own)."""
-        return services.get_participant(get_session(), participant_id)
+        """One participant's record, bank details masked (participants may read their own); the view is kept."""
+        session = get_session()
+        record = services.get_participant(session, participant_id)
+        if record.bank_details is not None:
+            record_view(session, participant_id=participant_id, what="bank_details", channel="api",
+                        actor_user_id=current_actor().id)
+            session.commit()
+        return record
 
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(ParticipantChangesSchema)
@@ -250,8 +257,13 @@ class Benefits(MethodView):
     @blp.response(200, BenefitDeclarationSchema(many=True))
     @requires("participants.read", own_participant="participant_id")
     def get(self, participant_id):
-        """Every benefits declaration, the one in force first."""
-        return services.benefit_history(get_session(), participant_id)
+        """Every benefits declaration, the one in force first; the view is kept."""
+        session = get_session()
+        history = services.benefit_history(session, participant_id)
+        record_view(session, participant_id=participant_id, what="benefits", channel="api",
+                    actor_user_id=current_actor().id)
+        session.commit()
+        return history
 
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(BenefitsInSchema)

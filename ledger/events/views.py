@@ -76,6 +76,15 @@ def record_views(session: Session, participant_ids, *, what: str, channel: str, 
         record_view(session, participant_id=participant_id, what=what, channel=channel, actor_user_id=actor_user_id)
 
 
+def record_views_of_details(session: Session, participant_id: int, *, shown_bank: bool,
+                            actor_user_id: int | None, channel: str = "page") -> None:
+    """Keep a look at a details page showing benefits and circumstances (and bank details, if any)."""
+    if shown_bank:
+        record_view(session, participant_id=participant_id, what="bank_details", channel=channel,
+                    actor_user_id=actor_user_id)
+    record_view(session, participant_id=participant_id, what="benefits", channel=channel, actor_user_id=actor_user_id)
+
+
 def views_of(session: Session, participant_id: int, *, limit: int = 500) -> list[ViewRecord]:
     """The latest looks at a person's data, newest first, with the name of whoever looked."""
     rows = session.execute(

@@ -27,6 +27,7 @@ from ledger.context import get_session, settings, todays_date
 from ledger.documents import render
 from ledger.documents.print_pack import render_print_pack
 from ledger.errors import Conflict, LedgerError, NotFound, PermissionDenied, ValidationError
+from ledger.events.views import record_view
 from ledger.formatting import money
 from ledger.labels import AFTER_APPROVAL, EXPENSE_CATEGORY_LABELS
 from ledger.payments import calendar, hold_actions, holds, returns, runs
@@ -384,7 +385,9 @@ def draft_mileage_top_up(claim_id: int):
 @bp.route("/claims/<int:claim_id>/receipts/<int:receipt_id>")
 @requires("claims.approve")
 def receipt(claim_id: int, receipt_id: int):
-    record, data = claims.receipt_file(get_session(), claim_id, receipt_id)
+    session = get_session()
+    record, data = claims.receipt_file(session, claim_id, receipt_id, viewed_by_user_id=signed_in_user().id)
+    session.commit()  # the view of the receipt is kept
     response = send_file(io.BytesIO(data), mimetype=record.content_type, as_attachment=True,
                          download_name=record.filename, etag=record.sha256, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
@@ -775,13 +778,18 @@ def evidence_pack_pdf(participant_id: int):
     form = EvidencePackForm(formdata=request.args)
     if not form.validate():
         return _evidence_page(participant_id, form=form, status=400)
+    session = get_session()
     try:
-        doc = evidence_pack_letter(get_session(), participant_id, form.start.given, form.end.given,
+        doc = evidence_pack_letter(session, participant_id, form.start.given, form.end.given,
                                    settings=settings(), issued=todays_date(), signed_by=form.signed_by.data,
                                    role=form.role.data)
     except ValidationError as error:
         return _evidence_page(participant_id, form=form, problem=error, status=error.status)
-    response = send_file(io.BytesIO(render.render_evidence_pack(doc, large_print=form.large_print.data)),
+    pdf = render.render_evidence_pack(doc, large_print=form.large_print.data)
+    record_view(session, participant_id=participant_id, what="evidence_pack", channel="pdf",
+                actor_user_id=signed_in_user().id)
+    session.commit()
+    response = send_file(io.BytesIO(pdf),
                          mimetype="application/pdf", max_age=0, download_name=(
                              f"benefits-evidence-{doc.participant.reference}-{doc.period_start}-{doc.period_end}.pdf"))
     response.headers["Cache-Control"] = "private, no-store"

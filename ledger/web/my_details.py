@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ledger.auth.access import requires, signed_in_user
 from ledger.context import get_session, settings, todays_date
+from ledger.events.views import record_views_of_details, views_of
 from ledger.formatting import long_date
 from ledger.labels import BENEFIT_NAMES
 from ledger.people import services as people
@@ -88,8 +89,14 @@ def details():
     session = get_session()
     participant_id = own_participant_id()
     record = people.get_participant(session, participant_id)
-    return participant_page("my/details.html", record, benefits=people.current_benefits(session, participant_id),
-                            reports=circumstance_reports(session, status=None, participant_id=participant_id))
+    benefits = people.current_benefits(session, participant_id)
+    reports = circumstance_reports(session, status=None, participant_id=participant_id)
+    user_id = signed_in_user().id
+    record_views_of_details(session, participant_id, shown_bank=record.bank_details is not None, actor_user_id=user_id)
+    looks = views_of(session, participant_id, limit=50)
+    session.commit()
+    return participant_page("my/details.html", record, benefits=benefits, reports=reports, looks=looks,
+                            own_id=user_id)
 
 
 @bp.route("/contact", methods=["GET", "POST"])
