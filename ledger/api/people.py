@@ -57,6 +57,8 @@ class ParticipantFieldsSchema(Schema):
     date_of_birth = fields.Date(allow_none=True)
     default_reward = fields.Str(validate=validate.OneOf(REWARD_CHOICES))
     default_group_id = fields.Int(strict=True, allow_none=True)
+    access_needs = fields.Str(allow_none=True, validate=validate.Length(max=2000), metadata={
+        "description": "What they need to take part (a hearing loop, step-free access, a supporter); encrypted."})
 
 
 class ParticipantInSchema(ParticipantFieldsSchema):
@@ -87,6 +89,8 @@ class ParticipantSchema(Schema):
     bank_details = fields.Nested(MaskedBankDetailsSchema, allow_none=True)
     accounts = fields.Nested(ParticipantAccountsSchema)
     created_at = fields.DateTime(allow_none=True)
+    access_needs = fields.Str(allow_none=True)
+    erased_at = fields.DateTime(allow_none=True, metadata={"description": "Their details were erased on this day."})
     updated_at = fields.DateTime(allow_none=True)
     national_insurance_number = fields.Str(allow_none=True, metadata={
         "description": "Masked: only the letters show. The full number is printed on the evidence pack only.",

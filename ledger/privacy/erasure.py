@@ -40,6 +40,7 @@ from ledger.db import utcnow
 from ledger.errors import Conflict, NotFound
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_event
+from ledger.formatting import long_date
 from ledger.outbox.models import OutboxMessage
 from ledger.payments.models import PaymentRunBenefitCheck
 from ledger.people.accounts import participant_accounts
@@ -96,8 +97,8 @@ def check_erasure(session: Session, participant_id: int, *, today: dt.date, rete
         .where(Account.code.in_([accounts.owed, accounts.advance, accounts.time_credits]))).scalar_one()
     until = retained_until(last, retention_years) if last is not None else None
     if until is not None and today <= until:
-        reasons.append(f"Financial records are kept until the end of {until.isoformat()} ({retention_years} years "
-                       f"after the tax year of their last entry, on {last.isoformat()}).")
+        reasons.append(f"Financial records are kept until the end of {long_date(until)} ({retention_years} years "
+                       f"after the tax year of their last entry, on {long_date(last)}).")
     return ErasureCheck(participant_id=participant_id, already_erased=person.erased_at is not None,
                         last_entry_on=last, retained_until=until, reasons=tuple(reasons))
 

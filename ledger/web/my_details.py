@@ -43,6 +43,8 @@ class ContactForm(FlaskForm):
                                                                                            "autocomplete": "tel"})
     postal_address = TextAreaField("Postal address", validators=[Optional(), Length(max=500)],
                                    render_kw={"autocomplete": "street-address", "rows": 4})
+    access_needs = TextAreaField("What you need to take part (optional)", validators=[Optional(), Length(max=2000)],
+                                 render_kw={"rows": 4})
     submit = SubmitField("Save your contact details")
 
 
@@ -104,11 +106,13 @@ def details():
 def contact_details():
     record = _participant()
     form = ContactForm() if request.method == "POST" else ContactForm(
-        formdata=None, email=record.email, phone=record.phone, postal_address=record.postal_address)
+        formdata=None, email=record.email, phone=record.phone, postal_address=record.postal_address,
+        access_needs=record.access_needs)
     if request.method == "GET" or not form.validate_on_submit():
         return participant_page("my/contact.html", record, status=200 if request.method == "GET" else 400,
                                 form=form)
-    changes = {"email": form.email.data, "phone": form.phone.data, "postal_address": form.postal_address.data}
+    changes = {"email": form.email.data, "phone": form.phone.data, "postal_address": form.postal_address.data,
+               "access_needs": form.access_needs.data}
     _, problem = act(lambda: change_contact_details(get_session(), record.id, changes,
                                                     actor_user_id=signed_in_user().id, today=todays_date()))
     if problem is not None:

@@ -32,6 +32,7 @@ from ledger.web import (
     my_expenses,
     my_pages,
     participant_pages,
+    privacy_pages,
     project_pages,
     report_pages,
     status_tags,
@@ -59,6 +60,7 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("Projects", "projects.list_projects", "projects.read"),
     ("Reports", "reports.organisation_report", "books.read"),
     ("Users", "admin.users_list", "users.manage"),
+    ("People's data", "privacy.people_list", "privacy.manage"),
 ]
 
 
@@ -156,6 +158,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(advance_pages.bp)
     app.register_blueprint(advance_pages.own)
     app.register_blueprint(audit_pages.bp)
+    app.register_blueprint(privacy_pages.bp)
     for journeys in (my_pages.bp, my_expenses.bp, my_details.bp, circumstance_pages.bp):
         app.register_blueprint(journeys)
     _error_handlers(app)
