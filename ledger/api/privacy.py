@@ -22,7 +22,7 @@ from ledger.privacy.subject_access import subject_access_copy, subject_access_do
 
 blp = Blueprint("privacy_api", __name__, url_prefix="/api/v1",
                 description="Who looked at a person's data, subject access copies and erasure")
-_SECURITY = [{"bearer": []}]
+_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 class ViewSchema(Schema):
