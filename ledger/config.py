@@ -75,6 +75,18 @@ def _mail_settings(env: Mapping[str, str]) -> dict:
     }
 
 
+def _privacy_settings(env: Mapping[str, str]) -> dict:
+    """The keys of special-category data, and how long financial records are kept before erasure."""
+    return {
+        # Special-category data (benefits, circumstances, dates of birth, access needs, receipts): Fernet keys,
+        # comma-separated, the first encrypting (``ledger rotate-keys``); unset, the bank-details key is used.
+        "PERSONAL_DATA_KEY": env.get("PERSONAL_DATA_KEY") or None,
+        # Financial records are kept this many years after the end of the tax year of a person's last entry;
+        # only then may their details be erased (``ledger erase``, ``ledger erase-expired``).
+        "RETENTION_YEARS": env.get("RETENTION_YEARS", "6"),
+    }
+
+
 def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the app's settings: environment first, then explicit overrides (tests)."""
     env = os.environ
@@ -90,12 +102,7 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         # The HTTP benchmark's switch: each response says how many SQL statements it ran (X-SQL-Statements).
         "COUNT_SQL_STATEMENTS": env.get("LEDGER_COUNT_SQL_STATEMENTS", "") == "1",
         "BANK_DETAILS_KEY": env.get("BANK_DETAILS_KEY", DEV_BANK_DETAILS_KEY),
-        # Special-category data (benefits, circumstances, dates of birth, access needs, receipts): Fernet keys,
-        # comma-separated, the first encrypting (``ledger rotate-keys``); unset, the bank-details key is used.
-        "PERSONAL_DATA_KEY": env.get("PERSONAL_DATA_KEY") or None,
-        # Financial records are kept this many years after the end of the tax year of a person's last entry;
-        # only then may their details be erased (``ledger erase``, ``ledger erase-expired``).
-        "RETENTION_YEARS": env.get("RETENTION_YEARS", "6"),
+        **_privacy_settings(env),
         "POLICY_OVERRIDE_FILES": [p for p in env.get("POLICY_OVERRIDE_FILES", "").split(os.pathsep) if p],
         # What happens when a payment would reduce a benefit (warn) or lose / breach one (breach):
         # "warn" only, require an "override" with a recorded reason, or "block".

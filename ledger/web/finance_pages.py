@@ -244,15 +244,21 @@ def dashboard():
 @bp.route("/claims/<int:claim_id>")
 @requires("claims.approve")
 def claim(claim_id: int):
-    return _claim_page(claim_id)
+    """The claim, with its benefit check: a look at the participant's benefits, kept as a view."""
+    page = _claim_page(claim_id, viewed_by=signed_in_user().id)
+    get_session().commit()
+    return page
 
 
 def _claim_page(claim_id: int, *, problem: LedgerError | None = None, status: int = 200,
                 approve: ApproveForm | None = None, reject: RejectForm | None = None,
                 return_: ReturnForm | None = None, hold: HoldForm | None = None, release: ReleaseForm | None = None,
-                correcting: tuple[str, FlaskForm] | None = None):
+                correcting: tuple[str, FlaskForm] | None = None, viewed_by: int | None = None):
     session = get_session()
     record = claims.get_claim(session, claim_id)
+    if viewed_by is not None:  # the GET of the page: its benefit check is a look at the person's benefits
+        record_view(session, participant_id=record.participant_id, what="benefits", channel="page",
+                    actor_user_id=viewed_by, claim_id=claim_id)
     preview, preview_problem = _preview(session, claim_id)
     fixes = {prefix: form(formdata=None, prefix=prefix) for prefix, form in CORRECTION_FORMS.items()}
     if correcting is not None:
