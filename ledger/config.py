@@ -76,8 +76,9 @@ def _mail_settings(env: Mapping[str, str]) -> dict:
 
 
 def _privacy_settings(env: Mapping[str, str]) -> dict:
-    """The keys of special-category data, and how long financial records are kept before erasure."""
+    """The keys of bank details and special-category data, and how long financial records are kept."""
     return {
+        "BANK_DETAILS_KEY": env.get("BANK_DETAILS_KEY", DEV_BANK_DETAILS_KEY),
         # Special-category data (benefits, circumstances, dates of birth, access needs, receipts): Fernet keys,
         # comma-separated, the first encrypting (``ledger rotate-keys``); unset, the bank-details key is used.
         "PERSONAL_DATA_KEY": env.get("PERSONAL_DATA_KEY") or None,
@@ -101,7 +102,6 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "DB_STATEMENT_TIMEOUT_MS": int(env.get("DB_STATEMENT_TIMEOUT_MS", "30000")),
         # The HTTP benchmark's switch: each response says how many SQL statements it ran (X-SQL-Statements).
         "COUNT_SQL_STATEMENTS": env.get("LEDGER_COUNT_SQL_STATEMENTS", "") == "1",
-        "BANK_DETAILS_KEY": env.get("BANK_DETAILS_KEY", DEV_BANK_DETAILS_KEY),
         **_privacy_settings(env),
         "POLICY_OVERRIDE_FILES": [p for p in env.get("POLICY_OVERRIDE_FILES", "").split(os.pathsep) if p],
         # What happens when a payment would reduce a benefit (warn) or lose / breach one (breach):
