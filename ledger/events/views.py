@@ -35,7 +35,7 @@ WHAT = {
 }
 #: How it was looked at.
 CHANNELS = {"page": "on a web page", "api": "through the API", "pdf": "as a PDF", "cli": "at the command line",
-            "json": "as a data file"}
+            "json": "as a data file", "bank_file": "in a file of payments for the bank"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from ledger.documents.subject_access import render_subject_access
 from ledger.encryption import PersonalDataCipher
 from ledger.errors import Conflict
 from ledger.events.views import record_view, views_of
+from ledger.payments import runs
 from ledger.people import services as people
 from ledger.people.bank import BankCipher
 from ledger.people.models import Participant
@@ -184,3 +185,12 @@ def test_subject_access_holds_everything_about_the_person_and_the_views_of_it(se
     assert views_of(session, ann)[0].viewer_name == "Fran"
     pdf = render_subject_access(subject_access_document(report, "Demo Council"))
     assert pdf.startswith(b"%PDF")
+
+
+def test_taking_a_bank_file_is_a_look_at_each_participants_bank_details(session):
+    world, ann, _ = _paid_world(session)
+    run = world.draft()
+    runs.bank_csv(session, run.id, CIPHER, actor_user_id=world.finance_id)
+    look = views_of(session, ann)[0]
+    assert (look.viewer_name, look.what, look.channel) == ("Fran", "bank_details", "bank_file")
+    assert look.channel_words == "in a file of payments for the bank"
