@@ -124,6 +124,18 @@ def _sign_in_settings(env: Mapping[str, str]) -> dict:
     }
 
 
+def _privacy_settings(env: Mapping[str, str]) -> dict:
+    """The keys of special-category data (bank details' key is a secret above), and how long records are kept."""
+    return {
+        # Special-category data (benefits, circumstances, dates of birth, access needs, receipts): Fernet keys,
+        # comma-separated, the first encrypting (``ledger rotate-keys``); unset, the bank-details key is used.
+        "PERSONAL_DATA_KEY": env.get("PERSONAL_DATA_KEY") or None,
+        # Financial records are kept this many years after the end of the tax year of a person's last entry;
+        # only then may their details be erased (``ledger erase``, ``ledger erase-expired``).
+        "RETENTION_YEARS": env.get("RETENTION_YEARS", "6"),
+    }
+
+
 def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the app's settings: environment first, then explicit overrides (tests)."""
     env = os.environ
@@ -138,6 +150,7 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "DB_STATEMENT_TIMEOUT_MS": int(env.get("DB_STATEMENT_TIMEOUT_MS", "30000")),
         # The HTTP benchmark's switch: each response says how many SQL statements it ran (X-SQL-Statements).
         "COUNT_SQL_STATEMENTS": env.get("LEDGER_COUNT_SQL_STATEMENTS", "") == "1",
+        **_privacy_settings(env),
         "POLICY_OVERRIDE_FILES": [p for p in env.get("POLICY_OVERRIDE_FILES", "").split(os.pathsep) if p],
         # What happens when a payment would reduce a benefit (warn) or lose / breach one (breach):
         # "warn" only, require an "override" with a recorded reason, or "block".
@@ -205,6 +218,11 @@ def check_production(settings: dict) -> None:
             f"LEDGER_CHAIN_KEY must be set in production to a random value of at least {MIN_CHAIN_KEY} characters, "
             "kept outside the database and backed up with the other secrets: without it nobody can verify the "
             "books' chain (make one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
+    if settings.get("PERSONAL_DATA_KEY") and not _real_fernet_keys(settings["PERSONAL_DATA_KEY"]):
+        raise ConfigurationError(
+            "PERSONAL_DATA_KEY must be one or more comma-separated Fernet keys, none of them the development key "
+            "(or leave it unset to use BANK_DETAILS_KEY)."
         )
     if settings["DATABASE_URL"].startswith("sqlite"):
         raise ConfigurationError("Production needs PostgreSQL: set DATABASE_URL to a postgresql+psycopg:// URL.")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.books.posting import MAX_POSTINGS_KEY
 from ledger.db import PoolSettings, count_statements, make_engine, make_session_factory
+from ledger.encryption import use_personal_data_key
 from ledger.settings import Settings, build_settings
 from policies.budget_rates import load_planning_defaults, with_planning_defaults
 from policies.rulebook import Rulebook
@@ -26,6 +27,8 @@ _PLANNER_RULES = "ledger.planner_rulebook"
 def init_app(app: Flask) -> None:
     """Build the settings record and the database engine once; close each request's session after it."""
     app.extensions[_SETTINGS] = build_settings(app.config)
+    # The encrypted columns see no app: their keys are installed for the process, once, here.
+    use_personal_data_key(app.extensions[_SETTINGS].personal_data_keys)
     engine = make_engine(app.config["DATABASE_URL"], PoolSettings(
         size=app.config["DB_POOL_SIZE"], max_overflow=app.config["DB_MAX_OVERFLOW"],
         timeout_seconds=app.config["DB_POOL_TIMEOUT_SECONDS"],

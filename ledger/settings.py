@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.claims.services import FLAT_FEE_BELOW_MINIMUM, ClaimRules
+from ledger.encryption import PersonalDataCipher
 from ledger.errors import ConfigurationError
 from ledger.outbox.sending import MailSettings
 from ledger.payments.bacs import Originator
@@ -106,6 +107,12 @@ class Settings:
     # TOTP_REQUIRED: finance and administrators must sign in with a code from an authenticator app (by default on
     # in production and off elsewhere, so that the demo's printed logins work with a password alone).
     totp_required: bool = False
+    # PERSONAL_DATA_KEY (else BANK_DETAILS_KEY): the keys of every encrypted special-category column.
+    personal_data_keys: str = ""
+    # BANK_DETAILS_KEY as given (several keys, comma-separated), for ``ledger rotate-keys``.
+    bank_details_keys: str = ""
+    # RETENTION_YEARS: financial records kept this many years after the tax year of a person's last entry.
+    retention_years: int = 6
 
     @property
     def pay_basis(self) -> str:
@@ -182,6 +189,9 @@ def build_settings(config: Mapping[str, Any]) -> Settings:
         mail=_mail(config),
         sessions=_session_limits(config),
         nominal_map_path=(config.get("NOMINAL_MAP_PATH") or "").strip() or None,
+        personal_data_keys=_personal_data_keys(config),
+        bank_details_keys=config["BANK_DETAILS_KEY"],
+        retention_years=_retention_years(config),
     )
 
 
@@ -213,6 +223,25 @@ def _true_or_false(config: Mapping[str, Any], name: str, default: bool) -> bool:
     if text not in ("true", "false", "1", "0"):
         raise ConfigurationError(f"{name} must be true or false, not {value!r}.")
     return text in ("true", "1")
+
+
+def _personal_data_keys(config: Mapping[str, Any]) -> str:
+    """The special-category data keys, checked now: a malformed key stops the app at start."""
+    keys = config.get("PERSONAL_DATA_KEY") or config["BANK_DETAILS_KEY"]
+    PersonalDataCipher(keys, setting="PERSONAL_DATA_KEY" if config.get("PERSONAL_DATA_KEY") else "BANK_DETAILS_KEY")
+    return keys
+
+
+def _retention_years(config: Mapping[str, Any]) -> int:
+    """Years financial records are kept after the tax year of a person's last entry (HMRC asks for six)."""
+    value = config.get("RETENTION_YEARS", 6)
+    try:
+        years = int(value)
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"RETENTION_YEARS must be a whole number of years, not {value!r}.") from None
+    if years < 0:
+        raise ConfigurationError(f"RETENTION_YEARS must be zero or more, not {years}.")
+    return years
 
 
 def _session_limits(config: Mapping[str, Any]) -> SessionLimits:

@@ -22,6 +22,7 @@ from ledger.api import (
     payments,
     people,
     policy_check,
+    privacy,
     projects,
     reports,
     timebank,
@@ -44,7 +45,7 @@ def init_app(app: Flask) -> None:
     for blueprint in (books.blp, tokens.blp, policy_check.blp, people.blp, projects.blp, claims.blp, holds.blp,
                       payments.blp, timebank.blp, documents.blp, users.blp,
                       advances.blp, corrections.blp, events.blp, circumstances.blp, budgets.blp, reports.blp,
-                      exports.blp, bank_statements.blp, chain.blp, verify.blp):
+                      exports.blp, bank_statements.blp, chain.blp, verify.blp, privacy.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
     # Idempotency-Key on every API POST (after the permission check, which the web layer registered first).

@@ -483,8 +483,11 @@ def get_claim(claim_id):
 @requires("self", project="claim_id")
 def download_receipt(claim_id, receipt_id):
     """A receipt file, byte for byte (a participant may fetch their own)."""
-    record, data = services.receipt_file(get_session(), claim_id, receipt_id,
-                                         for_participant_id=_only_participant(current_actor()))
+    session = get_session()
+    record, data = services.receipt_file(session, claim_id, receipt_id,
+                                         for_participant_id=_only_participant(current_actor()),
+                                         viewed_by_user_id=current_actor().id, channel="api")
+    session.commit()  # the view of the receipt is kept
     response = send_file(io.BytesIO(data), mimetype=record.content_type, as_attachment=True,
                          download_name=record.filename, etag=record.sha256, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"

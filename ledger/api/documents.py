@@ -26,6 +26,7 @@ from ledger.context import get_session, settings, todays_date
 from ledger.documents import issuing, render
 from ledger.documents.register import Issued, Producer
 from ledger.errors import NotFound
+from ledger.events.views import record_view
 from ledger.formatting import decimal_hours, pounds
 from ledger.people.models import Participant
 from ledger.reports.annual_summary import annual_summary
@@ -300,8 +301,11 @@ def evidence_pack_pdf(args, participant_id):
     name, role = default_signatory(_is_staff())
     if _is_staff():  # only staff may name who signs
         name, role = args["signed_by"] or name, args["role"] or role
-    doc = evidence_pack_letter(get_session(), participant_id, args["start"], args["end"], settings=settings(),
+    session = get_session()
+    doc = evidence_pack_letter(session, participant_id, args["start"], args["end"], settings=settings(),
                                issued=todays_date(), signed_by=name, role=role)
+    record_view(get_session(), participant_id=participant_id, what="evidence_pack", channel="api",
+                actor_user_id=signed_in_user().id)
     issued = issuing.issue_evidence_pack(get_session(), doc, producer=_producer(),
                                          large_print=_large_print(participant_id, args["large_print"]))
     return _issued(issued, f"benefits-evidence-{doc.participant.reference}-{args['start']}-{args['end']}.pdf")

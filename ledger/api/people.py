@@ -17,6 +17,7 @@ from ledger.api.dates import PlausibleDate
 from ledger.api.paging import LINK_HEADER, link_headers
 from ledger.auth.access import current_actor, requires
 from ledger.context import get_session, settings, todays_date
+from ledger.events.views import record_view
 from ledger.people import services
 from ledger.people.models import PREFERRED_FORMATS, REWARD_CHOICES
 from ledger.projects import assignments
@@ -59,6 +60,8 @@ class ParticipantFieldsSchema(Schema):
     date_of_birth = PlausibleDate(allow_none=True, earliest=bounds.EARLIEST_BIRTH_DATE)
     default_reward = fields.Str(validate=validate.OneOf(REWARD_CHOICES))
     default_group_id = fields.Int(strict=True, allow_none=True)
+    access_needs = fields.Str(allow_none=True, validate=validate.Length(max=2000), metadata={
+        "description": "What they need to take part (a hearing loop, step-free access, a supporter); encrypted."})
 
 
 class ParticipantInSchema(ParticipantFieldsSchema):
@@ -89,6 +92,8 @@ class ParticipantSchema(Schema):
     bank_details = fields.Nested(MaskedBankDetailsSchema, allow_none=True)
     accounts = fields.Nested(ParticipantAccountsSchema)
     created_at = fields.DateTime(allow_none=True)
+    access_needs = fields.Str(allow_none=True)
+    erased_at = fields.DateTime(allow_none=True, metadata={"description": "Their details were erased on this day."})
     updated_at = fields.DateTime(allow_none=True)
     national_insurance_number = fields.Str(allow_none=True, metadata={
         "description": "Masked: only the letters show. The full number is printed on the evidence pack only.",
@@ -228,8 +233,14 @@ class ParticipantView(MethodView):
     @blp.response(200, ParticipantSchema)
     @requires("participants.read", own_participant="participant_id")
     def get(self, participant_id):
-        """One participant's record, bank details masked (participants may read their own)."""
-        return services.get_participant(get_session(), participant_id)
+        """One participant's record, bank details masked (participants may read their own); the view is kept."""
+        session = get_session()
+        record = services.get_participant(session, participant_id)
+        if record.bank_details is not None:
+            record_view(session, participant_id=participant_id, what="bank_details", channel="api",
+                        actor_user_id=current_actor().id)
+            session.commit()
+        return record
 
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(ParticipantChangesSchema)
@@ -264,8 +275,13 @@ class Benefits(MethodView):
     @blp.response(200, BenefitDeclarationSchema(many=True))
     @requires("participants.read", own_participant="participant_id")
     def get(self, participant_id):
-        """Every benefits declaration, the one in force first."""
-        return services.benefit_history(get_session(), participant_id)
+        """Every benefits declaration, the one in force first; the view is kept."""
+        session = get_session()
+        history = services.benefit_history(session, participant_id)
+        record_view(session, participant_id=participant_id, what="benefits", channel="api",
+                    actor_user_id=current_actor().id)
+        session.commit()
+        return history
 
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(BenefitsInSchema)

@@ -29,6 +29,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # The audit log: every event, with the names of the people and users involved.
     "audit.read": frozenset({"admin", "finance"}),
     "reports.read": frozenset({"admin", "finance", "project_manager"}),
+    # The rights of the person: a copy of everything held about someone, who looked at it, and erasure.
+    "privacy.manage": frozenset({"admin"}),
     # Anything a signed-in user may do for themselves (their own tokens, their own records).
     "self": frozenset({"admin", "finance", "project_manager", "participant"}),
 }

@@ -17,7 +17,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -26,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ledger.db import Base, BigId, UTCDateTime
+from ledger.encryption import EncryptedBytes, EncryptedJSON
 
 CLAIM_KINDS = ("fee", "expense", "time_credit")
 STATUSES = ("draft", "submitted", "returned", "approved", "rejected", "cancelled", "paid")
@@ -90,7 +90,8 @@ class Claim(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     override_reason: Mapped[str | None] = mapped_column(Text)
     policy_outcome: Mapped[str | None] = mapped_column(String(8))
-    policy_decision: Mapped[dict | None] = mapped_column(JSON)
+    # The benefit check as it stood: benefit data, encrypted at rest (``ledger.encryption``).
+    policy_decision: Mapped[dict | None] = mapped_column(EncryptedJSON)
     # Indexed: statements and the benefit check join entries back to the claims that posted them.
     accrual_entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"), index=True)
     reversal_entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"), index=True)
@@ -149,7 +150,7 @@ class Receipt(Base):
     content_type: Mapped[str] = mapped_column(String(40))
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes] = mapped_column(EncryptedBytes)  # encrypted at rest (``ledger.encryption``)
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())
     uploaded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -289,6 +290,6 @@ class BenefitRecheck(Base):
     period_of: Mapped[dt.date] = mapped_column(Date)
     outcome: Mapped[str] = mapped_column(String(24))
     needs_finance: Mapped[bool] = mapped_column(Boolean)
-    benefit_check: Mapped[dict] = mapped_column(JSON)
+    benefit_check: Mapped[dict] = mapped_column(EncryptedJSON)  # benefit data: encrypted at rest
     recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

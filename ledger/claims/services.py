@@ -108,6 +108,7 @@ from ledger.claims.records import (
 from ledger.db import as_utc, utcnow
 from ledger.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ledger.events.records import NewEvent
+from ledger.events.views import record_view
 from ledger.events.writer import events_of_claims, record_event, record_events
 from ledger.organisation import BANK, TIME_ISSUED, open_organisation_accounts
 from ledger.outbox.queue import queue_claim_returned, queue_fee_decision
@@ -663,15 +664,22 @@ def add_receipt(
 
 def receipt_file(
     session: Session, claim_id: int, receipt_id: int, *, for_participant_id: int | None = None,
+    viewed_by_user_id: int | None = None, channel: str = "page",
 ) -> tuple[ReceiptRecord, bytes]:
-    """A receipt and its bytes; with ``for_participant_id``, only from that participant's claim."""
-    _load(session, claim_id, for_participant_id=for_participant_id)
+    """A receipt and its bytes; with ``for_participant_id``, only from that participant's claim.
+
+    Opening a receipt is a view of the person's data: it is kept as an event (``ledger.events.views``) in the
+    caller's transaction, which commits it with the answer.
+    """
+    claim = _load(session, claim_id, for_participant_id=for_participant_id)
     row = session.execute(
         select(Receipt).join(ExpenseLine, ExpenseLine.id == Receipt.expense_line_id)
         .where(Receipt.id == receipt_id, ExpenseLine.claim_id == claim_id)
     ).scalar_one_or_none()
     if row is None:
         raise NotFound(f"Claim {claim_id} has no receipt {receipt_id}.")
+    record_view(session, participant_id=claim.participant_id, what="receipt", channel=channel,
+                actor_user_id=viewed_by_user_id, record_id=receipt_id, claim_id=claim_id)
     return ReceiptRecord(id=row.id, filename=row.filename, content_type=row.content_type, size_bytes=row.size_bytes,
                          sha256=row.sha256), row.data
 

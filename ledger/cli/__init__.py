@@ -14,6 +14,7 @@ from ledger.cli import (
     chain,  # noqa: F401  (adds seal, checkpoint, checkpoint-check, backup and restore to the ledger group)
     corrections,  # noqa: F401  (adds correct-attendance and benefit-rechecks to the ledger group)
     outbox,  # noqa: F401  (adds send-email and print-pack to the ledger group)
+    privacy,  # noqa: F401  (adds rotate-keys, subject-access, erase and erase-expired to the ledger group)
     reports,  # noqa: F401  (adds ``ledger report``: co-production reports as CSV or PDF)
 )
 from ledger.cli import users as _users  # noqa: F401  (adds the user commands to ledger_cli)

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ledger.db import Base, BigId, UTCDateTime
+from ledger.encryption import EncryptedJSON
 
 RUN_STATUSES = ("draft", "confirmed", "cancelled")
 PAYEE_KINDS = ("participant", "group")
@@ -120,7 +121,7 @@ class PaymentRunBenefitCheck(Base):
     # Fees the organisation's setting held back (block): left out of the run, listed as an exclusion.
     held_fee_pence: Mapped[int] = mapped_column(BigInteger, default=0)
     # ``ledger.benefit_checks.BenefitCheck.to_json()``
-    benefit_check: Mapped[dict] = mapped_column(JSON)
+    benefit_check: Mapped[dict] = mapped_column(EncryptedJSON)  # benefit data: encrypted at rest
 
 
 class PaymentRunExclusion(Base):

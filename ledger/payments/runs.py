@@ -70,6 +70,7 @@ from ledger.claims.services import ClaimRules, mark_claims_paid
 from ledger.db import is_postgresql, utcnow
 from ledger.errors import Conflict, NotFound, NothingToPay, PeriodLocked, ValidationError
 from ledger.events.records import NewEvent
+from ledger.events.views import record_views
 from ledger.events.writer import record_event
 from ledger.organisation import BANK, open_organisation_accounts
 from ledger.outbox.queue import queue_remittances
@@ -863,31 +864,37 @@ def bacs_file(
     run = _load_run(session, run_id, fresh=True)
     if RUN.allows(run.status, "confirm"):
         _refuse_late_file(run, created_on or dt.date.today())
+    payees = _bank_details(session, run, cipher)
     credits = [
         bacs.CreditPayment(sort_code=d.sort_code, account_number=d.account_number, account_name=d.account_name,
                            amount_pence=amount, reference=_credit_reference(run.reference, *key),
                            roll_number=d.roll_number)
-        for key, amount, d in _bank_details(session, run, cipher)
+        for key, amount, d in payees
     ]
     body = bacs.write_standard18(originator, credits, payment_date=run.payment_date,
                                  created_on=created_on or dt.date.today(), serial_number=run.id % 1_000_000 or 1)
-    _export_event(session, run, "export_bacs", actor_user_id, [c.amount_pence for c in credits])
+    _export_event(session, run, "export_bacs", actor_user_id, [c.amount_pence for c in credits], payees)
     return body
 
 
-def _export_event(session: Session, run: PaymentRun, action: str, actor: int | None, amounts: list[int]) -> None:
+def _export_event(session: Session, run: PaymentRun, action: str, actor: int | None, amounts: list[int],
+                  payees) -> None:
+    """The file taken, as an event of the run, and as a look at each participant's bank details."""
     _run_event(session, run, action, run.status, actor, details={"payees": len(amounts), "total_pence": sum(amounts)})
+    record_views(session, [key[1] for key, _, _ in payees if key[0] == "participant"], what="bank_details",
+                 channel="bank_file", actor_user_id=actor)
 
 
 def bank_csv(session: Session, run_id: int, cipher: BankCipher, *, actor_user_id: int | None = None) -> str:
     """The run's bank-upload CSV: one row per payee (bank details in clear: taking it is an event)."""
     run = _load_run(session, run_id, fresh=True)
+    payees = _bank_details(session, run, cipher)
     rows = [csv_file.BankCsvRow(payee_name=d.account_name, sort_code=d.sort_code, account_number=d.account_number,
                                 amount_pence=amount, reference=_credit_reference(run.reference, *key),
                                 payment_date=run.payment_date)
-            for key, amount, d in _bank_details(session, run, cipher)]
+            for key, amount, d in payees]
     body = csv_file.write_bank_csv(rows)
-    _export_event(session, run, "export_bank_csv", actor_user_id, [r.amount_pence for r in rows])
+    _export_event(session, run, "export_bank_csv", actor_user_id, [r.amount_pence for r in rows], payees)
     return body
 
 

@@ -21,7 +21,7 @@ from ledger.people.services import get_participant, update_participant
 
 __all__ = ["CONTACT_FIELDS", "change_contact_details"]
 
-CONTACT_FIELDS = ("email", "phone", "postal_address", "preferred_format")
+CONTACT_FIELDS = ("email", "phone", "postal_address", "preferred_format", "access_needs")
 
 
 def change_contact_details(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -24,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ledger.db import Base, UTCDateTime
+from ledger.encryption import EncryptedDate, EncryptedJSON, EncryptedText
 
 PREFERRED_FORMATS = ("email", "post", "large_print", "easy_read")
 REWARD_CHOICES = ("paid_to_me", "paid_to_group", "time_credits", "decline")
@@ -82,7 +82,8 @@ class Participant(BankDetailsColumns, Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     postal_address: Mapped[str | None] = mapped_column(Text)
     preferred_format: Mapped[str] = mapped_column(String(16), default="email", server_default="email")
-    date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
+    # Special-category data, encrypted at rest (``ledger.encryption``; migration 0026 renamed the column).
+    date_of_birth: Mapped[dt.date | None] = mapped_column("date_of_birth_encrypted", EncryptedDate)
     default_reward: Mapped[str] = mapped_column(String(16), default="paid_to_me", server_default="paid_to_me")
     default_group_id: Mapped[int | None] = mapped_column(ForeignKey("user_led_groups.id"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
@@ -90,6 +91,10 @@ class Participant(BankDetailsColumns, Base):
     # Optional, for the benefits evidence pack: a Fernet token only (``ledger.people.national_insurance``).
     national_insurance_number_encrypted: Mapped[str | None] = mapped_column(Text)
     national_insurance_number_masked: Mapped[str | None] = mapped_column(String(20))  # AB •• •• •• C
+    # What the person needs to take part (a hearing loop, step-free access, a supporter): health data, encrypted.
+    access_needs: Mapped[str | None] = mapped_column(EncryptedText)
+    # When the person's details were erased by pseudonymisation (``ledger.privacy.erasure``); the books stay.
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class BenefitDeclaration(Base):
@@ -104,8 +109,9 @@ class BenefitDeclaration(Base):
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
     declared_on: Mapped[dt.date] = mapped_column(Date)
     # A list shaped like the public calculator's "benefits" items; amounts and hours as decimal strings.
-    benefits: Mapped[list] = mapped_column(JSON)
-    circumstances: Mapped[str | None] = mapped_column(Text)
+    # Both encrypted at rest (``ledger.encryption``): the column stays JSON, holding a token as a JSON string.
+    benefits: Mapped[list] = mapped_column(EncryptedJSON)
+    circumstances: Mapped[str | None] = mapped_column(EncryptedText)
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())
     recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -172,9 +178,10 @@ class CircumstanceReport(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
     change: Mapped[str] = mapped_column(String(16))
-    benefit: Mapped[str | None] = mapped_column(String(40))  # a benefit name, for "started" and "stopped"
+    # A benefit name, for "started" and "stopped"; encrypted like the details (migration 0026 renamed it).
+    benefit: Mapped[str | None] = mapped_column("benefit_encrypted", EncryptedText)
     changed_on: Mapped[dt.date] = mapped_column(Date)
-    details: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[str | None] = mapped_column(EncryptedText)
     status: Mapped[str] = mapped_column(String(16), default="waiting", server_default="waiting")
     reported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     reported_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -43,6 +43,8 @@ class ParticipantRecord:
     created_at: dt.datetime | None
     updated_at: dt.datetime | None
     national_insurance_number: str | None = None  # masked (AB •• •• •• C), never in full
+    access_needs: str | None = None  # what they need to take part (health data, encrypted at rest)
+    erased_at: dt.datetime | None = None  # their details were erased by pseudonymisation
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,10 +69,12 @@ PARTICIPANT_FIELDS = (
     "date_of_birth",
     "default_reward",
     "default_group_id",
+    "access_needs",
 )
 UPDATABLE_PARTICIPANT_FIELDS = (*PARTICIPANT_FIELDS, "is_active", "national_insurance_number")
 MAX_ADDRESS = 500
 MAX_CIRCUMSTANCES = 4000
+MAX_ACCESS_NEEDS = 2000
 
 
 
@@ -114,6 +116,8 @@ def participant_record(row: Participant) -> ParticipantRecord:
         created_at=row.created_at,
         updated_at=row.updated_at,
         national_insurance_number=row.national_insurance_number_masked,
+        access_needs=row.access_needs,
+        erased_at=row.erased_at,
     )
 
 
@@ -136,6 +140,8 @@ def _check_participant(session: Session, values: Mapping[str, Any], today: dt.da
                                       max_length=MAX_ADDRESS),
         "date_of_birth": checks.date(problems, "date_of_birth", values.get("date_of_birth")),
         "default_group_id": values.get("default_group_id"),
+        # Health data, encrypted at rest by its column type (``ledger.encryption``).
+        "access_needs": checks.text(problems, "access_needs", values.get("access_needs"), max_length=MAX_ACCESS_NEEDS),
     }
     fmt = values.get("preferred_format")
     if fmt is None:
@@ -177,11 +183,12 @@ def _refuse_duplicate(session: Session, name: str, born: dt.date | None, *, exce
     """Two records with the same name and date of birth are the same person: paying both pays twice."""
     if born is None:
         return
-    query = select(Participant.id).where(func.lower(Participant.name) == name.lower(),
-                                         Participant.date_of_birth == born)
+    # Dates of birth are encrypted (``ledger.encryption``): read the few records with this name, compare here.
+    query = select(Participant.id, Participant.date_of_birth).where(func.lower(Participant.name) == name.lower())
     if except_id is not None:
         query = query.where(Participant.id != except_id)
-    existing = session.execute(query.limit(1)).scalar_one_or_none()
+    existing = next((row.id for row in session.execute(query.order_by(Participant.id))
+                     if row.date_of_birth == born), None)
     if existing is not None:
         raise Conflict(f"Participant {existing} already has this name and date of birth.",
                        fields={"name": ["A participant with this name and date of birth exists."]})
@@ -199,6 +206,7 @@ def create_participant(
     date_of_birth: dt.date | None = None,
     default_reward: str = "paid_to_me",
     default_group_id: int | None = None,
+    access_needs: str | None = None,
     today: dt.date | None = None,
 ) -> ParticipantRecord:
     """Record a participant and open their accounts (owed, advance, time credits).
@@ -208,7 +216,7 @@ def create_participant(
     values = {"name": name, "preferred_name": preferred_name, "email": email, "phone": phone,
               "postal_address": postal_address, "preferred_format": preferred_format,
               "date_of_birth": date_of_birth, "default_reward": default_reward,
-              "default_group_id": default_group_id}
+              "default_group_id": default_group_id, "access_needs": access_needs}
     clean = _check_participant(session, values, today or dt.date.today())
     _refuse_duplicate(session, clean["name"], clean["date_of_birth"])
     row = Participant(**clean, is_active=True)
@@ -238,6 +246,9 @@ def update_participant(
         raise ValidationError(f"These cannot be changed here: {', '.join(unknown)}.",
                               fields={k: ["Unknown field."] for k in unknown})
     row = _load_participant(session, participant_id)
+    if row.erased_at is not None:
+        raise Conflict(f"Participant {participant_id}'s details were erased: they cannot be changed.",
+                       fields={"participant_id": ["Their details were erased."]})
     # checked first: a wrong number changes nothing
     ni_change = _national_insurance_change(changes[NI_FIELD], cipher) if NI_FIELD in changes else None
     values = {field: getattr(row, field) for field in PARTICIPANT_FIELDS}

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from ledger.auth.access import requires, signed_in_user
 from ledger.context import get_session, todays_date
 from ledger.errors import LedgerError
+from ledger.events.views import record_views
 from ledger.people.benefits import PERMITTED_WORK, WORK_ALLOWANCES
 from ledger.people.circumstances import circumstance_reports, review_circumstance_report
 from ledger.web.own import act
@@ -44,8 +45,12 @@ class ReviewForm(FlaskForm):
                 "permitted_work": self.permitted_work.data or None}
 
 
-def _list_page(problem: LedgerError | None = None, forms: dict | None = None, status: int = 200):
+def _list_page(problem: LedgerError | None = None, forms: dict | None = None, status: int = 200,
+               viewed_by: int | None = None):
     reports = circumstance_reports(get_session())
+    if viewed_by is not None:  # the GET of the list: what each person said is a look at their benefits
+        record_views(get_session(), [r.participant_id for r in reports], what="benefits", channel="page",
+                     actor_user_id=viewed_by)
     forms = forms or {}
     return render_template("finance/circumstance_reports.html", reports=reports, problem=problem,
                            forms={r.id: forms.get(r.id) or ReviewForm(formdata=None, prefix=f"r{r.id}")
@@ -55,7 +60,10 @@ def _list_page(problem: LedgerError | None = None, forms: dict | None = None, st
 @bp.route("")
 @requires("participants.write")
 def reports():
-    return _list_page()
+    """The reports waiting, with what each person said: a look at their benefits, kept as a view."""
+    page = _list_page(viewed_by=signed_in_user().id)
+    get_session().commit()
+    return page
 
 
 @bp.route("/<int:report_id>/review", methods=["POST"])

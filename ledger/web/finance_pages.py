@@ -26,6 +26,7 @@ from ledger.claims import services as claims
 from ledger.context import get_session, settings, todays_date
 from ledger.documents import issuing
 from ledger.errors import Conflict, LedgerError, NotFound, PermissionDenied, ValidationError
+from ledger.events.views import record_view
 from ledger.formatting import money
 from ledger.labels import AFTER_APPROVAL, EXPENSE_CATEGORY_LABELS
 from ledger.payments import bank_changes, calendar, hold_actions, holds, returns, runs
@@ -247,15 +248,21 @@ def dashboard():
 @bp.route("/claims/<int:claim_id>")
 @requires("claims.approve")
 def claim(claim_id: int):
-    return _claim_page(claim_id)
+    """The claim, with its benefit check: a look at the participant's benefits, kept as a view."""
+    page = _claim_page(claim_id, viewed_by=signed_in_user().id)
+    get_session().commit()
+    return page
 
 
 def _claim_page(claim_id: int, *, problem: LedgerError | None = None, status: int = 200,
                 approve: ApproveForm | None = None, reject: RejectForm | None = None,
                 return_: ReturnForm | None = None, hold: HoldForm | None = None, release: ReleaseForm | None = None,
-                correcting: tuple[str, FlaskForm] | None = None):
+                correcting: tuple[str, FlaskForm] | None = None, viewed_by: int | None = None):
     session = get_session()
     record = claims.get_claim(session, claim_id)
+    if viewed_by is not None:  # the GET of the page: its benefit check is a look at the person's benefits
+        record_view(session, participant_id=record.participant_id, what="benefits", channel="page",
+                    actor_user_id=viewed_by, claim_id=claim_id)
     preview, preview_problem = _preview(session, claim_id)
     fixes = {prefix: form(formdata=None, prefix=prefix) for prefix, form in CORRECTION_FORMS.items()}
     if correcting is not None:
@@ -388,7 +395,9 @@ def draft_mileage_top_up(claim_id: int):
 @bp.route("/claims/<int:claim_id>/receipts/<int:receipt_id>")
 @requires("claims.approve")
 def receipt(claim_id: int, receipt_id: int):
-    record, data = claims.receipt_file(get_session(), claim_id, receipt_id)
+    session = get_session()
+    record, data = claims.receipt_file(session, claim_id, receipt_id, viewed_by_user_id=signed_in_user().id)
+    session.commit()  # the view of the receipt is kept
     response = send_file(io.BytesIO(data), mimetype=record.content_type, as_attachment=True,
                          download_name=record.filename, etag=record.sha256, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
@@ -802,12 +811,15 @@ def evidence_pack_pdf(participant_id: int):
     form = EvidencePackForm(formdata=request.args)
     if not form.validate():
         return _evidence_page(participant_id, form=form, status=400)
+    session = get_session()
     try:
-        doc = evidence_pack_letter(get_session(), participant_id, form.start.given, form.end.given,
+        doc = evidence_pack_letter(session, participant_id, form.start.given, form.end.given,
                                    settings=settings(), issued=todays_date(), signed_by=form.signed_by.data,
                                    role=form.role.data)
     except ValidationError as error:
         return _evidence_page(participant_id, form=form, problem=error, status=error.status)
+    record_view(get_session(), participant_id=participant_id, what="evidence_pack", channel="pdf",
+                actor_user_id=signed_in_user().id)
     issued = issuing.issue_evidence_pack(get_session(), doc, producer=producer(), large_print=form.large_print.data)
     return send_issued(issued, f"benefits-evidence-{doc.participant.reference}-{doc.period_start}-{doc.period_end}.pdf")
 

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ledger.auth.access import requires, signed_in_user
 from ledger.context import get_session, settings, todays_date
+from ledger.events.views import record_views_of_details, views_of
 from ledger.formatting import long_date
 from ledger.labels import BENEFIT_NAMES
 from ledger.people import services as people
@@ -42,6 +43,8 @@ class ContactForm(FlaskForm):
                                                                                            "autocomplete": "tel"})
     postal_address = TextAreaField("Postal address", validators=[Optional(), Length(max=500)],
                                    render_kw={"autocomplete": "street-address", "rows": 4})
+    access_needs = TextAreaField("What you need to take part (optional)", validators=[Optional(), Length(max=2000)],
+                                 render_kw={"rows": 4})
     submit = SubmitField("Save your contact details")
 
 
@@ -88,8 +91,14 @@ def details():
     session = get_session()
     participant_id = own_participant_id()
     record = people.get_participant(session, participant_id)
-    return participant_page("my/details.html", record, benefits=people.current_benefits(session, participant_id),
-                            reports=circumstance_reports(session, status=None, participant_id=participant_id))
+    benefits = people.current_benefits(session, participant_id)
+    reports = circumstance_reports(session, status=None, participant_id=participant_id)
+    user_id = signed_in_user().id
+    record_views_of_details(session, participant_id, shown_bank=record.bank_details is not None, actor_user_id=user_id)
+    looks = views_of(session, participant_id, limit=50)
+    session.commit()
+    return participant_page("my/details.html", record, benefits=benefits, reports=reports, looks=looks,
+                            own_id=user_id)
 
 
 @bp.route("/contact", methods=["GET", "POST"])
@@ -97,11 +106,13 @@ def details():
 def contact_details():
     record = _participant()
     form = ContactForm() if request.method == "POST" else ContactForm(
-        formdata=None, email=record.email, phone=record.phone, postal_address=record.postal_address)
+        formdata=None, email=record.email, phone=record.phone, postal_address=record.postal_address,
+        access_needs=record.access_needs)
     if request.method == "GET" or not form.validate_on_submit():
         return participant_page("my/contact.html", record, status=200 if request.method == "GET" else 400,
                                 form=form)
-    changes = {"email": form.email.data, "phone": form.phone.data, "postal_address": form.postal_address.data}
+    changes = {"email": form.email.data, "phone": form.phone.data, "postal_address": form.postal_address.data,
+               "access_needs": form.access_needs.data}
     _, problem = act(lambda: change_contact_details(get_session(), record.id, changes,
                                                     actor_user_id=signed_in_user().id, today=todays_date()))
     if problem is not None:

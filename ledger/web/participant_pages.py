@@ -23,6 +23,7 @@ from ledger.claims import services as claims
 from ledger.context import get_session, settings, todays_date
 from ledger.documents import issuing, render
 from ledger.errors import Conflict, LedgerError, NotFound, ValidationError
+from ledger.events.views import record_view
 from ledger.formatting import hours, money, pounds
 from ledger.labels import CHOICE_FOR_YOU, REST_FOR_YOU
 from ledger.payments.runs import MAX_DAYS_AHEAD
@@ -277,8 +278,10 @@ def record_choice(claim_id: int):
 @bp.route("/claims/<int:claim_id>/receipts/<int:receipt_id>")
 @requires("self")
 def receipt(claim_id: int, receipt_id: int):
-    record, data = claims.receipt_file(get_session(), claim_id, receipt_id,
-                                       for_participant_id=_own_participant_id())
+    session = get_session()
+    record, data = claims.receipt_file(session, claim_id, receipt_id, for_participant_id=_own_participant_id(),
+                                       viewed_by_user_id=signed_in_user().id)
+    session.commit()  # the view of the receipt is kept
     response = send_file(io.BytesIO(data), mimetype=record.content_type, as_attachment=True,
                          download_name=record.filename, etag=record.sha256, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
@@ -328,6 +331,8 @@ def evidence_pack_pdf():
                                signed_by=signatory.name or "Finance team", role=signatory.role or organisation.name)
     large = request.args.get("large_print") in ("1", "on", "true", "yes") or \
         people.get_participant(session, participant_id).preferred_format == "large_print"
+    record_view(session, participant_id=participant_id, what="evidence_pack", channel="pdf",
+                actor_user_id=signed_in_user().id)
     issued = issuing.issue_evidence_pack(session, doc, producer=producer(), large_print=large)
     return send_issued(issued, f"benefits-evidence-{doc.participant.reference}-{start}-{end}.pdf")
 

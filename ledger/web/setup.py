@@ -46,6 +46,7 @@ from ledger.web import (
     my_expenses,
     my_pages,
     participant_pages,
+    privacy_pages,
     project_pages,
     report_pages,
     request_limits,
@@ -79,6 +80,7 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("Exports", "exports.exports_page", "books.read"),
     ("Tax year", "exports.tax_year_page", "participants.read"),
     ("Users", "admin.users_list", "users.manage"),
+    ("People's data", "privacy.people_list", "privacy.manage"),
 ]
 
 
@@ -182,6 +184,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(export_pages.bp)
     app.register_blueprint(verification_pages.bp)
     app.register_blueprint(verify_pages.bp)
+    app.register_blueprint(privacy_pages.bp)
     for journeys in (my_pages.bp, my_expenses.bp, my_details.bp, circumstance_pages.bp):
         app.register_blueprint(journeys)
     _error_handlers(app)

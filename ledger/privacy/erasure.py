@@ -1,0 +1,175 @@
+"""Erasure by pseudonymisation: a person's details go, the books and their history stay whole.
+
+UK GDPR article 17 lets a person ask to be forgotten, but HMRC and the organisation's auditors need the
+financial records kept (six years after the end of the tax year, by default: ``RETENTION_YEARS``). So the
+person is not deleted: their record keeps its number, and their accounts, entries and events stay exactly
+as posted, so every trial balance still sums to zero and ``ledger verify`` still passes. What identifies
+them or is special-category data is removed:
+
+- name becomes "Person 123"; preferred name, email, phone, address, date of birth, National Insurance
+  number, access needs and bank details are emptied, and the record is made inactive;
+- benefit declarations keep their dates but lose their benefits and circumstances; reports of a change
+  lose their benefit, details and review note; benefit checks kept with claims, rechecks and payment runs
+  are removed, as are receipts (the files), the masked history of bank details, and the addresses and
+  contents of emails to them;
+- their sign-in account, if any, is renamed, given an address that cannot receive mail and switched off.
+
+Refused (nothing changes) while money is owed either way (their owed or advance balance is not zero), while
+a claim is still open or decided but unpaid, or before the retention period ends: the end of the tax year
+of their last entry in the books plus ``RETENTION_YEARS``. ``erase_expired`` erases everyone it may.
+
+Events and journal entries are append-only and never rewritten. They name people by number only (account
+codes carry ids, events carry ids and non-personal details), so a chain of hashes over them stays
+verifiable; the free text a person typed into a reason or a claim's description is the limit of this
+(see the report of the change that added this module).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ledger.auth.models import User
+from ledger.books.models import Account, AccountBalance, Posting
+from ledger.claims import workflow as claim_workflow
+from ledger.claims.models import BenefitRecheck, Claim, ExpenseLine, Receipt
+from ledger.db import utcnow
+from ledger.errors import Conflict, NotFound
+from ledger.events.records import NewEvent
+from ledger.events.writer import record_event
+from ledger.formatting import long_date
+from ledger.outbox.models import OutboxMessage
+from ledger.payments.models import PaymentRunBenefitCheck
+from ledger.people.accounts import participant_accounts
+from ledger.people.models import BankDetailChange, BenefitDeclaration, CircumstanceReport, Participant
+from policies.tax import tax_year_of
+
+ERASED_EMAIL_DOMAIN = "erased.invalid"  # RFC 2606: can never receive mail
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureCheck:
+    """Whether a person's details may be erased today, and every reason why not."""
+
+    participant_id: int
+    already_erased: bool
+    last_entry_on: dt.date | None
+    retained_until: dt.date | None  # the last day the records must be kept; None when nothing was posted
+    reasons: tuple[str, ...]
+
+    @property
+    def allowed(self) -> bool:
+        return not self.reasons
+
+
+def retained_until(last_entry_on: dt.date, retention_years: int) -> dt.date:
+    """The last day of the retention period: the end of the entry's tax year plus that many years."""
+    end = tax_year_of(last_entry_on).end
+    return dt.date(end.year + retention_years, end.month, end.day)
+
+
+def check_erasure(session: Session, participant_id: int, *, today: dt.date, retention_years: int) -> ErasureCheck:
+    """Say whether the person may be erased today, with every reason they may not."""
+    person = session.get(Participant, participant_id)
+    if person is None:
+        raise NotFound(f"There is no participant {participant_id}.")
+    accounts = participant_accounts(participant_id)
+    reasons: list[str] = []
+    if person.erased_at is not None:
+        reasons.append("Their details were already erased.")
+    balances = dict(session.execute(
+        sa.select(Account.code, AccountBalance.balance).join(AccountBalance, AccountBalance.account_id == Account.id)
+        .where(Account.code.in_([accounts.owed, accounts.advance]))).all())
+    if balances.get(accounts.owed, 0):
+        reasons.append("We still owe them money: pay or correct what is owed first.")
+    if balances.get(accounts.advance, 0):
+        reasons.append("An advance paid to them is not yet settled by receipts or repaid.")
+    unfinished = session.execute(sa.select(sa.func.count()).select_from(Claim).where(
+        Claim.participant_id == participant_id,
+        Claim.status.in_((*claim_workflow.OPEN, *claim_workflow.OWED)))).scalar_one()
+    if unfinished:
+        reasons.append(f"{unfinished} of their claims are not finished (draft, submitted, returned or approved).")
+    last = session.execute(
+        sa.select(sa.func.max(Posting.effective_date)).join(Account, Account.id == Posting.account_id)
+        .where(Account.code.in_([accounts.owed, accounts.advance, accounts.time_credits]))).scalar_one()
+    until = retained_until(last, retention_years) if last is not None else None
+    if until is not None and today <= until:
+        reasons.append(f"Financial records are kept until the end of {long_date(until)} ({retention_years} years "
+                       f"after the tax year of their last entry, on {long_date(last)}).")
+    return ErasureCheck(participant_id=participant_id, already_erased=person.erased_at is not None,
+                        last_entry_on=last, retained_until=until, reasons=tuple(reasons))
+
+
+def erase_participant(session: Session, participant_id: int, *, actor_user_id: int | None, today: dt.date,
+                      retention_years: int, now: dt.datetime | None = None) -> ErasureCheck:
+    """Pseudonymise one person, or raise Conflict with every reason it is refused (nothing changed)."""
+    check = check_erasure(session, participant_id, today=today, retention_years=retention_years)
+    if not check.allowed:
+        raise Conflict("Their details cannot be erased yet. " + " ".join(check.reasons),
+                       fields={"participant_id": list(check.reasons)})
+    _pseudonymise(session, participant_id, now or utcnow())
+    record_event(session, NewEvent(
+        subject="participant", subject_id=participant_id, participant_id=participant_id,
+        actor_user_id=actor_user_id, action="erase_personal_details",
+        details={"retention_years": retention_years,
+                 "last_entry_on": check.last_entry_on.isoformat() if check.last_entry_on else None}), at=now)
+    return check
+
+
+def erase_expired(session: Session, *, actor_user_id: int | None, today: dt.date, retention_years: int,
+                  now: dt.datetime | None = None) -> list[int]:
+    """Erase everyone not yet erased whom the rules allow; return their numbers."""
+    ids = session.execute(sa.select(Participant.id).where(Participant.erased_at.is_(None))
+                          .order_by(Participant.id)).scalars().all()
+    erased = []
+    for participant_id in ids:
+        if check_erasure(session, participant_id, today=today, retention_years=retention_years).allowed:
+            erase_participant(session, participant_id, actor_user_id=actor_user_id, today=today,
+                              retention_years=retention_years, now=now)
+            erased.append(participant_id)
+    return erased
+
+
+def _pseudonymise(session: Session, participant_id: int, now: dt.datetime) -> None:
+    person = session.get(Participant, participant_id)
+    assert person is not None
+    person.name = f"Person {participant_id}"
+    for column in ("preferred_name", "email", "phone", "postal_address", "date_of_birth",
+                   "national_insurance_number_encrypted", "national_insurance_number_masked", "access_needs",
+                   "bank_details_encrypted", "bank_sort_code_last2", "bank_account_last4", "bank_details_set_at",
+                   "bank_details_returned_on", "bank_details_returned_reason"):
+        setattr(person, column, None)
+    person.is_active = False
+    person.erased_at = now
+    person.updated_at = now
+    for declaration in session.scalars(sa.select(BenefitDeclaration).where(
+            BenefitDeclaration.participant_id == participant_id)):
+        declaration.benefits = []
+        declaration.circumstances = None
+    for report in session.scalars(sa.select(CircumstanceReport).where(
+            CircumstanceReport.participant_id == participant_id)):
+        report.benefit = None
+        report.details = None
+        report.review_note = None
+    claim_ids = sa.select(Claim.id).where(Claim.participant_id == participant_id)
+    session.execute(sa.update(Claim).where(Claim.participant_id == participant_id).values(policy_decision=None))
+    session.execute(sa.delete(BenefitRecheck).where(BenefitRecheck.participant_id == participant_id))
+    session.execute(sa.delete(PaymentRunBenefitCheck).where(PaymentRunBenefitCheck.payee_kind == "participant",
+                                                            PaymentRunBenefitCheck.payee_id == participant_id))
+    session.execute(sa.delete(Receipt).where(Receipt.expense_line_id.in_(
+        sa.select(ExpenseLine.id).where(ExpenseLine.claim_id.in_(claim_ids)))))
+    session.execute(sa.delete(BankDetailChange).where(BankDetailChange.participant_id == participant_id))
+    session.execute(sa.update(OutboxMessage).where(OutboxMessage.participant_id == participant_id)
+                    .values(to_address=f"person-{participant_id}@{ERASED_EMAIL_DOMAIN}", details={}))
+    user = session.scalars(sa.select(User).where(User.participant_id == participant_id)).one_or_none()
+    if user is not None:
+        user.display_name = person.name
+        user.email = f"user-{user.id}@{ERASED_EMAIL_DOMAIN}"
+        user.is_active = False
+        user.deactivated_at = user.deactivated_at or now
+        user.session_version = (user.session_version or 0) + 1
+        user.password_hash = "!erased"  # matches no password: argon2 hashes start with $argon2
+    session.flush()
