@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency
 
 LOCALE = Locale.parse("en_GB")
 UK_TIME = ZoneInfo("Europe/London")
@@ -73,10 +73,12 @@ def pounds(pence: int) -> str:
 
 
 def hours(minutes: int) -> str:
-    """Return time credits in decimal hours for people: 90 -> '1.5 hours', 60 -> '1 hour'."""
-    value = (Decimal(minutes) / 60).quantize(_TWO_PLACES).normalize()
-    text = format_decimal(value, locale=LOCALE)
-    return f"{text} hour" if value == 1 else f"{text} hours"
+    """Return time for people in the one style of every page and document: 90 -> '1 hour 30 minutes'.
+
+    The same as ``duration``, so that a page and the PDF beside it say a length of time the same way
+    (never "1.5 hours" on one and "1 hour 30 minutes" on the other); the JSON API keeps decimal hours.
+    """
+    return duration(minutes)
 
 
 def duration(minutes: int) -> str:

@@ -70,9 +70,9 @@ def test_duration_signed():
     assert (duration_signed(60), duration_signed(-30), duration_signed(0)) == ("+1 hour", "-30 minutes", "0 hours")
 
 
-@pytest.mark.parametrize(("minutes", "text"), [(0, "0 hours"), (60, "1 hour"), (90, "1.5 hours"),
-                                               (100, "1.67 hours"), (60_000, "1,000 hours")])
-def test_time_credits_on_the_pages_are_decimal_hours(minutes, text):
+@pytest.mark.parametrize(("minutes", "text"), [(0, "0 hours"), (60, "1 hour"), (90, "1 hour 30 minutes"),
+                                               (100, "1 hour 40 minutes"), (60_000, "1,000 hours")])
+def test_time_on_the_pages_reads_as_in_the_documents(minutes, text):
     assert hours(minutes) == text
 
 
@@ -82,7 +82,7 @@ def test_the_api_carries_hours_as_a_plain_decimal_string(minutes, text):
 
 
 def test_an_amount_of_the_books_is_written_in_its_unit():
-    assert (amount_in_unit("GBP", 1250), amount_in_unit("TIME", 90)) == ("£12.50", "1.5 hours")
+    assert (amount_in_unit("GBP", 1250), amount_in_unit("TIME", 90)) == ("£12.50", "1 hour 30 minutes")
 
 
 def test_counts_say_one_or_many():

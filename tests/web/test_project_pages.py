@@ -48,7 +48,7 @@ def test_a_project_manager_schedules_an_activity_and_records_attendance(app, man
     activity_id = int(activity_url.rsplit("/", 1)[1])
     page = text_of(manager.get(activity_url))
     assert "Interview panel for the new director" in page and "1 July 2025" in page
-    assert "2 hours, with 0.5 hours of preparation" in page and "0 people attended" in page
+    assert "2 hours, with 30 minutes of preparation" in page and "0 people attended" in page
 
     recorded = manager.post(f"{activity_url}/attendance", data={"participant_id": str(world.ann),
                                                                  "with_supporter": "y"}, follow_redirects=True)
