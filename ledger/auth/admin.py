@@ -76,7 +76,7 @@ def invite_user(session: Session, *, email: str, display_name: str, roles: Itera
     session.flush()
     invitation = _new_link(user, now)
     _event(session, user, "invite", actor_user_id, after="invited",
-           details={"email": email, "roles": checked, "expires_at": invitation.expires_at.isoformat()})
+           details={"roles": checked, "expires_at": invitation.expires_at.isoformat()})  # no email: see create_user
     return invitation
 
 

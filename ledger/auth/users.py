@@ -82,7 +82,8 @@ def create_user(
     user.roles = [UserRole(role=r) for r in roles]
     session.add(user)
     session.flush()
-    _user_event(session, user, "create", actor_user_id, details={"roles": roles, "email": email})
+    # No email in the event: events are kept for ever (and chained), the user record is what erasure empties.
+    _user_event(session, user, "create", actor_user_id, details={"roles": roles})
     return user
 
 
