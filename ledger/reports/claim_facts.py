@@ -74,6 +74,9 @@ class ClaimFacts:
             detail = "Flat fee for the activity"
         if with_choice and claim.choice == "take_less" and claim.offered_pence > claim.amount_pence:
             detail += f". You chose to take {money(claim.amount_pence)} of the {money(claim.offered_pence)} offered"
+            if claim.rest == "time_credits" and claim.time_minutes:
+                # The same work, shown whole: the money here and the time credits it also earned.
+                detail += f", and the rest as {duration(claim.time_minutes)} of time credits"
         return detail
 
     def expense_detail(self, paid: int) -> str:

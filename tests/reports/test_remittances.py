@@ -6,11 +6,13 @@ import pytest
 from sqlalchemy import select
 
 from ledger.books import queries
+from ledger.claims.models import Claim
 from ledger.documents import render
 from ledger.errors import Conflict, NotFound
 from ledger.formatting import long_date, money
 from ledger.payments import runs
 from ledger.payments.models import Payment
+from ledger.reports.claim_facts import ClaimFacts
 from ledger.reports.payees import group_reference, participant_reference
 from ledger.reports.records import RemittanceLineKind
 from ledger.reports.remittances import remittance_advice, remittances_for_run
@@ -65,3 +67,13 @@ def test_remittance_is_refused_for_a_draft_run_and_for_someone_not_paid(session)
         remittance_advice(session, built.run_id, "participant", built.cai, organisation=ORGANISATION)
     with pytest.raises(NotFound):
         remittance_advice(session, built.run_id, "nobody", built.ann, organisation=ORGANISATION)
+
+
+def test_a_fee_taken_in_part_shows_the_time_credits_the_rest_earned():
+    """Time credits are shown wherever the money for the same work is: a fee taken in part, with the rest as
+    time credits, says both on the remittance advice (and everything else that describes the fee)."""
+    claim = Claim(kind="fee", rate_pence=1260, worked_minutes=240, choice="take_less", amount_pence=2520,
+                  offered_pence=5040, rest="time_credits", time_minutes=120)
+    detail = ClaimFacts(claim=claim, activity=None, expense_lines=(), group_name=None).fee_detail()
+    assert detail == ("4 hours at £12.60 an hour. You chose to take £25.20 of the £50.40 offered, "
+                      "and the rest as 2 hours of time credits")
