@@ -48,8 +48,11 @@ def money(pence: int) -> str:
     Written out by hand rather than by Babel: the same text as Babel's en_GB currency format (a test compares
     the two), at a tenth of the cost, and a 1,000-line statement prints two thousand of these.
     """
-    whole, part = divmod(abs(pence), 100)
-    return f"{'-' if pence < 0 else ''}£{whole:,}.{part:02d}"
+    whole_pence = int(pence)  # a sum read from PostgreSQL may come as a Decimal; pence are whole
+    if whole_pence != pence:
+        raise ValueError(f"money takes whole pence, not {pence!r}")
+    whole, part = divmod(abs(whole_pence), 100)
+    return f"{'-' if whole_pence < 0 else ''}£{whole:,}.{part:02d}"
 
 
 def money_signed(pence: int) -> str:

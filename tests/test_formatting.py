@@ -38,6 +38,13 @@ def test_money_is_pounds_and_pence(pence, text):
     assert gbp(pence) == text  # the policy engine's own copy writes the same
 
 
+def test_money_takes_whole_pence_as_a_decimal_too():
+    """A SUM that PostgreSQL answers is a Decimal: it prints as the same pounds; a fraction of a penny is refused."""
+    assert money(Decimal(123456)) == money(123456) == "£1,234.56"
+    with pytest.raises(ValueError):
+        money(Decimal("1.5"))
+
+
 def test_money_signed_shows_the_direction_of_a_change():
     assert (money_signed(4000), money_signed(-4000), money_signed(0)) == ("+£40.00", "-£40.00", "£0.00")
 
