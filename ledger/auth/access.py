@@ -175,6 +175,18 @@ def public(view):
     return view
 
 
+def _end_the_read_so_far() -> None:
+    """End the request's transaction if it has only read (the signed-in user, say) before the rate limit counts.
+
+    The counter is written in a transaction of its own, so that it survives a refusal; on SQLite every
+    transaction takes the write lock as it begins, so the request's own open read would keep the counter
+    waiting on the same process until the lock timed out (a signed-in person opening /verify)."""
+    request_session = g.get("db_session")
+    if (request_session is not None and request_session.in_transaction()
+            and not (request_session.new or request_session.dirty or request_session.deleted)):
+        request_session.commit()
+
+
 def rate_limited(name: str):
     """Limit calls per client address to the configured public rate limit per window, shared by every worker."""
 
@@ -183,6 +195,7 @@ def rate_limited(name: str):
         def wrapped(*args, **kwargs):
             limit = settings().public_rate_limit
             window = limit.window_seconds
+            _end_the_read_so_far()
             with unit_of_work(session_factory()) as session:
                 hits = ratelimit.hit(session, f"{name}:{request.remote_addr or 'unknown'}", window_seconds=window)
             if hits > limit.limit:

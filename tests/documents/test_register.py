@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import time
 
 import pytest
 from sqlalchemy import func, select, text
@@ -23,7 +24,7 @@ from ledger.reports.organisation import Organisation
 from ledger.reports.remittances import remittance_advice
 from tests.documents.pdf import assert_in_order
 from tests.documents.pdf import text as pdf_text
-from tests.factories import JUNE, MonthOfBooks, month_of_books, sign_in
+from tests.factories import JUNE, MonthOfBooks, add_user, month_of_books, sign_in
 
 ORG = Organisation("Demo Council", ("Town Hall", "Upper Street", "London N1 2UD"),
                    ("Payments team", "020 7946 0000"), verify_url="https://pay.example.org/verify")
@@ -200,3 +201,15 @@ def test_a_draft_run_report_says_nothing_is_paid_yet():
     words = pdf_text(render.render_payment_run_report(report))
     assert_in_order(words, [f"Payment run {report.run_reference} (draft)", "Draft: nothing has been paid."])
     assert "Confirmed" not in words and "Bank reference" not in words
+
+
+def test_a_signed_in_person_checks_a_code_at_once(app, client, books):
+    """/verify counts its rate limit in a transaction of its own: the request's read of the signed-in user is
+    ended first, or on SQLite (which locks at the start of every transaction) the count would wait for it."""
+    issued = _issue_remittance(app, books)
+    add_user(app, "checker@example.org", ["finance"])
+    assert sign_in(client, "checker@example.org").status_code == 302
+    started = time.perf_counter()
+    page = client.get(f"/verify?code={issued.code}")
+    assert page.status_code == 200 and "Genuine" in page.get_data(as_text=True)
+    assert time.perf_counter() - started < 10  # not the 30 s of a lock waited out
