@@ -96,7 +96,9 @@ def tax_year_page():
     rulebook = settings().rulebook
     try:
         year = tax_year.read_tax_year(request.args.get("tax_year"), today=todays_date())
-        page = tax_year.tax_year_page(session, year, rulebook, cursor=request.args.get("cursor"))
+        # 25 people a page: each person's totals are their own few reads, so a page stays quick however many
+        # people the organisation pays (the CSV and the API give everyone).
+        page = tax_year.tax_year_page(session, year, rulebook, cursor=request.args.get("cursor"), limit=25)
     except ValidationError as error:
         return render_template("finance/tax_year.html", problem=error, year=None, page=None, crossings={},
                                typed=request.args.get("tax_year", "")), 400
