@@ -14,6 +14,7 @@ pattern, and the money fields read by ``DecimalString`` their own pattern.
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -99,11 +100,29 @@ class ErrorResponses(BasePlugin):
                 responses["200"] = {"description": "OK"}
 
 
+def _whole_bounds(ret: dict) -> dict:
+    """A decimal field's bounds as whole numbers, never floats (amounts are never floats, here included).
+
+    A whole bound is written as it is; a fractional one as the whole number just beyond it, exclusive
+    (OpenAPI 3.0's ``exclusiveMinimum: true``): a minimum of 0.01 pounds is ``minimum: 0`` exclusive, which every
+    amount of whole pence above it meets. The server checks the exact bound and names the field when it fails."""
+    bounds: dict = {}
+    for key, exclusive, whole in (("minimum", "exclusiveMinimum", math.floor),
+                                  ("maximum", "exclusiveMaximum", math.ceil)):
+        if not isinstance(ret.get(key), Decimal | str):
+            continue
+        value = Decimal(ret[key])
+        bounds[key] = whole(value)
+        if bounds[key] != value:
+            bounds[exclusive] = True
+    return bounds
+
+
 def decimal_string_type(self, field: fields.Field, ret: dict) -> dict:
     """``type: string`` and a pattern for amounts and hours written as decimal strings ("12.50"); a decimal
     field's bounds as numbers (apispec writes ``Decimal("0.01")`` as the string "0.01", which is no bound)."""
     if isinstance(field, fields.Decimal):
-        return {key: float(ret[key]) for key in ("minimum", "maximum") if isinstance(ret.get(key), Decimal | str)}
+        return _whole_bounds(ret)
     if any(key in ret for key in ("type", "$ref", "allOf", "oneOf", "anyOf")):
         return {}
     pattern = getattr(field, "pattern", None)

@@ -126,6 +126,9 @@ def test_the_openapi_document_shows_the_real_error_shape_and_no_422(client):
     body = spec["components"]["schemas"]["ErrorBody"]["properties"]
     assert set(body) == {"code", "message", "fields"}
     assert spec["components"]["schemas"]["Claim"]["properties"]["amount"]["type"] == "string"
+    # A returned payment's least amount, 0.01 pounds, is written without a float: over 0, exclusive.
+    returned = spec["components"]["schemas"]["PaymentReturnIn"]["properties"]["amount"]
+    assert (returned["minimum"], returned["exclusiveMinimum"]) == (0, True) and type(returned["minimum"]) is int
 
 
 def test_the_documentation_page_is_served_from_the_app(client):
