@@ -38,7 +38,7 @@ from ledger.easy_read import (
 from ledger.formatting import date_range, long_date, money
 from ledger.reports.benefit_effect_records import BenefitEffectNotice
 from ledger.reports.organisation import Organisation
-from ledger.reports.records import AnnualSummary, ParticipantStatement, RemittanceAdvice
+from ledger.reports.records import AnnualSummary, ParticipantStatement, Payee, RemittanceAdvice
 
 __all__ = [
     "EASY_READ",
@@ -151,71 +151,69 @@ def _web(w: Writer, address: str) -> None:
         web_version(w, address, words=False)
 
 
-def render_statement_easy_read(doc: ParticipantStatement, *, web_address: str = "") -> bytes:
-    """A participant's statement in easy read."""
-    w = _writer()
-    w.lines((doc.participant.name, *doc.participant.address))
-    w.title("Your statement")
-    w.para(f"Date: {long_date(doc.issued)}")
-    _web(w, web_address)
-    _ideas(w, statement_ideas(doc))
-    _questions(w, doc.organisation)
-    period = date_range(doc.period_start, doc.period_end)
-    return build_pdf(w.story, EASY_READ, Meta(
-        title=f"Statement for {doc.participant.name}, {period} (easy read)", author=doc.organisation.name,
-        subject=f"Statement from {doc.organisation.name}, in easy read", header=doc.organisation.name,
-        footer=f"Your statement, {period}"))
-
-
-def render_remittance_easy_read(doc: RemittanceAdvice, *, windowed: bool = False, web_address: str = "") -> bytes:
-    """A remittance advice (what we paid and what for) in easy read; ``windowed``: addressed for a window
-    envelope (the print pack), at 16 pt so that five lines fit the window."""
+def _document(payee: Payee, title: str, first_line: str, ideas, organisation: Organisation, meta: Meta, *,
+              web_address: str = "", windowed: bool = False) -> bytes:
+    """Every easy-read document has one shape: who it is for, its title, one line (the date or the payment),
+    where its web page is, its ideas, then who to ask. ``windowed``: addressed for a window envelope (the print
+    pack), at 16 pt so that five lines fit the window."""
     w = _writer()
     if windowed:
         lk = w.look
-        w.add(WindowAddress((doc.payee.name, *doc.payee.address), ADDRESS_SIZE, ADDRESS_SIZE * 1.2, A4[1],
+        w.add(WindowAddress((payee.name, *payee.address), ADDRESS_SIZE, ADDRESS_SIZE * 1.2, A4[1],
                             lk.margin + lk.header * 1.2))
     else:
-        w.lines((doc.payee.name, *doc.payee.address))
-    w.title("We have paid you")
-    w.para(f"Payment number: {doc.run_reference}")
+        w.lines((payee.name, *payee.address))
+    w.title(title)
+    w.para(first_line)
     _web(w, web_address)
-    _ideas(w, remittance_ideas(doc))
-    _questions(w, doc.organisation)
-    return build_pdf(w.story, EASY_READ, Meta(
-        title=f"Remittance advice {doc.run_reference}: {doc.payee.name} (easy read)", author=doc.organisation.name,
-        subject=f"What {doc.organisation.name} paid, in easy read", header=doc.organisation.name,
-        footer=f"What we paid you on {long_date(doc.payment_date)}"))
+    _ideas(w, ideas)
+    _questions(w, organisation)
+    return build_pdf(w.story, EASY_READ, meta)
+
+
+def render_statement_easy_read(doc: ParticipantStatement, *, web_address: str = "") -> bytes:
+    """A participant's statement in easy read."""
+    period = date_range(doc.period_start, doc.period_end)
+    return _document(doc.participant, "Your statement", f"Date: {long_date(doc.issued)}", statement_ideas(doc),
+                     doc.organisation, Meta(
+                         title=f"Statement for {doc.participant.name}, {period} (easy read)",
+                         author=doc.organisation.name,
+                         subject=f"Statement from {doc.organisation.name}, in easy read",
+                         header=doc.organisation.name, footer=f"Your statement, {period}"),
+                     web_address=web_address)
+
+
+def render_remittance_easy_read(doc: RemittanceAdvice, *, windowed: bool = False, web_address: str = "") -> bytes:
+    """A remittance advice (what we paid and what for) in easy read; ``windowed``: for a window envelope."""
+    return _document(doc.payee, "We have paid you", f"Payment number: {doc.run_reference}", remittance_ideas(doc),
+                     doc.organisation, Meta(
+                         title=f"Remittance advice {doc.run_reference}: {doc.payee.name} (easy read)",
+                         author=doc.organisation.name,
+                         subject=f"What {doc.organisation.name} paid, in easy read", header=doc.organisation.name,
+                         footer=f"What we paid you on {long_date(doc.payment_date)}"),
+                     web_address=web_address, windowed=windowed)
 
 
 def render_annual_summary_easy_read(doc: AnnualSummary, *, web_address: str = "") -> bytes:
     """A tax-year summary in easy read: what we paid, what tax counts, and whether to tell HMRC."""
-    w = _writer()
     year = f"{doc.tax_year} to {doc.tax_year + 1}"
-    w.lines((doc.participant.name, *doc.participant.address))
-    w.title(f"Your money in the tax year {year}")
-    w.para(f"Date: {long_date(doc.issued)}")
-    _web(w, web_address)
-    _ideas(w, annual_summary_ideas(doc))
-    _questions(w, doc.organisation)
-    return build_pdf(w.story, EASY_READ, Meta(
-        title=f"Tax year summary {year} for {doc.participant.name} (easy read)", author=doc.organisation.name,
-        subject=f"Fees and expenses paid by {doc.organisation.name} in the tax year {year}, in easy read",
-        header=doc.organisation.name, footer=f"Your tax year {year}"))
+    return _document(doc.participant, f"Your money in the tax year {year}", f"Date: {long_date(doc.issued)}",
+                     annual_summary_ideas(doc), doc.organisation, Meta(
+                         title=f"Tax year summary {year} for {doc.participant.name} (easy read)",
+                         author=doc.organisation.name,
+                         subject=f"Fees and expenses paid by {doc.organisation.name} in the tax year {year}, in "
+                                 "easy read",
+                         header=doc.organisation.name, footer=f"Your tax year {year}"),
+                     web_address=web_address)
 
 
 def render_benefit_effect_easy_read(doc: BenefitEffectNotice, *, web_address: str = "") -> bytes:
     """The benefit effect of one payment in easy read."""
-    w = _writer()
-    w.lines((doc.participant.name, *doc.participant.address))
-    w.title("This money and your benefits")
-    w.para(f"Date: {long_date(doc.issued)}")
-    _web(w, web_address)
-    _ideas(w, benefit_notice_ideas(doc))
-    _questions(w, doc.organisation)
-    return build_pdf(w.story, EASY_READ, Meta(
-        title=f"What this payment means for your benefits: {doc.description} (easy read)",
-        author=doc.organisation.name,
-        subject=f"The benefit check of a payment of {money(doc.amount_pence)} from {doc.organisation.name}, in "
-                "easy read",
-        header=doc.organisation.name, footer="This money and your benefits"))
+    return _document(doc.participant, "This money and your benefits", f"Date: {long_date(doc.issued)}",
+                     benefit_notice_ideas(doc), doc.organisation, Meta(
+                         title=f"What this payment means for your benefits: {doc.description} (easy read)",
+                         author=doc.organisation.name,
+                         subject=f"The benefit check of a payment of {money(doc.amount_pence)} from "
+                                 f"{doc.organisation.name}, in easy read",
+                         header=doc.organisation.name, footer="This money and your benefits"),
+                     web_address=web_address)
