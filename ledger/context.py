@@ -8,13 +8,15 @@ request, a command, a test or a benchmark.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import Flask, Response, current_app, g, has_app_context
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.books.posting import MAX_POSTINGS_KEY
-from ledger.db import PoolSettings, count_statements, make_engine, make_session_factory
+from ledger.db import PoolSettings, count_statements, make_engine, make_session_factory, unit_of_work
 from ledger.encryption import use_personal_data_key
 from ledger.settings import Settings, build_settings
 from policies.budget_rates import load_planning_defaults, with_planning_defaults
@@ -71,6 +73,23 @@ def engine() -> Engine:
 def session_factory() -> sessionmaker[Session]:
     """For work in a transaction of its own (a CLI command, a rate-limit counter that must survive a refusal)."""
     return current_app.extensions["session_factory"]
+
+
+@contextmanager
+def transaction_of_its_own() -> Iterator[Session]:
+    """A unit of work beside the request's, for what must be kept whatever the request does next (a rate-limit
+    count, a sign-in attempt, a token's last use); it commits as the block ends.
+
+    The request's own read so far is ended first: on SQLite every transaction takes the write lock as it
+    begins, so an open read would keep this one waiting on the same process until the lock timed out. The
+    request must have written nothing yet (this is for the checks before the work)."""
+    request_session = g.get("db_session")
+    if request_session is not None and request_session.in_transaction():
+        if request_session.new or request_session.dirty or request_session.deleted:
+            raise RuntimeError("a transaction of its own is for before the request writes anything")
+        request_session.rollback()
+    with unit_of_work(session_factory()) as own:
+        yield own
 
 
 def get_session() -> Session:

@@ -16,8 +16,7 @@ from ledger.auth import ratelimit
 from ledger.auth.models import User
 from ledger.auth.permissions import PERMISSIONS, allowed
 from ledger.auth.users import CheckedToken, check_token, note_token_used
-from ledger.context import get_session, session_factory, settings
-from ledger.db import unit_of_work
+from ledger.context import get_session, settings, transaction_of_its_own
 from ledger.errors import AuthenticationRequired, NotFound, PermissionDenied, TooManyRequests
 from ledger.projects import assignments
 
@@ -63,9 +62,7 @@ def _checked_token(token: str) -> CheckedToken:
     session = get_session()
     checked = check_token(session, token)
     if checked.use_due:  # at most once a minute per token
-        # End the read first: on SQLite it holds the write lock the note's own transaction needs.
-        session.rollback()
-        with unit_of_work(session_factory()) as own:
+        with transaction_of_its_own() as own:
             note_token_used(own, checked.token_id)
         checked = check_token(session, token)
     return checked
@@ -175,18 +172,6 @@ def public(view):
     return view
 
 
-def _end_the_read_so_far() -> None:
-    """End the request's transaction if it has only read (the signed-in user, say) before the rate limit counts.
-
-    The counter is written in a transaction of its own, so that it survives a refusal; on SQLite every
-    transaction takes the write lock as it begins, so the request's own open read would keep the counter
-    waiting on the same process until the lock timed out (a signed-in person opening /verify)."""
-    request_session = g.get("db_session")
-    if (request_session is not None and request_session.in_transaction()
-            and not (request_session.new or request_session.dirty or request_session.deleted)):
-        request_session.commit()
-
-
 def rate_limited(name: str):
     """Limit calls per client address to the configured public rate limit per window, shared by every worker."""
 
@@ -195,8 +180,7 @@ def rate_limited(name: str):
         def wrapped(*args, **kwargs):
             limit = settings().public_rate_limit
             window = limit.window_seconds
-            _end_the_read_so_far()
-            with unit_of_work(session_factory()) as session:
+            with transaction_of_its_own() as session:
                 hits = ratelimit.hit(session, f"{name}:{request.remote_addr or 'unknown'}", window_seconds=window)
             if hits > limit.limit:
                 raise TooManyRequests(

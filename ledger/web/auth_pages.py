@@ -14,8 +14,8 @@ from wtforms.validators import DataRequired, Length, NumberRange
 from ledger.auth import ratelimit, totp, users
 from ledger.auth.access import public, requires, signed_in_user
 from ledger.auth.passwords import MIN_LENGTH
-from ledger.context import get_session, session_factory, settings
-from ledger.db import unit_of_work, utcnow
+from ledger.context import get_session, settings, transaction_of_its_own
+from ledger.db import utcnow
 from ledger.errors import LedgerError, ValidationError
 from ledger.web.landing import landing_url
 from ledger.web.login import end_session, pending_second_factor, start_second_factor, start_session
@@ -97,12 +97,11 @@ def login():
     """Check the password; the attempt is counted, in a transaction of its own, before the password is checked."""
     form = LoginForm()
     if form.validate_on_submit():
-        session = get_session()
-        session.rollback()  # on SQLite a read holds the write lock the count's own transaction needs
         account, address = _limits()
-        with unit_of_work(session_factory()) as own:
+        with transaction_of_its_own() as own:
             attempt = users.claim_sign_in(own, form.email.data, client=request.remote_addr or "unknown",
                                           account=account, address=address)
+        session = get_session()
         user = users.check_sign_in(session, attempt, form.password.data)
         session.commit()
         if user is None:
@@ -128,14 +127,13 @@ def login_code():
     form = CodeForm()
     problem = None
     if form.validate_on_submit():
-        session = get_session()
-        session.rollback()
         account, _address = _limits()
-        with unit_of_work(session_factory()) as own:
+        with transaction_of_its_own() as own:
             wait = ratelimit.claim_attempt(own, f"login:code:{user_id}", account)
         if wait:
             end_session()
             raise users.too_many_attempts(wait)
+        session = get_session()
         used = totp.check_second_factor(session, user_id, form.code.data, settings().bank_cipher)
         user = users.get_user(session, user_id)
         if used and user.is_active and user.session_version == version:
