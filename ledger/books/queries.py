@@ -204,7 +204,7 @@ def list_entries(
                   reverses_entry_id=e.reverses_entry_id, postings=tuple(lines[e.id])) for e in entries], next_cursor
 
 
-def _trial_balance_query(as_of: dt.date | None):
+def _trial_balance_query(as_of: dt.date | None, dialect: str):
     columns = (_accounts.c.id, _accounts.c.code, _accounts.c.name, _accounts.c.type, _accounts.c.unit,
                _accounts.c.is_open)
     if as_of is None:
@@ -221,7 +221,9 @@ def _trial_balance_query(as_of: dt.date | None):
         query = select(*columns, func.coalesce(sums.c.balance, 0).label("balance")).outerjoin(
             sums, sums.c.account_id == _accounts.c.id
         )
-    return query.order_by(_accounts.c.code)
+    # Codes in byte order on every database: SQLite's own order, and on PostgreSQL a plain comparison of bytes
+    # instead of the locale's collation rules, a third of the query's time at 3,700 accounts (issue 12).
+    return query.order_by(_accounts.c.code.collate("C") if dialect == "postgresql" else _accounts.c.code)
 
 
 #: One account's line of the trial balance as the database gives it: id, code, name, type, unit, is_open, balance.
@@ -230,8 +232,13 @@ TrialBalanceTuple = tuple[int, str, str, str, str, bool, int]
 
 def trial_balance_tuples(session: Session, as_of: dt.date | None = None) -> list[TrialBalanceTuple]:
     """The trial balance's rows as plain tuples, in code order, for an answer of thousands of accounts: making
-    a record per account cost more than the query itself at 3,700 accounts (issue 12)."""
-    return [tuple(r) for r in session.execute(_trial_balance_query(as_of)).all()]
+    a record per account cost more than the query itself at 3,700 accounts (issue 12). The driver's own rows are
+    taken as they come (every column is already a plain value: the sums are cast to integers in SQL)."""
+    result = session.execute(_trial_balance_query(as_of, session.get_bind().dialect.name))
+    try:
+        return list(result.cursor.fetchall())  # type: ignore[attr-defined]
+    finally:
+        result.close()
 
 
 def trial_balance(session: Session, as_of: dt.date | None = None) -> TrialBalance:
