@@ -100,8 +100,10 @@ def make_engine(url: str, pool: PoolSettings | None = None, **kwargs) -> Engine:
         return engine
     pool = pool or PoolSettings()
     # Custom plans: psycopg prepares statements after five runs, and a generic plan for a
-    # date-range statement query is ten times slower (see PERFORMANCE-NOTES).
-    options = "-c plan_cache_mode=force_custom_plan -c timezone=UTC"
+    # date-range statement query is ten times slower (see PERFORMANCE-NOTES). No JIT: this application's
+    # queries are short, and a plan whose cost estimate crosses jit_above_cost spent a second compiling itself
+    # to run in two milliseconds (what the finance queue's people received, at a million postings; issue 12).
+    options = "-c plan_cache_mode=force_custom_plan -c timezone=UTC -c jit=off"
     if pool.statement_timeout_ms > 0:
         options += f" -c statement_timeout={pool.statement_timeout_ms}"
     if pool.idle_in_transaction_ms > 0:

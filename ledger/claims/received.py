@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from ledger.books.kinds import BANK_ACCOUNTS, PostingKind
@@ -64,8 +64,8 @@ def _bank_moved(direction: int):
     bank = aliased(Posting)
     bank_account = aliased(Account)
     moved = bank.amount < 0 if direction < 0 else bank.amount > 0
-    return exists().where(bank.entry_id == Posting.entry_id, bank.account_id == bank_account.id,
-                          bank_account.code.startswith(BANK_ACCOUNTS), moved)
+    return (select(bank.id).select_from(bank).join(bank_account, bank_account.id == bank.account_id)
+            .where(bank.entry_id == Posting.entry_id, bank_account.code.startswith(BANK_ACCOUNTS), moved).exists())
 
 
 def received_by(session: Session, participant_id: int, start: dt.date, end: dt.date) -> list[Received]:
@@ -98,14 +98,8 @@ def received_by_each(session: Session, participant_ids: Iterable[int], start: dt
     credited = and_(Account.code.in_(time_credits),
                     or_(Posting.amount < 0, JournalEntry.kind.not_in(_TIME_SPENT)))
     time_codes = set(time_credits)
-    rows = session.execute(
-        select(Posting.entry_id, Posting.effective_date, Posting.kind, Posting.amount, Account.code,
-               JournalEntry.description)
-        .join(Account, Account.id == Posting.account_id)
-        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
-        .where(Posting.effective_date.between(start, end), or_(paid_out, kept, credited))
-        .order_by(Posting.effective_date, Posting.entry_id, Posting.id)
-    ).all()
+    rows = session.execute(_received_query(list(whose), start, end, or_(paid_out, kept, credited),
+                                           session.get_bind().dialect.name)).all()
     for r in rows:
         # Paid out: a debit of what they are owed, or of their advance. Kept and credited: a credit.
         amount = r.amount if r.code not in time_codes and r.kind != PostingKind.ADVANCE_SURPLUS_KEPT else -r.amount
@@ -118,6 +112,30 @@ def received_by_each(session: Session, participant_ids: Iterable[int], start: dt
     for participant_id in _netted_participants(session, list(found), start, end):
         found[participant_id] = _with_netting(found[participant_id], _netted(session, participant_id, start, end))
     return found
+
+
+def _received_query(codes: list[str], start: dt.date, end: dt.date, which, dialect: str):
+    """The postings to these accounts in the period that ``which`` picks, with their entry's description.
+
+    On PostgreSQL each account's postings are read through its index (a LATERAL join, one short range scan per
+    account, each posting's entry found by its key): asked as one filter, the planner took a few hundred
+    people's accounts for a tenth of a million postings and scanned two whole tables, 1.5 s of the finance
+    queue at a million postings (issue 12). SQLite, which has no LATERAL, walks the index by itself."""
+    columns = (Posting.entry_id, Posting.effective_date, Posting.kind, Posting.amount, Posting.id,
+               JournalEntry.description)
+    if dialect != "postgresql":
+        return (select(*columns, Account.code).join(Account, Account.id == Posting.account_id)
+                .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+                .where(Account.code.in_(codes), Posting.effective_date.between(start, end), which)
+                .order_by(Posting.effective_date, Posting.entry_id, Posting.id))
+    each = (select(*columns).join(JournalEntry, JournalEntry.id == Posting.entry_id)
+            .where(Posting.account_id == Account.id, Posting.effective_date.between(start, end), which)
+            .offset(0)  # kept a subquery of its own: pulled up into the outer query, it is planned as one filter again
+            .lateral("received"))
+    return (select(each.c.entry_id, each.c.effective_date, each.c.kind, each.c.amount, Account.code,
+                   each.c.description)
+            .select_from(Account).join(each, true()).where(Account.code.in_(codes))
+            .order_by(each.c.effective_date, each.c.entry_id, each.c.id))
 
 
 def _netted_participants(session: Session, participant_ids: list[int], start: dt.date, end: dt.date) -> list[int]:
