@@ -9,7 +9,10 @@
    shrinks the postings (and the queue) for development; a database built at another scale is rebuilt.
 2. Starts gunicorn with the repository's ``gunicorn.conf.py`` (4 workers unless GUNICORN_WORKERS says) on
    this code and, with ``--base DIR`` (a checkout of the code before), the same way on that code, against the
-   same database, and measures both in one run, side by side.
+   same data, and measures both in one run, side by side. When the code before has an older schema, it runs on
+   a copy of the database (``<name>_before``, made from it as a template) migrated down to that code's head with
+   this code's migrations: the same rows, in the tables that code knows (the read indexes of migration 0020,
+   which came with this work, go with the downgrade).
 3. For each endpoint: one client alone (the median of sequential requests), then ``--clients`` threads with
    keep-alive connections (``http.client``) for ``--seconds``: requests a second, p50 / p95 / p99. The SQL
    statements one request runs are counted in a process of their own (a SQLAlchemy event listener on the
@@ -36,6 +39,9 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -399,6 +405,43 @@ def read_indexes(url: str, *, present: bool) -> None:
     engine.dispose()
 
 
+def _head_of(code: Path) -> str:
+    """The newest migration of a checkout's ``migrations/``."""
+    return ScriptDirectory.from_config(_config_for(code / "migrations")).get_current_head() or ""
+
+
+def _config_for(location: Path) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(location))
+    config.attributes["configure_logging"] = False
+    return config
+
+
+def database_for_code_before(url: str, base: Path) -> str:
+    """This database, or a copy of it migrated down to the schema the code before knows."""
+    head = _head_of(base)
+    if head == _head_of(ROOT):
+        return url
+    copy = make_url(url).set(database=f"{make_url(url).database}_before")
+    started = time.perf_counter()
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{copy.database}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{copy.database}" TEMPLATE "{make_url(url).database}"'))
+    admin.dispose()
+    engine = create_engine(copy)
+    with engine.begin() as connection:
+        config = _config_for(ROOT / "migrations")
+        config.attributes["connection"] = connection
+        command.downgrade(config, head)
+    with create_engine(copy, isolation_level="AUTOCOMMIT").connect() as connection:
+        connection.execute(text("VACUUM (ANALYZE)"))
+    engine.dispose()
+    log(f"the code before ({head}): a copy of the database migrated down to it in "
+        f"{time.perf_counter() - started:.0f} s")
+    return copy.render_as_string(hide_password=False)
+
+
 def parse_args(argv: list[str] | None):
     parser = argparse.ArgumentParser(prog="python -m bench http", description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=os.environ.get("BENCH_HTTP_DATABASE_URL", DEFAULT_URL))
@@ -427,12 +470,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.base:
         servers.insert(0, Server("before", args.base.resolve(), args.port + 1))
     chosen = [e for e in endpoints(meta) if not args.only or args.only in e.name]
+    urls = {server.label: args.url for server in servers}
+    if args.base:
+        urls["before"] = database_for_code_before(args.url, args.base.resolve())
     results: dict = {}
     for server in servers:
         # The code before ran without migration 0020's indexes: measured without them, then they are put back.
-        read_indexes(args.url, present=server.label != "before")
-        counts = count_statements(server, args.url, meta, chosen)
-        start(server, args.url)
+        read_indexes(urls[server.label], present=server.label != "before")
+        counts = count_statements(server, urls[server.label], meta, chosen)
+        start(server, urls[server.label])
         try:
             prepare(server, meta)
             for endpoint in chosen:

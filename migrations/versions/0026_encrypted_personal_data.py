@@ -108,6 +108,8 @@ def _convert(table: str, source: str, source_type, target: str, target_type, cha
         if not batch:
             return
         for row_id, value in batch:
+            if value is None:  # a JSON column's JSON null (the app's "no decision yet"): nothing to convert
+                continue
             bind.execute(sa.update(out).where(out.c.id == row_id).values({target: change(value)}))
         last = batch[-1][0]
 
