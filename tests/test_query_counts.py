@@ -37,6 +37,7 @@ from tests.factories import (
 QUEUE_STATEMENTS = 24  # with the filter form (projects listed) and the benefit re-checks to follow up
 MY_MONEY_STATEMENTS = 10
 STATEMENT_API_STATEMENTS = 5
+PARTICIPANT_STATEMENT_STATEMENTS = 11  # 10 on PostgreSQL; SQLite counts its BEGIN
 
 
 @contextmanager
@@ -144,6 +145,26 @@ def test_the_statement_api_reads_the_token_user_and_roles_in_one_statement(app, 
 
     assert answer.status_code == 200 and len(answer.get_json()["lines"]) == 3
     assert counted[0] <= STATEMENT_API_STATEMENTS
+
+
+def test_a_participants_statement_reads_their_three_accounts_in_a_fixed_number_of_statements(app, client, world):
+    with database(app) as session:
+        for n in range(6):
+            activity = make_activity(session, title=f"Meeting {n}", occurs_on=MEETING_DAY - dt.timedelta(days=n + 1)).id
+            projects.record_attendance(session, activity, world.ann, today=MEETING_DAY)
+            claim_id = submitted_fee(session, world, world.ann, activity)
+            services.approve_claim(session, claim_id, actor_user_id=world.finance, actor_participant_id=None,
+                                   rules=RULES, today=MEETING_DAY)
+    token = bearer(api_token_for(app, world.finance))
+    path = f"/api/v1/participants/{world.ann}/statement?start=2025-01-01&end=2027-01-01"
+    client.get(path, headers=token)  # the token's first use is noted in a transaction of its own
+
+    with statements(app) as counted:
+        answer = client.get(path, headers=token)
+
+    assert answer.status_code == 200, answer.get_json()
+    assert len(answer.get_json()["money"]["lines"]) >= 6
+    assert counted[0] <= PARTICIPANT_STATEMENT_STATEMENTS
 
 
 def test_each_response_says_how_many_statements_it_ran_when_the_benchmark_asks(database_url, world, app):

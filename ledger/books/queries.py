@@ -139,6 +139,39 @@ def statement(
                      closing_balance=running, next_cursor=next_cursor)
 
 
+def statements(session: Session, codes: tuple[str, ...], start: dt.date, end: dt.date) -> dict[str, Statement]:
+    """Whole statements of several accounts over one date range in two round trips (the accounts with their
+    opening balances, then every posting), for a participant's statement of their three accounts: one account at
+    a time took nine (issue 12). An account that does not exist is left out of the answer."""
+    if end < start:
+        raise ValidationError("The statement ends before it starts.", fields={"end": ["before start"]})
+    opening = select(_total(_daily.c.amount)).where(
+        _daily.c.account_id == _accounts.c.id, _daily.c.day < start).scalar_subquery()
+    accounts = {r.id: (AccountInfo(id=r.id, code=r.code, name=r.name, type=r.type, unit=r.unit,
+                                   is_open=bool(r.is_open)), r.opening)
+                for r in session.execute(
+                    select(_accounts.c.id, _accounts.c.code, _accounts.c.name, _accounts.c.type, _accounts.c.unit,
+                           _accounts.c.is_open, opening.label("opening")).where(_accounts.c.code.in_(codes)))}
+    lines: dict[int, list[StatementLine]] = defaultdict(list)
+    running = {id_: opening_balance for id_, (_info, opening_balance) in accounts.items()}
+    if accounts:
+        for r in session.execute(
+                select(_postings.c.account_id, _postings.c.id, _postings.c.entry_id, _postings.c.effective_date,
+                       _postings.c.amount, _postings.c.memo, _entries.c.description, _entries.c.kind,
+                       _entries.c.reverses_entry_id)
+                .join(_entries, _entries.c.id == _postings.c.entry_id)
+                .where(_postings.c.account_id.in_(list(accounts)), _postings.c.effective_date.between(start, end))
+                .order_by(_postings.c.account_id, _postings.c.effective_date, _postings.c.id)):
+            running[r.account_id] += r.amount
+            lines[r.account_id].append(StatementLine(
+                posting_id=r.id, entry_id=r.entry_id, effective_date=r.effective_date, description=r.description,
+                kind=r.kind, memo=r.memo, amount=r.amount, running_balance=running[r.account_id],
+                reverses_entry_id=r.reverses_entry_id))
+    return {info.code: Statement(account=info, start=start, end=end, opening_balance=opening_balance,
+                                 lines=tuple(lines[id_]), closing_balance=running[id_], next_cursor=None)
+            for id_, (info, opening_balance) in accounts.items()}
+
+
 def _page_start(
     session: Session, account_id: int, start: dt.date, end: dt.date, after: str | None
 ) -> tuple[int, dt.date, list[ColumnElement[bool]]]:

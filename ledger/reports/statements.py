@@ -28,7 +28,7 @@ from ledger.books import queries
 from ledger.books.models import JournalEntry
 from ledger.books.records import StatementLine as BookLine
 from ledger.claims.models import Claim
-from ledger.errors import NotFound, ValidationError
+from ledger.errors import ValidationError
 from ledger.formatting import money
 from ledger.payments.models import Payment, PaymentRun
 from ledger.people.accounts import participant_accounts
@@ -120,13 +120,6 @@ def _one_line_per_entry(lines: Sequence[BookLine]) -> list[BookLine]:
         else:
             merged.append(line)
     return merged
-
-
-def _book(session: Session, code: str, start: dt.date, end: dt.date) -> queries.Statement | None:
-    try:
-        return queries.statement(session, code, start, end)
-    except NotFound:
-        return None
 
 
 def _statement_memos(session: Session, participant_id: int, start: dt.date, end: dt.date) -> list[_Memo]:
@@ -237,8 +230,8 @@ def participant_statement(
         raise ValidationError("The statement ends before it starts.", fields={"end": ["Before start."]})
     participant = participant_row(session, participant_id)
     codes = participant_accounts(participant_id)
-    owed, time, advance = (_book(session, code, start, end) for code in (codes.owed, codes.time_credits,
-                                                                          codes.advance))
+    books = queries.statements(session, (codes.owed, codes.time_credits, codes.advance), start, end)
+    owed, time, advance = (books.get(code) for code in (codes.owed, codes.time_credits, codes.advance))
     describe = _Describer(session, participant_id, (owed, time, advance))
     memos = _statement_memos(session, participant_id, start, end)
     money_section = _section(owed, unit=Unit.GBP, flip=True, table=_MONEY_ENTRY_KINDS, describe=describe, memos=memos)
