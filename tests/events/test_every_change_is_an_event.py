@@ -22,10 +22,10 @@ from ledger.books import manual, periods
 from ledger.books.records import PostingLine
 from ledger.claims import advances, corrections
 from ledger.claims import services as claims
-from ledger.events.audit import AuditFilters, recorded_audit_csv
+from ledger.events.audit import AuditFilters, audit_page, parse_filters, recorded_audit_csv
 from ledger.events.models import Event
 from ledger.organisation import BANK
-from ledger.payments import hold_actions, runs
+from ledger.payments import hold_actions, returns, runs
 from ledger.people import services as people
 from tests.factories import (
     CIPHER,
@@ -106,8 +106,16 @@ def _claims_to_a_paid_run(walk: Walk, w: ClaimsWorld) -> tuple[int, int]:
     run = walk.step({"payment_run.draft"}, lambda: runs.draft_payment_run(
         session, cutoff_date=TODAY, payment_date=PAY_ON, actor_user_id=w.finance, rulebook=RULEBOOK,
         settings=rules.policy, today=TODAY))
-    walk.step({"payment_run.confirm", "claim.pay"}, lambda: runs.confirm_payment_run(
+    paid = walk.step({"payment_run.override", "payment_run.confirm", "claim.pay"}, lambda: runs.confirm_payment_run(
         session, run.id, actor_user_id=w.finance, bank_reference="BACS-1", override_reason=OVERRIDE))
+    (carer,) = [p for p in paid.payees if p.payee_id == w.carer]
+    walk.step({"payment_run.payment_returned", "claim.payment_returned"}, lambda: returns.record_payment_return(
+        session, run.id, returns.ReturnRequest(payee_kind="participant", payee_id=w.carer,
+                                               amount_pence=carer.amount_pence, returned_on=LATER,
+                                               reason="account_closed", bank_reference="RTN-1"),
+        actor_user_id=w.finance, today=LATER))
+    walk.step({"participant.set_bank_details"}, lambda: people.set_bank_details(
+        session, CIPHER, w.carer, sort_code="30-00-00", account_number="22223333", account_name="Sian Evans"))
     return fee, run.id
 
 
@@ -117,7 +125,7 @@ def _corrections(walk: Walk, w: ClaimsWorld, fee: int) -> None:
         session, fee, reason="Paid twice for the same meeting", actor_user_id=w.finance, today=LATER))
     walk.step({"claim.write_off_requested"}, lambda: corrections.request_write_off(
         session, fee, reason="Too small to chase", actor_user_id=w.finance, today=LATER))
-    walk.step({"claim.write_off_approved"}, lambda: corrections.approve_write_off(
+    walk.step({"claim.write_off_approved", "claim.benefit_rechecked"}, lambda: corrections.approve_write_off(
         session, fee, actor_user_id=w.finance2, today=LATER, rules=RULES))
 
 
@@ -177,16 +185,36 @@ def _people_who_sign_in(walk: Walk, w: ClaimsWorld) -> None:
                                                                    actor_user_id=w.finance)))
 
 
+def _kinds(session, **query: str) -> list[str]:
+    return [e["kind"] for e in audit_page(session, parse_filters(query), limit=200).events]
+
+
+def _filters_find_them(session, w: ClaimsWorld, fee: int, run: int) -> None:
+    """The log's filters find the walk again: one claim's life, one run's, one person's, one user's."""
+    assert _kinds(session, claim_id=str(fee))[::-1] == [
+        "claim.draft", "claim.submit", "claim.amend", "claim.approve", "claim.pay", "claim.reverse",
+        "claim.write_off_requested", "claim.write_off_approved", "claim.benefit_rechecked"]
+    in_run = set(_kinds(session, run_id=str(run)))
+    assert {"payment_run.draft", "payment_run.override", "payment_run.confirm", "claim.pay",
+            "payment_run.payment_returned", "claim.payment_returned"} <= in_run
+    anns = set(_kinds(session, participant_id=str(w.ann)))
+    assert {"claim.draft", "claim.pay", "participant.set_bank_details"} <= anns
+    by_second = set(_kinds(session, user_id=str(w.finance2)))
+    assert by_second >= {"claim.write_off_approved", "manual_entry.approve", "period.reopen_approve"}
+    assert set(_kinds(session, kind="period")) == {"period.lock", "period.reopen_request", "period.reopen_approve"}
+
+
 def test_every_state_change_and_money_movement_is_an_event_of_its_kind(session, world):
     walk = Walk(session)
     _bank_and_benefits(walk, world)
-    fee, _run = _claims_to_a_paid_run(walk, world)
+    fee, run = _claims_to_a_paid_run(walk, world)
     _corrections(walk, world, fee)
     _hold_and_release(walk, world)
     _advance(walk, world)
     _books(walk, world)
     _people_who_sign_in(walk, world)
 
+    _filters_find_them(session, world, fee, run)
     # The item's list, subject by subject: each was walked above and wrote at least one event.
     subjects = {kind.split(".")[0] for kind in walk.seen}
     assert subjects >= {"claim", "payment_run", "advance", "manual_entry", "period", "hold", "user", "api_token",
