@@ -10,7 +10,8 @@ reason; an approved advance is paid by another method with a reference (or, as b
 once, which starts at ``paid``). An advance is ``paid`` when the money has gone to the participant. It is
 ``settled`` when the receipts of
 an approved expense claim have used it (and any surplus is returned or netted), or when an advance no
-claim used is returned whole. Rejecting or cancelling the approved claim that settled it reopens it.
+claim used is returned whole. Rejecting or cancelling the approved claim that settled it reopens it. An advance
+paid in a payment run whose payment the bank sent back is ``approved`` again, for a later run to pay.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("approved", "reject"): "rejected",
     ("approved", "pay"): "paid",
     ("paid", "settle"): "settled",
+    ("paid", "payment_returned"): "approved",
     ("settled", "reopen"): "paid",
     ("settled", "clear_surplus"): "settled",
 }

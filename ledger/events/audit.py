@@ -24,13 +24,13 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
 from ledger import paging
-from ledger.auth.models import User
+from ledger.auth.models import ApiToken, User
 from ledger.bounds import check_plausible_date
 from ledger.errors import ValidationError
 from ledger.events.models import SUBJECTS, Event
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_event
-from ledger.people.models import Participant
+from ledger.people.models import Participant, UserLedGroup
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -41,7 +41,7 @@ _CURSOR_PREFIX = "ev1:"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 CSV_COLUMNS = ("event", "when (UTC)", "what", "record", "record id", "from status", "to status", "by",
-               "person", "claim", "payment run", "entry", "reason", "note")
+               "person", "claim", "payment run", "entry", "reason", "note", "record name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +153,29 @@ def _as_dict(row) -> dict:
         "participant": None if event.participant_id is None else {"id": event.participant_id,
                                                                   "name": row.person_name},
         "claim_id": event.claim_id, "run_id": event.payment_run_id, "entry_id": event.entry_id,
+        "subject_name": None,
     }
+
+
+# The records an event can be about that people know by a name, not a number: the name read back for them.
+_NAMED = {"user": (User.id, User.display_name), "participant": (Participant.id, Participant.name),
+          "group": (UserLedGroup.id, UserLedGroup.name), "api_token": (ApiToken.id, ApiToken.name)}
+
+
+def _name_subjects(session: Session, events: list[dict]) -> None:
+    """Put the name of each event's user, person, group or token beside its number (one read per kind a page).
+
+    "User 4: assign project" tells an auditor nothing; "User Priya Shah: assign project" does. The number stays
+    in ``subject_id`` for scripts; ``subject_name`` is what people are shown.
+    """
+    for subject, (id_column, name_column) in _NAMED.items():
+        ids = {int(e["subject_id"]) for e in events if e["subject"] == subject and e["subject_id"].isdigit()}
+        if not ids:
+            continue
+        names = {row[0]: row[1] for row in session.execute(select(id_column, name_column).where(id_column.in_(ids)))}
+        for event in events:
+            if event["subject"] == subject and event["subject_id"].isdigit():
+                event["subject_name"] = names.get(int(event["subject_id"]))
 
 
 def audit_page(session: Session, filters: AuditFilters, *, cursor: str | None = None,
@@ -165,6 +187,7 @@ def audit_page(session: Session, filters: AuditFilters, *, cursor: str | None = 
         query = query.where(Event.id < below)
     rows = session.execute(query.limit(limit + 1)).all()
     events = [_as_dict(row) for row in rows[:limit]]
+    _name_subjects(session, events)
     more = len(rows) > limit
     return AuditPage(events=events, next_cursor=encode_cursor(events[-1]["id"]) if more else None)
 
@@ -238,7 +261,7 @@ def _csv_lines(session: Session, filters: AuditFilters) -> Iterator[str]:
             event["id"], event["at"], event["kind"], event["subject"], event["subject_id"], event["from_status"],
             event["to_status"], event["actor"]["name"] if event["actor"] else "system",
             event["participant"]["name"] if event["participant"] else "", event["claim_id"], event["run_id"],
-            event["entry_id"], event["reason"], event["note"]))
+            event["entry_id"], event["reason"], event["note"], event["subject_name"]))
 
 
 def filter_choices(session: Session) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:

@@ -14,6 +14,11 @@ and the payee) does four things in one transaction, or nothing:
   details clears the flag (``ledger.people.services``), with an event;
 - records a ``payment_return`` row and an event on the run.
 
+The entry mirrors the payment's own: a payment netted against money owed back was less than its claims (the
+netting stands; only the cash came back, and a later run nets the same way without recording it twice), and an
+advance the payment paid is credited back to its account and moved back to approved, out of the run
+(``ledger.payments.run_advances.returned``), for a later run to pay.
+
 A payment is returned once, whole: the bank sends back the full credit, so the amount must be the payment's.
 """
 
@@ -27,7 +32,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.books.posting import post_entry
+from ledger.books.posting import load_entry, post_entry
 from ledger.books.records import PostingLine
 from ledger.claims.services import mark_claims_returned
 from ledger.db import is_postgresql, utcnow
@@ -35,7 +40,7 @@ from ledger.errors import Conflict, NotFound, ValidationError
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_event
 from ledger.organisation import BANK
-from ledger.payments import runs
+from ledger.payments import run_advances, runs
 from ledger.payments.models import PAYEE_KINDS, RETURN_REASONS, Payment, PaymentReturn, PaymentRun, PaymentRunItem
 from ledger.payments.workflow import PAID
 from ledger.people.models import Participant, UserLedGroup
@@ -145,10 +150,15 @@ def _refuse_second_return(session: Session, run: PaymentRun, payment: Payment) -
 
 def _post_return(session: Session, run: PaymentRun, payment: Payment, day: dt.date, reason: str,
                  actor: int | None) -> int:
-    """Dr the bank, Cr what the payee is owed, by what it was: the payment undone, the money owed again."""
-    totals = runs.payee_totals(session, run.id)[payment.payee_kind, payment.payee_id]
+    """Dr the bank, Cr what the payee is owed, by what it was: the payment undone, the money owed again.
+
+    The lines mirror the payment's own entry, not the run's claims: a payment netted against money owed back
+    was less than its claims (the netting stands; only the cash came back), and one that paid an advance
+    debited the advance account, which is credited back.
+    """
+    paid = load_entry(session, payment.entry_id)
     owed_lines = [PostingLine(line.account, -line.amount, line.unit, kind=line.kind)
-                  for line in runs.paid_lines(payment.payee_kind, payment.payee_id, totals)]
+                  for line in paid.postings if line.account != BANK]
     entry = post_entry(
         session, effective_date=day,
         description=f"Payment run {run.reference}: payment to {payment.payee_kind} {payment.payee_id} returned by "
@@ -191,6 +201,8 @@ def record_payment_return(session: Session, run_id: int, request: ReturnRequest,
             f"({REASON_WORDS[request.reason]}); owed again.")
     mark_claims_returned(session, payment_run_id=run.id, claim_ids=claim_ids, actor_user_id=actor_user_id,
                          note=note)
+    advance_ids = run_advances.returned(session, entry_id=payment.entry_id, run_reference=run.reference,
+                                        actor_user_id=actor_user_id, note=note)
     row = PaymentReturn(
         run_id=run.id, payment_id=payment.id, payee_kind=payment.payee_kind, payee_id=payment.payee_id,
         amount_pence=payment.amount_pence, returned_on=request.returned_on, reason=request.reason,
@@ -204,7 +216,8 @@ def record_payment_return(session: Session, run_id: int, request: ReturnRequest,
         before=run.status, after=run.status, reason=request.reason, note=note, payment_run_id=run.id,
         entry_id=entry_id, participant_id=payment.payee_id if payment.payee_kind == "participant" else None,
         details={"payee_kind": payment.payee_kind, "payee_id": payment.payee_id, "amount_pence": row.amount_pence,
-                 "bank_reference": row.bank_reference, "claim_ids": claim_ids}))
+                 "bank_reference": row.bank_reference, "claim_ids": claim_ids,
+                 **({"advance_ids": advance_ids} if advance_ids else {})}))
     return _record(row, run.reference, claim_ids)
 
 

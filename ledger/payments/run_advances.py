@@ -35,7 +35,7 @@ from ledger.errors import Conflict
 from ledger.payments.models import Hold
 
 __all__ = ["RunAdvance", "advances_in_run", "by_participant", "candidates", "held_participants", "merge_into",
-           "pay_advances", "release", "take"]
+           "pay_advances", "release", "returned", "take"]
 
 _advances = Advance.__table__
 _holds = Hold.__table__
@@ -120,6 +120,28 @@ def pay_advances(session: Session, *, run_id: int, run_reference: str, paid_on: 
         record_advance_event(session, advance, "pay", before, actor_user_id, entry_id=advance.paid_entry_id,
                       note=f"Paid by bank transfer in payment run {run_reference} on {paid_on.isoformat()}")
     return len(advances)
+
+
+def returned(session: Session, *, entry_id: int, run_reference: str, actor_user_id: int | None,
+             note: str) -> list[int]:
+    """The advances a returned payment had paid, approved again and out of the run: the participant never got
+    the money, so it is neither chased as overdue nor left unpaid; a later run pays it once their bank details
+    are changed. An advance already settled by receipts is refused by the transition table (nothing changes)."""
+    advances = list(session.execute(
+        select(Advance).where(Advance.paid_entry_id == entry_id).order_by(Advance.id)
+        .with_for_update().execution_options(populate_existing=True)).scalars())
+    for advance in advances:
+        if not ADVANCE.allows(advance.status, "payment_returned"):
+            raise Conflict(f"Advance {advance.id}, paid in run {run_reference}, is {advance.status}: its receipts "
+                           "are in, so its payment cannot be returned. Check with the bank and the participant.",
+                           fields={"advances": [str(advance.id)]})
+        before = advance.status
+        advance.status = ADVANCE.next_status(before, "payment_returned")
+        advance.paid_on = advance.paid_entry_id = advance.paid_by = advance.paid_reference = None
+        advance.payment_run_id = None
+        record_advance_event(session, advance, "payment_returned", before, actor_user_id, note=note)
+    session.flush()
+    return [a.id for a in advances]
 
 
 def by_participant(advances: Iterable[RunAdvance]) -> dict[int, list[RunAdvance]]:

@@ -105,6 +105,16 @@ class CancelRunForm(FlaskForm):
     submit = SubmitField("Cancel this run")
 
 
+class RemovePayeeForm(FlaskForm):
+    """Take one payee out of a draft run; held by default, so they do not drop straight into the next draft."""
+
+    payee = SelectField("Payee to take out", validators=[DataRequired("Choose the payee to take out.")])
+    reason = TextAreaField("Why they are taken out", validators=[DataRequired("Say why they are taken out."),
+                                                                  Length(max=runs.MAX_REASON)])
+    hold = BooleanField("Hold them until someone releases the hold", default=True)
+    submit = SubmitField("Take them out of this run")
+
+
 RETURN_REASON_LABELS = {"account_closed": "The account is closed", "details_wrong": "The bank details are wrong",
                         "other": "Another reason"}
 
@@ -555,12 +565,15 @@ def payment_run(run_id: int):
 
 def _run_page(run_id: int, *, problem: LedgerError | None = None, status: int = 200,
               confirm: ConfirmRunForm | None = None, cancel: CancelRunForm | None = None,
-              returned: PaymentReturnForm | None = None, reschedule: RescheduleRunForm | None = None):
+              returned: PaymentReturnForm | None = None, reschedule: RescheduleRunForm | None = None,
+              remove: RemovePayeeForm | None = None):
     session = get_session()
     run = runs.payment_run_summary(session, run_id)
     done = returns.returns_of_run(session, run_id)
     return_form = returned or PaymentReturnForm(formdata=None, returned_on=todays_date())
     _payee_choices(return_form, run, done)
+    remove_form = remove or RemovePayeeForm(formdata=None, prefix="remove")
+    _removable(remove_form, run)
     return render_template(
         "finance/payment_run.html", run=run, problem=problem, returns=done, return_form=return_form,
         allowance_crossings=tax_year.allowance_crossings(session, run_id, settings().rulebook),
@@ -570,7 +583,7 @@ def _run_page(run_id: int, *, problem: LedgerError | None = None, status: int = 
         earliest_payment_date=calendar.earliest_payment_date(todays_date()),
         confirm_form=confirm or ConfirmRunForm(formdata=None),
         reschedule_form=reschedule or RescheduleRunForm(formdata=None, prefix="reschedule"),
-        cancel_form=cancel or CancelRunForm(formdata=None, prefix="cancel"),
+        cancel_form=cancel or CancelRunForm(formdata=None, prefix="cancel"), remove_form=remove_form,
         approve_form=ApproveBankChangeForm(formdata=None, prefix="approve"),
         waiting_changes=[p.bank_change_awaiting_approval for p in run.payees if p.bank_change_awaiting_approval],
         me=signed_in_user(),
@@ -584,6 +597,12 @@ def _payee_choices(form: PaymentReturnForm, run: runs.PaymentRunSummary,
     form.payee_id.choices = [SelectChoice("", "Choose a payee")] + [
         SelectChoice(f"{p.payee_kind}:{p.payee_id}", f"{p.name} ({p.reference}, {money(p.amount_pence)})")
         for p in run.payees if (p.payee_kind, p.payee_id) not in gone]
+
+
+def _removable(form: RemovePayeeForm, run: runs.PaymentRunSummary) -> None:
+    """The run's payees by name, with what each would be paid, for taking one out."""
+    form.payee.choices = [SelectChoice("", "Choose a payee")] + [
+        SelectChoice(f"{p.payee_kind}:{p.payee_id}", f"{p.name} ({money(p.amount_pence)})") for p in run.payees]
 
 
 def _payee_names(run: runs.PaymentRunSummary) -> dict[tuple[str, int], str]:
@@ -720,6 +739,28 @@ def cancel_payment_run(run_id: int):
         return _run_page(run_id, cancel=form, problem=error, status=error.status)
     session.commit()
     flash(f"Payment run {summary.reference} is cancelled; its claims wait for the next run.", "info")
+    return redirect(url_for("finance.payment_run", run_id=run_id))
+
+
+@bp.route("/payment-runs/<int:run_id>/remove-payee", methods=["POST"])
+@requires("payments.manage")
+def remove_payee_from_run(run_id: int):
+    form = RemovePayeeForm(prefix="remove")
+    session = get_session()
+    _removable(form, runs.payment_run_summary(session, run_id))
+    if not form.validate_on_submit():
+        return _run_page(run_id, remove=form, status=400)
+    kind, _, payee_id = form.payee.data.partition(":")
+    try:
+        summary = runs.remove_payee_from_run(session, run_id, payee_kind=kind, payee_id=int(payee_id),
+                                             actor_user_id=signed_in_user().id, reason=form.reason.data,
+                                             hold=form.hold.data)
+    except (*_SHOWN_ON_THE_FORM, NotFound) as error:
+        session.rollback()
+        return _run_page(run_id, remove=form, problem=error, status=error.status)
+    session.commit()
+    flash(next((x.message for x in reversed(summary.left_out) if x.reason == "removed"
+                and (x.payee_kind, x.payee_id) == (kind, int(payee_id))), "They are taken out of the run."), "info")
     return redirect(url_for("finance.payment_run", run_id=run_id))
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ledger.events.models import Event
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_event
-from tests.factories import add_user, api_token_for, bearer, database, make_participant, make_user, sign_in
+from tests.factories import add_user, api_token_for, bearer, database, make_group, make_participant, make_user, sign_in
 
 DAY = dt.datetime(2025, 5, 10, 9, 30, tzinfo=dt.UTC)
 
@@ -73,6 +73,33 @@ def test_an_event_names_the_person_and_the_user(client, log, auditor):
     assert (events[0]["subject"], events[0]["action"], events[0]["kind"]) == (
         "participant", "bank_details_change", "participant.bank_details_change")
     assert answer.json["next_cursor"] is None
+
+
+def test_a_user_group_or_token_the_event_is_about_is_named_on_the_page_the_api_and_the_csv(app, client, log,
+                                                                                            auditor):
+    with database(app) as session:
+        pat = make_user(session, "pat@example.org", ["project_manager"], display_name="Pat Manager").id
+        group = make_group(session, "Voices Together").id
+        for subject, subject_id in (("user", pat), ("group", group), ("period", "2025-06")):
+            record_event(session, NewEvent(subject=subject, subject_id=subject_id, action="look_at",
+                                           actor_user_id=log["fay"]))
+        record_event(session, NewEvent(subject="user", subject_id=pat, action="assign_project", actor_user_id=None,
+                                       details={"project_id": 1, "project_code": "GUIDE"}))
+    token = client.get("/api/v1/events", query_string={"kind": "api_token"}, headers=auditor).json["events"]
+
+    events = client.get("/api/v1/events", query_string={"kind": "user.look_at"}, headers=auditor).json["events"]
+    assert [(e["subject_id"], e["subject_name"]) for e in events] == [(str(pat), "Pat Manager")]
+    assert [e["subject_name"] for e in token] == ["test script"]  # the auditor's own token, issued
+    rows = list(csv.DictReader(io.StringIO(client.get("/api/v1/events.csv", query_string={"user_id": log["fay"]},
+                                                      headers=auditor).get_data(as_text=True))))
+    assert [r["record name"] for r in rows[:3]] == ["", "Voices Together", "Pat Manager"]  # newest first
+    sign_in(client, "fay@example.org")
+    html = client.get("/finance/audit-log", query_string={"user_id": log["fay"]}).get_data(as_text=True)
+    assert "User Pat Manager: look at" in html and "Group Voices Together: look at" in html
+    assert "Period 2025-06: look at" in html and f"User {pat}:" not in html
+    assert "Participant Ann Example: bank details change" in html
+    assigned = client.get("/finance/audit-log", query_string={"kind": "user.assign_project"}).get_data(as_text=True)
+    assert "User Pat Manager: assign project" in assigned and ">Project</dt>" in assigned and ">GUIDE</dd>" in assigned
 
 
 @pytest.mark.parametrize(("query", "count"), [

@@ -12,20 +12,25 @@ from sqlalchemy import func, select
 import ledger.models  # noqa: F401  (map every table before flushing)
 from ledger.books import queries
 from ledger.books.models import JournalEntry
-from ledger.claims.models import Claim
+from ledger.books.posting import load_entry
+from ledger.claims import advances, corrections
+from ledger.claims.models import Advance, Claim
 from ledger.claims.received import received_by
 from ledger.db import unit_of_work
-from ledger.errors import Conflict, NotFound, ValidationError
+from ledger.errors import Conflict, NotFound, NothingToPay, ValidationError
 from ledger.events.models import Event
+from ledger.events.writer import events_of
 from ledger.organisation import BANK
 from ledger.payments import returns, runs
 from ledger.payments.models import PaymentReturn
 from ledger.people import services as people
 from ledger.people.models import Participant
-from tests.factories import CIPHER, PAY_ON, PaymentsWorld, all_at_once, footprint
+from tests.factories import CIPHER, PAY_ON, PROJECT, TODAY, PaymentsWorld, all_at_once, footprint, make_finance_user
 
 BACK_ON = PAY_ON + dt.timedelta(days=3)
 LATER = BACK_ON + dt.timedelta(days=1)
+SECOND_RUN = PAY_ON + dt.timedelta(days=7)
+THIRD_RUN = PAY_ON + dt.timedelta(days=14)
 
 
 @pytest.fixture
@@ -98,6 +103,75 @@ def test_the_payee_is_left_out_of_later_runs_until_the_bank_details_change(world
     assert again.left_out == ()
     world.confirm(again.id)
     assert owed(session, ann) == 0 and session.get(Claim, new_claim).status == "paid"
+    assert queries.trial_balance(session).totals["GBP"] == 0
+
+
+def _new_details(session, participant_id: int) -> None:
+    people.set_bank_details(session, CIPHER, participant_id, sort_code="30-00-00", account_number="22223333",
+                            account_name="New account")
+
+
+def test_a_payment_netted_against_money_owed_back_comes_back_as_it_was_paid_and_is_netted_once(world, session):
+    ann = world.participant("Ann Smith")
+    first = world.claim(ann, 4000)
+    world.confirm(world.draft().id)
+    corrections.reverse_paid_claim(session, first, reason="Paid twice", actor_user_id=world.finance_id,
+                                   today=BACK_ON)
+    corrections.agree_netting(session, first, agreed_on=BACK_ON, agreed_how="phone", note="Ann agreed",
+                              actor_user_id=world.finance_id, today=BACK_ON)
+    later = world.claim(ann, 6000)
+    second = world.confirm(world.draft(pay_on=SECOND_RUN).id)
+    assert [p.amount_pence for p in second.payees] == [2000]  # £60 less the £40 owed back
+
+    done = returns.record_payment_return(session, second.id, request(ann, 2000, returned_on=SECOND_RUN),
+                                         actor_user_id=world.finance_id, today=SECOND_RUN)
+
+    entry = load_entry(session, done.entry_id)
+    assert sorted((p.account, p.amount) for p in entry.postings) == [
+        (BANK, 2000), (f"owed:participant:{ann}", -2000)]
+    assert owed(session, ann) == 2000 and session.get(Claim, later).status == "approved"
+    assert queries.trial_balance(session).totals["GBP"] == 0
+    _new_details(session, ann)
+    third = world.confirm(world.draft(pay_on=THIRD_RUN).id)
+    assert [p.amount_pence for p in third.payees] == [2000]
+    assert owed(session, ann) == 0 and session.get(Claim, later).status == "paid"
+    netted = [r.amount_pence for r in corrections.owed_back(session, first).recoveries if r.how == "netting"]
+    assert netted == [None, 4000]  # the agreement, and the £40 netted once, not again by the third run
+    # Ann received £60 for the later claim in all, and the first £40 went back
+    assert sum(r.amount for r in received_by(session, ann, PAY_ON, THIRD_RUN)) == 6000
+
+
+def test_a_returned_payment_that_paid_an_advance_leaves_the_advance_approved_for_a_later_run(world, session):
+    ann = world.participant("Ann Smith")
+    world.claim(ann, 3000)
+    asked = advances.request_advance(session, participant_id=ann, project_code=PROJECT, amount="40.00",
+                                     purpose="Train to the regional meeting", settle_by=PAY_ON + dt.timedelta(days=30),
+                                     today=TODAY, actor_user_id=make_finance_user(session, "asker@example.org").id)
+    advances.approve_advance(session, asked.id, actor_user_id=world.finance_id, actor_participant_id=None,
+                             second_approval_above_pence=10**9, today=TODAY)
+    run = world.confirm(world.draft().id)
+    assert [p.amount_pence for p in run.payees] == [7000]
+
+    done = returns.record_payment_return(session, run.id, request(ann, 7000), actor_user_id=world.finance_id,
+                                         today=LATER)
+
+    entry = load_entry(session, done.entry_id)
+    assert sorted((p.account, p.amount) for p in entry.postings) == [
+        (f"advance:participant:{ann}", -4000), (BANK, 7000), (f"owed:participant:{ann}", -3000)]
+    advance = session.get(Advance, asked.id)
+    assert (advance.status, advance.paid_on, advance.paid_entry_id, advance.payment_run_id) == (
+        "approved", None, None, None)
+    assert [(e.action, e.before, e.after) for e in events_of(session, "advance", asked.id)][-1] == (
+        "payment_returned", "paid", "approved")
+    assert advances.list_advances(session, overdue=True, today=PAY_ON + dt.timedelta(days=60)) == []
+    assert queries.balance(session, f"advance:participant:{ann}") == 0
+    with pytest.raises(NothingToPay) as waiting:  # neither the claim nor the advance goes to returned details
+        world.draft(pay_on=SECOND_RUN)
+    assert "£30.00 waits" in str(waiting.value) and "approved advance" in str(waiting.value)
+    _new_details(session, ann)
+    again = world.confirm(world.draft(pay_on=SECOND_RUN).id)
+    assert [p.amount_pence for p in again.payees] == [7000]
+    assert session.get(Advance, asked.id).status == "paid"
     assert queries.trial_balance(session).totals["GBP"] == 0
 
 

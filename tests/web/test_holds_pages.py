@@ -10,6 +10,7 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
+from ledger.payments import runs
 from ledger.payments.models import Hold
 from tests.factories import PaymentsWorld, add_user, database, sign_in
 
@@ -87,3 +88,48 @@ def test_finance_holds_a_payee_from_the_holds_page(app, finance, ids):
     done = finance.post(f"/finance/holds/{hold_id}/release", data={f"h{hold_id}-note": "Review closed"},
                         follow_redirects=True)
     assert "The hold on Ann Smith is released" in text_of(done)
+
+
+@pytest.fixture
+def draft(app):
+    """Ann and Bob in a draft run."""
+    with database(app) as session:
+        world = PaymentsWorld(session)
+        ann, bob = world.participant("Ann Smith"), world.participant("Bob Jones")
+        world.claim(ann, 4000)
+        world.claim(bob, 2500)
+        return {"ann": ann, "bob": bob, "run": world.draft().id}
+
+
+def _payees_in(app, run_id: int) -> list[str]:
+    with database(app) as session:
+        return [p.name for p in runs.payment_run_summary(session, run_id).payees]
+
+
+def test_finance_takes_a_payee_out_of_a_draft_on_its_page_and_they_are_held(app, finance, draft):
+    page = finance.get(f"/finance/payment-runs/{draft['run']}").get_data(as_text=True)
+    assert "Take a payee out of this run" in page and "Ann Smith (£40.00)" in page
+    assert re.search(r'<input[^>]*checked[^>]*name="remove-hold"|<input[^>]*name="remove-hold"[^>]*checked', page)
+
+    refused = finance.post(f"/finance/payment-runs/{draft['run']}/remove-payee",
+                           data={"remove-payee": f"participant:{draft['ann']}", "remove-reason": "",
+                                 "remove-hold": "y"})
+    assert refused.status_code == 400 and 'id="remove-reason-error"' in refused.get_data(as_text=True)
+    assert _payees_in(app, draft["run"]) == ["Ann Smith", "Bob Jones"] and holds_written(app) == 0
+
+    done = finance.post(f"/finance/payment-runs/{draft['run']}/remove-payee", follow_redirects=True,
+                        data={"remove-payee": f"participant:{draft['ann']}", "remove-reason": "Benefit question",
+                              "remove-hold": "y"})
+    assert done.status_code == 200
+    assert "Ann Smith was taken out of the run by" in text_of(done)
+    assert "(£40.00 is on hold until released)" in text_of(done)
+    assert _payees_in(app, draft["run"]) == ["Bob Jones"] and holds_written(app) == 1
+    holds_page = text_of(finance.get("/finance/holds"))
+    assert "Ann Smith" in holds_page and "Benefit question" in holds_page
+
+
+def test_a_payee_taken_out_without_the_hold_waits_for_the_next_run(app, finance, draft):
+    done = finance.post(f"/finance/payment-runs/{draft['run']}/remove-payee", follow_redirects=True,
+                        data={"remove-payee": f"participant:{draft['bob']}", "remove-reason": "Check the hours"})
+    assert "(£25.00 waits for a later run)" in text_of(done)
+    assert _payees_in(app, draft["run"]) == ["Ann Smith"] and holds_written(app) == 0
