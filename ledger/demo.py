@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ledger.auth.users import create_user
-from ledger.books.posting import count_entries, lock_period, post_entry
+from ledger.books.periods import close_month
+from ledger.books.posting import count_entries, post_entry
 from ledger.books.records import PostingLine
 from ledger.budgets import services as budgets
 from ledger.claims import advances, corrections
@@ -627,10 +628,11 @@ def _spend_time_credits(year: _Year, participant_ids: list[int], partners: list[
 
 
 def _lock_old_months(year: _Year) -> None:
-    """Months more than two months back are locked, as a finance team closes them."""
+    """Months more than two months back are locked, as a finance team closes them: in order, with a reason."""
     month = year.start
     while month < (year.today.replace(day=1) - dt.timedelta(days=62)).replace(day=1):
-        lock_period(year.session, month, actor_user_id=year.finance)
+        close_month(year.session, month, reason="Month end: the bank statement reconciled and every run confirmed",
+                    actor_user_id=year.finance, today=year.today)
         month = _next_month(month)
 
 

@@ -13,7 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from ledger.api.claims import AdvanceSchema
 from ledger.api.dates import PlausibleDate
-from ledger.auth.access import current_actor, requires
+from ledger.auth.access import check_project_access, current_actor, requires
 from ledger.auth.permissions import allowed
 from ledger.claims import advances
 from ledger.claims.models import ADVANCE_PAID_BY, ADVANCE_STATUSES
@@ -84,6 +84,8 @@ def request_advance(data):
     if not allowed(user.role_names, "claims.submit") and data["participant_id"] != user.participant_id:
         raise NotFound("There is no such participant, or you may not ask for an advance for them.",
                        fields={"participant_id": ["Unknown."]})
+    check_project_access("code", data.get("project_code"))  # a project manager: only their assigned projects
+    check_project_access("activity_id", data.get("activity_id"))
     record = advances.request_advance(session, **data, today=todays_date(), actor_user_id=user.id)
     session.commit()
     return record

@@ -306,15 +306,20 @@ def post_entry(
                   reverses_entry_id=reverses_entry_id)
 
 
-def _locked_month(session: Session, effective_date: dt.date) -> PeriodLocked:
-    """The refusal, saying which month the books are open from (the first unlocked month after this one)."""
+def first_open_month(session: Session, day: dt.date) -> dt.date:
+    """The first month from ``day``'s that is not locked: what a refusal names as open."""
     locked = set(locked_months(session))
-    open_month = month_start(effective_date)
+    open_month = month_start(day)
     while open_month in locked:
         open_month = next_month(open_month)
+    return open_month
+
+
+def _locked_month(session: Session, effective_date: dt.date) -> PeriodLocked:
+    """The refusal, saying which month the books are open from (the first unlocked month after this one)."""
     return PeriodLocked(
         f"{effective_date:%B %Y} is locked: post into an open month instead; the books are open from "
-        f"{open_month:%B %Y} (for a correction, date the reversal in an open month).",
+        f"{first_open_month(session, effective_date):%B %Y} (for a correction, date the reversal in an open month).",
         fields={"effective_date": ["locked period"]},
     )
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ledger.claims import workflow
 from ledger.claims.models import Claim, ExpenseLine, Receipt
 from ledger.errors import Conflict, ValidationError
+from ledger.formatting import long_date, money
 from ledger.projects.models import Activity
 
 __all__ = ["CLAIMED", "NO_RECEIPT_NEEDED", "check_duplicates", "likely_duplicates", "lines_missing_receipts",
@@ -42,10 +43,10 @@ def refuse_missing_receipts(session: Session, claim: Claim, above_pence: int) ->
     """Refuse to approve while a line above the amount has no receipt, naming each line."""
     missing = lines_missing_receipts(session, claim.id, above_pence)
     if missing:
-        listed = "; ".join(f"line {line.id} ({line.description}, £{line.amount_pence // 100:,}."
-                           f"{line.amount_pence % 100:02d} on {line.incurred_on:%d %B %Y})" for line in missing[:10])
+        listed = "; ".join(f"line {line.id} ({line.description}, {money(line.amount_pence)} on "
+                           f"{long_date(line.incurred_on)})" for line in missing[:10])
         raise Conflict(
-            f"Expense lines over £{above_pence // 100:,}.{above_pence % 100:02d} need a receipt before the claim is "
+            f"Expense lines over {money(above_pence)} need a receipt before the claim is "
             f"approved: {listed}. Add the receipt, or return the claim asking for it.",
             fields={"receipts": [f"line {line.id}" for line in missing]})
 

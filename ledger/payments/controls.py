@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ledger.claims.models import AdvanceApproval, ClaimApproval
 from ledger.errors import Conflict, ValidationError
+from ledger.formatting import long_date
 from ledger.payments import calendar
 
 __all__ = ["MAX_DAYS_AHEAD", "needs_second_approver", "refuse_same_eyes", "rescheduled_date"]
@@ -47,13 +48,13 @@ def rescheduled_date(payment_date: dt.date, today: dt.date, new_payment_date: An
     if submit_by >= today:
         if new_payment_date is not None:
             raise ValidationError(
-                f"The Bacs file can still be submitted by {submit_by:%d %B %Y} for payment on "
-                f"{payment_date:%d %B %Y}: leave the new payment date empty.",
+                f"The Bacs file can still be submitted by {long_date(submit_by)} for payment on "
+                f"{long_date(payment_date)}: leave the new payment date empty.",
                 fields={"new_payment_date": ["Not needed: the run's payment date can still be met."]})
         return None
     if new_payment_date is None:
         raise ValidationError(
-            f"The Bacs file for payment on {payment_date:%d %B %Y} had to be submitted by {submit_by:%d %B %Y}, "
+            f"The Bacs file for payment on {long_date(payment_date)} had to be submitted by {long_date(submit_by)}, "
             "which has passed. Give the new payment date: the day the bank will actually pay on.",
             fields={"new_payment_date": ["Required: the submission date has passed."]})
     problem = _new_date_problem(new_payment_date, today)
@@ -67,10 +68,10 @@ def _new_date_problem(day: Any, today: dt.date) -> str | None:
     if not _is_date(day):
         return "Must be a date."
     if not calendar.is_banking_day(day):
-        return (f"{day:%A %d %B %Y} is not a banking day in England and Wales; the next is "
-                f"{calendar.next_payment_date(day):%d %B %Y}.")
+        return (f"{day:%A} {long_date(day)} is not a banking day in England and Wales; the next is "
+                f"{long_date(calendar.next_payment_date(day))}.")
     if calendar.bacs_input_day(day) < today:
-        return (f"Too soon: a Bacs file submitted today arrives on {calendar.earliest_payment_date(today):%d %B %Y} "
+        return (f"Too soon: a Bacs file submitted today arrives on {long_date(calendar.earliest_payment_date(today))} "
                 "at the earliest.")
     if day > today + dt.timedelta(days=MAX_DAYS_AHEAD):
         return f"Must be within {MAX_DAYS_AHEAD} days of today: is the year right?"

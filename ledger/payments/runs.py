@@ -61,7 +61,7 @@ from ledger.auth.models import User
 from ledger.benefit_checks import BenefitCheck
 from ledger.books.kinds import PostingKind
 from ledger.books.models import Account, AccountBalance, LockedPeriod
-from ledger.books.posting import post_entry
+from ledger.books.posting import first_open_month, post_entry
 from ledger.books.records import PostingLine
 from ledger.claims import workflow as claim_workflow
 from ledger.claims.corrections import netting_agreed_for, record_netting
@@ -254,7 +254,8 @@ def _refuse_locked_month(session: Session, day: dt.date) -> None:
     if session.execute(select(LockedPeriod.month).where(LockedPeriod.month == month)).first() is not None:
         raise PeriodLocked(
             f"{day:%B %Y} is locked: nothing can be posted into it, so a run cannot be paid on "
-            f"{day.isoformat()}. Choose a payment date in an open month.",
+            f"{day.isoformat()}. The books are open from {first_open_month(session, day):%B %Y}: choose a payment "
+            "date in an open month.",
             fields={"payment_date": ["locked period"]},
         )
 

@@ -16,7 +16,8 @@ from wtforms import DateField, HiddenField, IntegerField, SelectField, StringFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from ledger.auth.access import requires, signed_in_user
+from ledger.auth.access import check_project_access, requires, signed_in_user
+from ledger.auth.permissions import allowed
 from ledger.claims import advances
 from ledger.context import get_session, settings, todays_date
 from ledger.errors import Conflict, LedgerError, NotFound, PermissionDenied, ValidationError
@@ -81,7 +82,9 @@ def _names(session) -> dict[int, str]:
 
 def _list_page(form: RequestAdvanceForm | None = None, problem: LedgerError | None = None, status: int = 200):
     session, today = get_session(), todays_date()
-    every = advances.list_advances(session, today=today)
+    # The lists are finance's: a project manager whose request was refused sees the form, not everyone's advances.
+    may_see = allowed(signed_in_user().role_names, "claims.approve")
+    every = advances.list_advances(session, today=today) if may_see else []
     grouped = {name: [a for a in every if a.status == name] for name in ("requested", "approved", "paid")}
     return render_template(
         "finance/advances.html", grouped=grouped, overdue=[a for a in every if a.overdue], names=_names(session),
@@ -103,6 +106,7 @@ def request_advance():
     if not form.validate_on_submit():
         return _list_page(form, status=400)
     session = get_session()
+    check_project_access("code", form.project_code.data)  # a project manager: only their assigned projects
     try:
         record = advances.request_advance(
             session, participant_id=form.participant_id.data, project_code=form.project_code.data,

@@ -14,9 +14,9 @@ from __future__ import annotations
 from flask import Blueprint, redirect, request, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, StopValidation
+from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
 from ledger.auth.access import requires, signed_in_user
 from ledger.claims import services as claims
@@ -182,7 +182,15 @@ def lines():
 
 
 class SendForm(FlaskForm):
+    """Sending the claim; one that looks like a claim already sent goes only when they say why it is not."""
+
+    confirm_duplicate = BooleanField("This is a different cost, not one I have claimed already")
+    duplicate_reason = TextAreaField("Why is it different?", validators=[Optional(), Length(max=500)])
     submit = SubmitField("Send the claim")
+
+
+#: The refusal that asks the participant to confirm a likely duplicate (``ledger.claims.controls``).
+DUPLICATE_FIELDS = ("confirm_duplicate", "duplicate_reason")
 
 
 @bp.route("/<int:claim_id>/check", methods=["GET", "POST"])
@@ -193,14 +201,20 @@ def check(claim_id: int):
     session = get_session()
     record = claims.get_claim(session, claim_id, for_participant_id=participant_id)
     form = SendForm()
-    problem = None
+    problem, status = None, 200
     if request.method == "POST" and form.validate_on_submit():
-        sent, problem = act(lambda: claims.submit_claim(get_session(), claim_id, actor_user_id=signed_in_user().id,
-                                                        actor_participant_id=participant_id))
+        sent, problem = act(lambda: claims.submit_claim(
+            get_session(), claim_id, actor_user_id=signed_in_user().id, actor_participant_id=participant_id,
+            confirm_duplicate=bool(form.confirm_duplicate.data), duplicate_reason=form.duplicate_reason.data or None))
         if sent is not None:
             return redirect(url_for("my_expenses.submitted", claim_id=claim_id))
-    return participant_page("my/expense_check.html", _participant(), status=problem.status if problem else 200,
-                            claim=record, form=form, problem=problem)
+        status = problem.status if problem else 200
+    elif request.method == "POST":
+        status = 400
+    asks_why = bool(form.duplicate_reason.errors) or (problem is not None and bool(set(DUPLICATE_FIELDS)
+                                                                                   & set(problem.fields)))
+    return participant_page("my/expense_check.html", _participant(), status=status, claim=record, form=form,
+                            problem=problem, asks_why=asks_why)
 
 
 @bp.route("/<int:claim_id>/submitted")

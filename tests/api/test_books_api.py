@@ -164,7 +164,8 @@ def test_posting_into_a_locked_month_is_refused(app, books):
     refused = books.post("/entries", fee(key="late-fee", date="2025-04-30"))
     assert refused.status_code == 409
     assert refused.json["error"]["code"] == "period_locked"
-    assert refused.json["error"]["message"].startswith("April 2025 is locked: post into an open month instead")
+    assert refused.json["error"]["message"].startswith("April 2025 is locked: post into an open month instead; "
+                                                       "the books are open from May 2025")
     _unchanged(app, books, entries=0, postings=0)
     assert books.post("/entries", fee(key="on-time-fee", date="2025-05-01")).status_code == 201
 

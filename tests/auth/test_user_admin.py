@@ -185,6 +185,25 @@ def test_deactivation_ends_a_live_session_and_revokes_every_token_at_once(app, c
     assert browser.get("/projects").status_code == 200
 
 
+def test_deactivation_on_the_page_ends_a_live_session_and_revokes_every_token_at_once(app, client, admin_id):
+    user_id = add_user(app, "fin@example.org", ["finance"])
+    token = api_token_for(app, user_id)
+    browser = app.test_client()
+    sign_in(browser, "fin@example.org")
+    assert browser.get("/projects").status_code == 200
+    sign_in(client, "admin@example.org")
+
+    done = client.post(f"/admin/users/{user_id}/deactivate", data={"access-reason": "left the organisation"})
+
+    assert done.status_code == 302
+    signed_out = browser.get("/projects")
+    assert signed_out.status_code == 302 and "/login" in signed_out.location
+    assert browser.get("/api/v1/accounts", headers=bearer(token)).status_code == 401
+    last = _events(app, user_id)[-1]
+    assert (last.action, last.actor_user_id, last.reason, last.details["tokens_revoked"]) == (
+        "deactivate", admin_id, "left the organisation", 1)
+
+
 def test_an_administrator_cannot_deactivate_themselves(app, client, admin_id, admin_token):
     refused = client.post(f"/api/v1/users/{admin_id}/deactivate", json={}, headers=bearer(admin_token))
     assert refused.status_code == 409 and refused.json["error"]["fields"] == {"user_id": ["self"]}

@@ -10,6 +10,7 @@ from ledger.books import periods, posting
 from ledger.books.records import PostingLine
 from ledger.errors import PeriodLocked
 from ledger.events.writer import events_of
+from ledger.formatting import long_date
 from tests.factories import api_token_for, bearer, database, make_user, sign_in
 
 TODAY = "2025-06-05"
@@ -177,6 +178,9 @@ def test_the_page_locks_with_a_reason_and_shows_who(app, client, people):
     text = done.get_data(as_text=True)
     assert "Locked by Fay Finance" in text and "Reason: Reconciled" in text
     assert "The next month to lock is May 2025" in text
+    with database(app) as session:
+        (lock,) = periods.locks(session)
+    assert f"on {long_date(lock.locked_at)} at {lock.locked_at:%H:%M} UTC." in " ".join(text.split())
 
 
 def test_the_page_reopens_with_a_second_person(app, client, people):

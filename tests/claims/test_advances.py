@@ -279,3 +279,20 @@ def test_the_cli_marks_an_approved_advance_paid_and_refuses_a_second_time(client
     assert app_footprint(app) == before
     shown = client.get(f"{V1}/advances/{advance['id']}", headers=api.headers("finance")).json
     assert (shown["status"], shown["paid_reference"]) == ("paid", "CHQ 77")
+
+
+def test_the_cli_refuses_a_payment_dated_in_a_locked_month_saying_which_month_is_open(client, api, app):
+    advance = requested(client, api)
+    post(client, api, "finance", f"/advances/{advance['id']}/approve")
+    assert post(client, api, "finance", "/periods/locks", {"month": "2025-05", "reason": "Reconciled"}).status_code \
+        == 201
+    before = app_footprint(app)
+
+    refused = app.test_cli_runner().invoke(args=[
+        "ledger", "mark-advance-paid", str(advance["id"]), "--by", "cheque", "--reference", "CHQ 78",
+        "--on", "2025-05-30", "--as-user", "fin@example.org"])
+
+    assert refused.exit_code == 1
+    assert ("May 2025 is locked: post into an open month instead; the books are open from June 2025"
+            in " ".join(refused.output.split())), refused.output
+    assert app_footprint(app) == before

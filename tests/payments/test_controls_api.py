@@ -138,3 +138,32 @@ def test_the_run_page_moves_a_late_run_to_its_new_date(client, setup):
     done = client.post(f"/finance/payment-runs/{setup['run']}/reschedule", follow_redirects=True,
                        data={"reschedule-new_payment_date": new_date.isoformat()})
     assert done.status_code == 200 and f"now pays on {new_date:%d %B %Y}" in text_of(done)
+
+
+def test_the_threshold_on_a_payees_total_holds_on_the_run_page_and_the_cli(client, setup):
+    app = setup["app"]
+    app.config["SECOND_APPROVAL_ABOVE_PENCE"] = 5000  # each £30 part is under it; Ann's £60 in the run is over
+    reload_settings(app)
+    with database(app) as session:
+        for claim in session.execute(select(Claim.id)).scalars():
+            session.add(ClaimApproval(claim_id=claim, user_id=setup["fiona"], approved_at=dt.datetime.now(dt.UTC)))
+    new_date = calendar.earliest_payment_date(LATE).isoformat()
+    assert sign_in(client, "fiona@example.org").status_code == 302
+
+    page = client.post(f"/finance/payment-runs/{setup['run']}/confirm",
+                       data={"bank_reference": "BACS-9", "new_payment_date": new_date})
+    cli = app.test_cli_runner().invoke(args=["payments", "confirm", str(setup["run"]), "--bank-reference", "BACS-9",
+                                             "--new-payment-date", new_date, "--as-user", "fiona@example.org"])
+
+    assert page.status_code == 409
+    assert "would be paid more than £50.00 in this run" in text_of(page)
+    assert "A second finance user, who neither drafted the run nor approved those claims, must confirm it" \
+        in text_of(page)
+    assert cli.exit_code == 1 and "would be paid more than £50.00 in this run" in " ".join(cli.output.split())
+    assert status_of(client, setup) == "draft"
+
+    add_user(app, "sam@example.org", ["finance"])
+    done = app.test_cli_runner().invoke(args=["payments", "confirm", str(setup["run"]), "--bank-reference", "BACS-9",
+                                              "--new-payment-date", new_date, "--as-user", "sam@example.org"])
+    assert done.exit_code == 0, done.output
+    assert status_of(client, setup) == "confirmed"

@@ -5,10 +5,12 @@ set up themselves is theirs from the start)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pytest
 
+from ledger.claims import advances
 from ledger.events.writer import events_of
 from ledger.projects import assignments
 from ledger.projects import services as projects
@@ -25,6 +27,7 @@ from tests.factories import (
     make_participant,
     make_project,
     make_user,
+    set_today,
     sign_in,
 )
 
@@ -79,6 +82,10 @@ def _api_routes(two: TwoProjects) -> list[tuple[str, str, dict | None]]:
         ("POST", f"/claims/{c}/choice", {"choice": "take"}),
         ("POST", f"/claims/{c}/choice-preview", {"choice": "take"}),
         ("POST", f"/claims/{c}/submit", None), ("POST", f"/claims/{c}/cancel", {"reason": "Not mine"}),
+        ("POST", "/advances/requests", {"participant_id": ann, "project_code": "other", "amount": "40.00",
+                                        "purpose": "Train", "settle_by": "2025-06-20"}),
+        ("POST", "/advances/requests", {"participant_id": ann, "activity_id": a, "amount": "40.00",
+                                        "purpose": "Train", "settle_by": "2025-06-20"}),
     ]
 
 
@@ -123,6 +130,8 @@ def test_every_page_answers_404_for_a_project_not_assigned(app, client, two):
         ("GET", f"/activities/{a}", None), ("POST", f"/activities/{a}/attendance", {"participant_id": "1"}),
         ("POST", f"/activities/{a}/participants/{two.world.teen}/fee", None),
         ("POST", f"/activities/{a}/claims/{c}/submit", None),
+        ("POST", "/finance/advances/request", {"participant_id": str(two.world.ann), "project_code": "OTHER",
+                                               "amount": "40.00", "purpose": "Train", "settle_by": "2025-06-20"}),
     ]:
         answer = client.open(path, method=method, data=data)
         assert (path, answer.status_code) == (path, 404)
@@ -218,3 +227,24 @@ def test_a_project_managers_participant_directory_holds_only_their_projects_peop
     sign_in(client, "pm@example.org")
     page = client.get(f"/activities/{two.world.activity_id}").get_data(as_text=True)
     assert f'value="{nia}"' in page and f'value="{olu}"' not in page
+
+
+def test_a_project_manager_asks_for_an_advance_only_in_their_projects_and_sees_no_one_elses(app, client, two):
+    set_today(app, MEETING_DAY)
+    with database(app) as session:
+        elsewhere = advances.request_advance(session, participant_id=two.world.ann, project_code="OTHER",
+                                             amount="12.00", purpose="Parking at the other team's venue",
+                                             settle_by=dt.date(2025, 6, 20), today=MEETING_DAY,
+                                             actor_user_id=two.world.finance)
+    body = {"participant_id": two.world.ann, "project_code": "GUIDE", "amount": "40.00", "purpose": "Train",
+            "settle_by": "2025-06-20"}
+    asked = client.post(f"{V1}/advances/requests", json=body, headers=two.pam)
+    assert asked.status_code == 201, asked.json
+    assert asked.json["project_code"] == "GUIDE"
+
+    sign_in(client, "pm@example.org")
+    refused = client.post("/finance/advances/request", data={**body, "amount": "lots"})
+    assert refused.status_code in (400, 409)
+    assert "Parking at the other team's venue" not in refused.get_data(as_text=True)
+    with database(app) as session:
+        assert {a.id for a in advances.list_advances(session, today=MEETING_DAY)} == {elsewhere.id, asked.json["id"]}

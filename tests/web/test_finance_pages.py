@@ -169,3 +169,22 @@ def test_finance_pages_are_closed_to_participants(client, world, path):
     sign_in(client, "sian@example.org")
 
     assert client.get(path).status_code == 403
+
+
+def test_the_claim_page_refuses_approval_while_a_line_over_the_amount_has_no_receipt_naming_it(app, finance, world):
+    with database(app) as session:
+        record, _ = services.create_expense_claim(
+            session, participant_id=world.ann, activity_id=world.activity_id, idempotency_key="taxi", rules=RULES,
+            actor_user_id=world.manager, lines=[{"category": "taxi", "description": "Taxi home", "amount": "32.00"}])
+        services.submit_claim(session, record.id, actor_user_id=world.manager)
+        line_id = record.lines[0].id
+    entries = entry_count(app)
+
+    refused = finance.post(f"/finance/claims/{record.id}/approve", data={})
+
+    assert refused.status_code == 409
+    assert (f"Expense lines over £25.00 need a receipt before the claim is approved: line {line_id} (Taxi home, "
+            "£32.00" in text_of(refused))
+    with database(app) as session:
+        assert services.get_claim(session, record.id).status == "submitted"
+    assert entry_count(app) == entries

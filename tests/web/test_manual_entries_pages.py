@@ -3,13 +3,14 @@ or reject an entry waiting for a second finance user."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from html import unescape
 
 import pytest
 from sqlalchemy import select
 
-from ledger.books import posting
+from ledger.books import periods, posting
 from ledger.books.models import JournalEntry, ManualEntry, Posting
 from ledger.events.models import Event
 from tests.factories import add_user, count_rows, database, sign_in
@@ -155,3 +156,18 @@ def test_rejecting_needs_a_reason_next_to_the_box(app, client, finance):
                             data={f"reject-{proposal.id}-reason": "Entered twice"}, follow_redirects=True)
     assert f"Manual entry {proposal.id} is rejected; nothing was posted." in text_of(rejected)
     assert "Rejected because: Entered twice" in text_of(rejected)
+
+
+def test_an_entry_dated_in_a_locked_month_is_refused_saying_which_month_is_open(app, finance):
+    with database(app) as session:
+        for month in (4, 5):
+            periods.close_month(session, dt.date(2025, month, 1), reason="Reconciled", actor_user_id=None,
+                                today=dt.date(2025, 6, 5))
+    before = written(app)
+
+    refused = finance.post("/books/manual-entries", data=form(effective_date="2025-04-30"))
+
+    assert refused.status_code == 409
+    assert ("April 2025 is locked: post into an open month instead; the books are open from June 2025"
+            in text_of(refused))
+    assert written(app) == before

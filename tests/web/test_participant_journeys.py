@@ -10,6 +10,7 @@ import re
 from html import unescape
 
 import pytest
+from sqlalchemy import select
 
 from ledger.claims import services as claims
 from ledger.claims.models import Claim, Receipt
@@ -137,6 +138,42 @@ def test_a_participant_claims_expenses_with_receipts_checks_and_sends_them(app, 
     assert "After approval, in the next run on 9 June 2025 at the earliest" in panel
     listed = text_of(sian.get("/my/claims"))
     assert "Expenses for Dementia guide" in listed and "Waiting for approval" in listed
+
+
+def _claim_and_check(client, world, amount: str) -> str:
+    """Claim one bus fare through the form; the address of its check-your-answers page."""
+    key = re.search(r'name="key"[^>]*value="([^"]+)"', _start(client, world)).group(1)
+    sent = client.post(f"/my/expenses/new/lines?activity_id={world.activity_id}&lines=1",
+                       data={"key": key, **_line(1, amount=amount)}, content_type="multipart/form-data")
+    assert sent.status_code == 302, text_of(sent)
+    return sent.headers["Location"]
+
+
+def test_a_claim_like_one_already_sent_goes_only_when_the_participant_says_why_it_is_different(app, sian, world):
+    first = _claim_and_check(sian, world, "4.50")
+    assert sian.post(first, data={}).status_code == 302
+    second = _claim_and_check(sian, world, "4.50")
+    claim_id = int(second.split("/")[-2])
+    before = _counts(app)
+
+    asked = sian.post(second, data={})
+    no_reason = sian.post(second, data={"confirm_duplicate": "y"})
+
+    assert asked.status_code == 409
+    assert "You have already sent us a claim for the same day and the same amount." in text_of(asked)
+    assert 'name="confirm_duplicate"' in asked.get_data(as_text=True)
+    assert no_reason.status_code == 400
+    assert "Required to confirm a likely duplicate." in text_of(no_reason)
+    assert _counts(app) == before
+    with database(app) as session:
+        assert session.get(Claim, claim_id).status == "draft"
+
+    sent = sian.post(second, data={"confirm_duplicate": "y", "duplicate_reason": "Two buses: there and back"})
+
+    assert sent.status_code == 302 and sent.headers["Location"].endswith("/submitted")
+    with database(app) as session:
+        event = session.execute(select(Event).where(Event.claim_id == claim_id, Event.action == "submit")).scalar_one()
+        assert session.get(Claim, claim_id).status == "submitted" and event.reason == "Two buses: there and back"
 
 
 def test_a_participant_claims_mileage_by_the_miles_and_the_rates_price_it(app, sian, world):
