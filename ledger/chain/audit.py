@@ -38,6 +38,7 @@ from ledger.books.records import PostingLine
 from ledger.books.verify import CHECKS, MAX_PER_CHECK, Check, Problem, _capped
 from ledger.chain import links as chain
 from ledger.chain.models import ChainHead, ChainLink
+from ledger.chain.redactions import ENTRY, EVENT, POSTING, erased_fields
 from ledger.claims.models import Claim
 from ledger.db import Base, utcnow
 from ledger.events.models import Event
@@ -102,9 +103,11 @@ def _link_problems(session: Session) -> list[Problem]:
 def _entry_digests(session: Session) -> Iterator[tuple[int, str]]:
     """Each entry's digest as it is now, its fingerprint recomputed from its postings (in id order)."""
     codes = dict(session.execute(select(_accounts.c.id, _accounts.c.code)).all())
+    erased = erased_fields(session)
     postings = iter(session.execute(
         select(_postings.c.entry_id, _postings.c.account_id, _postings.c.unit, _postings.c.amount, _postings.c.memo,
-               _postings.c.kind).order_by(_postings.c.entry_id).execution_options(yield_per=_CHUNK)))
+               _postings.c.kind, _postings.c.id).order_by(_postings.c.entry_id)
+        .execution_options(yield_per=_CHUNK)))
     line = next(postings, None)
     for r in session.execute(
         select(_entries.c.id, _entries.c.effective_date, _entries.c.description, _entries.c.kind,
@@ -115,16 +118,19 @@ def _entry_digests(session: Session) -> Iterator[tuple[int, str]]:
         lines = []
         while line is not None and line[0] <= r.id:
             if line[0] == r.id:
-                lines.append(PostingLine(codes.get(line[1], ""), line[3], line[2], line[4], line[5]))
+                memo = chain.committed(line[4], erased[POSTING].get(line[6], {}).get("memo"))
+                lines.append(PostingLine(codes.get(line[1], ""), line[3], line[2], memo, line[5]))
             line = next(postings, None)
-        fingerprint = content_hash(r.effective_date, r.description, r.kind, r.reverses_entry_id, lines,
+        description = chain.committed(r.description, erased[ENTRY].get(r.id, {}).get("description"))
+        fingerprint = content_hash(r.effective_date, description, r.kind, r.reverses_entry_id, lines,
                                    r.fingerprint_version)
         yield r.id, chain.entry_digest(fingerprint, r.idempotency_key, r.recorded_at, r.actor_user_id)
 
 
 def _event_digests(session: Session) -> Iterator[tuple[int, str]]:
+    erased = erased_fields(session)[EVENT]
     for row in session.execute(select(_events).order_by(_events.c.id).execution_options(yield_per=_CHUNK)):
-        yield row.id, chain.event_digest(row._mapping)
+        yield row.id, chain.event_digest(row._mapping, erased.get(row.id))
 
 
 def _record_problems(session: Session, record_type: str, records: Iterator[tuple[int, str]],

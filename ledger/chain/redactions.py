@@ -1,0 +1,29 @@
+"""The free texts erasure emptied, read back for the checks that recompute digests and fingerprints.
+
+An erased text holds ``ERASED``; the sha256 it had is in ``redactions``. Whoever recomputes a digest or an
+entry's fingerprint asks here for the shas of a record's erased fields (``committed`` then stands the sha in for
+the marker), so that an erased record still matches its link and a marker nobody erased does not.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger.chain.models import Redaction
+
+_redactions = Redaction.__table__
+EVENT, ENTRY, POSTING = "event", "entry", "posting"
+
+Erased = dict[int, dict[str, str]]  # record id -> field -> sha256 of the text it had
+
+
+def erased_fields(session: Session) -> dict[str, Erased]:
+    """Every erased field, by record type then record id (erasures are few, so all of them at once)."""
+    found: dict[str, Erased] = {EVENT: defaultdict(dict), ENTRY: defaultdict(dict), POSTING: defaultdict(dict)}
+    for record_type, record_id, field, sha in session.execute(
+            select(_redactions.c.record_type, _redactions.c.record_id, _redactions.c.field, _redactions.c.sha256)):
+        found.setdefault(record_type, defaultdict(dict))[record_id][field] = sha
+    return found
