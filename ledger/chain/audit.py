@@ -10,6 +10,12 @@ function returning problems:
 - ``check_claims_agree``: each claim's amount agrees with what its accrual entry credited as owed, so that an
   edited claim amount (which no posting follows) shows.
 - ``check_payments_agree``: each payment's amount agrees with what its entry took from the bank.
+- ``check_erasures`` (``ledger.chain.redaction_audit``): every text erasure emptied is covered by a redaction
+  row its erasure event committed to, and holds the marker still; no text was blanked to it by hand.
+
+Erased texts: an event's reason, note and details values (digest version 2) and an entry's description and
+memos (fingerprint version 3) are committed to by their sha256, so erasure can empty them and the links hold;
+the checks stand each erased text's sha256, from its ``redactions`` row, in for the marker.
 
 A checkpoint (``make_checkpoint``) is the chain's head, its counts and the moment, signed with an Ed25519 key
 derived from the chain key: the auditor keeps it outside the system, with the public key, and can check the
@@ -38,6 +44,7 @@ from ledger.books.records import PostingLine
 from ledger.books.verify import CHECKS, MAX_PER_CHECK, Check, Problem, _capped
 from ledger.chain import links as chain
 from ledger.chain.models import ChainHead, ChainLink
+from ledger.chain.redaction_audit import check_erasures
 from ledger.chain.redactions import ENTRY, EVENT, POSTING, erased_fields
 from ledger.claims.models import Claim
 from ledger.db import Base, utcnow
@@ -219,7 +226,7 @@ def check_payments_agree(session: Session) -> list[Problem]:
         f"took {r.paid} pence from the bank: the payment was changed outside the application.", entry_id=r.entry_id))
 
 
-VERIFY_CHECKS: tuple[Check, ...] = (*CHECKS, check_chain, check_claims_agree, check_payments_agree)
+VERIFY_CHECKS: tuple[Check, ...] = (*CHECKS, check_chain, check_claims_agree, check_payments_agree, check_erasures)
 
 
 # ---------------------------------------------------------------- sealing what came before the chain

@@ -7,7 +7,10 @@ the marker), so that an erased record still matches its link and a marker nobody
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,3 +30,10 @@ def erased_fields(session: Session) -> dict[str, Erased]:
             select(_redactions.c.record_type, _redactions.c.record_id, _redactions.c.field, _redactions.c.sha256)):
         found.setdefault(record_type, defaultdict(dict))[record_id][field] = sha
     return found
+
+
+def redactions_sha(rows: Sequence[tuple[str, int, str, str]]) -> str:
+    """One sha256 over a set of redactions (record type, id, field, sha256), in a fixed order: what the erasure
+    event keeps, so that a redaction row edited, forged or removed afterwards no longer matches it."""
+    body = sorted([str(t), int(i), str(f), str(s)] for t, i, f, s in rows)
+    return hashlib.sha256(json.dumps(body, separators=(",", ":")).encode()).hexdigest()

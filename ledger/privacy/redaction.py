@@ -23,8 +23,6 @@ they are counted, not changed (``not_erasable``); a database made since then has
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -34,7 +32,7 @@ from sqlalchemy.orm import Session
 from ledger.books.models import Account, JournalEntry, Posting
 from ledger.chain.links import ERASED, EVENT_FREE_TEXT, text_sha
 from ledger.chain.models import Redaction
-from ledger.chain.redactions import ENTRY, EVENT, POSTING
+from ledger.chain.redactions import ENTRY, EVENT, POSTING, redactions_sha
 from ledger.events.models import Event
 
 # Keys of an event's details whose values are typed, or special-category data, about the person.
@@ -65,12 +63,6 @@ class Plan:
     def commitment(self) -> str:
         """The sha256 the erasure event keeps of every redaction row (``ledger verify`` recomputes it)."""
         return redactions_sha([(e.record_type, e.record_id, e.field, e.sha256) for e in self.erasures])
-
-
-def redactions_sha(rows: Sequence[tuple[str, int, str, str]]) -> str:
-    """One sha256 over a set of redactions, in a fixed order."""
-    body = sorted([str(t), int(i), str(f), str(s)] for t, i, f, s in rows)
-    return hashlib.sha256(json.dumps(body, separators=(",", ":")).encode()).hexdigest()
 
 
 def plan_erasure(session: Session, participant_id: int, claim_ids: sa.Select, account_codes: Sequence[str]) -> Plan:
