@@ -18,10 +18,11 @@ Refused (nothing changes) while money is owed either way (their owed or advance 
 a claim is still open or decided but unpaid, or before the retention period ends: the end of the tax year
 of their last entry in the books plus ``RETENTION_YEARS``. ``erase_expired`` erases everyone it may.
 
-Events and journal entries are append-only and never rewritten. They name people by number only (account
-codes carry ids, events carry ids and non-personal details), so a chain of hashes over them stays
-verifiable; the free text a person typed into a reason or a claim's description is the limit of this
-(see the report of the change that added this module).
+Free text typed about them becomes ``[erased]``: in the mutable tables (their claims' descriptions and reasons,
+expense lines, claim versions, recoveries, advances, holds, returned payments, time credit notes, manual entries
+posted to their accounts) by overwriting it; in the append-only, chained records (events, journal entries,
+postings) through ``ledger.privacy.redaction``, which keeps each text's sha256 so the chain still holds (its
+docstring says which texts are theirs, and why the chain and ``ledger verify`` still pass).
 """
 
 from __future__ import annotations

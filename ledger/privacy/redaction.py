@@ -8,7 +8,8 @@ Which texts are the person's:
   reference), and the values of ``PERSONAL_DETAILS`` in the details (an amendment's changes, a benefit check
   and its figures, a returned payment's reason, masked bank digits, the names of groups they gave to). Ids,
   statuses, amounts and dates stay: the history still says who did what to which record, and when;
-- journal entries with a posting to one of their accounts: the description, which quotes the claim's own
+- journal entries with a posting to one of their accounts, or named by one of their events (a fee they gave
+  to a group posts to the group's account): the description, which quotes the claim's own
   description, a reason or a write-off's note, except the kinds whose descriptions the system writes with
   ids and a run's reference only (``SYSTEM_WORDED_KINDS``); and the memo of each posting to their accounts
   (a time credit's note).
@@ -70,7 +71,9 @@ def plan_erasure(session: Session, participant_id: int, claim_ids: sa.Select, ac
     plan = Plan()
     _plan_events(session, plan, participant_id, claim_ids)
     accounts = sa.select(Account.id).where(Account.code.in_(list(account_codes)))
-    _plan_entries(session, plan, accounts)
+    named = sa.select(_events.c.entry_id).where(_events.c.entry_id.is_not(None), sa.or_(
+        _events.c.participant_id == participant_id, _events.c.claim_id.in_(claim_ids)))
+    _plan_entries(session, plan, accounts, named)
     return plan
 
 
@@ -92,11 +95,13 @@ def _plan_events(session: Session, plan: Plan, participant_id: int, claim_ids: s
                                     for key, value in details.items()}
 
 
-def _plan_entries(session: Session, plan: Plan, accounts: sa.Select) -> None:
+def _plan_entries(session: Session, plan: Plan, accounts: sa.Select, named: sa.Select) -> None:
+    """Entries on their accounts, or named by their events (a fee given to a group posts to the group's)."""
     touching = sa.select(_postings.c.entry_id).where(_postings.c.account_id.in_(accounts))
     for entry_id, description, kind, version in session.execute(
             sa.select(_entries.c.id, _entries.c.description, _entries.c.kind, _entries.c.fingerprint_version)
-            .where(_entries.c.id.in_(touching), _entries.c.description != ERASED).order_by(_entries.c.id)):
+            .where(sa.or_(_entries.c.id.in_(touching), _entries.c.id.in_(named)), _entries.c.description != ERASED)
+            .order_by(_entries.c.id)):
         if kind in SYSTEM_WORDED_KINDS:
             continue
         if version < 3:
