@@ -15,7 +15,7 @@ Create Date: 2026-12-02
 - The append-only triggers of ``events``, ``journal_entries`` and ``postings`` now let one update through: an
   event's reason, note or a value of its details, an entry's description or a posting's memo set to
   ``[erased]``, every other column unchanged, where a ``redactions`` row names that record and field. Every
-  other UPDATE, and every DELETE, is still refused.
+  other UPDATE (one that changes nothing included), and every DELETE, is still refused.
 
 SQLite: the triggers are dropped and made again with a WHEN clause; PostgreSQL: the trigger functions are
 replaced (the triggers stay). ``events.digest_version`` is added in place on both (no table rebuild, so the
@@ -57,7 +57,7 @@ $$;
 
 CREATE OR REPLACE FUNCTION ledger_refuse_event_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'UPDATE'
+    IF TG_OP = 'UPDATE' AND to_jsonb(NEW) <> to_jsonb(OLD)
        AND (to_jsonb(NEW) - 'reason' - 'note' - 'details') = (to_jsonb(OLD) - 'reason' - 'note' - 'details')
        AND ledger_erased_or_same('event', OLD.id, 'reason', to_jsonb(OLD.reason), to_jsonb(NEW.reason))
        AND ledger_erased_or_same('event', OLD.id, 'note', to_jsonb(OLD.note), to_jsonb(NEW.note))
@@ -72,7 +72,7 @@ DECLARE
     v_field text := CASE TG_TABLE_NAME WHEN 'journal_entries' THEN 'description' ELSE 'memo' END;
     v_type text := CASE TG_TABLE_NAME WHEN 'journal_entries' THEN 'entry' ELSE 'posting' END;
 BEGIN
-    IF TG_OP = 'UPDATE' AND (to_jsonb(NEW) - v_field) = (to_jsonb(OLD) - v_field)
+    IF TG_OP = 'UPDATE' AND to_jsonb(NEW) <> to_jsonb(OLD) AND (to_jsonb(NEW) - v_field) = (to_jsonb(OLD) - v_field)
        AND ledger_erased_or_same(v_type, OLD.id, v_field, to_jsonb(OLD) -> v_field, to_jsonb(NEW) -> v_field) THEN
         RETURN NEW;
     END IF;
@@ -132,10 +132,12 @@ def _sqlite_triggers() -> dict[str, tuple[str, str]]:
     """Each UPDATE trigger remade: its table, and the one update it lets through."""
     return {
         "events_no_update": ("events", f"{_same(EVENT_COLUMNS)} AND {_text_erased('event', 'reason')} AND "
-                                       f"{_text_erased('event', 'note')} AND {SQLITE_DETAILS}"),
-        "journal_entries_no_update": ("journal_entries",
-                                      f"{_same(ENTRY_COLUMNS)} AND {_text_erased('entry', 'description')}"),
-        "postings_no_update": ("postings", f"{_same(POSTING_COLUMNS)} AND {_text_erased('posting', 'memo')}"),
+                                       f"{_text_erased('event', 'note')} AND {SQLITE_DETAILS} AND NOT "
+                                       f"({_same(('reason', 'note', 'details'))})"),
+        "journal_entries_no_update": ("journal_entries", f"{_same(ENTRY_COLUMNS)} AND "
+                                      f"{_text_erased('entry', 'description')} AND NOT ({_same(('description',))})"),
+        "postings_no_update": ("postings", f"{_same(POSTING_COLUMNS)} AND {_text_erased('posting', 'memo')} AND "
+                                           f"NOT ({_same(('memo',))})"),
     }
 
 
