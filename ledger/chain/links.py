@@ -19,6 +19,12 @@ A transaction that writes entries or events must run at READ COMMITTED (the defa
 on PostgreSQL, locking the head that someone else moved since the snapshot fails the commit. The read-only
 snapshots of ``ledger verify`` and ``ledger export`` write nothing there.
 
+What a link covers of an event is its ``event_digest``; of an entry, its fingerprint (``content_hash``) and who
+recorded it when. Since migration 0028 both take free text by its sha256 (event ``digest_version`` 2, entry
+``fingerprint_version`` 3), so that erasure can empty a person's text to ``ERASED`` and the link still holds: the
+checks stand in the sha256 the ``redactions`` table keeps for it. Rows written before keep their versions and are
+checked the old way; no link was remade.
+
 This module imports nothing else of the ledger (``ledger.db`` imports it), and finds the tables through the
 metadata it is handed.
 """
