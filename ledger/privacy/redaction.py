@@ -11,8 +11,8 @@ Which texts are the person's:
 - journal entries with a posting to one of their accounts, or named by one of their events (a fee they gave
   to a group posts to the group's account): the description, which quotes the claim's own
   description, a reason or a write-off's note, except the kinds whose descriptions the system writes with
-  ids and a run's reference only (``SYSTEM_WORDED_KINDS``); and the memo of each posting to their accounts
-  (a time credit's note).
+  ids and a run's reference only (``SYSTEM_WORDED_KINDS``); and the memo of every posting of those entries
+  (a time credit's note is on both legs: theirs and the partner's).
 
 Each text becomes ``ERASED``, and a ``redactions`` row keeps the sha256 it had. The chain commits to those texts
 by their sha256 (event digest version 2, entry fingerprint version 3: ``ledger.chain.links``), so the links still
@@ -111,7 +111,8 @@ def _plan_entries(session: Session, plan: Plan, accounts: sa.Select, named: sa.S
     for posting_id, memo, version in session.execute(
             sa.select(_postings.c.id, _postings.c.memo, _entries.c.fingerprint_version)
             .join(_entries, _entries.c.id == _postings.c.entry_id)
-            .where(_postings.c.account_id.in_(accounts), _postings.c.memo.is_not(None), _postings.c.memo != ERASED)
+            .where(sa.or_(_postings.c.entry_id.in_(touching), _postings.c.entry_id.in_(named)),
+                   _postings.c.memo.is_not(None), _postings.c.memo != ERASED)
             .order_by(_postings.c.id)):
         if version < 3:
             plan.not_erasable += 1

@@ -42,7 +42,7 @@ def _ann_with_typed_text(session) -> tuple[PaymentsWorld, int, int]:
     world.confirm(world.draft().id)
     owed = f"owed:participant:{ann}"
     entry = posting.post_entry(session, effective_date=TODAY, description=f"{TYPED}: goodwill payment, bereavement",
-                               postings=[PostingLine("fees:project:GUIDE", 500, "GBP"),
+                               postings=[PostingLine("fees:project:GUIDE", 500, "GBP", f"{TYPED} on the other leg"),
                                          PostingLine(owed, -500, "GBP", f"{TYPED} memo", kind="fee")],
                                idempotency_key="manual:goodwill", kind="manual")
     posting.reverse_entry(session, entry.id, effective_date=TODAY, idempotency_key="manual:goodwill:undo")
