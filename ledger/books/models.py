@@ -59,7 +59,7 @@ class JournalEntry(Base):
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     # How the fingerprint was taken (ledger.books.posting.FINGERPRINT_VERSION), so old ones still check.
-    fingerprint_version: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="2")
+    fingerprint_version: Mapped[int] = mapped_column(SmallInteger, default=3, server_default="2")
     reverses_entry_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("journal_entries.id"), unique=True
     )

@@ -41,7 +41,7 @@ from ledger.books.models import (
 )
 from ledger.books.records import AccountInfo, Entry, PostedLine, PostingLine
 from ledger.books.units import UNITS
-from ledger.chain.links import ENTRY, note_written
+from ledger.chain.links import ENTRY, Committed, note_written, text_sha
 from ledger.db import utcnow
 from ledger.errors import (
     AlreadyReversed,
@@ -141,7 +141,7 @@ def _info(a) -> AccountInfo:
 
 
 #: How fingerprints are taken now. Version 1 (entries posted before migration 0007) left postings' kinds out.
-FINGERPRINT_VERSION = 2
+FINGERPRINT_VERSION = 3
 
 
 def content_hash(
@@ -152,19 +152,30 @@ def content_hash(
     postings: Sequence[PostingLine],
     version: int = FINGERPRINT_VERSION,
 ) -> str:
-    """Fingerprint of what an entry says, to tell a true replay from a reused key and to find later edits."""
+    """Fingerprint of what an entry says, to tell a true replay from a reused key and to find later edits.
+
+    Version 3 (since migration 0028) takes the description and each memo by their sha256, so that erasure can
+    empty a person's text and the fingerprint still holds: ``ledger verify`` passes an erased text as
+    ``Committed(sha256 it had)`` (``ledger.chain.links.committed``). Versions 1 and 2 took the texts themselves.
+    """
     if version == 1:
         lines = sorted([p.account, p.unit, p.amount, p.memo or ""] for p in postings)
-    else:
+    elif version == 2:
         lines = sorted([p.account, p.unit, p.amount, p.memo or "", p.kind or ""] for p in postings)
+    else:
+        lines = sorted([p.account, p.unit, p.amount, _text(p.memo or ""), p.kind or ""] for p in postings)
     body = {
         "date": effective_date.isoformat(),
-        "description": description,
+        "description": description if version < 3 else _text(description),
         "kind": kind,
         "reverses": reverses_entry_id,
         "postings": lines,
     }
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def _text(value: str) -> str:
+    return str(value) if isinstance(value, Committed) else text_sha(value)
 
 
 def check_entry_shape(description: str, postings: Sequence[PostingLine], idempotency_key: str, *,

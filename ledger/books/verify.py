@@ -31,6 +31,8 @@ from ledger.books.models import (
 from ledger.books.posting import content_hash
 from ledger.books.records import PostingLine
 from ledger.books.units import UNITS
+from ledger.chain.links import committed
+from ledger.chain.redactions import ENTRY, POSTING, erased_fields
 from ledger.db import is_postgresql
 
 _entries = JournalEntry.__table__
@@ -349,6 +351,7 @@ def check_content_hashes(session: Session) -> list[Problem]:
     """Each entry's stored fingerprint matches its date, description, kind, link and postings as they are now."""
     # Two streams in entry order, merged here: narrower rows than a join, and each date converted once.
     codes = dict(session.execute(select(_accounts.c.id, _accounts.c.code)).all())
+    erased = erased_fields(session)
     entries = session.execute(
         select(_entries.c.id, _entries.c.effective_date, _entries.c.description, _entries.c.kind,
                _entries.c.reverses_entry_id, _entries.c.content_hash, _entries.c.fingerprint_version)
@@ -357,7 +360,7 @@ def check_content_hashes(session: Session) -> list[Problem]:
     )
     postings = iter(session.execute(
         select(_postings.c.entry_id, _postings.c.account_id, _postings.c.unit, _postings.c.amount, _postings.c.memo,
-               _postings.c.kind)
+               _postings.c.kind, _postings.c.id)
         .order_by(_postings.c.entry_id)  # the fingerprint sorts an entry's postings itself
         .execution_options(yield_per=_HASH_CHUNK)
     ))
@@ -367,8 +370,10 @@ def check_content_hashes(session: Session) -> list[Problem]:
         lines = []
         while line is not None and line[0] <= entry_id:
             if line[0] == entry_id:  # postings of entries that do not exist are the posting-date check's
-                lines.append(PostingLine(codes.get(line[1], ""), line[3], line[2], line[4], line[5]))
+                memo = committed(line[4], erased[POSTING].get(line[6], {}).get("memo"))
+                lines.append(PostingLine(codes.get(line[1], ""), line[3], line[2], memo, line[5]))
             line = next(postings, None)
+        description = committed(description, erased[ENTRY].get(entry_id, {}).get("description"))
         if content_hash(effective_date, description, kind, reverses_entry_id, lines, version) != stored:
             bad.append(entry_id)
     return _capped("content-hash", bad, lambda entry_id: Problem(

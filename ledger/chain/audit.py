@@ -10,6 +10,12 @@ function returning problems:
 - ``check_claims_agree``: each claim's amount agrees with what its accrual entry credited as owed, so that an
   edited claim amount (which no posting follows) shows.
 - ``check_payments_agree``: each payment's amount agrees with what its entry took from the bank.
+- ``check_erasures`` (``ledger.chain.redaction_audit``): every text erasure emptied is covered by a redaction
+  row its erasure event committed to, and holds the marker still; no text was blanked to it by hand.
+
+Erased texts: an event's reason, note and details values (digest version 2) and an entry's description and
+memos (fingerprint version 3) are committed to by their sha256, so erasure can empty them and the links hold;
+the checks stand each erased text's sha256, from its ``redactions`` row, in for the marker.
 
 A checkpoint (``make_checkpoint``) is the chain's head, its counts and the moment, signed with an Ed25519 key
 derived from the chain key: the auditor keeps it outside the system, with the public key, and can check the
@@ -38,6 +44,8 @@ from ledger.books.records import PostingLine
 from ledger.books.verify import CHECKS, MAX_PER_CHECK, Check, Problem, _capped
 from ledger.chain import links as chain
 from ledger.chain.models import ChainHead, ChainLink
+from ledger.chain.redaction_audit import check_erasures
+from ledger.chain.redactions import ENTRY, EVENT, POSTING, erased_fields
 from ledger.claims.models import Claim
 from ledger.db import Base, utcnow
 from ledger.events.models import Event
@@ -102,9 +110,11 @@ def _link_problems(session: Session) -> list[Problem]:
 def _entry_digests(session: Session) -> Iterator[tuple[int, str]]:
     """Each entry's digest as it is now, its fingerprint recomputed from its postings (in id order)."""
     codes = dict(session.execute(select(_accounts.c.id, _accounts.c.code)).all())
+    erased = erased_fields(session)
     postings = iter(session.execute(
         select(_postings.c.entry_id, _postings.c.account_id, _postings.c.unit, _postings.c.amount, _postings.c.memo,
-               _postings.c.kind).order_by(_postings.c.entry_id).execution_options(yield_per=_CHUNK)))
+               _postings.c.kind, _postings.c.id).order_by(_postings.c.entry_id)
+        .execution_options(yield_per=_CHUNK)))
     line = next(postings, None)
     for r in session.execute(
         select(_entries.c.id, _entries.c.effective_date, _entries.c.description, _entries.c.kind,
@@ -115,16 +125,19 @@ def _entry_digests(session: Session) -> Iterator[tuple[int, str]]:
         lines = []
         while line is not None and line[0] <= r.id:
             if line[0] == r.id:
-                lines.append(PostingLine(codes.get(line[1], ""), line[3], line[2], line[4], line[5]))
+                memo = chain.committed(line[4], erased[POSTING].get(line[6], {}).get("memo"))
+                lines.append(PostingLine(codes.get(line[1], ""), line[3], line[2], memo, line[5]))
             line = next(postings, None)
-        fingerprint = content_hash(r.effective_date, r.description, r.kind, r.reverses_entry_id, lines,
+        description = chain.committed(r.description, erased[ENTRY].get(r.id, {}).get("description"))
+        fingerprint = content_hash(r.effective_date, description, r.kind, r.reverses_entry_id, lines,
                                    r.fingerprint_version)
         yield r.id, chain.entry_digest(fingerprint, r.idempotency_key, r.recorded_at, r.actor_user_id)
 
 
 def _event_digests(session: Session) -> Iterator[tuple[int, str]]:
+    erased = erased_fields(session)[EVENT]
     for row in session.execute(select(_events).order_by(_events.c.id).execution_options(yield_per=_CHUNK)):
-        yield row.id, chain.event_digest(row._mapping)
+        yield row.id, chain.event_digest(row._mapping, erased.get(row.id))
 
 
 def _record_problems(session: Session, record_type: str, records: Iterator[tuple[int, str]],
@@ -213,7 +226,7 @@ def check_payments_agree(session: Session) -> list[Problem]:
         f"took {r.paid} pence from the bank: the payment was changed outside the application.", entry_id=r.entry_id))
 
 
-VERIFY_CHECKS: tuple[Check, ...] = (*CHECKS, check_chain, check_claims_agree, check_payments_agree)
+VERIFY_CHECKS: tuple[Check, ...] = (*CHECKS, check_chain, check_claims_agree, check_payments_agree, check_erasures)
 
 
 # ---------------------------------------------------------------- sealing what came before the chain

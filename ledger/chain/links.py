@@ -19,6 +19,12 @@ A transaction that writes entries or events must run at READ COMMITTED (the defa
 on PostgreSQL, locking the head that someone else moved since the snapshot fails the commit. The read-only
 snapshots of ``ledger verify`` and ``ledger export`` write nothing there.
 
+What a link covers of an event is its ``event_digest``; of an entry, its fingerprint (``content_hash``) and who
+recorded it when. Since migration 0028 both take free text by its sha256 (event ``digest_version`` 2, entry
+``fingerprint_version`` 3), so that erasure can empty a person's text to ``ERASED`` and the link still holds: the
+checks stand in the sha256 the ``redactions`` table keeps for it. Rows written before keep their versions and are
+checked the old way; no link was remade.
+
 This module imports nothing else of the ledger (``ledger.db`` imports it), and finds the tables through the
 metadata it is handed.
 """
@@ -103,11 +109,57 @@ def entry_digest(content_hash: str, idempotency_key: str, recorded_at: dt.dateti
 
 EVENT_FIELDS = ("at", "actor_user_id", "subject_type", "subject_id", "action", "from_status", "to_status", "reason",
                 "note", "details", "participant_id", "claim_id", "payment_run_id", "entry_id")
+#: What an erased free text holds from then on (``ledger.privacy.erasure``); its sha256 is kept in ``redactions``.
+ERASED = "[erased]"
+#: Events written since migration 0028 are digested so (``digest_version`` 2): free text by its sha256.
+EVENT_DIGEST_VERSION = 2
+EVENT_FREE_TEXT = ("reason", "note")
 
 
-def event_digest(row: Mapping[Any, Any]) -> str:
-    """What a link says about an event: every column of it."""
-    return _sha({name: (_moment(row[name]) if name == "at" else row[name]) for name in EVENT_FIELDS})
+def text_sha(value: Any) -> str:
+    """The sha256 a digest commits to in place of a free text (or one value of an event's details)."""
+    return _sha(value)
+
+
+class Committed(str):
+    """A free text known now only by the sha256 it had (it was erased): digests take the sha as it is."""
+
+    __slots__ = ()
+
+
+def committed(value: Any, erased_sha: str | None) -> Any:
+    """What to digest for a value: the erasure's sha256 if the value is the erased marker and an erasure covers it,
+    else the value itself (so a marker nobody erased, or text put back, no longer matches the link)."""
+    return Committed(erased_sha) if value == ERASED and erased_sha is not None else value
+
+
+def _commitment(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(value) if isinstance(value, Committed) else text_sha(value)
+
+
+def event_digest(row: Mapping[Any, Any], erased: Mapping[str, str] | None = None) -> str:
+    """What a link says about an event: every column of it.
+
+    Version 1 (events from before migration 0028) covers the texts themselves. Version 2 covers the reason, the
+    note and each top-level value of the details by its sha256, so that erasure can empty them (to ``ERASED``)
+    and the link still holds: ``erased`` maps each erased field ("reason", "note", "details.<key>") to the sha256
+    its text had, from the ``redactions`` table.
+    """
+    version = row.get("digest_version") or 1
+    body = {name: (_moment(row[name]) if name == "at" else row[name]) for name in EVENT_FIELDS}
+    if version == 1:
+        return _sha(body)
+    erased = erased or {}
+    body["digest_version"] = version
+    for name in EVENT_FREE_TEXT:
+        body[name] = _commitment(committed(row[name], erased.get(name)))
+    details = row["details"]
+    if isinstance(details, dict):
+        body["details"] = {key: _commitment(committed(value, erased.get(f"details.{key}")))
+                           for key, value in details.items()}
+    return _sha(body)
 
 
 def make_link(key: bytes, previous: str, seq: int, record_type: str, record_id: int, digest: str) -> str:

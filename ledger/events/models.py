@@ -1,13 +1,14 @@
 """The events table: who did what, when, to which record, with the status before and after and why.
 
-Append-only, like the books: the database refuses UPDATE and DELETE on it (migration 0006).
+Append-only, like the books: the database refuses UPDATE and DELETE on it (migration 0006), but for one
+update: erasure setting a person's free text to ``[erased]`` where a ``redactions`` row covers it (0028).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ledger.db import Base, BigId, UTCDateTime
@@ -50,3 +51,6 @@ class Event(Base):
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
     payment_run_id: Mapped[int | None] = mapped_column(ForeignKey("payment_runs.id"))
     entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"))
+    # How the chain digests it (``ledger.chain.links.event_digest``): 1 before migration 0028, 2 since (its free
+    # text by sha256, so that erasure can empty it and the chain still holds).
+    digest_version: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="1")

@@ -3,7 +3,8 @@
 Every state change (a claim moving through its workflow, a payment run drafted or confirmed, an advance
 settled, a month locked, bank details or benefits changed, a user's roles, a token) is written here, in
 the caller's transaction, so the event and the change it records commit or roll back together. Nothing
-else inserts into ``events``, and nothing updates or deletes it (the database refuses).
+else inserts into ``events``, and nothing updates or deletes it (the database refuses), but erasure
+(``ledger.privacy.erasure``), which may set a person's free text to ``[erased]``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from ledger.chain.links import EVENT, note_written
+from ledger.chain.links import EVENT, EVENT_DIGEST_VERSION, note_written
 from ledger.db import utcnow
 from ledger.errors import ValidationError
 from ledger.events.models import SUBJECTS, Event
@@ -27,6 +28,10 @@ MAX_TEXT = 2000
 
 def record_events(session: Session, events: Iterable[NewEvent], *, at: dt.datetime | None = None) -> int:
     """Write events (all at the same moment), in the caller's transaction; return how many."""
+    return len(_write(session, events, at=at))
+
+
+def _write(session: Session, events: Iterable[NewEvent], *, at: dt.datetime | None) -> list[int]:
     moment = at or utcnow()
     rows = []
     for event in events:
@@ -38,16 +43,23 @@ def record_events(session: Session, events: Iterable[NewEvent], *, at: dt.dateti
             "to_status": event.after, "reason": _clip(event.reason), "note": _clip(event.note),
             "details": event.details, "participant_id": event.participant_id, "claim_id": event.claim_id,
             "payment_run_id": event.payment_run_id, "entry_id": event.entry_id,
+            "digest_version": EVENT_DIGEST_VERSION,
         })
-    if rows:
-        ids = session.execute(insert(_events).returning(_events.c.id), rows).scalars().all()
-        note_written(session, EVENT, ids)
-    return len(rows)
+    if not rows:
+        return []
+    ids = list(session.execute(insert(_events).returning(_events.c.id), rows).scalars().all())
+    note_written(session, EVENT, ids)
+    return ids
 
 
 def record_event(session: Session, event: NewEvent, *, at: dt.datetime | None = None) -> None:
     """Write one event (see ``record_events``)."""
     record_events(session, (event,), at=at)
+
+
+def record_event_returning_id(session: Session, event: NewEvent, *, at: dt.datetime | None = None) -> int:
+    """Write one event (see ``record_events``) and give its id, for rows that must name it (an erasure's)."""
+    return _write(session, (event,), at=at)[0]
 
 
 def _clip(text: str | None) -> str | None:

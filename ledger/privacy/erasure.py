@@ -18,33 +18,45 @@ Refused (nothing changes) while money is owed either way (their owed or advance 
 a claim is still open or decided but unpaid, or before the retention period ends: the end of the tax year
 of their last entry in the books plus ``RETENTION_YEARS``. ``erase_expired`` erases everyone it may.
 
-Events and journal entries are append-only and never rewritten. They name people by number only (account
-codes carry ids, events carry ids and non-personal details), so a chain of hashes over them stays
-verifiable; the free text a person typed into a reason or a claim's description is the limit of this
-(see the report of the change that added this module).
+Free text typed about them becomes ``[erased]``: in the mutable tables (their claims' descriptions and reasons,
+expense lines, claim versions, recoveries, advances, holds, returned payments, time credit notes, manual entries
+posted to their accounts) by overwriting it; in the append-only, chained records (events, journal entries,
+postings) through ``ledger.privacy.redaction``, which keeps each text's sha256 so the chain still holds (its
+docstring says which texts are theirs, and why the chain and ``ledger verify`` still pass).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ledger.auth.models import User
-from ledger.books.models import Account, AccountBalance, Posting
+from ledger.books.models import Account, AccountBalance, ManualEntry, Posting
 from ledger.claims import workflow as claim_workflow
-from ledger.claims.models import BenefitRecheck, Claim, ExpenseLine, Receipt
+from ledger.claims.models import (
+    Advance,
+    BenefitRecheck,
+    Claim,
+    ClaimRecovery,
+    ClaimVersion,
+    ExpenseLine,
+    Receipt,
+)
 from ledger.db import utcnow
 from ledger.errors import Conflict, NotFound
 from ledger.events.records import NewEvent
-from ledger.events.writer import record_event
+from ledger.events.writer import record_event_returning_id
 from ledger.formatting import long_date
 from ledger.outbox.models import OutboxMessage
-from ledger.payments.models import PaymentRunBenefitCheck
+from ledger.payments.models import Hold, PaymentReturn, PaymentRunBenefitCheck
 from ledger.people.accounts import participant_accounts
 from ledger.people.models import BankDetailChange, BenefitDeclaration, CircumstanceReport, Participant
+from ledger.privacy.redaction import ERASED, Plan, apply_erasure, plan_erasure
+from ledger.timebank.models import TimeCreditTransfer
 from policies.tax import tax_year_of
 
 ERASED_EMAIL_DOMAIN = "erased.invalid"  # RFC 2606: can never receive mail
@@ -110,12 +122,20 @@ def erase_participant(session: Session, participant_id: int, *, actor_user_id: i
     if not check.allowed:
         raise Conflict("Their details cannot be erased yet. " + " ".join(check.reasons),
                        fields={"participant_id": list(check.reasons)})
+    accounts = participant_accounts(participant_id)
+    claim_ids = sa.select(Claim.id).where(Claim.participant_id == participant_id)
+    plan = plan_erasure(session, participant_id, claim_ids, [accounts.owed, accounts.advance, accounts.time_credits])
     _pseudonymise(session, participant_id, now or utcnow())
-    record_event(session, NewEvent(
+    _erase_mutable_texts(session, participant_id, claim_ids, plan)
+    event_id = record_event_returning_id(session, NewEvent(
         subject="participant", subject_id=participant_id, participant_id=participant_id,
         actor_user_id=actor_user_id, action="erase_personal_details",
         details={"retention_years": retention_years,
-                 "last_entry_on": check.last_entry_on.isoformat() if check.last_entry_on else None}), at=now)
+                 "last_entry_on": check.last_entry_on.isoformat() if check.last_entry_on else None,
+                 "redactions": len(plan.erasures), "redactions_sha256": plan.commitment(),
+                 "not_erasable": plan.not_erasable}), at=now)
+    apply_erasure(session, plan, event_id)
+    session.flush()
     return check
 
 
@@ -173,3 +193,45 @@ def _pseudonymise(session: Session, participant_id: int, now: dt.datetime) -> No
         user.session_version = (user.session_version or 0) + 1
         user.password_hash = "!erased"  # matches no password: argon2 hashes start with $argon2
     session.flush()
+
+
+# Keys, at any depth of a claim version's values and changes, whose values are typed text.
+_TYPED_KEYS = frozenset({"description", "purpose", "reason", "note"})
+
+
+def _erase_typed(value: Any) -> Any:
+    """A claim version's values or changes with every typed text (under ``_TYPED_KEYS``) erased."""
+    if isinstance(value, dict):
+        return {k: (ERASED if k in _TYPED_KEYS and v is not None else _erase_typed(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_erase_typed(v) for v in value]
+    return value
+
+
+def _erase_mutable_texts(session: Session, participant_id: int, claim_ids: sa.Select, plan: Plan) -> None:
+    """The person's free text in the tables that are not append-only: overwritten with the marker in place."""
+    def erase(column: Any) -> Any:
+        return sa.case((column.is_(None), None), else_=sa.literal(ERASED))
+
+    session.execute(sa.update(Claim).where(Claim.participant_id == participant_id).values(
+        description=ERASED, reason=erase(Claim.reason), override_reason=erase(Claim.override_reason)))
+    session.execute(sa.update(ExpenseLine).where(ExpenseLine.claim_id.in_(claim_ids)).values(description=ERASED))
+    for version in session.scalars(sa.select(ClaimVersion).where(ClaimVersion.claim_id.in_(claim_ids))):
+        version.values, version.changes = _erase_typed(version.values), _erase_typed(version.changes)
+        version.reason = None if version.reason is None else ERASED
+    session.execute(sa.update(ClaimRecovery).where(ClaimRecovery.participant_id == participant_id)
+                    .values(note=erase(ClaimRecovery.note)))
+    session.execute(sa.update(Advance).where(Advance.participant_id == participant_id).values(
+        purpose=erase(Advance.purpose), rejection_reason=erase(Advance.rejection_reason)))
+    session.execute(sa.update(Hold).where(sa.or_(Hold.claim_id.in_(claim_ids), sa.and_(
+        Hold.payee_kind == "participant", Hold.payee_id == participant_id))).values(
+        reason=ERASED, release_note=erase(Hold.release_note)))
+    session.execute(sa.update(PaymentReturn).where(PaymentReturn.payee_kind == "participant",
+                                                   PaymentReturn.payee_id == participant_id)
+                    .values(note=erase(PaymentReturn.note)))
+    session.execute(sa.update(TimeCreditTransfer).where(TimeCreditTransfer.participant_id == participant_id)
+                    .values(note=erase(TimeCreditTransfer.note)))
+    entry_ids = [e.record_id for e in plan.erasures if e.record_type == "entry"]
+    if entry_ids:
+        session.execute(sa.update(ManualEntry).where(ManualEntry.entry_id.in_(entry_ids)).values(
+            description=ERASED, reason=ERASED, rejection_reason=erase(ManualEntry.rejection_reason)))

@@ -96,8 +96,8 @@ def erase(participant_id: int):
         session.rollback()
         return _person_page(participant_id, form=form, problem=error, status=error.status)
     session.commit()
-    flash(f"Their details are erased: they are now Person {participant_id}. Their entries in the books are kept.",
-          "info")
+    flash(f"Their details are erased: they are now Person {participant_id}, and what was typed about them says "
+          "[erased]. Their entries in the books are kept.", "info")
     return redirect(url_for("privacy.person", participant_id=participant_id))
 
 
