@@ -12,7 +12,8 @@ them or is special-category data is removed:
   lose their benefit, details and review note; benefit checks kept with claims, rechecks and payment runs
   are removed, as are receipts (the files), the masked history of bank details, and the addresses and
   contents of emails to them;
-- their sign-in account, if any, is renamed, given an address that cannot receive mail and switched off.
+- their sign-in account, if any, is renamed, given an address that cannot receive mail and switched off;
+- answers kept for replaying a request sent with an ``Idempotency-Key`` that are about them are emptied.
 
 Refused (nothing changes) while money is owed either way (their owed or advance balance is not zero), while
 a claim is still open or decided but unpaid, or before the retention period ends: the end of the tax year
@@ -28,13 +29,14 @@ docstring says which texts are theirs, and why the chain and ``ledger verify`` s
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ledger.auth.models import User
+from ledger.auth.models import IdempotentRequest, User
 from ledger.books.models import Account, AccountBalance, ManualEntry, Posting
 from ledger.claims import workflow as claim_workflow
 from ledger.claims.models import (
@@ -125,6 +127,7 @@ def erase_participant(session: Session, participant_id: int, *, actor_user_id: i
     accounts = participant_accounts(participant_id)
     claim_ids = sa.select(Claim.id).where(Claim.participant_id == participant_id)
     plan = plan_erasure(session, participant_id, claim_ids, [accounts.owed, accounts.advance, accounts.time_credits])
+    _forget_saved_answers(session, participant_id)
     _pseudonymise(session, participant_id, now or utcnow())
     _erase_mutable_texts(session, participant_id, claim_ids, plan)
     event_id = record_event_returning_id(session, NewEvent(
@@ -151,6 +154,26 @@ def erase_expired(session: Session, *, actor_user_id: int | None, today: dt.date
                               retention_years=retention_years, now=now)
             erased.append(participant_id)
     return erased
+
+
+#: What a replay of an answer kept for an ``Idempotency-Key`` gets once the person it was about is erased.
+ERASED_ANSWER = json.dumps({"message": "This answer held a person's details, which have been erased.",
+                            "fields": {}})
+
+
+def _forget_saved_answers(session: Session, participant_id: int) -> None:
+    """Empty the answers kept for replays (``idempotent_requests``) that are about the person: those of their own
+    routes, and any that carry their name, email or phone (as written in the JSON or as typed). Read before the
+    details go, since they are what is looked for."""
+    person = session.get(Participant, participant_id)
+    assert person is not None
+    marks = {form for value in (person.name, person.preferred_name, person.email, person.phone) if value
+             for form in (value, json.dumps(value)[1:-1])}
+    about = [IdempotentRequest.path.contains(f"/participants/{participant_id}/", autoescape=True),
+             IdempotentRequest.path.endswith(f"/participants/{participant_id}", autoescape=True),
+             *(IdempotentRequest.response_body.contains(mark, autoescape=True) for mark in marks)]
+    session.execute(sa.update(IdempotentRequest).where(sa.or_(*about), IdempotentRequest.response_body.is_not(None))
+                    .values(response_body=ERASED_ANSWER))
 
 
 def _pseudonymise(session: Session, participant_id: int, now: dt.datetime) -> None:

@@ -10,6 +10,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from ledger import encryption
+from ledger.auth.models import IdempotentRequest
 from ledger.books.queries import trial_balance
 from ledger.books.verify import verify_books
 from ledger.documents.subject_access import render_subject_access
@@ -26,6 +27,7 @@ from tests.factories import CIPHER, TODAY, PaymentsWorld, make_user
 
 KEY_A, KEY_B = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 CARER = [{"name": "carers_allowance", "week_start": "monday"}]
+NOW = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -196,3 +198,24 @@ def test_taking_a_bank_file_is_a_look_at_each_participants_bank_details(session)
     look = views_of(session, ann)[0]
     assert (look.viewer_name, look.what, look.channel) == ("Fran", "bank_details", "bank_file")
     assert look.channel_words == "in a file of payments for the bank"
+
+
+def test_erasure_empties_the_answers_kept_for_replays_that_are_about_the_person(session):
+    ann = people.create_participant(session, name="Zoë Example", email="zoe@example.org", today=TODAY).id
+    bob = people.create_participant(session, name="Bob Jones", email="bob@example.org", today=TODAY).id
+    user = make_user(session, "finance@example.org", ("finance",))
+    kept = [IdempotentRequest(user_id=user.id, key=f"k{n}", method="POST", path=path, request_hash="0" * 64,
+                              response_status=201, response_body=body, created_at=NOW)
+            for n, (path, body) in enumerate((
+                ("/api/v1/participants", json.dumps({"id": ann, "name": "Zoë Example"})),  # as JSON writes it
+                (f"/api/v1/participants/{ann}/benefits", json.dumps({"participant_id": ann})),
+                ("/api/v1/participants", json.dumps({"id": bob, "name": "Bob Jones"})),
+                (f"/api/v1/participants/{ann}1/benefits", json.dumps({"participant_id": int(f"{ann}1")}))))]
+    session.add_all(kept)
+    session.flush()
+
+    erasure.erase_participant(session, ann, actor_user_id=None, today=TODAY, retention_years=6)
+
+    bodies = [session.get(IdempotentRequest, row.id).response_body for row in kept]
+    assert bodies[:2] == [erasure.ERASED_ANSWER] * 2
+    assert "Zo" not in " ".join(bodies) and bodies[2:] == [kept[2].response_body, kept[3].response_body]
