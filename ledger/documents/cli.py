@@ -178,23 +178,24 @@ def statements_command(month: str, out: str, large_print: str, easy_read: str, s
     session, producer = _session(), cli_producer()
     try:
         people = _participants(session, include_inactive)
-        for participant_id, preferred in _progress(people, desc="Statements", unit="statement"):
-            try:
-                doc = participant_statement(session, participant_id, start, end,
-                                            organisation=organisation, issued=issued)
-                wanted = _wants_large_print(large_print, preferred == "large_print")
-                easy = _wants_large_print(easy_read, preferred == "easy_read")
-                pdf = issuing.issue_statement(session, doc, producer=producer, large_print=wanted, easy_read=easy,
-                                              web_address=page_address(site, "my_documents.statement",
-                                                                       start=start.isoformat(),
-                                                                       end=end.isoformat())).pdf
-            except _FAILURES as error:
-                failures.append(f"participant {participant_id}: {getattr(error, 'message', error)}")
-                continue
-            _write(directory / f"statement-{month}-{doc.participant.reference}.pdf", pdf)
-            written += 1
-            large += wanted and not easy
-            easy_count += easy
+        with _writing() as write:
+            for participant_id, preferred in _progress(people, desc="Statements", unit="statement"):
+                try:
+                    doc = participant_statement(session, participant_id, start, end,
+                                                organisation=organisation, issued=issued)
+                    wanted = _wants_large_print(large_print, preferred == "large_print")
+                    easy = _wants_large_print(easy_read, preferred == "easy_read")
+                    pdf = issuing.issue_statement(session, doc, producer=producer, large_print=wanted, easy_read=easy,
+                                                  web_address=page_address(site, "my_documents.statement",
+                                                                           start=start.isoformat(),
+                                                                           end=end.isoformat())).pdf
+                except _FAILURES as error:
+                    failures.append(f"participant {participant_id}: {getattr(error, 'message', error)}")
+                    continue
+                write(directory / f"statement-{month}-{doc.participant.reference}.pdf", pdf)
+                written += 1
+                large += wanted and not easy
+                easy_count += easy
         session.commit()  # the register rows of every statement written
     finally:
         session.close()
@@ -285,24 +286,25 @@ def annual_summaries_command(tax_year: int, out: str, large_print: str, easy_rea
     session, producer = _session(), cli_producer()
     try:
         people = _participants(session, include_inactive)
-        for participant_id, preferred in _progress(people, desc="Tax-year summaries", unit="summary"):
-            try:
-                doc = annual_summary(session, participant_id, tax_year, organisation=organisation,
-                                     rulebook=rulebook, issued=issued)
-                if not doc.lines and not doc.redirected:
-                    skipped += 1
+        with _writing() as write:
+            for participant_id, preferred in _progress(people, desc="Tax-year summaries", unit="summary"):
+                try:
+                    doc = annual_summary(session, participant_id, tax_year, organisation=organisation,
+                                         rulebook=rulebook, issued=issued)
+                    if not doc.lines and not doc.redirected:
+                        skipped += 1
+                        continue
+                    easy = _wants_large_print(easy_read, preferred == "easy_read")
+                    pdf = issuing.issue_annual_summary(
+                        session, doc, producer=producer,
+                        large_print=_wants_large_print(large_print, preferred == "large_print"), easy_read=easy,
+                        web_address=address).pdf
+                    easy_count += easy
+                except _FAILURES as error:
+                    failures.append(f"participant {participant_id}: {getattr(error, 'message', error)}")
                     continue
-                easy = _wants_large_print(easy_read, preferred == "easy_read")
-                pdf = issuing.issue_annual_summary(
-                    session, doc, producer=producer,
-                    large_print=_wants_large_print(large_print, preferred == "large_print"), easy_read=easy,
-                    web_address=address).pdf
-                easy_count += easy
-            except _FAILURES as error:
-                failures.append(f"participant {participant_id}: {getattr(error, 'message', error)}")
-                continue
-            _write(directory / f"tax-year-{tax_year}-{doc.participant.reference}.pdf", pdf)
-            written += 1
+                write(directory / f"tax-year-{tax_year}-{doc.participant.reference}.pdf", pdf)
+                written += 1
         session.commit()  # the register rows of every summary written
     finally:
         session.close()
