@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import math
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -118,15 +119,73 @@ MASK_PATTERN = 2
 QUIET = 2  # modules of white all round
 PIXELS = 4  # grey pixels a module: a reader that smooths an enlarged picture still sees sharp squares
 _GREY = bytes.maketrans(b"\x00\x01", b"\xff\x00")  # segno's light and dark modules as white and black
+_CODE_CHARS = CODE_LENGTH + 1  # 'K7QM2-9XHWR', as it ends the address in the QR code
+
+
+def _encoded(data: bytes, version: int | str | None = None) -> bytes:
+    """The modules of the QR code of ``data``, a byte each (1 dark), row after row."""
+    code = segno.make(data, mode="byte", version=version, error="m", boost_error=False, mask=MASK_PATTERN,
+                      micro=False)
+    return b"".join(code.matrix)
+
+
+class CodeBook:
+    """The QR codes of one address followed by any verification code, made by adding rather than encoding.
+
+    With its mode, version and mask fixed, a QR code is linear in its data bits (Reed-Solomon codes are, and the
+    rest is fixed placement and a fixed mask): the code of any data is that of a reference, with the change
+    that flipping each differing bit makes added to it (exclusive or). Encoding took a fifth of the time of a
+    whole remittance advice; adding takes microseconds, after one encoding per bit of the code (about 0.1 s),
+    so it pays from a few dozen documents on: a payment run's, not a single page's.
+    """
+
+    def __init__(self, prefix: bytes):
+        self.prefix = prefix
+        reference = prefix + b"0" * _CODE_CHARS
+        base = segno.make(reference, mode="byte", error="m", boost_error=False, mask=MASK_PATTERN, micro=False)
+        self.version, self.length = base.version, len(reference)
+        modules = b"".join(base.matrix)
+        self.size, self.base = len(modules), int.from_bytes(modules, "big")
+        # For each byte of the code and each of its bits: what flipping that bit changes.
+        self.flips = [[self._change(reference, at, bit) for bit in range(8)]
+                      for at in range(len(prefix), len(reference))]
+
+    def _change(self, reference: bytes, at: int, bit: int) -> int:
+        flipped = reference[:at] + bytes([reference[at] ^ 1 << bit]) + reference[at + 1:]
+        return int.from_bytes(_encoded(flipped, self.version), "big") ^ self.base
+
+    def modules(self, data: bytes) -> bytes:
+        """The modules of the QR code of ``data`` (the prefix and a code), as ``_encoded`` gives them."""
+        value = self.base
+        for flips, byte in zip(self.flips, data[len(self.prefix):], strict=True):
+            change = byte ^ 0x30  # the reference's "0"
+            for bit in range(8):
+                if change >> bit & 1:
+                    value ^= flips[bit]
+        return value.to_bytes(self.size, "big")
+
+
+_BOOKS: dict[bytes, CodeBook] = {}
+
+
+def prepare_codes(organisation: Organisation) -> None:
+    """Make the code book of the organisation's verify address before many documents are drawn (in this
+    process, and so in the worker processes forked from it)."""
+    prefix = Stamp("", "", dt.date.min, organisation).check_url.encode()
+    if prefix not in _BOOKS:
+        _BOOKS[prefix] = CodeBook(prefix)
 
 
 def qr_picture(text: str) -> Image.Image:
     """The QR code of ``text`` as a greyscale picture, ``PIXELS`` a module, with its quiet zone."""
-    matrix = segno.make(text, error="m", boost_error=False, mask=MASK_PATTERN, micro=False).matrix
-    side = len(matrix) + 2 * QUIET
+    data = text.encode()
+    book = _BOOKS.get(data[:-_CODE_CHARS])
+    modules = book.modules(data) if book is not None and len(data) == book.length else _encoded(data)
+    count = math.isqrt(len(modules))
+    side = count + 2 * QUIET
     blank, edge = b"\xff" * side, b"\xff" * QUIET
-    rows = [blank] * QUIET + [edge + row.translate(_GREY) + edge for row in matrix] + [blank] * QUIET
-    image = Image.frombytes("L", (side, side), b"".join(rows))
+    rows = [edge + modules[at:at + count].translate(_GREY) + edge for at in range(0, len(modules), count)]
+    image = Image.frombytes("L", (side, side), b"".join([blank] * QUIET + rows + [blank] * QUIET))
     return image.resize((side * PIXELS, side * PIXELS), Image.Resampling.NEAREST)
 
 
