@@ -202,8 +202,8 @@ def issue_remittances(
     at = utcnow()
     rows: list[dict] = []
     seen: set[str] = set()
-    if len(jobs) >= CODE_BOOK_FROM:  # before the pool: its worker processes are forked with the book made
-        prepare_codes(organisation)
+    if len(jobs) >= CODE_BOOK_FROM:  # before the pool: its workers are forked with the book made (were they
+        prepare_codes(organisation)  # started afresh instead, each would encode every code, as before)
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
     drawn: Iterable[tuple[str, bytes]] = map(_draw, jobs) if pool is None else pool.map(_draw, jobs, chunksize=16)
     try:
