@@ -18,7 +18,8 @@ from ledger.documents.benefit_effect import render_benefit_effect
 from ledger.documents.budget_plan import render_budget_plan
 from ledger.documents.coproduction_report import render_coproduction_report
 from ledger.documents.print_pack import join_pack, render_cover
-from ledger.documents.register import Issued, Producer, issue_document, participant_id_of
+from ledger.documents.register import CODE_BOOK_FROM, Issued, Producer, issue_document, participant_id_of
+from ledger.documents.stamp import prepare_codes
 from ledger.reports.benefit_effect_records import BenefitEffectNotice
 from ledger.reports.coproduction_records import CoproductionReport
 from ledger.reports.organisation import Organisation
@@ -137,6 +138,8 @@ def issue_print_pack(session: Session, pack: PrintPack, *, producer: Producer, i
     as a whole is registered too, with the hash of the file finance prints. ``web_address``: the participant's
     web page of their remittance advice, printed in each participant's letter (a group has none).
     """
+    if len(pack.to_post) >= CODE_BOOK_FROM:  # many letters: their QR codes from a code book
+        prepare_codes(pack.organisation)
     letters = [issue_document(
         session, kind="remittance", figures=figures.remittance_figures(letter.advice),
         render=functools.partial(render.render_remittance, letter.advice, large_print=letter.large_print,

@@ -5,10 +5,13 @@ from __future__ import annotations
 import stat
 
 import pytest
+from sqlalchemy import func, select
 
 from ledger.books import queries
 from ledger.db import unit_of_work
+from ledger.documents import cli
 from ledger.documents.cli import documents_cli
+from ledger.documents.models import IssuedDocument
 from ledger.formatting import money
 from ledger.payments.models import PaymentRun
 from ledger.people.accounts import participant_accounts
@@ -75,6 +78,30 @@ def test_remittances_for_a_run_one_file_per_payee(app, runner, books, tmp_path, 
     assert_in_order(ann, ["We paid you £78.80 on 25 June 2025", "account ending 2222"])
     missing = _run(runner, "remittances", "--run", "999", "--out", str(out))
     assert missing.exit_code == 2 and "There is no payment run 999" in missing.output
+
+
+def test_a_remittance_that_cannot_be_written_stops_the_run_before_its_register_rows(app, runner, books, tmp_path,
+                                                                                    monkeypatch):
+    """Files are written on threads while the next advice is drawn; one that fails (a full disk) still fails the
+    command, no register row is committed, and no partial file is left."""
+    write = cli._write
+
+    def full_disk_for_bea(path, data):
+        if participant_reference(books.bea) in path.name:
+            raise OSError(28, "No space left on device")
+        write(path, data)
+
+    monkeypatch.setattr(cli, "_write", full_disk_for_bea)
+    with unit_of_work(app.extensions["session_factory"]) as session:
+        reference = session.get(PaymentRun, books.run_id).reference
+    out = tmp_path / "remittances"
+    result = _run(runner, "remittances", "--run", reference, "--out", str(out))
+    assert result.exit_code != 0 and isinstance(result.exception, OSError), result.output
+    with unit_of_work(app.extensions["session_factory"]) as session:
+        assert session.execute(select(func.count()).select_from(IssuedDocument)).scalar_one() == 0
+    names = {p.name for p in out.iterdir()}
+    assert f"remittance-{reference}-{participant_reference(books.bea)}.pdf" not in names
+    assert not [name for name in names if name.startswith(".partial-")], names
 
 
 def test_tax_year_summaries_evidence_pack_and_reports(runner, books, tmp_path):
