@@ -336,19 +336,26 @@ _COUNT_SCRIPT = textwrap.dedent('''
     event.listen(current_app.extensions["engine"], "before_cursor_execute", one_more)
     wanted = json.loads(sys.argv[1])
     found = {}
+    app = current_app._get_current_object()
+    def get(client, path, headers):
+        # Each request in an app context of its own, as a server gives it: in the script's one context, ``g``
+        # (and the signed-in user Flask-Login keeps there) would carry over from one request to the next.
+        with app.app_context():
+            return client.get(path, headers=headers)
     for who, paths in wanted.items():
-        client = current_app.test_client()
+        client = app.test_client()
         headers = {}
         if who == "token":
             headers = {"Authorization": "Bearer " + sys.argv[2]}
         else:
             email, password = json.loads(sys.argv[3])[who]
-            current_app.config["WTF_CSRF_ENABLED"] = False
-            client.post("/login", data={"email": email, "password": password})
+            app.config["WTF_CSRF_ENABLED"] = False
+            with app.app_context():
+                client.post("/login", data={"email": email, "password": password})
         for path in paths:
-            client.get(path, headers=headers)  # once to warm, then counted
+            get(client, path, headers)  # once to warm, then counted
             counted[0] = 0
-            answer = client.get(path, headers=headers)
+            answer = get(client, path, headers)
             found[path] = counted[0] if answer.status_code == 200 else -answer.status_code
     print(json.dumps(found))
 ''')
