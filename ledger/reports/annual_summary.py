@@ -22,7 +22,7 @@ from ledger.claims.models import Advance, Claim
 from ledger.formatting import listing, long_date, money
 from ledger.reports.organisation import Organisation
 from ledger.reports.payees import participant_payee, participant_row
-from ledger.reports.receipts import ReceivedLine, by_entry, received_lines
+from ledger.reports.receipts import ReceivedLine, by_entry, received_amounts_each, received_lines
 from ledger.reports.records import AnnualSummary, AnnualSummaryLine, tax_year_bounds
 from policies.money import HUNDRED, round_to_penny
 from policies.rulebook import Rulebook
@@ -58,14 +58,23 @@ def _payment_line(lines: list[ReceivedLine]) -> AnnualSummaryLine | None:
 
 def _advance_kept(session: Session, participant_id: int) -> dict[int, int]:
     """For each entry writing off what was left of an advance: the entry that paid that advance."""
-    advances = {advance_id: paid for advance_id, paid in session.execute(
-        select(Advance.id, Advance.paid_entry_id).where(Advance.participant_id == participant_id)).all()
+    return _advances_kept(session, [participant_id]).get(participant_id, {})
+
+
+def _advances_kept(session: Session, participant_ids: list[int]) -> dict[int, dict[int, int]]:
+    """``_advance_kept`` of each participant, in two statements however many they are."""
+    advances = {advance_id: (who, paid) for advance_id, who, paid in session.execute(
+        select(Advance.id, Advance.participant_id, Advance.paid_entry_id)
+        .where(Advance.participant_id.in_(participant_ids))).all()
         if paid is not None}  # an advance asked for but not yet paid has nothing to write off
-    keys = {f"advance:{advance_id}:surplus": paid for advance_id, paid in advances.items()}
-    if not keys:
-        return {}
-    return {entry_id: keys[key] for entry_id, key in session.execute(
-        select(JournalEntry.id, JournalEntry.idempotency_key).where(JournalEntry.idempotency_key.in_(keys)))}
+    keys = {f"advance:{advance_id}:surplus": whose for advance_id, whose in advances.items()}
+    found: dict[int, dict[int, int]] = {}
+    if keys:
+        for entry_id, key in session.execute(
+                select(JournalEntry.id, JournalEntry.idempotency_key).where(JournalEntry.idempotency_key.in_(keys))):
+            who, paid = keys[key]
+            found.setdefault(who, {})[entry_id] = paid
+    return found
 
 
 def _kept_is_not_expenses(received: list[ReceivedLine], paid_by: dict[int, int]) -> list[ReceivedLine]:
@@ -95,6 +104,16 @@ def money_received(session: Session, participant_id: int, start: dt.date, end: d
     counted once as a taxable allowance: what the annual summary and the tax-year totals both add up."""
     return _kept_is_not_expenses([line for line in received_lines(session, participant_id, start, end)
                                   if line.kind != PostingKind.TIME_CREDITS], _advance_kept(session, participant_id))
+
+
+def money_received_each(session: Session, participant_ids: list[int], start: dt.date,
+                        end: dt.date) -> dict[int, list[ReceivedLine]]:
+    """``money_received`` of each participant, amounts only (no words), in a fixed number of statements: what a
+    page of tax-year totals adds up."""
+    kept = _advances_kept(session, participant_ids)
+    return {participant_id: _kept_is_not_expenses([line for line in lines if line.kind != PostingKind.TIME_CREDITS],
+                                                  kept.get(participant_id, {}))
+            for participant_id, lines in received_amounts_each(session, participant_ids, start, end).items()}
 
 
 def annual_summary(

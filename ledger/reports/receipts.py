@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ledger.books.kinds import PostingKind
 from ledger.claims.models import Claim
-from ledger.claims.received import Received, received_by
+from ledger.claims.received import Received, received_by, received_by_each
 from ledger.formatting import listing, long_date, money
 from ledger.payments.models import Payment, PaymentRun, PaymentRunItem
 from ledger.reports.claim_facts import claim_facts
@@ -105,6 +105,16 @@ def _description(r: Received, run: tuple[str, list[Claim]] | None, whats: dict[i
     mine = [c for c in claims if c.kind == wanted] or claims
     minutes = sum(c.worked_minutes or 0 for c in mine if c.kind == "fee")
     return f"Payment run {reference}: {listing([whats[c.id] for c in mine], limit=6)}", minutes
+
+
+def received_amounts_each(session: Session, participant_ids: list[int], start: dt.date,
+                          end: dt.date) -> dict[int, list[ReceivedLine]]:
+    """What each participant received between two dates, net of returns, as ``received_lines`` says it but
+    without the words (no description, run or hours): the amounts a list of totals needs, for a page of people
+    in a fixed number of statements (the tax-year page asked five per person; issue 12)."""
+    return {participant_id: [ReceivedLine(on=r.on, kind=r.kind, amount=left, entry_id=r.entry_id, description="")
+                             for r, left, _returned in _net(received)]
+            for participant_id, received in received_by_each(session, participant_ids, start, end).items()}
 
 
 def received_lines(session: Session, participant_id: int, start: dt.date, end: dt.date) -> list[ReceivedLine]:

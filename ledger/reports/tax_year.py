@@ -30,7 +30,7 @@ from ledger.formatting import money, pounds
 from ledger.payments import workflow as run_workflow
 from ledger.payments.models import PaymentRun, PaymentRunItem
 from ledger.people.models import Participant
-from ledger.reports.annual_summary import EXPENSES, FEES, TAXABLE_ALLOWANCES, money_received
+from ledger.reports.annual_summary import EXPENSES, FEES, TAXABLE_ALLOWANCES, money_received, money_received_each
 from ledger.reports.payees import participant_reference
 from ledger.reports.records import tax_year_bounds
 from policies.money import HUNDRED, round_to_penny
@@ -126,8 +126,10 @@ def participant_tax_year(session: Session, participant_id: int, name: str, year:
                          allowance: int) -> ParticipantTaxYear:
     """One participant's totals for the tax year."""
     start, end = tax_year_bounds(year.start_year)
-    lines = money_received(session, participant_id, start, end)
+    return _totals(participant_id, name, year, allowance, money_received(session, participant_id, start, end))
 
+
+def _totals(participant_id: int, name: str, year: TaxYear, allowance: int, lines) -> ParticipantTaxYear:
     def total(kinds) -> int:
         return sum(line.amount for line in lines if line.kind in kinds)
 
@@ -159,7 +161,9 @@ def tax_year_page(session: Session, year: TaxYear, rulebook: Rulebook, *, cursor
     allowance = trading_allowance(rulebook, year)
     people = session.execute(select(Participant.id, Participant.name).where(Participant.id > after)
                              .order_by(Participant.id).limit(limit + 1)).all()
-    rows = tuple(participant_tax_year(session, pid, name, year, allowance) for pid, name in people[:limit])
+    start, end = tax_year_bounds(year.start_year)
+    received = money_received_each(session, [pid for pid, _name in people[:limit]], start, end)
+    rows = tuple(_totals(pid, name, year, allowance, received.get(pid, [])) for pid, name in people[:limit])
     return TaxYearPage(rows, str(people[limit - 1][0]) if len(people) > limit else None)
 
 
