@@ -1,5 +1,5 @@
 """Every page of each role at the demo's size, and the finance claims queue with 500 claims waiting (issue 11,
-item 10): the queue under 300 ms, every other page under 100 ms, on SQLite.
+item 10): the queue under 300 ms, every other page under 50 ms (issue 12; it was 100), on SQLite.
 
     python -m bench pages [--runs 7] [--waiting 500] [--keep DIR]
 
@@ -31,7 +31,8 @@ from ledger.people import services as people
 from ledger.projects import services as projects
 
 QUEUE = "/finance/claims"
-QUEUE_MS, PAGE_MS = 300.0, 100.0
+# Issue 12: the claims queue with 500 waiting within 300 ms alone; every other page at the demo size within 50 ms.
+QUEUE_MS, PAGE_MS = 300.0, 50.0
 ROLES = (("finance", "finance@demo.example", "demo-finance-2026"),
          ("project manager", "manager@demo.example", "demo-manager-2026"),
          ("admin", "admin@demo.example", "demo-admin-2026"),
