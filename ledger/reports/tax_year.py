@@ -122,14 +122,8 @@ def _taxable(lines) -> int:
     return sum(line.amount for line in lines if line.kind in FEES or line.kind in TAXABLE_ALLOWANCES)
 
 
-def participant_tax_year(session: Session, participant_id: int, name: str, year: TaxYear,
-                         allowance: int) -> ParticipantTaxYear:
-    """One participant's totals for the tax year."""
-    start, end = tax_year_bounds(year.start_year)
-    return _totals(participant_id, name, year, allowance, money_received(session, participant_id, start, end))
-
-
 def _totals(participant_id: int, name: str, year: TaxYear, allowance: int, lines) -> ParticipantTaxYear:
+    """One participant's totals for the tax year, from what they received in it."""
     def total(kinds) -> int:
         return sum(line.amount for line in lines if line.kind in kinds)
 
