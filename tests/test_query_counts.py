@@ -130,41 +130,50 @@ def test_my_money_pages_the_claims_in_a_fixed_number_of_statements(app, client, 
     assert client.get("/my/money?page=none").status_code == 400
 
 
-def test_the_statement_api_reads_the_token_user_and_roles_in_one_statement(app, client, world):
-    with database(app) as session:
-        for activity_id in (world.activity_id, world.london_activity_id, world.flat_fee_activity_id):
-            claim_id = submitted_fee(session, world, world.ann, activity_id)
-            services.approve_claim(session, claim_id, actor_user_id=world.finance, actor_participant_id=None,
-                                   rules=RULES, today=MEETING_DAY)
-    token = bearer(api_token_for(app, world.finance))
-    path = f"/api/v1/accounts/owed:participant:{world.ann}/statement?start=2025-01-01&end=2027-01-01&limit=100"
-    client.get(path, headers=token)  # the token's first use is noted in a transaction of its own
+def _approve_fees(session, world: ClaimsWorld, activity_ids) -> None:
+    """A fee of Ann's for each activity, submitted and approved."""
+    for activity_id in activity_ids:
+        claim_id = submitted_fee(session, world, world.ann, activity_id)
+        services.approve_claim(session, claim_id, actor_user_id=world.finance, actor_participant_id=None,
+                               rules=RULES, today=MEETING_DAY)
 
+
+def _counted_api_get(app, client, world: ClaimsWorld, path: str):
+    """Finance's API answer to ``path`` and the statements it ran, counted on the second request: the token's
+    first use is noted in a transaction of its own."""
+    token = bearer(api_token_for(app, world.finance))
+    client.get(path, headers=token)
     with statements(app) as counted:
         answer = client.get(path, headers=token)
+    return answer, counted[0]
+
+
+def test_the_statement_api_reads_the_token_user_and_roles_in_one_statement(app, client, world):
+    with database(app) as session:
+        _approve_fees(session, world, (world.activity_id, world.london_activity_id, world.flat_fee_activity_id))
+
+    answer, counted = _counted_api_get(
+        app, client, world,
+        f"/api/v1/accounts/owed:participant:{world.ann}/statement?start=2025-01-01&end=2027-01-01&limit=100")
 
     assert answer.status_code == 200 and len(answer.get_json()["lines"]) == 3
-    assert counted[0] <= STATEMENT_API_STATEMENTS
+    assert counted <= STATEMENT_API_STATEMENTS
 
 
 def test_a_participants_statement_reads_their_three_accounts_in_a_fixed_number_of_statements(app, client, world):
     with database(app) as session:
-        for n in range(6):
-            activity = make_activity(session, title=f"Meeting {n}", occurs_on=MEETING_DAY - dt.timedelta(days=n + 1)).id
+        activities = [make_activity(session, title=f"Meeting {n}",
+                                    occurs_on=MEETING_DAY - dt.timedelta(days=n + 1)).id for n in range(6)]
+        for activity in activities:
             projects.record_attendance(session, activity, world.ann, today=MEETING_DAY)
-            claim_id = submitted_fee(session, world, world.ann, activity)
-            services.approve_claim(session, claim_id, actor_user_id=world.finance, actor_participant_id=None,
-                                   rules=RULES, today=MEETING_DAY)
-    token = bearer(api_token_for(app, world.finance))
-    path = f"/api/v1/participants/{world.ann}/statement?start=2025-01-01&end=2027-01-01"
-    client.get(path, headers=token)  # the token's first use is noted in a transaction of its own
+        _approve_fees(session, world, activities)
 
-    with statements(app) as counted:
-        answer = client.get(path, headers=token)
+    answer, counted = _counted_api_get(
+        app, client, world, f"/api/v1/participants/{world.ann}/statement?start=2025-01-01&end=2027-01-01")
 
     assert answer.status_code == 200, answer.get_json()
     assert len(answer.get_json()["money"]["lines"]) >= 6
-    assert counted[0] <= PARTICIPANT_STATEMENT_STATEMENTS
+    assert counted <= PARTICIPANT_STATEMENT_STATEMENTS
 
 
 def test_each_response_says_how_many_statements_it_ran_when_the_benchmark_asks(database_url, world, app):
