@@ -8,14 +8,28 @@ queue instead of failing half-way with "database is locked".
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Engine, Integer, MetaData, Table, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    DateTime,
+    Dialect,
+    Engine,
+    Integer,
+    MetaData,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import NullType, TypeDecorator
 
 from ledger.chain import links as chain_links
 
@@ -173,3 +187,68 @@ def unit_of_work(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 def is_postgresql(session_or_engine) -> bool:
     bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
     return bind.dialect.name == "postgresql"
+
+
+# ---------------------------------------------------------------- many rows at once
+
+#: From how many rows ``insert_rows`` sends PostgreSQL arrays rather than a multi-row VALUES list.
+ARRAYS_FROM = 50
+
+
+def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Insert ``rows`` into ``table`` and give each row's new id, in the order given.
+
+    A payment run writes ten thousand events and thousands of entries and postings at once. Sent as SQLAlchemy's
+    multi-row ``VALUES`` (15,000 parameters a statement), psycopg and PostgreSQL spent a third of a millisecond a
+    row parsing them; on PostgreSQL, from ``ARRAYS_FROM`` rows, the ids are taken from the table's sequence first
+    and the rows go as one array per column (``INSERT ... SELECT * FROM unnest(...)``): two statements, whatever
+    the number of rows, with each value bound as any insert binds it. SQLite, and a few rows, take the usual way.
+    Every row must name the same columns.
+    """
+    if not rows:
+        return []
+    if connection.dialect.name != "postgresql" or len(rows) < ARRAYS_FROM:
+        statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+        return list(connection.execute(statement, list(rows)).scalars())
+    ids, _ = _insert_arrays(connection, table, rows, skip_conflicts=False)
+    return ids
+
+
+def insert_rows_skipping_conflicts(connection: Connection, table: Table,
+                                   rows: Sequence[Mapping[str, Any]]) -> list[int | None]:
+    """``insert_rows``, leaving out (``ON CONFLICT DO NOTHING``) a row that would break a unique index: its id is
+    None. For keys another writer may have taken since they were looked up."""
+    if not rows:
+        return []
+    if connection.dialect.name != "postgresql" or len(rows) < ARRAYS_FROM:
+        # Skipped rows return nothing, so the ids cannot be matched up by order: one row at a time.
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        insert_one = dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
+        return [connection.execute(insert_one, dict(row)).scalar() for row in rows]
+    ids, written = _insert_arrays(connection, table, rows, skip_conflicts=True)
+    return [i if i in written else None for i in ids]
+
+
+def _column_type(column: Any) -> Any:
+    """A column's type; a foreign key's declared without one takes its target's (as the table's DDL did)."""
+    if isinstance(column.type, NullType) and column.foreign_keys:
+        return next(iter(column.foreign_keys)).column.type
+    return column.type
+
+
+def _insert_arrays(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]], *,
+                   skip_conflicts: bool) -> tuple[list[int], set[int]]:
+    ids = list(connection.execute(
+        text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, :n)"),
+        {"n": len(rows)}).scalars())
+    names = ["id", *(name for name in rows[0] if name != "id")]
+    arrays: dict[str, list[Any]] = {name: [row[name] for row in rows] for name in names[1:]}
+    arrays["id"] = ids
+    types = {name: _column_type(table.c[name]) for name in names}
+    casts = ", ".join(f"CAST(:{name} AS {types[name].compile(dialect=connection.dialect)}[])" for name in names)
+    statement = text(
+        f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({casts})"
+        + (" ON CONFLICT DO NOTHING RETURNING id" if skip_conflicts else "")
+    ).bindparams(*(bindparam(name, type_=postgresql.ARRAY(types[name])) for name in names))
+    result = connection.execute(statement, arrays)
+    return ids, (set(result.scalars()) if skip_conflicts else set(ids))

@@ -21,6 +21,17 @@ class PostingLine:
 
 
 @dataclass(frozen=True, slots=True)
+class NewEntry:
+    """One entry of several to post together (``post_entries``): a payment run's entry for one payee."""
+
+    effective_date: dt.date
+    description: str
+    postings: tuple[PostingLine, ...]
+    idempotency_key: str
+    kind: str = "manual"
+
+
+@dataclass(frozen=True, slots=True)
 class PostedLine:
     id: int
     account: str

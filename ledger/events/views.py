@@ -22,7 +22,7 @@ from ledger.auth.models import User
 from ledger.errors import ValidationError
 from ledger.events.models import Event
 from ledger.events.records import NewEvent
-from ledger.events.writer import record_event
+from ledger.events.writer import record_event, record_events
 
 VIEWED = "view_personal_data"
 #: What can be looked at, in the person's words.
@@ -58,22 +58,27 @@ class ViewRecord:
         return CHANNELS.get(self.channel, self.channel)
 
 
-def record_view(session: Session, *, participant_id: int, what: str, channel: str, actor_user_id: int | None,
-                record_id: int | str | None = None, claim_id: int | None = None) -> None:
-    """Keep one look at a person's data as an event, in the caller's transaction."""
+def _view(participant_id: int, what: str, channel: str, actor_user_id: int | None,
+          record_id: int | str | None = None, claim_id: int | None = None) -> NewEvent:
     if what not in WHAT or channel not in CHANNELS:
         raise ValidationError(f"Unknown view {what!r} {channel!r}.", fields={"what": ["unknown"]})
     details: dict[str, str] = {"what": what, "channel": channel}
     if record_id is not None:
         details["record"] = str(record_id)
-    record_event(session, NewEvent(subject="participant", subject_id=participant_id, participant_id=participant_id,
-                                   claim_id=claim_id, actor_user_id=actor_user_id, action=VIEWED, details=details))
+    return NewEvent(subject="participant", subject_id=participant_id, participant_id=participant_id,
+                    claim_id=claim_id, actor_user_id=actor_user_id, action=VIEWED, details=details)
+
+
+def record_view(session: Session, *, participant_id: int, what: str, channel: str, actor_user_id: int | None,
+                record_id: int | str | None = None, claim_id: int | None = None) -> None:
+    """Keep one look at a person's data as an event, in the caller's transaction."""
+    record_event(session, _view(participant_id, what, channel, actor_user_id, record_id, claim_id))
 
 
 def record_views(session: Session, participant_ids, *, what: str, channel: str, actor_user_id: int | None) -> None:
-    """Keep a look at several people's data at once (a list of circumstance reports, a bank file)."""
-    for participant_id in sorted(set(participant_ids)):
-        record_view(session, participant_id=participant_id, what=what, channel=channel, actor_user_id=actor_user_id)
+    """Keep a look at several people's data at once (a list of circumstance reports, a bank file): one insert."""
+    record_events(session, [_view(participant_id, what, channel, actor_user_id)
+                            for participant_id in sorted(set(participant_ids))])
 
 
 def record_views_of_details(session: Session, participant_id: int, *, shown_bank: bool,

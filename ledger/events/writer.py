@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.chain.links import EVENT, EVENT_DIGEST_VERSION, note_written
-from ledger.db import utcnow
+from ledger.db import insert_rows, utcnow
 from ledger.errors import ValidationError
 from ledger.events.models import SUBJECTS, Event
 from ledger.events.records import EventRecord, NewEvent
@@ -47,7 +47,7 @@ def _write(session: Session, events: Iterable[NewEvent], *, at: dt.datetime | No
         })
     if not rows:
         return []
-    ids = list(session.execute(insert(_events).returning(_events.c.id), rows).scalars().all())
+    ids = insert_rows(session.connection(), _events, rows)
     note_written(session, EVENT, ids)
     return ids
 

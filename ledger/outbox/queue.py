@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.claims.models import Claim
+from ledger.db import insert_rows
 from ledger.events.records import NewEvent
 from ledger.events.writer import record_events
 from ledger.outbox.models import OutboxMessage
@@ -27,6 +29,7 @@ from ledger.people.models import Participant
 __all__ = ["emailed_participants", "queue_claim_returned", "queue_fee_decision", "queue_remittances"]
 
 _CHUNK = 500
+_messages = OutboxMessage.__table__
 
 
 def _utcnow() -> dt.datetime:
@@ -45,25 +48,24 @@ def emailed_participants(session: Session, participant_ids: Iterable[int]) -> di
     return {pid: email.strip() for pid, email in found.items()}
 
 
-def _queue(session: Session, rows: list[OutboxMessage], actor_user_id: int | None) -> int:
+def _queue(session: Session, rows: list[dict[str, Any]], actor_user_id: int | None) -> int:
     """Add the messages and one ``message.queue`` event each; return how many."""
     if not rows:
         return 0
-    session.add_all(rows)
-    session.flush()
+    ids = insert_rows(session.connection(), _messages, rows)  # a run's thousands of remittances in two statements
     record_events(session, (NewEvent(
-        subject="message", subject_id=row.id, action="queue", actor_user_id=actor_user_id, after="pending",
-        note=f"Email queued to {row.to_address}", participant_id=row.participant_id,
-        details={"kind": row.kind, "claim_id": row.claim_id, "payment_run_id": row.payment_run_id},
-    ) for row in rows))
+        subject="message", subject_id=message_id, action="queue", actor_user_id=actor_user_id, after="pending",
+        note=f"Email queued to {row['to_address']}", participant_id=row["participant_id"],
+        details={"kind": row["kind"], "claim_id": row["claim_id"], "payment_run_id": row["payment_run_id"]},
+    ) for message_id, row in zip(ids, rows, strict=True)))
     return len(rows)
 
 
 def _message(kind: str, key: str, participant_id: int, to: str, now: dt.datetime, details: dict, *,
-             claim_id: int | None = None, payment_run_id: int | None = None) -> OutboxMessage:
-    return OutboxMessage(kind=kind, status="pending", dedupe_key=key, participant_id=participant_id, to_address=to,
-                         claim_id=claim_id, payment_run_id=payment_run_id, details=details, created_at=now,
-                         next_attempt_at=now, attempts=0)
+             claim_id: int | None = None, payment_run_id: int | None = None) -> dict[str, Any]:
+    return {"kind": kind, "status": "pending", "dedupe_key": key, "participant_id": participant_id, "to_address": to,
+            "claim_id": claim_id, "payment_run_id": payment_run_id, "details": details, "created_at": now,
+            "next_attempt_at": now, "attempts": 0}
 
 
 def queue_fee_decision(session: Session, claim: Claim, *, actor_user_id: int | None) -> int:

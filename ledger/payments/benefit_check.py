@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ledger.benefit_checks import BenefitCheck
 from ledger.claims import workflow
-from ledger.claims.benefit_check import check_participant_payment
+from ledger.claims.benefit_check import BenefitFacts, check_participant_payment, load_benefit_facts
 from ledger.claims.models import Claim
 from ledger.people.models import BenefitDeclaration
 from policies.errors import PolicyError
@@ -80,17 +80,24 @@ def check_run_fees(
     # (already in the proposed payment) and those waiting for a later run (paid, and checked, then).
     waiting = _waiting_claims(session, declared)
     checked: dict[int, BenefitCheck] = {}
-    for participant_id in declared:
-        payee = earning[participant_id]
-        hours = Decimal(payee.fee_minutes) / Decimal(60) if payee.fee_minutes else None
-        proposed = Payment(received_on=payment_date, amount_pence=payee.fee_pence, kind=PaymentKind.FEE, hours=hours)
-        try:
-            decision = check_participant_payment(session, rulebook, settings, participant_id, proposed,
-                                                 exclude_claim_ids=waiting[participant_id])
-        except PolicyError as error:
-            checked[participant_id] = BenefitCheck.not_checked("error", required_action=settings.on_warn,
-                                                               error=str(error))
-            continue
-        if decision is not None:
-            checked[participant_id] = BenefitCheck.from_decision(decision, settings)
+    for chunk in _chunks(declared):
+        # Declarations, receipts and decided claims read for a chunk of people at once, not per person.
+        facts = load_benefit_facts(session, chunk, payment_date, payment_date)
+        for participant_id in chunk:
+            check = _check_one(session, rulebook, settings, participant_id, earning[participant_id], payment_date,
+                               waiting[participant_id], facts)
+            if check is not None:
+                checked[participant_id] = check
     return checked
+
+
+def _check_one(session: Session, rulebook: Rulebook, settings: PolicySettings, participant_id: int, payee: RunFees,
+               payment_date: dt.date, waiting: Sequence[int], facts: BenefitFacts) -> BenefitCheck | None:
+    hours = Decimal(payee.fee_minutes) / Decimal(60) if payee.fee_minutes else None
+    proposed = Payment(received_on=payment_date, amount_pence=payee.fee_pence, kind=PaymentKind.FEE, hours=hours)
+    try:
+        decision = check_participant_payment(session, rulebook, settings, participant_id, proposed,
+                                             exclude_claim_ids=waiting, facts=facts)
+    except PolicyError as error:
+        return BenefitCheck.not_checked("error", required_action=settings.on_warn, error=str(error))
+    return None if decision is None else BenefitCheck.from_decision(decision, settings)

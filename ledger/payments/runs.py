@@ -18,8 +18,9 @@ Invariants:
   who confirmed it and when. A repeated confirmation is refused rather than answered as if it had just
   worked, so nobody believes they paid a run that someone else paid.
 - Confirming posts, per payee, one balanced entry (Dr ``owed:participant:<id>`` or ``owed:group:<id>``,
-  Cr ``bank:main``) through ``post_entry``, effective on the payment date, with the idempotency key
-  ``payment-run:<run>:<payee_kind>:<payee_id>``; it never pays a payee more than the books say is owed.
+  Cr ``bank:main``), all of them through ``post_entries`` in a few statements, effective on the payment date,
+  with the idempotency key ``payment-run:<run>:<payee_kind>:<payee_id>``; it never pays a payee more than the
+  books say is owed.
 - Bank details are decrypted here only in ``bacs_file`` and ``bank_csv``; summaries show them masked.
 - What the run found is kept in rows, never rewritten: the benefit check of each participant's fees
   (``payment_run_benefit_checks``), each payee left out and why (``payment_run_exclusions``), and the
@@ -61,8 +62,8 @@ from ledger.auth.models import User
 from ledger.benefit_checks import BenefitCheck
 from ledger.books.kinds import PostingKind
 from ledger.books.models import Account, AccountBalance, LockedPeriod
-from ledger.books.posting import first_open_month, post_entry
-from ledger.books.records import PostingLine
+from ledger.books.posting import first_open_month, post_entries
+from ledger.books.records import NewEntry, PostingLine
 from ledger.claims import workflow as claim_workflow
 from ledger.claims.corrections import netting_agreed_for, record_netting
 from ledger.claims.models import Claim, ExpenseLine
@@ -1019,29 +1020,22 @@ def _post_payments(session: Session, run: PaymentRun, totals: Mapping[PayeeKey, 
     """One balanced entry per payee (Dr what they are owed and their advances, Cr the bank), and the payment
     row that names it. Returns each participant's entry id."""
     open_organisation_accounts(session)  # the bank account, on a fresh install
-    payments = []
-    entries: dict[int, int] = {}
-    for (kind, payee_id), t in sorted(totals.items()):
-        amount = _amount(t)
-        if amount == 0:
-            continue  # everything this run owed them was netted against what they owe back
-        entry = post_entry(
-            session,
-            effective_date=run.payment_date,
-            description=f"Payment run {run.reference}: paid to {kind} {payee_id} by bank transfer",
-            postings=[*_paid_lines(kind, payee_id, t), PostingLine(BANK, -amount, "GBP")],
-            idempotency_key=f"payment-run:{run.id}:{kind}:{payee_id}",
-            actor_user_id=actor,
-            kind="payment",
-        )
-        payments.append({"run_id": run.id, "payee_kind": kind, "payee_id": payee_id, "amount_pence": amount,
-                         "account_last4": getattr(details[kind].get(payee_id), "bank_account_last4", None),
-                         "entry_id": entry.id})
-        if kind == "participant":
-            entries[payee_id] = entry.id
+    # Everything this run owed a payee may have been netted against what they owe back: nothing to pay them.
+    paying = [(key, t, _amount(t)) for key, t in sorted(totals.items()) if _amount(t) != 0]
+    posted = post_entries(session, [
+        NewEntry(effective_date=run.payment_date,
+                 description=f"Payment run {run.reference}: paid to {kind} {payee_id} by bank transfer",
+                 postings=(*_paid_lines(kind, payee_id, t), PostingLine(BANK, -amount, "GBP")),
+                 idempotency_key=f"payment-run:{run.id}:{kind}:{payee_id}", kind="payment")
+        for (kind, payee_id), t, amount in paying], actor_user_id=actor)
+    payments = [{"run_id": run.id, "payee_kind": kind, "payee_id": payee_id, "amount_pence": amount,
+                 "account_last4": getattr(details[kind].get(payee_id), "bank_account_last4", None),
+                 "entry_id": entry.id}
+                for ((kind, payee_id), _, amount), entry in zip(paying, posted, strict=True)]
     if payments:
         session.execute(insert(_payments), payments)
-    return entries
+    return {payee_id: entry.id for ((kind, payee_id), _, _), entry in zip(paying, posted, strict=True)
+            if kind == "participant"}
 
 
 def _pay(session: Session, run: PaymentRun, totals: Mapping[PayeeKey, Mapping[str, Any]],
