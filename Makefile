@@ -10,7 +10,7 @@ NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | cksum | cu
 ASSETS := ledger/web/frontend/build/.built
 ASSET_SOURCES := $(wildcard ledger/web/frontend/*.scss ledger/web/frontend/*.css ledger/web/frontend/*.js ledger/web/frontend/*.mjs) ledger/easy_read_icons.json
 
-.PHONY: run test lint bench system-packages assets clean
+.PHONY: run test lint bench bench-packages system-packages assets clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -64,7 +64,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(STAMP) $(ASSETS) system-packages
+# wrk (Debian's package) drives the HTTP benchmark's load; the tests do not need it.
+bench-packages:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian packages: wrk"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "missing wrk: install it with apt-get (the HTTP benchmark then uses Python threads)"; fi; }
+
+bench: $(STAMP) $(ASSETS) system-packages bench-packages
 	$(BIN)/python -m bench
 
 clean:

@@ -13,8 +13,10 @@
    a copy of the database (``<name>_before``, made from it as a template) migrated down to that code's head with
    this code's migrations: the same rows, in the tables that code knows (the read indexes of migration 0020,
    which came with this work, go with the downgrade).
-3. For each endpoint: one client alone (the median of sequential requests), then ``--clients`` threads with
-   keep-alive connections (``http.client``) for ``--seconds``: requests a second, p50 / p95 / p99. The SQL
+3. For each endpoint: one client alone (the median of sequential requests), then ``--clients`` keep-alive
+   connections for ``--seconds``: requests a second, p50 / p95 / p99. The load comes from wrk (Debian's
+   package, which ``make bench`` installs; ``--load python`` or no wrk: threads with ``http.client``, whose
+   interpreter lock adds its own waits to the times it takes). The SQL
    statements one request runs are counted in a process of their own (a SQLAlchemy event listener on the
    app's engine, the same for both codes). The load generator shares the 2 cores with the server: its own
    CPU time per request is printed, so that what it costs is known.
@@ -28,6 +30,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import signal
 import statistics
 import subprocess
@@ -278,14 +281,18 @@ class Measured:
     client_cpu_ms: float = 0.0
     statements: int | None = None
 
-    def pct(self, p: float) -> float:
+    percentiles: dict[int, float] = field(default_factory=dict)  # from wrk, which keeps no list of times
+
+    def pct(self, p: int) -> float:
+        if p in self.percentiles:
+            return self.percentiles[p]
         if not self.times:
             return float("nan")
         ordered = sorted(self.times)
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
-def measure(server: Server, endpoint: Endpoint, clients: int, seconds: float) -> Measured:
+def measure(server: Server, endpoint: Endpoint, clients: int, seconds: float, load: str = "python") -> Measured:
     headers = server.headers[endpoint.who]
     result = Measured()
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
@@ -310,6 +317,8 @@ def measure(server: Server, endpoint: Endpoint, clients: int, seconds: float) ->
             result.times.extend(times)
             result.errors += errors
 
+    if load == "wrk":
+        return _measure_with_wrk(server, endpoint, headers, clients, seconds, result)
     cpu = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     threads = [threading.Thread(target=client) for _ in range(clients)]
@@ -321,6 +330,30 @@ def measure(server: Server, endpoint: Endpoint, clients: int, seconds: float) ->
     after = resource.getrusage(resource.RUSAGE_SELF)
     result.requests = len(result.times)
     used = (after.ru_utime - cpu.ru_utime) + (after.ru_stime - cpu.ru_stime)
+    result.client_cpu_ms = used * 1000 / max(1, result.requests)
+    return result
+
+
+def _measure_with_wrk(server: Server, endpoint: Endpoint, headers: dict[str, str], clients: int, seconds: float,
+                      result: Measured) -> Measured:
+    """The load from wrk (C, two threads, ``clients`` keep-alive connections): its percentiles, read back as JSON.
+
+    Twenty Python threads in one process take turns at one interpreter lock: a response that has arrived waits
+    for the lock before its time is taken, and that wait is counted as the server's. wrk's threads do not wait
+    on each other, and it costs a fraction of the CPU, which it shares with the server.
+    """
+    command = ["wrk", "-t2", f"-c{clients}", f"-d{seconds:g}s", "--timeout", "60s",
+               "-s", str(ROOT / "bench" / "wrk_report.lua")]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run([*command, f"http://127.0.0.1:{server.port}{endpoint.path}"], capture_output=True,
+                         text=True, check=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    figures = json.loads(out.strip().splitlines()[-1])
+    result.requests, result.errors, result.seconds = figures["requests"], figures["errors"], figures["seconds"]
+    result.percentiles = {50: figures["p50"], 95: figures["p95"], 99: figures["p99"]}
+    used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     result.client_cpu_ms = used * 1000 / max(1, result.requests)
     return result
 
@@ -377,8 +410,8 @@ def _target(value: float | None, unit: str = " ms") -> str:
     return "" if value is None else f"≤ {value:g}{unit}"
 
 
-def report(servers: list[Server], chosen: list[Endpoint], results: dict, clients: int) -> None:
-    print(f"\n=== HTTP under load: {clients} clients, gunicorn -c gunicorn.conf.py "
+def report(servers: list[Server], chosen: list[Endpoint], results: dict, clients: int, load: str) -> None:
+    print(f"\n=== HTTP under load: {clients} clients ({load}), gunicorn -c gunicorn.conf.py "
           f"(workers {os.environ.get('GUNICORN_WORKERS', '4')}), PostgreSQL; times in ms")
     print("    the load generator runs on the same 2 cores (its CPU per request is shown): figures are noisy")
     header = f"{'endpoint':<28} {'code':<7} {'alone':>7} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} " \
@@ -460,6 +493,9 @@ def parse_args(argv: list[str] | None):
     parser.add_argument("--port", type=int, default=8061)
     parser.add_argument("--only", help="endpoints whose name contains this")
     parser.add_argument("--rebuild", action="store_true", help="build the database again even if kept")
+    parser.add_argument("--load", choices=("wrk", "python"), default="wrk" if shutil.which("wrk") else "python",
+                        help="the load generator: wrk (Debian's package, `make bench` installs it) or Python "
+                             "threads with http.client")
     args = parser.parse_args(argv)
     if args.quick:
         args.scale, args.seconds = 0.01, 3.0
@@ -490,13 +526,14 @@ def main(argv: list[str] | None = None) -> int:
             prepare(server, meta)
             for endpoint in chosen:
                 log(f"{server.label}: {endpoint.name}")
-                measured = measure(server, endpoint, args.clients, args.seconds)
+                measured = measure(server, endpoint, args.clients, args.seconds, args.load)
                 measured.statements = counts.get(endpoint.path)
                 results[(server.label, endpoint.name)] = measured
-                report([server], [endpoint], results, args.clients)  # as it goes: a later failure loses nothing
+                # As it goes: a later failure loses nothing.
+                report([server], [endpoint], results, args.clients, args.load)
         finally:
             stop(server)
-    report(servers, chosen, results, args.clients)
+    report(servers, chosen, results, args.clients, args.load)
     return 0
 
 
