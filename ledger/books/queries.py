@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 
 from sqlalchemy import BigInteger, ColumnElement, cast, func, or_, select
 from sqlalchemy.orm import Session
@@ -76,6 +77,16 @@ def balance_by_id(session: Session, account_id: int, as_of: dt.date | None = Non
             _daily.c.account_id == account_id, _daily.c.day <= as_of
         )
     ).scalar_one()
+
+
+def balances(session: Session, codes: Collection[str]) -> dict[str, int]:
+    """Current balances of several accounts by code, in one statement; an account never opened is left out."""
+    if not codes:
+        return {}
+    return dict(session.execute(
+        select(_accounts.c.code, _balances.c.balance).join(_balances, _balances.c.account_id == _accounts.c.id)
+        .where(_accounts.c.code.in_(sorted(set(codes))))
+    ).all())
 
 
 def encode_cursor(day: dt.date, posting_id: int) -> str:

@@ -111,6 +111,18 @@ def _account_id(session: Session, code: str) -> int:
     return account_id
 
 
+def _check_participant_and_account(session: Session, participant_id: Any, code: str) -> None:
+    """Raise NotFound for no such participant, or for their account not opened: both looked for at once."""
+    found = session.execute(
+        select(Participant.id, Account.id).outerjoin(Account, Account.code == code)
+        .where(Participant.id == participant_id)
+    ).first() if type(participant_id) is int else None
+    if found is None:
+        raise NotFound(f"There is no participant {participant_id}.", fields={"participant_id": ["unknown"]})
+    if found[1] is None:
+        raise NotFound(f"There is no account {code}.")
+
+
 def time_credit_balance(session: Session, participant_id: int) -> int:
     """The time credits a participant holds, in minutes (negative only within an overdraft)."""
     _participant(session, participant_id)
@@ -135,9 +147,8 @@ def time_credit_history(session: Session, participant_id: int) -> TimeCreditHist
         .where(Account.code == code)
         .order_by(Posting.effective_date, Posting.id)
     ).all()
-    if not rows:  # nothing yet, or no such participant or account: only then is it worth two more statements
-        _participant(session, participant_id)
-        _account_id(session, code)
+    if not rows:  # nothing yet, or no such participant or account: only then is it worth one more statement
+        _check_participant_and_account(session, participant_id, code)
     running = 0
     lines = []
     for r in rows:

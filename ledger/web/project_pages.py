@@ -3,7 +3,8 @@
 The budget figures are read, never worked out here: what the books hold on the project's fees and expenses
 accounts (``fees:project:<CODE>``, ``expenses:project:<CODE>``), and the budget by cost line (committed =
 approved, unpaid claims; spent = paid): the same ``ProjectBudgetReport`` the budget report PDF prints
-(``ledger.reports.budget_report``).
+(``ledger.reports.budget_report``). The list of projects reads every listed project's position and accounts at
+once (``budget_positions``, ``queries.balances``): a fixed number of statements however many projects there are.
 """
 
 from __future__ import annotations
@@ -132,12 +133,11 @@ def _books_balance(session, code: str) -> int | None:
 def list_projects():
     session = get_session()
     today = todays_date()
-    organisation = settings().organisation
-    rows = [
-        {"project": p, "budget": project_budget_report(session, p.code, organisation=organisation, as_at=today),
-         "fees": _books_balance(session, p.accounts.fees), "expenses": _books_balance(session, p.accounts.expenses)}
-        for p in projects.list_projects(session, only_ids=visible_project_ids())
-    ]
+    listed = projects.list_projects(session, only_ids=visible_project_ids())
+    positions = projects.budget_positions(session, [p.id for p in listed], as_at=today)
+    held = queries.balances(session, [code for p in listed for code in (p.accounts.fees, p.accounts.expenses)])
+    rows = [{"project": p, "budget": positions[p.id], "fees": held.get(p.accounts.fees),
+             "expenses": held.get(p.accounts.expenses)} for p in listed]
     return render_template("projects/list.html", rows=rows, today=today, me=signed_in_user().id,
                            may_set_up=allowed(signed_in_user().role_names, "projects.write"))
 

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from ledger.claims import advances
 from ledger.claims import services as claims
 from ledger.errors import NotFound, ValidationError
 from ledger.projects import services
@@ -181,6 +182,72 @@ def test_budget_position_splits_committed_and_spent_by_cost_line(session):
     then = services.budget_position(session, code, as_at=dt.date(2025, 6, 20))
     assert {line.kind: line.committed_pence for line in then.lines}["travel_expenses"] == 2_000
     assert services.budget_position(session, code, as_at=dt.date(2025, 6, 3)).committed_pence == 0
+
+
+def test_the_positions_of_several_projects_read_together_are_each_ones_own_position(session):
+    """The projects list reads every project's position at once: the same figures, project by project, as one
+    project's position, however the claims, advances, activities and cost lines fall between them."""
+    finance = make_finance_user(session).id
+    asker = make_finance_user(session, "asker@example.org").id
+    manager = make_user(session, "pm@example.org", ["project_manager"]).id
+    ann = make_participant(session, "Ann Jones", today=TODAY).id
+    bea = make_participant(session, "Bea Smith", email="bea@example.org", today=TODAY).id
+    planned, whole, idle = _project(session, "PLANNED"), _project(session, "WHOLE"), _project(session, "IDLE")
+    services.update_project(session, whole, {"budget_pence": 25_000}, actor_user_id=manager)
+    services.set_budget_plan(session, planned, [BudgetPlanLine("fees", "Fees", 10_000),
+                                                BudgetPlanLine("access", "Access", 20_000)], manager)
+
+    def held(code: str, day: dt.date, *who: int) -> int:
+        activity = services.schedule_activity(session, code, kind="advisory_meeting", occurs_on=day,
+                                              duration_minutes=120, preparation_minutes=30, region="uk").id
+        for participant in who:
+            services.record_attendance(session, activity, participant, today=max(day, TODAY))
+        return activity
+
+    def approved(claim_id: int) -> int:
+        claims.submit_claim(session, claim_id, actor_user_id=manager)
+        claims.approve_claim(session, claim_id, actor_user_id=finance, actor_participant_id=None, rules=RULES,
+                             today=TODAY)
+        return claim_id
+
+    def fee(activity: int, participant: int) -> int:
+        return approved(claims.draft_fee_claim(session, activity_id=activity, participant_id=participant,
+                                               actor_user_id=manager, rules=RULES)[0].id)
+
+    def expenses(activity: int, key: str, *lines: tuple[str, str]) -> int:
+        return approved(claims.create_expense_claim(
+            session, participant_id=ann, activity_id=activity, idempotency_key=key, actor_user_id=manager,
+            rules=RULES, lines=[{"category": c, "description": c, "amount": a} for c, a in lines])[0].id)
+
+    early, later = held(planned, dt.date(2025, 6, 4), ann, bea), held(planned, dt.date(2025, 6, 18), ann)
+    fee(early, ann), fee(early, bea), fee(later, ann)
+    expenses(early, "taxi", ("taxi", "12.00"), ("support_worker", "30.00"))
+    twice = expenses(later, "twice", ("taxi", "12.00"))
+    claims.cancel_claim(session, twice, actor_user_id=finance, today=dt.date(2025, 6, 21), rules=RULES)
+    film = held(whole, dt.date(2025, 6, 10), bea)
+    fee(film, bea)
+    expenses(film, "hotel", ("accommodation", "80.00"))
+    held(whole, dt.date(2025, 7, 1), ann)  # after every date asked about but the last
+    for pounds, paid_on in (("40.00", dt.date(2025, 6, 5)), ("15.00", dt.date(2025, 6, 19))):
+        advance = advances.request_advance(session, participant_id=bea, project_code=whole, amount=pounds,
+                                           purpose="Train to the film shoot", settle_by=dt.date(2025, 8, 1),
+                                           today=TODAY, actor_user_id=asker).id
+        advances.approve_advance(session, advance, actor_user_id=finance, actor_participant_id=None,
+                                 second_approval_above_pence=10**9, today=TODAY)
+        advances.mark_advance_paid(session, advance, paid_by="cheque", reference=f"CHQ {pounds}", paid_on=paid_on,
+                                   actor_user_id=finance, today=dt.date(2025, 6, 30))
+    codes = {p.id: p.code for p in services.list_projects(session)}
+
+    for as_at in (dt.date(2025, 6, 3), dt.date(2025, 6, 20), dt.date(2025, 6, 30), dt.date(2025, 7, 2)):
+        together = services.budget_positions(session, list(codes), as_at=as_at)
+        one_by_one = {i: services.budget_position(session, code, as_at=as_at) for i, code in codes.items()}
+        assert together == one_by_one, as_at
+    by_code = {position.project_code: position for position in together.values()}
+    assert by_code[planned].committed_pence > 0 and by_code[whole].spent_pence == 5_500
+    assert (by_code[whole].activities_held, by_code[whole].people_involved) == (2, 2)
+    assert by_code[idle].committed_pence == by_code[idle].spent_pence == by_code[idle].people_involved == 0
+    assert services.budget_positions(session, [], as_at=TODAY) == {}
+    assert services.budget_positions(session, [max(codes) + 1], as_at=TODAY) == {}
 
 
 def test_a_project_without_cost_lines_shows_its_whole_budget(session):

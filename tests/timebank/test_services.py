@@ -52,8 +52,12 @@ def bank(session) -> Bank:
 
 def test_a_new_participant_holds_no_credits(bank):
     assert services.time_credit_balance(bank.session, bank.ann) == 0
-    with pytest.raises(NotFound):
-        services.time_credit_balance(bank.session, 999)
+    assert services.time_credit_history(bank.session, bank.ann) == services.TimeCreditHistory(bank.ann, 0, ())
+    for unknown in (999, "1"):
+        with pytest.raises(NotFound, match="no participant"):
+            services.time_credit_balance(bank.session, unknown)
+        with pytest.raises(NotFound, match="no participant"):
+            services.time_credit_history(bank.session, unknown)
 
 
 def test_spending_at_a_partner_moves_credits_to_the_partner(bank, session):

@@ -142,6 +142,10 @@ def test_a_participant_switches_her_pages_to_easy_read_herself(app, carer, fees,
     page = carer.get(f"/my/claims/{fees['carer']}").get_data(as_text=True)
     # the switch is on her page, set to what she has now (email)
     assert re.search(r'<input[^>]*name="format-preferred_format"[^>]*value="email" checked', page)
+    switch = page[page.index('id="format-switch"'):]
+    radios = re.findall(r'<input class="govuk-radios__input" id="([^"]+)" name="format-preferred_format"', switch)
+    assert len(radios) == 4 and re.findall(r'<label class="govuk-label govuk-radios__label" for="([^"]+)"',
+                                           switch) == radios  # each label names its own radio
 
     response = carer.post("/me/format", data={
         "format-csrf_token": csrf_token_in(page), "format-preferred_format": "easy_read",

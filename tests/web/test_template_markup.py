@@ -61,7 +61,7 @@ class MarkupCheck(HTMLParser):
         if tag == "table" and "govuk-table" not in classes:
             self.problems.append(f"{where}> without govuk-table")
         elif (tag == "button" or (tag == "input" and found.get("type") == "submit")) and not any(
-                c.startswith("govuk-button") or c.endswith(("__button", "__link")) for c in classes):
+                c.startswith("govuk-button") or c.endswith(("__button", "__link", "__toggle")) for c in classes):
             self.problems.append(f"{where}> without govuk-button")
         elif tag in ("h1", "h2") and not any(HEADING_CLASS.match(c) for c in classes):
             self.problems.append(f"{where}> without a govuk-heading-* class")
