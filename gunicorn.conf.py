@@ -28,3 +28,16 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+
+def post_worker_init(worker):
+    """Move what building the app made (modules, templates, schemas: ~280,000 objects) out of the collector's way.
+
+    With them in the oldest generation, Python's full garbage collection took about 157 ms, once every hundred
+    pages or so, and every request in that worker waited: most of the slowest 5% under load. ``gc.freeze`` keeps
+    them out of every later collection; what requests make is still collected as before.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
