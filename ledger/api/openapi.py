@@ -10,16 +10,22 @@ as it is registered, so a new route is documented the same way without anyone re
 Amounts and hours travel as decimal strings ("12.50"): fields computed by a function carry no type of their
 own, so ``decimal_string_type`` gives every field described as a decimal string ``type: string`` and its
 pattern, and the money fields read by ``DecimalString`` their own pattern.
+
+Each blueprint's routes are documented when the OpenAPI document is first wanted (``/api/v1/openapi.json``,
+``flask openapi print``), not as the blueprint is registered: the app a command line builds to write a payment
+run's remittances never serves the document, and building it was most of what ``create_app`` spent on the API.
+The document is the same, built in the same order.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from decimal import Decimal
 from typing import Any
 
-from apispec import BasePlugin
-from flask_smorest import Api
+from apispec import APISpec, BasePlugin
+from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields
 
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
@@ -43,9 +49,51 @@ class ErrorSchema(Schema):
 
 
 class LedgerApi(Api):
-    """flask-smorest's Api, documenting the ledger's error shape rather than its own."""
+    """flask-smorest's Api, documenting the ledger's error shape rather than its own, and documenting each
+    blueprint's routes the first time ``spec`` is read rather than as the blueprint is registered."""
 
     ERROR_SCHEMA = ErrorSchema
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._undocumented: list[tuple[Blueprint, str, list | None]] = []
+        self._documenting = threading.RLock()  # two threads of a gunicorn worker may ask for the document at once
+        self._busy = False  # documenting now (in the thread holding the lock)
+        self._spec: Any = None  # an APISpec once the app is initialised (flask-smorest's own attribute is untyped)
+        super().__init__(*args, **kwargs)
+
+    @property
+    def spec(self) -> Any:
+        """The OpenAPI document, with every blueprint registered so far documented in it."""
+        if self._undocumented:
+            self._document()
+        return self._spec
+
+    @spec.setter
+    def spec(self, value: APISpec) -> None:
+        self._spec = value
+
+    def register_blueprint(self, blp: Blueprint, *, parameters: list | None = None, **options: Any) -> None:
+        """Register ``blp`` in the app now, as flask-smorest does, and document its routes when first wanted."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, name, parameters))
+
+    def _document(self) -> None:
+        """Document the blueprints not yet documented, in the order they were registered (flask-smorest's own
+        ``register_blueprint`` does these two steps as it registers each)."""
+        with self._documenting:
+            if self._busy:  # asked for from within the documenting: the document as it is so far
+                return
+            self._busy = True
+            try:
+                while self._undocumented:
+                    blp, name, parameters = self._undocumented[0]
+                    blp.register_views_in_doc(self, self._app, self._spec, name=name, parameters=parameters)
+                    self._spec.tag({"name": name, "description": blp.description})
+                    self._undocumented.pop(0)
+            finally:
+                self._busy = False
 
 
 def _error(description: str, **extra: Any) -> dict:

@@ -35,8 +35,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from ofxtools.Parser import OFXTree
-
 from ledger.errors import ValidationError
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -295,6 +293,10 @@ def _oldest_first(kind: str, lines: list[ParsedLine], headers: tuple[str, ...]) 
 
 
 def _ofx_tree(data: bytes):
+    # ofxtools is imported only when an OFX file is read: loading its hundreds of models was a tenth of the
+    # start-up of every flask command and web worker, most of which never read a bank statement.
+    from ofxtools.Parser import OFXTree
+
     tree = OFXTree()
     try:
         tree.parse(io.BytesIO(data))

@@ -24,7 +24,13 @@ from tqdm import tqdm
 
 from ledger.context import session_factory, settings, todays_date
 from ledger.documents import issuing
-from ledger.documents.register import cli_producer, issue_remittances, verify_code, verify_file
+from ledger.documents.register import (
+    cli_producer,
+    drawing_processes,
+    issue_remittances,
+    verify_code,
+    verify_file,
+)
 from ledger.documents.site import SITE, page_address
 from ledger.errors import LedgerError
 from ledger.formatting import count, date_range, long_date, money
@@ -227,39 +233,42 @@ def _run_id(session: Session, run: str) -> int:
 def remittances_command(run: str, out: str, workers: int, large_print: str, easy_read: str, site: str | None):
     """Write the remittance advice of every payee of a confirmed payment run, one PDF each."""
     directory = _directory(out)
-    session = _session()
-    try:
-        run_id = _run_id(session, run)
+    # Started first: the drawing processes get ready (fonts, code book) while the run is read.
+    with drawing_processes(workers, _organisation()) as processes:
+        session = _session()
         try:
-            docs = remittances_for_run(session, run_id, organisation=_organisation())
-        except _FAILURES as error:
-            raise click.ClickException(getattr(error, "message", str(error))) from None
-        prefers, prefers_easy = large_print_references(session), easy_read_references(session)
-    except BaseException:
-        session.close()
-        raise
+            run_id = _run_id(session, run)
+            try:
+                docs = remittances_for_run(session, run_id, organisation=_organisation())
+            except _FAILURES as error:
+                raise click.ClickException(getattr(error, "message", str(error))) from None
+            prefers, prefers_easy = large_print_references(session), easy_read_references(session)
+        except BaseException:
+            session.close()
+            raise
 
-    def choose(doc) -> bool:
-        return _wants_large_print(large_print, doc.payee.reference in prefers and not doc.payee.is_group)
+        def choose(doc) -> bool:
+            return _wants_large_print(large_print, doc.payee.reference in prefers and not doc.payee.is_group)
 
-    def easy(doc) -> bool:
-        return _wants_large_print(easy_read, doc.payee.reference in prefers_easy and not doc.payee.is_group)
+        def easy(doc) -> bool:
+            return _wants_large_print(easy_read, doc.payee.reference in prefers_easy and not doc.payee.is_group)
 
-    large = sum(choose(doc) and not easy(doc) for doc in docs)
-    in_easy_read = sum(easy(doc) for doc in docs)
-    written = 0
-    address = page_address(site, "my_documents.remittance", run_id=run_id)
-    try:
-        rendered = issue_remittances(session, docs, large_print=choose, easy_read=easy, organisation=_organisation(),
-                                     issued_on=todays_date(), producer=cli_producer(), workers=workers,
-                                     web_address=lambda doc: "" if doc.payee.is_group else address)
-        with _writing() as write:
-            for name, pdf in _progress(rendered, desc="Remittances", unit="advice", total=len(docs)):
-                write(directory / name, pdf)
-                written += 1
-        session.commit()  # the register rows of every advice written
-    finally:
-        session.close()
+        large = sum(choose(doc) and not easy(doc) for doc in docs)
+        in_easy_read = sum(easy(doc) for doc in docs)
+        written = 0
+        address = page_address(site, "my_documents.remittance", run_id=run_id)
+        try:
+            rendered = issue_remittances(session, docs, large_print=choose, easy_read=easy,
+                                         organisation=_organisation(), issued_on=todays_date(),
+                                         producer=cli_producer(), processes=processes,
+                                         web_address=lambda doc: "" if doc.payee.is_group else address)
+            with _writing() as write:
+                for name, pdf in _progress(rendered, desc="Remittances", unit="advice", total=len(docs)):
+                    write(directory / name, pdf)
+                    written += 1
+            session.commit()  # the register rows of every advice written
+        finally:
+            session.close()
     reference = docs[0].run_reference if docs else run
     total = sum(doc.total_paid for doc in docs)
     click.echo(f"Wrote {count(written, 'remittance advice', 'remittance advices')} for payment run {reference} "

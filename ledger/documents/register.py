@@ -13,6 +13,7 @@ A file is genuine only if its SHA-256 is one we issued: a single changed byte ma
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import hashlib
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from ledger.db import utcnow
 from ledger.documents.figures import Figures, remittance_figures
+from ledger.documents.fonts import register_fonts
 from ledger.documents.models import DOCUMENT_KINDS, IssuedDocument
 from ledger.documents.render import remittance_filename, render_remittance
 from ledger.documents.stamp import Stamp, new_code, normalise_code, prepare_codes, stamped
@@ -39,6 +41,7 @@ __all__ = [
     "Producer",
     "Verdict",
     "cli_producer",
+    "drawing_processes",
     "issue_document",
     "issue_remittances",
     "participant_id_of",
@@ -175,6 +178,32 @@ def _draw(job: RemittanceJob) -> tuple[str, bytes]:
     return remittance_filename(job.doc), pdf
 
 
+def _get_ready(organisation: Organisation) -> None:
+    """Make a drawing process ready for its first advice: the fonts registered and the code book made."""
+    register_fonts()
+    prepare_codes(organisation)
+
+
+@contextlib.contextmanager
+def drawing_processes(workers: int, organisation: Organisation) -> Iterator[ProcessPoolExecutor | None]:
+    """``workers`` processes to draw a run's remittances in (none for one), started and made ready now.
+
+    A command enters this before it reads the run from the database: each process registers the fonts and
+    makes the code book (a quarter of a second) while the run is read, rather than after, with the first
+    advices waiting on it. Leaving the block stops them.
+    """
+    if workers <= 1:
+        yield None
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_get_ready, initargs=(organisation,))
+    try:
+        for _ in range(workers):  # start every process now (each gets ready before its first task)
+            pool.submit(int)
+        yield pool
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
 def issue_remittances(
     session: Session,
     docs: Sequence[RemittanceAdvice],
@@ -187,11 +216,13 @@ def issue_remittances(
     workers: int = 1,
     batch: int = 500,
     web_address: Callable[[RemittanceAdvice], str] = lambda doc: "",
+    processes: ProcessPoolExecutor | None = None,
 ) -> Iterator[tuple[str, bytes]]:
     """Draw and register every remittance of a run, lazily and in order, as (file name, PDF bytes).
 
     Numbers and codes are taken for the whole run at once; register rows are written in batches as documents
-    are drawn, all in the caller's transaction. ``workers`` > 1 draws in that many processes (the command line).
+    are drawn, all in the caller's transaction. ``workers`` > 1 draws in that many processes (the command line),
+    or ``processes`` in those of ``drawing_processes``, started before the run was read.
     """
     serials = _next_serials(session, len(docs))
     codes = _new_codes(session, len(docs))
@@ -202,11 +233,13 @@ def issue_remittances(
     at = utcnow()
     rows: list[dict] = []
     seen: set[str] = set()
-    if len(jobs) >= CODE_BOOK_FROM:  # before the pool: its workers are forked with the book made (were they
-        prepare_codes(organisation)  # started afresh instead, each would encode every code, as before)
-    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
-    drawn: Iterable[tuple[str, bytes]] = map(_draw, jobs) if pool is None else pool.map(_draw, jobs, chunksize=16)
-    try:
+    with contextlib.ExitStack() as stack:
+        if processes is None and workers > 1:
+            processes = stack.enter_context(drawing_processes(workers, organisation))
+        if processes is None and len(jobs) >= CODE_BOOK_FROM:  # drawn here: the book is made here
+            prepare_codes(organisation)
+        drawn: Iterable[tuple[str, bytes]] = (map(_draw, jobs) if processes is None
+                                              else processes.map(_draw, jobs, chunksize=16))
         for job, (name, pdf) in zip(jobs, drawn, strict=True):
             if name in seen:
                 raise ValueError(f"two remittances would both be called {name}")
@@ -219,9 +252,6 @@ def issue_remittances(
             yield name, pdf
         if rows:
             session.execute(insert(_register), rows)
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
 
 
 # --- checking ----------------------------------------------------------------------------------------

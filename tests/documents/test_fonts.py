@@ -51,7 +51,7 @@ def test_text_width_adds_up_runs_in_each_font():
     assert not fonts.fits("王", 1000, 10)  # not in DejaVu: needs the fallback, so not one plain string
 
 
-def test_reused_font_subsets_give_the_same_bytes_as_reportlab():
+def test_reused_font_subsets_widths_and_character_maps_give_the_same_bytes_as_reportlab():
     from reportlab.pdfbase import pdfmetrics
 
     from ledger.documents import examples, render
@@ -62,10 +62,12 @@ def test_reused_font_subsets_give_the_same_bytes_as_reportlab():
         ]
 
     ours = documents()
-    faces = [pdfmetrics.getFont(name).face for name in (fonts.REGULAR, fonts.BOLD, fonts.FALLBACK)]
-    saved = [face.__dict__.pop("addSubsetObjects") for face in faces]
+    assert documents() == ours  # the second time from what the first made
+    used = [pdfmetrics.getFont(name) for name in (fonts.REGULAR, fonts.BOLD, fonts.FALLBACK)]
+    saved = [(font.face.__dict__.pop("addSubsetObjects"), font.__dict__.pop("addObjects")) for font in used]
     try:
-        assert documents() == ours
+        assert documents() == ours  # reportlab's own
     finally:
-        for face, method in zip(faces, saved, strict=True):
-            face.addSubsetObjects = method
+        for font, (subset_objects, font_objects) in zip(used, saved, strict=True):
+            font.face.addSubsetObjects = subset_objects
+            font.addObjects = font_objects

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from ledger.documents import examples, stamp
+from ledger.documents.register import drawing_processes
 from ledger.documents.render import render_remittance
 from ledger.documents.stamp import CodeBook, Stamp, new_code, prepare_codes, qr_picture, stamped
 
@@ -34,3 +35,18 @@ def test_a_document_drawn_with_the_code_book_is_byte_for_byte_the_same(monkeypat
     with stamped(issued):
         assert render_remittance(examples.remittance()) == before
     assert {s: qr_picture(s.check_url).tobytes() for s in (issued, other)} == alone  # another address: encoded
+
+
+def _has_code_book(organisation) -> bool:
+    return Stamp("", "", dt.date.min, organisation).check_url.encode() in stamp._BOOKS
+
+
+def test_the_drawing_processes_have_the_code_book_before_their_first_advice(monkeypatch):
+    """Started before the run is read, each process makes its own (while the run is read), whatever this one has."""
+    monkeypatch.setattr(stamp, "_BOOKS", {})
+    with drawing_processes(2, examples.ORGANISATION) as processes:
+        assert processes is not None
+        assert list(processes.map(_has_code_book, [examples.ORGANISATION] * 4)) == [True] * 4
+    assert not _has_code_book(examples.ORGANISATION)  # made there, not here
+    with drawing_processes(1, examples.ORGANISATION) as processes:
+        assert processes is None  # one: drawn in this process
