@@ -187,6 +187,19 @@ def _shortened(text: str, room: float, size: float, bold: bool = False) -> str:
     return text.rstrip() + "…"
 
 
+#: The distance between the two lines of a footer that needs two, in the footer's type size.
+FOOTER_LINE = 1.25
+
+
+def _footer_lines(the_look: Look, meta: Meta, stamp: Stamp | None, page_width: float) -> int:
+    """1 when the document's name fits beside its code and page number (counting on up to "Page 999 of 999"),
+    else 2: the name then goes on a line of its own, whole, and the page's text stops a line higher."""
+    size = the_look.header
+    label = (f"Code {stamp.code}   " if stamp else "") + "Page 999 of 999"
+    room = page_width - 2 * the_look.margin - fonts.text_width(label, size) - size
+    return 1 if fonts.text_width(fonts.clean(meta.footer), size) <= room else 2
+
+
 def _page_canvas(the_look: Look, meta: Meta, stamp: Stamp | None = None) -> Callable[..., Canvas]:
     class PageCanvas(Canvas):
         """A canvas that holds pages back until the end, to print "Page X of Y" on each."""
@@ -223,8 +236,13 @@ def _page_canvas(the_look: Look, meta: Meta, stamp: Stamp | None = None) -> Call
             page = f"Code {stamp.code}   Page {number} of {total}" if stamp else f"Page {number} of {total}"
             page_width = fonts.text_width(page, size)
             bottom = margin - size * 1.6
-            footer = _shortened(meta.footer, width - 2 * margin - page_width - size, size)
-            fonts.draw_text(self, margin, bottom, footer, size)
+            if _footer_lines(the_look, meta, stamp, width) == 2:
+                # The document's name on a line of its own, whole, above its code and page number.
+                footer = _shortened(meta.footer, width - 2 * margin, size)
+                fonts.draw_text(self, margin, bottom + size * FOOTER_LINE, footer, size)
+            else:
+                footer = _shortened(meta.footer, width - 2 * margin - page_width - size, size)
+                fonts.draw_text(self, margin, bottom, footer, size)
             fonts.draw_text(self, width - margin - page_width, bottom, page, size)
 
     return PageCanvas
@@ -254,7 +272,9 @@ def build_pdf(story: list[Flowable], the_look: Look, meta: Meta, *, wide: bool =
         leftMargin=margin,
         rightMargin=margin,
         topMargin=margin + the_look.header * 1.2,
-        bottomMargin=margin,
+        bottomMargin=margin + (the_look.header * FOOTER_LINE
+                               if _footer_lines(the_look, meta, stamp, (landscape(A4) if wide else A4)[0]) == 2
+                               else 0),
         title=fonts.clean(meta.title),
         author=fonts.clean(meta.author),
         subject=fonts.clean(meta.subject),

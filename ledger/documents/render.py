@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
 from reportlab.lib.pagesizes import A4
+from reportlab.platypus import KeepTogether
 
 from ledger.documents.alternative import web_version
 from ledger.documents.benefit_effect import render_benefit_effect
@@ -578,6 +579,7 @@ def _evidence_letterhead(w: Writer, doc: BenefitsEvidencePack) -> None:
 def _signature_block(w: Writer, doc: BenefitsEvidencePack) -> None:
     """The confirmation, signed by a named officer: name, role, date and a line to sign on."""
     org = doc.organisation
+    start = len(w.story)
     w.heading("Confirmation")
     w.para(
         f"I confirm that the figures in this letter are taken from the accounting records of "
@@ -590,6 +592,7 @@ def _signature_block(w: Writer, doc: BenefitsEvidencePack) -> None:
     if org.contact:
         w.para("If you need to check anything in this letter, please contact us:")
         w.lines(org.contact)
+    w.story[start:] = [KeepTogether(w.story[start:])]  # never split across a page, wherever the break falls
 
 
 #: The figures of a period, in the order shown, and whether to show each only when some period has it.

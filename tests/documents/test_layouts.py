@@ -183,11 +183,12 @@ CASES = [(kind, name, size) for kind, spec in KINDS.items() for name in spec[2]
 
 
 def _body(page: Page, look: Look) -> list[Line]:
-    """The lines of a page between its running header and its footer."""
+    """The lines of a page between its running header and its footer (one line, or two: everything in the margin
+    at the foot of the page)."""
     lines = list(page.lines)
     if lines and lines[0].size == look.header and lines[0].bold:
         lines = lines[1:]
-    return [line for line in lines if " of " not in line.text or "Page " not in line.text]
+    return [line for line in lines if (" of " not in line.text or "Page " not in line.text) and line.y >= look.margin]
 
 
 def _is_column_heading(line: Line, titles: set[str]) -> bool:
