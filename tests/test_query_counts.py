@@ -82,9 +82,10 @@ def waiting_claims(app, world: ClaimsWorld, how_many: int, first: int = 0) -> No
                 submitted_fee(session, world, person.id, activity_id)
 
 
-def queue_statements(app, client) -> tuple[int, str]:
+def page_statements(app, client, path: str) -> tuple[int, str]:
+    """The SQL statements one page runs, and the page."""
     with statements(app) as counted:
-        page = client.get("/finance/claims")
+        page = client.get(path)
     assert page.status_code == 200
     return counted[0], page.get_data(as_text=True)
 
@@ -92,11 +93,11 @@ def queue_statements(app, client) -> tuple[int, str]:
 def test_the_claims_queue_runs_as_many_statements_for_50_claims_as_for_5(app, client, world):
     assert sign_in(client, "fin@example.org").status_code == 302
     waiting_claims(app, world, 4)
-    few, page = queue_statements(app, client)
+    few, page = page_statements(app, client, "/finance/claims")
     assert page.count('href="/finance/claims/') >= 5
 
     waiting_claims(app, world, 33, first=4)
-    many, page = queue_statements(app, client)
+    many, page = page_statements(app, client, "/finance/claims")
 
     assert page.count('href="/finance/claims/') >= 50
     assert many == few <= QUEUE_STATEMENTS
@@ -156,22 +157,15 @@ def projects_with_claims(app, world: ClaimsWorld, codes: list[str], first: int =
             submitted_fee(session, world, world.carer, activity)
 
 
-def projects_statements(app, client) -> tuple[int, str]:
-    with statements(app) as counted:
-        page = client.get("/projects")
-    assert page.status_code == 200
-    return counted[0], page.get_data(as_text=True)
-
-
 def test_the_projects_list_runs_as_many_statements_for_eight_projects_as_for_two(app, client, world):
     """Each project's budget, commitments and books balances are read for all the projects listed at once."""
     assert sign_in(client, "fin@example.org").status_code == 302
     projects_with_claims(app, world, ["NORTH"])
-    few, page = projects_statements(app, client)
+    few, page = page_statements(app, client, "/projects")
     assert re.findall(r'href="/projects/([A-Z]+)"', page) == ["GUIDE", "NORTH"]
 
     projects_with_claims(app, world, ["EAST", "SOUTH", "WEST", "CITY", "COAST", "HILLS"], first=1)
-    many, page = projects_statements(app, client)
+    many, page = page_statements(app, client, "/projects")
 
     assert len(re.findall(r'href="/projects/([A-Z]+)"', page)) == 8
     assert page.count("£62.90") == page.count("£12.50") == 7  # each new project's commitments; its expenses
