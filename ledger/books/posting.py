@@ -269,6 +269,23 @@ def _statements(session: Session) -> _WriteStatements:
     return _STATEMENTS[name]
 
 
+def _most_postings(session: Session) -> int:
+    """The most postings one entry may have: configured, or ``DEFAULT_MAX_POSTINGS``."""
+    return int(session.info.get(MAX_POSTINGS_KEY) or DEFAULT_MAX_POSTINGS)
+
+
+def _check_before_writing(effective_date: dt.date, description: str, postings: Sequence[PostingLine],
+                          idempotency_key: str, most: int, *, reversal: bool = False) -> None:
+    """What ``post_entry`` and ``post_entries`` check of each entry before touching the database."""
+    if not isinstance(effective_date, dt.date) or isinstance(effective_date, dt.datetime):
+        raise ValidationError("The effective date must be a date.", fields={"effective_date": ["invalid"]})
+    if len(postings) > most:
+        # Bounded so one entry can never hold the balance locks (and the transaction) for long.
+        raise TooManyPostings(f"An entry may have at most {most} postings; this one has {len(postings)}. "
+                              "Split it into smaller entries.", fields={"postings": [f"more than {most}"]})
+    check_entry_shape(description, postings, idempotency_key, reversal=reversal)
+
+
 def post_entry(
     session: Session,
     *,
@@ -286,15 +303,9 @@ def post_entry(
     No participant's time credits may go below zero, or below ``-time_credit_floor_minutes`` where the
     organisation allows an overdraft, whoever posts: the time bank, a reversal of an award, a manual entry.
     """
-    if not isinstance(effective_date, dt.date) or isinstance(effective_date, dt.datetime):
-        raise ValidationError("The effective date must be a date.", fields={"effective_date": ["invalid"]})
     postings = tuple(postings)
-    most = int(session.info.get(MAX_POSTINGS_KEY) or DEFAULT_MAX_POSTINGS)
-    if len(postings) > most:
-        # Bounded so one entry can never hold the balance locks (and the transaction) for long.
-        raise TooManyPostings(f"An entry may have at most {most} postings; this one has {len(postings)}. "
-                              "Split it into smaller entries.", fields={"postings": [f"more than {most}"]})
-    check_entry_shape(description, postings, idempotency_key, reversal=reverses_entry_id is not None)
+    _check_before_writing(effective_date, description, postings, idempotency_key, _most_postings(session),
+                          reversal=reverses_entry_id is not None)
     # Core statements go straight to the connection: Session.execute's ORM bookkeeping cost as much as the SQL.
     connection = session.connection()
     rows = connection.execute(_ACCOUNTS_BY_CODE, {"codes": sorted({p.account for p in postings}),
@@ -340,9 +351,9 @@ def post_entries(
     Returns the entries in the order given. Reversals are not posted here: ``reverse_entry`` posts each.
     """
     entries = list(entries)
-    most = int(session.info.get(MAX_POSTINGS_KEY) or DEFAULT_MAX_POSTINGS)
+    most = _most_postings(session)
     for entry in entries:
-        _check_new_entry(entry, most)
+        _check_before_writing(entry.effective_date, entry.description, entry.postings, entry.idempotency_key, most)
     keys = [e.idempotency_key for e in entries]
     if len(set(keys)) != len(keys):
         raise ValidationError("Two of the entries share an idempotency key; give each entry its own.",
@@ -360,14 +371,7 @@ def post_entries(
     return [written[key] for key in keys]
 
 
-def _check_new_entry(entry: NewEntry, most: int) -> None:
-    effective_date = entry.effective_date
-    if not isinstance(effective_date, dt.date) or isinstance(effective_date, dt.datetime):
-        raise ValidationError("The effective date must be a date.", fields={"effective_date": ["invalid"]})
-    if len(entry.postings) > most:
-        raise TooManyPostings(f"An entry may have at most {most} postings; this one has {len(entry.postings)}. "
-                              "Split it into smaller entries.", fields={"postings": [f"more than {most}"]})
-    check_entry_shape(entry.description, entry.postings, entry.idempotency_key)
+_KEYS_AT_ONCE = 5000
 
 
 def _posted_keys(connection, keys: Sequence[str]) -> set[str]:
@@ -376,9 +380,6 @@ def _posted_keys(connection, keys: Sequence[str]) -> set[str]:
         found.update(connection.execute(select(_entries.c.idempotency_key).where(
             _entries.c.idempotency_key.in_(keys[start:start + _KEYS_AT_ONCE]))).scalars())
     return found
-
-
-_KEYS_AT_ONCE = 5000
 
 
 def _write_many(session: Session, connection, entries: Sequence[NewEntry], actor_user_id: int | None,
