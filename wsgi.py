@@ -11,7 +11,8 @@ frozen (``gc.freeze``): a command runs once and ends, and nearly everything the 
 routes) lives as long as the process, so the collector looking through it, several times while it grows and
 again at every full collection afterwards, was a fifth of a command's start-up and a second of a payment run's
 remittances. The few megabytes of start-up garbage kept are nothing to a process that ends. Under gunicorn,
-whose workers live long, nothing changes.
+whose workers live long, nothing changes here: ``gunicorn.conf.py``'s ``post_worker_init`` freezes each worker's
+app once it is up, after a collection.
 """
 
 import gc
