@@ -23,6 +23,7 @@ from ledger.errors import (
     InsufficientTimeCredits,
     InvalidPosting,
     PeriodLocked,
+    UnbalancedEntry,
     ValidationError,
 )
 from tests.factories import JUNE_1, books_state, line
@@ -107,7 +108,7 @@ def test_a_key_reused_for_a_different_entry_is_refused_and_nothing_is_written(bo
      InvalidPosting, "postings.1.account"),
     (lambda n: dataclasses.replace(_fee(n), postings=(line("fees:project:guide", 100, "GBP"),
                                                        line("owed:participant:1", -90, "GBP"))),
-     Exception, "postings"),
+     UnbalancedEntry, "postings"),
     (lambda n: dataclasses.replace(_fee(n), idempotency_key="fee-0"), ValidationError, "idempotency_key"),
 ], ids=["unknown account", "unbalanced", "two entries with one key"])
 def test_one_bad_entry_refuses_them_all_naming_the_field(books, spoiler, error, field):
