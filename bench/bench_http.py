@@ -7,7 +7,7 @@
    id sequences reset), the demo's year of participants, claims and payment runs on top, and 500 fee claims
    waiting for approval (each with its benefit check), 100 of them the demo participant's. ``--scale``
    shrinks the postings (and the queue) for development; a database built at another scale is rebuilt.
-2. Starts gunicorn with the repository's ``gunicorn.conf.py`` (4 workers unless GUNICORN_WORKERS says) on
+2. Starts gunicorn with the repository's ``gunicorn.conf.py`` (its workers: cores + 1 unless GUNICORN_WORKERS says) on
    this code and, with ``--base DIR`` (a checkout of the code before), the same way on that code, against the
    same data, and measures both in one run, side by side. When the code before has an older schema, it runs on
    a copy of the database (``<name>_before``, made from it as a template) migrated down to that code's head with
@@ -210,7 +210,7 @@ class Server:
 
 def start(server: Server, url: str) -> None:
     env = {**os.environ, "DATABASE_URL": url, "GUNICORN_BIND": f"127.0.0.1:{server.port}",
-           "GUNICORN_WORKERS": os.environ.get("GUNICORN_WORKERS", "4"), "GUNICORN_ACCESS_LOG": "/dev/null",
+           "GUNICORN_ACCESS_LOG": "/dev/null",
            "SECRET_KEY": "bench-secret-key-" + "x" * 32}
     server.process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "--chdir", str(server.code),
@@ -412,7 +412,7 @@ def _target(value: float | None, unit: str = " ms") -> str:
 
 def report(servers: list[Server], chosen: list[Endpoint], results: dict, clients: int, load: str) -> None:
     print(f"\n=== HTTP under load: {clients} clients ({load}), gunicorn -c gunicorn.conf.py "
-          f"(workers {os.environ.get('GUNICORN_WORKERS', '4')}), PostgreSQL; times in ms")
+          f"(workers {os.environ.get('GUNICORN_WORKERS', (os.cpu_count() or 1) + 1)}), PostgreSQL; times in ms")
     print("    the load generator runs on the same 2 cores (its CPU per request is shown): figures are noisy")
     header = f"{'endpoint':<28} {'code':<7} {'alone':>7} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} " \
              f"{'errors':>6} {'SQL':>5} {'client':>6}  targets (alone / p95 / SQL)"
