@@ -40,7 +40,8 @@ from tests.factories import (
 # someone with no time credits yet, one of them finds out whether the participant and their account exist.
 QUEUE_STATEMENTS = 24  # with the filter form (projects listed) and the benefit re-checks to follow up
 MY_MONEY_STATEMENTS = 9
-STATEMENT_API_STATEMENTS = 5
+STATEMENT_API_STATEMENTS = 4  # the token, the account with its opening balance, the lines; SQLite's BEGIN
+BALANCE_API_STATEMENTS = 3  # the token, the account with its balance; SQLite's BEGIN
 PARTICIPANT_STATEMENT_STATEMENTS = 11  # 10 on PostgreSQL; SQLite counts its BEGIN
 PROJECTS_LIST_STATEMENTS = 11  # the projects, their positions (seven kinds of row), the books' accounts; BEGIN
 
@@ -200,6 +201,20 @@ def test_the_statement_api_reads_the_token_user_and_roles_in_one_statement(app, 
 
     assert answer.status_code == 200 and len(answer.get_json()["lines"]) == 3
     assert counted <= STATEMENT_API_STATEMENTS
+
+
+def test_the_balance_api_reads_the_account_and_its_balance_in_one_statement(app, client, world):
+    with database(app) as session:
+        _approve_fees(session, world, (world.activity_id, world.london_activity_id))
+    code = f"owed:participant:{world.ann}"
+
+    now, counted = _counted_api_get(app, client, world, f"/api/v1/accounts/{code}/balance")
+    assert now.status_code == 200 and counted <= BALANCE_API_STATEMENTS
+    assert now.get_json()["balance"] != 0 and now.get_json()["unit"] == "GBP"
+    before, counted = _counted_api_get(app, client, world, f"/api/v1/accounts/{code}/balance?as_of=2000-01-01")
+    assert before.get_json()["balance"] == 0 and counted <= BALANCE_API_STATEMENTS
+    assert client.get("/api/v1/accounts/nobody/balance", headers=bearer(api_token_for(app, world.finance))
+                      ).status_code == 404
 
 
 def test_a_participants_statement_reads_their_three_accounts_in_a_fixed_number_of_statements(app, client, world):

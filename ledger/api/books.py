@@ -240,10 +240,8 @@ class Accounts(MethodView):
 @blp.response(200, BalanceSchema)
 def account_balance(args, code):
     """Balance of one account, now or as of a date."""
-    session = get_session()
-    info = queries.account_info(session, code)
-    return {"account": code, "unit": info.unit, "as_of": args["as_of"],
-            "balance": queries.balance_by_id(session, info.id, args["as_of"])}
+    info, balance = queries.account_with_balance(get_session(), code, args["as_of"])
+    return {"account": code, "unit": info.unit, "as_of": args["as_of"], "balance": balance}
 
 
 @blp.route("/accounts/<code>/statement")

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from ledger.auth import ratelimit
@@ -368,6 +368,15 @@ class CheckedToken:
     use_due: bool
 
 
+@cache
+def _token_query() -> Select:
+    """The token's columns (not the row: a tokens page later in the request reads it afresh), its user and their
+    roles. Built once: every API request runs it, and building it took a tenth of a millisecond each time."""
+    return (select(ApiToken.id, ApiToken.expires_at, ApiToken.last_used_at, ApiToken.scope, User)
+            .join(User, User.id == ApiToken.user_id).options(joinedload(User.roles))
+            .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None)))
+
+
 def check_token(session: Session, token: str, *, now: dt.datetime | None = None) -> CheckedToken:
     """Check a bearer token in one indexed query (token, its user and their roles together); write nothing.
 
@@ -377,12 +386,7 @@ def check_token(session: Session, token: str, *, now: dt.datetime | None = None)
     now = now or utcnow()
     found = None
     if token and token.startswith(TOKEN_PREFIX):
-        found = session.execute(
-            # The token's columns, not the row: a tokens page later in the request reads it afresh.
-            select(ApiToken.id, ApiToken.expires_at, ApiToken.last_used_at, ApiToken.scope, User)
-            .join(User, User.id == ApiToken.user_id).options(joinedload(User.roles))
-            .where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None))
-        ).unique().one_or_none()
+        found = session.execute(_token_query(), {"token_hash": _token_hash(token)}).unique().one_or_none()
     if found is None:
         raise AuthenticationRequired("This API token is not valid or has been revoked. Create a new one on "
                                      "your tokens page.")
