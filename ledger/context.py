@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.books.posting import MAX_POSTINGS_KEY
+from ledger.claims.preview_cache import PreviewCache
 from ledger.db import PoolSettings, count_statements, make_engine, make_session_factory, unit_of_work
 from ledger.encryption import use_personal_data_key
 from ledger.settings import Settings, build_settings
@@ -24,6 +25,7 @@ from policies.rulebook import Rulebook
 
 _SETTINGS = "ledger.settings"
 _PLANNER_RULES = "ledger.planner_rulebook"
+_PREVIEW_CACHE = "ledger.preview_cache"
 
 
 def init_app(app: Flask) -> None:
@@ -39,6 +41,8 @@ def init_app(app: Flask) -> None:
     app.extensions["engine"] = engine
     app.extensions["session_factory"] = make_session_factory(
         engine, app.config["LEDGER_CHAIN_KEY"], limits={MAX_POSTINGS_KEY: app.config["MAX_POSTINGS_PER_ENTRY"]})
+    # Per app (so per database and per worker): the finance queue's benefit checks, kept while nothing changes.
+    app.extensions[_PREVIEW_CACHE] = PreviewCache()
     app.teardown_appcontext(_close_session)
     if app.config.get("COUNT_SQL_STATEMENTS"):
         count_statements(engine, _count_one)
@@ -59,6 +63,11 @@ def _say_statements(response: Response) -> Response:
 def settings() -> Settings:
     """The running app's settings."""
     return current_app.extensions[_SETTINGS]
+
+
+def preview_cache() -> PreviewCache:
+    """The running app's cache of the finance queue's benefit checks (``ledger.claims.preview_cache``)."""
+    return current_app.extensions[_PREVIEW_CACHE]
 
 
 def todays_date() -> dt.date:

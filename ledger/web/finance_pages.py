@@ -23,7 +23,7 @@ from ledger.auth import admin as user_admin
 from ledger.auth.access import requires, signed_in_user
 from ledger.claims import corrections, rechecks
 from ledger.claims import services as claims
-from ledger.context import get_session, settings, todays_date
+from ledger.context import get_session, preview_cache, settings, todays_date
 from ledger.documents import issuing
 from ledger.errors import Conflict, LedgerError, NotFound, PermissionDenied, ValidationError
 from ledger.events.views import record_view
@@ -219,8 +219,9 @@ def _preview(session, claim_id: int):
 
 
 def _previews(session, waiting) -> dict:
-    """Each waiting claim's preview (or the reason the rules cannot say), all checked in a few queries."""
-    found = claims.preview_approvals(session, [c.id for c in waiting], rules=settings().claim_rules,
+    """Each waiting claim's preview (or the reason the rules cannot say), all checked in a few queries, or
+    kept from an earlier look while nothing they depend on has changed (``ledger.claims.preview_cache``)."""
+    found = preview_cache().previews(session, [c.id for c in waiting], rules=settings().claim_rules,
                                      today=todays_date())
     return {claim_id: (None, answer.message) if isinstance(answer, Conflict) else (answer, None)
             for claim_id, answer in found.items()}
