@@ -46,7 +46,7 @@ from dataclasses import replace as dataclass_replace
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, Row, delete, func, select, update
+from sqlalchemy import CursorResult, Integer, Row, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -295,17 +295,22 @@ def own_claims_page(session: Session, participant_id: int, *, limit: int, offset
     return own_claims(session, participant_id, limit=limit, offset=offset).claims
 
 
+#: ``own_claims``' statement, built once and its values bound per request (building it cost as much as running it).
+_OWN_CLAIMS = (
+    select(*Claim.__table__.columns, Project.code.label("project_code"), UserLedGroup.name.label("group_name"))
+    .join(Project, Project.id == Claim.project_id)
+    .outerjoin(UserLedGroup, UserLedGroup.id == Claim.group_id)
+    .where(Claim.participant_id == bindparam("participant_id", type_=Integer)).order_by(Claim.id.desc())
+    .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+)
+
+
 def own_claims(session: Session, participant_id: int, *, limit: int, offset: int) -> OwnClaims:
     """``own_claims_page`` with the names of the groups its claims are given to, all in one statement: the
     claims' columns with their project's code and group's name (no ORM objects, whose loading cost "My money"
     more than the rows, and no list of every group to name a few; issue 12)."""
-    rows = session.execute(
-        select(*Claim.__table__.columns, Project.code.label("project_code"), UserLedGroup.name.label("group_name"))
-        .join(Project, Project.id == Claim.project_id)
-        .outerjoin(UserLedGroup, UserLedGroup.id == Claim.group_id)
-        .where(Claim.participant_id == participant_id).order_by(Claim.id.desc())
-        .limit(min(max(limit, 1), 1000)).offset(max(offset, 0))
-    ).all()
+    rows = session.execute(_OWN_CLAIMS, {"participant_id": participant_id, "limit": min(max(limit, 1), 1000),
+                                         "offset": max(offset, 0)}).all()
     groups = {r.group_id: r.group_name for r in rows if r.group_id is not None and r.group_name is not None}
     return OwnClaims(claims=[_record_of(r, r.project_code, groups, approver_user_ids=(), lines=(), events=())
                              for r in rows], group_names=groups)

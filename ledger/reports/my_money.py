@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, cast, func, select, true
+from sqlalchemy import BigInteger, Date, Integer, bindparam, cast, func, select, true
 from sqlalchemy.orm import Session
 
 from ledger.books.models import Account, AccountDailyTotal, JournalEntry, Posting
@@ -43,12 +43,11 @@ class MyMoney:
         return self.amount_owed < 0
 
 
-def my_money(session: Session, participant_id: int, start: dt.date, end: dt.date, *, recent: int) -> MyMoney:
-    """What is owed to the participant on ``end`` and their last ``recent`` payments between ``start`` and
-    ``end``, as their statement for those dates shows them, in one statement: the sum of the daily totals
-    joined to the page of payments, so that a page with no payments still has its figure (the two were two
-    statements, and a statement costs the page more in Python than either costs PostgreSQL; issue 12)."""
-    code = participant_accounts(participant_id).owed
+def _owed_and_payments():
+    """The one statement: the sum of the daily totals joined to the page of payments, so that a page with no
+    payments still has its figure. Built once (its values bound per request), as building it cost each visit
+    as much Python as running it."""
+    code, start, end = bindparam("code"), bindparam("start", type_=Date), bindparam("end", type_=Date)
     owed = (
         select(cast(func.coalesce(func.sum(AccountDailyTotal.amount), 0), BigInteger).label("owed"))
         .join(Account, Account.id == AccountDailyTotal.account_id)
@@ -68,14 +67,25 @@ def my_money(session: Session, participant_id: int, start: dt.date, end: dt.date
         .group_by(Posting.entry_id, Posting.effective_date, JournalEntry.description, PaymentRun.reference,
                   Payment.account_last4)
         .order_by(Posting.effective_date.desc(), func.min(Posting.id).desc())
-        .limit(max(recent, 0))
+        .limit(bindparam("recent", type_=Integer))
     ).subquery("paid")
-    rows = session.execute(
+    return (
         select(owed.c.owed, paid.c.entry_id, paid.c.effective_date, paid.c.description, paid.c.reference,
                paid.c.account_last4, paid.c.amount)
         .select_from(owed).outerjoin(paid, true())
         .order_by(paid.c.effective_date.desc(), paid.c.first_posting_id.desc())
-    ).all()
+    )
+
+
+_OWED_AND_PAYMENTS = _owed_and_payments()
+
+
+def my_money(session: Session, participant_id: int, start: dt.date, end: dt.date, *, recent: int) -> MyMoney:
+    """What is owed to the participant on ``end`` and their last ``recent`` payments between ``start`` and
+    ``end``, as their statement for those dates shows them, in one statement (the two were two, and a
+    statement costs the page more in Python than either costs PostgreSQL; issue 12)."""
+    rows = session.execute(_OWED_AND_PAYMENTS, {"code": participant_accounts(participant_id).owed, "start": start,
+                                                "end": end, "recent": max(recent, 0)}).all()
     payments = tuple(PaymentToYou(r.effective_date, _described(r.reference, r.account_last4, r.description),
                                   -int(r.amount)) for r in reversed(rows) if r.entry_id is not None)
     return MyMoney(amount_owed=-int(rows[0].owed), payments=payments)

@@ -200,7 +200,7 @@ def my_money():
                                offset=(page - 1) * CLAIMS_PER_PAGE)
     start, end = today - dt.timedelta(days=HISTORY_DAYS), today + dt.timedelta(days=MAX_DAYS_AHEAD)
     statement = money_page.my_money(session, participant_id, start, end, recent=RECENT_PAYMENTS)
-    participant = people.get_participant(session, participant_id)
+    participant = people.participant_summary(session, participant_id)  # their name and format: all it shows
     # Easy read tells the statement idea by idea, from the whole statement (as its PDF does).
     full = participant_statement(session, participant_id, start, end, organisation=settings().organisation,
                                  issued=today) if participant.preferred_format == "easy_read" else None
