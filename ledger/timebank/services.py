@@ -111,18 +111,6 @@ def _account_id(session: Session, code: str) -> int:
     return account_id
 
 
-def _check_participant_and_account(session: Session, participant_id: Any, code: str) -> None:
-    """Raise NotFound for no such participant, or for their account not opened: both looked for at once."""
-    found = session.execute(
-        select(Participant.id, Account.id).outerjoin(Account, Account.code == code)
-        .where(Participant.id == participant_id)
-    ).first() if type(participant_id) is int else None
-    if found is None:
-        raise NotFound(f"There is no participant {participant_id}.", fields={"participant_id": ["unknown"]})
-    if found[1] is None:
-        raise NotFound(f"There is no account {code}.")
-
-
 def time_credit_balance(session: Session, participant_id: int) -> int:
     """The time credits a participant holds, in minutes (negative only within an overdraft)."""
     _participant(session, participant_id)
@@ -133,22 +121,30 @@ def time_credit_balance(session: Session, participant_id: int) -> int:
 
 
 def time_credit_history(session: Session, participant_id: int) -> TimeCreditHistory:
-    """Every movement of a participant's time credits, oldest first, with the running balance: one statement
-    when there are any ("My money" reads it on every visit)."""
+    """Every movement of a participant's time credits, oldest first, with the running balance, in one
+    statement ("My money" reads it on every visit): from the participant, through their account if it is
+    opened, to its postings if there are any, so that someone with no time credits yet costs no second
+    statement to tell them from no such participant (issue 12)."""
     code = participant_accounts(participant_id).time_credits
     transfers = TimeCreditTransfer.__table__
-    rows = session.execute(
-        select(Posting.entry_id, Posting.effective_date, Posting.amount, JournalEntry.description, JournalEntry.kind,
-               transfers.c.kind.label("transfer_kind"), transfers.c.participant_id.label("giver_id"),
-               transfers.c.partner_id, transfers.c.to_participant_id, transfers.c.to_group_id)
-        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+    found = session.execute(
+        select(Account.id.label("account_id"), Posting.entry_id, Posting.effective_date, Posting.amount,
+               JournalEntry.description, JournalEntry.kind, transfers.c.kind.label("transfer_kind"),
+               transfers.c.participant_id.label("giver_id"), transfers.c.partner_id, transfers.c.to_participant_id,
+               transfers.c.to_group_id)
+        .select_from(Participant)
+        .outerjoin(Account, Account.code == code)
+        .outerjoin(Posting, Posting.account_id == Account.id)
+        .outerjoin(JournalEntry, JournalEntry.id == Posting.entry_id)
         .outerjoin(transfers, transfers.c.entry_id == Posting.entry_id)
-        .join(Account, Account.id == Posting.account_id)
-        .where(Account.code == code)
+        .where(Participant.id == participant_id)
         .order_by(Posting.effective_date, Posting.id)
-    ).all()
-    if not rows:  # nothing yet, or no such participant or account: only then is it worth one more statement
-        _check_participant_and_account(session, participant_id, code)
+    ).all() if type(participant_id) is int else []
+    if not found:
+        raise NotFound(f"There is no participant {participant_id}.", fields={"participant_id": ["unknown"]})
+    if found[0].account_id is None:
+        raise NotFound(f"There is no account {code}.")
+    rows = [r for r in found if r.entry_id is not None]  # an opened account with no postings: one empty row
     running = 0
     lines = []
     for r in rows:

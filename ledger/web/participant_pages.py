@@ -196,20 +196,19 @@ def my_money():
     session = get_session()
     today = todays_date()
     page = page_arg()
-    listed = claims.own_claims_page(session, participant_id, limit=CLAIMS_PER_PAGE + 1,
-                                    offset=(page - 1) * CLAIMS_PER_PAGE)
+    listed = claims.own_claims(session, participant_id, limit=CLAIMS_PER_PAGE + 1,
+                               offset=(page - 1) * CLAIMS_PER_PAGE)
     start, end = today - dt.timedelta(days=HISTORY_DAYS), today + dt.timedelta(days=MAX_DAYS_AHEAD)
     statement = money_page.my_money(session, participant_id, start, end, recent=RECENT_PAYMENTS)
-    participant = people.get_participant(session, participant_id)
+    participant = people.participant_summary(session, participant_id)  # their name and format: all it shows
     # Easy read tells the statement idea by idea, from the whole statement (as its PDF does).
     full = participant_statement(session, participant_id, start, end, organisation=settings().organisation,
                                  issued=today) if participant.preferred_format == "easy_read" else None
     return _page("participant/money.html", participant, full_statement=full,
-                 statement=statement, claims=listed[:CLAIMS_PER_PAGE], page=page,
-                 more_claims=len(listed) > CLAIMS_PER_PAGE,
+                 statement=statement, claims=listed.claims[:CLAIMS_PER_PAGE], page=page,
+                 more_claims=len(listed.claims) > CLAIMS_PER_PAGE,
                  time_credits=timebank.time_credit_history(session, participant_id), recent=RECENT_PAYMENTS,
-                 groups={g.id: g.name for g in people.list_groups(session, include_inactive=True)},
-                 statement_start=today.replace(month=1, day=1), statement_end=today,
+                 groups=listed.group_names, statement_start=today.replace(month=1, day=1), statement_end=today,
                  evidence_start=today - dt.timedelta(days=EVIDENCE_DAYS))
 
 

@@ -34,3 +34,24 @@ def test_what_is_owed_and_the_last_payments_match_the_statement(session):
     assert [p.date for p in my_money(session, ann, start, end, recent=1).payments] == [later]
     assert my_money(session, ann, later + dt.timedelta(days=1), end, recent=10).payments == ()
     assert all(line.kind is EntryKind.PAYMENT for line in statement.payments)
+
+
+def test_what_is_owed_is_read_with_no_payments_to_show(session):
+    """The figure and the payments are one statement: with no payment in the dates (or none asked for), or
+    nothing at all in the books, the figure is still there."""
+    world = PaymentsWorld(session)
+    ann, cara = world.participant("Ann Smith"), world.participant("Cara Lee")
+    world.claim(ann, 4000)
+    world.confirm(world.draft().id)
+    world.claim(ann, 333)  # approved, not yet paid
+    session.commit()
+    start, end = TODAY - dt.timedelta(days=365), PAY_ON + dt.timedelta(days=30)
+
+    after_the_payment = my_money(session, ann, PAY_ON + dt.timedelta(days=1), end, recent=10)
+    none_asked_for = my_money(session, ann, start, end, recent=0)
+    nothing_yet = my_money(session, cara, start, end, recent=10)
+
+    assert (after_the_payment.amount_owed, after_the_payment.payments) == (333, ())
+    assert (none_asked_for.amount_owed, none_asked_for.payments) == (333, ())
+    assert (nothing_yet.amount_owed, nothing_yet.payments) == (0, ())
+    assert [p.amount for p in my_money(session, ann, start, end, recent=10).payments] == [-4000]

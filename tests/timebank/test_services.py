@@ -6,11 +6,12 @@ import datetime as dt
 import itertools
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 import ledger.models  # noqa: F401  (map every table before flushing)
 from ledger.books import queries
+from ledger.books.models import Account
 from ledger.books.posting import lock_period
 from ledger.db import unit_of_work
 from ledger.errors import Conflict, IdempotencyConflict, NotFound, PeriodLocked, ValidationError
@@ -58,6 +59,24 @@ def test_a_new_participant_holds_no_credits(bank):
             services.time_credit_balance(bank.session, unknown)
         with pytest.raises(NotFound, match="no participant"):
             services.time_credit_history(bank.session, unknown)
+
+
+def test_the_history_in_one_statement_tells_no_account_from_no_credits(bank, session):
+    """The history reads the participant, their account and its postings at once: each person's own lines
+    only, oldest first with the running balance; an opened account with none is an empty history, and a
+    participant whose account was never opened is told so."""
+    post_time_credits(session, bank.ann, 180)
+    post_time_credits(session, bank.bob, 60)
+    post_time_credits(session, bank.ann, 30)
+    history = services.time_credit_history(session, bank.ann)
+    assert [(line.minutes, line.running_minutes) for line in history.lines] == [(180, 180), (30, 210)]
+    assert history.balance_minutes == 210
+    cara = make_participant(session, "Cara Lee").id
+    assert services.time_credit_history(session, cara) == services.TimeCreditHistory(cara, 0, ())
+    # As if it were never opened: no account under the code the history looks for.
+    session.execute(update(Account).where(Account.code == f"time:participant:{cara}").values(code="time:elsewhere"))
+    with pytest.raises(NotFound, match="no account"):
+        services.time_credit_history(session, cara)
 
 
 def test_spending_at_a_partner_moves_credits_to_the_partner(bank, session):

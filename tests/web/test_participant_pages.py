@@ -6,9 +6,11 @@ import re
 from html import unescape
 
 import pytest
+from sqlalchemy import update
 
 from ledger.claims import services
 from ledger.events.writer import events_of
+from ledger.people.models import UserLedGroup
 from ledger.people.services import get_participant, update_participant
 from tests.factories import ClaimsWorld, add_user, claims_world, csrf_token_in, database, draft_fee, sign_in
 
@@ -111,6 +113,22 @@ def test_a_participant_gives_a_fee_to_a_user_led_group(carer, fees, world):
     done = carer.post(f"/my/claims/{claim_id}/choice", data={**chosen, "confirmed": "yes"}, follow_redirects=True)
 
     assert "Your choice Give it to a user-led group: Voices Together" in text_of(done)
+
+
+def test_my_money_names_the_group_a_fee_is_given_to_even_once_the_group_is_inactive(app, carer, fees, world):
+    """The page names each listed claim's group from the claims' own statement (no list of every group)."""
+    claim_id = fees["carer"]
+    chosen = {"choice": "redirect", "group_id": str(world.group_id), "confirmed": "yes"}
+    assert carer.post(f"/my/claims/{claim_id}/choice", data=chosen).status_code == 302
+    assert ": Voices Together" in text_of(carer.get("/my/money"))
+    with database(app) as session:
+        session.execute(update(UserLedGroup).where(UserLedGroup.id == world.group_id).values(is_active=False))
+        listed = services.own_claims(session, world.carer, limit=10, offset=0)
+        assert listed.group_names == {world.group_id: "Voices Together"}
+        assert [c.id for c in listed.claims] == [c.id for c in services.own_claims_page(
+            session, world.carer, limit=10, offset=0)] == [claim_id]
+
+    assert ": Voices Together" in text_of(carer.get("/my/money"))
 
 
 def test_a_choice_the_service_refuses_is_shown_on_the_form(carer, fees):
