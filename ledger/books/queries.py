@@ -175,31 +175,41 @@ def statements(session: Session, codes: tuple[str, ...], start: dt.date, end: dt
     a time took nine (issue 12). An account that does not exist is left out of the answer."""
     if end < start:
         raise ValidationError("The statement ends before it starts.", fields={"end": ["before start"]})
-    opening = select(_total(_daily.c.amount)).where(
-        _daily.c.account_id == _accounts.c.id, _daily.c.day < start).scalar_subquery()
+    heads, lines_query = _statements_queries()
     accounts = {r.id: (AccountInfo(id=r.id, code=r.code, name=r.name, type=r.type, unit=r.unit,
                                    is_open=bool(r.is_open)), r.opening)
-                for r in session.execute(
-                    select(_accounts.c.id, _accounts.c.code, _accounts.c.name, _accounts.c.type, _accounts.c.unit,
-                           _accounts.c.is_open, opening.label("opening")).where(_accounts.c.code.in_(codes)))}
+                for r in session.execute(heads, {"codes": list(codes), "start": start})}
     lines: dict[int, list[StatementLine]] = defaultdict(list)
     running = {id_: opening_balance for id_, (_info, opening_balance) in accounts.items()}
     if accounts:
-        for r in session.execute(
-                select(_postings.c.account_id, _postings.c.id, _postings.c.entry_id, _postings.c.effective_date,
-                       _postings.c.amount, _postings.c.memo, _entries.c.description, _entries.c.kind,
-                       _entries.c.reverses_entry_id)
-                .join(_entries, _entries.c.id == _postings.c.entry_id)
-                .where(_postings.c.account_id.in_(list(accounts)), _postings.c.effective_date.between(start, end))
-                .order_by(_postings.c.account_id, _postings.c.effective_date, _postings.c.id)):
-            running[r.account_id] += r.amount
-            lines[r.account_id].append(StatementLine(
-                posting_id=r.id, entry_id=r.entry_id, effective_date=r.effective_date, description=r.description,
-                kind=r.kind, memo=r.memo, amount=r.amount, running_balance=running[r.account_id],
-                reverses_entry_id=r.reverses_entry_id))
+        rows = session.execute(lines_query, {"account_ids": list(accounts), "start": start, "end": end})
+        for account_id, posting_id, entry_id, day, amount, memo, description, kind, reverses in rows:
+            running[account_id] += amount
+            lines[account_id].append(StatementLine(posting_id, entry_id, day, description, kind, memo, amount,
+                                                   running[account_id], reverses))
     return {info.code: Statement(account=info, start=start, end=end, opening_balance=opening_balance,
                                  lines=tuple(lines[id_]), closing_balance=running[id_], next_cursor=None)
             for id_, (info, opening_balance) in accounts.items()}
+
+
+@cache
+def _statements_queries() -> tuple[Select, Select]:
+    """``statements``' two statements (the accounts with their opening balances, then their lines), built once
+    with their values bound per call, as ``_statement_queries`` are."""
+    start = bindparam("start", type_=Date)
+    opening = select(_total(_daily.c.amount)).where(
+        _daily.c.account_id == _accounts.c.id, _daily.c.day < start).scalar_subquery()
+    heads = select(_accounts.c.id, _accounts.c.code, _accounts.c.name, _accounts.c.type, _accounts.c.unit,
+                   _accounts.c.is_open, opening.label("opening")
+                   ).where(_accounts.c.code.in_(bindparam("codes", expanding=True)))
+    lines = (select(_postings.c.account_id, _postings.c.id, _postings.c.entry_id, _postings.c.effective_date,
+                    _postings.c.amount, _postings.c.memo, _entries.c.description, _entries.c.kind,
+                    _entries.c.reverses_entry_id)
+             .join(_entries, _entries.c.id == _postings.c.entry_id)
+             .where(_postings.c.account_id.in_(bindparam("account_ids", expanding=True)),
+                    _postings.c.effective_date.between(start, bindparam("end", type_=Date)))
+             .order_by(_postings.c.account_id, _postings.c.effective_date, _postings.c.id))
+    return heads, lines
 
 
 @cache
