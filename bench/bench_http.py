@@ -13,7 +13,7 @@
    a copy of the database (``<name>_before``, made from it as a template) migrated down to that code's head with
    this code's migrations: the same rows, in the tables that code knows (the read indexes of migration 0020,
    which came with this work, go with the downgrade).
-3. For each endpoint: one client alone (the median of sequential requests), then ``--clients`` keep-alive
+3. For each endpoint: one client alone (the median of sequential requests), then ``--clients``
    connections for ``--seconds``: requests a second, p50 / p95 / p99. The load comes from wrk (Debian's
    package, which ``make bench`` installs; ``--load python`` or no wrk: threads with ``http.client``, whose
    interpreter lock adds its own waits to the times it takes). The SQL
@@ -336,7 +336,8 @@ def measure(server: Server, endpoint: Endpoint, clients: int, seconds: float, lo
 
 def _measure_with_wrk(server: Server, endpoint: Endpoint, headers: dict[str, str], clients: int, seconds: float,
                       result: Measured) -> Measured:
-    """The load from wrk (C, two threads, ``clients`` keep-alive connections): its percentiles, read back as JSON.
+    """The load from wrk (C, two threads, ``clients`` connections, each opened again when a sync worker closes it
+    after its answer): its percentiles, read back as JSON.
 
     Twenty Python threads in one process take turns at one interpreter lock: a response that has arrived waits
     for the lock before its time is taken, and that wait is counted as the server's. wrk's threads do not wait
