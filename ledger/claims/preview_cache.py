@@ -9,26 +9,21 @@ check (``preview_approvals``) depends only on:
   recorded as an event, by ``ledger.events.writer``, in the same transaction;
 - the participant's benefit declarations and circumstances: written with an event too;
 - what they received: journal entries, which are only ever added (a correction is a new entry);
-- the participant's date of birth (the pay rate by age): ``update_participant`` changes it with no event,
-  but always stamps the row's ``updated_at``;
+- the participant's date of birth (the pay rate by age): ``update_participant`` records an event too;
 - the activity's day and region: activities are scheduled, never edited;
 - the organisation's rules (fixed when the app starts) and today's date.
 
-So the checks are kept under a *stamp* of the database, read in one statement: the newest event id, the
-newest journal entry id and the latest participant change, with the rules object and today. Any change
-to what a check reads moves the stamp, and the next request works the checks out again. Each process
-keeps its own copy (gunicorn workers share nothing), and as the stamp is read from the database every
-worker sees every other's changes without being told.
-
-On PostgreSQL, ids are handed out before commit, so a transaction can commit *after* one with a higher
-event id: the newest ids alone would then hide its change. The stamp also carries the snapshot the
-statement saw: its horizon (``xmax``) and the transactions below it still in progress (``xip``). A kept
-generation is used only while the horizon has not moved (no transaction past it has finished) and all of
-those are still in progress: once any transaction that was invisible has finished (committed, perhaps with
-a change), the checks are worked out again. Read-only requests take no transaction id, so a queue looked
-at while nobody writes is served from the cache; any write on the server (even in another database)
-moves the horizon, and costs one more run of the checks. SQLite writes one transaction at a time, so ids
-are committed in order there.
+Every transaction that writes a journal entry or an event links them into the keyed chain as it commits
+(``ledger.chain.links``), moving the one-row chain head on, under its lock, in the order the transactions
+commit. So the checks are kept under the head (its number and link), with the rules object and today: any
+change to what a check reads moves the head, and the next request works the checks out again. The newest ids
+would not do on PostgreSQL, which hands ids out before commit: a transaction holding a lower id can commit
+after one with a higher, and the newest ids would hide its change; the head moves at every commit whatever the
+ids. A write that is neither an entry nor an event (a sign-in attempt, a token's last use) leaves the head, and
+the kept checks, alone; nor does anything written to another database on the same server touch them. Each
+process keeps its own copy (gunicorn workers share nothing), and as the head is read from the database every
+worker sees every other's changes without being told. The head's link is kept as well as its number, so that a
+database emptied and filled again (its chain started again from 0) cannot pass for the one the checks came from.
 
 Checks are kept per claim, so filtering the queue (a project, a person) reuses them. What is kept is the
 same for every finance user (the checks name nobody who looked), so the cache holds nothing user-specific;
@@ -42,17 +37,14 @@ import datetime as dt
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.books.models import JournalEntry
+from ledger.chain.models import ChainHead
 from ledger.claims.records import ApprovalPreview
 from ledger.claims.services import ClaimRules, preview_approvals
 from ledger.errors import Conflict
-from ledger.events.models import Event
-from ledger.people.models import Participant
 
 #: At most this many claims' checks are kept (the queue shows 200 a page; a few filters' worth).
 MAX_CLAIMS = 2000
@@ -60,35 +52,18 @@ MAX_CLAIMS = 2000
 Answer = ApprovalPreview | Conflict
 
 
-# The snapshot's horizon (``xmax``: every transaction id from it on was not visible) and the transactions
-# below it still in progress (``xip``). A transaction at or past the horizon that finishes moves the horizon on.
-_SNAPSHOT = ("ARRAY[pg_snapshot_xmax(pg_current_snapshot())::text::bigint] || "
-             "ARRAY(SELECT x::text::bigint FROM pg_snapshot_xip(pg_current_snapshot()) AS x)")
-
-
 @dataclass(frozen=True, slots=True)
 class Stamp:
-    """What the database looked like when the checks were worked out (see the module's docstring)."""
+    """Where the chain's head stood when the checks were worked out (see the module's docstring)."""
 
-    newest_event_id: int | None
-    newest_entry_id: int | None
-    participants_changed_at: dt.datetime | None
-    horizon: int | None = None  # PostgreSQL: the snapshot's xmax
-    in_progress: frozenset[int] = frozenset()  # PostgreSQL: the transactions below it running when it was read
+    seq: int | None
+    link: str | None
 
 
 def read_stamp(session: Session) -> Stamp:
-    """The stamp, in one statement (PostgreSQL adds the transactions in progress)."""
-    columns: list[Any] = [select(func.max(Event.id)).scalar_subquery(),
-                          select(func.max(JournalEntry.id)).scalar_subquery(),
-                          select(func.max(Participant.updated_at)).scalar_subquery()]
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        columns.append(literal_column(_SNAPSHOT))
-    row = session.execute(select(*columns)).one()
-    snapshot: list[int] = list(row[3]) if postgres else []
-    return Stamp(newest_event_id=row[0], newest_entry_id=row[1], participants_changed_at=row[2],
-                 horizon=snapshot[0] if snapshot else None, in_progress=frozenset(snapshot[1:]))
+    """The chain head, in one statement (no row yet, in a database nothing was ever written to: None)."""
+    row = session.execute(select(ChainHead.seq, ChainHead.link).where(ChainHead.id == 1)).one_or_none()
+    return Stamp(seq=None, link=None) if row is None else Stamp(seq=row.seq, link=row.link)
 
 
 @dataclass(slots=True)
@@ -99,12 +74,8 @@ class _Generation:
     answers: dict[int, Answer] = field(default_factory=dict)
 
     def serves(self, stamp: Stamp, rules: ClaimRules, today: dt.date) -> bool:
-        """Still true for a request that read ``stamp``: same data, rules and day, no transaction finished since."""
-        return (self.rules is rules and self.today == today
-                and (self.stamp.newest_event_id, self.stamp.newest_entry_id, self.stamp.participants_changed_at,
-                     self.stamp.horizon)
-                == (stamp.newest_event_id, stamp.newest_entry_id, stamp.participants_changed_at, stamp.horizon)
-                and self.stamp.in_progress <= stamp.in_progress)
+        """Still true for a request that read ``stamp``: nothing committed since, the same rules and day."""
+        return self.rules is rules and self.today == today and self.stamp == stamp
 
 
 class PreviewCache:

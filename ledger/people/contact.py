@@ -39,7 +39,8 @@ def change_contact_details(
     clean = {k: (v.strip() or None) if isinstance(v, str) and k != "preferred_format" else v
              for k, v in changes.items()}
     before = get_participant(session, participant_id)
-    record = update_participant(session, participant_id, clean, today=today, actor_user_id=actor_user_id)
+    record = update_participant(session, participant_id, clean, today=today, actor_user_id=actor_user_id,
+                                record_change=False)
     changed = sorted(k for k in clean if getattr(before, k) != getattr(record, k))
     if changed:
         record_event(session, NewEvent(

@@ -235,11 +235,15 @@ def update_participant(
     now: dt.datetime | None = None,
     cipher: BankCipher | None = None,
     actor_user_id: int | None = None,
+    record_change: bool = True,
 ) -> ParticipantRecord:
     """Change some of a participant's details (those named in ``changes``); the rest stay as they are.
 
     Moving the default reward away from ``paid_to_group`` forgets the group unless another is named. A
-    National Insurance number (``None`` or "" removes it) is encrypted with ``cipher``.
+    National Insurance number (``None`` or "" removes it) is encrypted with ``cipher``. The change is an
+    event (``update_details``, naming the fields changed, not their values), so the audit log says who changed
+    a person's details, and everything kept on what they were (the finance queue's benefit checks) is worked
+    out again. A caller that records the change as an event of its own passes ``record_change=False``.
     """
     unknown = sorted(set(changes) - set(UPDATABLE_PARTICIPANT_FIELDS))
     if unknown:
@@ -261,12 +265,17 @@ def update_participant(
             raise ValidationError("is_active must be true or false.", fields={"is_active": ["Must be a boolean."]})
         clean["is_active"] = changes["is_active"]
     _refuse_duplicate(session, clean["name"], clean["date_of_birth"], except_id=row.id)
+    changed = sorted(f for f, value in clean.items() if getattr(row, f) != value)
     for field, value in clean.items():
         setattr(row, field, value)
     row.updated_at = now or utcnow()
     if ni_change is not None:
         ni_cipher, number = ni_change
         _store_national_insurance_number(session, row, ni_cipher, number, actor_user_id, row.updated_at)
+    if record_change and changed:
+        record_event(session, NewEvent(
+            subject="participant", subject_id=row.id, participant_id=row.id, actor_user_id=actor_user_id,
+            action="update_details", details={"fields": changed}), at=now)
     session.flush()
     return participant_record(row)
 
@@ -287,7 +296,7 @@ def change_preferred_format(
     """
     before = _load_participant(session, participant_id).preferred_format
     record = update_participant(session, participant_id, {"preferred_format": preferred_format}, today=today,
-                                now=now, actor_user_id=actor_user_id)
+                                now=now, actor_user_id=actor_user_id, record_change=False)
     if record.preferred_format != before:
         record_event(session, NewEvent(
             subject="participant", subject_id=participant_id, participant_id=participant_id,
