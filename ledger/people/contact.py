@@ -14,10 +14,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ledger.errors import ValidationError
-from ledger.events.records import NewEvent
-from ledger.events.writer import record_event
 from ledger.people.records import ParticipantRecord
-from ledger.people.services import get_participant, update_participant
+from ledger.people.services import update_participant
 
 __all__ = ["CONTACT_FIELDS", "change_contact_details"]
 
@@ -38,12 +36,6 @@ def change_contact_details(
                               fields={"preferred_format": ["Choose one."]})
     clean = {k: (v.strip() or None) if isinstance(v, str) and k != "preferred_format" else v
              for k, v in changes.items()}
-    before = get_participant(session, participant_id)
-    record = update_participant(session, participant_id, clean, today=today, actor_user_id=actor_user_id,
-                                record_change=False)
-    changed = sorted(k for k in clean if getattr(before, k) != getattr(record, k))
-    if changed:
-        record_event(session, NewEvent(
-            subject="participant", subject_id=participant_id, action="change_contact_details",
-            actor_user_id=actor_user_id, participant_id=participant_id, details={"fields": changed}))
-    return record
+    # update_participant writes the event, naming the fields changed.
+    return update_participant(session, participant_id, clean, today=today, actor_user_id=actor_user_id,
+                              action="change_contact_details")

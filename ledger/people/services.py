@@ -235,15 +235,16 @@ def update_participant(
     now: dt.datetime | None = None,
     cipher: BankCipher | None = None,
     actor_user_id: int | None = None,
-    record_change: bool = True,
+    action: str | None = "update_details",
 ) -> ParticipantRecord:
     """Change some of a participant's details (those named in ``changes``); the rest stay as they are.
 
     Moving the default reward away from ``paid_to_group`` forgets the group unless another is named. A
     National Insurance number (``None`` or "" removes it) is encrypted with ``cipher``. The change is an
-    event (``update_details``, naming the fields changed, not their values), so the audit log says who changed
-    a person's details, and everything kept on what they were (the finance queue's benefit checks) is worked
-    out again. A caller that records the change as an event of its own passes ``record_change=False``.
+    event, ``action`` (``update_details``; ``change_contact_details`` when a participant changes their own),
+    naming the fields changed, never their values, so the audit log says who changed a person's details and
+    everything kept on what they were (the finance queue's benefit checks) is worked out again. A caller that
+    records the change in an event of another shape passes ``action=None``.
     """
     unknown = sorted(set(changes) - set(UPDATABLE_PARTICIPANT_FIELDS))
     if unknown:
@@ -272,10 +273,10 @@ def update_participant(
     if ni_change is not None:
         ni_cipher, number = ni_change
         _store_national_insurance_number(session, row, ni_cipher, number, actor_user_id, row.updated_at)
-    if record_change and changed:
+    if action is not None and changed:
         record_event(session, NewEvent(
             subject="participant", subject_id=row.id, participant_id=row.id, actor_user_id=actor_user_id,
-            action="update_details", details={"fields": changed}), at=now)
+            action=action, details={"fields": changed}), at=now)
     session.flush()
     return participant_record(row)
 
@@ -296,7 +297,7 @@ def change_preferred_format(
     """
     before = _load_participant(session, participant_id).preferred_format
     record = update_participant(session, participant_id, {"preferred_format": preferred_format}, today=today,
-                                now=now, actor_user_id=actor_user_id, record_change=False)
+                                now=now, actor_user_id=actor_user_id, action=None)
     if record.preferred_format != before:
         record_event(session, NewEvent(
             subject="participant", subject_id=participant_id, participant_id=participant_id,
