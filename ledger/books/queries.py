@@ -36,6 +36,19 @@ _accounts = Account.__table__
 
 MAX_PAGE = 1000
 
+#: An account's own columns, in ``AccountInfo``'s order: what every read that names an account selects.
+_ACCOUNT_COLUMNS = (_accounts.c.id, _accounts.c.code, _accounts.c.name, _accounts.c.type, _accounts.c.unit,
+                    _accounts.c.is_open)
+#: A statement line's columns: posting id, entry id, day, amount, memo, description, kind, reverses.
+_LINE_COLUMNS = (_postings.c.id, _postings.c.entry_id, _postings.c.effective_date, _postings.c.amount,
+                 _postings.c.memo, _entries.c.description, _entries.c.kind, _entries.c.reverses_entry_id)
+
+
+def _account_of(row) -> AccountInfo:
+    """The account named by a row that selected ``_ACCOUNT_COLUMNS`` (among others)."""
+    return AccountInfo(id=row.id, code=row.code, name=row.name, type=row.type, unit=row.unit,
+                       is_open=bool(row.is_open))
+
 
 def _total(column):
     """SUM as a plain integer: PostgreSQL sums BIGINT as NUMERIC, which would come back as a Decimal."""
@@ -43,24 +56,17 @@ def _total(column):
 
 
 def account_info(session: Session, code: str) -> AccountInfo:
-    row = session.execute(
-        select(_accounts.c.id, _accounts.c.code, _accounts.c.name, _accounts.c.type, _accounts.c.unit,
-               _accounts.c.is_open).where(_accounts.c.code == code)
-    ).first()
+    row = session.execute(select(*_ACCOUNT_COLUMNS).where(_accounts.c.code == code)).first()
     if row is None:
         raise NotFound(f"There is no account with code {code!r}.")
-    return AccountInfo(id=row.id, code=row.code, name=row.name, type=row.type, unit=row.unit,
-                       is_open=bool(row.is_open))
+    return _account_of(row)
 
 
 def list_accounts(session: Session, *, prefix: str | None = None) -> list[AccountInfo]:
     query = select(_accounts).order_by(_accounts.c.code)
     if prefix:
         query = query.where(_accounts.c.code.startswith(prefix, autoescape=True))
-    return [
-        AccountInfo(id=r.id, code=r.code, name=r.name, type=r.type, unit=r.unit, is_open=bool(r.is_open))
-        for r in session.execute(query)
-    ]
+    return [_account_of(r) for r in session.execute(query)]
 
 
 def balance(session: Session, code: str, as_of: dt.date | None = None) -> int:
@@ -83,19 +89,22 @@ def balance_by_id(session: Session, account_id: int, as_of: dt.date | None = Non
 def account_with_balance(session: Session, code: str, as_of: dt.date | None = None) -> tuple[AccountInfo, int]:
     """An account and its balance (now, or as of a date) in one round trip: the balance API's whole read, where
     looking the account up first took a second (issue 12)."""
-    if as_of is None:
-        figure = select(_balances.c.balance).where(_balances.c.account_id == _accounts.c.id).scalar_subquery()
-    else:
-        figure = select(_total(_daily.c.amount)).where(
-            _daily.c.account_id == _accounts.c.id, _daily.c.day <= as_of).scalar_subquery()
-    found = session.execute(
-        select(_accounts.c.id, _accounts.c.code, _accounts.c.name, _accounts.c.type, _accounts.c.unit,
-               _accounts.c.is_open, figure.label("balance")).where(_accounts.c.code == code)
-    ).first()
+    found = session.execute(_balance_query(as_of is not None), {"code": code, "as_of": as_of}).first()
     if found is None:
         raise NotFound(f"There is no account with code {code!r}.")
-    return (AccountInfo(id=found.id, code=found.code, name=found.name, type=found.type, unit=found.unit,
-                        is_open=bool(found.is_open)), int(found.balance or 0))
+    return _account_of(found), int(found.balance or 0)
+
+
+@cache
+def _balance_query(as_of: bool) -> Select:
+    """``account_with_balance``'s statement, built once for each shape, as the statements' are: the stored
+    balance, or the daily totals up to ``as_of``."""
+    if as_of:
+        figure = select(_total(_daily.c.amount)).where(
+            _daily.c.account_id == _accounts.c.id, _daily.c.day <= bindparam("as_of", type_=Date)).scalar_subquery()
+    else:
+        figure = select(_balances.c.balance).where(_balances.c.account_id == _accounts.c.id).scalar_subquery()
+    return select(*_ACCOUNT_COLUMNS, figure.label("balance")).where(_accounts.c.code == bindparam("code"))
 
 
 def balances(session: Session, codes: Collection[str]) -> dict[str, int]:
@@ -152,8 +161,7 @@ def statement(
     found = session.execute(head, values).first()
     if found is None:
         raise NotFound(f"There is no account with code {code!r}.")
-    info = AccountInfo(id=found.id, code=found.code, name=found.name, type=found.type, unit=found.unit,
-                       is_open=bool(found.is_open))
+    info = _account_of(found)
     opening: int = found.opening
     rows = session.execute(lines_query, values | {"account_id": info.id}).all()
     next_cursor = None
@@ -176,8 +184,7 @@ def statements(session: Session, codes: tuple[str, ...], start: dt.date, end: dt
     if end < start:
         raise ValidationError("The statement ends before it starts.", fields={"end": ["before start"]})
     heads, lines_query = _statements_queries()
-    accounts = {r.id: (AccountInfo(id=r.id, code=r.code, name=r.name, type=r.type, unit=r.unit,
-                                   is_open=bool(r.is_open)), r.opening)
+    accounts = {r.id: (_account_of(r), r.opening)
                 for r in session.execute(heads, {"codes": list(codes), "start": start})}
     lines: dict[int, list[StatementLine]] = defaultdict(list)
     running = {id_: opening_balance for id_, (_info, opening_balance) in accounts.items()}
@@ -199,12 +206,9 @@ def _statements_queries() -> tuple[Select, Select]:
     start = bindparam("start", type_=Date)
     opening = select(_total(_daily.c.amount)).where(
         _daily.c.account_id == _accounts.c.id, _daily.c.day < start).scalar_subquery()
-    heads = select(_accounts.c.id, _accounts.c.code, _accounts.c.name, _accounts.c.type, _accounts.c.unit,
-                   _accounts.c.is_open, opening.label("opening")
+    heads = select(*_ACCOUNT_COLUMNS, opening.label("opening")
                    ).where(_accounts.c.code.in_(bindparam("codes", expanding=True)))
-    lines = (select(_postings.c.account_id, _postings.c.id, _postings.c.entry_id, _postings.c.effective_date,
-                    _postings.c.amount, _postings.c.memo, _entries.c.description, _entries.c.kind,
-                    _entries.c.reverses_entry_id)
+    lines = (select(_postings.c.account_id, *_LINE_COLUMNS)
              .join(_entries, _entries.c.id == _postings.c.entry_id)
              .where(_postings.c.account_id.in_(bindparam("account_ids", expanding=True)),
                     _postings.c.effective_date.between(start, bindparam("end", type_=Date)))
@@ -232,8 +236,7 @@ def _statement_queries(later_page: bool, paged: bool) -> tuple[Select, Select]:
     else:
         opening = select(_total(_daily.c.amount)).where(
             _daily.c.account_id == account, _daily.c.day < bindparam("start", type_=Date)).scalar_subquery()
-    head = select(_accounts.c.id, _accounts.c.code, _accounts.c.name, _accounts.c.type, _accounts.c.unit,
-                  _accounts.c.is_open, opening.label("opening")).where(_accounts.c.code == bindparam("code"))
+    head = select(*_ACCOUNT_COLUMNS, opening.label("opening")).where(_accounts.c.code == bindparam("code"))
     end = bindparam("end", type_=Date)
     if later_page:
         # Start the index range at the cursor's day: with the day only inside an OR, PostgreSQL scans the
@@ -243,8 +246,7 @@ def _statement_queries(later_page: bool, paged: bool) -> tuple[Select, Select]:
     else:
         where = [_postings.c.effective_date.between(bindparam("start", type_=Date), end)]
     lines = (
-        select(_postings.c.id, _postings.c.entry_id, _postings.c.effective_date, _postings.c.amount,
-               _postings.c.memo, _entries.c.description, _entries.c.kind, _entries.c.reverses_entry_id)
+        select(*_LINE_COLUMNS)
         .join(_entries, _entries.c.id == _postings.c.entry_id)
         .where(_postings.c.account_id == bindparam("account_id", type_=Integer), *where)
         .order_by(_postings.c.effective_date, _postings.c.id)
@@ -296,8 +298,7 @@ def list_entries(
 
 
 def _trial_balance_query(as_of: dt.date | None, dialect: str):
-    columns = (_accounts.c.id, _accounts.c.code, _accounts.c.name, _accounts.c.type, _accounts.c.unit,
-               _accounts.c.is_open)
+    columns = _ACCOUNT_COLUMNS
     if as_of is None:
         query = select(*columns, _balances.c.balance.label("balance")).join(
             _balances, _balances.c.account_id == _accounts.c.id
@@ -349,8 +350,7 @@ def postings_of_entries(session: Session, code: str, entry_ids: list[int]) -> li
         return []
     info = account_info(session, code)
     rows = session.execute(
-        select(_postings.c.id, _postings.c.entry_id, _postings.c.effective_date, _postings.c.amount,
-               _postings.c.memo, _entries.c.description, _entries.c.kind, _entries.c.reverses_entry_id)
+        select(*_LINE_COLUMNS)
         .join(_entries, _entries.c.id == _postings.c.entry_id)
         .where(_postings.c.account_id == info.id, _postings.c.entry_id.in_(entry_ids))
         .order_by(_postings.c.effective_date, _postings.c.id))
