@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import event
 
 from ledger import create_app
+from ledger.books import queries
 from ledger.claims import services
 from ledger.people import services as people
 from ledger.projects import services as projects
@@ -108,12 +109,13 @@ def test_the_claims_queue_runs_as_many_statements_for_50_claims_as_for_5(app, cl
 
 def test_the_claims_queue_looked_at_again_skips_the_benefit_checks_reads(app, client, world):
     """Nothing changed since the last look: the checks are kept (``ledger.claims.preview_cache``), and the page
-    is the same. (A write elsewhere on a shared PostgreSQL server may cost the reads once more: counted twice.)"""
+    is the same. Writes elsewhere on the server (other test runs) leave this database's chain head, and the
+    kept checks, alone."""
     assert sign_in(client, "fin@example.org").status_code == 302
     waiting_claims(app, world, 6)
     first, page = page_statements(app, client, "/finance/claims")
-    again = min(page_statements(app, client, "/finance/claims")[0] for _ in range(2))
-    assert page_statements(app, client, "/finance/claims")[1] == page
+    again, page_again = page_statements(app, client, "/finance/claims")
+    assert page_again == page
     assert again <= QUEUE_KEPT_STATEMENTS < first
 
 
@@ -221,9 +223,12 @@ def test_the_balance_api_reads_the_account_and_its_balance_in_one_statement(app,
         _approve_fees(session, world, (world.activity_id, world.london_activity_id))
     code = f"owed:participant:{world.ann}"
 
+    with database(app) as session:  # the postings themselves, not the stored balance the API reads
+        posted = queries.statement(session, code, dt.date(2000, 1, 1), dt.date(2100, 1, 1)).closing_balance
+
     now, counted = _counted_api_get(app, client, world, f"/api/v1/accounts/{code}/balance")
     assert now.status_code == 200 and counted <= BALANCE_API_STATEMENTS
-    assert now.get_json()["balance"] != 0 and now.get_json()["unit"] == "GBP"
+    assert now.get_json()["balance"] == posted != 0 and now.get_json()["unit"] == "GBP"
     before, counted = _counted_api_get(app, client, world, f"/api/v1/accounts/{code}/balance?as_of=2000-01-01")
     assert before.get_json()["balance"] == 0 and counted <= BALANCE_API_STATEMENTS
     assert client.get("/api/v1/accounts/nobody/balance", headers=bearer(api_token_for(app, world.finance))

@@ -176,8 +176,10 @@ def test_a_changed_date_of_birth_checks_again(app, world, engine_runs):
     with database(app) as session:
         people.update_participant(session, world.teen, {"date_of_birth": dt.date(1990, 1, 15)}, today=MEETING_DAY)
     with database(app) as session:
-        cache.previews(session, [claim_id], rules=RULES, today=TODAY)
+        after = cache.previews(session, [claim_id], rules=RULES, today=TODAY)[claim_id]
+        fresh = services.preview_approvals(session, [claim_id], rules=RULES, today=TODAY)[claim_id]
     assert len(engine_runs) == 2
+    assert after == fresh
 
 
 def test_filtering_reuses_the_checks_of_the_claims_already_checked(app, world, engine_runs):
@@ -212,7 +214,8 @@ def test_a_generation_serves_only_while_the_chain_head_has_not_moved():
 
 
 def test_writes_that_are_neither_entries_nor_events_keep_the_checks(app, world, engine_runs):
-    """A sign-in attempt, a token's use, anything in another database: the head stays, and so do the checks."""
+    """A write to a table outside the chain (as a sign-in attempt or a token's use is) leaves the head, and so
+    the kept checks, alone (a write in another database cannot reach this one's head at all)."""
     cache = preview_cache.PreviewCache()
     with database(app) as session:
         claim_id = submitted_fee(session, world, world.ann)
